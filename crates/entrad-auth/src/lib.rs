@@ -1,1 +1,92 @@
-//! placeholder
+//! App-only tokens from Microsoft Entra ID (client credentials), in Rust: what
+//! MSAL Python's `ConfidentialClientApplication` + `acquire_token_for_client`
+//! do for a daemon, with single-flight requests, proactive refresh, bounded
+//! retries and pluggable token caches.
+//!
+//! * [`Authority`]: `https://login.microsoftonline.com/{tenant}`, sovereign
+//!   clouds, any https host (the entrad emulator), or a generic OIDC issuer.
+//! * [`Credential`]: client secret, certificate (PEM or PKCS#12), or a client
+//!   assertion from a callback or a file (workload identity).
+//! * [`ConfidentialClient::acquire_token`]: cache first, one request per key in
+//!   flight, refresh at `refresh_on`, retries of 429/5xx honouring `Retry-After`.
+//! * [`TokenCache`]: in-memory by default ([`MemoryCache`]); MSAL-compatible keys.
+//! * [`Error`]: one error type; service refusals carry the AADSTS codes, ids
+//!   and a one-line hint.
+//!
+//! Secrets, keys, assertions and tokens never appear in `Debug`, `Display`,
+//! logs or errors.
+//!
+//! # Example
+//!
+//! ```
+//! use std::time::Duration;
+//! use entrad_auth::{Authority, ConfidentialClient, Credential, RetryPolicy};
+//!
+//! # fn main() -> entrad_auth::Result<()> {
+//! // The quickstart's parameters.json: authority, client_id, secret.
+//! let authority = Authority::parse("https://login.microsoftonline.com/contoso.onmicrosoft.com")?;
+//! let client = ConfidentialClient::builder(
+//!     "00000000-0000-0000-0000-000000000001",
+//!     authority,
+//!     Credential::secret("the secret's Value"),
+//! )
+//! .timeout(Duration::from_secs(20))
+//! .retry_policy(RetryPolicy::default().with_max_attempts(3))
+//! .build()?;
+//! assert_eq!(
+//!     client.authority().admin_consent_url(client.client_id()).as_str(),
+//!     "https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=00000000-0000-0000-0000-000000000001"
+//! );
+//! // Nothing secret leaks through Debug.
+//! assert!(!format!("{client:?}").contains("the secret's Value"));
+//!
+//! // Client credentials need a tenant, not /common.
+//! let err = Authority::parse("https://login.microsoftonline.com/common").unwrap_err();
+//! assert_eq!(err.kind(), entrad_auth::ErrorKind::Config);
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! Getting a token needs the network (or the entrad emulator and its CA):
+//!
+//! ```no_run
+//! # use entrad_auth::{Authority, ConfidentialClient, Credential};
+//! # async fn run() -> entrad_auth::Result<()> {
+//! let client = ConfidentialClient::builder(
+//!     "client-id",
+//!     Authority::parse("https://127.0.0.1:8443/tenant-id")?,
+//!     Credential::secret("secret"),
+//! )
+//! .ca_file("state/ca.pem")
+//! .build()?;
+//! let token = client.acquire_token(&["https://graph.microsoft.com/.default"]).await?;
+//! println!("expires {:?}, from cache: {}", token.expires_on(), token.from_cache());
+//! # Ok(())
+//! # }
+//! ```
+
+mod authority;
+mod cache;
+mod client;
+mod credential;
+mod discovery;
+mod error;
+mod hint;
+mod refresh;
+mod retry;
+mod service_reply;
+mod single_flight;
+mod token;
+mod token_request;
+mod transport;
+
+pub use authority::Authority;
+pub use cache::{CacheKey, CachedToken, MemoryCache, TokenCache};
+pub use client::{ClientBuilder, ConfidentialClient};
+pub use credential::Credential;
+pub use error::{Error, ErrorKind, ServiceError};
+pub use retry::RetryPolicy;
+pub use token::AccessToken;
+
+/// The crate's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

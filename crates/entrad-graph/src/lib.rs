@@ -1,1 +1,54 @@
-//! placeholder
+//! Microsoft Graph for app-only daemons, on top of [`entrad_auth`].
+//!
+//! - [`GraphClient`]: GETs any path or URL with a bearer token from a
+//!   [`ConfidentialClient`](entrad_auth::ConfidentialClient) and a
+//!   `client-request-id`; retries 429/503/504 honouring `Retry-After`, bounded
+//!   by an [`entrad_auth::RetryPolicy`].
+//! - [`GraphClient::pages`] / [`GraphClient::items`]: streams across pages,
+//!   following `@odata.nextLink` verbatim; memory holds one page at a time.
+//! - [`GraphClient::users`]: `$select`, `$filter`, `$top`, `$count` (adding
+//!   `ConsistencyLevel: eventual` when Graph needs it).
+//! - [`GraphClient::delta`] and [`GraphClient::batch`].
+//! - [`Error`]: Graph's error JSON parsed into [`GraphError`]; [`Error::kind`]
+//!   tells configuration, authentication, permission (401/403) and
+//!   unavailability apart.
+//!
+//! ```no_run
+//! use entrad_auth::{Authority, ConfidentialClient, Credential};
+//! use entrad_graph::GraphClient;
+//! use futures_util::TryStreamExt;
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let authority = Authority::parse("https://login.microsoftonline.com/contoso.onmicrosoft.com")?;
+//! let auth = ConfidentialClient::builder(
+//!     "11111111-2222-3333-4444-555555555555",
+//!     authority,
+//!     Credential::secret(std::env::var("AZURE_CLIENT_SECRET")?),
+//! )
+//! .build()?;
+//! let graph = GraphClient::builder(auth).build();
+//! let users = graph.users().select(&["id", "displayName"]).top(999).items();
+//! let mut users = std::pin::pin!(users);
+//! while let Some(user) = users.try_next().await? {
+//!     println!("{} {}", user["id"], user["displayName"]);
+//! }
+//! # Ok(())
+//! # }
+//! ```
+
+mod batch;
+mod client;
+mod delta;
+mod error;
+mod page;
+mod paging;
+mod request;
+mod retry;
+mod users;
+
+pub use batch::{BatchRequest, BatchResponse};
+pub use client::{GraphClient, GraphClientBuilder};
+pub use delta::DeltaPage;
+pub use error::{Error, ErrorKind, GraphError, Result};
+pub use page::Page;
+pub use users::UsersQuery;

@@ -1,1 +1,42 @@
-fn main() {}
+//! `entrad`: a daemon that acts as itself on Microsoft Entra ID and calls
+//! Microsoft Graph. It runs the MSAL Python quickstart's `parameters.json`
+//! unchanged (`entrad run parameters.json`), and goes further: `users`, `get`,
+//! `token`, `consent-url`, an offline `emulator`, and a self-contained `demo`.
+//!
+//! Only data goes to stdout; logs, progress and the one-line error go to
+//! stderr. Exit codes: 0 ok, 2 usage or configuration, 3 authentication,
+//! 4 permission, 5 network or service unavailable (see `exit.rs`).
+
+mod cli;
+mod commands;
+mod config;
+mod error;
+mod exit;
+mod logging;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    logging::init(cli.global.verbose, cli.global.quiet);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("entrad: cannot start the async runtime: {e}");
+            return ExitCode::from(exit::INTERNAL);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let (code, message) = exit::outcome(&error);
+            if let Some(message) = message {
+                eprintln!("entrad: {message}");
+            }
+            ExitCode::from(code)
+        }
+    }
+}

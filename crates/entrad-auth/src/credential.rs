@@ -1,0 +1,230 @@
+//! How the app proves who it is: a secret, a certificate, or a client assertion.
+
+mod assertion;
+mod certificate;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use crate::{Error, Result};
+use certificate::SigningCertificate;
+
+type AssertionFn = dyn Fn() -> Result<String> + Send + Sync;
+
+#[derive(Clone)]
+enum Source {
+    Secret(SecretString),
+    Certificate(Arc<SigningCertificate>),
+    AssertionFile(PathBuf),
+    AssertionCallback(Arc<AssertionFn>),
+}
+
+/// The app's credential. Cheap to clone; `Debug` never shows secret material.
+///
+/// ```
+/// use entrad_auth::Credential;
+///
+/// let credential = Credential::secret("the secret's Value");
+/// assert_eq!(format!("{credential:?}"), "Credential::Secret([REDACTED])");
+///
+/// let err = Credential::private_key_with_thumbprint(b"-----BEGIN ENCRYPTED PRIVATE KEY-----", "00")
+///     .unwrap_err();
+/// assert!(err.to_string().contains("the private key is encrypted"));
+/// ```
+#[derive(Clone)]
+pub struct Credential {
+    source: Source,
+    send_x5c: bool,
+}
+
+/// What goes into the token request's form for this credential.
+pub(crate) enum ClientAuth {
+    Secret(SecretString),
+    Assertion(SecretString),
+}
+
+impl ClientAuth {
+    /// The secret value sent, so that an echo of it can be scrubbed from errors.
+    pub(crate) fn sent_secret(&self) -> &str {
+        match self {
+            ClientAuth::Secret(s) | ClientAuth::Assertion(s) => s.expose_secret(),
+        }
+    }
+}
+
+impl Credential {
+    /// A client secret (the secret's *Value* from the portal, not its *Secret ID*).
+    pub fn secret(secret: impl Into<String>) -> Credential {
+        Credential::from_source(Source::Secret(SecretString::from(secret.into())))
+    }
+
+    /// PEM private key (PKCS#8 or PKCS#1) + PEM certificate (or chain, leaf
+    /// anywhere in it): assertions are signed PS256 with `x5t#S256`.
+    pub fn certificate_pem(private_key_pem: &[u8], certificate_pem: &[u8]) -> Result<Credential> {
+        let cert = SigningCertificate::from_pem(private_key_pem, certificate_pem)?;
+        Ok(Credential::from_source(Source::Certificate(Arc::new(cert))))
+    }
+
+    /// The quickstart's `private_key_file` + `thumbprint` (SHA-1 hex, with or
+    /// without colons, either case): assertions are signed RS256 with `x5t`.
+    pub fn private_key_with_thumbprint(
+        private_key_pem: &[u8],
+        sha1_thumbprint_hex: &str,
+    ) -> Result<Credential> {
+        let cert = SigningCertificate::from_thumbprint(private_key_pem, sha1_thumbprint_hex)?;
+        Ok(Credential::from_source(Source::Certificate(Arc::new(cert))))
+    }
+
+    /// PKCS#12 / PFX bytes with their password (RSA key + certificate):
+    /// assertions are signed PS256 with `x5t#S256`.
+    pub fn pkcs12(der: &[u8], password: &str) -> Result<Credential> {
+        let cert = SigningCertificate::from_pkcs12(der, password)?;
+        Ok(Credential::from_source(Source::Certificate(Arc::new(cert))))
+    }
+
+    /// A client assertion read from a file on every request, e.g.
+    /// `AZURE_FEDERATED_TOKEN_FILE` (workload identity): the platform rotates
+    /// the file, so it is never cached.
+    pub fn assertion_file(path: impl Into<PathBuf>) -> Credential {
+        Credential::from_source(Source::AssertionFile(path.into()))
+    }
+
+    /// A callback producing a fresh client assertion on every request. It runs
+    /// on the requesting task, so it should be quick (or cache itself).
+    pub fn assertion_callback(
+        f: impl Fn() -> Result<String> + Send + Sync + 'static,
+    ) -> Credential {
+        Credential::from_source(Source::AssertionCallback(Arc::new(f)))
+    }
+
+    /// Send the `x5c` certificate chain header too (subject-name/issuer
+    /// authentication). Default off; only has an effect for certificate
+    /// credentials with a certificate (not for a bare thumbprint).
+    pub fn send_x5c(mut self, yes: bool) -> Credential {
+        self.send_x5c = yes;
+        self
+    }
+
+    fn from_source(source: Source) -> Credential {
+        Credential {
+            source,
+            send_x5c: false,
+        }
+    }
+
+    /// The form fields for one token request to `token_endpoint`.
+    pub(crate) async fn client_auth(&self, client_id: &str, token_endpoint: &Url) -> Result<ClientAuth> {
+        match &self.source {
+            Source::Secret(secret) => Ok(ClientAuth::Secret(secret.clone())),
+            Source::Certificate(cert) => assertion::sign(
+                cert,
+                client_id,
+                token_endpoint,
+                self.send_x5c,
+                SystemTime::now(),
+            )
+            .map(ClientAuth::Assertion),
+            Source::AssertionFile(path) => {
+                let text = tokio::fs::read_to_string(path).await.map_err(|e| {
+                    Error::Credential(format!(
+                        "cannot read the client assertion file {}: {e}",
+                        path.display()
+                    ))
+                })?;
+                non_empty_assertion(text, || {
+                    format!("the client assertion file {} is empty", path.display())
+                })
+            }
+            Source::AssertionCallback(callback) => non_empty_assertion(callback()?, || {
+                "the client assertion callback returned an empty assertion".to_string()
+            }),
+        }
+    }
+}
+
+fn non_empty_assertion(text: String, empty: impl FnOnce() -> String) -> Result<ClientAuth> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() {
+        return Err(Error::Credential(empty()));
+    }
+    Ok(ClientAuth::Assertion(SecretString::from(trimmed.to_string())))
+}
+
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.source {
+            Source::Secret(_) => f.write_str("Credential::Secret([REDACTED])"),
+            Source::Certificate(cert) => f
+                .debug_tuple("Credential::Certificate")
+                .field(cert)
+                .field(&format_args!("send_x5c: {}", self.send_x5c))
+                .finish(),
+            Source::AssertionFile(path) => f
+                .debug_tuple("Credential::AssertionFile")
+                .field(path)
+                .finish(),
+            Source::AssertionCallback(_) => f.write_str("Credential::AssertionCallback(..)"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn endpoint() -> Url {
+        Url::parse("https://127.0.0.1:1/t/oauth2/v2.0/token").unwrap()
+    }
+
+    #[tokio::test]
+    async fn secret_is_sent_and_never_shown() {
+        let c = Credential::secret("hunter2-secret-value");
+        assert!(!format!("{c:?}").contains("hunter2"));
+        let auth = c.client_auth("id", &endpoint()).await.unwrap();
+        assert!(matches!(auth, ClientAuth::Secret(_)));
+        assert_eq!(auth.sent_secret(), "hunter2-secret-value");
+    }
+
+    #[tokio::test]
+    async fn assertion_file_is_read_on_every_request() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "first-assertion\n").unwrap();
+        let c = Credential::assertion_file(&path);
+        let auth = c.client_auth("id", &endpoint()).await.unwrap();
+        assert_eq!(auth.sent_secret(), "first-assertion");
+        std::fs::write(&path, "second-assertion").unwrap();
+        let auth = c.client_auth("id", &endpoint()).await.unwrap();
+        assert_eq!(auth.sent_secret(), "second-assertion");
+        assert!(!format!("{c:?}").contains("assertion\""));
+
+        std::fs::write(&path, "  \n").unwrap();
+        let e = c.client_auth("id", &endpoint()).await.err().unwrap();
+        assert!(e.to_string().contains("is empty"));
+        let missing = Credential::assertion_file(dir.path().join("missing"));
+        let e = missing.client_auth("id", &endpoint()).await.err().unwrap();
+        assert!(e.to_string().contains("cannot read the client assertion file"));
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+    }
+
+    #[tokio::test]
+    async fn assertion_callback_is_called_each_time() {
+        let counter = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let seen = counter.clone();
+        let c = Credential::assertion_callback(move || {
+            let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(format!("assertion-{n}"))
+        });
+        assert_eq!(c.client_auth("id", &endpoint()).await.unwrap().sent_secret(), "assertion-0");
+        assert_eq!(c.client_auth("id", &endpoint()).await.unwrap().sent_secret(), "assertion-1");
+        let failing = Credential::assertion_callback(|| Err(Error::Credential("no token yet".into())));
+        let e = failing.client_auth("id", &endpoint()).await.err().unwrap();
+        assert!(e.to_string().contains("no token yet"));
+        assert_eq!(format!("{failing:?}"), "Credential::AssertionCallback(..)");
+    }
+}

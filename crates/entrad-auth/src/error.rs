@@ -1,0 +1,274 @@
+//! The crate's one error type.
+
+use std::fmt;
+
+use crate::hint;
+
+/// How an [`Error`] should be handled: the CLI maps these to exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The caller's configuration is wrong: authority, credential, file, option.
+    Config,
+    /// The token service refused the request (HTTP 4xx with an OAuth error).
+    Authentication,
+    /// The service could not be reached or stayed busy (network, timeout,
+    /// 429, 5xx) after the retry policy gave up.
+    Unavailable,
+    /// Something that should not happen: a response of an unexpected shape,
+    /// a cache store failure, a bug.
+    Internal,
+}
+
+/// The token service's refusal, as it sent it (OAuth 2.0 error JSON).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceError {
+    /// HTTP status of the response.
+    pub status: u16,
+    /// OAuth error code, e.g. `invalid_client`.
+    pub error: String,
+    /// Human description, e.g. `AADSTS7000215: Invalid client secret provided. ...`.
+    pub error_description: String,
+    /// AADSTS numbers, e.g. `[7000215]`.
+    pub error_codes: Vec<u32>,
+    /// Correlation id to quote to Microsoft support.
+    pub correlation_id: Option<String>,
+    /// Trace id to quote to Microsoft support.
+    pub trace_id: Option<String>,
+}
+
+impl ServiceError {
+    /// The first AADSTS code: from `error_codes`, else parsed from the description.
+    pub fn aadsts_code(&self) -> Option<u32> {
+        self.error_codes.first().copied().or_else(|| {
+            let rest = self.error_description.split("AADSTS").nth(1)?;
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+    }
+
+    /// A one-line hint telling the user what to do, for the common AADSTS codes.
+    pub fn hint(&self) -> Option<&'static str> {
+        hint::for_code(self.aadsts_code()?)
+    }
+
+    /// The description's first line: Entra appends trace/correlation ids and a
+    /// timestamp on further lines, which are reported separately.
+    fn summary(&self) -> String {
+        let first = self.error_description.lines().next().unwrap_or("").trim();
+        one_line(first)
+    }
+}
+
+impl fmt::Display for ServiceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {} {}", self.status, one_line(&self.error))?;
+        let summary = self.summary();
+        if !summary.is_empty() {
+            write!(f, ": {summary}")?;
+        }
+        if let Some(hint) = self.hint() {
+            write!(f, "; hint: {hint}")?;
+        }
+        if let Some(id) = &self.correlation_id {
+            write!(f, " (correlation id {})", one_line(id))?;
+        }
+        if let Some(id) = &self.trace_id {
+            write!(f, " (trace id {})", one_line(id))?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong in this crate. Messages never contain secrets,
+/// keys, assertions or tokens, and always fit on one line.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// The authority URL is unusable.
+    #[error("invalid authority: {0}")]
+    Authority(String),
+    /// The credential (secret, key, certificate, assertion source) is unusable.
+    #[error("credential error: {0}")]
+    Credential(String),
+    /// Another configuration problem (scopes, CA file, client id, options).
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// The authority's metadata or instance discovery could not be used.
+    #[error("discovery failed: {0}")]
+    Discovery(String),
+    /// The token service (or its discovery endpoint) answered with an OAuth error.
+    #[error("token service refused the request: {error}{}", request_id_suffix(.client_request_id))]
+    Service {
+        /// What the service said.
+        error: Box<ServiceError>,
+        /// The `client-request-id` this client sent.
+        client_request_id: Option<String>,
+    },
+    /// The service could not be reached, timed out, or dropped the connection.
+    #[error("network error: {message}{}", request_id_suffix(.client_request_id))]
+    Network {
+        /// What failed (URL and cause; never request bodies).
+        message: String,
+        /// The `client-request-id` this client sent.
+        client_request_id: Option<String>,
+    },
+    /// The service answered with something that is not the expected JSON.
+    #[error("unexpected response: {message}{}", request_id_suffix(.client_request_id))]
+    UnexpectedResponse {
+        /// HTTP status of the response.
+        status: u16,
+        /// What was wrong with it (never the body itself: it may hold a token).
+        message: String,
+        /// The `client-request-id` this client sent.
+        client_request_id: Option<String>,
+    },
+    /// An access token that is not a JWT was asked for its claims.
+    #[error("the access token is not a readable JWT: {0}")]
+    InvalidToken(String),
+    /// A token cache store failed.
+    #[error("token cache error: {0}")]
+    Cache(String),
+    /// A bug or a runtime failure (e.g. the token task panicked or was cancelled).
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+fn request_id_suffix(id: &Option<String>) -> String {
+    id.as_deref()
+        .map(|id| format!(" (client-request-id {id})"))
+        .unwrap_or_default()
+}
+
+/// Service text comes from the network: keep messages on one line.
+fn one_line(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+impl Error {
+    /// The class of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Authority(_) | Error::Credential(_) | Error::Config(_) | Error::Discovery(_) => {
+                ErrorKind::Config
+            }
+            Error::Service { error, .. } if is_transient_status(error.status) => {
+                ErrorKind::Unavailable
+            }
+            Error::Service { .. } => ErrorKind::Authentication,
+            Error::Network { .. } => ErrorKind::Unavailable,
+            Error::UnexpectedResponse { status, .. } if is_transient_status(*status) => {
+                ErrorKind::Unavailable
+            }
+            Error::UnexpectedResponse { .. }
+            | Error::InvalidToken(_)
+            | Error::Cache(_)
+            | Error::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// A one-line hint telling the user what to do, for the common AADSTS codes.
+    pub fn hint(&self) -> Option<&'static str> {
+        self.service_error().and_then(ServiceError::hint)
+    }
+
+    /// The token service's error, when this is one.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Error::Service { error, .. } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// The `client-request-id` sent with the failed request, when one was sent.
+    pub fn client_request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service {
+                client_request_id, ..
+            }
+            | Error::Network {
+                client_request_id, ..
+            }
+            | Error::UnexpectedResponse {
+                client_request_id, ..
+            } => client_request_id.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Statuses that mean "busy or broken for now", not "refused".
+pub(crate) fn is_transient_status(status: u16) -> bool {
+    status == 408 || status == 429 || (500..=599).contains(&status)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn service(status: u16, codes: Vec<u32>, description: &str) -> Error {
+        Error::Service {
+            error: Box::new(ServiceError {
+                status,
+                error: "invalid_client".into(),
+                error_description: description.into(),
+                error_codes: codes,
+                correlation_id: Some("corr-1".into()),
+                trace_id: Some("trace-1".into()),
+            }),
+            client_request_id: Some("req-1".into()),
+        }
+    }
+
+    #[test]
+    fn service_error_display_is_one_line_with_hint_and_ids() {
+        let e = service(
+            401,
+            vec![7000215],
+            "AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x\r\nCorrelation ID: y",
+        );
+        let text = e.to_string();
+        assert!(!text.contains('\n') && !text.contains('\r'), "{text}");
+        assert!(text.contains("AADSTS7000215: Invalid client secret provided."));
+        assert!(text.contains("hint: the client secret is wrong"));
+        assert!(text.contains("correlation id corr-1"));
+        assert!(text.contains("trace id trace-1"));
+        assert!(text.contains("client-request-id req-1"));
+        assert!(!text.contains("Trace ID: x"));
+        assert_eq!(e.kind(), ErrorKind::Authentication);
+        assert_eq!(e.client_request_id(), Some("req-1"));
+    }
+
+    #[test]
+    fn code_is_parsed_from_description_when_codes_are_missing() {
+        let e = service(400, vec![], "AADSTS700016: Application not found");
+        assert_eq!(e.service_error().and_then(ServiceError::aadsts_code), Some(700016));
+        assert!(e.hint().is_some_and(|h| h.contains("client_id")));
+    }
+
+    #[test]
+    fn kinds() {
+        assert_eq!(service(503, vec![], "").kind(), ErrorKind::Unavailable);
+        assert_eq!(service(429, vec![], "").kind(), ErrorKind::Unavailable);
+        assert_eq!(Error::Authority("x".into()).kind(), ErrorKind::Config);
+        assert_eq!(Error::Credential("x".into()).kind(), ErrorKind::Config);
+        assert_eq!(Error::Discovery("x".into()).kind(), ErrorKind::Config);
+        let network = Error::Network {
+            message: "x".into(),
+            client_request_id: None,
+        };
+        assert_eq!(network.kind(), ErrorKind::Unavailable);
+        let odd = Error::UnexpectedResponse {
+            status: 200,
+            message: "x".into(),
+            client_request_id: None,
+        };
+        assert_eq!(odd.kind(), ErrorKind::Internal);
+        let busy = Error::UnexpectedResponse {
+            status: 502,
+            message: "x".into(),
+            client_request_id: None,
+        };
+        assert_eq!(busy.kind(), ErrorKind::Unavailable);
+    }
+}

@@ -1,0 +1,138 @@
+//! The access token handed to callers.
+
+use std::fmt;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use secrecy::{ExposeSecret, SecretString};
+
+use crate::{Error, Result};
+
+/// An access token. The bearer value is only reachable through
+/// [`AccessToken::secret`]; `Debug` redacts it.
+#[derive(Clone)]
+pub struct AccessToken {
+    secret: SecretString,
+    token_type: String,
+    expires_on: SystemTime,
+    refresh_on: Option<SystemTime>,
+    from_cache: bool,
+    client_request_id: Option<String>,
+}
+
+impl AccessToken {
+    pub(crate) fn new(
+        secret: SecretString,
+        token_type: String,
+        expires_on: SystemTime,
+        refresh_on: Option<SystemTime>,
+        from_cache: bool,
+        client_request_id: Option<String>,
+    ) -> AccessToken {
+        AccessToken {
+            secret,
+            token_type,
+            expires_on,
+            refresh_on,
+            from_cache,
+            client_request_id,
+        }
+    }
+
+    /// The bearer token (the only way to see it).
+    pub fn secret(&self) -> &str {
+        self.secret.expose_secret()
+    }
+
+    /// The token type, normally `Bearer`.
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// When the token stops being valid.
+    pub fn expires_on(&self) -> SystemTime {
+        self.expires_on
+    }
+
+    /// When a proactive refresh is due, if the service asked for one (or the
+    /// token lives 2 h or more).
+    pub fn refresh_on(&self) -> Option<SystemTime> {
+        self.refresh_on
+    }
+
+    /// True when the token came from the cache without a request.
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
+    }
+
+    /// The `client-request-id` of the request that obtained the token; `None`
+    /// for a token found in the cache.
+    pub fn client_request_id(&self) -> Option<&str> {
+        self.client_request_id.as_deref()
+    }
+
+    /// The decoded JWT payload, NOT verified (for display and diagnostics).
+    pub fn claims(&self) -> Result<serde_json::Value> {
+        let mut parts = self.secret.expose_secret().split('.');
+        let (Some(_), Some(payload), Some(_), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(Error::InvalidToken("not three dot-separated parts".into()));
+        };
+        let bytes = URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .map_err(|_| Error::InvalidToken("the payload is not base64url".into()))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|_| Error::InvalidToken("the payload is not JSON".into()))
+    }
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("secret", &format_args!("[REDACTED]"))
+            .field("token_type", &self.token_type)
+            .field("expires_on", &self.expires_on)
+            .field("refresh_on", &self.refresh_on)
+            .field("from_cache", &self.from_cache)
+            .field("client_request_id", &self.client_request_id)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn token(secret: &str) -> AccessToken {
+        AccessToken::new(
+            SecretString::from(secret),
+            "Bearer".into(),
+            SystemTime::now() + Duration::from_secs(3600),
+            None,
+            false,
+            Some("req".into()),
+        )
+    }
+
+    #[test]
+    fn debug_redacts() {
+        let t = token("super-secret-token-value");
+        let text = format!("{t:?}");
+        assert!(text.starts_with("AccessToken { secret: [REDACTED], "));
+        assert!(!text.contains("super-secret-token-value"));
+        assert_eq!(t.secret(), "super-secret-token-value");
+    }
+
+    #[test]
+    fn claims_are_decoded_without_verification() {
+        let payload = URL_SAFE_NO_PAD.encode(br#"{"appid":"abc","roles":["User.Read.All"]}"#);
+        let t = token(&format!("eyJhbGciOiJub25lIn0.{payload}.sig"));
+        let claims = t.claims().unwrap();
+        assert_eq!(claims["appid"], "abc");
+        let err = token("opaque-secret-value").claims().unwrap_err();
+        assert!(!err.to_string().contains("opaque-secret-value"));
+    }
+}

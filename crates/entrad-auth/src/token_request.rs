@@ -1,0 +1,198 @@
+//! The client-credentials token request and its reply.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::Value;
+use url::Url;
+
+use crate::cache::CachedToken;
+use crate::credential::ClientAuth;
+use crate::refresh;
+use crate::service_reply::{describe_body, loose_u64, service_error};
+use crate::transport;
+use crate::{Credential, Error, Result, RetryPolicy};
+
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// One logical token request (retries included).
+pub(crate) struct TokenRequest<'a> {
+    pub(crate) http: &'a reqwest::Client,
+    pub(crate) retry: &'a RetryPolicy,
+    pub(crate) token_endpoint: &'a Url,
+    pub(crate) client_id: &'a str,
+    pub(crate) scopes: &'a [String],
+    pub(crate) credential: &'a Credential,
+}
+
+/// A token as received, with the `client-request-id` that obtained it.
+pub(crate) struct Received {
+    pub(crate) token: CachedToken,
+    pub(crate) client_request_id: String,
+}
+
+impl TokenRequest<'_> {
+    pub(crate) async fn send(&self) -> Result<Received> {
+        let client_request_id = uuid::Uuid::new_v4().to_string();
+        let auth = self
+            .credential
+            .client_auth(self.client_id, self.token_endpoint)
+            .await?;
+        let body = self.form(&auth);
+        tracing::debug!(
+            client_id = self.client_id,
+            token_endpoint = %self.token_endpoint,
+            scope = %self.scopes.join(" "),
+            client_request_id = %client_request_id,
+            "requesting an app token"
+        );
+        let reply = transport::send(self.retry, "token", Some(&client_request_id), || {
+            self.http
+                .post(self.token_endpoint.clone())
+                .headers(transport::client_headers(Some(&client_request_id)))
+                .header(
+                    CONTENT_TYPE,
+                    HeaderValue::from_static("application/x-www-form-urlencoded"),
+                )
+                .body(body.expose_secret().to_string())
+        })
+        .await?;
+        if reply.status == 200 {
+            let token = parse_token(&reply.body, SystemTime::now()).map_err(|message| {
+                Error::UnexpectedResponse {
+                    status: 200,
+                    message: format!("the token endpoint answered 200 but {message}"),
+                    client_request_id: Some(client_request_id.clone()),
+                }
+            })?;
+            tracing::info!(client_id = self.client_id, client_request_id = %client_request_id, expires_on = token.expires_on, "app token acquired");
+            return Ok(Received {
+                token,
+                client_request_id,
+            });
+        }
+        match service_error(&reply, &[auth.sent_secret()]) {
+            Some(error) => {
+                tracing::warn!(
+                    status = error.status,
+                    error = %error.error,
+                    error_codes = ?error.error_codes,
+                    client_request_id = %client_request_id,
+                    "token request refused"
+                );
+                Err(Error::Service {
+                    error: Box::new(error),
+                    client_request_id: Some(client_request_id),
+                })
+            }
+            None => Err(Error::UnexpectedResponse {
+                status: reply.status,
+                message: format!(
+                    "the token endpoint {} answered HTTP {} with a {} instead of an OAuth error",
+                    self.token_endpoint,
+                    reply.status,
+                    describe_body(&reply)
+                ),
+                client_request_id: Some(client_request_id),
+            }),
+        }
+    }
+
+    fn form(&self, auth: &ClientAuth) -> SecretString {
+        let mut form = url::form_urlencoded::Serializer::new(String::new());
+        form.append_pair("client_id", self.client_id)
+            .append_pair("scope", &self.scopes.join(" "))
+            .append_pair("grant_type", "client_credentials");
+        match auth {
+            ClientAuth::Secret(secret) => {
+                form.append_pair("client_secret", secret.expose_secret());
+            }
+            ClientAuth::Assertion(assertion) => {
+                form.append_pair("client_assertion_type", ASSERTION_TYPE)
+                    .append_pair("client_assertion", assertion.expose_secret());
+            }
+        }
+        SecretString::from(form.finish())
+    }
+}
+
+/// Reads a success body. The error text never quotes the body: it holds the token.
+fn parse_token(body: &[u8], now: SystemTime) -> std::result::Result<CachedToken, String> {
+    let json: Value =
+        serde_json::from_slice(body).map_err(|_| "the body is not JSON".to_string())?;
+    let access_token = json
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+        .ok_or("the body has no access_token")?;
+    let expires_in = json
+        .get("expires_in")
+        .and_then(loose_u64)
+        .ok_or("the body has no numeric expires_in")?;
+    let ext_expires_in = json.get("ext_expires_in").and_then(loose_u64);
+    let refresh_in = json.get("refresh_in").and_then(loose_u64);
+    let token_type = json
+        .get("token_type")
+        .and_then(Value::as_str)
+        .unwrap_or("Bearer")
+        .to_string();
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .map_err(|_| "the system clock is before 1970".to_string())?
+        .as_secs();
+    let expires_on = now.saturating_add(expires_in);
+    Ok(CachedToken {
+        secret: SecretString::from(access_token.to_string()),
+        token_type,
+        cached_at: now,
+        expires_on,
+        extended_expires_on: ext_expires_in.map_or(expires_on, |s| now.saturating_add(s)),
+        refresh_on: refresh::refresh_on(now, expires_in, refresh_in),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn at(secs: u64) -> SystemTime {
+        UNIX_EPOCH + Duration::from_secs(secs)
+    }
+
+    #[test]
+    fn numbers_or_strings() {
+        let t = parse_token(
+            br#"{"token_type":"Bearer","expires_in":"3599","ext_expires_in":7199,"access_token":"eyJ.x.y","refresh_in":1800}"#,
+            at(1000),
+        )
+        .unwrap();
+        assert_eq!(t.cached_at, 1000);
+        assert_eq!(t.expires_on, 4599);
+        assert_eq!(t.extended_expires_on, 8199);
+        assert_eq!(t.refresh_on, Some(2800));
+        assert_eq!(t.secret.expose_secret(), "eyJ.x.y");
+    }
+
+    #[test]
+    fn defaults_and_half_life() {
+        let t = parse_token(br#"{"expires_in":86400,"access_token":"a"}"#, at(0)).unwrap();
+        assert_eq!(t.token_type, "Bearer");
+        assert_eq!(t.extended_expires_on, 86400);
+        assert_eq!(t.refresh_on, Some(43200));
+    }
+
+    #[test]
+    fn bad_bodies_do_not_quote_the_token() {
+        for body in [
+            &br#"{"access_token":"leaky-token-value"}"#[..],
+            br#"{"access_token":"","expires_in":1}"#,
+            br#"{"access_token":"leaky-token-value","expires_in":"soon"}"#,
+            b"leaky-token-value",
+        ] {
+            let message = parse_token(body, at(0)).unwrap_err();
+            assert!(!message.contains("leaky"), "{message}");
+        }
+    }
+}

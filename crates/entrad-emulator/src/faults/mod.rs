@@ -1,0 +1,12 @@
+//! Injected faults (throttling, 5xx, latency, dropped connections) and Graph-style
+//! throttling of clients that retry too early.
+
+mod guard;
+mod registry;
+mod spec;
+mod throttle;
+
+pub(crate) use guard::{ConnectionKill, guard};
+pub(crate) use registry::{Decision, Faults};
+pub use spec::{FaultKind, FaultSpec, FaultTrigger};
+pub(crate) use throttle::Throttle;

@@ -1,0 +1,61 @@
+//! The named routes that are counted in stats and can be given faults.
+
+use serde::Serialize;
+
+/// A served route, by the name the admin API and `--fault` use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub(crate) enum Route {
+    OpenidConfiguration,
+    InstanceDiscovery,
+    Jwks,
+    Token,
+    AdminConsent,
+    Users,
+    User,
+    UsersDelta,
+    Batch,
+}
+
+impl Route {
+    pub(crate) const ALL: [Route; 9] = [
+        Route::OpenidConfiguration,
+        Route::InstanceDiscovery,
+        Route::Jwks,
+        Route::Token,
+        Route::AdminConsent,
+        Route::Users,
+        Route::User,
+        Route::UsersDelta,
+        Route::Batch,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Route::OpenidConfiguration => "openid-configuration",
+            Route::InstanceDiscovery => "instance-discovery",
+            Route::Jwks => "jwks",
+            Route::Token => "token",
+            Route::AdminConsent => "adminconsent",
+            Route::Users => "users",
+            Route::User => "user",
+            Route::UsersDelta => "users-delta",
+            Route::Batch => "batch",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Route> {
+        Route::ALL.into_iter().find(|r| r.name() == name)
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
+    /// Graph routes answer errors in Graph's shape, the others in the token service's.
+    pub(crate) fn is_graph(self) -> bool {
+        matches!(
+            self,
+            Route::Users | Route::User | Route::UsersDelta | Route::Batch
+        )
+    }
+}

@@ -1,0 +1,116 @@
+//! `POST /v1.0/$batch`: up to 20 requests in one round trip.
+
+use std::collections::{BTreeMap, HashSet};
+
+use reqwest::Method;
+use reqwest::header::HeaderMap;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::client::GraphClient;
+use crate::error::{Error, Result};
+use crate::request::parse_json;
+
+/// Graph's limit on requests per batch.
+const MAX_BATCH: usize = 20;
+
+/// One request of a batch.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BatchRequest {
+    /// Unique within the batch; responses carry it back.
+    pub id: String,
+    /// `GET`, `POST`, ...
+    pub method: String,
+    /// Relative to the version, e.g. `/users?$select=id`.
+    pub url: String,
+    /// Request headers.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
+    /// JSON body, for writes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<Value>,
+    /// Ids that must succeed first (a failed one gives this request 424).
+    #[serde(rename = "dependsOn", skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+}
+
+impl BatchRequest {
+    /// A GET of `url` (relative to the version, e.g. `/users/{id}`).
+    pub fn get(id: impl Into<String>, url: impl Into<String>) -> BatchRequest {
+        BatchRequest {
+            id: id.into(),
+            method: "GET".to_owned(),
+            url: url.into(),
+            headers: BTreeMap::new(),
+            body: None,
+            depends_on: Vec::new(),
+        }
+    }
+}
+
+/// One response of a batch; each has its own status (429 included: retry those yourself).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct BatchResponse {
+    /// The request's id.
+    pub id: String,
+    /// Its HTTP status.
+    pub status: u16,
+    /// Its headers.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+    /// Its JSON body (`null` if none).
+    #[serde(default)]
+    pub body: Value,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    requests: &'a [BatchRequest],
+}
+
+#[derive(Deserialize)]
+struct Responses {
+    responses: Vec<BatchResponse>,
+}
+
+impl GraphClient {
+    /// Sends up to 20 requests as one `POST v1.0/$batch`; the responses come
+    /// back in the order of `requests` (Graph answers in any order).
+    pub async fn batch(&self, requests: Vec<BatchRequest>) -> Result<Vec<BatchResponse>> {
+        if requests.is_empty() || requests.len() > MAX_BATCH {
+            return Err(Error::InvalidRequest(format!(
+                "a batch holds 1 to {MAX_BATCH} requests, not {}",
+                requests.len()
+            )));
+        }
+        let mut ids = HashSet::new();
+        if let Some(dup) = requests.iter().find(|r| !ids.insert(r.id.as_str())) {
+            return Err(Error::InvalidRequest(format!("duplicate batch request id `{}`", dup.id)));
+        }
+        let url = self.resolve("v1.0/$batch")?;
+        let body = serde_json::to_value(Envelope { requests: &requests })
+            .map_err(|e| Error::InvalidRequest(format!("cannot encode the batch: {e}")))?;
+        let bytes = self.execute(Method::POST, &url, &HeaderMap::new(), Some(&body)).await?;
+        let Responses { mut responses } = serde_json::from_value(parse_json(&bytes)?)
+            .map_err(|e| Error::UnexpectedResponse(format!("not a batch response: {e}")))?;
+        let position = |id: &str| requests.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
+        responses.sort_by_key(|r| position(&r.id));
+        Ok(responses)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_serialize_as_graph_expects() {
+        let mut r = BatchRequest::get("1", "/users?$select=id");
+        r.depends_on.push("0".into());
+        let json = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json,
+            serde_json::json!({"id":"1","method":"GET","url":"/users?$select=id","dependsOn":["0"]})
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! The Graph client and its builder.
+
+use std::fmt;
+
+use entrad_auth::{ConfidentialClient, RetryPolicy};
+use url::Url;
+
+use crate::error::{Error, Result};
+
+/// Graph's public-cloud base URL.
+const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/";
+/// The app-only scope for Graph.
+const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+/// Calls Microsoft Graph as the app: every request carries a bearer token
+/// from the [`ConfidentialClient`] (cheap when cached) and a fresh
+/// `client-request-id`, and is retried on 429/503/504 honouring `Retry-After`.
+///
+/// Cheap to clone: clones share the token client and the connection pool.
+#[derive(Clone)]
+pub struct GraphClient {
+    pub(crate) auth: ConfidentialClient,
+    pub(crate) http: reqwest::Client,
+    pub(crate) base_url: Url,
+    pub(crate) scope: String,
+    pub(crate) retry: RetryPolicy,
+}
+
+impl fmt::Debug for GraphClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GraphClient")
+            .field("client_id", &self.auth.client_id())
+            .field("base_url", &self.base_url.as_str())
+            .field("scope", &self.scope)
+            .field("retry", &self.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`GraphClient`].
+#[derive(Debug)]
+pub struct GraphClientBuilder {
+    auth: ConfidentialClient,
+    base_url: Option<Url>,
+    scope: String,
+    retry: RetryPolicy,
+}
+
+impl GraphClient {
+    /// A builder using `auth` for tokens and its HTTP client (CA, timeouts) for requests.
+    pub fn builder(auth: ConfidentialClient) -> GraphClientBuilder {
+        GraphClientBuilder {
+            auth,
+            base_url: None,
+            scope: DEFAULT_SCOPE.to_owned(),
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// The base URL relative paths resolve against.
+    pub fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// `https://...` is used verbatim (a nextLink must be); anything else is a
+    /// path under the base URL, with or without its leading `/`.
+    pub(crate) fn resolve(&self, path_or_url: &str) -> Result<Url> {
+        let text = path_or_url.trim();
+        let invalid = |reason: String| Error::InvalidUrl { url: text.to_owned(), reason };
+        if text.is_empty() {
+            return Err(invalid("empty path".to_owned()));
+        }
+        let lower = text.to_ascii_lowercase();
+        if lower.starts_with("https://") || lower.starts_with("http://") {
+            return Url::parse(text).map_err(|e| invalid(e.to_string()));
+        }
+        if text.contains("://") {
+            return Err(invalid("only http(s) URLs can be called".to_owned()));
+        }
+        self.base_url
+            .join(text.trim_start_matches('/'))
+            .map_err(|e| invalid(e.to_string()))
+    }
+}
+
+impl GraphClientBuilder {
+    /// Where relative paths go (default `https://graph.microsoft.com`; the emulator's URL in tests).
+    pub fn base_url(mut self, url: Url) -> Self {
+        self.base_url = Some(url);
+        self
+    }
+
+    /// The scope tokens are requested for (default `https://graph.microsoft.com/.default`).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = scope.into();
+        self
+    }
+
+    /// Retries of 429/503/504 and network failures (default: entrad-auth's default policy).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// The client.
+    pub fn build(self) -> GraphClient {
+        let mut base_url = match self.base_url {
+            Some(url) => url,
+            // A constant URL that parses; `Url` has no const constructor.
+            None => Url::parse(DEFAULT_BASE_URL).expect("the default Graph URL is valid"),
+        };
+        // A base without a trailing slash would lose its last segment in `join`.
+        if !base_url.path().ends_with('/') {
+            let path = format!("{}/", base_url.path());
+            base_url.set_path(&path);
+        }
+        base_url.set_query(None);
+        base_url.set_fragment(None);
+        GraphClient {
+            http: self.auth.http_client().clone(),
+            auth: self.auth,
+            base_url,
+            scope: self.scope,
+            retry: self.retry,
+        }
+    }
+}

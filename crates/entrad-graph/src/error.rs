@@ -1,0 +1,255 @@
+//! The crate's one error type, and Graph's error JSON.
+
+use std::fmt;
+
+/// How an [`Error`] should be handled: the CLI maps these to exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The request or the configuration is wrong (bad URL, bad query, 400, 404).
+    Config,
+    /// The token service refused to issue a token.
+    Authentication,
+    /// Graph refused the token (401) or the app lacks permission (403).
+    Permission,
+    /// Graph or the network stayed busy or down after the retries (429, 5xx, timeouts).
+    Unavailable,
+    /// A response of an unexpected shape, or a bug.
+    Internal,
+}
+
+/// Graph's error body, `{"error":{"code","message","innerError":{..}}}`, with the HTTP status.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GraphError {
+    /// HTTP status.
+    pub status: u16,
+    /// Graph's code, e.g. `Authorization_RequestDenied`, `TooManyRequests`.
+    pub code: String,
+    /// Graph's message, e.g. `Insufficient privileges to complete the operation.`.
+    pub message: String,
+    /// `innerError.request-id` (or the `request-id` header): quote it to Microsoft support.
+    pub request_id: Option<String>,
+    /// `innerError.client-request-id`: the id this client sent.
+    pub client_request_id: Option<String>,
+    /// `innerError.date`.
+    pub date: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Envelope {
+    error: Body,
+}
+
+#[derive(serde::Deserialize)]
+struct Body {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default, rename = "innerError", alias = "innererror")]
+    inner: Option<Inner>,
+}
+
+#[derive(serde::Deserialize)]
+struct Inner {
+    date: Option<String>,
+    #[serde(rename = "request-id")]
+    request_id: Option<String>,
+    #[serde(rename = "client-request-id")]
+    client_request_id: Option<String>,
+}
+
+impl GraphError {
+    /// Parses an error response. A body that is not Graph's error JSON (a
+    /// proxy's HTML page, nothing at all) still gives an error named after the status.
+    pub fn parse(
+        status: u16,
+        body: &[u8],
+        request_id: Option<String>,
+        client_request_id: Option<String>,
+    ) -> GraphError {
+        match serde_json::from_slice::<Envelope>(body) {
+            Ok(Envelope { error }) => {
+                let inner = error.inner;
+                let (date, inner_request_id, inner_client_request_id) = match inner {
+                    Some(i) => (i.date, i.request_id, i.client_request_id),
+                    None => (None, None, None),
+                };
+                GraphError {
+                    status,
+                    code: one_line(&error.code),
+                    message: one_line(&error.message),
+                    request_id: inner_request_id.or(request_id),
+                    client_request_id: inner_client_request_id.or(client_request_id),
+                    date,
+                }
+            }
+            Err(_) => GraphError {
+                status,
+                code: reason(status).to_owned(),
+                message: format!("HTTP {status} without Graph's error JSON ({} bytes)", body.len()),
+                request_id,
+                client_request_id,
+                date: None,
+            },
+        }
+    }
+
+    /// The 403 a token without `roles` gets: the app's permissions lack admin consent.
+    pub fn is_authorization_denied(&self) -> bool {
+        self.status == 403 && self.code == "Authorization_RequestDenied"
+    }
+
+    /// The class of this refusal.
+    pub fn kind(&self) -> ErrorKind {
+        match self.status {
+            401 | 403 => ErrorKind::Permission,
+            408 | 429 | 500..=599 => ErrorKind::Unavailable,
+            400..=499 => ErrorKind::Config,
+            _ => ErrorKind::Internal,
+        }
+    }
+}
+
+fn reason(status: u16) -> &'static str {
+    reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("UnknownError")
+}
+
+/// Service text comes from the network: keep messages on one line.
+fn one_line(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+}
+
+impl fmt::Display for GraphError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {} {}", self.status, self.code)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (request-id {})", one_line(id))?;
+        }
+        Ok(())
+    }
+}
+
+/// This crate's results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in this crate. Messages never hold tokens and fit on one line.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// No token: the token service or its configuration failed.
+    #[error(transparent)]
+    Auth(#[from] entrad_auth::Error),
+    /// Graph answered with an error that retrying does not fix.
+    #[error("Graph refused the request: {0}")]
+    Graph(GraphError),
+    /// Graph stayed busy (429/503/504) until the retry policy gave up.
+    #[error("Graph stayed unavailable after {attempts} attempts: {last}")]
+    Exhausted {
+        /// Requests sent.
+        attempts: u32,
+        /// The last refusal.
+        last: GraphError,
+    },
+    /// Graph could not be reached, timed out or dropped the connection.
+    #[error("network error calling Graph after {attempts} attempts: {message}")]
+    Network {
+        /// What failed, with its causes.
+        message: String,
+        /// Requests sent.
+        attempts: u32,
+    },
+    /// A path or URL that cannot be resolved against the Graph base URL.
+    #[error("invalid Graph URL `{url}`: {reason}")]
+    InvalidUrl {
+        /// The path or URL given.
+        url: String,
+        /// Why it is unusable.
+        reason: String,
+    },
+    /// A request this client refuses to send (e.g. more than 20 in a batch).
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+    /// Graph answered 2xx with something that is not the expected JSON.
+    #[error("unexpected Graph response: {0}")]
+    UnexpectedResponse(String),
+}
+
+impl Error {
+    /// The class of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Auth(e) => match e.kind() {
+                entrad_auth::ErrorKind::Config => ErrorKind::Config,
+                entrad_auth::ErrorKind::Authentication => ErrorKind::Authentication,
+                entrad_auth::ErrorKind::Unavailable => ErrorKind::Unavailable,
+                entrad_auth::ErrorKind::Internal => ErrorKind::Internal,
+            },
+            Error::Graph(e) => e.kind(),
+            Error::Exhausted { .. } | Error::Network { .. } => ErrorKind::Unavailable,
+            Error::InvalidUrl { .. } | Error::InvalidRequest(_) => ErrorKind::Config,
+            Error::UnexpectedResponse(_) => ErrorKind::Internal,
+        }
+    }
+
+    /// Graph's error, when Graph answered with one.
+    pub fn graph_error(&self) -> Option<&GraphError> {
+        match self {
+            Error::Graph(e) | Error::Exhausted { last: e, .. } => Some(e),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DENIED: &str = r#"{"error":{"code":"Authorization_RequestDenied",
+        "message":"Insufficient privileges to complete the operation.",
+        "innerError":{"date":"2024-04-24T12:48:07","request-id":"rid","client-request-id":"cid"}}}"#;
+
+    #[test]
+    fn parses_graph_error_json() {
+        let e = GraphError::parse(403, DENIED.as_bytes(), Some("header-rid".into()), None);
+        assert_eq!(e.code, "Authorization_RequestDenied");
+        assert_eq!(e.message, "Insufficient privileges to complete the operation.");
+        assert_eq!(e.request_id.as_deref(), Some("rid"));
+        assert_eq!(e.client_request_id.as_deref(), Some("cid"));
+        assert_eq!(e.date.as_deref(), Some("2024-04-24T12:48:07"));
+        assert!(e.is_authorization_denied());
+        assert_eq!(e.kind(), ErrorKind::Permission);
+        assert_eq!(
+            e.to_string(),
+            "HTTP 403 Authorization_RequestDenied: Insufficient privileges to complete the operation. (request-id rid)"
+        );
+    }
+
+    #[test]
+    fn survives_bodies_that_are_not_graph_json() {
+        let e = GraphError::parse(502, b"<html>bad gateway</html>", Some("r".into()), Some("c".into()));
+        assert_eq!(e.code, "Bad Gateway");
+        assert!(e.message.contains("without Graph's error JSON"));
+        assert_eq!(e.request_id.as_deref(), Some("r"));
+        assert_eq!(e.kind(), ErrorKind::Unavailable);
+        let e = GraphError::parse(400, br#"{"error":{"code":"Request_UnsupportedQuery","message":"a\nb"}}"#, None, None);
+        assert_eq!(e.message, "a b");
+        assert_eq!(e.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn kinds_follow_the_status() {
+        let graph = |status| Error::Graph(GraphError::parse(status, b"", None, None)).kind();
+        assert_eq!(graph(401), ErrorKind::Permission);
+        assert_eq!(graph(404), ErrorKind::Config);
+        assert_eq!(graph(503), ErrorKind::Unavailable);
+        let network = Error::Network { message: "refused".into(), attempts: 3 };
+        assert_eq!(network.kind(), ErrorKind::Unavailable);
+        let auth = Error::from(entrad_auth::Error::Config("x".into()));
+        assert_eq!(auth.kind(), ErrorKind::Config);
+    }
+}

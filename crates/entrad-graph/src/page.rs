@@ -1,0 +1,74 @@
+//! One page of a Graph collection.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Error;
+
+/// A page of a collection response: its items and the links to what follows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Page {
+    /// `@odata.context`, e.g. `https://graph.microsoft.com/v1.0/$metadata#users`.
+    #[serde(rename = "@odata.context", default, skip_serializing_if = "Option::is_none")]
+    pub context: Option<String>,
+    /// `@odata.count` (first page only, with `$count=true`).
+    #[serde(rename = "@odata.count", default, skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// `@odata.nextLink`: the next page, to be followed verbatim.
+    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
+    pub next_link: Option<String>,
+    /// `@odata.deltaLink`: the last page of a delta round.
+    #[serde(rename = "@odata.deltaLink", default, skip_serializing_if = "Option::is_none")]
+    pub delta_link: Option<String>,
+    /// The items.
+    pub value: Vec<Value>,
+}
+
+impl Page {
+    /// True when `body` is a collection response (has a `value` list).
+    pub fn is_collection(body: &Value) -> bool {
+        body.get("value").is_some_and(Value::is_array)
+    }
+
+    /// A page from a parsed collection response.
+    pub fn from_json(body: Value) -> Result<Page, Error> {
+        serde_json::from_value(body).map_err(|e| {
+            Error::UnexpectedResponse(format!("not a collection page (no `value` list?): {e}"))
+        })
+    }
+
+    /// A page straight from the response bytes (no intermediate JSON tree).
+    pub(crate) fn from_slice(body: &[u8]) -> Result<Page, Error> {
+        serde_json::from_slice(body).map_err(|e| {
+            Error::UnexpectedResponse(format!("not a collection page (no `value` list?): {e}"))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn reads_annotations() {
+        let body = json!({"@odata.context":"ctx","@odata.count":7,"@odata.nextLink":"https://n",
+            "value":[{"id":"1"}]});
+        assert!(Page::is_collection(&body));
+        let page = Page::from_json(body).unwrap();
+        assert_eq!(page.context.as_deref(), Some("ctx"));
+        assert_eq!(page.count, Some(7));
+        assert_eq!(page.next_link.as_deref(), Some("https://n"));
+        assert_eq!(page.value, [json!({"id":"1"})]);
+        let last = Page::from_slice(br#"{"@odata.deltaLink":"https://d","value":[]}"#).unwrap();
+        assert_eq!(last.delta_link.as_deref(), Some("https://d"));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_collection() {
+        assert!(!Page::is_collection(&json!({"id":"1"})));
+        assert!(Page::from_json(json!({"id":"1"})).is_err());
+        assert!(Page::from_slice(b"not json").is_err());
+    }
+}

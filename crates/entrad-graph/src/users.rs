@@ -1,0 +1,148 @@
+//! `GET /v1.0/users` with Graph's query options.
+
+use futures_util::Stream;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde_json::Value;
+use url::Url;
+
+use crate::client::GraphClient;
+use crate::error::Result;
+use crate::page::Page;
+use crate::paging::flatten;
+
+/// A users query: `$select`, `$filter`, `$top`, `$count`.
+///
+/// `$count` and the advanced filter operators (`ne`, `not`, `endsWith`) need
+/// `ConsistencyLevel: eventual` and `$count=true`: the query adds both.
+#[derive(Debug, Clone)]
+pub struct UsersQuery<'a> {
+    client: &'a GraphClient,
+    select: Vec<String>,
+    filter: Option<String>,
+    top: Option<u32>,
+    count: bool,
+}
+
+impl GraphClient {
+    /// A query over `/v1.0/users`.
+    pub fn users(&self) -> UsersQuery<'_> {
+        UsersQuery { client: self, select: Vec::new(), filter: None, top: None, count: false }
+    }
+}
+
+impl<'a> UsersQuery<'a> {
+    /// Properties to return (`$select`).
+    pub fn select<S: AsRef<str>>(mut self, properties: &[S]) -> Self {
+        self.select = properties
+            .iter()
+            .map(|p| p.as_ref().trim().to_owned())
+            .filter(|p| !p.is_empty())
+            .collect();
+        self
+    }
+
+    /// An OData filter (`$filter`), e.g. `startswith(displayName,'A')`.
+    pub fn filter(mut self, filter: impl Into<String>) -> Self {
+        self.filter = Some(filter.into());
+        self
+    }
+
+    /// Page size (`$top`, 1 to 999 for users).
+    pub fn top(mut self, top: u32) -> Self {
+        self.top = Some(top);
+        self
+    }
+
+    /// Ask for `@odata.count` on the first page.
+    pub fn count(mut self, count: bool) -> Self {
+        self.count = count;
+        self
+    }
+
+    /// True when the query needs `ConsistencyLevel: eventual` (and `$count=true`).
+    pub fn needs_eventual_consistency(&self) -> bool {
+        self.count || self.filter.as_deref().is_some_and(is_advanced_filter)
+    }
+
+    /// The first page's URL.
+    pub fn url(&self) -> Result<Url> {
+        let mut url = self.client.resolve("v1.0/users")?;
+        let mut query = Vec::new();
+        if !self.select.is_empty() {
+            query.push(format!("$select={}", encode(&self.select.join(","))));
+        }
+        if let Some(filter) = &self.filter {
+            query.push(format!("$filter={}", encode(filter)));
+        }
+        if let Some(top) = self.top {
+            query.push(format!("$top={top}"));
+        }
+        if self.needs_eventual_consistency() {
+            query.push("$count=true".to_owned());
+        }
+        if !query.is_empty() {
+            url.set_query(Some(&query.join("&")));
+        }
+        Ok(url)
+    }
+
+    /// The pages of the result.
+    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'a {
+        let mut headers = HeaderMap::new();
+        if self.needs_eventual_consistency() {
+            headers.insert("ConsistencyLevel", HeaderValue::from_static("eventual"));
+        }
+        self.client.pages_from(self.url(), headers)
+    }
+
+    /// The users, across pages.
+    pub fn items(self) -> impl Stream<Item = Result<Value>> + Send + 'a {
+        flatten(self.pages())
+    }
+}
+
+/// `ne`, `not` and `endsWith` are Graph's "advanced query" operators.
+fn is_advanced_filter(filter: &str) -> bool {
+    let lower = filter.to_ascii_lowercase();
+    let padded = format!(" {} ", lower.replace(['(', ')'], " "));
+    padded.contains(" ne ") || padded.contains(" not ") || lower.contains("endswith(")
+}
+
+/// Escapes what would end or change a query value; `$`, `,`, `(`, `'` stay
+/// readable, as in Graph's documentation (spaces become `%20`, never `+`).
+fn encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '&' => out.push_str("%26"),
+            '+' => out.push_str("%2B"),
+            '#' => out.push_str("%23"),
+            '=' => out.push_str("%3D"),
+            ' ' => out.push_str("%20"),
+            '"' => out.push_str("%22"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_query_values() {
+        assert_eq!(encode("a b&c=d+e#f%"), "a%20b%26c%3Dd%2Be%23f%25");
+        assert_eq!(encode("startswith(displayName,'A')"), "startswith(displayName,'A')");
+    }
+
+    #[test]
+    fn advanced_filters() {
+        assert!(is_advanced_filter("accountEnabled ne true"));
+        assert!(is_advanced_filter("NOT(startswith(displayName,'a'))"));
+        assert!(is_advanced_filter("endsWith(mail,'@contoso.com')"));
+        assert!(!is_advanced_filter("startswith(displayName,'Anne')"));
+        assert!(!is_advanced_filter("mail eq 'nell@contoso.com'"));
+    }
+}

@@ -1,0 +1,189 @@
+//! The command line: subcommands and flags.
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use secrecy::SecretString;
+
+const AFTER_HELP: &str = "\
+Configuration, from low to high precedence:
+  --config FILE / `entrad run FILE`  the quickstart's parameters.json (authority, client_id,
+                                     scope, secret | thumbprint + private_key_file, endpoint)
+  environment                        AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
+                                     AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_CERTIFICATE_PASSWORD,
+                                     AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST
+  flags                              --authority, --tenant-id, --client-id, ...
+
+Exit codes: 0 ok, 2 usage or configuration, 3 authentication (the token service refused),
+4 permission (Graph 401/403), 5 network or service unavailable after retries.";
+
+/// `entrad`: a daemon that acts as itself on Microsoft Entra ID and calls Microsoft Graph.
+#[derive(Debug, Parser)]
+#[command(name = "entrad", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// Flags shared by every subcommand.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The quickstart's job: read parameters.json, get a token, GET `endpoint`, print every page.
+    Run {
+        /// The quickstart's parameters.json, unchanged (secret or certificate variant).
+        file: PathBuf,
+    },
+    /// List users (GET /v1.0/users), every page.
+    Users(UsersArgs),
+    /// Any Graph GET, every page (`/v1.0/groups`, `v1.0/users/{id}` or a full URL).
+    Get {
+        /// A path relative to the Graph URL, or an absolute URL.
+        path_or_url: String,
+    },
+    /// Acquire a token and print its expiry and decoded claims.
+    Token {
+        /// Print the raw access token too (it is a credential: handle with care).
+        #[arg(long)]
+        raw: bool,
+    },
+    /// Print the admin consent URL for the app (the quickstart's step 4).
+    ConsentUrl,
+    /// Run the offline Entra + Graph emulator.
+    Emulator(entrad_emulator::EmulatorArgs),
+    /// Start the embedded emulator, run the quickstart with a secret and a certificate, print the users.
+    Demo {
+        /// How many users the demo directory holds.
+        #[arg(long, default_value_t = 25)]
+        users: usize,
+    },
+}
+
+/// `entrad users` options, as Graph's query parameters.
+#[derive(Debug, Args)]
+pub struct UsersArgs {
+    /// Properties to return (`$select`), comma-separated; also the csv/table columns.
+    #[arg(long, value_delimiter = ',', value_name = "PROPS")]
+    pub select: Vec<String>,
+    /// An OData filter (`$filter`), e.g. "startswith(displayName,'A')".
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Option<String>,
+    /// Page size (`$top`, 1 to 999).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=999))]
+    pub top: Option<u16>,
+    /// Ask for the total count (`$count=true`, with `ConsistencyLevel: eventual`).
+    #[arg(long)]
+    pub count: bool,
+}
+
+/// Output formats for collections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// One Graph-shaped document, all pages merged into `value` (the quickstart's output).
+    Json,
+    /// One JSON object per line.
+    Ndjson,
+    /// Comma-separated values; columns from --select or the first item.
+    Csv,
+    /// A text table; columns from --select or the first item.
+    Table,
+}
+
+/// Flags accepted everywhere.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// A parameters.json file with the quickstart's keys.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Json)]
+    pub format: Format,
+    /// Trust the PEM certificate(s) in this file as extra root CAs (e.g. the emulator's ca.pem).
+    #[arg(long, global = true, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// More logging on stderr (-v info, -vv debug, -vvv trace).
+    #[arg(short, long, global = true, action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Only errors on stderr, no progress bar.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Who the app is and how it proves it.
+    #[command(flatten)]
+    pub identity: IdentityArgs,
+}
+
+/// Flags that override parameters.json and the environment.
+#[derive(Debug, Default, Args)]
+pub struct IdentityArgs {
+    /// Authority URL, e.g. https://login.microsoftonline.com/{tenant}.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "tenant_id")]
+    pub authority: Option<String>,
+    /// Tenant ID or domain (with AZURE_AUTHORITY_HOST or the default host).
+    #[arg(long, global = true, value_name = "TENANT")]
+    pub tenant_id: Option<String>,
+    /// Application (client) ID.
+    #[arg(long, global = true, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// Client secret; other users can see it in the process list: prefer AZURE_CLIENT_SECRET.
+    #[arg(long, global = true, value_name = "SECRET")]
+    pub client_secret: Option<SecretString>,
+    /// Certificate: PEM with key and certificate, or PFX; with --private-key, the certificate PEM.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["client_secret", "thumbprint", "federated_token_file"])]
+    pub certificate: Option<PathBuf>,
+    /// Password of a PFX certificate (prefer AZURE_CLIENT_CERTIFICATE_PASSWORD).
+    #[arg(long, global = true, value_name = "PASSWORD")]
+    pub certificate_password: Option<SecretString>,
+    /// SHA-1 thumbprint of the certificate (hex), with --private-key: the quickstart's certificate variant.
+    #[arg(long, global = true, value_name = "HEX", conflicts_with_all = ["client_secret", "federated_token_file"])]
+    pub thumbprint: Option<String>,
+    /// PEM private key file, with --thumbprint or --certificate.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["client_secret", "federated_token_file"])]
+    pub private_key: Option<PathBuf>,
+    /// A file holding a client assertion (workload identity), re-read for every token.
+    #[arg(long, global = true, value_name = "FILE", conflicts_with = "client_secret")]
+    pub federated_token_file: Option<PathBuf>,
+    /// Scope to request; repeat or space-separate for several (default https://graph.microsoft.com/.default).
+    #[arg(long, global = true, value_name = "SCOPE")]
+    pub scope: Vec<String>,
+    /// Graph base URL for `users` and `get` (default: the origin of `endpoint`, else https://graph.microsoft.com).
+    #[arg(long, global = true, value_name = "URL")]
+    pub graph_url: Option<String>,
+    /// Timeout of each HTTP request, in seconds.
+    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub timeout: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn flags_go_before_or_after_the_subcommand() {
+        let cli = Cli::try_parse_from([
+            "entrad", "--format", "csv", "users", "--select", "id,displayName", "--top", "5",
+            "--client-id", "c",
+        ])
+        .unwrap();
+        assert_eq!(cli.global.format, Format::Csv);
+        assert_eq!(cli.global.identity.client_id.as_deref(), Some("c"));
+        let Command::Users(users) = cli.command else { panic!("not users") };
+        assert_eq!(users.select, ["id", "displayName"]);
+        assert_eq!(users.top, Some(5));
+    }
+
+    #[test]
+    fn refuses_two_credentials_and_a_bad_top() {
+        assert!(Cli::try_parse_from(["entrad", "token", "--client-secret", "x", "--certificate", "c.pem"]).is_err());
+        assert!(Cli::try_parse_from(["entrad", "users", "--top", "1000"]).is_err());
+    }
+}

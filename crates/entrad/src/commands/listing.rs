@@ -1,0 +1,86 @@
+//! Streaming a Graph GET to a writer: page by page, with progress.
+
+use std::pin::pin;
+
+use entrad_graph::{GraphClient, Page};
+use futures_util::{Stream, TryStreamExt, stream};
+
+use crate::output::progress::Progress;
+use crate::output::{Meta, Sink};
+
+/// What was written.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Items written.
+    pub items: u64,
+    /// Pages read.
+    pub pages: u64,
+}
+
+/// Why writing stopped early.
+pub enum Failure {
+    /// Graph (or the token) failed.
+    Graph(entrad_graph::Error),
+    /// Writing failed.
+    Output(std::io::Error),
+}
+
+impl From<entrad_graph::Error> for Failure {
+    fn from(e: entrad_graph::Error) -> Failure {
+        Failure::Graph(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Failure {
+        Failure::Output(e)
+    }
+}
+
+/// GETs `path_or_url`: a collection goes out item by item across every page,
+/// anything else (a single entity) as one document.
+pub async fn write_get(
+    graph: &GraphClient,
+    path_or_url: &str,
+    sink: &mut dyn Sink,
+    progress: &mut Progress,
+) -> Result<Written, Failure> {
+    let body = graph.get_json(path_or_url).await?;
+    if !Page::is_collection(&body) {
+        sink.single(&body)?;
+        progress.page(1);
+        return Ok(Written { items: 1, pages: 1 });
+    }
+    let first = Page::from_json(body)?;
+    let rest = first.next_link.clone().map(|next| graph.pages(&next));
+    let pages = stream::iter([Ok(first)]).chain(stream::iter(rest).flatten());
+    write_pages(pages, sink, progress).await
+}
+
+/// Writes every page's items; the first page's annotations open the document.
+pub async fn write_pages(
+    pages: impl Stream<Item = entrad_graph::Result<Page>>,
+    sink: &mut dyn Sink,
+    progress: &mut Progress,
+) -> Result<Written, Failure> {
+    let mut pages = pin!(pages);
+    let mut written = Written::default();
+    while let Some(page) = pages.try_next().await? {
+        if written.pages == 0 {
+            sink.start(&Meta { context: page.context.clone(), count: page.count })?;
+        }
+        for item in &page.value {
+            sink.item(item)?;
+        }
+        sink.flush()?;
+        written.pages += 1;
+        written.items += page.value.len() as u64;
+        progress.page(page.value.len());
+    }
+    if written.pages == 0 {
+        sink.start(&Meta::default())?;
+    }
+    sink.finish()?;
+    tracing::info!(items = written.items, pages = written.pages, "done");
+    Ok(written)
+}

@@ -1,0 +1,28 @@
+//! One module per subcommand.
+
+mod consent_url;
+mod demo;
+mod emulator;
+mod get;
+mod listing;
+mod run;
+mod session;
+mod token;
+mod users;
+
+use crate::cli::{Cli, Command};
+use crate::error::Error;
+
+/// Runs the subcommand the command line asks for.
+pub async fn run(cli: Cli) -> Result<(), Error> {
+    let Cli { global, command } = cli;
+    match command {
+        Command::Run { file } => run::run(&global, &file).await,
+        Command::Users(args) => users::run(&global, &args).await,
+        Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
+        Command::Token { raw } => token::run(&global, raw).await,
+        Command::ConsentUrl => consent_url::run(&global),
+        Command::Emulator(args) => emulator::run(args).await,
+        Command::Demo { users } => demo::run(&global, users).await,
+    }
+}

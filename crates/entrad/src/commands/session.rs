@@ -1,0 +1,65 @@
+//! The token client and the Graph client, built from the settings.
+
+use entrad_auth::{Authority, ConfidentialClient};
+use entrad_graph::GraphClient;
+use url::Url;
+
+use crate::commands::listing::Failure;
+use crate::config::{Settings, load_credential};
+use crate::error::Error;
+
+/// What a command that calls Graph needs.
+pub struct Session {
+    /// The merged configuration.
+    pub settings: Settings,
+    /// Token acquisition.
+    pub auth: ConfidentialClient,
+    /// Graph calls, with tokens from `auth`.
+    pub graph: GraphClient,
+    consent_url: Url,
+}
+
+/// The authority, checked by entrad-auth.
+pub fn authority(settings: &Settings) -> Result<Authority, Error> {
+    Ok(Authority::parse(settings.authority()?)?)
+}
+
+impl Session {
+    /// Builds both clients; fails on configuration errors before any request.
+    pub fn open(settings: Settings) -> Result<Session, Error> {
+        let authority = authority(&settings)?;
+        let client_id = settings.client_id()?.to_owned();
+        let credential = load_credential(settings.credential()?)?;
+        let consent_url = authority.admin_consent_url(&client_id);
+        let mut builder = ConfidentialClient::builder(client_id, authority, credential);
+        if let Some(ca_file) = &settings.ca_file {
+            // entrad-auth reads it at build time; a clear message for the common mistake first.
+            std::fs::metadata(ca_file).map_err(|e| {
+                Error::Config(format!("cannot read --ca-file {}: {e}", ca_file.display()))
+            })?;
+            builder = builder.ca_file(ca_file.clone());
+        }
+        if let Some(timeout) = settings.timeout {
+            builder = builder.timeout(timeout);
+        }
+        let auth = builder.build()?;
+        let graph = GraphClient::builder(auth.clone())
+            .base_url(settings.graph_url.clone())
+            .scope(settings.scopes.join(" "))
+            .build();
+        Ok(Session { settings, auth, graph, consent_url })
+    }
+
+    /// A Graph failure, with the admin consent URL for the message of a 403.
+    pub fn graph_error(&self, source: entrad_graph::Error) -> Error {
+        Error::Graph { source, consent_url: Some(self.consent_url.clone()) }
+    }
+
+    /// Why a listing stopped, as the CLI's error.
+    pub fn failure(&self, failure: Failure) -> Error {
+        match failure {
+            Failure::Graph(e) => self.graph_error(e),
+            Failure::Output(e) => Error::Output(e),
+        }
+    }
+}

@@ -1,0 +1,53 @@
+//! `entrad token`: what the token service issued, for checking a setup.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use serde::Serialize;
+use serde_json::Value;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::cli::GlobalArgs;
+use crate::commands::session::Session;
+use crate::config;
+use crate::error::Error;
+
+/// What `entrad token` prints.
+#[derive(Serialize)]
+struct TokenInfo<'a> {
+    token_type: &'a str,
+    expires_on: String,
+    expires_in: u64,
+    from_cache: bool,
+    /// The decoded payload, not verified; `null` for a token that is not a JWT.
+    claims: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<&'a str>,
+}
+
+/// Acquires a token for the configured scopes and prints its expiry and
+/// claims; the token itself only with `--raw`.
+pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
+    let session = Session::open(config::load(global, None)?)?;
+    let scopes: Vec<&str> = session.settings.scopes.iter().map(String::as_str).collect();
+    let token = session.auth.acquire_token(&scopes).await?;
+    let expires_on = token.expires_on();
+    let info = TokenInfo {
+        token_type: token.token_type(),
+        expires_on: OffsetDateTime::from(expires_on)
+            .format(&Rfc3339)
+            .map_err(|e| Error::Config(format!("cannot format the expiry: {e}")))?,
+        expires_in: expires_on
+            .duration_since(SystemTime::now())
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+        from_cache: token.from_cache(),
+        claims: token.claims().unwrap_or(Value::Null),
+        access_token: raw.then(|| token.secret()),
+    };
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, &info).map_err(std::io::Error::other)?;
+    writeln!(out)?;
+    Ok(())
+}

@@ -1,0 +1,26 @@
+//! `entrad users`: the directory's users, every page.
+
+use crate::cli::{GlobalArgs, UsersArgs};
+use crate::commands::listing::{write_pages};
+use crate::commands::session::Session;
+use crate::config;
+use crate::error::Error;
+use crate::output::{self, progress::Progress};
+
+/// Lists users with Graph's query options; `--select` also fixes csv/table columns.
+pub async fn run(global: &GlobalArgs, args: &UsersArgs) -> Result<(), Error> {
+    let session = Session::open(config::load(global, None)?)?;
+    let mut query = session.graph.users().select(&args.select).count(args.count);
+    if let Some(filter) = &args.filter {
+        query = query.filter(filter.clone());
+    }
+    if let Some(top) = args.top {
+        query = query.top(u32::from(top));
+    }
+    let mut sink = output::sink(global.format, output::stdout(), args.select.clone());
+    let mut progress = Progress::new(!global.quiet);
+    match write_pages(query.pages(), sink.as_mut(), &mut progress).await {
+        Ok(_) => Ok(()),
+        Err(failure) => Err(session.failure(failure)),
+    }
+}

@@ -1,0 +1,90 @@
+//! Turning a credential description into an entrad-auth `Credential`, reading its files.
+
+use std::path::Path;
+
+use entrad_auth::Credential;
+use secrecy::ExposeSecret;
+
+use super::merge::{CredentialSpec, FileRef};
+use crate::error::Error;
+
+/// Reads the files `spec` names and builds the credential; every failure
+/// names the file and where its name came from.
+pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
+    match spec {
+        CredentialSpec::Secret(secret) => Ok(Credential::secret(secret.expose_secret())),
+        CredentialSpec::Certificate { file, password } => {
+            let bytes = read(file)?;
+            let credential = if is_pkcs12(&file.path, &bytes) {
+                let password = password.as_ref().map(|p| p.expose_secret()).unwrap_or("");
+                Credential::pkcs12(&bytes, password)
+            } else {
+                // azure-identity's PEM holds the key and the certificate in one file.
+                Credential::certificate_pem(&bytes, &bytes)
+            };
+            credential.map_err(|e| invalid(file, &e))
+        }
+        CredentialSpec::KeyAndCertificate { key, certificate } => {
+            let key_pem = read(key)?;
+            let certificate_pem = read(certificate)?;
+            Credential::certificate_pem(&key_pem, &certificate_pem).map_err(|e| invalid(key, &e))
+        }
+        CredentialSpec::Thumbprint { key, thumbprint } => {
+            let key_pem = read(key)?;
+            Credential::private_key_with_thumbprint(&key_pem, thumbprint).map_err(|e| invalid(key, &e))
+        }
+        CredentialSpec::FederatedTokenFile(file) => {
+            // Read once now so a wrong path is a configuration error, not a token failure later.
+            read(file)?;
+            Ok(Credential::assertion_file(file.path.clone()))
+        }
+    }
+}
+
+fn read(file: &FileRef) -> Result<Vec<u8>, Error> {
+    std::fs::read(&file.path).map_err(|e| {
+        Error::Config(format!("cannot read {} ({}): {e}", file.origin, file.path.display()))
+    })
+}
+
+fn invalid(file: &FileRef, error: &entrad_auth::Error) -> Error {
+    Error::Config(format!("{} ({}): {error}", file.origin, file.path.display()))
+}
+
+/// PFX by extension, else by content: PEM is text starting with `-----BEGIN`.
+fn is_pkcs12(path: &Path, bytes: &[u8]) -> bool {
+    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        Some("pfx" | "p12") => true,
+        Some("pem" | "crt" | "cer" | "key") => false,
+        _ => !bytes.trim_ascii_start().starts_with(b"-----BEGIN"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tells_pfx_from_pem() {
+        assert!(is_pkcs12(Path::new("a.PFX"), b"-----BEGIN"));
+        assert!(!is_pkcs12(Path::new("a.pem"), &[0x30, 0x82]));
+        assert!(is_pkcs12(Path::new("cert"), &[0x30, 0x82]));
+        assert!(!is_pkcs12(Path::new("cert"), b"\n-----BEGIN PRIVATE KEY-----"));
+    }
+
+    #[test]
+    fn a_missing_key_file_names_the_file_and_its_origin() {
+        let spec = CredentialSpec::Thumbprint {
+            key: FileRef {
+                path: "/nonexistent/key.pem".into(),
+                origin: "`private_key_file` of p.json".into(),
+            },
+            thumbprint: "AB".into(),
+        };
+        let err = load_credential(&spec).unwrap_err().to_string();
+        assert!(
+            err.starts_with("cannot read `private_key_file` of p.json (/nonexistent/key.pem): "),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! The quickstart's `parameters.json`, read unchanged.
+//!
+//! The file is parsed to a JSON value first and checked key by key, so that a
+//! mistake is reported as "`scope` must be a list of strings or a string"
+//! rather than as a serde message about an enum variant.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use serde_json::{Map, Value};
+use url::Url;
+
+use crate::error::Error;
+
+/// The keys of the quickstart's `parameters.json` (secret and certificate variants).
+#[derive(Debug, Default)]
+pub struct ParametersFile {
+    /// The file as named by the user, for messages.
+    pub path: PathBuf,
+    /// `authority`: `https://login.microsoftonline.com/{tenant}`.
+    pub authority: Option<Url>,
+    /// `client_id`: the application (client) ID.
+    pub client_id: Option<String>,
+    /// `scope`: a list of scopes (a single string is accepted too).
+    pub scope: Option<Vec<String>>,
+    /// `secret`: the client secret (secret variant).
+    pub secret: Option<SecretString>,
+    /// `endpoint`: the Graph URL the quickstart calls.
+    pub endpoint: Option<Url>,
+    /// `thumbprint`: SHA-1 of the certificate, hex (certificate variant).
+    pub thumbprint: Option<String>,
+    /// `private_key_file`, resolved against the file's directory (certificate variant).
+    pub private_key_file: Option<PathBuf>,
+}
+
+impl ParametersFile {
+    /// Reads and checks the file at `path`.
+    pub fn load(path: &Path) -> Result<ParametersFile, Error> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            Error::Config(format!("cannot read config file {}: {e}", path.display()))
+        })?;
+        Self::parse(path, &text)
+    }
+
+    /// Checks `text` as the content of the file at `path` (used for messages
+    /// and to resolve a relative `private_key_file`).
+    pub fn parse(path: &Path, text: &str) -> Result<ParametersFile, Error> {
+        let name = path.display().to_string();
+        let fail = |msg: String| Error::Config(format!("{name}: {msg}"));
+        let value: Value = serde_json::from_str(text).map_err(|e| fail(json_error(&e)))?;
+        let Value::Object(map) = value else {
+            return Err(fail(format!(
+                "expected a JSON object with the quickstart keys (authority, client_id, scope, secret, endpoint), found {}",
+                describe(&value)
+            )));
+        };
+        let keys = Keys { map: &map };
+        let base_dir = path.parent().unwrap_or_else(|| Path::new(""));
+        let file = ParametersFile {
+            path: path.to_path_buf(),
+            authority: keys.url("authority").map_err(fail)?,
+            client_id: keys.string("client_id").map_err(fail)?,
+            scope: keys.scope().map_err(fail)?,
+            secret: keys.string("secret").map_err(fail)?.map(SecretString::from),
+            endpoint: keys.url("endpoint").map_err(fail)?,
+            thumbprint: keys.string("thumbprint").map_err(fail)?,
+            private_key_file: keys
+                .string("private_key_file")
+                .map_err(fail)?
+                .map(|p| base_dir.join(p)),
+        };
+        Ok(file)
+    }
+}
+
+/// serde_json's message with its location spelled out for people.
+fn json_error(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    let msg = full.strip_suffix(&suffix).unwrap_or(&full);
+    format!(
+        "invalid JSON at line {}, column {}: {msg}",
+        e.line(),
+        e.column()
+    )
+}
+
+/// "a number", "a list", ... for messages; never the value itself (it may be a secret).
+fn describe(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
+
+struct Keys<'a> {
+    map: &'a Map<String, Value>,
+}
+
+impl Keys<'_> {
+    fn string(&self, key: &str) -> Result<Option<String>, String> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Err(format!("`{key}` is empty")),
+            Some(Value::String(s)) if s.contains("Enter_the_") => Err(format!(
+                "`{key}` still holds the quickstart's placeholder: replace it with your app's value"
+            )),
+            Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
+            Some(other) => Err(format!("`{key}` must be a string, found {}", describe(other))),
+        }
+    }
+
+    fn url(&self, key: &str) -> Result<Option<Url>, String> {
+        let Some(text) = self.string(key)? else {
+            return Ok(None);
+        };
+        let url = Url::parse(&text)
+            .map_err(|e| format!("`{key}` is not a valid URL (`{text}`): {e}"))?;
+        if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+            return Err(format!(
+                "`{key}` must be an https:// URL, found `{text}`"
+            ));
+        }
+        Ok(Some(url))
+    }
+
+    fn scope(&self) -> Result<Option<Vec<String>>, String> {
+        const WRONG: &str = "`scope` must be a list of strings or a string";
+        let scopes: Vec<String> = match self.map.get("scope") {
+            None => return Ok(None),
+            Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
+            Some(Value::Array(items)) => items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => Ok(s.trim().to_owned()),
+                    other => Err(format!("{WRONG}, found a list holding {}", describe(other))),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(other) => return Err(format!("{WRONG}, found {}", describe(other))),
+        };
+        if scopes.is_empty() || scopes.iter().any(String::is_empty) {
+            return Err(
+                "`scope` is empty: use [\"https://graph.microsoft.com/.default\"]".to_owned(),
+            );
+        }
+        Ok(Some(scopes))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    fn parse(text: &str) -> Result<ParametersFile, String> {
+        ParametersFile::parse(Path::new("/cfg/parameters.json"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn reads_the_secret_variant() {
+        let f = parse(
+            r#"{"authority":"https://login.microsoftonline.com/contoso.onmicrosoft.com",
+                "client_id":"11111111-2222-3333-4444-555555555555",
+                "scope":["https://graph.microsoft.com/.default"],
+                "secret":"s3cr3t","endpoint":"https://graph.microsoft.com/v1.0/users"}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            f.authority.unwrap().as_str(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+        );
+        assert_eq!(f.scope.unwrap(), ["https://graph.microsoft.com/.default"]);
+        assert_eq!(f.secret.unwrap().expose_secret(), "s3cr3t");
+        assert_eq!(f.endpoint.unwrap().path(), "/v1.0/users");
+    }
+
+    #[test]
+    fn reads_the_certificate_variant_with_a_relative_key_file() {
+        let f = parse(
+            r#"{"authority":"https://login.microsoftonline.com/t","client_id":"c",
+                "scope":"https://graph.microsoft.com/.default","thumbprint":"AB12",
+                "private_key_file":"server.pem","endpoint":"https://graph.microsoft.com/v1.0/users",
+                "certificate_file":"ignored.pem"}"#,
+        )
+        .unwrap();
+        assert_eq!(f.private_key_file.unwrap(), Path::new("/cfg/server.pem"));
+        assert_eq!(f.thumbprint.unwrap(), "AB12");
+        assert!(f.secret.is_none());
+    }
+
+    #[test]
+    fn bad_json_names_line_and_column() {
+        let err = parse("{\n  \"client_id\": \"c\"\n  \"secret\": 1\n}").unwrap_err();
+        assert!(err.starts_with("/cfg/parameters.json: invalid JSON at line 3, column 3: expected `,` or `}`"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_are_named() {
+        let err = parse(r#"{"client_id": 42}"#).unwrap_err();
+        assert_eq!(err, "/cfg/parameters.json: `client_id` must be a string, found a number");
+        let err = parse(r#"{"scope": 3}"#).unwrap_err();
+        assert!(err.contains("`scope` must be a list of strings or a string, found a number"));
+        let err = parse(r#"{"scope": ["a", 1]}"#).unwrap_err();
+        assert!(err.contains("found a list holding a number"), "{err}");
+        let err = parse("[1]").unwrap_err();
+        assert!(err.contains("expected a JSON object"), "{err}");
+    }
+
+    #[test]
+    fn bad_urls_are_named() {
+        let err = parse(r#"{"authority": "login.microsoftonline.com/t"}"#).unwrap_err();
+        assert!(err.contains("`authority` is not a valid URL (`login.microsoftonline.com/t`)"), "{err}");
+        let err = parse(r#"{"endpoint": "ftp://graph.microsoft.com/v1.0/users"}"#).unwrap_err();
+        assert!(err.contains("`endpoint` must be an https:// URL"), "{err}");
+    }
+
+    #[test]
+    fn placeholders_and_empty_values_are_refused_without_echoing_secrets() {
+        let err = parse(r#"{"secret": "Enter_the_Client_Secret_Here"}"#).unwrap_err();
+        assert!(err.contains("`secret` still holds the quickstart's placeholder"));
+        assert!(!err.contains("Enter_the_Client_Secret_Here"));
+        let err = parse(r#"{"secret": 12345}"#).unwrap_err();
+        assert!(!err.contains("12345"));
+        let err = parse(r#"{"scope": []}"#).unwrap_err();
+        assert!(err.contains("`scope` is empty"));
+    }
+}

@@ -1,0 +1,411 @@
+//! parameters.json < environment < flags, field by field.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::env::EnvConfig;
+use super::file::ParametersFile;
+use crate::cli::IdentityArgs;
+use crate::error::Error;
+
+/// The public cloud's authority host, used when only a tenant is given.
+const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
+/// Graph's base URL when neither `--graph-url` nor `endpoint` says otherwise.
+const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
+/// The quickstart's scope.
+const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
+
+/// A file the credential lives in, and where its name came from (for messages).
+#[derive(Debug, Clone)]
+pub struct FileRef {
+    /// The file.
+    pub path: PathBuf,
+    /// E.g. "--certificate" or "`private_key_file` of parameters.json".
+    pub origin: String,
+}
+
+/// How the app proves who it is, before any file is read.
+#[derive(Debug)]
+pub enum CredentialSpec {
+    /// A client secret.
+    Secret(SecretString),
+    /// One file: PEM with the private key and the certificate, or PFX/PKCS#12.
+    Certificate {
+        /// The PEM or PFX file.
+        file: FileRef,
+        /// The PFX password, if any.
+        password: Option<SecretString>,
+    },
+    /// A PEM private key and a PEM certificate in two files.
+    KeyAndCertificate {
+        /// The private key.
+        key: FileRef,
+        /// The certificate.
+        certificate: FileRef,
+    },
+    /// The quickstart's certificate variant: private key + SHA-1 thumbprint.
+    Thumbprint {
+        /// The private key.
+        key: FileRef,
+        /// SHA-1 of the certificate, hex.
+        thumbprint: String,
+    },
+    /// A client assertion in a file, re-read for every token (workload identity).
+    FederatedTokenFile(FileRef),
+}
+
+/// Everything the commands need, merged from the three sources.
+#[derive(Debug)]
+pub struct Settings {
+    /// The parameters.json in use, for messages.
+    file: Option<PathBuf>,
+    /// The authority URL, not yet checked by entrad-auth.
+    authority: Option<String>,
+    client_id: Option<String>,
+    credential: Option<CredentialSpec>,
+    /// Scopes to request.
+    pub scopes: Vec<String>,
+    endpoint: Option<Url>,
+    /// Base URL for relative Graph paths.
+    pub graph_url: Url,
+    /// Extra trusted root CAs.
+    pub ca_file: Option<PathBuf>,
+    /// Per-request timeout.
+    pub timeout: Option<Duration>,
+}
+
+impl Settings {
+    /// Merges the sources; flags win over the environment, which wins over the file.
+    pub fn merge(
+        file: Option<ParametersFile>,
+        env: EnvConfig,
+        flags: &IdentityArgs,
+        ca_file: Option<PathBuf>,
+    ) -> Result<Settings, Error> {
+        let file_credential = match &file {
+            Some(f) => file_credential(f)?,
+            None => None,
+        };
+        let credential = match flag_credential(flags, &env)? {
+            Some(c) => Some(c),
+            None => env_credential(&env).or(file_credential),
+        };
+        let file_authority = file.as_ref().and_then(|f| f.authority.clone());
+        let authority = authority(
+            file_authority.as_ref(),
+            env.authority_host.as_deref(),
+            flags.tenant_id.as_deref().or(env.tenant_id.as_deref()),
+            flags.authority.as_deref(),
+        );
+        let flag_scopes: Vec<String> =
+            flags.scope.iter().flat_map(|s| s.split_whitespace()).map(str::to_owned).collect();
+        let file_scopes = file.as_ref().and_then(|f| f.scope.clone());
+        let scopes = if !flag_scopes.is_empty() {
+            flag_scopes
+        } else {
+            file_scopes.unwrap_or_else(|| vec![DEFAULT_SCOPE.to_owned()])
+        };
+        let endpoint = file.as_ref().and_then(|f| f.endpoint.clone());
+        let graph_url = graph_url(flags.graph_url.as_deref(), endpoint.as_ref())?;
+        Ok(Settings {
+            authority,
+            client_id: flags
+                .client_id
+                .clone()
+                .or(env.client_id)
+                .or_else(|| file.as_ref().and_then(|f| f.client_id.clone())),
+            credential,
+            scopes,
+            endpoint,
+            graph_url,
+            ca_file,
+            timeout: flags.timeout.map(Duration::from_secs),
+            file: file.map(|f| f.path),
+        })
+    }
+
+    /// The authority URL, or how to give one.
+    pub fn authority(&self) -> Result<&str, Error> {
+        self.authority
+            .as_deref()
+            .ok_or_else(|| self.missing("authority", "AZURE_TENANT_ID", "--authority or --tenant-id"))
+    }
+
+    /// The application (client) ID, or how to give one.
+    pub fn client_id(&self) -> Result<&str, Error> {
+        self.client_id
+            .as_deref()
+            .ok_or_else(|| self.missing("client_id", "AZURE_CLIENT_ID", "--client-id"))
+    }
+
+    /// The credential, or how to give one.
+    pub fn credential(&self) -> Result<&CredentialSpec, Error> {
+        self.credential.as_ref().ok_or_else(|| {
+            self.missing(
+                "secret` (or `thumbprint` + `private_key_file`",
+                "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH",
+                "--client-secret or --certificate",
+            )
+        })
+    }
+
+    /// The quickstart's `endpoint`: only a parameters.json has one.
+    pub fn endpoint(&self) -> Result<&Url, Error> {
+        self.endpoint.as_ref().ok_or_else(|| match &self.file {
+            Some(file) => Error::Config(format!("{}: missing key `endpoint`", file.display())),
+            None => Error::Config("no endpoint: `entrad run` needs a parameters.json with `endpoint`".to_owned()),
+        })
+    }
+
+    fn missing(&self, key: &str, env: &str, flag: &str) -> Error {
+        match &self.file {
+            Some(file) => Error::Config(format!(
+                "{}: missing key `{key}` (or set {env}, or pass {flag})",
+                file.display()
+            )),
+            None => Error::Config(format!(
+                "no `{key}` configured: set {env}, pass {flag}, or give a parameters.json with --config"
+            )),
+        }
+    }
+}
+
+fn file_credential(file: &ParametersFile) -> Result<Option<CredentialSpec>, Error> {
+    let name = file.path.display();
+    let key = file.private_key_file.as_ref().map(|path| FileRef {
+        path: path.clone(),
+        origin: format!("`private_key_file` of {name}"),
+    });
+    match (&file.secret, &file.thumbprint, key) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(Error::Config(format!(
+            "{name}: has both `secret` and a certificate (`thumbprint`/`private_key_file`): keep one"
+        ))),
+        (Some(secret), None, None) => Ok(Some(CredentialSpec::Secret(secret.clone()))),
+        (None, Some(thumbprint), Some(key)) => Ok(Some(CredentialSpec::Thumbprint {
+            key,
+            thumbprint: thumbprint.clone(),
+        })),
+        (None, Some(_), None) => Err(Error::Config(format!(
+            "{name}: `thumbprint` is set but `private_key_file` is missing"
+        ))),
+        (None, None, Some(_)) => Err(Error::Config(format!(
+            "{name}: `private_key_file` is set but `thumbprint` is missing"
+        ))),
+        (None, None, None) => Ok(None),
+    }
+}
+
+/// azure-identity's order: a secret first, then a certificate, then workload identity.
+fn env_credential(env: &EnvConfig) -> Option<CredentialSpec> {
+    if let Some(secret) = &env.client_secret {
+        return Some(CredentialSpec::Secret(secret.clone()));
+    }
+    if let Some(path) = &env.certificate_path {
+        return Some(CredentialSpec::Certificate {
+            file: FileRef { path: path.clone(), origin: "AZURE_CLIENT_CERTIFICATE_PATH".to_owned() },
+            password: env.certificate_password.clone(),
+        });
+    }
+    env.federated_token_file.as_ref().map(|path| {
+        CredentialSpec::FederatedTokenFile(FileRef {
+            path: path.clone(),
+            origin: "AZURE_FEDERATED_TOKEN_FILE".to_owned(),
+        })
+    })
+}
+
+fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<CredentialSpec>, Error> {
+    let flag_file = |path: &PathBuf, flag: &str| FileRef { path: path.clone(), origin: flag.to_owned() };
+    if let Some(secret) = &flags.client_secret {
+        tracing::warn!(
+            "--client-secret is visible to other users in the process list: prefer AZURE_CLIENT_SECRET"
+        );
+        return Ok(Some(CredentialSpec::Secret(secret.clone())));
+    }
+    let key = flags.private_key.as_ref().map(|p| flag_file(p, "--private-key"));
+    match (&flags.certificate, &flags.thumbprint, key) {
+        (Some(certificate), _, Some(key)) => {
+            return Ok(Some(CredentialSpec::KeyAndCertificate {
+                key,
+                certificate: flag_file(certificate, "--certificate"),
+            }));
+        }
+        (Some(certificate), _, None) => {
+            return Ok(Some(CredentialSpec::Certificate {
+                file: flag_file(certificate, "--certificate"),
+                password: flags.certificate_password.clone().or(env.certificate_password.clone()),
+            }));
+        }
+        (None, Some(thumbprint), Some(key)) => {
+            return Ok(Some(CredentialSpec::Thumbprint { key, thumbprint: thumbprint.clone() }));
+        }
+        (None, Some(_), None) => {
+            return Err(Error::Config("--thumbprint needs --private-key".to_owned()));
+        }
+        (None, None, Some(_)) => {
+            return Err(Error::Config(
+                "--private-key needs --thumbprint (SHA-1 hex) or --certificate (PEM)".to_owned(),
+            ));
+        }
+        (None, None, None) => {}
+    }
+    Ok(flags
+        .federated_token_file
+        .as_ref()
+        .map(|p| CredentialSpec::FederatedTokenFile(flag_file(p, "--federated-token-file"))))
+}
+
+/// Host and tenant merge separately, so AZURE_TENANT_ID can retarget the
+/// file's authority host and AZURE_AUTHORITY_HOST can move the file's tenant.
+fn authority(
+    file: Option<&Url>,
+    env_host: Option<&str>,
+    tenant: Option<&str>,
+    flag: Option<&str>,
+) -> Option<String> {
+    if let Some(flag) = flag {
+        return Some(flag.trim().to_owned());
+    }
+    let host = env_host.map(|h| {
+        let h = h.trim().trim_end_matches('/');
+        if h.contains("://") { h.to_owned() } else { format!("https://{h}") }
+    });
+    let file_origin = file.map(|f| f.origin().ascii_serialization());
+    match (tenant, host, file) {
+        (Some(tenant), host, _) => {
+            let host = host.or(file_origin).unwrap_or_else(|| DEFAULT_AUTHORITY_HOST.to_owned());
+            Some(format!("{host}/{}", tenant.trim_matches('/')))
+        }
+        (None, Some(host), Some(file)) => Some(format!("{host}{}", file.path().trim_end_matches('/'))),
+        (None, None, Some(file)) => Some(file.as_str().trim_end_matches('/').to_owned()),
+        (None, _, None) => None,
+    }
+}
+
+fn graph_url(flag: Option<&str>, endpoint: Option<&Url>) -> Result<Url, Error> {
+    let text = match (flag, endpoint) {
+        (Some(flag), _) => flag.to_owned(),
+        (None, Some(endpoint)) => endpoint.origin().ascii_serialization(),
+        (None, None) => DEFAULT_GRAPH_URL.to_owned(),
+    };
+    let url = Url::parse(&text)
+        .map_err(|e| Error::Config(format!("--graph-url is not a valid URL (`{text}`): {e}")))?;
+    if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
+        return Err(Error::Config(format!("--graph-url must be an https:// URL, found `{text}`")));
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use clap::Parser;
+    use secrecy::ExposeSecret;
+
+    use super::*;
+    use crate::cli::Cli;
+
+    fn flags(args: &[&str]) -> IdentityArgs {
+        let mut argv = vec!["entrad", "consent-url"];
+        argv.extend_from_slice(args);
+        Cli::try_parse_from(argv).unwrap().global.identity
+    }
+
+    fn file(text: &str) -> ParametersFile {
+        ParametersFile::parse(Path::new("/cfg/parameters.json"), text).unwrap()
+    }
+
+    const SECRET_FILE: &str = r#"{"authority":"https://127.0.0.1:8443/tid","client_id":"file-client",
+        "scope":["https://graph.microsoft.com/.default"],"secret":"file-secret",
+        "endpoint":"https://127.0.0.1:8443/v1.0/users"}"#;
+
+    fn env(pairs: &[(&str, &str)]) -> EnvConfig {
+        let pairs: Vec<(String, String)> =
+            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        EnvConfig::from_lookup(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+    }
+
+    #[test]
+    fn the_file_alone_is_the_quickstart() {
+        let s = Settings::merge(Some(file(SECRET_FILE)), env(&[]), &flags(&[]), None).unwrap();
+        assert_eq!(s.authority().unwrap(), "https://127.0.0.1:8443/tid");
+        assert_eq!(s.client_id().unwrap(), "file-client");
+        assert_eq!(s.graph_url.as_str(), "https://127.0.0.1:8443/");
+        assert_eq!(s.endpoint().unwrap().path(), "/v1.0/users");
+        let CredentialSpec::Secret(secret) = s.credential().unwrap() else { panic!("not a secret") };
+        assert_eq!(secret.expose_secret(), "file-secret");
+    }
+
+    #[test]
+    fn env_beats_file_and_flags_beat_env() {
+        let e = env(&[("AZURE_CLIENT_ID", "env-client"), ("AZURE_TENANT_ID", "env-tenant")]);
+        let s = Settings::merge(Some(file(SECRET_FILE)), e, &flags(&[]), None).unwrap();
+        assert_eq!(s.client_id().unwrap(), "env-client");
+        // The tenant moves, the file's host stays.
+        assert_eq!(s.authority().unwrap(), "https://127.0.0.1:8443/env-tenant");
+
+        let e = env(&[("AZURE_CLIENT_ID", "env-client"), ("AZURE_CLIENT_CERTIFICATE_PATH", "/c.pem")]);
+        let f = flags(&["--client-id", "flag-client", "--authority", "https://login.microsoftonline.us/t"]);
+        let s = Settings::merge(Some(file(SECRET_FILE)), e, &f, None).unwrap();
+        assert_eq!(s.client_id().unwrap(), "flag-client");
+        assert_eq!(s.authority().unwrap(), "https://login.microsoftonline.us/t");
+        assert!(matches!(s.credential().unwrap(), CredentialSpec::Certificate { .. }));
+    }
+
+    #[test]
+    fn authority_host_and_tenant_from_env() {
+        let e = env(&[("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us/"), ("AZURE_TENANT_ID", "t")]);
+        let s = Settings::merge(None, e, &flags(&[]), None).unwrap();
+        assert_eq!(s.authority().unwrap(), "https://login.microsoftonline.us/t");
+        let s = Settings::merge(None, env(&[("AZURE_TENANT_ID", "t")]), &flags(&[]), None).unwrap();
+        assert_eq!(s.authority().unwrap(), "https://login.microsoftonline.com/t");
+        assert_eq!(s.graph_url.as_str(), "https://graph.microsoft.com/");
+        assert_eq!(s.scopes, [DEFAULT_SCOPE]);
+    }
+
+    #[test]
+    fn missing_values_say_where_to_put_them() {
+        let f = file(r#"{"authority":"https://login.microsoftonline.com/t","secret":"x"}"#);
+        let s = Settings::merge(Some(f), env(&[]), &flags(&[]), None).unwrap();
+        assert_eq!(
+            s.client_id().unwrap_err().to_string(),
+            "/cfg/parameters.json: missing key `client_id` (or set AZURE_CLIENT_ID, or pass --client-id)"
+        );
+        assert_eq!(s.endpoint().unwrap_err().to_string(), "/cfg/parameters.json: missing key `endpoint`");
+        let s = Settings::merge(None, env(&[]), &flags(&[]), None).unwrap();
+        assert!(s.credential().unwrap_err().to_string().contains("AZURE_CLIENT_SECRET"));
+    }
+
+    #[test]
+    fn certificate_variants() {
+        let f = file(r#"{"thumbprint":"AB","private_key_file":"k.pem"}"#);
+        let s = Settings::merge(Some(f), env(&[]), &flags(&[]), None).unwrap();
+        let CredentialSpec::Thumbprint { key, thumbprint } = s.credential().unwrap() else { panic!() };
+        assert_eq!((key.path.as_path(), thumbprint.as_str()), (Path::new("/cfg/k.pem"), "AB"));
+
+        let err = ParametersFile::parse(Path::new("p.json"), r#"{"thumbprint":"AB"}"#)
+            .and_then(|f| Settings::merge(Some(f), env(&[]), &flags(&[]), None))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "p.json: `thumbprint` is set but `private_key_file` is missing");
+
+        let f = flags(&["--certificate", "c.pem", "--private-key", "k.pem"]);
+        let s = Settings::merge(None, env(&[]), &f, None).unwrap();
+        assert!(matches!(s.credential().unwrap(), CredentialSpec::KeyAndCertificate { .. }));
+        let err = Settings::merge(None, env(&[]), &flags(&["--private-key", "k.pem"]), None).unwrap_err();
+        assert!(err.to_string().contains("--private-key needs"));
+    }
+
+    #[test]
+    fn scopes_and_graph_url_from_flags() {
+        let f = flags(&["--scope", "api://a/.default", "--graph-url", "https://graph.microsoft.us"]);
+        let s = Settings::merge(Some(file(SECRET_FILE)), env(&[]), &f, None).unwrap();
+        assert_eq!(s.scopes, ["api://a/.default"]);
+        assert_eq!(s.graph_url.as_str(), "https://graph.microsoft.us/");
+        let err = Settings::merge(None, env(&[]), &flags(&["--graph-url", "nope"]), None).unwrap_err();
+        assert!(err.to_string().starts_with("--graph-url is not a valid URL (`nope`)"));
+    }
+}

@@ -1,0 +1,33 @@
+//! Configuration: the quickstart's parameters.json, the azure-identity
+//! environment variables and flags, merged in that order of precedence.
+
+mod credential;
+mod env;
+mod file;
+mod merge;
+
+use std::path::Path;
+
+pub use credential::load_credential;
+pub use env::EnvConfig;
+pub use file::ParametersFile;
+pub use merge::Settings;
+
+use crate::cli::GlobalArgs;
+use crate::error::Error;
+
+/// Settings from `file` (or `--config`), the process environment and the flags.
+pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error> {
+    let file = match (file, &global.config) {
+        (Some(_), Some(_)) => {
+            return Err(Error::Config(
+                "give the parameters file once: either `entrad run FILE` or --config FILE".to_owned(),
+            ));
+        }
+        (Some(path), None) => Some(path),
+        (None, Some(path)) => Some(path.as_path()),
+        (None, None) => None,
+    };
+    let file = file.map(ParametersFile::load).transpose()?;
+    Settings::merge(file, EnvConfig::from_process(), &global.identity, global.ca_file.clone())
+}

@@ -1,0 +1,31 @@
+//! The CLI's one error type.
+
+use url::Url;
+
+/// Everything that can end a command. Messages fit on one line and never hold a secret.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The configuration or the command line is wrong; the message says how to fix it.
+    #[error("{0}")]
+    Config(String),
+    /// No token: the token service or the credential failed.
+    #[error(transparent)]
+    Auth(#[from] entrad_auth::Error),
+    /// A Graph call failed.
+    #[error("{source}")]
+    Graph {
+        /// What went wrong.
+        source: entrad_graph::Error,
+        /// Where an admin grants consent, for a 403 `Authorization_RequestDenied`.
+        consent_url: Option<Url>,
+    },
+    /// Writing to stdout failed.
+    #[error("cannot write the output: {0}")]
+    Output(#[from] std::io::Error),
+    /// The emulator failed to start or serve.
+    #[error(transparent)]
+    Emulator(#[from] entrad_emulator::Error),
+    /// The demo did not behave as the emulator promises.
+    #[error("demo failed: {0}")]
+    Demo(String),
+}

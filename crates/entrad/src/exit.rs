@@ -1,0 +1,119 @@
+//! The one place where errors become exit codes and messages.
+
+use std::io::ErrorKind as IoErrorKind;
+
+use entrad_auth::ErrorKind as AuthKind;
+use entrad_graph::ErrorKind as GraphKind;
+
+use crate::error::Error;
+
+/// Something unexpected: a bug, or a service answering nonsense.
+pub const INTERNAL: u8 = 1;
+/// Usage or configuration error.
+pub const CONFIG: u8 = 2;
+/// The token service refused to issue a token.
+pub const AUTHENTICATION: u8 = 3;
+/// Graph refused the token or the app lacks permission (401/403).
+pub const PERMISSION: u8 = 4;
+/// Network or service unavailable after the retries.
+pub const UNAVAILABLE: u8 = 5;
+
+/// How the process ends after `error`: exit code, and the line for stderr (if any).
+pub fn outcome(error: &Error) -> (u8, Option<String>) {
+    match error {
+        // The reader (e.g. `| head`) has what it wanted: not a failure.
+        Error::Output(e) if e.kind() == IoErrorKind::BrokenPipe => (0, None),
+        Error::Emulator(e) => (emulator_code(e), Some(e.to_string())),
+        Error::Output(_) | Error::Demo(_) => (INTERNAL, Some(error.to_string())),
+        Error::Config(message) => (CONFIG, Some(message.clone())),
+        Error::Auth(e) => (auth_code(e.kind()), Some(e.to_string())),
+        Error::Graph { source, consent_url } => (graph_code(source.kind()), Some(graph_message(source, consent_url.as_ref()))),
+    }
+}
+
+fn emulator_code(error: &entrad_emulator::Error) -> u8 {
+    use entrad_emulator::Error as E;
+    match error {
+        E::Bind { .. } | E::NotLoopback(_) | E::InvalidFault { .. } | E::InvalidState { .. } | E::NoDataDir => CONFIG,
+        _ => INTERNAL,
+    }
+}
+
+fn auth_code(kind: AuthKind) -> u8 {
+    match kind {
+        AuthKind::Config => CONFIG,
+        AuthKind::Authentication => AUTHENTICATION,
+        AuthKind::Unavailable => UNAVAILABLE,
+        AuthKind::Internal => INTERNAL,
+    }
+}
+
+fn graph_code(kind: GraphKind) -> u8 {
+    match kind {
+        GraphKind::Config => CONFIG,
+        GraphKind::Authentication => AUTHENTICATION,
+        GraphKind::Permission => PERMISSION,
+        GraphKind::Unavailable => UNAVAILABLE,
+        GraphKind::Internal => INTERNAL,
+    }
+}
+
+fn graph_message(error: &entrad_graph::Error, consent_url: Option<&url::Url>) -> String {
+    let Some(graph) = error.graph_error() else {
+        return error.to_string();
+    };
+    match graph.status {
+        403 if graph.is_authorization_denied() => {
+            let fix = match consent_url {
+                Some(url) => format!("ask a global admin to open {url}"),
+                None => "ask a global admin to grant admin consent (`entrad consent-url` prints the link)".to_owned(),
+            };
+            format!(
+                "Graph refused: {} The app has no admin consent for its application permissions (e.g. User.Read.All): {fix}",
+                graph.message
+            )
+        }
+        401 => format!(
+            "{error}; the token is not valid for this Graph: request scope https://graph.microsoft.com/.default (or your cloud's Graph) and check the system clock"
+        ),
+        _ => error.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use entrad_graph::GraphError;
+
+    use super::*;
+
+    fn graph(status: u16, body: &str) -> entrad_graph::Error {
+        entrad_graph::Error::Graph(GraphError::parse(status, body.as_bytes(), None, None))
+    }
+
+    #[test]
+    fn authorization_denied_gives_the_consent_url_on_one_line() {
+        let source = graph(
+            403,
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#,
+        );
+        let url = url::Url::parse("https://login.microsoftonline.com/t/adminconsent?client_id=c").unwrap();
+        let (code, message) = outcome(&Error::Graph { source, consent_url: Some(url) });
+        assert_eq!(code, PERMISSION);
+        assert_eq!(
+            message.unwrap(),
+            "Graph refused: Insufficient privileges to complete the operation. The app has no admin consent for its application permissions (e.g. User.Read.All): ask a global admin to open https://login.microsoftonline.com/t/adminconsent?client_id=c"
+        );
+    }
+
+    #[test]
+    fn codes_by_kind() {
+        assert_eq!(outcome(&Error::Config("x".into())).0, CONFIG);
+        let unavailable = entrad_graph::Error::Network { message: "refused".into(), attempts: 4 };
+        assert_eq!(outcome(&Error::Graph { source: unavailable, consent_url: None }).0, UNAVAILABLE);
+        assert_eq!(outcome(&Error::Graph { source: graph(401, "{}"), consent_url: None }).0, PERMISSION);
+        assert_eq!(outcome(&Error::Graph { source: graph(404, "{}"), consent_url: None }).0, CONFIG);
+        assert_eq!(outcome(&Error::Auth(entrad_auth::Error::Credential("bad key".into()))).0, CONFIG);
+        let pipe = std::io::Error::from(IoErrorKind::BrokenPipe);
+        assert_eq!(outcome(&Error::Output(pipe)), (0, None));
+    }
+}

@@ -1,0 +1,155 @@
+//! Output formats and the other subcommands, against the emulator.
+
+mod common;
+
+use common::Emulator;
+use serde_json::Value;
+
+fn users(emulator: &Emulator, args: &[&str]) -> std::process::Output {
+    let output = emulator
+        .entrad()
+        .arg("--config")
+        .arg(emulator.file("parameters.json"))
+        .arg("users")
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    output
+}
+
+#[test]
+fn json_is_one_document() {
+    let emulator = Emulator::start(150);
+    let output = users(&emulator, &["--format", "json", "--top", "40"]);
+    assert_eq!(common::unique_ids(&output.stdout).len(), 150);
+}
+
+#[test]
+fn ndjson_is_one_line_per_user() {
+    let emulator = Emulator::start(150);
+    let output = users(&emulator, &["--format", "ndjson", "--top", "40"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text.lines().count(), 150);
+    for line in text.lines() {
+        let user: Value = serde_json::from_str(line).unwrap();
+        assert!(user["id"].is_string());
+    }
+}
+
+#[test]
+fn csv_has_the_selected_columns_and_a_row_per_user() {
+    let emulator = Emulator::start(120);
+    let output = users(&emulator, &["--format", "csv", "--select", "id,displayName,businessPhones"]);
+    let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
+    assert_eq!(reader.headers().unwrap(), vec!["id", "displayName", "businessPhones"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 120);
+    assert!(rows.iter().all(|r| !r[0].is_empty()));
+}
+
+#[test]
+fn table_has_a_header() {
+    let emulator = Emulator::start(5);
+    let output = users(&emulator, &["--format", "table", "--select", "id,displayName"]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    let header = text.lines().find(|l| l.contains("displayName")).expect("a header line");
+    assert!(header.contains("id"), "{text}");
+    assert!(text.lines().count() >= 5 + 2, "{text}");
+}
+
+#[test]
+fn count_and_filter_go_to_graph() {
+    let emulator = Emulator::start(60);
+    let output = users(&emulator, &["--count", "--select", "id"]);
+    let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(doc["@odata.count"], 60);
+    let first: Value = doc["value"][0].clone();
+    assert_eq!(first.as_object().unwrap().len(), 1, "{first}");
+    let name = {
+        let all = users(&emulator, &["--select", "displayName"]);
+        let doc: Value = serde_json::from_slice(&all.stdout).unwrap();
+        doc["value"][0]["displayName"].as_str().unwrap().to_owned()
+    };
+    let filter = format!("startswith(displayName,'{}')", name.replace('\'', "''"));
+    let output = users(&emulator, &["--format", "ndjson", "--filter", &filter]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(text.lines().count() >= 1);
+    assert!(text.lines().all(|l| l.contains(&name)));
+}
+
+#[test]
+fn get_pages_collections_and_prints_single_entities() {
+    let emulator = Emulator::start(120);
+    let config = emulator.file("parameters.json");
+    let output = emulator.entrad().arg("--config").arg(&config).args(["get", "/v1.0/users?$top=50"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let ids = common::unique_ids(&output.stdout);
+    assert_eq!(ids.len(), 120);
+    let id = ids.into_iter().next().unwrap();
+    let output = emulator
+        .entrad()
+        .arg("--config")
+        .arg(&config)
+        .args(["get", &format!("v1.0/users/{id}")])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let user: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(user["id"], id.as_str());
+}
+
+#[test]
+fn token_prints_claims_and_the_token_only_with_raw() {
+    let emulator = Emulator::start(1);
+    let config = emulator.file("parameters.json");
+    let output = emulator.entrad().arg("--config").arg(&config).arg("token").output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let info: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(info["token_type"], "Bearer");
+    assert!(info["expires_in"].as_u64().unwrap() > 0);
+    assert!(info["expires_on"].as_str().unwrap().contains('T'));
+    assert_eq!(info["claims"]["idtyp"], "app");
+    assert!(info.get("access_token").is_none());
+    let output = emulator.entrad().arg("--config").arg(&config).args(["token", "--raw"]).output().unwrap();
+    let info: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(info["access_token"].as_str().unwrap().starts_with("eyJ"));
+}
+
+#[test]
+fn consent_url_is_the_quickstarts_step_4() {
+    let emulator = Emulator::start(1);
+    let parameters = emulator.parameters("parameters.json");
+    let output = common::entrad()
+        .arg("--config")
+        .arg(emulator.file("parameters.json"))
+        .arg("consent-url")
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let expected = format!(
+        "{}/adminconsent?client_id={}\n",
+        parameters["authority"].as_str().unwrap(),
+        parameters["client_id"].as_str().unwrap()
+    );
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+}
+
+#[test]
+fn environment_variables_configure_without_a_file() {
+    let emulator = Emulator::start(20);
+    let p = emulator.parameters("parameters.json");
+    let authority = p["authority"].as_str().unwrap();
+    let (host, tenant) = authority.rsplit_once('/').unwrap();
+    let output = emulator
+        .entrad()
+        .env("AZURE_AUTHORITY_HOST", host)
+        .env("AZURE_TENANT_ID", tenant)
+        .env("AZURE_CLIENT_ID", p["client_id"].as_str().unwrap())
+        .env("AZURE_CLIENT_SECRET", p["secret"].as_str().unwrap())
+        .args(["--graph-url", &emulator.url, "users", "--format", "ndjson"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8(output.stdout).unwrap().lines().count(), 20);
+}
