@@ -207,7 +207,9 @@ impl Authority {
 
 impl fmt::Debug for Authority {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Authority").field(&self.url.as_str()).finish()
+        f.debug_tuple("Authority")
+            .field(&self.url.as_str())
+            .finish()
     }
 }
 
@@ -238,8 +240,8 @@ pub(crate) fn is_loopback(url: &Url) -> bool {
 /// Scheme and host checks shared by both constructors.
 fn parse_base(input: &str) -> Result<Url> {
     let input = input.trim();
-    let url = Url::parse(input)
-        .map_err(|e| Error::Authority(format!("{input:?} is not a URL ({e})")))?;
+    let url =
+        Url::parse(input).map_err(|e| Error::Authority(format!("{input:?} is not a URL ({e})")))?;
     if url.host().is_none() {
         return Err(Error::Authority(format!("{input:?} has no host")));
     }
@@ -284,8 +286,10 @@ mod tests {
 
     #[test]
     fn public_cloud_with_guid_and_domain() {
-        let a = Authority::parse("https://login.microsoftonline.com/00000000-1111-2222-3333-444444444444")
-            .unwrap();
+        let a = Authority::parse(
+            "https://login.microsoftonline.com/00000000-1111-2222-3333-444444444444",
+        )
+        .unwrap();
         assert_eq!(a.tenant(), Some("00000000-1111-2222-3333-444444444444"));
         assert_eq!(a.host(), "login.microsoftonline.com");
         assert_eq!(
@@ -294,8 +298,12 @@ mod tests {
         );
         assert!(a.instance_discovery_url().is_none());
 
-        let a = Authority::parse("HTTPS://Login.MicrosoftOnline.com/contoso.onmicrosoft.com/").unwrap();
-        assert_eq!(a.url().as_str(), "https://login.microsoftonline.com/contoso.onmicrosoft.com");
+        let a =
+            Authority::parse("HTTPS://Login.MicrosoftOnline.com/contoso.onmicrosoft.com/").unwrap();
+        assert_eq!(
+            a.url().as_str(),
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com"
+        );
         assert_eq!(a.to_string(), a.url().as_str());
     }
 
@@ -333,7 +341,8 @@ mod tests {
     #[test]
     fn multi_tenant_aliases_are_refused_with_advice() {
         for t in ["common", "organizations", "consumers", "Common"] {
-            let e = Authority::parse(&format!("https://login.microsoftonline.com/{t}")).unwrap_err();
+            let e =
+                Authority::parse(&format!("https://login.microsoftonline.com/{t}")).unwrap_err();
             let text = e.to_string();
             assert!(text.contains("tenant id"), "{text}");
             assert_eq!(e.kind(), crate::ErrorKind::Config);
@@ -344,7 +353,11 @@ mod tests {
     fn http_only_for_loopback() {
         let e = Authority::parse("http://login.example.com/t").unwrap_err();
         assert!(e.to_string().contains("use https"));
-        assert!(Authority::parse("http://127.0.0.1:8080/t").unwrap().is_insecure());
+        assert!(
+            Authority::parse("http://127.0.0.1:8080/t")
+                .unwrap()
+                .is_insecure()
+        );
         assert!(Authority::parse("http://localhost:8080/t").is_ok());
         assert!(Authority::parse("http://[::1]:8080/t").is_ok());
     }
@@ -368,7 +381,8 @@ mod tests {
 
     #[test]
     fn admin_consent_url() {
-        let a = Authority::parse("https://login.microsoftonline.com/contoso.onmicrosoft.com").unwrap();
+        let a =
+            Authority::parse("https://login.microsoftonline.com/contoso.onmicrosoft.com").unwrap();
         assert_eq!(
             a.admin_consent_url("abc").as_str(),
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=abc"

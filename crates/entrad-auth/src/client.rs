@@ -117,7 +117,11 @@ impl ConfidentialClient {
         self.inner.flights.join(
             &key,
             move || async move { inner.fly(flight_key, scopes, purpose).await }.boxed(),
-            |e| Err(Error::Internal(format!("the token request task failed: {e}"))),
+            |e| {
+                Err(Error::Internal(format!(
+                    "the token request task failed: {e}"
+                )))
+            },
         )
     }
 }

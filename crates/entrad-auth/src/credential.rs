@@ -118,8 +118,15 @@ impl Credential {
     }
 
     /// The form fields for one token request to `token_endpoint`.
-    pub(crate) async fn client_auth(&self, client_id: &str, token_endpoint: &Url) -> Result<ClientAuth> {
+    pub(crate) async fn client_auth(
+        &self,
+        client_id: &str,
+        token_endpoint: &Url,
+    ) -> Result<ClientAuth> {
         match &self.source {
+            Source::Secret(secret) if secret.expose_secret().trim().is_empty() => Err(
+                Error::Credential("the client secret is empty: give the secret's Value".into()),
+            ),
             Source::Secret(secret) => Ok(ClientAuth::Secret(secret.clone())),
             Source::Certificate(cert) => assertion::sign(
                 cert,
@@ -152,7 +159,9 @@ fn non_empty_assertion(text: String, empty: impl FnOnce() -> String) -> Result<C
     if trimmed.is_empty() {
         return Err(Error::Credential(empty()));
     }
-    Ok(ClientAuth::Assertion(SecretString::from(trimmed.to_string())))
+    Ok(ClientAuth::Assertion(SecretString::from(
+        trimmed.to_string(),
+    )))
 }
 
 impl fmt::Debug for Credential {
@@ -188,6 +197,9 @@ mod tests {
         let auth = c.client_auth("id", &endpoint()).await.unwrap();
         assert!(matches!(auth, ClientAuth::Secret(_)));
         assert_eq!(auth.sent_secret(), "hunter2-secret-value");
+        let empty = Credential::secret(" ");
+        let e = empty.client_auth("id", &endpoint()).await.err().unwrap();
+        assert!(e.to_string().contains("the client secret is empty"));
     }
 
     #[tokio::test]
@@ -208,7 +220,10 @@ mod tests {
         assert!(e.to_string().contains("is empty"));
         let missing = Credential::assertion_file(dir.path().join("missing"));
         let e = missing.client_auth("id", &endpoint()).await.err().unwrap();
-        assert!(e.to_string().contains("cannot read the client assertion file"));
+        assert!(
+            e.to_string()
+                .contains("cannot read the client assertion file")
+        );
         assert_eq!(e.kind(), crate::ErrorKind::Config);
     }
 
@@ -220,9 +235,22 @@ mod tests {
             let n = seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Ok(format!("assertion-{n}"))
         });
-        assert_eq!(c.client_auth("id", &endpoint()).await.unwrap().sent_secret(), "assertion-0");
-        assert_eq!(c.client_auth("id", &endpoint()).await.unwrap().sent_secret(), "assertion-1");
-        let failing = Credential::assertion_callback(|| Err(Error::Credential("no token yet".into())));
+        assert_eq!(
+            c.client_auth("id", &endpoint())
+                .await
+                .unwrap()
+                .sent_secret(),
+            "assertion-0"
+        );
+        assert_eq!(
+            c.client_auth("id", &endpoint())
+                .await
+                .unwrap()
+                .sent_secret(),
+            "assertion-1"
+        );
+        let failing =
+            Credential::assertion_callback(|| Err(Error::Credential("no token yet".into())));
         let e = failing.client_auth("id", &endpoint()).await.err().unwrap();
         assert!(e.to_string().contains("no token yet"));
         assert_eq!(format!("{failing:?}"), "Credential::AssertionCallback(..)");

@@ -87,9 +87,8 @@ impl Discovery<'_> {
 
     /// Endpoints named by the service obey the same scheme rule as the authority.
     fn checked_url(&self, value: &str, field: &str) -> Result<Url> {
-        let url = Url::parse(value).map_err(|e| {
-            Error::Discovery(format!("{field} {value:?} is not a URL ({e})"))
-        })?;
+        let url = Url::parse(value)
+            .map_err(|e| Error::Discovery(format!("{field} {value:?} is not a URL ({e})")))?;
         match url.scheme() {
             "https" => Ok(url),
             "http" if self.allow_insecure_loopback && is_loopback(&url) => Ok(url),
@@ -105,7 +104,11 @@ fn expect_json(reply: &Reply, url: &Url, other: impl FnOnce() -> String) -> Resu
     if reply.status == 200 {
         return serde_json::from_slice(&reply.body).map_err(|_| Error::UnexpectedResponse {
             status: reply.status,
-            message: format!("{} sent a {}, not JSON", without_query(url), describe_body(reply)),
+            message: format!(
+                "{} sent a {}, not JSON",
+                without_query(url),
+                describe_body(reply)
+            ),
             client_request_id: None,
         });
     }

@@ -242,7 +242,10 @@ mod tests {
     #[test]
     fn code_is_parsed_from_description_when_codes_are_missing() {
         let e = service(400, vec![], "AADSTS700016: Application not found");
-        assert_eq!(e.service_error().and_then(ServiceError::aadsts_code), Some(700016));
+        assert_eq!(
+            e.service_error().and_then(ServiceError::aadsts_code),
+            Some(700016)
+        );
         assert!(e.hint().is_some_and(|h| h.contains("client_id")));
     }
 

@@ -8,7 +8,9 @@ pub(crate) fn for_code(code: u32) -> Option<&'static str> {
         7000218 => {
             "no credential was sent: configure a client secret, a certificate or a client assertion"
         }
-        700016 => "no app with this client_id in this tenant: check client_id and the tenant in authority",
+        700016 => {
+            "no app with this client_id in this tenant: check client_id and the tenant in authority"
+        }
         90002 => "tenant not found: check the tenant id or domain in authority",
         1002012 | 70011 => {
             "client credentials need a scope of the form {resource}/.default, e.g. https://graph.microsoft.com/.default"

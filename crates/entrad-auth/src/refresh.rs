@@ -57,18 +57,27 @@ pub(crate) struct RefreshPause {
 
 impl RefreshPause {
     pub(crate) fn allows(&self, key: &CacheKey) -> bool {
-        let map = self.failed_at.lock().unwrap_or_else(PoisonError::into_inner);
+        let map = self
+            .failed_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         map.get(key)
             .is_none_or(|at| at.elapsed() >= FAILED_REFRESH_PAUSE)
     }
 
     pub(crate) fn failed(&self, key: &CacheKey) {
-        let mut map = self.failed_at.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .failed_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         map.insert(key.clone(), Instant::now());
     }
 
     pub(crate) fn succeeded(&self, key: &CacheKey) {
-        let mut map = self.failed_at.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .failed_at
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         map.remove(key);
     }
 }
@@ -104,7 +113,10 @@ mod tests {
             freshness(&token(now + 3600, Some(now + 1)), now),
             Freshness::Fresh
         );
-        assert_eq!(freshness(&token(now + 100, Some(now)), now), Freshness::Spent);
+        assert_eq!(
+            freshness(&token(now + 100, Some(now)), now),
+            Freshness::Spent
+        );
     }
 
     #[test]

@@ -209,8 +209,15 @@ mod tests {
             p.next_delay(1, Some(Duration::from_secs(2)), Duration::from_secs(4))
                 .is_none()
         );
-        assert!(RetryPolicy::none().next_delay(1, None, Duration::ZERO).is_none());
-        assert_eq!(RetryPolicy::default().with_max_attempts(0).max_attempts(), 1);
+        assert!(
+            RetryPolicy::none()
+                .next_delay(1, None, Duration::ZERO)
+                .is_none()
+        );
+        assert_eq!(
+            RetryPolicy::default().with_max_attempts(0).max_attempts(),
+            1
+        );
     }
 
     proptest! {

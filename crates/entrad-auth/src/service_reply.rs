@@ -10,7 +10,11 @@ use crate::transport::Reply;
 pub(crate) fn service_error(reply: &Reply, sent: &[&str]) -> Option<ServiceError> {
     let json: Value = serde_json::from_slice(&reply.body).ok()?;
     let error = json.get("error")?.as_str()?;
-    let text = |name: &str| json.get(name).and_then(Value::as_str).map(|s| scrub(s, sent));
+    let text = |name: &str| {
+        json.get(name)
+            .and_then(Value::as_str)
+            .map(|s| scrub(s, sent))
+    };
     let error_codes = json
         .get("error_codes")
         .and_then(Value::as_array)
@@ -34,9 +38,11 @@ pub(crate) fn service_error(reply: &Reply, sent: &[&str]) -> Option<ServiceError
 /// A number sent as a JSON number or as a numeric string (both occur in the wild).
 pub(crate) fn loose_u64(value: &Value) -> Option<u64> {
     match value {
-        Value::Number(n) => n
-            .as_u64()
-            .or_else(|| n.as_f64().filter(|f| *f >= 0.0 && f.is_finite()).map(|f| f as u64)),
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| *f >= 0.0 && f.is_finite())
+                .map(|f| f as u64)
+        }),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
     }
@@ -89,8 +95,14 @@ mod tests {
 
     #[test]
     fn minimal_and_odd_shapes() {
-        let e = service_error(&reply(400, r#"{"error":"invalid_request","error_codes":["90002"]}"#), &[])
-            .unwrap();
+        let e = service_error(
+            &reply(
+                400,
+                r#"{"error":"invalid_request","error_codes":["90002"]}"#,
+            ),
+            &[],
+        )
+        .unwrap();
         assert_eq!(e.error_codes, vec![90002]);
         assert_eq!(e.error_description, "");
         assert!(service_error(&reply(502, "<html>bad gateway</html>"), &[]).is_none());

@@ -28,10 +28,7 @@ pub(crate) fn client_headers(client_request_id: Option<&str>) -> HeaderMap {
     );
     if let Some(value) = client_request_id.and_then(|id| HeaderValue::from_str(id).ok()) {
         headers.insert("client-request-id", value);
-        headers.insert(
-            "return-client-request-id",
-            HeaderValue::from_static("true"),
-        );
+        headers.insert("return-client-request-id", HeaderValue::from_static("true"));
     }
     headers
 }

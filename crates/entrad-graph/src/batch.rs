@@ -85,15 +85,27 @@ impl GraphClient {
         }
         let mut ids = HashSet::new();
         if let Some(dup) = requests.iter().find(|r| !ids.insert(r.id.as_str())) {
-            return Err(Error::InvalidRequest(format!("duplicate batch request id `{}`", dup.id)));
+            return Err(Error::InvalidRequest(format!(
+                "duplicate batch request id `{}`",
+                dup.id
+            )));
         }
         let url = self.resolve("v1.0/$batch")?;
-        let body = serde_json::to_value(Envelope { requests: &requests })
-            .map_err(|e| Error::InvalidRequest(format!("cannot encode the batch: {e}")))?;
-        let bytes = self.execute(Method::POST, &url, &HeaderMap::new(), Some(&body)).await?;
+        let body = serde_json::to_value(Envelope {
+            requests: &requests,
+        })
+        .map_err(|e| Error::InvalidRequest(format!("cannot encode the batch: {e}")))?;
+        let bytes = self
+            .execute(Method::POST, &url, &HeaderMap::new(), Some(&body))
+            .await?;
         let Responses { mut responses } = serde_json::from_value(parse_json(&bytes)?)
             .map_err(|e| Error::UnexpectedResponse(format!("not a batch response: {e}")))?;
-        let position = |id: &str| requests.iter().position(|r| r.id == id).unwrap_or(usize::MAX);
+        let position = |id: &str| {
+            requests
+                .iter()
+                .position(|r| r.id == id)
+                .unwrap_or(usize::MAX)
+        };
         responses.sort_by_key(|r| position(&r.id));
         Ok(responses)
     }

@@ -66,7 +66,10 @@ impl GraphClient {
     /// path under the base URL, with or without its leading `/`.
     pub(crate) fn resolve(&self, path_or_url: &str) -> Result<Url> {
         let text = path_or_url.trim();
-        let invalid = |reason: String| Error::InvalidUrl { url: text.to_owned(), reason };
+        let invalid = |reason: String| Error::InvalidUrl {
+            url: text.to_owned(),
+            reason,
+        };
         if text.is_empty() {
             return Err(invalid("empty path".to_owned()));
         }

@@ -86,7 +86,10 @@ impl GraphError {
             Err(_) => GraphError {
                 status,
                 code: reason(status).to_owned(),
-                message: format!("HTTP {status} without Graph's error JSON ({} bytes)", body.len()),
+                message: format!(
+                    "HTTP {status} without Graph's error JSON ({} bytes)",
+                    body.len()
+                ),
                 request_id,
                 client_request_id,
                 date: None,
@@ -119,7 +122,9 @@ fn reason(status: u16) -> &'static str {
 
 /// Service text comes from the network: keep messages on one line.
 fn one_line(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 impl fmt::Display for GraphError {
@@ -146,14 +151,14 @@ pub enum Error {
     Auth(#[from] entrad_auth::Error),
     /// Graph answered with an error that retrying does not fix.
     #[error("Graph refused the request: {0}")]
-    Graph(GraphError),
+    Graph(Box<GraphError>),
     /// Graph stayed busy (429/503/504) until the retry policy gave up.
     #[error("Graph stayed unavailable after {attempts} attempts: {last}")]
     Exhausted {
         /// Requests sent.
         attempts: u32,
         /// The last refusal.
-        last: GraphError,
+        last: Box<GraphError>,
     },
     /// Graph could not be reached, timed out or dropped the connection.
     #[error("network error calling Graph after {attempts} attempts: {message}")]
@@ -199,7 +204,7 @@ impl Error {
     /// Graph's error, when Graph answered with one.
     pub fn graph_error(&self) -> Option<&GraphError> {
         match self {
-            Error::Graph(e) | Error::Exhausted { last: e, .. } => Some(e),
+            Error::Graph(e) | Error::Exhausted { last: e, .. } => Some(e.as_ref()),
             _ => None,
         }
     }
@@ -217,7 +222,10 @@ mod tests {
     fn parses_graph_error_json() {
         let e = GraphError::parse(403, DENIED.as_bytes(), Some("header-rid".into()), None);
         assert_eq!(e.code, "Authorization_RequestDenied");
-        assert_eq!(e.message, "Insufficient privileges to complete the operation.");
+        assert_eq!(
+            e.message,
+            "Insufficient privileges to complete the operation."
+        );
         assert_eq!(e.request_id.as_deref(), Some("rid"));
         assert_eq!(e.client_request_id.as_deref(), Some("cid"));
         assert_eq!(e.date.as_deref(), Some("2024-04-24T12:48:07"));
@@ -231,23 +239,37 @@ mod tests {
 
     #[test]
     fn survives_bodies_that_are_not_graph_json() {
-        let e = GraphError::parse(502, b"<html>bad gateway</html>", Some("r".into()), Some("c".into()));
+        let e = GraphError::parse(
+            502,
+            b"<html>bad gateway</html>",
+            Some("r".into()),
+            Some("c".into()),
+        );
         assert_eq!(e.code, "Bad Gateway");
         assert!(e.message.contains("without Graph's error JSON"));
         assert_eq!(e.request_id.as_deref(), Some("r"));
         assert_eq!(e.kind(), ErrorKind::Unavailable);
-        let e = GraphError::parse(400, br#"{"error":{"code":"Request_UnsupportedQuery","message":"a\nb"}}"#, None, None);
+        let e = GraphError::parse(
+            400,
+            br#"{"error":{"code":"Request_UnsupportedQuery","message":"a\nb"}}"#,
+            None,
+            None,
+        );
         assert_eq!(e.message, "a b");
         assert_eq!(e.kind(), ErrorKind::Config);
     }
 
     #[test]
     fn kinds_follow_the_status() {
-        let graph = |status| Error::Graph(GraphError::parse(status, b"", None, None)).kind();
+        let graph =
+            |status| Error::Graph(Box::new(GraphError::parse(status, b"", None, None))).kind();
         assert_eq!(graph(401), ErrorKind::Permission);
         assert_eq!(graph(404), ErrorKind::Config);
         assert_eq!(graph(503), ErrorKind::Unavailable);
-        let network = Error::Network { message: "refused".into(), attempts: 3 };
+        let network = Error::Network {
+            message: "refused".into(),
+            attempts: 3,
+        };
         assert_eq!(network.kind(), ErrorKind::Unavailable);
         let auth = Error::from(entrad_auth::Error::Config("x".into()));
         assert_eq!(auth.kind(), ErrorKind::Config);

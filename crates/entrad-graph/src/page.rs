@@ -9,16 +9,32 @@ use crate::error::Error;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Page {
     /// `@odata.context`, e.g. `https://graph.microsoft.com/v1.0/$metadata#users`.
-    #[serde(rename = "@odata.context", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.context",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub context: Option<String>,
     /// `@odata.count` (first page only, with `$count=true`).
-    #[serde(rename = "@odata.count", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.count",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub count: Option<u64>,
     /// `@odata.nextLink`: the next page, to be followed verbatim.
-    #[serde(rename = "@odata.nextLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.nextLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub next_link: Option<String>,
     /// `@odata.deltaLink`: the last page of a delta round.
-    #[serde(rename = "@odata.deltaLink", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "@odata.deltaLink",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub delta_link: Option<String>,
     /// The items.
     pub value: Vec<Value>,

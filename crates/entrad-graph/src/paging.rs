@@ -13,12 +13,18 @@ use crate::page::Page;
 impl GraphClient {
     /// The pages of a collection, one request at a time, until a page has no
     /// `@odata.nextLink`. The stream ends after the first error.
-    pub fn pages<'a>(&'a self, path_or_url: &str) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
+    pub fn pages<'a>(
+        &'a self,
+        path_or_url: &str,
+    ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
         self.pages_from(self.resolve(path_or_url), HeaderMap::new())
     }
 
     /// The items of every page, in order; memory holds one page at a time.
-    pub fn items<'a>(&'a self, path_or_url: &str) -> impl Stream<Item = Result<Value>> + Send + use<'a> {
+    pub fn items<'a>(
+        &'a self,
+        path_or_url: &str,
+    ) -> impl Stream<Item = Result<Value>> + Send + use<'a> {
         flatten(self.pages(path_or_url))
     }
 

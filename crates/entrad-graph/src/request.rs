@@ -33,7 +33,10 @@ impl GraphClient {
         let mut attempts = Attempts::new(self.retry);
         loop {
             attempts.begin();
-            let failure = match self.attempt(&method, url, headers, body, &client_request_id).await? {
+            let failure = match self
+                .attempt(&method, url, headers, body, &client_request_id)
+                .await?
+            {
                 Ok(bytes) => return Ok(bytes),
                 Err(failure) => failure,
             };
@@ -43,8 +46,14 @@ impl GraphClient {
             };
             let Some(delay) = attempts.next_delay(retry_after) else {
                 return Err(match failure {
-                    Transient::Graph(last, _) => Error::Exhausted { attempts: attempts.made(), last },
-                    Transient::Network(message) => Error::Network { message, attempts: attempts.made() },
+                    Transient::Graph(last, _) => Error::Exhausted {
+                        attempts: attempts.made(),
+                        last: Box::new(last),
+                    },
+                    Transient::Network(message) => Error::Network {
+                        message,
+                        attempts: attempts.made(),
+                    },
                 });
             };
             tracing::info!(
@@ -94,18 +103,25 @@ impl GraphClient {
         if (200..300).contains(&status) {
             return Ok(Ok(bytes));
         }
-        let error = GraphError::parse(status, &bytes, request_id, Some(client_request_id.to_owned()));
+        let error = GraphError::parse(
+            status,
+            &bytes,
+            request_id,
+            Some(client_request_id.to_owned()),
+        );
         if retry::is_retryable_status(status) {
             Ok(Err(Transient::Graph(error, retry_after)))
         } else {
-            Err(Error::Graph(error))
+            Err(Error::Graph(Box::new(error)))
         }
     }
 
     /// GET `path_or_url` and parse the JSON body (`null` for an empty one).
     pub async fn get_json(&self, path_or_url: &str) -> Result<Value> {
         let url = self.resolve(path_or_url)?;
-        let bytes = self.execute(Method::GET, &url, &HeaderMap::new(), None).await?;
+        let bytes = self
+            .execute(Method::GET, &url, &HeaderMap::new(), None)
+            .await?;
         parse_json(&bytes)
     }
 }

@@ -28,7 +28,11 @@ pub(crate) struct Attempts {
 
 impl Attempts {
     pub(crate) fn new(policy: RetryPolicy) -> Attempts {
-        Attempts { policy, started: Instant::now(), made: 0 }
+        Attempts {
+            policy,
+            started: Instant::now(),
+            made: 0,
+        }
     }
 
     /// Counts an attempt about to be sent.
@@ -43,7 +47,8 @@ impl Attempts {
 
     /// How long to wait before the next attempt, or `None` to give up.
     pub(crate) fn next_delay(&self, retry_after: Option<Duration>) -> Option<Duration> {
-        self.policy.next_delay(self.made, retry_after, self.started.elapsed())
+        self.policy
+            .next_delay(self.made, retry_after, self.started.elapsed())
     }
 }
 
@@ -56,7 +61,11 @@ mod tests {
     #[test]
     fn only_throttling_and_busy_statuses_retry() {
         assert!([429, 503, 504].into_iter().all(is_retryable_status));
-        assert!(![400, 401, 403, 404, 500, 501].into_iter().any(is_retryable_status));
+        assert!(
+            ![400, 401, 403, 404, 500, 501]
+                .into_iter()
+                .any(is_retryable_status)
+        );
     }
 
     #[test]
@@ -68,7 +77,10 @@ mod tests {
 
         let mut attempts = Attempts::new(RetryPolicy::default().with_max_attempts(2));
         attempts.begin();
-        assert_eq!(attempts.next_delay(Some(Duration::from_secs(1))), Some(Duration::from_secs(1)));
+        assert_eq!(
+            attempts.next_delay(Some(Duration::from_secs(1))),
+            Some(Duration::from_secs(1))
+        );
         attempts.begin();
         assert_eq!(attempts.made(), 2);
         assert_eq!(attempts.next_delay(None), None);

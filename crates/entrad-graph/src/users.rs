@@ -26,7 +26,13 @@ pub struct UsersQuery<'a> {
 impl GraphClient {
     /// A query over `/v1.0/users`.
     pub fn users(&self) -> UsersQuery<'_> {
-        UsersQuery { client: self, select: Vec::new(), filter: None, top: None, count: false }
+        UsersQuery {
+            client: self,
+            select: Vec::new(),
+            filter: None,
+            top: None,
+            count: false,
+        }
     }
 }
 
@@ -134,7 +140,10 @@ mod tests {
     #[test]
     fn escapes_query_values() {
         assert_eq!(encode("a b&c=d+e#f%"), "a%20b%26c%3Dd%2Be%23f%25");
-        assert_eq!(encode("startswith(displayName,'A')"), "startswith(displayName,'A')");
+        assert_eq!(
+            encode("startswith(displayName,'A')"),
+            "startswith(displayName,'A')"
+        );
     }
 
     #[test]

@@ -78,33 +78,55 @@ async fn follows_next_links_verbatim_with_bearer_and_request_id() {
     Mock::given(method("GET"))
         .and(path("/v1.0/users"))
         .and(query_param("$skiptoken", "p2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page(&server, 3..6, Some("/v1.0/users?$skiptoken=p3"))))
-        .expect(1)
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(
+            &server,
+            3..6,
+            Some("/v1.0/users?$skiptoken=p3"),
+        )))
+        .expect(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1.0/users"))
         .and(query_param("$skiptoken", "p3"))
         .respond_with(ResponseTemplate::new(200).set_body_json(page(&server, 6..7, None)))
-        .expect(1)
+        .expect(2)
         .mount(&server)
         .await;
     Mock::given(method("GET"))
         .and(path("/v1.0/users"))
         .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
         .and(header_exists("client-request-id"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(page(&server, 0..3, Some("/v1.0/users?$skiptoken=p2"))))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(
+            &server,
+            0..3,
+            Some("/v1.0/users?$skiptoken=p2"),
+        )))
         .expect(2)
         .mount(&server)
         .await;
 
-    let ids: Vec<Value> = graph.items("v1.0/users").map_ok(|u| u["id"].clone()).try_collect().await.unwrap();
-    assert_eq!(ids, (0..7).map(|i| json!(i.to_string())).collect::<Vec<_>>());
+    let ids: Vec<Value> = graph
+        .items("v1.0/users")
+        .map_ok(|u| u["id"].clone())
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(
+        ids,
+        (0..7).map(|i| json!(i.to_string())).collect::<Vec<_>>()
+    );
 
     // A leading slash or none: the same path under the base URL.
     let pages: Vec<_> = graph.pages("/v1.0/users").try_collect().await.unwrap();
     assert_eq!(pages.len(), 3);
-    assert!(pages[0].context.as_deref().unwrap().ends_with("$metadata#users"));
+    assert!(
+        pages[0]
+            .context
+            .as_deref()
+            .unwrap()
+            .ends_with("$metadata#users")
+    );
     assert!(pages[2].next_link.is_none());
 }
 
@@ -118,11 +140,18 @@ async fn users_query_sends_options_and_consistency_level() {
         .and(query_param("$top", "5"))
         .and(query_param("$count", "true"))
         .and(header("ConsistencyLevel", "eventual"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"@odata.count": 1, "value": [{"id": "1"}]})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"@odata.count": 1, "value": [{"id": "1"}]})),
+        )
         .expect(1)
         .mount(&server)
         .await;
-    let query = graph.users().select(&["id", "displayName"]).filter("accountEnabled ne false").top(5);
+    let query = graph
+        .users()
+        .select(&["id", "displayName"])
+        .filter("accountEnabled ne false")
+        .top(5);
     assert!(query.needs_eventual_consistency());
     let pages: Vec<_> = query.pages().try_collect().await.unwrap();
     assert_eq!(pages[0].count, Some(1));
@@ -154,9 +183,13 @@ async fn throttling_waits_for_retry_after_then_succeeds() {
     let (server, graph) = setup().await;
     Mock::given(method("GET"))
         .and(path("/v1.0/users"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1").set_body_json(json!({
-            "error": {"code": "TooManyRequests", "message": "Please retry again later."}
-        })))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("Retry-After", "1")
+                .set_body_json(json!({
+                    "error": {"code": "TooManyRequests", "message": "Please retry again later."}
+                })),
+        )
         .up_to_n_times(1)
         .expect(1)
         .mount(&server)
@@ -169,7 +202,10 @@ async fn throttling_waits_for_retry_after_then_succeeds() {
         .await;
     let started = Instant::now();
     let body = graph.get_json("v1.0/users").await.unwrap();
-    assert!(started.elapsed() >= Duration::from_secs(1), "Retry-After was not honoured");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
     assert_eq!(body["value"].as_array().unwrap().len(), 2);
 }
 
@@ -184,7 +220,10 @@ async fn a_persistent_503_gives_up_after_the_policy() {
         .await;
     let err = graph.get_json("v1.0/users").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable);
-    assert!(matches!(err, Error::Exhausted { attempts: 3, .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Exhausted { attempts: 3, .. }),
+        "{err:?}"
+    );
 }
 
 #[tokio::test]
@@ -192,7 +231,10 @@ async fn an_unreachable_graph_is_a_network_error() {
     let server = MockServer::start().await;
     token_service(&server).await;
     // Bind then drop: a loopback port nothing listens on.
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let graph = GraphClient::builder(auth(&server))
         .base_url(Url::parse(&format!("http://{closed}")).unwrap())
         .retry_policy(quick_retries(2))
@@ -223,7 +265,9 @@ async fn a_token_refusal_is_an_authentication_error() {
         })))
         .mount(&server)
         .await;
-    let graph = GraphClient::builder(auth(&server)).base_url(Url::parse(&uri).unwrap()).build();
+    let graph = GraphClient::builder(auth(&server))
+        .base_url(Url::parse(&uri).unwrap())
+        .build();
     let err = graph.get_json("v1.0/users").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
     assert!(err.to_string().contains("AADSTS7000215"));
@@ -268,16 +312,37 @@ async fn batch_posts_and_orders_responses_like_the_requests() {
         .mount(&server)
         .await;
     let responses = graph
-        .batch(vec![BatchRequest::get("a", "/users/1"), BatchRequest::get("b", "/users/2")])
+        .batch(vec![
+            BatchRequest::get("a", "/users/1"),
+            BatchRequest::get("b", "/users/2"),
+        ])
         .await
         .unwrap();
-    assert_eq!(responses.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(), ["a", "b"]);
+    assert_eq!(
+        responses.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
     assert_eq!(responses[1].status, 404);
 
-    let too_many = (0..21).map(|i| BatchRequest::get(i.to_string(), "/users")).collect();
-    assert_eq!(graph.batch(too_many).await.unwrap_err().kind(), ErrorKind::Config);
-    let dup = vec![BatchRequest::get("a", "/users"), BatchRequest::get("a", "/groups")];
-    assert!(graph.batch(dup).await.unwrap_err().to_string().contains("duplicate"));
+    let too_many = (0..21)
+        .map(|i| BatchRequest::get(i.to_string(), "/users"))
+        .collect();
+    assert_eq!(
+        graph.batch(too_many).await.unwrap_err().kind(),
+        ErrorKind::Config
+    );
+    let dup = vec![
+        BatchRequest::get("a", "/users"),
+        BatchRequest::get("a", "/groups"),
+    ];
+    assert!(
+        graph
+            .batch(dup)
+            .await
+            .unwrap_err()
+            .to_string()
+            .contains("duplicate")
+    );
 }
 
 #[tokio::test]

@@ -53,8 +53,10 @@ pub enum Command {
     /// Print the admin consent URL for the app (the quickstart's step 4).
     ConsentUrl,
     /// Run the offline Entra + Graph emulator.
+    #[cfg(any())] // TEMP-EMU
     Emulator(entrad_emulator::EmulatorArgs),
     /// Start the embedded emulator, run the quickstart with a secret and a certificate, print the users.
+    #[cfg(any())] // TEMP-EMU
     Demo {
         /// How many users the demo directory holds.
         #[arg(long, default_value_t = 25)]
@@ -143,7 +145,12 @@ pub struct IdentityArgs {
     #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["client_secret", "federated_token_file"])]
     pub private_key: Option<PathBuf>,
     /// A file holding a client assertion (workload identity), re-read for every token.
-    #[arg(long, global = true, value_name = "FILE", conflicts_with = "client_secret")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "FILE",
+        conflicts_with = "client_secret"
+    )]
     pub federated_token_file: Option<PathBuf>,
     /// Scope to request; repeat or space-separate for several (default https://graph.microsoft.com/.default).
     #[arg(long, global = true, value_name = "SCOPE")]
@@ -170,20 +177,40 @@ mod tests {
     #[test]
     fn flags_go_before_or_after_the_subcommand() {
         let cli = Cli::try_parse_from([
-            "entrad", "--format", "csv", "users", "--select", "id,displayName", "--top", "5",
-            "--client-id", "c",
+            "entrad",
+            "--format",
+            "csv",
+            "users",
+            "--select",
+            "id,displayName",
+            "--top",
+            "5",
+            "--client-id",
+            "c",
         ])
         .unwrap();
         assert_eq!(cli.global.format, Format::Csv);
         assert_eq!(cli.global.identity.client_id.as_deref(), Some("c"));
-        let Command::Users(users) = cli.command else { panic!("not users") };
+        let Command::Users(users) = cli.command else {
+            panic!("not users")
+        };
         assert_eq!(users.select, ["id", "displayName"]);
         assert_eq!(users.top, Some(5));
     }
 
     #[test]
     fn refuses_two_credentials_and_a_bad_top() {
-        assert!(Cli::try_parse_from(["entrad", "token", "--client-secret", "x", "--certificate", "c.pem"]).is_err());
+        assert!(
+            Cli::try_parse_from([
+                "entrad",
+                "token",
+                "--client-secret",
+                "x",
+                "--certificate",
+                "c.pem"
+            ])
+            .is_err()
+        );
         assert!(Cli::try_parse_from(["entrad", "users", "--top", "1000"]).is_err());
     }
 }

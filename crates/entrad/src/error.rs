@@ -23,6 +23,7 @@ pub enum Error {
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     /// The emulator failed to start or serve.
+    #[cfg(any())] // TEMP-EMU
     #[error(transparent)]
     Emulator(#[from] entrad_emulator::Error),
     /// The demo did not behave as the emulator promises.

@@ -23,18 +23,30 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
     match error {
         // The reader (e.g. `| head`) has what it wanted: not a failure.
         Error::Output(e) if e.kind() == IoErrorKind::BrokenPipe => (0, None),
+        #[cfg(any())] // TEMP-EMU
         Error::Emulator(e) => (emulator_code(e), Some(e.to_string())),
         Error::Output(_) | Error::Demo(_) => (INTERNAL, Some(error.to_string())),
         Error::Config(message) => (CONFIG, Some(message.clone())),
         Error::Auth(e) => (auth_code(e.kind()), Some(e.to_string())),
-        Error::Graph { source, consent_url } => (graph_code(source.kind()), Some(graph_message(source, consent_url.as_ref()))),
+        Error::Graph {
+            source,
+            consent_url,
+        } => (
+            graph_code(source.kind()),
+            Some(graph_message(source, consent_url.as_ref())),
+        ),
     }
 }
 
+#[cfg(any())] // TEMP-EMU
 fn emulator_code(error: &entrad_emulator::Error) -> u8 {
     use entrad_emulator::Error as E;
     match error {
-        E::Bind { .. } | E::NotLoopback(_) | E::InvalidFault { .. } | E::InvalidState { .. } | E::NoDataDir => CONFIG,
+        E::Bind { .. }
+        | E::NotLoopback(_)
+        | E::InvalidFault { .. }
+        | E::InvalidState { .. }
+        | E::NoDataDir => CONFIG,
         _ => INTERNAL,
     }
 }
@@ -87,7 +99,12 @@ mod tests {
     use super::*;
 
     fn graph(status: u16, body: &str) -> entrad_graph::Error {
-        entrad_graph::Error::Graph(GraphError::parse(status, body.as_bytes(), None, None))
+        entrad_graph::Error::Graph(Box::new(GraphError::parse(
+            status,
+            body.as_bytes(),
+            None,
+            None,
+        )))
     }
 
     #[test]
@@ -96,8 +113,12 @@ mod tests {
             403,
             r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#,
         );
-        let url = url::Url::parse("https://login.microsoftonline.com/t/adminconsent?client_id=c").unwrap();
-        let (code, message) = outcome(&Error::Graph { source, consent_url: Some(url) });
+        let url = url::Url::parse("https://login.microsoftonline.com/t/adminconsent?client_id=c")
+            .unwrap();
+        let (code, message) = outcome(&Error::Graph {
+            source,
+            consent_url: Some(url),
+        });
         assert_eq!(code, PERMISSION);
         assert_eq!(
             message.unwrap(),
@@ -108,11 +129,41 @@ mod tests {
     #[test]
     fn codes_by_kind() {
         assert_eq!(outcome(&Error::Config("x".into())).0, CONFIG);
-        let unavailable = entrad_graph::Error::Network { message: "refused".into(), attempts: 4 };
-        assert_eq!(outcome(&Error::Graph { source: unavailable, consent_url: None }).0, UNAVAILABLE);
-        assert_eq!(outcome(&Error::Graph { source: graph(401, "{}"), consent_url: None }).0, PERMISSION);
-        assert_eq!(outcome(&Error::Graph { source: graph(404, "{}"), consent_url: None }).0, CONFIG);
-        assert_eq!(outcome(&Error::Auth(entrad_auth::Error::Credential("bad key".into()))).0, CONFIG);
+        let unavailable = entrad_graph::Error::Network {
+            message: "refused".into(),
+            attempts: 4,
+        };
+        assert_eq!(
+            outcome(&Error::Graph {
+                source: unavailable,
+                consent_url: None
+            })
+            .0,
+            UNAVAILABLE
+        );
+        assert_eq!(
+            outcome(&Error::Graph {
+                source: graph(401, "{}"),
+                consent_url: None
+            })
+            .0,
+            PERMISSION
+        );
+        assert_eq!(
+            outcome(&Error::Graph {
+                source: graph(404, "{}"),
+                consent_url: None
+            })
+            .0,
+            CONFIG
+        );
+        assert_eq!(
+            outcome(&Error::Auth(entrad_auth::Error::Credential(
+                "bad key".into()
+            )))
+            .0,
+            CONFIG
+        );
         let pipe = std::io::Error::from(IoErrorKind::BrokenPipe);
         assert_eq!(outcome(&Error::Output(pipe)), (0, None));
     }

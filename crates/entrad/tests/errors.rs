@@ -26,7 +26,10 @@ fn an_app_without_consent_gets_exit_4_and_the_consent_url() {
         parameters["authority"].as_str().unwrap(),
         parameters["client_id"].as_str().unwrap()
     );
-    assert!(stderr.contains("Insufficient privileges to complete the operation."), "{stderr}");
+    assert!(
+        stderr.contains("Insufficient privileges to complete the operation."),
+        "{stderr}"
+    );
     assert!(stderr.contains("admin consent"), "{stderr}");
     assert!(stderr.contains(&consent_url), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
@@ -43,17 +46,29 @@ fn a_wrong_secret_is_exit_3_with_the_hint_and_without_the_secret() {
     assert_eq!(output.status.code(), Some(3));
     let stderr = stderr_of(&output);
     assert!(stderr.contains("AADSTS7000215"), "{stderr}");
-    assert!(!stderr.contains("definitely-not-the-secret-4711"), "{stderr}");
+    assert!(
+        !stderr.contains("definitely-not-the-secret-4711"),
+        "{stderr}"
+    );
     assert!(output.stdout.is_empty());
 }
 
 #[test]
 fn a_dead_endpoint_is_exit_5() {
     let emulator = Emulator::start(1);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut parameters = emulator.parameters("parameters.json");
-    let tenant = parameters["authority"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let tenant = parameters["authority"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
     parameters["authority"] = json!(format!("https://{closed}/{tenant}"));
     parameters["endpoint"] = json!(format!("https://{closed}/v1.0/users"));
     let file = write_json(dir.path(), "parameters.json", &parameters);
@@ -64,14 +79,21 @@ fn a_dead_endpoint_is_exit_5() {
 #[test]
 fn graph_unreachable_after_a_good_token_is_exit_5() {
     let emulator = Emulator::start(1);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let mut parameters = emulator.parameters("parameters.json");
     parameters["endpoint"] = json!(format!("https://{closed}/v1.0/users"));
     let file = write_json(dir.path(), "parameters.json", &parameters);
     let output = emulator.entrad().arg("run").arg(&file).output().unwrap();
     assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
-    assert!(stderr_of(&output).contains("network error"), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("network error"),
+        "{}",
+        stderr_of(&output)
+    );
 }
 
 #[test]
@@ -82,7 +104,12 @@ fn a_persistent_503_is_exit_5() {
         "/_emulator/faults",
         Some(json!({"route": "users", "kind": "503", "retry_after": 1})),
     );
-    let output = emulator.entrad().arg("run").arg(emulator.file("parameters.json")).output().unwrap();
+    let output = emulator
+        .entrad()
+        .arg("run")
+        .arg(emulator.file("parameters.json"))
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("503"), "{}", stderr_of(&output));
 }
@@ -109,14 +136,67 @@ fn bad_config(emulator: &Emulator, edit: impl FnOnce(&mut Value) -> Option<Strin
 #[test]
 fn bad_config_files_are_exit_2_with_clear_messages() {
     let emulator = Emulator::start(1);
-    bad_config(&emulator, |p| { p.as_object_mut().unwrap().remove("client_id"); None }, "missing key `client_id`");
-    bad_config(&emulator, |p| { p.as_object_mut().unwrap().remove("endpoint"); None }, "missing key `endpoint`");
-    bad_config(&emulator, |p| { p["scope"] = json!(42); None }, "`scope` must be a list of strings or a string");
-    bad_config(&emulator, |p| { p["client_id"] = json!(["x"]); None }, "`client_id` must be a string, found a list");
-    bad_config(&emulator, |_| Some("{\"authority\": \"https://x/t\",\n \"client_id\" \"c\"}".into()), "invalid JSON at line 2, column");
-    bad_config(&emulator, |p| { p["authority"] = json!("not a url"); None }, "`authority` is not a valid URL");
-    bad_config(&emulator, |p| { p["endpoint"] = json!("graph.microsoft.com/v1.0/users"); None }, "`endpoint` is not a valid URL");
-    bad_config(&emulator, |p| { p["authority"] = json!("https://login.microsoftonline.com/common"); None }, "common");
+    bad_config(
+        &emulator,
+        |p| {
+            p.as_object_mut().unwrap().remove("client_id");
+            None
+        },
+        "missing key `client_id`",
+    );
+    bad_config(
+        &emulator,
+        |p| {
+            p.as_object_mut().unwrap().remove("endpoint");
+            None
+        },
+        "missing key `endpoint`",
+    );
+    bad_config(
+        &emulator,
+        |p| {
+            p["scope"] = json!(42);
+            None
+        },
+        "`scope` must be a list of strings or a string",
+    );
+    bad_config(
+        &emulator,
+        |p| {
+            p["client_id"] = json!(["x"]);
+            None
+        },
+        "`client_id` must be a string, found a list",
+    );
+    bad_config(
+        &emulator,
+        |_| Some("{\"authority\": \"https://x/t\",\n \"client_id\" \"c\"}".into()),
+        "invalid JSON at line 2, column",
+    );
+    bad_config(
+        &emulator,
+        |p| {
+            p["authority"] = json!("not a url");
+            None
+        },
+        "`authority` is not a valid URL",
+    );
+    bad_config(
+        &emulator,
+        |p| {
+            p["endpoint"] = json!("graph.microsoft.com/v1.0/users");
+            None
+        },
+        "`endpoint` is not a valid URL",
+    );
+    bad_config(
+        &emulator,
+        |p| {
+            p["authority"] = json!("https://login.microsoftonline.com/common");
+            None
+        },
+        "common",
+    );
 }
 
 #[test]
@@ -129,28 +209,46 @@ fn a_missing_private_key_file_is_exit_2() {
     let output = emulator.entrad().arg("run").arg(&file).output().unwrap();
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("cannot read `private_key_file`"), "{stderr}");
+    assert!(
+        stderr.contains("cannot read `private_key_file`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("no-such-key.pem"), "{stderr}");
 }
 
 #[test]
 fn a_missing_config_file_and_bad_flags_are_exit_2() {
-    let output = entrad().args(["run", "/nonexistent/parameters.json"]).output().unwrap();
+    let output = entrad()
+        .args(["run", "/nonexistent/parameters.json"])
+        .output()
+        .unwrap();
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr_of(&output).contains("cannot read config file /nonexistent/parameters.json"));
     let output = entrad().args(["users", "--top", "0"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
     let output = entrad().args(["users"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr_of(&output).contains("AZURE_TENANT_ID"), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("AZURE_TENANT_ID"),
+        "{}",
+        stderr_of(&output)
+    );
 }
 
 #[test]
 fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
     let emulator = Emulator::start(3);
-    let secret = emulator.parameters("parameters.json")["secret"].as_str().unwrap().to_owned();
+    let secret = emulator.parameters("parameters.json")["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for args in [vec!["-vvv", "run"], vec!["-vvv", "token", "--config"]] {
-        let output = emulator.entrad().args(&args).arg(emulator.file("parameters.json")).output().unwrap();
+        let output = emulator
+            .entrad()
+            .args(&args)
+            .arg(emulator.file("parameters.json"))
+            .output()
+            .unwrap();
         assert!(output.status.success(), "{}", stderr_of(&output));
         for stream in [&output.stdout, &output.stderr] {
             let text = String::from_utf8_lossy(stream);
@@ -169,5 +267,7 @@ fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
     assert!(output.status.success(), "{}", stderr_of(&output));
     let stderr = stderr_of(&output);
     assert!(stderr.contains("process list"), "{stderr}");
-    assert!(!stderr.contains(&secret) && !String::from_utf8_lossy(&output.stdout).contains(&secret));
+    assert!(
+        !stderr.contains(&secret) && !String::from_utf8_lossy(&output.stdout).contains(&secret)
+    );
 }

@@ -19,16 +19,28 @@ fn injected_429_and_503_still_list_every_user_once() {
         emulator.admin(Method::POST, "/_emulator/faults", Some(fault));
     }
     emulator.admin(Method::POST, "/_emulator/stats/reset", None);
-    let output = emulator.entrad().arg("run").arg(emulator.file("parameters.json")).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = emulator
+        .entrad()
+        .arg("run")
+        .arg(emulator.file("parameters.json"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(unique_ids(&output.stdout).len(), 1_000);
     let stats = emulator.admin(Method::GET, "/_emulator/stats", None);
     // 10 pages of 100, plus the three refused attempts.
-    assert!(stats["requests"]["users"].as_u64().unwrap() >= 13, "{stats}");
+    assert!(
+        stats["requests"]["users"].as_u64().unwrap() >= 13,
+        "{stats}"
+    );
 }
 
 #[test]
-fn injected_faults_with_a_rate_across_pages() {
+fn injected_faults_while_paging_users_with_top() {
     let emulator = Emulator::start(600);
     emulator.admin(
         Method::POST,
@@ -47,11 +59,20 @@ fn injected_faults_with_a_rate_across_pages() {
         .args(["users", "--top", "50", "--format", "ndjson"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8(output.stdout).unwrap();
     let ids: std::collections::HashSet<String> = text
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_str().unwrap().to_owned())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     assert_eq!(ids.len(), 600);
     assert_eq!(text.lines().count(), 600);

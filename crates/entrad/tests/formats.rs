@@ -14,7 +14,11 @@ fn users(emulator: &Emulator, args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     output
 }
 
@@ -40,9 +44,20 @@ fn ndjson_is_one_line_per_user() {
 #[test]
 fn csv_has_the_selected_columns_and_a_row_per_user() {
     let emulator = Emulator::start(120);
-    let output = users(&emulator, &["--format", "csv", "--select", "id,displayName,businessPhones"]);
+    let output = users(
+        &emulator,
+        &[
+            "--format",
+            "csv",
+            "--select",
+            "id,displayName,businessPhones",
+        ],
+    );
     let mut reader = csv::Reader::from_reader(output.stdout.as_slice());
-    assert_eq!(reader.headers().unwrap(), vec!["id", "displayName", "businessPhones"]);
+    assert_eq!(
+        reader.headers().unwrap(),
+        vec!["id", "displayName", "businessPhones"]
+    );
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 120);
     assert!(rows.iter().all(|r| !r[0].is_empty()));
@@ -51,9 +66,15 @@ fn csv_has_the_selected_columns_and_a_row_per_user() {
 #[test]
 fn table_has_a_header() {
     let emulator = Emulator::start(5);
-    let output = users(&emulator, &["--format", "table", "--select", "id,displayName"]);
+    let output = users(
+        &emulator,
+        &["--format", "table", "--select", "id,displayName"],
+    );
     let text = String::from_utf8(output.stdout).unwrap();
-    let header = text.lines().find(|l| l.contains("displayName")).expect("a header line");
+    let header = text
+        .lines()
+        .find(|l| l.contains("displayName"))
+        .expect("a header line");
     assert!(header.contains("id"), "{text}");
     assert!(text.lines().count() >= 5 + 2, "{text}");
 }
@@ -82,8 +103,18 @@ fn count_and_filter_go_to_graph() {
 fn get_pages_collections_and_prints_single_entities() {
     let emulator = Emulator::start(120);
     let config = emulator.file("parameters.json");
-    let output = emulator.entrad().arg("--config").arg(&config).args(["get", "/v1.0/users?$top=50"]).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = emulator
+        .entrad()
+        .arg("--config")
+        .arg(&config)
+        .args(["get", "/v1.0/users?$top=50"])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let ids = common::unique_ids(&output.stdout);
     assert_eq!(ids.len(), 120);
     let id = ids.into_iter().next().unwrap();
@@ -94,7 +125,11 @@ fn get_pages_collections_and_prints_single_entities() {
         .args(["get", &format!("v1.0/users/{id}")])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let user: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(user["id"], id.as_str());
 }
@@ -103,15 +138,31 @@ fn get_pages_collections_and_prints_single_entities() {
 fn token_prints_claims_and_the_token_only_with_raw() {
     let emulator = Emulator::start(1);
     let config = emulator.file("parameters.json");
-    let output = emulator.entrad().arg("--config").arg(&config).arg("token").output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = emulator
+        .entrad()
+        .arg("--config")
+        .arg(&config)
+        .arg("token")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let info: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(info["token_type"], "Bearer");
     assert!(info["expires_in"].as_u64().unwrap() > 0);
     assert!(info["expires_on"].as_str().unwrap().contains('T'));
     assert_eq!(info["claims"]["idtyp"], "app");
     assert!(info.get("access_token").is_none());
-    let output = emulator.entrad().arg("--config").arg(&config).args(["token", "--raw"]).output().unwrap();
+    let output = emulator
+        .entrad()
+        .arg("--config")
+        .arg(&config)
+        .args(["token", "--raw"])
+        .output()
+        .unwrap();
     let info: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(info["access_token"].as_str().unwrap().starts_with("eyJ"));
 }
@@ -150,6 +201,52 @@ fn environment_variables_configure_without_a_file() {
         .args(["--graph-url", &emulator.url, "users", "--format", "ndjson"])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert_eq!(String::from_utf8(output.stdout).unwrap().lines().count(), 20);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().lines().count(),
+        20
+    );
+}
+
+#[test]
+fn a_pem_certificate_from_the_environment() {
+    let emulator = Emulator::start(15);
+    let p = emulator.parameters("parameters-certificate.json");
+    let dir = tempfile::tempdir().unwrap();
+    // azure-identity's PEM: the private key and the certificate in one file.
+    let key = std::fs::read_to_string(p["private_key_file"].as_str().unwrap()).unwrap();
+    let cert = std::fs::read_to_string(p["certificate_file"].as_str().unwrap()).unwrap();
+    let bundle = dir.path().join("app.pem");
+    std::fs::write(&bundle, format!("{key}\n{cert}")).unwrap();
+    let (host, tenant) = p["authority"].as_str().unwrap().rsplit_once('/').unwrap();
+    let output = emulator
+        .entrad()
+        .env("AZURE_AUTHORITY_HOST", host)
+        .env("AZURE_TENANT_ID", tenant)
+        .env("AZURE_CLIENT_ID", p["client_id"].as_str().unwrap())
+        .env("AZURE_CLIENT_CERTIFICATE_PATH", &bundle)
+        .args([
+            "--graph-url",
+            &emulator.url,
+            "users",
+            "--format",
+            "ndjson",
+            "--top",
+            "5",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().lines().count(),
+        15
+    );
 }

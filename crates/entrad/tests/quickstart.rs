@@ -8,10 +8,24 @@ use serde_json::Value;
 #[test]
 fn secret_variant_lists_every_user_as_one_graph_document() {
     let emulator = Emulator::start(250);
-    let output = emulator.entrad().arg("run").arg(emulator.file("parameters.json")).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = emulator
+        .entrad()
+        .arg("run")
+        .arg(emulator.file("parameters.json"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert!(doc["@odata.context"].as_str().unwrap().contains("$metadata#users"));
+    assert!(
+        doc["@odata.context"]
+            .as_str()
+            .unwrap()
+            .contains("$metadata#users")
+    );
     assert!(doc.get("@odata.nextLink").is_none());
     assert_eq!(unique_ids(&output.stdout).len(), 250);
 }
@@ -27,15 +41,28 @@ fn certificate_variant_lists_every_user() {
         .arg(emulator.file("parameters-certificate.json"))
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(unique_ids(&output.stdout).len(), 120);
 }
 
 #[test]
 fn ten_thousand_users_each_listed_exactly_once() {
     let emulator = Emulator::start(10_000);
-    let output = emulator.entrad().arg("run").arg(emulator.file("parameters.json")).output().unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let output = emulator
+        .entrad()
+        .arg("run")
+        .arg(emulator.file("parameters.json"))
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     assert_eq!(unique_ids(&output.stdout).len(), 10_000);
 }
 
@@ -55,7 +82,10 @@ fn stdout_holds_only_data_even_when_verbose() {
 
 #[test]
 fn the_demo_runs_both_flows_and_stops() {
-    let output = common::entrad().args(["demo", "--users", "130"]).output().unwrap();
+    let output = common::entrad()
+        .args(["demo", "--users", "130"])
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{stderr}");
     assert_eq!(unique_ids(&output.stdout).len(), 130);

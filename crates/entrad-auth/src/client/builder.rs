@@ -123,9 +123,7 @@ impl ClientBuilder {
                 credential: self.credential,
                 http,
                 retry: self.retry_policy,
-                cache: self
-                    .cache
-                    .unwrap_or_else(|| Arc::new(MemoryCache::new())),
+                cache: self.cache.unwrap_or_else(|| Arc::new(MemoryCache::new())),
                 instance_discovery: self.instance_discovery,
                 allow_insecure_loopback: self.allow_insecure_loopback,
                 endpoints: tokio::sync::OnceCell::new(),

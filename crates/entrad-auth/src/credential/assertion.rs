@@ -137,11 +137,9 @@ mod tests {
 
     #[test]
     fn rs256_with_x5t_for_thumbprint_only() {
-        let cert = SigningCertificate::from_thumbprint(
-            KEY,
-            "E77928A6454F3902D3C758F9AFFBF5E28F15A955",
-        )
-        .unwrap();
+        let cert =
+            SigningCertificate::from_thumbprint(KEY, "E77928A6454F3902D3C758F9AFFBF5E28F15A955")
+                .unwrap();
         let jwt = sign(&cert, "client-1", &endpoint(), true, SystemTime::now()).unwrap();
         let header = jsonwebtoken::decode_header(jwt.expose_secret()).unwrap();
         assert_eq!(header.alg, Algorithm::RS256);

@@ -81,9 +81,9 @@ impl SigningCertificate {
                 "cannot open the PKCS#12 file: wrong password, or not a PKCS#12/PFX file ({other})"
             )),
         })?;
-        let (_, chain) = store.private_key_chain().ok_or_else(|| {
-            Error::Credential("the PKCS#12 file holds no private key".into())
-        })?;
+        let (_, chain) = store
+            .private_key_chain()
+            .ok_or_else(|| Error::Credential("the PKCS#12 file holds no private key".into()))?;
         let key = RsaKeyPair::from_pkcs8(chain.key().as_der()).map_err(rejected)?;
         let certs = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
         with_chain(key, certs)
@@ -130,8 +130,8 @@ fn key_from_pem(pem: &[u8]) -> Result<RsaKeyPair> {
     }
     for item in rustls_pemfile::read_all(&mut &pem[..]) {
         // The io error says only where the PEM is malformed, never its contents.
-        let item = item
-            .map_err(|e| Error::Credential(format!("the private key PEM is malformed: {e}")))?;
+        let item =
+            item.map_err(|e| Error::Credential(format!("the private key PEM is malformed: {e}")))?;
         match item {
             Item::Pkcs8Key(key) => {
                 return RsaKeyPair::from_pkcs8(key.secret_pkcs8_der()).map_err(rejected);
@@ -148,8 +148,7 @@ fn key_from_pem(pem: &[u8]) -> Result<RsaKeyPair> {
         }
     }
     Err(Error::Credential(
-        "no private key found (expected a PEM \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" block)"
-            .into(),
+        "no private key found (expected a PEM \"PRIVATE KEY\" or \"RSA PRIVATE KEY\" block)".into(),
     ))
 }
 
@@ -250,7 +249,10 @@ mod tests {
     fn encrypted_keys_give_a_clear_error() {
         for key in [KEY_ENCRYPTED, KEY_LEGACY_ENCRYPTED] {
             let e = SigningCertificate::from_pem(key, CERT).unwrap_err();
-            assert!(e.to_string().contains("the private key is encrypted"), "{e}");
+            assert!(
+                e.to_string().contains("the private key is encrypted"),
+                "{e}"
+            );
             assert!(e.to_string().contains("openssl pkey"));
             let e = SigningCertificate::from_thumbprint(key, THUMBPRINT).unwrap_err();
             assert!(e.to_string().contains("encrypted"));
@@ -290,7 +292,12 @@ mod tests {
             assert_eq!(c.thumbprint, Thumbprint::Sha1(expected.clone()));
             assert!(c.chain.is_empty());
         }
-        for bad in ["", "E77928", &format!("{THUMBPRINT}00"), &THUMBPRINT.replace('E', "G")] {
+        for bad in [
+            "",
+            "E77928",
+            &format!("{THUMBPRINT}00"),
+            &THUMBPRINT.replace('E', "G"),
+        ] {
             let e = SigningCertificate::from_thumbprint(KEY, bad).unwrap_err();
             assert!(e.to_string().contains("40 hex digits"), "{e}");
         }

@@ -79,8 +79,7 @@ pub(crate) fn verify(
         .map_err(|_| TokenError::bad_signature())?;
     let claim = |name: &str| jws.claims.get(name).and_then(Value::as_str);
     let (iss, sub) = (claim("iss"), claim("sub"));
-    let client = Some(app.client_id.as_str());
-    let same = |v: Option<&str>| v.is_some_and(|v| Some(v.to_ascii_lowercase().as_str()) == client.map(str::to_ascii_lowercase).as_deref());
+    let same = |v: Option<&str>| v.is_some_and(|v| v.eq_ignore_ascii_case(&app.client_id));
     if !same(iss) || !same(sub) {
         return Err(TokenError::assertion_client_mismatch());
     }

@@ -45,12 +45,29 @@ async fn flows(global: &GlobalArgs, emulator: &RunningEmulator) -> Result<(), Er
 
     let secret_file = emulator.parameters_file();
     let mut stdout = output::sink(global.format, output::stdout(), Vec::new());
-    let secret = flow(&secret_file, emulator.ca_file(), stdout.as_mut(), !global.quiet).await?;
-    say(format!("secret flow ({}): {} users in {} pages", secret_file.display(), secret.items, secret.pages));
+    let secret = flow(
+        &secret_file,
+        emulator.ca_file(),
+        stdout.as_mut(),
+        !global.quiet,
+    )
+    .await?;
+    say(format!(
+        "secret flow ({}): {} users in {} pages",
+        secret_file.display(),
+        secret.items,
+        secret.pages
+    ));
 
     let certificate_file = emulator.parameters_certificate_file();
     let mut discard = output::sink(Format::Ndjson, Box::new(io::sink()), Vec::new());
-    let certificate = flow(&certificate_file, emulator.ca_file(), discard.as_mut(), false).await?;
+    let certificate = flow(
+        &certificate_file,
+        emulator.ca_file(),
+        discard.as_mut(),
+        false,
+    )
+    .await?;
     say(format!(
         "certificate flow ({}): {} users in {} pages",
         certificate_file.display(),
@@ -66,7 +83,13 @@ async fn flows(global: &GlobalArgs, emulator: &RunningEmulator) -> Result<(), Er
 
     let unconsented = emulator.state_dir().join("parameters-unconsented.json");
     match flow(&unconsented, emulator.ca_file(), discard.as_mut(), false).await {
-        Err(Error::Graph { source, consent_url }) if source.graph_error().is_some_and(|e| e.is_authorization_denied()) => {
+        Err(Error::Graph {
+            source,
+            consent_url,
+        }) if source
+            .graph_error()
+            .is_some_and(|e| e.is_authorization_denied()) =>
+        {
             say(format!(
                 "an app without admin consent gets Graph's 403 Authorization_RequestDenied; the fix is the quickstart's step 4: {}",
                 consent_url.map(|u| u.to_string()).unwrap_or_default()
@@ -74,13 +97,20 @@ async fn flows(global: &GlobalArgs, emulator: &RunningEmulator) -> Result<(), Er
             Ok(())
         }
         Err(other) => Err(other),
-        Ok(_) => Err(Error::Demo("the app without admin consent was not refused".to_owned())),
+        Ok(_) => Err(Error::Demo(
+            "the app without admin consent was not refused".to_owned(),
+        )),
     }
 }
 
 /// The quickstart with one of the emulator's parameters files, unchanged;
 /// the environment and the flags are left out so they cannot steer the demo.
-async fn flow(file: &Path, ca_file: &Path, sink: &mut dyn Sink, show_progress: bool) -> Result<Written, Error> {
+async fn flow(
+    file: &Path,
+    ca_file: &Path,
+    sink: &mut dyn Sink,
+    show_progress: bool,
+) -> Result<Written, Error> {
     let parameters = ParametersFile::load(file)?;
     let settings = Settings::merge(
         Some(parameters),

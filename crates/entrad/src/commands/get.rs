@@ -1,7 +1,7 @@
 //! `entrad get PATH`: any Graph GET, every page.
 
 use crate::cli::GlobalArgs;
-use crate::commands::listing::{write_get};
+use crate::commands::listing::write_get;
 use crate::commands::session::Session;
 use crate::config;
 use crate::error::Error;

@@ -3,7 +3,7 @@
 use std::pin::pin;
 
 use entrad_graph::{GraphClient, Page};
-use futures_util::{Stream, TryStreamExt, stream};
+use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 
 use crate::output::progress::Progress;
 use crate::output::{Meta, Sink};
@@ -67,7 +67,10 @@ pub async fn write_pages(
     let mut written = Written::default();
     while let Some(page) = pages.try_next().await? {
         if written.pages == 0 {
-            sink.start(&Meta { context: page.context.clone(), count: page.count })?;
+            sink.start(&Meta {
+                context: page.context.clone(),
+                count: page.count,
+            })?;
         }
         for item in &page.value {
             sink.item(item)?;

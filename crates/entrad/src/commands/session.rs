@@ -19,9 +19,10 @@ pub struct Session {
     consent_url: Url,
 }
 
-/// The authority, checked by entrad-auth.
+/// The authority, checked by entrad-auth; a refusal names where the URL came from.
 pub fn authority(settings: &Settings) -> Result<Authority, Error> {
-    Ok(Authority::parse(settings.authority()?)?)
+    let (url, origin) = settings.authority()?;
+    Authority::parse(url).map_err(|e| Error::Config(format!("{origin}: {e}")))
 }
 
 impl Session {
@@ -47,12 +48,20 @@ impl Session {
             .base_url(settings.graph_url.clone())
             .scope(settings.scopes.join(" "))
             .build();
-        Ok(Session { settings, auth, graph, consent_url })
+        Ok(Session {
+            settings,
+            auth,
+            graph,
+            consent_url,
+        })
     }
 
     /// A Graph failure, with the admin consent URL for the message of a 403.
     pub fn graph_error(&self, source: entrad_graph::Error) -> Error {
-        Error::Graph { source, consent_url: Some(self.consent_url.clone()) }
+        Error::Graph {
+            source,
+            consent_url: Some(self.consent_url.clone()),
+        }
     }
 
     /// Why a listing stopped, as the CLI's error.

@@ -35,9 +35,10 @@ pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
     let expires_on = token.expires_on();
     let info = TokenInfo {
         token_type: token.token_type(),
+        // Only a year past 9999 fails to format; an empty string says "unknown" then.
         expires_on: OffsetDateTime::from(expires_on)
             .format(&Rfc3339)
-            .map_err(|e| Error::Config(format!("cannot format the expiry: {e}")))?,
+            .unwrap_or_default(),
         expires_in: expires_on
             .duration_since(SystemTime::now())
             .map(|d| d.as_secs())

@@ -1,7 +1,7 @@
 //! `entrad users`: the directory's users, every page.
 
 use crate::cli::{GlobalArgs, UsersArgs};
-use crate::commands::listing::{write_pages};
+use crate::commands::listing::write_pages;
 use crate::commands::session::Session;
 use crate::config;
 use crate::error::Error;

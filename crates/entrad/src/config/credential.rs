@@ -31,7 +31,8 @@ pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
         }
         CredentialSpec::Thumbprint { key, thumbprint } => {
             let key_pem = read(key)?;
-            Credential::private_key_with_thumbprint(&key_pem, thumbprint).map_err(|e| invalid(key, &e))
+            Credential::private_key_with_thumbprint(&key_pem, thumbprint)
+                .map_err(|e| invalid(key, &e))
         }
         CredentialSpec::FederatedTokenFile(file) => {
             // Read once now so a wrong path is a configuration error, not a token failure later.
@@ -43,17 +44,30 @@ pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
 
 fn read(file: &FileRef) -> Result<Vec<u8>, Error> {
     std::fs::read(&file.path).map_err(|e| {
-        Error::Config(format!("cannot read {} ({}): {e}", file.origin, file.path.display()))
+        Error::Config(format!(
+            "cannot read {} ({}): {e}",
+            file.origin,
+            file.path.display()
+        ))
     })
 }
 
 fn invalid(file: &FileRef, error: &entrad_auth::Error) -> Error {
-    Error::Config(format!("{} ({}): {error}", file.origin, file.path.display()))
+    Error::Config(format!(
+        "{} ({}): {error}",
+        file.origin,
+        file.path.display()
+    ))
 }
 
 /// PFX by extension, else by content: PEM is text starting with `-----BEGIN`.
 fn is_pkcs12(path: &Path, bytes: &[u8]) -> bool {
-    match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+    match path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         Some("pfx" | "p12") => true,
         Some("pem" | "crt" | "cer" | "key") => false,
         _ => !bytes.trim_ascii_start().starts_with(b"-----BEGIN"),
@@ -69,7 +83,10 @@ mod tests {
         assert!(is_pkcs12(Path::new("a.PFX"), b"-----BEGIN"));
         assert!(!is_pkcs12(Path::new("a.pem"), &[0x30, 0x82]));
         assert!(is_pkcs12(Path::new("cert"), &[0x30, 0x82]));
-        assert!(!is_pkcs12(Path::new("cert"), b"\n-----BEGIN PRIVATE KEY-----"));
+        assert!(!is_pkcs12(
+            Path::new("cert"),
+            b"\n-----BEGIN PRIVATE KEY-----"
+        ));
     }
 
     #[test]

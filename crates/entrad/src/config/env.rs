@@ -31,7 +31,11 @@ impl EnvConfig {
 
     /// Reads variables through `lookup`; empty values count as unset, as in azure-identity.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> EnvConfig {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
         EnvConfig {
             tenant_id: get("AZURE_TENANT_ID"),
             client_id: get("AZURE_CLIENT_ID"),

@@ -110,7 +110,10 @@ impl Keys<'_> {
                 "`{key}` still holds the quickstart's placeholder: replace it with your app's value"
             )),
             Some(Value::String(s)) => Ok(Some(s.trim().to_owned())),
-            Some(other) => Err(format!("`{key}` must be a string, found {}", describe(other))),
+            Some(other) => Err(format!(
+                "`{key}` must be a string, found {}",
+                describe(other)
+            )),
         }
     }
 
@@ -118,12 +121,10 @@ impl Keys<'_> {
         let Some(text) = self.string(key)? else {
             return Ok(None);
         };
-        let url = Url::parse(&text)
-            .map_err(|e| format!("`{key}` is not a valid URL (`{text}`): {e}"))?;
+        let url =
+            Url::parse(&text).map_err(|e| format!("`{key}` is not a valid URL (`{text}`): {e}"))?;
         if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-            return Err(format!(
-                "`{key}` must be an https:// URL, found `{text}`"
-            ));
+            return Err(format!("`{key}` must be an https:// URL, found `{text}`"));
         }
         Ok(Some(url))
     }
@@ -196,13 +197,21 @@ mod tests {
     #[test]
     fn bad_json_names_line_and_column() {
         let err = parse("{\n  \"client_id\": \"c\"\n  \"secret\": 1\n}").unwrap_err();
-        assert!(err.starts_with("/cfg/parameters.json: invalid JSON at line 3, column 3: expected `,` or `}`"), "{err}");
+        assert!(
+            err.starts_with(
+                "/cfg/parameters.json: invalid JSON at line 3, column 3: expected `,` or `}`"
+            ),
+            "{err}"
+        );
     }
 
     #[test]
     fn wrong_types_are_named() {
         let err = parse(r#"{"client_id": 42}"#).unwrap_err();
-        assert_eq!(err, "/cfg/parameters.json: `client_id` must be a string, found a number");
+        assert_eq!(
+            err,
+            "/cfg/parameters.json: `client_id` must be a string, found a number"
+        );
         let err = parse(r#"{"scope": 3}"#).unwrap_err();
         assert!(err.contains("`scope` must be a list of strings or a string, found a number"));
         let err = parse(r#"{"scope": ["a", 1]}"#).unwrap_err();
@@ -214,7 +223,10 @@ mod tests {
     #[test]
     fn bad_urls_are_named() {
         let err = parse(r#"{"authority": "login.microsoftonline.com/t"}"#).unwrap_err();
-        assert!(err.contains("`authority` is not a valid URL (`login.microsoftonline.com/t`)"), "{err}");
+        assert!(
+            err.contains("`authority` is not a valid URL (`login.microsoftonline.com/t`)"),
+            "{err}"
+        );
         let err = parse(r#"{"endpoint": "ftp://graph.microsoft.com/v1.0/users"}"#).unwrap_err();
         assert!(err.contains("`endpoint` must be an https:// URL"), "{err}");
     }

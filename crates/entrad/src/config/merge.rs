@@ -62,8 +62,8 @@ pub enum CredentialSpec {
 pub struct Settings {
     /// The parameters.json in use, for messages.
     file: Option<PathBuf>,
-    /// The authority URL, not yet checked by entrad-auth.
-    authority: Option<String>,
+    /// The authority URL, not yet checked by entrad-auth, and where it came from.
+    authority: Option<(String, String)>,
     client_id: Option<String>,
     credential: Option<CredentialSpec>,
     /// Scopes to request.
@@ -95,13 +95,18 @@ impl Settings {
         };
         let file_authority = file.as_ref().and_then(|f| f.authority.clone());
         let authority = authority(
-            file_authority.as_ref(),
+            file.as_ref()
+                .map(|f| (f.path.as_path(), file_authority.as_ref())),
             env.authority_host.as_deref(),
             flags.tenant_id.as_deref().or(env.tenant_id.as_deref()),
             flags.authority.as_deref(),
         );
-        let flag_scopes: Vec<String> =
-            flags.scope.iter().flat_map(|s| s.split_whitespace()).map(str::to_owned).collect();
+        let flag_scopes: Vec<String> = flags
+            .scope
+            .iter()
+            .flat_map(|s| s.split_whitespace())
+            .map(str::to_owned)
+            .collect();
         let file_scopes = file.as_ref().and_then(|f| f.scope.clone());
         let scopes = if !flag_scopes.is_empty() {
             flag_scopes
@@ -127,11 +132,14 @@ impl Settings {
         })
     }
 
-    /// The authority URL, or how to give one.
-    pub fn authority(&self) -> Result<&str, Error> {
+    /// The authority URL and where it came from (for messages), or how to give one.
+    pub fn authority(&self) -> Result<(&str, &str), Error> {
         self.authority
-            .as_deref()
-            .ok_or_else(|| self.missing("authority", "AZURE_TENANT_ID", "--authority or --tenant-id"))
+            .as_ref()
+            .map(|(url, origin)| (url.as_str(), origin.as_str()))
+            .ok_or_else(|| {
+                self.missing("authority", "AZURE_TENANT_ID", "--authority or --tenant-id")
+            })
     }
 
     /// The application (client) ID, or how to give one.
@@ -156,7 +164,9 @@ impl Settings {
     pub fn endpoint(&self) -> Result<&Url, Error> {
         self.endpoint.as_ref().ok_or_else(|| match &self.file {
             Some(file) => Error::Config(format!("{}: missing key `endpoint`", file.display())),
-            None => Error::Config("no endpoint: `entrad run` needs a parameters.json with `endpoint`".to_owned()),
+            None => Error::Config(
+                "no endpoint: `entrad run` needs a parameters.json with `endpoint`".to_owned(),
+            ),
         })
     }
 
@@ -205,7 +215,10 @@ fn env_credential(env: &EnvConfig) -> Option<CredentialSpec> {
     }
     if let Some(path) = &env.certificate_path {
         return Some(CredentialSpec::Certificate {
-            file: FileRef { path: path.clone(), origin: "AZURE_CLIENT_CERTIFICATE_PATH".to_owned() },
+            file: FileRef {
+                path: path.clone(),
+                origin: "AZURE_CLIENT_CERTIFICATE_PATH".to_owned(),
+            },
             password: env.certificate_password.clone(),
         });
     }
@@ -218,14 +231,20 @@ fn env_credential(env: &EnvConfig) -> Option<CredentialSpec> {
 }
 
 fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<CredentialSpec>, Error> {
-    let flag_file = |path: &PathBuf, flag: &str| FileRef { path: path.clone(), origin: flag.to_owned() };
+    let flag_file = |path: &PathBuf, flag: &str| FileRef {
+        path: path.clone(),
+        origin: flag.to_owned(),
+    };
     if let Some(secret) = &flags.client_secret {
         tracing::warn!(
             "--client-secret is visible to other users in the process list: prefer AZURE_CLIENT_SECRET"
         );
         return Ok(Some(CredentialSpec::Secret(secret.clone())));
     }
-    let key = flags.private_key.as_ref().map(|p| flag_file(p, "--private-key"));
+    let key = flags
+        .private_key
+        .as_ref()
+        .map(|p| flag_file(p, "--private-key"));
     match (&flags.certificate, &flags.thumbprint, key) {
         (Some(certificate), _, Some(key)) => {
             return Ok(Some(CredentialSpec::KeyAndCertificate {
@@ -236,11 +255,17 @@ fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<Crede
         (Some(certificate), _, None) => {
             return Ok(Some(CredentialSpec::Certificate {
                 file: flag_file(certificate, "--certificate"),
-                password: flags.certificate_password.clone().or(env.certificate_password.clone()),
+                password: flags
+                    .certificate_password
+                    .clone()
+                    .or(env.certificate_password.clone()),
             }));
         }
         (None, Some(thumbprint), Some(key)) => {
-            return Ok(Some(CredentialSpec::Thumbprint { key, thumbprint: thumbprint.clone() }));
+            return Ok(Some(CredentialSpec::Thumbprint {
+                key,
+                thumbprint: thumbprint.clone(),
+            }));
         }
         (None, Some(_), None) => {
             return Err(Error::Config("--thumbprint needs --private-key".to_owned()));
@@ -261,28 +286,40 @@ fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<Crede
 /// Host and tenant merge separately, so AZURE_TENANT_ID can retarget the
 /// file's authority host and AZURE_AUTHORITY_HOST can move the file's tenant.
 fn authority(
-    file: Option<&Url>,
+    file: Option<(&std::path::Path, Option<&Url>)>,
     env_host: Option<&str>,
     tenant: Option<&str>,
     flag: Option<&str>,
-) -> Option<String> {
+) -> Option<(String, String)> {
     if let Some(flag) = flag {
-        return Some(flag.trim().to_owned());
+        return Some((flag.trim().to_owned(), "--authority".to_owned()));
     }
+    let origin = match (file, tenant, env_host) {
+        (Some((path, Some(_))), None, None) => format!("{}: `authority`", path.display()),
+        _ => "the authority from --tenant-id, AZURE_TENANT_ID or AZURE_AUTHORITY_HOST".to_owned(),
+    };
+    let file = file.and_then(|(_, url)| url);
     let host = env_host.map(|h| {
         let h = h.trim().trim_end_matches('/');
-        if h.contains("://") { h.to_owned() } else { format!("https://{h}") }
+        if h.contains("://") {
+            h.to_owned()
+        } else {
+            format!("https://{h}")
+        }
     });
     let file_origin = file.map(|f| f.origin().ascii_serialization());
-    match (tenant, host, file) {
+    let url = match (tenant, host, file) {
         (Some(tenant), host, _) => {
-            let host = host.or(file_origin).unwrap_or_else(|| DEFAULT_AUTHORITY_HOST.to_owned());
-            Some(format!("{host}/{}", tenant.trim_matches('/')))
+            let host = host
+                .or(file_origin)
+                .unwrap_or_else(|| DEFAULT_AUTHORITY_HOST.to_owned());
+            format!("{host}/{}", tenant.trim_matches('/'))
         }
-        (None, Some(host), Some(file)) => Some(format!("{host}{}", file.path().trim_end_matches('/'))),
-        (None, None, Some(file)) => Some(file.as_str().trim_end_matches('/').to_owned()),
-        (None, _, None) => None,
-    }
+        (None, Some(host), Some(file)) => format!("{host}{}", file.path().trim_end_matches('/')),
+        (None, None, Some(file)) => file.as_str().trim_end_matches('/').to_owned(),
+        (None, _, None) => return None,
+    };
+    Some((url, origin))
 }
 
 fn graph_url(flag: Option<&str>, endpoint: Option<&Url>) -> Result<Url, Error> {
@@ -294,7 +331,9 @@ fn graph_url(flag: Option<&str>, endpoint: Option<&Url>) -> Result<Url, Error> {
     let url = Url::parse(&text)
         .map_err(|e| Error::Config(format!("--graph-url is not a valid URL (`{text}`): {e}")))?;
     if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-        return Err(Error::Config(format!("--graph-url must be an https:// URL, found `{text}`")));
+        return Err(Error::Config(format!(
+            "--graph-url must be an https:// URL, found `{text}`"
+        )));
     }
     Ok(url)
 }
@@ -324,45 +363,83 @@ mod tests {
         "endpoint":"https://127.0.0.1:8443/v1.0/users"}"#;
 
     fn env(pairs: &[(&str, &str)]) -> EnvConfig {
-        let pairs: Vec<(String, String)> =
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-        EnvConfig::from_lookup(|name| pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()))
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        EnvConfig::from_lookup(|name| {
+            pairs
+                .iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+        })
     }
 
     #[test]
     fn the_file_alone_is_the_quickstart() {
         let s = Settings::merge(Some(file(SECRET_FILE)), env(&[]), &flags(&[]), None).unwrap();
-        assert_eq!(s.authority().unwrap(), "https://127.0.0.1:8443/tid");
+        assert_eq!(s.authority().unwrap().0, "https://127.0.0.1:8443/tid");
         assert_eq!(s.client_id().unwrap(), "file-client");
         assert_eq!(s.graph_url.as_str(), "https://127.0.0.1:8443/");
         assert_eq!(s.endpoint().unwrap().path(), "/v1.0/users");
-        let CredentialSpec::Secret(secret) = s.credential().unwrap() else { panic!("not a secret") };
+        let CredentialSpec::Secret(secret) = s.credential().unwrap() else {
+            panic!("not a secret")
+        };
         assert_eq!(secret.expose_secret(), "file-secret");
     }
 
     #[test]
     fn env_beats_file_and_flags_beat_env() {
-        let e = env(&[("AZURE_CLIENT_ID", "env-client"), ("AZURE_TENANT_ID", "env-tenant")]);
+        let e = env(&[
+            ("AZURE_CLIENT_ID", "env-client"),
+            ("AZURE_TENANT_ID", "env-tenant"),
+        ]);
         let s = Settings::merge(Some(file(SECRET_FILE)), e, &flags(&[]), None).unwrap();
         assert_eq!(s.client_id().unwrap(), "env-client");
         // The tenant moves, the file's host stays.
-        assert_eq!(s.authority().unwrap(), "https://127.0.0.1:8443/env-tenant");
+        assert_eq!(
+            s.authority().unwrap().0,
+            "https://127.0.0.1:8443/env-tenant"
+        );
 
-        let e = env(&[("AZURE_CLIENT_ID", "env-client"), ("AZURE_CLIENT_CERTIFICATE_PATH", "/c.pem")]);
-        let f = flags(&["--client-id", "flag-client", "--authority", "https://login.microsoftonline.us/t"]);
+        let e = env(&[
+            ("AZURE_CLIENT_ID", "env-client"),
+            ("AZURE_CLIENT_CERTIFICATE_PATH", "/c.pem"),
+        ]);
+        let f = flags(&[
+            "--client-id",
+            "flag-client",
+            "--authority",
+            "https://login.microsoftonline.us/t",
+        ]);
         let s = Settings::merge(Some(file(SECRET_FILE)), e, &f, None).unwrap();
         assert_eq!(s.client_id().unwrap(), "flag-client");
-        assert_eq!(s.authority().unwrap(), "https://login.microsoftonline.us/t");
-        assert!(matches!(s.credential().unwrap(), CredentialSpec::Certificate { .. }));
+        assert_eq!(
+            s.authority().unwrap().0,
+            "https://login.microsoftonline.us/t"
+        );
+        assert!(matches!(
+            s.credential().unwrap(),
+            CredentialSpec::Certificate { .. }
+        ));
     }
 
     #[test]
     fn authority_host_and_tenant_from_env() {
-        let e = env(&[("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us/"), ("AZURE_TENANT_ID", "t")]);
+        let e = env(&[
+            ("AZURE_AUTHORITY_HOST", "https://login.microsoftonline.us/"),
+            ("AZURE_TENANT_ID", "t"),
+        ]);
         let s = Settings::merge(None, e, &flags(&[]), None).unwrap();
-        assert_eq!(s.authority().unwrap(), "https://login.microsoftonline.us/t");
+        assert_eq!(
+            s.authority().unwrap().0,
+            "https://login.microsoftonline.us/t"
+        );
         let s = Settings::merge(None, env(&[("AZURE_TENANT_ID", "t")]), &flags(&[]), None).unwrap();
-        assert_eq!(s.authority().unwrap(), "https://login.microsoftonline.com/t");
+        assert_eq!(
+            s.authority().unwrap().0,
+            "https://login.microsoftonline.com/t"
+        );
         assert_eq!(s.graph_url.as_str(), "https://graph.microsoft.com/");
         assert_eq!(s.scopes, [DEFAULT_SCOPE]);
     }
@@ -375,37 +452,66 @@ mod tests {
             s.client_id().unwrap_err().to_string(),
             "/cfg/parameters.json: missing key `client_id` (or set AZURE_CLIENT_ID, or pass --client-id)"
         );
-        assert_eq!(s.endpoint().unwrap_err().to_string(), "/cfg/parameters.json: missing key `endpoint`");
+        assert_eq!(
+            s.endpoint().unwrap_err().to_string(),
+            "/cfg/parameters.json: missing key `endpoint`"
+        );
         let s = Settings::merge(None, env(&[]), &flags(&[]), None).unwrap();
-        assert!(s.credential().unwrap_err().to_string().contains("AZURE_CLIENT_SECRET"));
+        assert!(
+            s.credential()
+                .unwrap_err()
+                .to_string()
+                .contains("AZURE_CLIENT_SECRET")
+        );
     }
 
     #[test]
     fn certificate_variants() {
         let f = file(r#"{"thumbprint":"AB","private_key_file":"k.pem"}"#);
         let s = Settings::merge(Some(f), env(&[]), &flags(&[]), None).unwrap();
-        let CredentialSpec::Thumbprint { key, thumbprint } = s.credential().unwrap() else { panic!() };
-        assert_eq!((key.path.as_path(), thumbprint.as_str()), (Path::new("/cfg/k.pem"), "AB"));
+        let CredentialSpec::Thumbprint { key, thumbprint } = s.credential().unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (key.path.as_path(), thumbprint.as_str()),
+            (Path::new("/cfg/k.pem"), "AB")
+        );
 
         let err = ParametersFile::parse(Path::new("p.json"), r#"{"thumbprint":"AB"}"#)
             .and_then(|f| Settings::merge(Some(f), env(&[]), &flags(&[]), None))
             .unwrap_err();
-        assert_eq!(err.to_string(), "p.json: `thumbprint` is set but `private_key_file` is missing");
+        assert_eq!(
+            err.to_string(),
+            "p.json: `thumbprint` is set but `private_key_file` is missing"
+        );
 
         let f = flags(&["--certificate", "c.pem", "--private-key", "k.pem"]);
         let s = Settings::merge(None, env(&[]), &f, None).unwrap();
-        assert!(matches!(s.credential().unwrap(), CredentialSpec::KeyAndCertificate { .. }));
-        let err = Settings::merge(None, env(&[]), &flags(&["--private-key", "k.pem"]), None).unwrap_err();
+        assert!(matches!(
+            s.credential().unwrap(),
+            CredentialSpec::KeyAndCertificate { .. }
+        ));
+        let err =
+            Settings::merge(None, env(&[]), &flags(&["--private-key", "k.pem"]), None).unwrap_err();
         assert!(err.to_string().contains("--private-key needs"));
     }
 
     #[test]
     fn scopes_and_graph_url_from_flags() {
-        let f = flags(&["--scope", "api://a/.default", "--graph-url", "https://graph.microsoft.us"]);
+        let f = flags(&[
+            "--scope",
+            "api://a/.default",
+            "--graph-url",
+            "https://graph.microsoft.us",
+        ]);
         let s = Settings::merge(Some(file(SECRET_FILE)), env(&[]), &f, None).unwrap();
         assert_eq!(s.scopes, ["api://a/.default"]);
         assert_eq!(s.graph_url.as_str(), "https://graph.microsoft.us/");
-        let err = Settings::merge(None, env(&[]), &flags(&["--graph-url", "nope"]), None).unwrap_err();
-        assert!(err.to_string().starts_with("--graph-url is not a valid URL (`nope`)"));
+        let err =
+            Settings::merge(None, env(&[]), &flags(&["--graph-url", "nope"]), None).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("--graph-url is not a valid URL (`nope`)")
+        );
     }
 }

@@ -21,7 +21,8 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
     let file = match (file, &global.config) {
         (Some(_), Some(_)) => {
             return Err(Error::Config(
-                "give the parameters file once: either `entrad run FILE` or --config FILE".to_owned(),
+                "give the parameters file once: either `entrad run FILE` or --config FILE"
+                    .to_owned(),
             ));
         }
         (Some(path), None) => Some(path),
@@ -29,5 +30,10 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
         (None, None) => None,
     };
     let file = file.map(ParametersFile::load).transpose()?;
-    Settings::merge(file, EnvConfig::from_process(), &global.identity, global.ca_file.clone())
+    Settings::merge(
+        file,
+        EnvConfig::from_process(),
+        &global.identity,
+        global.ca_file.clone(),
+    )
 }

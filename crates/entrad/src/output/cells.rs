@@ -5,7 +5,11 @@ use serde_json::Value;
 /// The columns an item offers: its keys (a scalar item is one column, `value`).
 pub fn columns_of(item: &Value) -> Vec<String> {
     match item {
-        Value::Object(map) => map.keys().filter(|k| !k.starts_with("@odata.")).cloned().collect(),
+        Value::Object(map) => map
+            .keys()
+            .filter(|k| !k.starts_with("@odata."))
+            .cloned()
+            .collect(),
         _ => vec!["value".to_owned()],
     }
 }
@@ -42,7 +46,10 @@ mod tests {
         let columns = columns_of(&item);
         assert!(!columns.iter().any(|c| c.starts_with('@')));
         let cols = ["id", "businessPhones", "mail", "n", "ok", "absent"].map(String::from);
-        assert_eq!(row(&item, &cols), ["1", "[\"+1 555\"]", "", "3", "true", ""]);
+        assert_eq!(
+            row(&item, &cols),
+            ["1", "[\"+1 555\"]", "", "3", "true", ""]
+        );
         assert_eq!(columns_of(&json!(5)), ["value"]);
         assert_eq!(row(&json!("x"), &["value".to_owned()]), ["x"]);
     }

@@ -18,12 +18,18 @@ pub struct CsvSink {
 impl CsvSink {
     /// A writer on `out`; empty `columns` means "take them from the first item".
     pub fn new(out: Box<dyn Write>, columns: Vec<String>) -> CsvSink {
-        CsvSink { out: csv::Writer::from_writer(out), columns, header_written: false }
+        CsvSink {
+            out: csv::Writer::from_writer(out),
+            columns,
+            header_written: false,
+        }
     }
 
     fn header(&mut self) -> io::Result<()> {
         if !self.header_written && !self.columns.is_empty() {
-            self.out.write_record(&self.columns).map_err(io::Error::from)?;
+            self.out
+                .write_record(&self.columns)
+                .map_err(io::Error::from)?;
             self.header_written = true;
         }
         Ok(())
@@ -40,7 +46,9 @@ impl Sink for CsvSink {
             self.columns = columns_of(item);
         }
         self.header()?;
-        self.out.write_record(row(item, &self.columns)).map_err(io::Error::from)
+        self.out
+            .write_record(row(item, &self.columns))
+            .map_err(io::Error::from)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -65,8 +73,10 @@ mod tests {
         let buf = Shared::default();
         let mut sink = CsvSink::new(Box::new(buf.clone()), vec![]);
         sink.start(&Meta::default()).unwrap();
-        sink.item(&json!({"displayName":"Doe, Jane","id":"1"})).unwrap();
-        sink.item(&json!({"displayName":"x","id":"2","extra":1})).unwrap();
+        sink.item(&json!({"displayName":"Doe, Jane","id":"1"}))
+            .unwrap();
+        sink.item(&json!({"displayName":"x","id":"2","extra":1}))
+            .unwrap();
         sink.finish().unwrap();
         assert_eq!(buf.text(), "displayName,id\n\"Doe, Jane\",1\nx,2\n");
     }

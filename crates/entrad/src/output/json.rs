@@ -38,7 +38,11 @@ impl Sink for JsonSink {
     fn start(&mut self, meta: &Meta) -> io::Result<()> {
         self.out.write_all(b"{\n")?;
         if let Some(context) = &meta.context {
-            writeln!(self.out, "  \"@odata.context\": {},", Value::from(context.as_str()))?;
+            writeln!(
+                self.out,
+                "  \"@odata.context\": {},",
+                Value::from(context.as_str())
+            )?;
         }
         if let Some(count) = meta.count {
             writeln!(self.out, "  \"@odata.count\": {count},")?;
@@ -86,9 +90,13 @@ mod tests {
     fn writes_one_graph_shaped_document() {
         let buf = Shared::default();
         let mut sink = JsonSink::new(Box::new(buf.clone()));
-        let meta = Meta { context: Some("https://x/v1.0/$metadata#users".into()), count: Some(2) };
+        let meta = Meta {
+            context: Some("https://x/v1.0/$metadata#users".into()),
+            count: Some(2),
+        };
         sink.start(&meta).unwrap();
-        sink.item(&json!({"id":"1","displayName":"A \"quoted\"\nname"})).unwrap();
+        sink.item(&json!({"id":"1","displayName":"A \"quoted\"\nname"}))
+            .unwrap();
         sink.flush().unwrap();
         sink.item(&json!({"id":"2","businessPhones":[]})).unwrap();
         sink.finish().unwrap();
@@ -115,7 +123,9 @@ mod tests {
     #[test]
     fn a_single_entity_prints_as_is() {
         let buf = Shared::default();
-        JsonSink::new(Box::new(buf.clone())).single(&json!({"id":"1"})).unwrap();
+        JsonSink::new(Box::new(buf.clone()))
+            .single(&json!({"id":"1"}))
+            .unwrap();
         assert_eq!(buf.text(), "{\n  \"id\": \"1\"\n}\n");
     }
 }

@@ -35,11 +35,6 @@ impl Progress {
             bar.set_message(self.pages.to_string());
         }
     }
-
-    /// Pages seen so far.
-    pub fn pages(&self) -> u64 {
-        self.pages
-    }
 }
 
 impl Drop for Progress {

@@ -21,7 +21,11 @@ pub struct TableSink {
 impl TableSink {
     /// A writer on `out`; empty `columns` means "take them from the first item".
     pub fn new(out: Box<dyn Write>, columns: Vec<String>) -> TableSink {
-        TableSink { out, columns, rows: Vec::new() }
+        TableSink {
+            out,
+            columns,
+            rows: Vec::new(),
+        }
     }
 }
 
@@ -67,7 +71,10 @@ mod tests {
     #[test]
     fn prints_a_header_and_rows() {
         let buf = Shared::default();
-        let mut sink = TableSink::new(Box::new(buf.clone()), vec!["id".into(), "displayName".into()]);
+        let mut sink = TableSink::new(
+            Box::new(buf.clone()),
+            vec!["id".into(), "displayName".into()],
+        );
         sink.start(&Meta::default()).unwrap();
         sink.item(&json!({"id":"1","displayName":"Ada"})).unwrap();
         sink.finish().unwrap();

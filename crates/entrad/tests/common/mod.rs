@@ -38,7 +38,13 @@ impl Emulator {
     pub fn start(users: usize) -> Emulator {
         let dir = tempfile::tempdir().unwrap();
         let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("entrad"))
-            .args(["emulator", "--listen", "127.0.0.1:0", "--in-memory", "--users"])
+            .args([
+                "emulator",
+                "--listen",
+                "127.0.0.1:0",
+                "--in-memory",
+                "--users",
+            ])
             .arg(users.to_string())
             .arg("--state-dir")
             .arg(dir.path())
@@ -49,13 +55,18 @@ impl Emulator {
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
-        let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
+        let ready: Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
         assert_eq!(ready["ready"], true, "{line}");
         Emulator {
             child,
             _stdout: stdout,
             _dir: dir,
-            url: ready["url"].as_str().unwrap().trim_end_matches('/').to_owned(),
+            url: ready["url"]
+                .as_str()
+                .unwrap()
+                .trim_end_matches('/')
+                .to_owned(),
             state_dir: PathBuf::from(ready["state_dir"].as_str().unwrap()),
             ca_file: PathBuf::from(ready["ca_file"].as_str().unwrap()),
         }
@@ -82,7 +93,10 @@ impl Emulator {
     pub fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let ca = std::fs::read(&self.ca_file).unwrap();
         let url = format!("{}{path}", self.url);
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         runtime.block_on(async move {
             let client = reqwest::Client::builder()
                 .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
@@ -95,7 +109,11 @@ impl Emulator {
             let response = request.send().await.unwrap();
             assert!(response.status().is_success(), "{}", response.status());
             let text = response.text().await.unwrap();
-            if text.trim().is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }
+            if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap()
+            }
         })
     }
 }
@@ -127,8 +145,10 @@ pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
 pub fn unique_ids(stdout: &[u8]) -> std::collections::HashSet<String> {
     let doc: Value = serde_json::from_slice(stdout).expect("stdout is one JSON document");
     let items = doc["value"].as_array().expect("a `value` list");
-    let ids: std::collections::HashSet<String> =
-        items.iter().map(|u| u["id"].as_str().unwrap().to_owned()).collect();
+    let ids: std::collections::HashSet<String> = items
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(ids.len(), items.len(), "some users were listed twice");
     ids
 }

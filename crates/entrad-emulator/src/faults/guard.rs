@@ -1,0 +1,118 @@
+//! The middleware in front of every served route: counts the request, throttles
+//! clients that come back before their `Retry-After`, and applies injected faults.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+use tokio::sync::Notify;
+
+use super::spec::FaultKind;
+use crate::graph::auth::unverified_appid;
+use crate::graph::fault_reply;
+use crate::graph::reply::GraphCtx;
+use crate::route::Route;
+use crate::shared::AppState;
+use crate::token::endpoint::{TokenForm, basic_credentials};
+use crate::token::errors::{TokenError, correlation_id};
+
+/// Largest token request body read to tell who the client is.
+const MAX_FORM: usize = 1 << 20;
+
+/// Closes the connection a request came on, without an answer (the `drop` fault).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ConnectionKill(Arc<Notify>);
+
+impl ConnectionKill {
+    pub(crate) fn fire(&self) {
+        self.0.notify_one();
+    }
+
+    pub(crate) async fn fired(&self) {
+        self.0.notified().await;
+    }
+}
+
+/// Who a request comes from, for throttling: the token's `appid` on Graph, the
+/// `client_id` at the token endpoint.
+async fn identify(route: Route, request: Request) -> (Request, String) {
+    match route {
+        Route::Token => {
+            let (parts, body) = request.into_parts();
+            let bytes = axum::body::to_bytes(body, MAX_FORM).await.unwrap_or_default();
+            let client = basic_credentials(&parts.headers)
+                .map(|(id, _)| id)
+                .or_else(|| TokenForm::parse(&bytes).claimed_client())
+                .unwrap_or_default();
+            (Request::from_parts(parts, Body::from(bytes)), client)
+        }
+        Route::AdminConsent => {
+            let client = request
+                .uri()
+                .query()
+                .and_then(|q| {
+                    url::form_urlencoded::parse(q.as_bytes())
+                        .find(|(k, _)| k == "client_id")
+                        .map(|(_, v)| v.into_owned())
+                })
+                .unwrap_or_default();
+            (request, client)
+        }
+        r if r.is_graph() => {
+            let client = unverified_appid(request.headers()).unwrap_or_default();
+            (request, client)
+        }
+        _ => (request, String::new()),
+    }
+}
+
+fn fault_response(state: &AppState, route: Route, status: u16, retry_after: u64, headers: &HeaderMap) -> Response {
+    if route.is_graph() {
+        let ctx = GraphCtx::new(headers, state.base_url.clone());
+        fault_reply(status, retry_after, &ctx).into_response(&ctx)
+    } else {
+        TokenError::fault(status, retry_after).respond(&correlation_id(headers))
+    }
+}
+
+/// The middleware; its state names the route it guards.
+pub(crate) async fn guard(
+    State((state, route)): State<(AppState, Route)>,
+    request: Request,
+    next: Next,
+) -> Response {
+    state.stats.count(route);
+    let (request, client) = identify(route, request).await;
+    if let Some(wait) = state.throttle.too_early(&client, route, Instant::now()) {
+        state.stats.throttled();
+        return fault_response(&state, route, 429, wait, request.headers());
+    }
+    let decision = state.faults.decide(route, true);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    match decision.outcome {
+        None => next.run(request).await,
+        Some((FaultKind::Drop, _)) => {
+            state.stats.fault();
+            tracing::debug!(route = route.name(), "dropping the connection (fault)");
+            if let Some(kill) = request.extensions().get::<ConnectionKill>() {
+                kill.fire();
+            }
+            // The connection task drops this future together with the connection.
+            std::future::pending().await
+        }
+        Some((kind, retry_after)) => {
+            state.stats.fault();
+            let status = kind.status().unwrap_or(503);
+            state
+                .throttle
+                .record(&client, route, Instant::now() + Duration::from_secs(retry_after));
+            fault_response(&state, route, status, retry_after, request.headers())
+        }
+    }
+}

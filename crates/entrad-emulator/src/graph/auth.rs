@@ -1,0 +1,120 @@
+//! The bearer token check every Graph request passes: signature, issuer, audience,
+//! lifetime, then the role (401 and 403 exactly as Graph answers them).
+
+use axum::http::{HeaderMap, header};
+use ring::signature::RSA_PKCS1_2048_8192_SHA256;
+use serde_json::Value;
+
+use super::reply::{GraphCtx, Reply};
+use crate::clock::unix_now;
+use crate::shared::Shared;
+use crate::token::jws::{self, date_claim};
+use crate::token::mint::{GRAPH_APP_ID, GRAPH_AUDIENCE, v1_issuer};
+
+/// Any of these application permissions allows reading users.
+const READ_ROLES: [&str; 4] = [
+    "User.Read.All",
+    "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// Clock skew Graph tolerates on `exp` and `nbf`.
+const SKEW_SECS: f64 = 300.0;
+
+/// Who is calling, once the token is accepted.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) appid: String,
+    roles: Vec<String>,
+}
+
+impl Caller {
+    /// Graph's 403 when the token carries no role that allows reading users.
+    pub(crate) fn require_read(&self, ctx: &GraphCtx) -> Result<(), Reply> {
+        if self.roles.iter().any(|r| READ_ROLES.contains(&r.as_str())) {
+            return Ok(());
+        }
+        Err(Reply::error(
+            403,
+            "Authorization_RequestDenied",
+            "Insufficient privileges to complete the operation.",
+            ctx,
+        ))
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The caller's `appid` read without verification: only to key throttling.
+pub(crate) fn unverified_appid(headers: &HeaderMap) -> Option<String> {
+    let claims = jws::unverified_claims(bearer(headers)?)?;
+    claims.get("appid").and_then(Value::as_str).map(String::from)
+}
+
+fn unauthorized(message: &str, ctx: &GraphCtx) -> Reply {
+    Reply::error(401, "InvalidAuthenticationToken", message, ctx).with_header(
+        "www-authenticate",
+        format!(
+            "Bearer realm=\"\", authorization_uri=\"{}/common/oauth2/authorize\", client_id=\"{GRAPH_APP_ID}\"",
+            ctx.base
+        ),
+    )
+}
+
+/// Checks the request's bearer token (401s); roles are checked per request with
+/// [`Caller::require_read`] (403s).
+pub(crate) fn authenticate(state: &Shared, headers: &HeaderMap, ctx: &GraphCtx) -> Result<Caller, Reply> {
+    let Some(token) = bearer(headers) else {
+        return Err(unauthorized("Access token is empty.", ctx));
+    };
+    let Some(jws) = jws::parse(token) else {
+        return Err(unauthorized("CompactToken parsing failed with error code: 80049217", ctx));
+    };
+    let alg_ok = jws.header.get("alg").and_then(Value::as_str) == Some("RS256");
+    let kid_ok = jws.header.get("kid").and_then(Value::as_str) == Some(state.signing.kid());
+    let signature_ok = alg_ok
+        && kid_ok
+        && state
+            .signing
+            .public_components()
+            .verify(&RSA_PKCS1_2048_8192_SHA256, jws.signing_input.as_bytes(), &jws.signature)
+            .is_ok();
+    if !signature_ok {
+        return Err(unauthorized("Access token validation failure. Invalid signature.", ctx));
+    }
+    let claims = &jws.claims;
+    let tenant_id = state.read().tenant.id.clone();
+    if claims.get("iss").and_then(Value::as_str) != Some(v1_issuer(&tenant_id).as_str()) {
+        return Err(unauthorized("Access token validation failure. Invalid issuer.", ctx));
+    }
+    let aud = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
+    let aud = aud.trim_end_matches('/');
+    if aud != GRAPH_AUDIENCE && aud != GRAPH_APP_ID {
+        return Err(unauthorized("Access token validation failure. Invalid audience.", ctx));
+    }
+    let now = unix_now() as f64;
+    if date_claim(claims, "exp").is_none_or(|exp| now > exp + SKEW_SECS) {
+        return Err(unauthorized("Lifetime validation failed, the token is expired.", ctx));
+    }
+    if date_claim(claims, "nbf").is_some_and(|nbf| nbf > now + SKEW_SECS) {
+        return Err(unauthorized("Lifetime validation failed, the token is not yet valid.", ctx));
+    }
+    let roles = claims
+        .get("roles")
+        .and_then(Value::as_array)
+        .map(|roles| roles.iter().filter_map(Value::as_str).map(String::from).collect())
+        .unwrap_or_default();
+    Ok(Caller {
+        appid: claims
+            .get("appid")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
+        roles,
+    })
+}

@@ -1,0 +1,149 @@
+//! The emulated Microsoft Graph directory API: users, delta and `$batch`.
+
+pub(crate) mod auth;
+mod batch;
+mod delta;
+mod filter;
+mod paging;
+mod props;
+mod query;
+pub(crate) mod reply;
+mod search;
+mod user;
+mod users;
+
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+
+use reply::{GraphCtx, Reply};
+use crate::route::Route;
+use crate::shared::{AppState, BaseUrl, Shared};
+
+/// What a Graph GET asks for.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    Users,
+    Count,
+    User(String),
+    Delta,
+}
+
+impl Target {
+    pub(crate) fn route(&self) -> Route {
+        match self {
+            Target::Users | Target::Count => Route::Users,
+            Target::User(_) => Route::User,
+            Target::Delta => Route::UsersDelta,
+        }
+    }
+}
+
+/// Answers an authorized GET.
+pub(crate) fn run(state: &Shared, ctx: &GraphCtx, target: &Target, query: Option<&str>) -> Reply {
+    match target {
+        Target::Users => users::list(state, ctx, query),
+        Target::Count => users::count(state, ctx, query),
+        Target::User(key) => user::get(state, ctx, key, query),
+        Target::Delta => delta::delta(state, ctx, query),
+    }
+}
+
+/// An injected (or early-retry) 429/503/504, in Graph's shape, with `Retry-After`.
+pub(crate) fn fault_reply(status: u16, retry_after: u64, ctx: &GraphCtx) -> Reply {
+    let (code, message) = match status {
+        429 => ("TooManyRequests", "Please retry again later."),
+        503 => ("ServiceUnavailable", "The service is temporarily unavailable. Please retry again later."),
+        _ => ("GatewayTimeout", "The gateway did not receive a response in time. Please retry again later."),
+    };
+    Reply::error(status, code, message, ctx).with_header("retry-after", retry_after.to_string())
+}
+
+fn serve(state: &Shared, base: String, headers: &HeaderMap, target: Target, query: Option<String>) -> Response {
+    let ctx = GraphCtx::new(headers, base);
+    let reply = match auth::authenticate(state, headers, &ctx).and_then(|caller| caller.require_read(&ctx)) {
+        Ok(()) => run(state, &ctx, &target, query.as_deref()),
+        Err(reply) => reply,
+    };
+    reply.into_response(&ctx)
+}
+
+/// `GET /v1.0/users`.
+pub(crate) async fn list_users(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&state, base, &headers, Target::Users, query)
+}
+
+/// `GET /v1.0/users/$count`.
+pub(crate) async fn count_users(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&state, base, &headers, Target::Count, query)
+}
+
+/// `GET /v1.0/users/{id}`.
+pub(crate) async fn get_user(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&state, base, &headers, Target::User(key), query)
+}
+
+/// `GET /v1.0/users/delta`.
+pub(crate) async fn users_delta(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&state, base, &headers, Target::Delta, query)
+}
+
+/// `POST /v1.0/$batch`: the token is checked once; roles per inner request.
+pub(crate) async fn batch(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let ctx = GraphCtx::new(&headers, base);
+    let reply = match auth::authenticate(&state, &headers, &ctx) {
+        Ok(caller) => batch::execute(&state, &ctx, &caller, &body).await,
+        Err(reply) => reply,
+    };
+    reply.into_response(&ctx)
+}
+
+/// Any other `/v1.0/...` path.
+pub(crate) async fn unknown_segment(
+    State(state): State<AppState>,
+    Path(rest): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let ctx = GraphCtx::new(&headers, state.base_url.clone());
+    let rest = rest.trim_start_matches('/');
+    let segment = match rest.strip_prefix("users/") {
+        Some(after) => after.split('/').nth(1).unwrap_or(after),
+        None => rest.split('/').next().unwrap_or(rest),
+    };
+    Reply::error(400, "BadRequest", &format!("Resource not found for the segment '{segment}'."), &ctx)
+        .into_response(&ctx)
+}
+
+/// A Graph route called with a method it does not serve.
+pub(crate) async fn method_not_allowed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let ctx = GraphCtx::new(&headers, state.base_url.clone());
+    Reply::error(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.", &ctx)
+        .into_response(&ctx)
+}

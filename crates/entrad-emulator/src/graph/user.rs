@@ -1,0 +1,31 @@
+//! `GET /v1.0/users/{id or userPrincipalName}`.
+
+use super::props::{DEFAULT, UserView, context};
+use super::query::Params;
+use super::reply::{GraphCtx, Reply};
+use crate::shared::Shared;
+
+pub(crate) fn get(state: &Shared, ctx: &GraphCtx, key: &str, query: Option<&str>) -> Reply {
+    let params = match Params::parse(query, ctx) {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    let directory = state.read();
+    let Some(user) = directory.users.find(key) else {
+        return Reply::error(
+            404,
+            "Request_ResourceNotFound",
+            &format!("Resource '{key}' does not exist or one of its queried reference-property objects are not present."),
+            ctx,
+        );
+    };
+    let context = context(&ctx.base, "users", params.select.as_deref(), "/$entity");
+    Reply::json(
+        &UserView {
+            user,
+            props: params.select.as_deref().unwrap_or(&DEFAULT),
+            context: Some(&context),
+        },
+        ctx,
+    )
+}

@@ -1,0 +1,112 @@
+//! `GET /v1.0/users` and `GET /v1.0/users/$count`.
+
+use serde::Serialize;
+
+use super::paging;
+use super::props::{DEFAULT, UserView, context};
+use super::query::Params;
+use super::reply::{GraphCtx, Reply};
+use crate::shared::Shared;
+
+/// A page of a collection, in Graph's key order.
+#[derive(Serialize)]
+pub(crate) struct Page<'a, T: Serialize> {
+    #[serde(rename = "@odata.context")]
+    pub(crate) context: String,
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
+    pub(crate) count: Option<usize>,
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
+    pub(crate) next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink", skip_serializing_if = "Option::is_none")]
+    pub(crate) delta_link: Option<String>,
+    pub(crate) value: &'a [T],
+}
+
+fn expired_page_token(ctx: &GraphCtx) -> Reply {
+    Reply::error(
+        400,
+        "Directory_ExpiredPageToken",
+        "The specified page token value has expired and can no longer be included in your request.",
+        ctx,
+    )
+}
+
+/// One page of users, from the id after the `$skiptoken`, filtered, with a nextLink
+/// while more remain.
+pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
+    let params = match Params::parse(query, ctx) {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    if params.deltatoken.is_some() {
+        return Reply::error(400, "Request_BadRequest", "Unrecognized query argument specified: '$deltatoken'.", ctx);
+    }
+    let after = match params.skiptoken.as_deref() {
+        None => None,
+        Some(token) => match paging::list_after(token) {
+            Some(id) => Some(id),
+            None => return expired_page_token(ctx),
+        },
+    };
+    let size = params.page_size(ctx);
+    let directory = state.read();
+    let users = directory.users.all();
+    let props = params.select.as_deref().unwrap_or(&DEFAULT);
+    let mut page = Vec::with_capacity(size.min(users.len()));
+    let mut more = false;
+    for user in &users[directory.users.position_after(after)..] {
+        if !params.matches(user) {
+            continue;
+        }
+        if page.len() == size {
+            more = true;
+            break;
+        }
+        page.push(UserView { user, props, context: None });
+    }
+    let count = (params.count && after.is_none()).then(|| {
+        if params.filter.is_none() && params.search.is_none() {
+            users.len()
+        } else {
+            users.iter().filter(|u| params.matches(u)).count()
+        }
+    });
+    let next_link = match page.last() {
+        Some(last) if more => Some(params.link(ctx, "users", "$skiptoken", &paging::list_token(last.user.id))),
+        _ => None,
+    };
+    Reply::json(
+        &Page {
+            context: context(&ctx.base, "users", params.select.as_deref(), ""),
+            count,
+            next_link,
+            delta_link: None,
+            value: &page,
+        },
+        ctx,
+    )
+}
+
+/// `/users/$count`: a plain-text number, an advanced query.
+pub(crate) fn count(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
+    if !ctx.eventual {
+        return Reply::error(
+            400,
+            "Request_UnsupportedQuery",
+            "Raw count (/$count) is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information",
+            ctx,
+        );
+    }
+    let params = match Params::parse(query, ctx) {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    let directory = state.read();
+    let n = directory.users.all().iter().filter(|u| params.matches(u)).count();
+    Reply {
+        status: axum::http::StatusCode::OK,
+        content_type: "text/plain",
+        headers: Vec::new(),
+        body: n.to_string().into_bytes(),
+    }
+}

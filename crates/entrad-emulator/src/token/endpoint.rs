@@ -1,0 +1,247 @@
+//! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant, with a client
+//! secret (form or HTTP Basic) or a client assertion.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use uuid::Uuid;
+
+use super::assertion;
+use super::errors::{TokenError, correlation_id, ests_headers};
+use super::mint::{self, ClientAuth, GRAPH_APP_ID, GRAPH_AUDIENCE, LIFETIME_SECS};
+use crate::clock::unix_now;
+use crate::shared::{AppState, BaseUrl};
+use crate::state::{Directory, SecretCheck};
+
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const RESERVED_TENANTS: [&str; 3] = ["common", "organizations", "consumers"];
+
+#[derive(Serialize)]
+struct Success {
+    token_type: &'static str,
+    expires_in: i64,
+    ext_expires_in: i64,
+    access_token: String,
+}
+
+/// The form fields this endpoint reads; secrets are wrapped at once.
+#[derive(Default)]
+pub(crate) struct TokenForm {
+    grant_type: Option<String>,
+    client_id: Option<String>,
+    scope: Option<String>,
+    client_secret: Option<SecretString>,
+    client_assertion_type: Option<String>,
+    client_assertion: Option<SecretString>,
+}
+
+impl TokenForm {
+    /// Parses the form body; the first occurrence of a field wins, unknown fields are ignored.
+    pub(crate) fn parse(body: &[u8]) -> TokenForm {
+        let mut form = TokenForm::default();
+        for (key, value) in url::form_urlencoded::parse(body) {
+            let value = value.into_owned();
+            match key.as_ref() {
+                "grant_type" if form.grant_type.is_none() => form.grant_type = Some(value),
+                "client_id" if form.client_id.is_none() => form.client_id = Some(value),
+                "scope" if form.scope.is_none() => form.scope = Some(value),
+                "client_secret" if form.client_secret.is_none() => {
+                    form.client_secret = Some(SecretString::from(value))
+                }
+                "client_assertion_type" if form.client_assertion_type.is_none() => {
+                    form.client_assertion_type = Some(value)
+                }
+                "client_assertion" if form.client_assertion.is_none() => {
+                    form.client_assertion = Some(SecretString::from(value))
+                }
+                _ => {}
+            }
+        }
+        form
+    }
+
+    /// Who the client says it is, for throttling: `client_id`, or the assertion's subject.
+    pub(crate) fn claimed_client(&self) -> Option<String> {
+        self.client_id.clone().or_else(|| {
+            self.client_assertion
+                .as_ref()
+                .and_then(|a| assertion::subject(a.expose_secret()))
+        })
+    }
+}
+
+/// `Authorization: Basic base64(urlencode(client_id):urlencode(secret))` (RFC 6749 2.3.1).
+pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, SecretString)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = value.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (id, secret) = decoded.split_once(':')?;
+    let unescape = |s: &str| {
+        url::form_urlencoded::parse(format!("v={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((unescape(id)?, SecretString::from(unescape(secret)?)))
+}
+
+/// The handler.
+pub(crate) async fn token(
+    State(state): State<AppState>,
+    Path(tenant): Path<String>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let correlation = correlation_id(&headers);
+    let form = TokenForm::parse(&body);
+    let result = {
+        let directory = state.read();
+        issue(&state, &directory, &tenant, &base, &headers, form)
+    };
+    match result {
+        Ok(success) => {
+            let trace_id = Uuid::new_v4().to_string();
+            let mut response = axum::Json(success).into_response();
+            ests_headers(&mut response, &trace_id, &correlation);
+            response
+        }
+        Err(error) => error.respond(&correlation),
+    }
+}
+
+fn issue(
+    state: &AppState,
+    directory: &Directory,
+    tenant: &str,
+    base: &str,
+    headers: &HeaderMap,
+    form: TokenForm,
+) -> Result<Success, TokenError> {
+    if RESERVED_TENANTS.iter().any(|t| t.eq_ignore_ascii_case(tenant)) {
+        return Err(TokenError::no_tenant_information());
+    }
+    if !directory.tenant.is(tenant) {
+        return Err(TokenError::unknown_tenant(tenant, "invalid_request"));
+    }
+    let grant_type = form
+        .grant_type
+        .as_deref()
+        .ok_or_else(|| TokenError::missing_parameter("grant_type"))?;
+    if grant_type != "client_credentials" {
+        return Err(TokenError::unsupported_grant_type(grant_type));
+    }
+    let basic = basic_credentials(headers);
+    let client_id = basic
+        .as_ref()
+        .map(|(id, _)| id.clone())
+        .or_else(|| form.claimed_client())
+        .ok_or_else(|| TokenError::missing_parameter("client_id"))?;
+    let app = directory
+        .app(&client_id)
+        .ok_or_else(|| TokenError::app_not_found(&client_id, &directory.tenant.display_name))?;
+    if app.service_principal_id.is_none() {
+        return Err(TokenError::no_service_principal(&app.client_id, &directory.tenant.id));
+    }
+    let scope = form
+        .scope
+        .as_deref()
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| TokenError::missing_parameter("scope"))?;
+    check_scope(scope, &directory.tenant.display_name)?;
+    let now = unix_now();
+    let auth = if let Some(assertion) = &form.client_assertion {
+        if form.client_assertion_type.as_deref() != Some(JWT_BEARER) {
+            return Err(TokenError::missing_parameter("client_assertion_type"));
+        }
+        let audiences = token_urls(base, tenant, &directory.tenant.id, &directory.tenant.domain, state);
+        assertion::verify(assertion.expose_secret(), app, &audiences, now as f64)?;
+        ClientAuth::Certificate
+    } else if let Some(secret) = basic.map(|(_, s)| s).or(form.client_secret) {
+        match app.check_secret(secret.expose_secret(), now) {
+            SecretCheck::Valid => ClientAuth::Secret,
+            SecretCheck::Expired => return Err(TokenError::expired_secret(&app.client_id)),
+            SecretCheck::Wrong => return Err(TokenError::wrong_secret(&app.client_id)),
+        }
+    } else {
+        return Err(TokenError::no_credentials());
+    };
+    let claims = mint::claims(&directory.tenant.id, app, auth, now);
+    let access_token = mint::sign(&state.signing, &claims)
+        .ok_or_else(|| TokenError::new(500, "server_error", 50000, "The token could not be signed."))?;
+    Ok(Success {
+        token_type: "Bearer",
+        expires_in: LIFETIME_SECS,
+        ext_expires_in: LIFETIME_SECS,
+        access_token,
+    })
+}
+
+/// Client credentials need exactly one resource, as `{resource}/.default`, and the only
+/// resource in this tenant is Graph.
+fn check_scope(scope: &str, tenant_name: &str) -> Result<(), TokenError> {
+    let mut resource: Option<&str> = None;
+    for item in scope.split_whitespace() {
+        let Some(r) = item.strip_suffix("/.default") else {
+            return Err(TokenError::scope_needs_default(scope));
+        };
+        let r = r.trim_end_matches('/');
+        match resource {
+            Some(seen) if !seen.eq_ignore_ascii_case(r) => return Err(TokenError::invalid_scope(scope)),
+            _ => resource = Some(r),
+        }
+    }
+    let resource = resource.unwrap_or_default();
+    if resource.eq_ignore_ascii_case(GRAPH_AUDIENCE) || resource.eq_ignore_ascii_case(GRAPH_APP_ID) {
+        Ok(())
+    } else {
+        Err(TokenError::resource_not_found(resource, tenant_name))
+    }
+}
+
+/// The URLs of this token endpoint an assertion's `aud` may name: the tenant as
+/// requested, by GUID or by domain, under the host the client used or the configured one.
+fn token_urls(base: &str, requested: &str, tenant_id: &str, domain: &str, state: &AppState) -> Vec<String> {
+    let mut urls = Vec::new();
+    for host in [base, state.base_url.as_str()] {
+        for tenant in [requested, tenant_id, domain] {
+            urls.push(format!("{host}/{tenant}/oauth2/v2.0/token"));
+            urls.push(format!("{host}/{tenant}/oauth2/token"));
+        }
+    }
+    urls
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_rules() {
+        assert!(check_scope("https://graph.microsoft.com/.default", "t").is_ok());
+        assert!(check_scope("https://graph.microsoft.com//.default", "t").is_ok());
+        assert!(check_scope("00000003-0000-0000-c000-000000000000/.default", "t").is_ok());
+        let code = |s: &str| format!("{:?}", check_scope(s, "t").unwrap_err());
+        assert!(code("User.Read.All").contains("1002012"));
+        assert!(code("openid").contains("1002012"));
+        assert!(code("https://graph.microsoft.com/.default https://other.example/.default").contains("70011"));
+        assert!(code("https://other.example/.default").contains("500011"));
+    }
+
+    #[test]
+    fn basic_credentials_are_url_decoded() {
+        let mut headers = HeaderMap::new();
+        let value = format!("Basic {}", STANDARD.encode("app%3A1:s%2Bx~"));
+        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+        let (id, secret) = basic_credentials(&headers).unwrap();
+        assert_eq!(id, "app:1");
+        assert_eq!(secret.expose_secret(), "s+x~");
+    }
+}
