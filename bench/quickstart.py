@@ -22,7 +22,12 @@ def main():
     follow_pages = "--all" in sys.argv[2:]
 
     session = requests.Session()
-    session.verify = os.environ.get("ENTRAD_CA_FILE", True)
+    ca_file = os.environ.get("ENTRAD_CA_FILE")
+    if ca_file:
+        session.verify = ca_file
+        # requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override session.verify.
+        os.environ["REQUESTS_CA_BUNDLE"] = ca_file
+        os.environ.pop("CURL_CA_BUNDLE", None)
 
     app = msal.ConfidentialClientApplication(
         config["client_id"],

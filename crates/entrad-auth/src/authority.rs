@@ -125,7 +125,8 @@ impl Authority {
         &self.url
     }
 
-    /// `host[:port]`, lower-case, as used in the MSAL cache `environment`.
+    /// `host[:port]`, lower-case. (The MSAL cache `environment` is the host
+    /// without the port: see [`crate::CacheKey`].)
     pub fn host(&self) -> &str {
         &self.host
     }

@@ -10,7 +10,7 @@ use futures_util::future::FutureExt as _;
 
 pub use builder::ClientBuilder;
 
-use crate::cache::{CacheKey, CachedToken, TokenCache};
+use crate::cache::{CacheKey, CacheLock, CachedToken, TokenCache};
 use crate::discovery::{Discovery, Endpoints};
 use crate::refresh::{self, Freshness, RefreshPause};
 use crate::single_flight::SingleFlight;
@@ -128,34 +128,74 @@ impl ConfidentialClient {
 
 impl Inner {
     /// Runs one flight: re-checks the cache (another flight may just have
-    /// filled it), else requests a token and stores it.
+    /// filled it), else requests a token and stores it. A store shared by
+    /// several processes is locked around the last look and the request, so
+    /// that processes starting together cause one request between them.
     async fn fly(
         self: Arc<Self>,
         key: CacheKey,
         scopes: Vec<String>,
         purpose: Purpose,
     ) -> Result<AccessToken> {
-        if let Some(cached) = self.cached(&key).await {
-            let usable = match refresh::freshness(&cached, now_secs()) {
-                Freshness::Fresh => true,
-                Freshness::RefreshDue => purpose == Purpose::Miss,
-                Freshness::Spent => false,
-            };
-            if usable {
-                return Ok(to_access_token(cached, true, None));
+        if let Some(token) = self.servable(&key, purpose).await {
+            return Ok(token);
+        }
+        let lock = self.cross_process_lock(&key).await;
+        let result = match &lock {
+            Some(_) => match self.servable(&key, purpose).await {
+                Some(token) => Ok(token),
+                None => self.request_and_store(&key, &scopes, purpose).await,
+            },
+            None => self.request_and_store(&key, &scopes, purpose).await,
+        };
+        if let Some(lock) = lock
+            && let Err(e) = lock.release().await
+        {
+            tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
+        }
+        result
+    }
+
+    /// The cached token, when it makes a request for `purpose` unnecessary.
+    async fn servable(&self, key: &CacheKey, purpose: Purpose) -> Option<AccessToken> {
+        let cached = self.cached(key).await?;
+        let usable = match refresh::freshness(&cached, now_secs()) {
+            Freshness::Fresh => true,
+            Freshness::RefreshDue => purpose == Purpose::Miss,
+            Freshness::Spent => false,
+        };
+        usable.then(|| to_access_token(cached, true, None))
+    }
+
+    /// The store's cross-process lock; without it (none, or the store
+    /// failed) the request goes ahead all the same.
+    async fn cross_process_lock(&self, key: &CacheKey) -> Option<CacheLock> {
+        match self.cache.lock(key).await {
+            Ok(lock) => lock,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not lock the token cache; requesting a token without the lock");
+                None
             }
         }
-        let result = self.request(&scopes).await;
+    }
+
+    async fn request_and_store(
+        &self,
+        key: &CacheKey,
+        scopes: &[String],
+        purpose: Purpose,
+    ) -> Result<AccessToken> {
+        let result = self.request(scopes).await;
         match (&result, purpose) {
-            (Ok(_), _) => self.refresh_pause.succeeded(&key),
+            (Ok(_), _) => self.refresh_pause.succeeded(key),
             (Err(e), Purpose::Refresh) => {
                 tracing::warn!(client_id = %self.client_id, scope = %key.target, error = %e, "background token refresh failed; serving the cached token");
-                self.refresh_pause.failed(&key);
+                self.refresh_pause.failed(key);
             }
             (Err(_), Purpose::Miss) => {}
         }
         let (token, client_request_id) = result?;
-        if let Err(e) = self.cache.put(&key, &token).await {
+        if let Err(e) = self.cache.put(key, &token).await {
             tracing::warn!(error = %e, "could not store the token in the cache");
         }
         Ok(to_access_token(token, false, Some(client_request_id)))

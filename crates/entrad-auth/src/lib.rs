@@ -9,7 +9,10 @@
 //!   assertion from a callback or a file (workload identity).
 //! * [`ConfidentialClient::acquire_token`]: cache first, one request per key in
 //!   flight, refresh at `refresh_on`, retries of 429/5xx honouring `Retry-After`.
-//! * [`TokenCache`]: in-memory by default ([`MemoryCache`]); MSAL-compatible keys.
+//! * [`TokenCache`]: in-memory by default ([`MemoryCache`]); a file shared by
+//!   the processes of a machine and with MSAL apps ([`FileCache`]); Redis for
+//!   fleets (`RedisCache`, feature `redis`); chosen by name with [`CacheSpec`].
+//!   Processes sharing a store cause one token request between them.
 //! * [`Error`]: one error type; service refusals carry the AADSTS codes, ids
 //!   and a one-line hint.
 //!
@@ -81,7 +84,12 @@ mod token_request;
 mod transport;
 
 pub use authority::Authority;
-pub use cache::{CacheKey, CachedToken, MemoryCache, TokenCache};
+pub use cache::{
+    CacheKey, CacheLock, CacheSpec, CachedToken, FallbackCache, FileCache, HeldLock, MemoryCache,
+    TokenCache,
+};
+#[cfg(feature = "redis")]
+pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
 pub use credential::Credential;
 pub use error::{Error, ErrorKind, ServiceError};

@@ -18,7 +18,7 @@ pub const DEFAULT_SEED: u64 = 1;
 ///
 /// ```
 /// let config = entrad_emulator::Config {
-///     listen: "127.0.0.1:0".parse().unwrap(),
+///     listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
 ///     in_memory: true,
 ///     users: 10,
 ///     ..entrad_emulator::Config::default()

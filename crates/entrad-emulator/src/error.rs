@@ -26,7 +26,9 @@ pub enum Error {
         source: std::io::Error,
     },
     /// The emulator only listens on loopback: its admin API has no authentication.
-    #[error("refusing to listen on {0}: the emulator serves loopback addresses only (127.0.0.0/8, ::1)")]
+    #[error(
+        "refusing to listen on {0}: the emulator serves loopback addresses only (127.0.0.0/8, ::1)"
+    )]
     NotLoopback(std::net::SocketAddr),
     /// Generating or loading a key or certificate failed.
     #[error("{0}")]
@@ -59,7 +61,11 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+        source: std::io::Error,
+    ) -> Self {
         Error::Io {
             action,
             path: path.into(),

@@ -42,7 +42,9 @@ fn load_or_create(
     if let (Some(key_pem), Some(cert_pem)) = (read_optional(&key_path)?, read_optional(&cert_path)?)
     {
         let pkcs8 = match rustls_pemfile::private_key(&mut key_pem.as_slice()) {
-            Ok(Some(rustls::pki_types::PrivateKeyDer::Pkcs8(der))) => der.secret_pkcs8_der().to_vec(),
+            Ok(Some(rustls::pki_types::PrivateKeyDer::Pkcs8(der))) => {
+                der.secret_pkcs8_der().to_vec()
+            }
             _ => {
                 return Err(Error::InvalidState {
                     path: key_path,
@@ -102,7 +104,9 @@ pub(crate) struct SigningKey {
 
 impl std::fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SigningKey").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("SigningKey")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -173,7 +177,9 @@ pub(crate) fn registered_certificate(der: &[u8]) -> Result<RegisteredCertificate
     let (_, cert) = X509Certificate::from_der(der)
         .map_err(|e| Error::crypto("cannot parse the app certificate", e))?;
     let Ok(PublicKey::RSA(rsa)) = cert.public_key().parsed() else {
-        return Err(Error::Crypto("the app certificate must hold an RSA key".into()));
+        return Err(Error::Crypto(
+            "the app certificate must hold an RSA key".into(),
+        ));
     };
     let strip = |b: &[u8]| {
         let start = b.iter().position(|x| *x != 0).unwrap_or(b.len());

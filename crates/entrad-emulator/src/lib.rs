@@ -1,1 +1,85 @@
-//! placeholder
+//! An offline emulator of the Microsoft Entra v2.0 token service and of Microsoft
+//! Graph's directory API, accepted by real MSAL clients: what Azurite is to Storage.
+//!
+//! It serves HTTPS on loopback with a local CA kept in its state directory, and leaves
+//! there the quickstart's `parameters.json` (and `parameters-certificate.json`,
+//! `parameters-unconsented.json`) pointing at itself.
+//!
+//! * Token service, per tenant (GUID or domain): OIDC metadata, instance discovery,
+//!   JWKS, `POST /{tenant}/oauth2/v2.0/token` (client secret in the form or HTTP Basic,
+//!   client assertion RS256/`x5t` or PS256/`x5t#S256`), the real AADSTS errors, and
+//!   `GET /{tenant}/adminconsent?client_id=`.
+//! * Graph: `/v1.0/users` (`$select`, `$top`, `$filter`, `$count`, `$search`, paging),
+//!   `/v1.0/users/{id|upn}`, `/v1.0/users/$count`, `/v1.0/users/delta`, `POST /v1.0/$batch`,
+//!   each checking the bearer token as Graph does (401/403).
+//! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
+//!   latency, dropped connections), `users`, `consent`, `apps`, `token`.
+//!
+//! The default tenant is [`DEFAULT_TENANT_ID`] (`entrademo.onmicrosoft.com`); its
+//! consented app is [`CONSENTED_CLIENT_ID`] (a secret, an expired secret and a
+//! certificate), [`UNCONSENTED_CLIENT_ID`] has no admin consent, and
+//! [`NO_SERVICE_PRINCIPAL_CLIENT_ID`] has no service principal.
+//!
+//! # Faults
+//!
+//! `--fault ROUTE:KIND[:count=N|:rate=R][:retry_after=S][:latency_ms=M]` (repeatable),
+//! or `POST /_emulator/faults` with
+//! `{"route":"users","kind":"429","retry_after":1,"count":3}` (or `"rate":0.3`; neither
+//! means every request). Routes: `openid-configuration`, `instance-discovery`, `jwks`,
+//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `batch`, or `*`. Kinds:
+//! `429`, `503`, `504`, `latency`, `drop`. A client (token `appid`, or `client_id` at
+//! the token endpoint) that comes back before its `Retry-After` gets another 429.
+//!
+//! # Example
+//!
+//! ```
+//! use std::net::SocketAddr;
+//!
+//! use entrad_emulator::{Config, Emulator};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), entrad_emulator::Error> {
+//! let emulator = Emulator::start(Config {
+//!     listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+//!     in_memory: true,
+//!     users: 10,
+//!     ..Config::default()
+//! })
+//! .await?;
+//! println!("{}", emulator.ready_line());
+//! assert!(emulator.parameters_file().exists());
+//! assert!(emulator.ca_file().exists());
+//! emulator.shutdown().await;
+//! # Ok(())
+//! # }
+//! ```
+
+mod admin;
+mod args;
+mod clock;
+mod config;
+mod emulator;
+mod error;
+mod faults;
+mod files;
+mod graph;
+mod keys;
+mod parameters;
+mod route;
+mod router;
+mod server;
+mod shared;
+mod state;
+mod stats;
+mod tls;
+mod token;
+
+pub use args::EmulatorArgs;
+pub use config::{Config, DEFAULT_LISTEN, DEFAULT_SEED, DEFAULT_USERS};
+pub use emulator::{Emulator, RunningEmulator, run};
+pub use error::Error;
+pub use faults::{FaultKind, FaultSpec, FaultTrigger};
+pub use state::{
+    CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
+    UNCONSENTED_CLIENT_ID,
+};

@@ -46,7 +46,10 @@ pub(crate) struct BaseUrl(pub(crate) String);
 impl FromRequestParts<AppState> for BaseUrl {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let host = parts
             .headers
             .get(axum::http::header::HOST)

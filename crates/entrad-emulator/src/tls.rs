@@ -62,7 +62,8 @@ pub(crate) fn server_config(dir: &StateDir) -> Result<Arc<rustls::ServerConfig>,
     let (ca_pem, ca_key) = load_or_create_ca(dir)?;
     let issuer = Issuer::from_ca_cert_pem(&ca_pem, &ca_key)
         .map_err(|e| Error::crypto("cannot load the CA certificate", e))?;
-    let key = KeyPair::generate().map_err(|e| Error::crypto("cannot generate the server key", e))?;
+    let key =
+        KeyPair::generate().map_err(|e| Error::crypto("cannot generate the server key", e))?;
     let mut params = CertificateParams::new(vec![
         "localhost".to_string(),
         "127.0.0.1".to_string(),

@@ -53,10 +53,8 @@ pub enum Command {
     /// Print the admin consent URL for the app (the quickstart's step 4).
     ConsentUrl,
     /// Run the offline Entra + Graph emulator.
-    #[cfg(any())] // TEMP-EMU
     Emulator(entrad_emulator::EmulatorArgs),
     /// Start the embedded emulator, run the quickstart with a secret and a certificate, print the users.
-    #[cfg(any())] // TEMP-EMU
     Demo {
         /// How many users the demo directory holds.
         #[arg(long, default_value_t = 25)]

@@ -1,7 +1,5 @@
 //! The CLI's one error type.
 
-use url::Url;
-
 /// Everything that can end a command. Messages fit on one line and never hold a secret.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -17,13 +15,12 @@ pub enum Error {
         /// What went wrong.
         source: entrad_graph::Error,
         /// Where an admin grants consent, for a 403 `Authorization_RequestDenied`.
-        consent_url: Option<Url>,
+        consent_url: Option<String>,
     },
     /// Writing to stdout failed.
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     /// The emulator failed to start or serve.
-    #[cfg(any())] // TEMP-EMU
     #[error(transparent)]
     Emulator(#[from] entrad_emulator::Error),
     /// The demo did not behave as the emulator promises.

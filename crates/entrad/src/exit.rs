@@ -23,7 +23,6 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
     match error {
         // The reader (e.g. `| head`) has what it wanted: not a failure.
         Error::Output(e) if e.kind() == IoErrorKind::BrokenPipe => (0, None),
-        #[cfg(any())] // TEMP-EMU
         Error::Emulator(e) => (emulator_code(e), Some(e.to_string())),
         Error::Output(_) | Error::Demo(_) => (INTERNAL, Some(error.to_string())),
         Error::Config(message) => (CONFIG, Some(message.clone())),
@@ -33,12 +32,11 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
             consent_url,
         } => (
             graph_code(source.kind()),
-            Some(graph_message(source, consent_url.as_ref())),
+            Some(graph_message(source, consent_url.as_deref())),
         ),
     }
 }
 
-#[cfg(any())] // TEMP-EMU
 fn emulator_code(error: &entrad_emulator::Error) -> u8 {
     use entrad_emulator::Error as E;
     match error {
@@ -70,7 +68,7 @@ fn graph_code(kind: GraphKind) -> u8 {
     }
 }
 
-fn graph_message(error: &entrad_graph::Error, consent_url: Option<&url::Url>) -> String {
+fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> String {
     let Some(graph) = error.graph_error() else {
         return error.to_string();
     };
@@ -113,8 +111,7 @@ mod tests {
             403,
             r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#,
         );
-        let url = url::Url::parse("https://login.microsoftonline.com/t/adminconsent?client_id=c")
-            .unwrap();
+        let url = "https://login.microsoftonline.com/t/adminconsent?client_id=c".to_owned();
         let (code, message) = outcome(&Error::Graph {
             source,
             consent_url: Some(url),

@@ -1,18 +1,37 @@
 //! Token caches: the [`TokenCache`] trait, its key and entry types, and the
-//! default in-memory store.
+//! stores: in memory (the default), a file shared with MSAL applications, and
+//! Redis (feature `redis`).
 //!
 //! Keys and entries follow MSAL's unified cache schema (see
 //! [`CacheKey::msal_key`]) so that file and Redis stores can share entries with
 //! MSAL applications.
 
+#[cfg(feature = "redis")]
+mod encryption;
+mod fallback;
+mod file;
+mod lock;
+mod lock_file;
 mod memory;
+mod msal_entry;
+#[cfg(feature = "redis")]
+mod redis;
+mod spec;
 
 use std::fmt;
 
-use futures_util::future::BoxFuture;
+use futures_util::future::{BoxFuture, FutureExt as _, ready};
 use secrecy::SecretString;
 
+#[cfg(feature = "redis")]
+pub use encryption::{ENCRYPTION_KEY_VAR, EncryptionKey};
+pub use fallback::FallbackCache;
+pub use file::FileCache;
+pub use lock::{CacheLock, HeldLock};
 pub use memory::MemoryCache;
+#[cfg(feature = "redis")]
+pub use redis::RedisCache;
+pub use spec::CacheSpec;
 
 use crate::{Authority, Result};
 
@@ -29,13 +48,33 @@ pub trait TokenCache: Send + Sync + fmt::Debug {
     fn put<'a>(&'a self, key: &'a CacheKey, token: &'a CachedToken) -> BoxFuture<'a, Result<()>>;
     /// Removes the entry for `key`, if any.
     fn remove<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<()>>;
+
+    /// Takes the store's cross-process lock for `key`, for stores shared by
+    /// several processes: the client holds it while it looks again and, on a
+    /// miss, requests the token and stores it, so that processes starting
+    /// together cause one token request. Waits while another process holds it,
+    /// within a bound; `Ok(None)` when the store has no such lock (the default:
+    /// in-process single-flight is enough for a private store) or the wait ran
+    /// out. The client acts without the lock when this fails.
+    fn lock<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CacheLock>>> {
+        let _ = key;
+        ready(Ok(None)).boxed()
+    }
 }
 
 /// MSAL unified-cache key parts: `environment` = authority host, `realm` =
 /// tenant as configured, `target` = scopes sorted and space-joined.
+///
+/// MSAL Python takes `environment` from `urlparse(authority).hostname`, which
+/// drops the port: an authority `https://127.0.0.1:8443/{tenant}` has the
+/// environment `127.0.0.1`. So does this key, or the two could not share a cache.
+/// Its `realm` is the tenant from the discovered token endpoint, which is the
+/// configured one when the authority names the tenant by id (as the quickstart
+/// does); with a domain, MSAL files the token under the tenant id and the two
+/// keep separate entries.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct CacheKey {
-    /// The authority's `host[:port]`.
+    /// The authority's host, lower-case, without the port (as MSAL has it).
     pub environment: String,
     /// The application (client) id.
     pub client_id: String,
@@ -52,7 +91,7 @@ impl CacheKey {
         sorted.sort_unstable();
         sorted.dedup();
         CacheKey {
-            environment: authority.host().to_string(),
+            environment: msal_environment(authority),
             client_id: client_id.to_string(),
             realm: authority.realm().to_string(),
             target: sorted.join(" "),
@@ -68,6 +107,17 @@ impl CacheKey {
             self.environment, self.client_id, self.realm, self.target
         )
         .to_lowercase()
+    }
+}
+
+/// MSAL's `environment`: the host as `urlparse().hostname` gives it (lower-case,
+/// no port, IPv6 without brackets).
+fn msal_environment(authority: &Authority) -> String {
+    match authority.url().host() {
+        Some(url::Host::Domain(d)) => d.to_lowercase(),
+        Some(url::Host::Ipv4(ip)) => ip.to_string(),
+        Some(url::Host::Ipv6(ip)) => ip.to_string(),
+        None => authority.host().to_string(),
     }
 }
 
@@ -128,7 +178,8 @@ mod tests {
         let b = CacheKey::new(&authority, "c", &["a/.default", "b/.default"]);
         assert_eq!(a, b);
         assert_eq!(a.target, "a/.default b/.default");
-        assert_eq!(a.environment, "127.0.0.1:8443");
+        // MSAL Python drops the port (urlparse().hostname).
+        assert_eq!(a.environment, "127.0.0.1");
     }
 
     #[test]

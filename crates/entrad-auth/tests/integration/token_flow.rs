@@ -332,7 +332,8 @@ async fn a_shared_cache_serves_two_clients_under_the_msal_key() {
     one.acquire_token(&[GRAPH]).await.unwrap();
     assert!(two.acquire_token(&[GRAPH]).await.unwrap().from_cache());
     let key = CacheKey::new(one.authority(), CLIENT_ID, &[GRAPH]);
-    let host = server.address().to_string();
+    // MSAL's environment is the host without the port.
+    let host = server.address().ip().to_string();
     assert_eq!(
         key.msal_key(),
         format!("-{host}-accesstoken-{CLIENT_ID}-{TENANT}-{GRAPH}")

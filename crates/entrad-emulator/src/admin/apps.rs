@@ -39,7 +39,8 @@ pub(crate) async fn list(State(state): State<AppState>) -> Response {
             })
         })
         .collect();
-    axum::Json(serde_json::json!({ "tenant_id": directory.tenant.id, "apps": apps })).into_response()
+    axum::Json(serde_json::json!({ "tenant_id": directory.tenant.id, "apps": apps }))
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -51,10 +52,11 @@ pub(crate) struct TokenRequest {
 }
 
 pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Response {
-    let request: TokenRequest = match serde_json::from_slice(if body.is_empty() { b"{}" } else { &body }) {
-        Ok(r) => r,
-        Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
-    };
+    let request: TokenRequest =
+        match serde_json::from_slice(if body.is_empty() { b"{}" } else { &body }) {
+            Ok(r) => r,
+            Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
+        };
     let directory = state.read();
     let client_id = request.client_id.as_deref().unwrap_or(CONSENTED_CLIENT_ID);
     let Some(app) = directory.app(client_id) else {
@@ -71,7 +73,8 @@ pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Respons
         }
     }
     match mint::sign(&state.signing, &claims) {
-        Some(token) => axum::Json(serde_json::json!({ "access_token": token, "claims": claims })).into_response(),
+        Some(token) => axum::Json(serde_json::json!({ "access_token": token, "claims": claims }))
+            .into_response(),
         None => admin_error(StatusCode::INTERNAL_SERVER_ERROR, "cannot sign"),
     }
 }

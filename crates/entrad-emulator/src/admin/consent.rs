@@ -27,5 +27,6 @@ pub(crate) async fn set(State(state): State<AppState>, body: axum::body::Bytes) 
         tracing::error!("cannot save the state: {e}");
     }
     tracing::info!(client_id = %body.client_id, granted = body.granted, "consent changed");
-    axum::Json(serde_json::json!({ "client_id": body.client_id, "granted": body.granted })).into_response()
+    axum::Json(serde_json::json!({ "client_id": body.client_id, "granted": body.granted }))
+        .into_response()
 }

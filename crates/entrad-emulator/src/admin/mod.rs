@@ -16,7 +16,11 @@ use crate::shared::AppState;
 
 /// `{"error": message}` with a status.
 pub(crate) fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (status, axum::Json(serde_json::json!({ "error": message.into() }))).into_response()
+    (
+        status,
+        axum::Json(serde_json::json!({ "error": message.into() })),
+    )
+        .into_response()
 }
 
 /// Routes, to be nested under `/_emulator`.
@@ -24,10 +28,16 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/stats", get(stats::get))
         .route("/stats/reset", post(stats::reset))
-        .route("/faults", get(faults::list).post(faults::add).delete(faults::clear))
+        .route(
+            "/faults",
+            get(faults::list).post(faults::add).delete(faults::clear),
+        )
         .route("/faults/{id}", axum::routing::delete(faults::remove))
         .route("/users", post(users::add))
-        .route("/users/{id}", patch(users::modify).delete(users::remove).get(users::get))
+        .route(
+            "/users/{id}",
+            patch(users::modify).delete(users::remove).get(users::get),
+        )
         .route("/consent", post(consent::set))
         .route("/apps", get(apps::list))
         .route("/token", post(apps::token))

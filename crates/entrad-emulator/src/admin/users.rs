@@ -46,7 +46,11 @@ pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) 
     }
 }
 
-pub(crate) async fn modify(State(state): State<AppState>, Path(key): Path<String>, body: Bytes) -> Response {
+pub(crate) async fn modify(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    body: Bytes,
+) -> Response {
     let patch: serde_json::Map<String, serde_json::Value> = match serde_json::from_slice(&body) {
         Ok(p) => p,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid patch: {e}")),

@@ -43,7 +43,9 @@ async fn identify(route: Route, request: Request) -> (Request, String) {
     match route {
         Route::Token => {
             let (parts, body) = request.into_parts();
-            let bytes = axum::body::to_bytes(body, MAX_FORM).await.unwrap_or_default();
+            let bytes = axum::body::to_bytes(body, MAX_FORM)
+                .await
+                .unwrap_or_default();
             let client = basic_credentials(&parts.headers)
                 .map(|(id, _)| id)
                 .or_else(|| TokenForm::parse(&bytes).claimed_client())
@@ -70,7 +72,13 @@ async fn identify(route: Route, request: Request) -> (Request, String) {
     }
 }
 
-fn fault_response(state: &AppState, route: Route, status: u16, retry_after: u64, headers: &HeaderMap) -> Response {
+fn fault_response(
+    state: &AppState,
+    route: Route,
+    status: u16,
+    retry_after: u64,
+    headers: &HeaderMap,
+) -> Response {
     if route.is_graph() {
         let ctx = GraphCtx::new(headers, state.base_url.clone());
         fault_reply(status, retry_after, &ctx).into_response(&ctx)
@@ -109,9 +117,11 @@ pub(crate) async fn guard(
         Some((kind, retry_after)) => {
             state.stats.fault();
             let status = kind.status().unwrap_or(503);
-            state
-                .throttle
-                .record(&client, route, Instant::now() + Duration::from_secs(retry_after));
+            state.throttle.record(
+                &client,
+                route,
+                Instant::now() + Duration::from_secs(retry_after),
+            );
             fault_response(&state, route, status, retry_after, request.headers())
         }
     }

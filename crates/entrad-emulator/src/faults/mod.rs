@@ -7,6 +7,6 @@ mod spec;
 mod throttle;
 
 pub(crate) use guard::{ConnectionKill, guard};
-pub(crate) use registry::{Decision, Faults};
+pub(crate) use registry::Faults;
 pub use spec::{FaultKind, FaultSpec, FaultTrigger};
 pub(crate) use throttle::Throttle;

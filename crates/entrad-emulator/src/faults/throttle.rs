@@ -15,7 +15,9 @@ pub(crate) struct Throttle {
 impl Throttle {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, Route), Instant>> {
         // Each update is a single insert or retain: a poisoned map is still consistent.
-        self.until.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.until
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Seconds (rounded up) the client must still wait, if it came back too early.
@@ -38,20 +40,4 @@ fn ceil_secs(d: Duration) -> u64 {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn early_clients_are_told_the_remaining_wait() {
-        let t = Throttle::default();
-        let now = Instant::now();
-        t.record("a", Route::Users, now + Duration::from_millis(1500));
-        assert_eq!(t.too_early("a", Route::Users, now), Some(2));
-        assert_eq!(t.too_early("b", Route::Users, now), None);
-        assert_eq!(t.too_early("a", Route::Token, now), None);
-        assert_eq!(
-            t.too_early("a", Route::Users, now + Duration::from_secs(2)),
-            None
-        );
-    }
-}
+mod tests;

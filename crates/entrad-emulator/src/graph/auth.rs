@@ -53,7 +53,10 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 /// The caller's `appid` read without verification: only to key throttling.
 pub(crate) fn unverified_appid(headers: &HeaderMap) -> Option<String> {
     let claims = jws::unverified_claims(bearer(headers)?)?;
-    claims.get("appid").and_then(Value::as_str).map(String::from)
+    claims
+        .get("appid")
+        .and_then(Value::as_str)
+        .map(String::from)
 }
 
 fn unauthorized(message: &str, ctx: &GraphCtx) -> Reply {
@@ -68,12 +71,19 @@ fn unauthorized(message: &str, ctx: &GraphCtx) -> Reply {
 
 /// Checks the request's bearer token (401s); roles are checked per request with
 /// [`Caller::require_read`] (403s).
-pub(crate) fn authenticate(state: &Shared, headers: &HeaderMap, ctx: &GraphCtx) -> Result<Caller, Reply> {
+pub(crate) fn authenticate(
+    state: &Shared,
+    headers: &HeaderMap,
+    ctx: &GraphCtx,
+) -> Result<Caller, Reply> {
     let Some(token) = bearer(headers) else {
         return Err(unauthorized("Access token is empty.", ctx));
     };
     let Some(jws) = jws::parse(token) else {
-        return Err(unauthorized("CompactToken parsing failed with error code: 80049217", ctx));
+        return Err(unauthorized(
+            "CompactToken parsing failed with error code: 80049217",
+            ctx,
+        ));
     };
     let alg_ok = jws.header.get("alg").and_then(Value::as_str) == Some("RS256");
     let kid_ok = jws.header.get("kid").and_then(Value::as_str) == Some(state.signing.kid());
@@ -82,32 +92,60 @@ pub(crate) fn authenticate(state: &Shared, headers: &HeaderMap, ctx: &GraphCtx) 
         && state
             .signing
             .public_components()
-            .verify(&RSA_PKCS1_2048_8192_SHA256, jws.signing_input.as_bytes(), &jws.signature)
+            .verify(
+                &RSA_PKCS1_2048_8192_SHA256,
+                jws.signing_input.as_bytes(),
+                &jws.signature,
+            )
             .is_ok();
     if !signature_ok {
-        return Err(unauthorized("Access token validation failure. Invalid signature.", ctx));
+        return Err(unauthorized(
+            "Access token validation failure. Invalid signature.",
+            ctx,
+        ));
     }
     let claims = &jws.claims;
     let tenant_id = state.read().tenant.id.clone();
     if claims.get("iss").and_then(Value::as_str) != Some(v1_issuer(&tenant_id).as_str()) {
-        return Err(unauthorized("Access token validation failure. Invalid issuer.", ctx));
+        return Err(unauthorized(
+            "Access token validation failure. Invalid issuer.",
+            ctx,
+        ));
     }
-    let aud = claims.get("aud").and_then(Value::as_str).unwrap_or_default();
+    let aud = claims
+        .get("aud")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let aud = aud.trim_end_matches('/');
     if aud != GRAPH_AUDIENCE && aud != GRAPH_APP_ID {
-        return Err(unauthorized("Access token validation failure. Invalid audience.", ctx));
+        return Err(unauthorized(
+            "Access token validation failure. Invalid audience.",
+            ctx,
+        ));
     }
     let now = unix_now() as f64;
     if date_claim(claims, "exp").is_none_or(|exp| now > exp + SKEW_SECS) {
-        return Err(unauthorized("Lifetime validation failed, the token is expired.", ctx));
+        return Err(unauthorized(
+            "Lifetime validation failed, the token is expired.",
+            ctx,
+        ));
     }
     if date_claim(claims, "nbf").is_some_and(|nbf| nbf > now + SKEW_SECS) {
-        return Err(unauthorized("Lifetime validation failed, the token is not yet valid.", ctx));
+        return Err(unauthorized(
+            "Lifetime validation failed, the token is not yet valid.",
+            ctx,
+        ));
     }
     let roles = claims
         .get("roles")
         .and_then(Value::as_array)
-        .map(|roles| roles.iter().filter_map(Value::as_str).map(String::from).collect())
+        .map(|roles| {
+            roles
+                .iter()
+                .filter_map(Value::as_str)
+                .map(String::from)
+                .collect()
+        })
         .unwrap_or_default();
     Ok(Caller {
         appid: claims

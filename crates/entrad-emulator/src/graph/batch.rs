@@ -65,12 +65,18 @@ fn plan(body: &[u8], ctx: &GraphCtx) -> Result<Vec<BatchItem>, Reply> {
     let mut ids = HashSet::new();
     for item in &batch.requests {
         if item.id.is_empty() || !ids.insert(item.id.as_str()) {
-            return Err(bad(&format!("Request Id '{}' is duplicated or empty.", item.id), ctx));
+            return Err(bad(
+                &format!("Request Id '{}' is duplicated or empty.", item.id),
+                ctx,
+            ));
         }
     }
     for item in &batch.requests {
         if let Some(missing) = item.depends_on.iter().find(|d| !ids.contains(d.as_str())) {
-            return Err(bad(&format!("Request dependsOn '{missing}' was not found in the batch."), ctx));
+            return Err(bad(
+                &format!("Request dependsOn '{missing}' was not found in the batch."),
+                ctx,
+            ));
         }
     }
     let mut pending = batch.requests;
@@ -110,7 +116,12 @@ fn route(url: &str) -> Result<(Target, Option<String>), String> {
                 .unwrap_or_default()
         })
         .collect();
-    let target = match segments.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    let target = match segments
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["users"] => Target::Users,
         ["users", "delta"] => Target::Delta,
         ["users", "$count"] => Target::Count,
@@ -125,7 +136,10 @@ fn route(url: &str) -> Result<(Target, Option<String>), String> {
 fn inner_headers(item: &BatchItem) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in &item.headers {
-        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name.as_str()), HeaderValue::from_str(value)) {
+        if let (Ok(n), Ok(v)) = (
+            HeaderName::try_from(name.as_str()),
+            HeaderValue::from_str(value),
+        ) {
             headers.insert(n, v);
         }
     }
@@ -136,7 +150,11 @@ fn inner(id: String, reply: Reply) -> InnerResponse {
     let mut headers = serde_json::Map::new();
     headers.insert("Content-Type".into(), reply.content_type.into());
     for (name, value) in reply.headers {
-        let name = if name == "retry-after" { "Retry-After" } else { name };
+        let name = if name == "retry-after" {
+            "Retry-After"
+        } else {
+            name
+        };
         headers.insert(name.into(), value.into());
     }
     let body = serde_json::from_slice(&reply.body)
@@ -161,16 +179,33 @@ pub(crate) async fn execute(state: &Shared, ctx: &GraphCtx, caller: &Caller, bod
         let item_ctx = GraphCtx::new(&inner_headers(&item), ctx.base.clone());
         if item.depends_on.iter().any(|d| failed.contains(d)) {
             failed.insert(item.id.clone());
-            let reply = Reply::error(424, "FailedDependency", "The request could not be processed because a request it depends on failed.", &item_ctx);
+            let reply = Reply::error(
+                424,
+                "FailedDependency",
+                "The request could not be processed because a request it depends on failed.",
+                &item_ctx,
+            );
             responses.push(inner(item.id, reply));
             continue;
         }
         let reply = if !item.method.eq_ignore_ascii_case("GET") {
-            Reply::error(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.", &item_ctx)
+            Reply::error(
+                405,
+                "Request_BadRequest",
+                "Specified HTTP method is not allowed for the request target.",
+                &item_ctx,
+            )
         } else {
             match route(&item.url) {
-                Err(segment) => Reply::error(400, "BadRequest", &format!("Resource not found for the segment '{segment}'."), &item_ctx),
-                Ok((target, query)) => run_inner(state, &item_ctx, caller, target, query.as_deref()).await,
+                Err(segment) => Reply::error(
+                    400,
+                    "BadRequest",
+                    &format!("Resource not found for the segment '{segment}'."),
+                    &item_ctx,
+                ),
+                Ok((target, query)) => {
+                    run_inner(state, &item_ctx, caller, target, query.as_deref()).await
+                }
             }
         };
         if !reply.status.is_success() {
@@ -182,7 +217,13 @@ pub(crate) async fn execute(state: &Shared, ctx: &GraphCtx, caller: &Caller, bod
 }
 
 /// One inner request: counted, throttled and faulted as its own route would be.
-async fn run_inner(state: &Shared, ctx: &GraphCtx, caller: &Caller, target: Target, query: Option<&str>) -> Reply {
+async fn run_inner(
+    state: &Shared,
+    ctx: &GraphCtx,
+    caller: &Caller,
+    target: Target,
+    query: Option<&str>,
+) -> Reply {
     let route = target.route();
     state.stats.count(route);
     let now = Instant::now();
@@ -198,9 +239,11 @@ async fn run_inner(state: &Shared, ctx: &GraphCtx, caller: &Caller, target: Targ
         && let Some(status) = kind.status()
     {
         state.stats.fault();
-        state
-            .throttle
-            .record(&caller.appid, route, Instant::now() + std::time::Duration::from_secs(retry_after));
+        state.throttle.record(
+            &caller.appid,
+            route,
+            Instant::now() + std::time::Duration::from_secs(retry_after),
+        );
         return fault_reply(status, retry_after, ctx);
     }
     if let Err(reply) = caller.require_read(ctx) {
@@ -210,32 +253,4 @@ async fn run_inner(state: &Shared, ctx: &GraphCtx, caller: &Caller, target: Targ
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn routes_relative_and_absolute_urls() {
-        assert!(matches!(route("/users?$top=1"), Ok((Target::Users, Some(q))) if q == "$top=1"));
-        assert!(matches!(route("users/delta"), Ok((Target::Delta, None))));
-        assert!(matches!(route("https://graph.microsoft.com/v1.0/users/a%40b"), Ok((Target::User(k), None)) if k == "a@b"));
-        assert!(matches!(route("/groups"), Err(s) if s == "groups"));
-        assert!(matches!(route("/users/x/manager"), Err(s) if s == "manager"));
-    }
-
-    #[test]
-    fn plans_dependencies_and_refuses_bad_batches() {
-        let ctx = GraphCtx::new(&HeaderMap::new(), "https://x".into());
-        let body = serde_json::json!({"requests": [
-            {"id": "2", "method": "GET", "url": "/users", "dependsOn": ["1"]},
-            {"id": "1", "method": "GET", "url": "/users"}
-        ]});
-        let order: Vec<String> = plan(body.to_string().as_bytes(), &ctx).unwrap().into_iter().map(|i| i.id).collect();
-        assert_eq!(order, ["1", "2"]);
-        let many: Vec<_> = (0..21).map(|i| serde_json::json!({"id": i.to_string(), "method": "GET", "url": "/users"})).collect();
-        assert!(plan(serde_json::json!({"requests": many}).to_string().as_bytes(), &ctx).is_err());
-        let dup = serde_json::json!({"requests": [{"id": "1", "method": "GET", "url": "/users"}, {"id": "1", "method": "GET", "url": "/users"}]});
-        assert!(plan(dup.to_string().as_bytes(), &ctx).is_err());
-        let cycle = serde_json::json!({"requests": [{"id": "1", "method": "GET", "url": "/users", "dependsOn": ["2"]}, {"id": "2", "method": "GET", "url": "/users", "dependsOn": ["1"]}]});
-        assert!(plan(cycle.to_string().as_bytes(), &ctx).is_err());
-    }
-}
+mod tests;

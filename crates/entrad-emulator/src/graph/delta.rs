@@ -65,22 +65,62 @@ pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
         (Some(token), _) => match paging::decode::<DeltaCursor>(token) {
             Some(c) if &c.e == epoch => c,
             Some(_) => return sync_state_not_found(&params, ctx),
-            None => return Reply::error(400, "Request_BadRequest", "The $skiptoken is not valid.", ctx),
+            None => {
+                return Reply::error(
+                    400,
+                    "Request_BadRequest",
+                    "The $skiptoken is not valid.",
+                    ctx,
+                );
+            }
         },
         (None, Some(token)) if token == "latest" => {
-            let link = params.link(ctx, "users/delta", "$deltatoken", &paging::encode(&DeltaToken { e: epoch.clone(), s: seq }));
+            let link = params.link(
+                ctx,
+                "users/delta",
+                "$deltatoken",
+                &paging::encode(&DeltaToken {
+                    e: epoch.clone(),
+                    s: seq,
+                }),
+            );
             let empty: [Item; 0] = [];
             return Reply::json(
-                &Page { context: context(&ctx.base, "users", params.select.as_deref(), ""), count: None, next_link: None, delta_link: Some(link), value: &empty },
+                &Page {
+                    context: context(&ctx.base, "users", params.select.as_deref(), ""),
+                    count: None,
+                    next_link: None,
+                    delta_link: Some(link),
+                    value: &empty,
+                },
                 ctx,
             );
         }
         (None, Some(token)) => match paging::decode::<DeltaToken>(token) {
-            Some(t) if &t.e == epoch && t.s <= seq => DeltaCursor { e: t.e, s: Some(t.s), n: seq, u: None, t: None },
+            Some(t) if &t.e == epoch && t.s <= seq => DeltaCursor {
+                e: t.e,
+                s: Some(t.s),
+                n: seq,
+                u: None,
+                t: None,
+            },
             Some(_) => return sync_state_not_found(&params, ctx),
-            None => return Reply::error(400, "Request_BadRequest", "The $deltatoken is not valid.", ctx),
+            None => {
+                return Reply::error(
+                    400,
+                    "Request_BadRequest",
+                    "The $deltatoken is not valid.",
+                    ctx,
+                );
+            }
         },
-        (None, None) => DeltaCursor { e: epoch.clone(), s: None, n: seq, u: None, t: None },
+        (None, None) => DeltaCursor {
+            e: epoch.clone(),
+            s: None,
+            n: seq,
+            u: None,
+            t: None,
+        },
     };
     let size = params.page_size(ctx);
     let props = params.select.as_deref().unwrap_or(&DEFAULT);
@@ -90,13 +130,24 @@ pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
     if cursor.t.is_none() {
         let changed = |u: &&crate::state::User| cursor.s.is_none_or(|since| u.changed > since);
         let mut last: Option<Uuid> = None;
-        for user in users[directory.users.position_after(cursor.u)..].iter().filter(changed) {
+        for user in users[directory.users.position_after(cursor.u)..]
+            .iter()
+            .filter(changed)
+        {
             if items.len() == size {
-                next = Some(DeltaCursor { u: last, t: None, ..cursor.clone() });
+                next = Some(DeltaCursor {
+                    u: last,
+                    t: None,
+                    ..cursor.clone()
+                });
                 break;
             }
             last = Some(user.id);
-            items.push(Item::User(UserView { user, props, context: None }));
+            items.push(Item::User(UserView {
+                user,
+                props,
+                context: None,
+            }));
         }
     }
     if let (None, Some(since)) = (&next, cursor.s) {
@@ -105,22 +156,38 @@ pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
         for (i, tombstone) in tombstones.iter().enumerate().skip(start) {
             let reported = tombstone.seq > since
                 && tombstone.seq <= cursor.n
-                && directory.users.get(tombstone.id).is_none_or(|u| u.changed < tombstone.seq);
+                && directory
+                    .users
+                    .get(tombstone.id)
+                    .is_none_or(|u| u.changed < tombstone.seq);
             if !reported {
                 continue;
             }
             if items.len() == size {
-                next = Some(DeltaCursor { u: None, t: Some(i), ..cursor.clone() });
+                next = Some(DeltaCursor {
+                    u: None,
+                    t: Some(i),
+                    ..cursor.clone()
+                });
                 break;
             }
             items.push(Item::Removed(tombstone));
         }
     }
     let (next_link, delta_link) = match next {
-        Some(c) => (Some(params.link(ctx, "users/delta", "$skiptoken", &paging::encode(&c))), None),
+        Some(c) => (
+            Some(params.link(ctx, "users/delta", "$skiptoken", &paging::encode(&c))),
+            None,
+        ),
         None => {
-            let token = DeltaToken { e: cursor.e.clone(), s: cursor.n };
-            (None, Some(params.link(ctx, "users/delta", "$deltatoken", &paging::encode(&token))))
+            let token = DeltaToken {
+                e: cursor.e.clone(),
+                s: cursor.n,
+            };
+            (
+                None,
+                Some(params.link(ctx, "users/delta", "$deltatoken", &paging::encode(&token))),
+            )
         }
     };
     Reply::json(

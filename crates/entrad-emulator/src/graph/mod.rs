@@ -17,9 +17,9 @@ use axum::extract::{Path, RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 
-use reply::{GraphCtx, Reply};
 use crate::route::Route;
 use crate::shared::{AppState, BaseUrl, Shared};
+use reply::{GraphCtx, Reply};
 
 /// What a Graph GET asks for.
 #[derive(Debug, Clone)]
@@ -54,15 +54,29 @@ pub(crate) fn run(state: &Shared, ctx: &GraphCtx, target: &Target, query: Option
 pub(crate) fn fault_reply(status: u16, retry_after: u64, ctx: &GraphCtx) -> Reply {
     let (code, message) = match status {
         429 => ("TooManyRequests", "Please retry again later."),
-        503 => ("ServiceUnavailable", "The service is temporarily unavailable. Please retry again later."),
-        _ => ("GatewayTimeout", "The gateway did not receive a response in time. Please retry again later."),
+        503 => (
+            "ServiceUnavailable",
+            "The service is temporarily unavailable. Please retry again later.",
+        ),
+        _ => (
+            "GatewayTimeout",
+            "The gateway did not receive a response in time. Please retry again later.",
+        ),
     };
     Reply::error(status, code, message, ctx).with_header("retry-after", retry_after.to_string())
 }
 
-fn serve(state: &Shared, base: String, headers: &HeaderMap, target: Target, query: Option<String>) -> Response {
+fn serve(
+    state: &Shared,
+    base: String,
+    headers: &HeaderMap,
+    target: Target,
+    query: Option<String>,
+) -> Response {
     let ctx = GraphCtx::new(headers, base);
-    let reply = match auth::authenticate(state, headers, &ctx).and_then(|caller| caller.require_read(&ctx)) {
+    let reply = match auth::authenticate(state, headers, &ctx)
+        .and_then(|caller| caller.require_read(&ctx))
+    {
         Ok(()) => run(state, &ctx, &target, query.as_deref()),
         Err(reply) => reply,
     };
@@ -137,13 +151,26 @@ pub(crate) async fn unknown_segment(
         Some(after) => after.split('/').nth(1).unwrap_or(after),
         None => rest.split('/').next().unwrap_or(rest),
     };
-    Reply::error(400, "BadRequest", &format!("Resource not found for the segment '{segment}'."), &ctx)
-        .into_response(&ctx)
+    Reply::error(
+        400,
+        "BadRequest",
+        &format!("Resource not found for the segment '{segment}'."),
+        &ctx,
+    )
+    .into_response(&ctx)
 }
 
 /// A Graph route called with a method it does not serve.
-pub(crate) async fn method_not_allowed(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn method_not_allowed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Response {
     let ctx = GraphCtx::new(&headers, state.base_url.clone());
-    Reply::error(405, "Request_BadRequest", "Specified HTTP method is not allowed for the request target.", &ctx)
-        .into_response(&ctx)
+    Reply::error(
+        405,
+        "Request_BadRequest",
+        "Specified HTTP method is not allowed for the request target.",
+        &ctx,
+    )
+    .into_response(&ctx)
 }

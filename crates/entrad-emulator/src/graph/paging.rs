@@ -1,7 +1,7 @@
 //! Opaque paging and delta tokens (base64url JSON), tied to the directory's sync epoch.
 
-use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::token::jws;

@@ -62,9 +62,22 @@ const KEPT: [Prop; 15] = [
 ];
 
 const NULL_PROPS: [&str; 16] = [
-    "city", "companyName", "country", "createdDateTime", "employeeId", "employeeType",
-    "faxNumber", "onPremisesImmutableId", "onPremisesSyncEnabled", "postalCode", "state",
-    "streetAddress", "usageLocation", "ageGroup", "externalUserState", "lastPasswordChangeDateTime",
+    "city",
+    "companyName",
+    "country",
+    "createdDateTime",
+    "employeeId",
+    "employeeType",
+    "faxNumber",
+    "onPremisesImmutableId",
+    "onPremisesSyncEnabled",
+    "postalCode",
+    "state",
+    "streetAddress",
+    "usageLocation",
+    "ageGroup",
+    "externalUserState",
+    "lastPasswordChangeDateTime",
 ];
 const EMPTY_PROPS: [&str; 3] = ["otherMails", "proxyAddresses", "imAddresses"];
 
@@ -159,12 +172,20 @@ impl Serialize for UserView<'_> {
 }
 
 /// `$metadata#users` or `$metadata#users(a,b)` (selections keep the client's order).
-pub(crate) fn context(base: &str, entity_set: &str, select: Option<&[Prop]>, suffix: &str) -> String {
+pub(crate) fn context(
+    base: &str,
+    entity_set: &str,
+    select: Option<&[Prop]>,
+    suffix: &str,
+) -> String {
     match select {
         None => format!("{base}/v1.0/$metadata#{entity_set}{suffix}"),
         Some(props) => {
             let names: Vec<&str> = props.iter().map(|p| p.name()).collect();
-            format!("{base}/v1.0/$metadata#{entity_set}({}){suffix}", names.join(","))
+            format!(
+                "{base}/v1.0/$metadata#{entity_set}({}){suffix}",
+                names.join(",")
+            )
         }
     }
 }

@@ -9,8 +9,7 @@ use uuid::Uuid;
 use crate::clock::graph_date;
 
 /// Graph's JSON content type.
-pub(crate) const ODATA_JSON: &str =
-    "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
+pub(crate) const ODATA_JSON: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
 
 /// What Graph needs to know about the request it answers.
 #[derive(Debug, Clone)]
@@ -43,7 +42,13 @@ impl GraphCtx {
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .find_map(|p| p.trim().strip_prefix("odata.maxpagesize=")?.trim().parse().ok());
+            .find_map(|p| {
+                p.trim()
+                    .strip_prefix("odata.maxpagesize=")?
+                    .trim()
+                    .parse()
+                    .ok()
+            });
         GraphCtx {
             request_id,
             client_request_id,
@@ -100,7 +105,12 @@ impl Reply {
     pub(crate) fn json(value: &impl Serialize, ctx: &GraphCtx) -> Reply {
         match serde_json::to_vec(value) {
             Ok(body) => Reply::ok(body),
-            Err(e) => Reply::error(500, "generalException", &format!("Serialization failed: {e}"), ctx),
+            Err(e) => Reply::error(
+                500,
+                "generalException",
+                &format!("Serialization failed: {e}"),
+                ctx,
+            ),
         }
     }
 
@@ -134,7 +144,10 @@ impl Reply {
     pub(crate) fn into_response(self, ctx: &GraphCtx) -> Response {
         let mut response = (self.status, self.body).into_response();
         let headers = response.headers_mut();
-        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type));
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(self.content_type),
+        );
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         for (name, value) in [
             ("request-id", &ctx.request_id),

@@ -15,7 +15,9 @@ pub(crate) fn get(state: &Shared, ctx: &GraphCtx, key: &str, query: Option<&str>
         return Reply::error(
             404,
             "Request_ResourceNotFound",
-            &format!("Resource '{key}' does not exist or one of its queried reference-property objects are not present."),
+            &format!(
+                "Resource '{key}' does not exist or one of its queried reference-property objects are not present."
+            ),
             ctx,
         );
     };

@@ -39,7 +39,12 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
         Err(reply) => return reply,
     };
     if params.deltatoken.is_some() {
-        return Reply::error(400, "Request_BadRequest", "Unrecognized query argument specified: '$deltatoken'.", ctx);
+        return Reply::error(
+            400,
+            "Request_BadRequest",
+            "Unrecognized query argument specified: '$deltatoken'.",
+            ctx,
+        );
     }
     let after = match params.skiptoken.as_deref() {
         None => None,
@@ -62,7 +67,11 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
             more = true;
             break;
         }
-        page.push(UserView { user, props, context: None });
+        page.push(UserView {
+            user,
+            props,
+            context: None,
+        });
     }
     let count = (params.count && after.is_none()).then(|| {
         if params.filter.is_none() && params.search.is_none() {
@@ -72,7 +81,12 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
         }
     });
     let next_link = match page.last() {
-        Some(last) if more => Some(params.link(ctx, "users", "$skiptoken", &paging::list_token(last.user.id))),
+        Some(last) if more => Some(params.link(
+            ctx,
+            "users",
+            "$skiptoken",
+            &paging::list_token(last.user.id),
+        )),
         _ => None,
     };
     Reply::json(
@@ -102,7 +116,12 @@ pub(crate) fn count(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
         Err(reply) => return reply,
     };
     let directory = state.read();
-    let n = directory.users.all().iter().filter(|u| params.matches(u)).count();
+    let n = directory
+        .users
+        .all()
+        .iter()
+        .filter(|u| params.matches(u))
+        .count();
     Reply {
         status: axum::http::StatusCode::OK,
         content_type: "text/plain",

@@ -14,12 +14,12 @@ use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub use apps::{CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID};
 pub(crate) use apps::{App, ClientSecret, RegisteredCertificate, SecretCheck};
+pub use apps::{CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID};
 use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
 pub(crate) use store::{Tombstone, UserStore};
-pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
 pub(crate) use tenant::Tenant;
+pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
 pub(crate) use user::User;
 
 use crate::config::Config;
@@ -61,7 +61,8 @@ impl Directory {
     ) -> Result<Directory, Error> {
         let base = match &config.users_file {
             Some(path) => UsersBase::File {
-                path: std::path::absolute(path).map_err(|e| Error::io("cannot resolve", path, e))?,
+                path: std::path::absolute(path)
+                    .map_err(|e| Error::io("cannot resolve", path, e))?,
             },
             None => UsersBase::Generated {
                 count: config.users,
@@ -79,9 +80,19 @@ impl Directory {
                     .into_iter()
                     .map(|a| app_from_saved(a, &app_certificate))
                     .collect();
-                (saved.tenant, apps, saved.sync_epoch, (saved.users == base).then_some(saved.journal))
+                (
+                    saved.tenant,
+                    apps,
+                    saved.sync_epoch,
+                    (saved.users == base).then_some(saved.journal),
+                )
             }
-            None => (Tenant::default(), default_apps(&app_certificate), new_epoch(), None),
+            None => (
+                Tenant::default(),
+                default_apps(&app_certificate),
+                new_epoch(),
+                None,
+            ),
         };
         let mut users = UserStore::new(initial_users(&base, &tenant.domain)?);
         let journal = match journal {
@@ -169,8 +180,8 @@ impl Directory {
         patch: serde_json::Map<String, serde_json::Value>,
     ) -> Result<User, ChangeError> {
         let current = self.users.find(key).ok_or(ChangeError::NotFound)?;
-        let mut value = serde_json::to_value(current)
-            .map_err(|e| ChangeError::Invalid(e.to_string()))?;
+        let mut value =
+            serde_json::to_value(current).map_err(|e| ChangeError::Invalid(e.to_string()))?;
         let serde_json::Value::Object(fields) = &mut value else {
             return Err(ChangeError::Invalid("a user is a JSON object".into()));
         };
@@ -349,4 +360,3 @@ fn saved_app(app: &App) -> SavedApp {
         has_certificate: !app.certificates.is_empty(),
     }
 }
-

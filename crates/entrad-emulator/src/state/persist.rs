@@ -117,14 +117,18 @@ pub(crate) fn load_users_file(path: &Path) -> Result<Vec<User>, Error> {
         serde_json::Value::Array(list) => list,
         serde_json::Value::Object(mut map) => match map.remove("value") {
             Some(serde_json::Value::Array(list)) => list,
-            _ => return Err(invalid("expected an array of users or {\"value\": [...]}".into())),
+            _ => {
+                return Err(invalid(
+                    "expected an array of users or {\"value\": [...]}".into(),
+                ));
+            }
         },
         _ => return Err(invalid("expected an array of users".into())),
     };
     let mut users = Vec::with_capacity(list.len());
     for (i, item) in list.into_iter().enumerate() {
-        let mut user: User = serde_json::from_value(item)
-            .map_err(|e| invalid(format!("user #{i}: {e}")))?;
+        let mut user: User =
+            serde_json::from_value(item).map_err(|e| invalid(format!("user #{i}: {e}")))?;
         if user.id.is_nil() {
             // Derived from the UPN so that the journal still applies after a restart.
             let digest = sha2::Sha256::digest(user.user_principal_name.to_lowercase().as_bytes());
@@ -132,7 +136,8 @@ pub(crate) fn load_users_file(path: &Path) -> Result<Vec<User>, Error> {
             bytes.copy_from_slice(&digest[..16]);
             user.id = uuid::Builder::from_random_bytes(bytes).into_uuid();
         }
-        user.validate().map_err(|e| invalid(format!("user #{i}: {e}")))?;
+        user.validate()
+            .map_err(|e| invalid(format!("user #{i}: {e}")))?;
         users.push(user);
     }
     Ok(users)

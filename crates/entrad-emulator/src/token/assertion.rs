@@ -22,7 +22,10 @@ fn header_bytes(header: &Value, name: &str) -> Option<Vec<u8>> {
 }
 
 /// The registered certificate the assertion names, or the 700027 refusal.
-fn find_certificate<'a>(header: &Value, app: &'a App) -> Result<&'a RegisteredCertificate, TokenError> {
+fn find_certificate<'a>(
+    header: &Value,
+    app: &'a App,
+) -> Result<&'a RegisteredCertificate, TokenError> {
     let by_sha256 = header_bytes(header, "x5t#S256");
     let by_sha1 = header_bytes(header, "x5t");
     let found = app.certificates.iter().find(|c| {
@@ -71,6 +74,14 @@ pub(crate) fn verify(
         _ => return Err(TokenError::bad_signature()),
     };
     let certificate = find_certificate(&jws.header, app)?;
+    if now < certificate.not_before as f64 || now > certificate.not_after as f64 {
+        return Err(TokenError::new(
+            401,
+            "invalid_client",
+            700027,
+            "Client assertion failed signature validation. [Reason - The certificate is not within its validity period.]",
+        ));
+    }
     let key = RsaPublicKeyComponents {
         n: &certificate.modulus,
         e: &certificate.exponent,
@@ -86,7 +97,10 @@ pub(crate) fn verify(
     if !audience_matches(&jws.claims, accepted_audiences) {
         return Err(TokenError::assertion_audience());
     }
-    let (nbf, exp) = (date_claim(&jws.claims, "nbf"), date_claim(&jws.claims, "exp"));
+    let (nbf, exp) = (
+        date_claim(&jws.claims, "nbf"),
+        date_claim(&jws.claims, "exp"),
+    );
     let expired = exp.is_none_or(|exp| now > exp + SKEW_SECS);
     let early = nbf.is_some_and(|nbf| nbf > now + SKEW_SECS);
     if expired || early {

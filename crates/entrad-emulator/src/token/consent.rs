@@ -54,8 +54,13 @@ pub(crate) async fn admin_consent(
     match query.redirect_uri {
         Some(redirect) => {
             let Ok(mut url) = url::Url::parse(&redirect) else {
-                return TokenError::new(400, "invalid_request", 90102, "'redirect_uri' value must be a valid absolute URI.")
-                    .respond(&correlation);
+                return TokenError::new(
+                    400,
+                    "invalid_request",
+                    90102,
+                    "'redirect_uri' value must be a valid absolute URI.",
+                )
+                .respond(&correlation);
             };
             url.query_pairs_mut()
                 .append_pair("admin_consent", "True")
@@ -77,5 +82,7 @@ pub(crate) async fn admin_consent(
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }

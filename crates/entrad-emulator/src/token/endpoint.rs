@@ -125,7 +125,10 @@ fn issue(
     headers: &HeaderMap,
     form: TokenForm,
 ) -> Result<Success, TokenError> {
-    if RESERVED_TENANTS.iter().any(|t| t.eq_ignore_ascii_case(tenant)) {
+    if RESERVED_TENANTS
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(tenant))
+    {
         return Err(TokenError::no_tenant_information());
     }
     if !directory.tenant.is(tenant) {
@@ -148,7 +151,10 @@ fn issue(
         .app(&client_id)
         .ok_or_else(|| TokenError::app_not_found(&client_id, &directory.tenant.display_name))?;
     if app.service_principal_id.is_none() {
-        return Err(TokenError::no_service_principal(&app.client_id, &directory.tenant.id));
+        return Err(TokenError::no_service_principal(
+            &app.client_id,
+            &directory.tenant.id,
+        ));
     }
     let scope = form
         .scope
@@ -161,7 +167,13 @@ fn issue(
         if form.client_assertion_type.as_deref() != Some(JWT_BEARER) {
             return Err(TokenError::missing_parameter("client_assertion_type"));
         }
-        let audiences = token_urls(base, tenant, &directory.tenant.id, &directory.tenant.domain, state);
+        let audiences = token_urls(
+            base,
+            tenant,
+            &directory.tenant.id,
+            &directory.tenant.domain,
+            state,
+        );
         assertion::verify(assertion.expose_secret(), app, &audiences, now as f64)?;
         ClientAuth::Certificate
     } else if let Some(secret) = basic.map(|(_, s)| s).or(form.client_secret) {
@@ -174,8 +186,9 @@ fn issue(
         return Err(TokenError::no_credentials());
     };
     let claims = mint::claims(&directory.tenant.id, app, auth, now);
-    let access_token = mint::sign(&state.signing, &claims)
-        .ok_or_else(|| TokenError::new(500, "server_error", 50000, "The token could not be signed."))?;
+    let access_token = mint::sign(&state.signing, &claims).ok_or_else(|| {
+        TokenError::new(500, "server_error", 50000, "The token could not be signed.")
+    })?;
     Ok(Success {
         token_type: "Bearer",
         expires_in: LIFETIME_SECS,
@@ -194,12 +207,15 @@ fn check_scope(scope: &str, tenant_name: &str) -> Result<(), TokenError> {
         };
         let r = r.trim_end_matches('/');
         match resource {
-            Some(seen) if !seen.eq_ignore_ascii_case(r) => return Err(TokenError::invalid_scope(scope)),
+            Some(seen) if !seen.eq_ignore_ascii_case(r) => {
+                return Err(TokenError::invalid_scope(scope));
+            }
             _ => resource = Some(r),
         }
     }
     let resource = resource.unwrap_or_default();
-    if resource.eq_ignore_ascii_case(GRAPH_AUDIENCE) || resource.eq_ignore_ascii_case(GRAPH_APP_ID) {
+    if resource.eq_ignore_ascii_case(GRAPH_AUDIENCE) || resource.eq_ignore_ascii_case(GRAPH_APP_ID)
+    {
         Ok(())
     } else {
         Err(TokenError::resource_not_found(resource, tenant_name))
@@ -208,7 +224,13 @@ fn check_scope(scope: &str, tenant_name: &str) -> Result<(), TokenError> {
 
 /// The URLs of this token endpoint an assertion's `aud` may name: the tenant as
 /// requested, by GUID or by domain, under the host the client used or the configured one.
-fn token_urls(base: &str, requested: &str, tenant_id: &str, domain: &str, state: &AppState) -> Vec<String> {
+fn token_urls(
+    base: &str,
+    requested: &str,
+    tenant_id: &str,
+    domain: &str,
+    state: &AppState,
+) -> Vec<String> {
     let mut urls = Vec::new();
     for host in [base, state.base_url.as_str()] {
         for tenant in [requested, tenant_id, domain] {
@@ -220,28 +242,4 @@ fn token_urls(base: &str, requested: &str, tenant_id: &str, domain: &str, state:
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scope_rules() {
-        assert!(check_scope("https://graph.microsoft.com/.default", "t").is_ok());
-        assert!(check_scope("https://graph.microsoft.com//.default", "t").is_ok());
-        assert!(check_scope("00000003-0000-0000-c000-000000000000/.default", "t").is_ok());
-        let code = |s: &str| format!("{:?}", check_scope(s, "t").unwrap_err());
-        assert!(code("User.Read.All").contains("1002012"));
-        assert!(code("openid").contains("1002012"));
-        assert!(code("https://graph.microsoft.com/.default https://other.example/.default").contains("70011"));
-        assert!(code("https://other.example/.default").contains("500011"));
-    }
-
-    #[test]
-    fn basic_credentials_are_url_decoded() {
-        let mut headers = HeaderMap::new();
-        let value = format!("Basic {}", STANDARD.encode("app%3A1:s%2Bx~"));
-        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
-        let (id, secret) = basic_credentials(&headers).unwrap();
-        assert_eq!(id, "app:1");
-        assert_eq!(secret.expose_secret(), "s+x~");
-    }
-}
+mod tests;

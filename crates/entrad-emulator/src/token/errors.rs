@@ -43,7 +43,10 @@ pub(crate) fn correlation_id(headers: &HeaderMap) -> String {
 /// Headers of every token-service answer.
 pub(crate) fn ests_headers(response: &mut Response, trace_id: &str, correlation_id: &str) {
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store, no-cache"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, no-cache"),
+    );
     headers.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     if let Ok(v) = HeaderValue::from_str(trace_id) {
         headers.insert("x-ms-request-id", v);
@@ -54,7 +57,12 @@ pub(crate) fn ests_headers(response: &mut Response, trace_id: &str, correlation_
 }
 
 impl TokenError {
-    pub(crate) fn new(status: u16, error: &'static str, code: u32, message: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        status: u16,
+        error: &'static str,
+        code: u32,
+        message: impl Into<String>,
+    ) -> Self {
         TokenError {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
             error,
@@ -83,7 +91,9 @@ impl TokenError {
         let mut response = (self.status, axum::Json(body)).into_response();
         ests_headers(&mut response, &trace_id, correlation_id);
         if let Some(secs) = self.retry_after {
-            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }
@@ -213,7 +223,12 @@ impl TokenError {
     }
 
     pub(crate) fn malformed_assertion() -> Self {
-        TokenError::new(400, "invalid_request", 50027, "JWT token is invalid or malformed.")
+        TokenError::new(
+            400,
+            "invalid_request",
+            50027,
+            "JWT token is invalid or malformed.",
+        )
     }
 
     pub(crate) fn bad_signature() -> Self {
@@ -237,7 +252,10 @@ impl TokenError {
     }
 
     pub(crate) fn assertion_time_range(now: f64, nbf: Option<f64>, exp: Option<f64>) -> Self {
-        let show = |t: Option<f64>| t.map(crate::clock::iso).unwrap_or_else(|| "(missing)".into());
+        let show = |t: Option<f64>| {
+            t.map(crate::clock::iso)
+                .unwrap_or_else(|| "(missing)".into())
+        };
         TokenError::new(
             401,
             "invalid_client",

@@ -14,15 +14,24 @@ const RESERVED_TENANTS: [&str; 3] = ["common", "organizations", "consumers"];
 fn cached(json: serde_json::Value) -> Response {
     let mut response = axum::Json(json).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("max-age=86400, private"));
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("max-age=86400, private"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
     response
 }
 
 /// The tenant id for a path segment: the GUID for the tenant's GUID or domain,
 /// `{tenantid}` for the multi-tenant aliases, `None` for an unknown tenant.
 fn resolve(state: &AppState, segment: &str) -> Option<String> {
-    if RESERVED_TENANTS.iter().any(|t| t.eq_ignore_ascii_case(segment)) {
+    if RESERVED_TENANTS
+        .iter()
+        .any(|t| t.eq_ignore_ascii_case(segment))
+    {
         return Some("{tenantid}".into());
     }
     let directory = state.read();
@@ -46,7 +55,11 @@ pub(crate) async fn openid_configuration_v2(
     let Some(tid) = resolve(&state, &segment) else {
         return unknown(&segment, &headers);
     };
-    let path_tenant = if tid == "{tenantid}" { segment.as_str() } else { tid.as_str() };
+    let path_tenant = if tid == "{tenantid}" {
+        segment.as_str()
+    } else {
+        tid.as_str()
+    };
     let at = |p: &str| format!("{base}/{path_tenant}/{p}");
     let host = base.trim_start_matches("https://");
     cached(serde_json::json!({
@@ -86,7 +99,11 @@ pub(crate) async fn openid_configuration_v1(
     let Some(tid) = resolve(&state, &segment) else {
         return unknown(&segment, &headers);
     };
-    let path_tenant = if tid == "{tenantid}" { segment.as_str() } else { tid.as_str() };
+    let path_tenant = if tid == "{tenantid}" {
+        segment.as_str()
+    } else {
+        tid.as_str()
+    };
     let at = |p: &str| format!("{base}/{path_tenant}/{p}");
     cached(serde_json::json!({
         "token_endpoint": at("oauth2/token"),
@@ -106,14 +123,13 @@ pub(crate) async fn openid_configuration_v1(
     }))
 }
 
-/// `GET /{tenant}/discovery/v2.0/keys` (and the v1 and `common` forms).
+/// `GET /{tenant}/discovery/v2.0/keys` (and the v1 form).
 pub(crate) async fn jwks(
     State(state): State<AppState>,
-    segment: Option<Path<String>>,
+    Path(segment): Path<String>,
     BaseUrl(base): BaseUrl,
     headers: HeaderMap,
 ) -> Response {
-    let segment = segment.map(|Path(s)| s).unwrap_or_else(|| "common".into());
     let Some(tid) = resolve(&state, &segment) else {
         return unknown(&segment, &headers);
     };
@@ -144,11 +160,20 @@ pub(crate) async fn instance_discovery(
     ];
     let parsed = url::Url::parse(&endpoint).ok();
     let authority = parsed.as_ref().map(|u| {
-        format!("{}:{}", u.host_str().unwrap_or_default(), u.port_or_known_default().unwrap_or(443))
+        format!(
+            "{}:{}",
+            u.host_str().unwrap_or_default(),
+            u.port_or_known_default().unwrap_or(443)
+        )
     });
     if !authority.is_some_and(|a| aliases.contains(&a)) {
-        return TokenError::new(400, "invalid_instance", 50049, "Unknown or invalid instance.")
-            .respond(&correlation);
+        return TokenError::new(
+            400,
+            "invalid_instance",
+            50049,
+            "Unknown or invalid instance.",
+        )
+        .respond(&correlation);
     }
     let tenant = parsed
         .as_ref()

@@ -60,8 +60,13 @@ pub(crate) fn sign(signing: &SigningKey, claims: &serde_json::Value) -> Option<S
     );
     let key = signing.key_pair();
     let mut signature = vec![0u8; key.public().modulus_len()];
-    key.sign(&RSA_PKCS1_SHA256, &SystemRandom::new(), input.as_bytes(), &mut signature)
-        .ok()?;
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        input.as_bytes(),
+        &mut signature,
+    )
+    .ok()?;
     Some(format!("{input}.{}", encode(&signature)))
 }
 

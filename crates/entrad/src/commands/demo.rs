@@ -52,12 +52,7 @@ async fn flows(global: &GlobalArgs, emulator: &RunningEmulator) -> Result<(), Er
         !global.quiet,
     )
     .await?;
-    say(format!(
-        "secret flow ({}): {} users in {} pages",
-        secret_file.display(),
-        secret.items,
-        secret.pages
-    ));
+    say(format!("secret flow ({}): {secret}", secret_file.display()));
 
     let certificate_file = emulator.parameters_certificate_file();
     let mut discard = output::sink(Format::Ndjson, Box::new(io::sink()), Vec::new());
@@ -69,10 +64,8 @@ async fn flows(global: &GlobalArgs, emulator: &RunningEmulator) -> Result<(), Er
     )
     .await?;
     say(format!(
-        "certificate flow ({}): {} users in {} pages",
-        certificate_file.display(),
-        certificate.items,
-        certificate.pages
+        "certificate flow ({}): {certificate}",
+        certificate_file.display()
     ));
     if certificate.items != secret.items {
         return Err(Error::Demo(format!(
@@ -92,7 +85,7 @@ async fn flows(global: &GlobalArgs, emulator: &RunningEmulator) -> Result<(), Er
         {
             say(format!(
                 "an app without admin consent gets Graph's 403 Authorization_RequestDenied; the fix is the quickstart's step 4: {}",
-                consent_url.map(|u| u.to_string()).unwrap_or_default()
+                consent_url.unwrap_or_default()
             ));
             Ok(())
         }

@@ -25,6 +25,20 @@ pub enum Failure {
     Output(std::io::Error),
 }
 
+impl std::fmt::Display for Written {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let plural = |n: u64| if n == 1 { "" } else { "s" };
+        write!(
+            f,
+            "{} item{} in {} page{}",
+            self.items,
+            plural(self.items),
+            self.pages,
+            plural(self.pages)
+        )
+    }
+}
+
 impl From<entrad_graph::Error> for Failure {
     fn from(e: entrad_graph::Error) -> Failure {
         Failure::Graph(e)
@@ -84,6 +98,6 @@ pub async fn write_pages(
         sink.start(&Meta::default())?;
     }
     sink.finish()?;
-    tracing::info!(items = written.items, pages = written.pages, "done");
+    tracing::info!("listed {written}");
     Ok(written)
 }

@@ -1,9 +1,7 @@
 //! One module per subcommand.
 
 mod consent_url;
-#[cfg(any())] // TEMP-EMU
 mod demo;
-#[cfg(any())] // TEMP-EMU
 mod emulator;
 mod get;
 mod listing;
@@ -24,9 +22,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
         Command::Token { raw } => token::run(&global, raw).await,
         Command::ConsentUrl => consent_url::run(&global),
-        #[cfg(any())] // TEMP-EMU
         Command::Emulator(args) => emulator::run(args).await,
-        #[cfg(any())] // TEMP-EMU
         Command::Demo { users } => demo::run(&global, users).await,
     }
 }

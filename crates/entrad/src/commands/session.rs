@@ -2,7 +2,6 @@
 
 use entrad_auth::{Authority, ConfidentialClient};
 use entrad_graph::GraphClient;
-use url::Url;
 
 use crate::commands::listing::Failure;
 use crate::config::{Settings, load_credential};
@@ -16,7 +15,7 @@ pub struct Session {
     pub auth: ConfidentialClient,
     /// Graph calls, with tokens from `auth`.
     pub graph: GraphClient,
-    consent_url: Url,
+    consent_url: String,
 }
 
 /// The authority, checked by entrad-auth; a refusal names where the URL came from.
@@ -31,7 +30,7 @@ impl Session {
         let authority = authority(&settings)?;
         let client_id = settings.client_id()?.to_owned();
         let credential = load_credential(settings.credential()?)?;
-        let consent_url = authority.admin_consent_url(&client_id);
+        let consent_url = authority.admin_consent_url(&client_id).to_string();
         let mut builder = ConfidentialClient::builder(client_id, authority, credential);
         if let Some(ca_file) = &settings.ca_file {
             // entrad-auth reads it at build time; a clear message for the common mistake first.

@@ -1,12 +1,15 @@
 //! Items, pages and rate on stderr, only for a person watching a terminal.
 
 use std::io::IsTerminal;
+use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A spinner that counts items and pages; inert when stderr is not a terminal.
 pub struct Progress {
     bar: Option<ProgressBar>,
+    started: Instant,
+    items: u64,
     pages: u64,
 }
 
@@ -15,24 +18,33 @@ impl Progress {
     pub fn new(wanted: bool) -> Progress {
         let bar = (wanted && std::io::stderr().is_terminal()).then(|| {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            // The template is a constant known to parse; fall back to the default style anyway.
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} {human_pos} items, {msg} pages, {per_sec} [{elapsed}]",
-            ) {
+            // A constant template that parses; the default style would do if it did not.
+            if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} [{elapsed}]") {
                 bar.set_style(style);
             }
-            bar.set_message("0");
+            bar.enable_steady_tick(std::time::Duration::from_millis(120));
             bar
         });
-        Progress { bar, pages: 0 }
+        Progress {
+            bar,
+            started: Instant::now(),
+            items: 0,
+            pages: 0,
+        }
     }
 
     /// One more page of `items` items.
     pub fn page(&mut self, items: usize) {
         self.pages += 1;
+        self.items += items as u64;
         if let Some(bar) = &self.bar {
-            bar.inc(items as u64);
-            bar.set_message(self.pages.to_string());
+            let seconds = self.started.elapsed().as_secs_f64().max(0.001);
+            bar.set_message(format!(
+                "{} items, {} pages, {:.0} items/s",
+                self.items,
+                self.pages,
+                self.items as f64 / seconds
+            ));
         }
     }
 }

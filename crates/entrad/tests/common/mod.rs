@@ -1,5 +1,7 @@
 //! An emulator child process per test (`entrad emulator`, as a user runs it),
 //! killed on drop, and helpers to run `entrad` against it.
+// Each test binary compiles this module and uses a different part of it.
+#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

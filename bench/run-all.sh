@@ -1,0 +1,141 @@
+#!/usr/bin/env bash
+# Whole-process benchmarks: `entrad` next to the Python quickstart (MSAL Python +
+# requests, bench/quickstart.py) and MSAL Python's cache hit, all against the
+# emulator on loopback. Builds nothing: run `cargo build --release -p entrad` first.
+#
+#   bench/run-all.sh [OUT_DIR]          (default: target/bench-results)
+#
+# Environment: ENTRAD (default target/release/entrad), PYTHON (default .venv/bin/python),
+# COLD_RUNS (30), LIST_RUNS (5), RSS_RUNS (3), LIST_SIZES ("10000 100000").
+# Needs hyperfine (Debian package) and GNU time (/usr/bin/time).
+# Writes hyperfine JSON, `time -v` reports and summary.md (bench/summarize.py) to OUT_DIR.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/target/bench-results}
+entrad=${ENTRAD:-$root/target/release/entrad}
+python=${PYTHON:-$root/.venv/bin/python}
+cold_runs=${COLD_RUNS:-30}
+list_runs=${LIST_RUNS:-5}
+rss_runs=${RSS_RUNS:-3}
+list_sizes=${LIST_SIZES:-10000 100000}
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'run-all.sh: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$entrad" ] || die "no $entrad: run cargo build --release -p entrad first"
+"$python" -c 'import msal, requests' 2>/dev/null \
+  || die "$python lacks msal + requests: python3 -m venv .venv && .venv/bin/pip install msal==1.39.0 requests"
+command -v hyperfine >/dev/null || die "hyperfine missing: apt-get install -y hyperfine"
+[ -x /usr/bin/time ] || die "GNU time missing: apt-get install -y time"
+
+# `entrad emulator` when the CLI has it, else the emulator's own binary.
+if "$entrad" emulator --help >/dev/null 2>&1; then
+  emulator=("$entrad" emulator)
+elif [ -x "$root/target/release/entrad-emulator" ]; then
+  emulator=("$root/target/release/entrad-emulator")
+else
+  die "neither '$entrad emulator' nor target/release/entrad-emulator is available"
+fi
+
+mkdir -p "$out"
+work=$(mktemp -d)
+emulator_pid=""
+stop_emulator() {
+  if [ -n "$emulator_pid" ]; then
+    kill "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+    emulator_pid=""
+  fi
+}
+cleanup() { stop_emulator; rm -rf "$work"; }
+trap cleanup EXIT
+
+json_field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
+
+# start_emulator USERS: serves USERS users; sets $state, $url, $ca, $params.
+start_emulator() {
+  state="$work/emulator-$1"
+  mkdir -p "$state"
+  "${emulator[@]}" --listen 127.0.0.1:0 --state-dir "$state" --in-memory --users "$1" \
+    >"$state/ready.json" 2>"$state/emulator.log" &
+  emulator_pid=$!
+  for _ in $(seq 1200); do
+    grep -q '"ready":true' "$state/ready.json" 2>/dev/null && break
+    kill -0 "$emulator_pid" 2>/dev/null || die "the emulator exited: $(cat "$state/emulator.log")"
+    sleep 0.1
+  done
+  grep -q '"ready":true' "$state/ready.json" || die "the emulator did not get ready"
+  url=$(json_field "$state/ready.json" url)
+  ca=$(json_field "$state/ready.json" ca_file)
+  params="$state/parameters.json"
+  export ENTRAD_CA_FILE="$ca"
+}
+
+stats() { curl -fsS --cacert "$ca" "$url/_emulator/stats"; }
+reset_stats() { curl -fsS --cacert "$ca" -X POST "$url/_emulator/stats/reset" >/dev/null; }
+
+# count_items FILE: the number of items in a Graph-shaped document's `value`.
+count_items() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["value"]))' "$1"; }
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+  echo "cores: $(nproc)"
+  echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
+  echo "kernel: $(uname -r)"
+  echo "rustc: $(rustc --version 2>/dev/null || echo unknown)"
+  echo "entrad: $("$entrad" --version)"
+  echo "python: $("$python" -c 'import sys; print(sys.version.split()[0])')"
+  echo "msal: $("$python" -c 'import msal; print(msal.__version__)')"
+  echo "requests: $("$python" -c 'import requests; print(requests.__version__)')"
+  echo "hyperfine: $(hyperfine --version)"
+} >"$out/machine.txt"
+cat "$out/machine.txt" >&2
+
+# --- cold run: a token and one page (100 users: no nextLink), fresh process each time ---
+log "cold run: entrad run vs quickstart.py"
+start_emulator 100
+"$entrad" --ca-file "$ca" run "$params" >"$work/cold-entrad.json"
+"$python" "$root/bench/quickstart.py" "$params" >"$work/cold-python.json"
+[ "$(count_items "$work/cold-entrad.json")" = 100 ] || die "entrad run did not print 100 users"
+[ "$(count_items "$work/cold-python.json")" = 100 ] || die "quickstart.py did not print 100 users"
+grep -q nextLink "$work/cold-python.json" && die "the cold run page has a nextLink: the two would not do the same work"
+reset_stats
+hyperfine -N --warmup 3 --runs "$cold_runs" --export-json "$out/cold.json" \
+  -n entrad "$entrad --ca-file $ca run $params" \
+  -n python "$python $root/bench/quickstart.py $params"
+stats >"$out/cold-stats.json"
+for who in entrad python; do
+  if [ "$who" = entrad ]; then cmd=("$entrad" --ca-file "$ca" run "$params"); else cmd=("$python" "$root/bench/quickstart.py" "$params"); fi
+  /usr/bin/time -v -o "$out/cold-time-$who.txt" "${cmd[@]}" >/dev/null
+done
+
+log "MSAL Python cache hit"
+"$python" "$root/bench/msal_cache_hit.py" "$params" | tee "$out/msal_cache_hit.json"
+stop_emulator
+
+# --- listing every user, $top=999 ---
+for users in $list_sizes; do
+  log "listing $users users (\$top=999)"
+  start_emulator "$users"
+  top="$state/parameters-top999.json"
+  python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["endpoint"]+="?$top=999"; json.dump(p,open(sys.argv[2],"w"))' \
+    "$params" "$top"
+  chmod 600 "$top"
+  "$entrad" --ca-file "$ca" run "$top" >"$work/list-entrad.json"
+  "$python" "$root/bench/quickstart.py" "$top" --all >"$work/list-python.json"
+  [ "$(count_items "$work/list-entrad.json")" = "$users" ] || die "entrad listed the wrong number of users"
+  [ "$(count_items "$work/list-python.json")" = "$users" ] || die "quickstart.py --all listed the wrong number of users"
+  rm -f "$work/list-entrad.json" "$work/list-python.json"
+  hyperfine -N --warmup 1 --runs "$list_runs" --export-json "$out/list-$users.json" \
+    -n entrad "$entrad --ca-file $ca run $top" \
+    -n python "$python $root/bench/quickstart.py $top --all"
+  for run in $(seq "$rss_runs"); do
+    /usr/bin/time -v -o "$out/list-$users-time-entrad-$run.txt" "$entrad" --ca-file "$ca" run "$top" >/dev/null
+    /usr/bin/time -v -o "$out/list-$users-time-python-$run.txt" "$python" "$root/bench/quickstart.py" "$top" --all >/dev/null
+  done
+  stop_emulator
+done
+
+python3 "$root/bench/summarize.py" "$out" | tee "$out/summary.md"

@@ -1,0 +1,432 @@
+//! A token cache in a JSON file, shared by the processes of one machine and by
+//! MSAL applications (MSAL's unified token cache schema).
+
+use std::fmt;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::{BoxFuture, FutureExt as _, ready};
+use serde_json::{Map, Value};
+use sha2::{Digest as _, Sha256};
+use zeroize::Zeroizing;
+
+use super::lock_file::{self, create_private_dir, open_private};
+use super::msal_entry::{
+    ACCESS_TOKEN_SECTION, APP_METADATA_SECTION, app_metadata_key, from_entry, merge_app_metadata,
+    to_entry,
+};
+use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
+use crate::{Error, Result};
+
+/// The file name under the user's cache directory.
+const FILE_NAME: &str = "msal_token_cache.json";
+
+/// Read-modify-write holds the update lock for milliseconds: a longer wait
+/// means a stuck process, and the store then fails (the client goes on without it).
+const UPDATE_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// How long a process waits for another one's token request (which the
+/// default retry policy bounds at 60 s) before going ahead on its own.
+const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
+
+/// App tokens in a JSON file in MSAL's unified token cache format, shared by
+/// processes on one machine and with MSAL applications: MSAL Python's
+/// `SerializableTokenCache` can load the file and serve the token from it, and
+/// tokens MSAL wrote there are served by this cache.
+///
+/// * Writes are read-modify-write under an advisory lock (`<file>.lock`), to a
+///   temporary file in the same directory created with mode 0600, then renamed
+///   over the file: readers never see a half-written file and take no lock.
+/// * Sections and entries it does not own (`RefreshToken`, `Account`, other
+///   apps' tokens, ...) are kept.
+/// * A file that is not valid JSON (corrupt, truncated) is renamed aside to
+///   `<file>.corrupt-<epoch seconds>` with a warning, and the cache starts
+///   empty; it never stops token acquisition.
+/// * [`TokenCache::lock`] takes `<file>.flight-<hash>.lock`, one per key, so
+///   that processes starting together cause one token request.
+///
+/// The file holds bearer tokens in clear, as MSAL's does: it is readable by
+/// its owner only.
+///
+/// ```
+/// use std::sync::Arc;
+/// use entrad_auth::{Authority, ConfidentialClient, Credential, FileCache};
+///
+/// # fn main() -> entrad_auth::Result<()> {
+/// let dir = std::env::temp_dir().join("entrad-doc-example");
+/// let cache = FileCache::new(dir.join("msal_token_cache.json"));
+/// let client = ConfidentialClient::builder(
+///     "client-id",
+///     Authority::parse("https://login.microsoftonline.com/tenant-id")?,
+///     Credential::secret("secret"),
+/// )
+/// .cache(Arc::new(cache))
+/// .build()?;
+/// # let _ = client;
+/// # Ok(())
+/// # }
+/// ```
+pub struct FileCache {
+    path: PathBuf,
+    lock_wait: Duration,
+}
+
+impl FileCache {
+    /// A cache in the file at `path` (created on the first store, with its
+    /// directory). No I/O happens here.
+    pub fn new(path: impl Into<PathBuf>) -> FileCache {
+        FileCache {
+            path: path.into(),
+            lock_wait: DEFAULT_LOCK_WAIT,
+        }
+    }
+
+    /// `<user cache dir>/entrad/msal_token_cache.json` (on Linux
+    /// `$XDG_CACHE_HOME` or `~/.cache`); `None` when the platform has no user
+    /// cache directory.
+    pub fn default_path() -> Option<PathBuf> {
+        dirs::cache_dir().map(|dir| dir.join("entrad").join(FILE_NAME))
+    }
+
+    /// The cache file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How long [`TokenCache::lock`] waits for another process's token
+    /// request before going ahead without the lock (default 60 s).
+    pub fn with_lock_wait(mut self, wait: Duration) -> FileCache {
+        self.lock_wait = wait;
+        self
+    }
+
+    fn flight_lock_path(&self, key: &CacheKey) -> PathBuf {
+        let digest = Sha256::digest(key.msal_key().as_bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        sibling(&self.path, &format!("flight-{hex}.lock"))
+    }
+
+    /// Runs blocking file work on tokio's blocking pool.
+    fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&Path) -> Result<T> + Send + 'static,
+    ) -> BoxFuture<'static, Result<T>> {
+        let path = self.path.clone();
+        async move {
+            tokio::task::spawn_blocking(move || work(&path))
+                .await
+                .map_err(|e| Error::Cache(format!("the cache file task failed: {e}")))?
+        }
+        .boxed()
+    }
+}
+
+impl TokenCache for FileCache {
+    fn get<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CachedToken>>> {
+        let key = key.clone();
+        self.blocking(move |path| match read_document(path)? {
+            Document::Missing => Ok(None),
+            Document::Parsed(doc) => Ok(lookup(&doc, &key)),
+            Document::Corrupt(_) => {
+                // Under the lock, so that a file another process has just
+                // replaced is not the one set aside.
+                update(path, |_| false)?;
+                Ok(None)
+            }
+        })
+    }
+
+    fn put<'a>(&'a self, key: &'a CacheKey, token: &'a CachedToken) -> BoxFuture<'a, Result<()>> {
+        let (key, token) = (key.clone(), token.clone());
+        self.blocking(move |path| {
+            update(path, |doc| {
+                let mut tokens = take_section(doc, ACCESS_TOKEN_SECTION);
+                tokens.insert(key.msal_key(), to_entry(&key, &token));
+                doc.insert(ACCESS_TOKEN_SECTION.into(), Value::Object(tokens));
+                let mut apps = take_section(doc, APP_METADATA_SECTION);
+                let metadata_key = app_metadata_key(&key);
+                let merged = merge_app_metadata(apps.remove(&metadata_key), &key);
+                apps.insert(metadata_key, merged);
+                doc.insert(APP_METADATA_SECTION.into(), Value::Object(apps));
+                true
+            })
+        })
+    }
+
+    fn remove<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<()>> {
+        let key = key.clone();
+        self.blocking(move |path| {
+            if matches!(read_document(path)?, Document::Missing) {
+                return Ok(());
+            }
+            update(path, |doc| {
+                doc.get_mut(ACCESS_TOKEN_SECTION)
+                    .and_then(Value::as_object_mut)
+                    .and_then(|tokens| tokens.remove(&key.msal_key()))
+                    .is_some()
+            })
+        })
+    }
+
+    fn lock<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CacheLock>>> {
+        let path = self.flight_lock_path(key);
+        let wait = self.lock_wait;
+        let dir = self.path.parent().map(Path::to_path_buf);
+        async move {
+            if let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty()) {
+                create_private_dir(&dir).map_err(|e| io_error(&dir, "cannot create", &e))?;
+            }
+            match lock_file::exclusive(&path, wait).await {
+                Ok(Some(file)) => Ok(Some(CacheLock::new(FileLock { _file: file, path }))),
+                Ok(None) => {
+                    tracing::warn!(lock = %path.display(), waited = ?wait, "another process has held the token cache lock too long; requesting a token without it");
+                    Ok(None)
+                }
+                Err(e) => Err(io_error(&path, "cannot lock", &e)),
+            }
+        }
+        .boxed()
+    }
+}
+
+impl fmt::Debug for FileCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileCache")
+            .field("path", &self.path)
+            .field("lock_wait", &self.lock_wait)
+            .finish()
+    }
+}
+
+/// The flight lock: held while the file stays open.
+struct FileLock {
+    _file: File,
+    path: PathBuf,
+}
+
+impl HeldLock for FileLock {
+    fn release(self: Box<Self>) -> BoxFuture<'static, Result<()>> {
+        drop(self);
+        ready(Ok(())).boxed()
+    }
+}
+
+impl fmt::Debug for FileLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("FileLock")
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+/// What is on disk.
+enum Document {
+    Missing,
+    Parsed(Map<String, Value>),
+    /// Not an MSAL cache document; the reason never quotes the content.
+    Corrupt(String),
+}
+
+fn read_document(path: &Path) -> Result<Document> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => Zeroizing::new(bytes),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Document::Missing),
+        Err(e) => return Err(io_error(path, "cannot read", &e)),
+    };
+    // MSAL Python deserializes an empty state as an empty cache.
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Document::Missing);
+    }
+    let doc = match serde_json::from_slice::<Value>(&bytes) {
+        Ok(Value::Object(doc)) => doc,
+        Ok(_) => {
+            return Ok(Document::Corrupt(
+                "the top level is not a JSON object".into(),
+            ));
+        }
+        Err(e) => return Ok(Document::Corrupt(format!("not valid JSON ({e})"))),
+    };
+    for name in [ACCESS_TOKEN_SECTION, APP_METADATA_SECTION] {
+        if doc.get(name).is_some_and(|s| !s.is_object()) {
+            return Ok(Document::Corrupt(format!(
+                "its {name} section is not an object"
+            )));
+        }
+    }
+    Ok(Document::Parsed(doc))
+}
+
+fn lookup(doc: &Map<String, Value>, key: &CacheKey) -> Option<CachedToken> {
+    doc.get(ACCESS_TOKEN_SECTION)?
+        .get(key.msal_key())
+        .and_then(from_entry)
+}
+
+/// Takes the named section out of the document as an object (empty when
+/// missing; `read_document` has checked that an existing one is an object).
+/// Put it back with `doc.insert`.
+fn take_section(doc: &mut Map<String, Value>, name: &str) -> Map<String, Value> {
+    match doc.remove(name) {
+        Some(Value::Object(fields)) => fields,
+        _ => Map::new(),
+    }
+}
+
+/// Read-modify-write under the update lock. `change` returns whether it
+/// changed the document (nothing is written otherwise). A corrupt file is set
+/// aside first.
+fn update(path: &Path, change: impl FnOnce(&mut Map<String, Value>) -> bool) -> Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        create_private_dir(dir).map_err(|e| io_error(dir, "cannot create", &e))?;
+    }
+    let lock_path = sibling(path, "lock");
+    let _lock = lock_file::exclusive_blocking(&lock_path, UPDATE_LOCK_WAIT)
+        .map_err(|e| io_error(&lock_path, "cannot lock", &e))?
+        .ok_or_else(|| {
+            Error::Cache(format!(
+                "{} stayed locked for {UPDATE_LOCK_WAIT:?}",
+                lock_path.display()
+            ))
+        })?;
+    let mut doc = match read_document(path)? {
+        Document::Missing => Map::new(),
+        Document::Parsed(doc) => doc,
+        Document::Corrupt(reason) => {
+            set_aside(path, &reason)?;
+            Map::new()
+        }
+    };
+    if change(&mut doc) {
+        write_atomically(path, &doc)?;
+    }
+    Ok(())
+}
+
+/// Keeps the damaged file for inspection and lets the cache start afresh.
+fn set_aside(path: &Path, reason: &str) -> Result<()> {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut aside = sibling(path, &format!("corrupt-{secs}"));
+    let mut n = 1;
+    while aside.exists() {
+        aside = sibling(path, &format!("corrupt-{secs}-{n}"));
+        n += 1;
+    }
+    std::fs::rename(path, &aside).map_err(|e| io_error(path, "cannot set aside", &e))?;
+    tracing::warn!(
+        file = %path.display(),
+        set_aside_as = %aside.display(),
+        "the token cache file is {reason}: set it aside, starting an empty cache"
+    );
+    Ok(())
+}
+
+/// Writes a temporary file (mode 0600 from creation) beside `path`, flushes
+/// it to disk and renames it over `path`.
+fn write_atomically(path: &Path, doc: &Map<String, Value>) -> Result<()> {
+    let bytes = Zeroizing::new(
+        serde_json::to_vec_pretty(doc)
+            .map_err(|e| Error::Cache(format!("cannot serialise the token cache: {e}")))?,
+    );
+    let temp = sibling(
+        path,
+        &format!(
+            "tmp-{}-{}",
+            std::process::id(),
+            uuid::Uuid::new_v4().simple()
+        ),
+    );
+    let written = (|| {
+        let mut file = open_private(OpenOptions::new().write(true).create_new(true), &temp)?;
+        file.write_all(&bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&temp, path)
+    })();
+    written.map_err(|e| {
+        // The temporary file may not exist: nothing to report then.
+        let _ = std::fs::remove_file(&temp);
+        io_error(path, "cannot write", &e)
+    })
+}
+
+/// `<dir>/<file name>.<suffix>`.
+fn sibling(path: &Path, suffix: &str) -> PathBuf {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".");
+    name.push(suffix);
+    path.with_file_name(name)
+}
+
+fn io_error(path: &Path, what: &str, e: &io::Error) -> Error {
+    Error::Cache(format!("{what} {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::{ExposeSecret as _, SecretString};
+    use serde_json::json;
+
+    fn key(target: &str) -> CacheKey {
+        CacheKey {
+            environment: "127.0.0.1".into(),
+            client_id: "client".into(),
+            realm: "tenant".into(),
+            target: target.into(),
+        }
+    }
+
+    fn token(secret: &str) -> CachedToken {
+        CachedToken {
+            secret: SecretString::from(secret),
+            token_type: "Bearer".into(),
+            cached_at: 10,
+            expires_on: 4_000_000_000,
+            extended_expires_on: 4_000_000_000,
+            refresh_on: None,
+        }
+    }
+
+    #[test]
+    fn sibling_names() {
+        let p = Path::new("/x/msal_token_cache.json");
+        assert_eq!(
+            sibling(p, "lock"),
+            Path::new("/x/msal_token_cache.json.lock")
+        );
+        let cache = FileCache::new(p);
+        let lock = cache.flight_lock_path(&key("a"));
+        let name = lock.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("msal_token_cache.json.flight-") && name.ends_with(".lock"),
+            "{name}"
+        );
+        assert_ne!(lock, cache.flight_lock_path(&key("b")));
+    }
+
+    #[tokio::test]
+    async fn put_get_remove_in_the_msal_layout() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileCache::new(dir.path().join("sub").join("cache.json"));
+        assert!(cache.get(&key("a")).await.unwrap().is_none());
+        cache.put(&key("a"), &token("one")).await.unwrap();
+        cache.put(&key("b"), &token("two")).await.unwrap();
+        let got = cache.get(&key("a")).await.unwrap().unwrap();
+        assert_eq!(got.secret.expose_secret(), "one");
+        let doc: Value = serde_json::from_slice(&std::fs::read(cache.path()).unwrap()).unwrap();
+        assert_eq!(
+            doc["AccessToken"][key("a").msal_key()]["expires_on"],
+            "4000000000"
+        );
+        assert_eq!(
+            doc["AppMetadata"]["appmetadata-127.0.0.1-client"],
+            json!({"client_id": "client", "environment": "127.0.0.1"})
+        );
+        cache.remove(&key("a")).await.unwrap();
+        assert!(cache.get(&key("a")).await.unwrap().is_none());
+        assert!(cache.get(&key("b")).await.unwrap().is_some());
+    }
+}

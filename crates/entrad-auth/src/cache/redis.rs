@@ -1,0 +1,391 @@
+//! A token cache in Redis, shared by a fleet of processes on many machines.
+
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use futures_util::future::{BoxFuture, FutureExt as _};
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Cmd, FromRedisValue};
+use serde_json::Value;
+use url::Url;
+use zeroize::Zeroizing;
+
+use super::encryption::{ENCRYPTION_KEY_VAR, EncryptionKey};
+use super::msal_entry::{from_entry, to_entry};
+use super::spec::redacted;
+use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
+use crate::{Error, Result};
+
+/// Keys are `<prefix><MSAL cache key>`; locks `<prefix>lock:<MSAL cache key>`.
+const DEFAULT_PREFIX: &str = "entrad:";
+/// An unreachable server should cost a job seconds, not minutes.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(5);
+/// A crashed holder's lock frees itself after this; a live holder is done
+/// well before it (the default retry policy gives up after 60 s).
+const DEFAULT_LOCK_TTL: Duration = Duration::from_secs(60);
+/// Long enough to outlast a crashed holder's lock.
+const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(65);
+const FIRST_PAUSE: Duration = Duration::from_millis(5);
+const MAX_PAUSE: Duration = Duration::from_millis(100);
+
+/// Deletes the lock only while it is still ours: a holder whose lock expired
+/// and was taken by another process must not free the other's lock.
+const RELEASE_SCRIPT: &str = r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
+/// App tokens in Redis, for fleets: every process on every machine that uses
+/// the same server (and prefix) shares each token, and processes starting
+/// together cause one token request.
+///
+/// * Entry: the MSAL access-token entry as JSON (the fields of MSAL's unified
+///   cache), under `entrad:<MSAL cache key>`, expiring with the token.
+/// * Encryption at rest (optional): with a key ([`EncryptionKey`], e.g. from
+///   `ENTRAD_CACHE_KEY`), values are AES-256-GCM sealed, `base64(nonce ||
+///   ciphertext)`; a value that does not open (another key, altered,
+///   unencrypted) is a miss, with a warning.
+/// * [`TokenCache::lock`]: `SET <prefix>lock:<key> <random fencing value> NX
+///   PX <ttl>`, polled with backoff while another process holds it; released
+///   by a script that deletes it only if it still holds our fencing value.
+///
+/// It connects on first use. Put it behind a [`crate::FallbackCache`] so that
+/// an unreachable server degrades to memory (as [`crate::CacheSpec::build`] does).
+///
+/// ```
+/// use entrad_auth::RedisCache;
+///
+/// let cache = RedisCache::new("redis://:password@cache.internal:6379/2?prefix=payroll:")?;
+/// assert!(!format!("{cache:?}").contains("password"));
+/// # Ok::<(), entrad_auth::Error>(())
+/// ```
+pub struct RedisCache {
+    client: redis::Client,
+    /// The server, without credentials, for messages.
+    server: String,
+    prefix: String,
+    encryption: Option<EncryptionKey>,
+    lock_ttl: Duration,
+    lock_wait: Duration,
+    connection: tokio::sync::Mutex<Option<MultiplexedConnection>>,
+}
+
+impl RedisCache {
+    /// A cache at `redis://[user][:password@]host[:port][/db][?prefix=P]`, or
+    /// `rediss://` for TLS. `prefix` (default `entrad:`) starts every key. No
+    /// I/O happens here.
+    pub fn new(url: &str) -> Result<RedisCache> {
+        let mut url = Url::parse(url.trim()).map_err(|_| {
+            Error::Config("the Redis cache URL is not a valid URL (redis://host:port/db)".into())
+        })?;
+        let server = redacted(&url);
+        if !matches!(url.scheme(), "redis" | "rediss") {
+            return Err(Error::Config(format!(
+                "{server}: a Redis cache URL starts with redis:// or rediss://"
+            )));
+        }
+        let mut prefix = DEFAULT_PREFIX.to_string();
+        let others: Vec<(String, String)> = url
+            .query_pairs()
+            .filter_map(|(name, value)| {
+                if name == "prefix" {
+                    prefix = value.into_owned();
+                    None
+                } else {
+                    Some((name.into_owned(), value.into_owned()))
+                }
+            })
+            .collect();
+        if others.is_empty() {
+            url.set_query(None);
+        } else {
+            url.query_pairs_mut().clear().extend_pairs(others);
+        }
+        let client = redis::Client::open(url.as_str())
+            .map_err(|e| Error::Config(format!("{server}: not a usable Redis URL: {e}")))?;
+        Ok(RedisCache {
+            client,
+            server,
+            prefix,
+            encryption: None,
+            lock_ttl: DEFAULT_LOCK_TTL,
+            lock_wait: DEFAULT_LOCK_WAIT,
+            connection: tokio::sync::Mutex::new(None),
+        })
+    }
+
+    /// Starts every key with `prefix` instead of `entrad:`.
+    pub fn with_prefix(mut self, prefix: impl Into<String>) -> RedisCache {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Encrypts entries at rest with `key` (every process sharing the server
+    /// needs the same key).
+    pub fn with_encryption(mut self, key: EncryptionKey) -> RedisCache {
+        self.encryption = Some(key);
+        self
+    }
+
+    /// How long a lock lives when its holder never releases it (default 60 s).
+    pub fn with_lock_ttl(mut self, ttl: Duration) -> RedisCache {
+        self.lock_ttl = ttl;
+        self
+    }
+
+    /// How long [`TokenCache::lock`] waits for another process's lock before
+    /// going ahead without it (default 65 s: past a crashed holder's lock).
+    pub fn with_lock_wait(mut self, wait: Duration) -> RedisCache {
+        self.lock_wait = wait;
+        self
+    }
+
+    /// The Redis key of the entry for `key`.
+    pub fn entry_key(&self, key: &CacheKey) -> String {
+        format!("{}{}", self.prefix, key.msal_key())
+    }
+
+    /// The Redis key of the cross-process lock for `key`.
+    pub fn lock_key(&self, key: &CacheKey) -> String {
+        format!("{}lock:{}", self.prefix, key.msal_key())
+    }
+
+    async fn connection(&self) -> Result<MultiplexedConnection> {
+        let mut slot = self.connection.lock().await;
+        if let Some(connection) = slot.as_ref() {
+            return Ok(connection.clone());
+        }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECT_TIMEOUT))
+            .set_response_timeout(Some(RESPONSE_TIMEOUT));
+        let connection = self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await
+            .map_err(|e| self.error(&e))?;
+        *slot = Some(connection.clone());
+        Ok(connection)
+    }
+
+    /// Runs `cmd`; a broken connection is dropped so the next call reconnects.
+    async fn run<T: FromRedisValue>(&self, cmd: &Cmd) -> Result<T> {
+        let mut connection = self.connection().await?;
+        match cmd.query_async(&mut connection).await {
+            Ok(value) => Ok(value),
+            Err(e) => {
+                if e.is_unrecoverable_error() || e.is_io_error() || e.is_timeout() {
+                    *self.connection.lock().await = None;
+                }
+                Err(self.error(&e))
+            }
+        }
+    }
+
+    fn error(&self, e: &redis::RedisError) -> Error {
+        Error::Cache(format!("Redis at {}: {e}", self.server))
+    }
+
+    /// The entry's JSON from a stored value; `None` (with a warning) when it
+    /// cannot be read with the configured key, or without one.
+    fn decode(&self, redis_key: &str, raw: Zeroizing<Vec<u8>>) -> Option<Value> {
+        let plain = match &self.encryption {
+            Some(key) => {
+                let opened = std::str::from_utf8(&raw)
+                    .ok()
+                    .and_then(|text| key.open(text, redis_key.as_bytes()));
+                let Some(plain) = opened else {
+                    tracing::warn!(key = %redis_key, "a Redis token cache entry does not decrypt with {ENCRYPTION_KEY_VAR} (another key, altered, or stored unencrypted); treating it as a miss");
+                    return None;
+                };
+                plain
+            }
+            None => raw,
+        };
+        match serde_json::from_slice(&plain) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                tracing::warn!(key = %redis_key, "a Redis token cache entry is not readable JSON (encrypted? set {ENCRYPTION_KEY_VAR}); treating it as a miss");
+                None
+            }
+        }
+    }
+}
+
+impl TokenCache for RedisCache {
+    fn get<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CachedToken>>> {
+        async move {
+            let redis_key = self.entry_key(key);
+            let mut cmd = redis::cmd("GET");
+            cmd.arg(&redis_key);
+            // Bytes, not a String: a conversion error could quote the value.
+            let raw: Option<Vec<u8>> = self.run(&cmd).await?;
+            Ok(raw
+                .map(Zeroizing::new)
+                .and_then(|raw| self.decode(&redis_key, raw))
+                .as_ref()
+                .and_then(from_entry))
+        }
+        .boxed()
+    }
+
+    fn put<'a>(&'a self, key: &'a CacheKey, token: &'a CachedToken) -> BoxFuture<'a, Result<()>> {
+        async move {
+            let redis_key = self.entry_key(key);
+            let ttl = token.expires_on.saturating_sub(now_secs());
+            if ttl == 0 {
+                let mut cmd = redis::cmd("DEL");
+                cmd.arg(&redis_key);
+                return self.run::<()>(&cmd).await;
+            }
+            let json = Zeroizing::new(
+                serde_json::to_vec(&to_entry(key, token))
+                    .map_err(|e| Error::Cache(format!("cannot serialise the entry: {e}")))?,
+            );
+            let value = match &self.encryption {
+                Some(encryption) => {
+                    Zeroizing::new(encryption.seal(&json, redis_key.as_bytes())?.into_bytes())
+                }
+                None => json,
+            };
+            let mut cmd = redis::cmd("SET");
+            cmd.arg(&redis_key).arg(value.as_slice()).arg("EX").arg(ttl);
+            self.run::<()>(&cmd).await
+        }
+        .boxed()
+    }
+
+    fn remove<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<()>> {
+        async move {
+            let mut cmd = redis::cmd("DEL");
+            cmd.arg(self.entry_key(key));
+            self.run::<()>(&cmd).await
+        }
+        .boxed()
+    }
+
+    fn lock<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CacheLock>>> {
+        async move {
+            let lock_key = self.lock_key(key);
+            let fencing = uuid::Uuid::new_v4().simple().to_string();
+            let ttl_ms = u64::try_from(self.lock_ttl.as_millis())
+                .unwrap_or(u64::MAX)
+                .max(1);
+            let started = Instant::now();
+            let mut pause = FIRST_PAUSE;
+            loop {
+                let mut cmd = redis::cmd("SET");
+                cmd.arg(&lock_key)
+                    .arg(&fencing)
+                    .arg("NX")
+                    .arg("PX")
+                    .arg(ttl_ms);
+                let taken: Option<String> = self.run(&cmd).await?;
+                if taken.is_some() {
+                    return Ok(Some(CacheLock::new(RedisLock {
+                        connection: self.connection().await?,
+                        key: lock_key,
+                        fencing,
+                        server: self.server.clone(),
+                    })));
+                }
+                if started.elapsed() >= self.lock_wait {
+                    tracing::warn!(lock = %lock_key, waited = ?self.lock_wait, "another process has held the Redis token cache lock too long; requesting a token without it");
+                    return Ok(None);
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(MAX_PAUSE);
+            }
+        }
+        .boxed()
+    }
+}
+
+impl fmt::Debug for RedisCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisCache")
+            .field("server", &self.server)
+            .field("prefix", &self.prefix)
+            .field("encrypted", &self.encryption.is_some())
+            .field("lock_ttl", &self.lock_ttl)
+            .finish()
+    }
+}
+
+/// A held Redis lock and the fencing value that proves it is ours.
+struct RedisLock {
+    connection: MultiplexedConnection,
+    key: String,
+    fencing: String,
+    server: String,
+}
+
+impl HeldLock for RedisLock {
+    fn release(self: Box<Self>) -> BoxFuture<'static, Result<()>> {
+        async move {
+            let RedisLock {
+                mut connection,
+                key,
+                fencing,
+                server,
+            } = *self;
+            redis::Script::new(RELEASE_SCRIPT)
+                .key(&key)
+                .arg(&fencing)
+                .invoke_async::<i64>(&mut connection)
+                .await
+                .map(drop)
+                .map_err(|e| Error::Cache(format!("Redis at {server}: releasing {key}: {e}")))
+        }
+        .boxed()
+    }
+}
+
+impl fmt::Debug for RedisLock {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RedisLock")
+            .field("server", &self.server)
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked_and_never_echo_the_password() {
+        let cache = RedisCache::new("redis://user:hunter2@127.0.0.1:6390/3?prefix=app:").unwrap();
+        assert_eq!(cache.prefix, "app:");
+        let text = format!("{cache:?}");
+        assert!(
+            text.contains("redis://127.0.0.1:6390/3") && !text.contains("hunter2"),
+            "{text}"
+        );
+        let e = RedisCache::new("redis://:hunter2@127.0.0.1/notanumber").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        let e = RedisCache::new("http://:hunter2@127.0.0.1/").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(RedisCache::new("::hunter2").is_err());
+        assert!(RedisCache::new("rediss://cache.example:6380/0").is_ok());
+        let key = CacheKey {
+            environment: "e".into(),
+            client_id: "c".into(),
+            realm: "r".into(),
+            target: "t".into(),
+        };
+        let default = RedisCache::new("redis://127.0.0.1/").unwrap();
+        assert_eq!(default.entry_key(&key), "entrad:-e-accesstoken-c-r-t");
+        assert_eq!(default.lock_key(&key), "entrad:lock:-e-accesstoken-c-r-t");
+    }
+}

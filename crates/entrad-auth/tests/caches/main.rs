@@ -1,0 +1,11 @@
+//! The shared token caches: the file store (MSAL's format, locking, damage),
+//! the Redis store (against a real redis-server), and processes sharing a
+//! store causing one token request. Loopback only.
+
+mod file;
+mod logs;
+mod redis;
+mod shared;
+#[allow(dead_code)]
+#[path = "../integration/support.rs"]
+mod support;

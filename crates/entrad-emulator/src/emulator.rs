@@ -1,0 +1,263 @@
+//! Starting, describing and stopping an emulator instance.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+use tokio::net::TcpListener;
+use url::Url;
+
+use crate::args::EmulatorArgs;
+use crate::config::Config;
+use crate::error::Error;
+use crate::faults::{Faults, Throttle};
+use crate::files::{StateDir, names};
+use crate::keys::{self, SigningKey};
+use crate::server::Server;
+use crate::shared::Shared;
+use crate::state::{CONSENTED_CLIENT_ID, Directory};
+use crate::stats::Stats;
+
+/// The ready line, in the contract's key order.
+#[derive(serde::Serialize)]
+struct ReadyLine<'a> {
+    ready: bool,
+    url: &'a str,
+    state_dir: String,
+    ca_file: String,
+    tenant_id: &'a str,
+    client_id: &'a str,
+}
+
+/// Starts emulators.
+#[derive(Debug)]
+pub struct Emulator;
+
+/// A running emulator: where it is, what it serves, and how to stop it.
+/// Dropping it stops accepting connections; [`RunningEmulator::shutdown`] also waits
+/// for requests in flight.
+#[derive(Debug)]
+pub struct RunningEmulator {
+    url: Url,
+    base: String,
+    state_dir: PathBuf,
+    ca_file: PathBuf,
+    tenant_id: String,
+    client_id: String,
+    server: Option<Server>,
+    /// A temporary state directory this instance created and removes.
+    temporary: bool,
+}
+
+fn is_loopback(addr: &SocketAddr) -> bool {
+    addr.ip().is_loopback()
+}
+
+fn state_root(config: &Config) -> Result<(PathBuf, bool), Error> {
+    match (&config.state_dir, config.in_memory) {
+        (Some(dir), _) => Ok((dir.clone(), false)),
+        (None, true) => {
+            let name = format!(
+                "entrad-emulator-{}-{}",
+                std::process::id(),
+                uuid::Uuid::new_v4().simple()
+            );
+            Ok((std::env::temp_dir().join(name), true))
+        }
+        (None, false) => Ok((
+            dirs::data_dir()
+                .ok_or(Error::NoDataDir)?
+                .join("entrad")
+                .join("emulator"),
+            false,
+        )),
+    }
+}
+
+impl Emulator {
+    /// Prepares the state directory (CA, keys, `state.json`, parameters files), binds
+    /// the listener and starts serving. Returns once requests are accepted.
+    pub async fn start(config: Config) -> Result<RunningEmulator, Error> {
+        if !is_loopback(&config.listen) {
+            return Err(Error::NotLoopback(config.listen));
+        }
+        let (root, temporary) = state_root(&config)?;
+        let dir = StateDir::create(&root)?;
+        let prepared = {
+            let (dir, config) = (dir.clone(), config.clone());
+            tokio::task::spawn_blocking(move || prepare(&dir, &config))
+                .await
+                .map_err(|e| Error::Crypto(format!("key generation failed: {e}")))??
+        };
+        let (tls, signing, directory) = prepared;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.listen,
+                source,
+            })?;
+        let local = listener.local_addr().map_err(|source| Error::Bind {
+            addr: config.listen,
+            source,
+        })?;
+        let base = match local {
+            SocketAddr::V4(a) => format!("https://{}:{}", a.ip(), a.port()),
+            SocketAddr::V6(a) => format!("https://[{}]:{}", a.ip(), a.port()),
+        };
+        let url = Url::parse(&base).map_err(|e| Error::Crypto(format!("bad URL {base}: {e}")))?;
+        crate::parameters::write_all(&dir, &base, &directory)?;
+        let faults = Faults::default();
+        for spec in &config.faults {
+            faults.add(spec.clone());
+        }
+        let tenant_id = directory.tenant.id.clone();
+        let shared = Arc::new(Shared {
+            base_url: base.clone(),
+            port: local.port(),
+            directory: RwLock::new(directory),
+            signing,
+            stats: Stats::default(),
+            faults,
+            throttle: Throttle::default(),
+        });
+        let server = Server::spawn(listener, tls, crate::router::build(shared));
+        tracing::info!(url = %base, state_dir = %dir.root().display(), "emulator serving");
+        Ok(RunningEmulator {
+            url,
+            base,
+            state_dir: dir.root().to_path_buf(),
+            ca_file: dir.file(names::CA_CERT),
+            tenant_id,
+            client_id: CONSENTED_CLIENT_ID.to_string(),
+            server: Some(server),
+            temporary,
+        })
+    }
+}
+
+type Prepared = (Arc<rustls::ServerConfig>, SigningKey, Directory);
+
+/// The slow, blocking part of starting: keys (RSA generation on first start) and state.
+fn prepare(dir: &StateDir, config: &Config) -> Result<Prepared, Error> {
+    let tls = crate::tls::server_config(dir)?;
+    let signing = SigningKey::load_or_create(dir)?;
+    let app_certificate = keys::app_certificate(dir)?;
+    let store = (!config.in_memory).then(|| dir.file(names::STATE));
+    let directory = Directory::open(config, store, app_certificate)?;
+    Ok((tls, signing, directory))
+}
+
+impl RunningEmulator {
+    /// `https://127.0.0.1:PORT` (serialized by `Url` with a trailing `/`).
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    /// The state directory (absolute).
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
+    }
+
+    /// `state_dir/ca.pem`: the CA clients must trust.
+    pub fn ca_file(&self) -> &Path {
+        &self.ca_file
+    }
+
+    /// The tenant's GUID.
+    pub fn tenant_id(&self) -> &str {
+        &self.tenant_id
+    }
+
+    /// The client id of the consented app.
+    pub fn client_id(&self) -> &str {
+        &self.client_id
+    }
+
+    /// `state_dir/parameters.json`: the quickstart's file, with the consented app's secret.
+    pub fn parameters_file(&self) -> PathBuf {
+        self.state_dir.join(names::PARAMETERS)
+    }
+
+    /// `state_dir/parameters-certificate.json`: thumbprint + private key file.
+    pub fn parameters_certificate_file(&self) -> PathBuf {
+        self.state_dir.join(names::PARAMETERS_CERTIFICATE)
+    }
+
+    /// `state_dir/parameters-unconsented.json`: an app whose Graph calls get 403.
+    pub fn parameters_unconsented_file(&self) -> PathBuf {
+        self.state_dir.join(names::PARAMETERS_UNCONSENTED)
+    }
+
+    /// The one-line JSON announcing readiness:
+    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..}`
+    /// (the URL without a trailing `/`).
+    pub fn ready_line(&self) -> String {
+        let line = ReadyLine {
+            ready: true,
+            url: &self.base,
+            state_dir: self.state_dir.display().to_string(),
+            ca_file: self.ca_file.display().to_string(),
+            tenant_id: &self.tenant_id,
+            client_id: &self.client_id,
+        };
+        serde_json::to_string(&line).unwrap_or_default()
+    }
+
+    /// Stops accepting, waits (a few seconds at most) for requests in flight, and
+    /// removes the state directory if it was a temporary one.
+    pub async fn shutdown(mut self) {
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+        self.remove_temporary();
+        tracing::info!("emulator stopped");
+    }
+
+    fn remove_temporary(&mut self) {
+        if std::mem::take(&mut self.temporary)
+            && let Err(e) = std::fs::remove_dir_all(&self.state_dir)
+        {
+            tracing::warn!("cannot remove {}: {e}", self.state_dir.display());
+        }
+    }
+}
+
+impl Drop for RunningEmulator {
+    fn drop(&mut self) {
+        self.remove_temporary();
+    }
+}
+
+/// Starts the emulator, prints the ready line on stdout, serves until SIGINT or
+/// SIGTERM, then shuts down cleanly.
+pub async fn run(args: EmulatorArgs) -> Result<(), Error> {
+    let emulator = Emulator::start(args.into_config()).await?;
+    {
+        let mut stdout = std::io::stdout().lock();
+        writeln!(stdout, "{}", emulator.ready_line())
+            .and_then(|()| stdout.flush())
+            .map_err(Error::Stdout)?;
+    }
+    wait_for_signal().await?;
+    tracing::info!("shutting down");
+    emulator.shutdown().await;
+    Ok(())
+}
+
+#[cfg(unix)]
+async fn wait_for_signal() -> Result<(), Error> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).map_err(Error::Signal)?;
+    let mut interrupt = signal(SignalKind::interrupt()).map_err(Error::Signal)?;
+    tokio::select! {
+        _ = terminate.recv() => {}
+        _ = interrupt.recv() => {}
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+async fn wait_for_signal() -> Result<(), Error> {
+    tokio::signal::ctrl_c().await.map_err(Error::Signal)
+}

@@ -1,0 +1,96 @@
+//! The URL map: token service, Graph, admin API, each served route behind the guard
+//! that counts it and applies faults.
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{Next, from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{MethodRouter, any, get, post};
+
+use crate::faults::guard;
+use crate::graph;
+use crate::route::Route;
+use crate::shared::AppState;
+use crate::token::{consent, endpoint, metadata};
+
+async fn log(request: Request, next: Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let response = next.run(request).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), "served");
+    response
+}
+
+async fn not_found() -> Response {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({
+            "error": { "code": "NotFound", "message": "No such endpoint on the entrad emulator." }
+        })),
+    )
+        .into_response()
+}
+
+pub(crate) fn build(state: AppState) -> Router {
+    let guarded = |route: Route, methods: MethodRouter<AppState>| {
+        methods.layer(from_fn_with_state((state.clone(), route), guard))
+    };
+    let graph = |route: Route, methods: MethodRouter<AppState>| {
+        guarded(route, methods.fallback(graph::method_not_allowed))
+    };
+    Router::new()
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            guarded(
+                Route::OpenidConfiguration,
+                get(metadata::openid_configuration_v2),
+            ),
+        )
+        .route(
+            "/{tenant}/.well-known/openid-configuration",
+            guarded(
+                Route::OpenidConfiguration,
+                get(metadata::openid_configuration_v1),
+            ),
+        )
+        .route(
+            "/{tenant}/discovery/instance",
+            guarded(Route::InstanceDiscovery, get(metadata::instance_discovery)),
+        )
+        .route(
+            "/{tenant}/discovery/v2.0/keys",
+            guarded(Route::Jwks, get(metadata::jwks)),
+        )
+        .route(
+            "/{tenant}/discovery/keys",
+            guarded(Route::Jwks, get(metadata::jwks)),
+        )
+        .route(
+            "/{tenant}/oauth2/v2.0/token",
+            guarded(Route::Token, post(endpoint::token)),
+        )
+        .route(
+            "/{tenant}/adminconsent",
+            guarded(Route::AdminConsent, get(consent::admin_consent)),
+        )
+        .route(
+            "/{tenant}/v2.0/adminconsent",
+            guarded(Route::AdminConsent, get(consent::admin_consent)),
+        )
+        .route("/v1.0/users", graph(Route::Users, get(graph::list_users)))
+        .route(
+            "/v1.0/users/$count",
+            graph(Route::Users, get(graph::count_users)),
+        )
+        .route(
+            "/v1.0/users/delta",
+            graph(Route::UsersDelta, get(graph::users_delta)),
+        )
+        .route("/v1.0/users/{id}", graph(Route::User, get(graph::get_user)))
+        .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
+        .route("/v1.0/{*rest}", any(graph::unknown_segment))
+        .nest("/_emulator", crate::admin::router())
+        .fallback(not_found)
+        .layer(from_fn(log))
+        .with_state(state)
+}

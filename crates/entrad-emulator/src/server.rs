@@ -1,0 +1,123 @@
+//! The HTTPS accept loop: TLS by tokio-rustls, HTTP/1.1 and HTTP/2 by hyper-util,
+//! requests by the axum router. Serving each connection ourselves lets the `drop`
+//! fault close a connection without an answer, and shutdown be graceful.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tokio_rustls::TlsAcceptor;
+use tower::ServiceExt;
+
+use crate::faults::ConnectionKill;
+
+/// How long a TLS handshake may take before the connection is given up.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long shutdown waits for requests in flight.
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// A running accept loop.
+#[derive(Debug)]
+pub(crate) struct Server {
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Server {
+    pub(crate) fn spawn(
+        listener: TcpListener,
+        tls: Arc<rustls::ServerConfig>,
+        app: Router,
+    ) -> Server {
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), app, stopped));
+        Server {
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops accepting, lets requests in flight finish (up to a bound), then returns.
+    pub(crate) async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    acceptor: TlsAcceptor,
+    app: Router,
+    mut stopped: oneshot::Receiver<()>,
+) {
+    let graceful = GracefulShutdown::new();
+    let builder = auto::Builder::new(TokioExecutor::new());
+    loop {
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let (acceptor, app, builder) = (acceptor.clone(), app.clone(), builder.clone());
+        let watcher = graceful.watcher();
+        tokio::spawn(async move {
+            let tls = match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => {
+                    tracing::debug!(%peer, "TLS handshake failed: {e}");
+                    return;
+                }
+                Err(_) => return,
+            };
+            let kill = ConnectionKill::default();
+            let request_kill = kill.clone();
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
+                    request.extensions_mut().insert(request_kill.clone());
+                    app.clone().oneshot(request.map(axum::body::Body::new))
+                });
+            let connection = builder
+                .serve_connection(TokioIo::new(tls), service)
+                .into_owned();
+            let connection = watcher.watch(connection);
+            tokio::select! {
+                result = connection => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, "connection ended: {e}");
+                    }
+                }
+                () = kill.fired() => tracing::debug!(%peer, "connection dropped"),
+            }
+        });
+    }
+    drop(listener);
+    tokio::select! {
+        () = graceful.shutdown() => {}
+        () = tokio::time::sleep(DRAIN_TIMEOUT) => tracing::warn!("requests still in flight at shutdown"),
+    }
+}

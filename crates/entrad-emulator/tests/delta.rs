@@ -1,0 +1,196 @@
+//! Graph `/v1.0/users/delta`: the initial sync, then changes made through the admin API.
+
+mod common;
+
+use std::collections::{HashMap, HashSet};
+
+use common::Harness;
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Follows nextLinks to the deltaLink; returns every item and the deltaLink.
+async fn round(h: &Harness, token: &str, start: &str) -> (Vec<Value>, String, usize) {
+    let (mut items, mut url, mut pages) = (Vec::new(), start.to_string(), 0);
+    loop {
+        let response = h.client.get(&url).bearer_auth(token).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        let body: Value = response.json().await.unwrap();
+        pages += 1;
+        items.extend(body["value"].as_array().unwrap().iter().cloned());
+        if let Some(next) = body["@odata.nextLink"].as_str() {
+            assert!(body.get("@odata.deltaLink").is_none());
+            assert!(next.contains("$skiptoken="));
+            url = next.to_string();
+        } else {
+            let delta = body["@odata.deltaLink"]
+                .as_str()
+                .expect("the last page has a deltaLink");
+            assert!(delta.contains("$deltatoken="));
+            return (items, delta.to_string(), pages);
+        }
+    }
+}
+
+#[tokio::test]
+async fn initial_sync_then_changes_additions_and_removals() {
+    let h = Harness::start(250).await;
+    let token = h.token().await;
+    let (items, delta, pages) = round(
+        &h,
+        &token,
+        &h.url("/v1.0/users/delta?$select=id,displayName"),
+    )
+    .await;
+    assert_eq!(items.len(), 250);
+    assert_eq!(pages, 3);
+    assert!(delta.contains("$select=id,displayName"));
+    let ids: Vec<String> = items
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 250);
+
+    // Nothing changed: an empty page with a deltaLink.
+    let (nothing, delta, _) = round(&h, &token, &delta).await;
+    assert!(nothing.is_empty());
+
+    // Modify one, add one, soft-delete one, hard-delete one.
+    let (status, _) = h
+        .admin(
+            Method::PATCH,
+            &format!("/users/{}", ids[3]),
+            Some(json!({ "displayName": "Renamed Person" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, added) = h.admin(Method::POST, "/users", Some(json!({ "userPrincipalName": "new.person@entrademo.onmicrosoft.com", "displayName": "New Person" }))).await;
+    assert_eq!(status, 201);
+    let added_id = added["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        h.admin(Method::DELETE, &format!("/users/{}", ids[7]), None)
+            .await
+            .0,
+        204
+    );
+    assert_eq!(
+        h.admin(
+            Method::DELETE,
+            &format!("/users/{}?permanent=true", ids[9]),
+            None
+        )
+        .await
+        .0,
+        204
+    );
+
+    let (changes, delta, _) = round(&h, &token, &delta).await;
+    let by_id: HashMap<&str, &Value> = changes
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c))
+        .collect();
+    assert_eq!(changes.len(), 4, "{changes:?}");
+    assert_eq!(by_id[ids[3].as_str()]["displayName"], "Renamed Person");
+    assert_eq!(by_id[added_id.as_str()]["displayName"], "New Person");
+    assert_eq!(
+        by_id[ids[7].as_str()]["@removed"],
+        json!({ "reason": "changed" })
+    );
+    assert_eq!(
+        by_id[ids[9].as_str()]["@removed"],
+        json!({ "reason": "deleted" })
+    );
+    assert_eq!(
+        by_id[ids[3].as_str()].as_object().unwrap().len(),
+        2,
+        "$select applies to changes"
+    );
+
+    // Graph sees the same state.
+    let (status, _) = h.get_json(&format!("/v1.0/users/{}", ids[7]), &token).await;
+    assert_eq!(status, 404);
+    let (again, _, _) = round(&h, &token, &delta).await;
+    assert!(again.is_empty(), "{again:?}");
+    assert!(h.stats().await["requests"]["users-delta"].as_u64().unwrap() >= 6);
+}
+
+#[tokio::test]
+async fn many_changes_are_paged_and_latest_gives_only_a_link() {
+    let h = Harness::start(5).await;
+    let token = h.token().await;
+    let (_, latest, pages) =
+        round(&h, &token, &h.url("/v1.0/users/delta?$deltatoken=latest")).await;
+    assert_eq!(pages, 1);
+    let mut ids = Vec::new();
+    for i in 0..7 {
+        let (_, user) = h
+            .admin(
+                Method::POST,
+                "/users",
+                Some(json!({ "userPrincipalName": format!("p{i}@entrademo.onmicrosoft.com") })),
+            )
+            .await;
+        ids.push(user["id"].as_str().unwrap().to_string());
+    }
+    for id in &ids[..3] {
+        h.admin(Method::DELETE, &format!("/users/{id}"), None).await;
+    }
+    let response = h
+        .client
+        .get(&latest)
+        .bearer_auth(&token)
+        .header("Prefer", "odata.maxpagesize=2")
+        .send()
+        .await
+        .unwrap();
+    let first: Value = response.json().await.unwrap();
+    assert_eq!(first["value"].as_array().unwrap().len(), 2);
+    let mut items: Vec<Value> = first["value"].as_array().unwrap().clone();
+    let mut next = first["@odata.nextLink"].as_str().map(String::from);
+    while let Some(url) = next {
+        let body: Value = h
+            .client
+            .get(&url)
+            .bearer_auth(&token)
+            .header("Prefer", "odata.maxpagesize=2")
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        items.extend(body["value"].as_array().unwrap().iter().cloned());
+        next = body["@odata.nextLink"].as_str().map(String::from);
+    }
+    let removed = items.iter().filter(|i| i.get("@removed").is_some()).count();
+    let present = items.iter().filter(|i| i.get("@removed").is_none()).count();
+    assert_eq!((present, removed), (4, 3), "{items:?}");
+}
+
+#[tokio::test]
+async fn bad_and_foreign_delta_tokens() {
+    let h = Harness::start(3).await;
+    let token = h.token().await;
+    let (status, body) = h
+        .get_json("/v1.0/users/delta?$deltatoken=%%%garbage", &token)
+        .await;
+    assert_eq!(status, 400, "{body}");
+    // A well-formed token of another sync history (another emulator run): 410 with Location.
+    let other = Harness::start(3).await;
+    let other_token = other.token().await;
+    let (_, link, _) = round(&other, &other_token, &other.url("/v1.0/users/delta")).await;
+    let foreign = link.split("$deltatoken=").nth(1).unwrap();
+    let response = h
+        .get(&format!("/v1.0/users/delta?$deltatoken={foreign}"), &token)
+        .await;
+    assert_eq!(response.status(), 410);
+    assert_eq!(
+        response.headers()["location"],
+        h.url("/v1.0/users/delta").as_str()
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "syncStateNotFound");
+    let (status, _) = h
+        .get_json("/v1.0/users/delta?$filter=displayName eq 'x'", &token)
+        .await;
+    assert_eq!(status, 400);
+}

@@ -1,0 +1,439 @@
+//! Graph `/v1.0/users`, `/v1.0/users/{id}`, `/v1.0/users/$count`: query options,
+//! paging, and the 400/401/403/404 answers.
+
+mod common;
+
+use std::collections::HashSet;
+
+use common::Harness;
+use entrad_emulator::UNCONSENTED_CLIENT_ID;
+use serde_json::{Value, json};
+
+const DEFAULT_PROPS: [&str; 11] = [
+    "businessPhones",
+    "displayName",
+    "givenName",
+    "jobTitle",
+    "mail",
+    "mobilePhone",
+    "officeLocation",
+    "preferredLanguage",
+    "surname",
+    "userPrincipalName",
+    "id",
+];
+
+fn graph_error(body: &Value) -> (&str, &str) {
+    let e = &body["error"];
+    assert!(e["innerError"]["request-id"].is_string(), "{body}");
+    assert!(e["innerError"]["date"].is_string(), "{body}");
+    (e["code"].as_str().unwrap(), e["message"].as_str().unwrap())
+}
+
+#[tokio::test]
+async fn first_page_has_default_properties_context_headers_and_next_link() {
+    let h = Harness::start(250).await;
+    let token = h.token().await;
+    let response = h
+        .client
+        .get(h.url("/v1.0/users"))
+        .bearer_auth(&token)
+        .header("client-request-id", "cafe")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["client-request-id"], "cafe");
+    assert!(response.headers().contains_key("request-id"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json;odata.metadata=minimal")
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["@odata.context"], h.url("/v1.0/$metadata#users"));
+    let users = body["value"].as_array().unwrap();
+    assert_eq!(users.len(), 100);
+    let keys: Vec<&str> = users[0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let mut expected = DEFAULT_PROPS.to_vec();
+    expected.sort();
+    let mut got = keys.clone();
+    got.sort();
+    assert_eq!(got, expected);
+    let next = body["@odata.nextLink"].as_str().unwrap();
+    assert!(
+        next.starts_with(&h.url("/v1.0/users?$skiptoken=")),
+        "{next}"
+    );
+    assert!(body.get("@odata.count").is_none());
+}
+
+#[tokio::test]
+async fn paging_by_next_link_lists_every_user_once_keeping_options() {
+    let h = Harness::start(1001).await;
+    let token = h.token().await;
+    let mut url = h.url("/v1.0/users?$top=999&$select=id,displayName");
+    let (mut ids, mut pages) = (HashSet::new(), 0);
+    loop {
+        let response = h.client.get(&url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(
+            body["@odata.context"],
+            h.url("/v1.0/$metadata#users(id,displayName)")
+        );
+        for user in body["value"].as_array().unwrap() {
+            assert_eq!(user.as_object().unwrap().len(), 2);
+            assert!(ids.insert(user["id"].as_str().unwrap().to_string()));
+        }
+        pages += 1;
+        match body["@odata.nextLink"].as_str() {
+            Some(next) => {
+                assert!(
+                    next.contains("$top=999") && next.contains("$select=id,displayName"),
+                    "{next}"
+                );
+                url = next.to_string();
+            }
+            None => break,
+        }
+    }
+    assert_eq!((ids.len(), pages), (1001, 2));
+}
+
+#[tokio::test]
+async fn top_outside_1_to_999_is_refused_as_graph_does() {
+    let h = Harness::start(3).await;
+    let token = h.token().await;
+    for top in ["1000", "0", "-1"] {
+        let (status, body) = h.get_json(&format!("/v1.0/users?$top={top}"), &token).await;
+        assert_eq!(status, 400);
+        let (code, message) = graph_error(&body);
+        assert_eq!(code, "Request_UnsupportedQuery");
+        assert_eq!(
+            message,
+            format!("Invalid page size specified: '{top}'. Must be between 1 and 999 inclusive.")
+        );
+    }
+    let (status, body) = h.get_json("/v1.0/users?$top=abc", &token).await;
+    assert_eq!(status, 400);
+    assert_eq!(graph_error(&body).0, "BadRequest");
+    let (status, body) = h.get_json("/v1.0/users?$top=1", &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["value"].as_array().unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn select_filter_search_and_bad_options() {
+    let h = Harness::start(300).await;
+    let token = h.token().await;
+    let (_, all) = h.get_json("/v1.0/users?$top=999", &token).await;
+    let all = all["value"].as_array().unwrap().clone();
+    let target = &all[17];
+    let upn = target["userPrincipalName"].as_str().unwrap();
+    // eq is case-insensitive.
+    let (status, body) = h
+        .get_json(
+            &format!(
+                "/v1.0/users?$filter=userPrincipalName eq '{}'",
+                upn.to_uppercase()
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["value"].as_array().unwrap().len(), 1);
+    assert_eq!(body["value"][0]["id"], target["id"]);
+    // startswith.
+    let prefix = &target["displayName"].as_str().unwrap()[..3];
+    let expected = all
+        .iter()
+        .filter(|u| {
+            u["displayName"]
+                .as_str()
+                .unwrap()
+                .to_lowercase()
+                .starts_with(&prefix.to_lowercase())
+        })
+        .count();
+    let (_, body) = h
+        .get_json(
+            &format!("/v1.0/users?$top=999&$filter=startswith(displayName,'{prefix}')"),
+            &token,
+        )
+        .await;
+    assert_eq!(body["value"].as_array().unwrap().len(), expected);
+    // Unknown property in $select / $filter, bad syntax, $skip, unknown option.
+    let (status, body) = h.get_json("/v1.0/users?$select=shoeSize", &token).await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        graph_error(&body),
+        (
+            "Request_BadRequest",
+            "Could not find a property named 'shoeSize' on type 'microsoft.graph.user'."
+        )
+    );
+    let (status, body) = h
+        .get_json("/v1.0/users?$filter=shoeSize eq 'x'", &token)
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(graph_error(&body).0, "Request_UnsupportedQuery");
+    let (status, _) = h
+        .get_json("/v1.0/users?$filter=displayName eqq 'x'", &token)
+        .await;
+    assert_eq!(status, 400);
+    let (status, _) = h.get_json("/v1.0/users?$skip=2", &token).await;
+    assert_eq!(status, 400);
+    let (status, _) = h.get_json("/v1.0/users?$foo=2", &token).await;
+    assert_eq!(status, 400);
+    // Advanced queries need ConsistencyLevel: eventual and $count=true.
+    let (status, body) = h
+        .get_json("/v1.0/users?$filter=displayName ne 'x'", &token)
+        .await;
+    assert_eq!(
+        (status, graph_error(&body).0),
+        (400, "Request_UnsupportedQuery")
+    );
+    let response = h
+        .client
+        .get(h.url("/v1.0/users?$filter=endswith(mail,'.onmicrosoft.com')&$count=true&$top=999"))
+        .bearer_auth(&token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let with_mail = all.iter().filter(|u| u["mail"].is_string()).count();
+    assert_eq!(body["@odata.count"], with_mail);
+    // $search.
+    let word = target["surname"].as_str().unwrap();
+    let response = h
+        .client
+        .get(h.url(&format!(
+            "/v1.0/users?$search=\"displayName:{word}\"&$top=999"
+        )))
+        .bearer_auth(&token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert!(
+        body["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == target["id"])
+    );
+    let (status, body) = h
+        .get_json("/v1.0/users?$search=\"displayName:a\"", &token)
+        .await;
+    assert_eq!(
+        (status, graph_error(&body).0),
+        (400, "Request_UnsupportedQuery")
+    );
+}
+
+#[tokio::test]
+async fn count_needs_consistency_level_eventual() {
+    let h = Harness::start(123).await;
+    let token = h.token().await;
+    let (status, body) = h.get_json("/v1.0/users?$count=true", &token).await;
+    assert_eq!(status, 400);
+    assert_eq!(graph_error(&body).0, "Request_UnsupportedQuery");
+    let count = |path: &str| {
+        let (client, url, token) = (h.client.clone(), h.url(path), token.clone());
+        async move {
+            let r = client
+                .get(url)
+                .bearer_auth(token)
+                .header("ConsistencyLevel", "eventual")
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+            r
+        }
+    };
+    let body: Value = count("/v1.0/users?$count=true&$top=10")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["@odata.count"], 123);
+    let next = body["@odata.nextLink"].as_str().unwrap().to_string();
+    let response = h
+        .client
+        .get(next)
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    let second: Value = response.json().await.unwrap();
+    assert_eq!(second.get("@odata.nextLink").is_some(), true, "following the nextLink without the header still works");
+    assert!(
+        second.get("@odata.count").is_none(),
+        "count on the first page only"
+    );
+    let raw = count("/v1.0/users/$count").await;
+    assert!(
+        raw.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    assert_eq!(raw.text().await.unwrap(), "123");
+    let (status, body) = h.get_json("/v1.0/users/$count", &token).await;
+    assert_eq!(status, 400);
+    assert!(
+        graph_error(&body)
+            .1
+            .starts_with("Raw count (/$count) is not supported")
+    );
+}
+
+#[tokio::test]
+async fn one_user_by_id_or_upn_and_404() {
+    let h = Harness::start(10).await;
+    let token = h.token().await;
+    let (_, list) = h.get_json("/v1.0/users", &token).await;
+    let first = &list["value"][0];
+    let id = first["id"].as_str().unwrap();
+    let (status, body) = h.get_json(&format!("/v1.0/users/{id}"), &token).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["@odata.context"],
+        h.url("/v1.0/$metadata#users/$entity")
+    );
+    assert_eq!(body["userPrincipalName"], first["userPrincipalName"]);
+    let upn = first["userPrincipalName"].as_str().unwrap();
+    let (status, body) = h
+        .get_json(&format!("/v1.0/users/{upn}?$select=id,jobTitle"), &token)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["id"], id);
+    assert_eq!(
+        body["@odata.context"],
+        h.url("/v1.0/$metadata#users(id,jobTitle)/$entity")
+    );
+    assert_eq!(body.as_object().unwrap().len(), 3);
+    let missing = "00000000-0000-4000-8000-000000000000";
+    let (status, body) = h.get_json(&format!("/v1.0/users/{missing}"), &token).await;
+    assert_eq!(status, 404);
+    assert_eq!(
+        graph_error(&body),
+        (
+            "Request_ResourceNotFound",
+            "Resource '00000000-0000-4000-8000-000000000000' does not exist or one of its queried reference-property objects are not present."
+        )
+    );
+    let (status, body) = h.get_json("/v1.0/groups", &token).await;
+    assert_eq!(
+        (status, graph_error(&body)),
+        (
+            400,
+            ("BadRequest", "Resource not found for the segment 'groups'.")
+        )
+    );
+    let post = h
+        .client
+        .post(h.url("/v1.0/users"))
+        .bearer_auth(&token)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(post.status(), 405);
+    let stats = h.stats().await;
+    assert_eq!(stats["requests"]["user"], 3);
+}
+
+#[tokio::test]
+async fn bearer_checks_answer_401_and_403_as_graph() {
+    let h = Harness::start(2).await;
+    let unauthorized = |response: reqwest::Response, message: &'static str| async move {
+        assert_eq!(response.status(), 401);
+        let challenge = response.headers()["www-authenticate"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(
+            challenge.starts_with("Bearer realm=\"\", authorization_uri="),
+            "{challenge}"
+        );
+        assert!(challenge.contains("client_id=\"00000003-0000-0000-c000-000000000000\""));
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(graph_error(&body), ("InvalidAuthenticationToken", message));
+    };
+    unauthorized(
+        h.client.get(h.url("/v1.0/users")).send().await.unwrap(),
+        "Access token is empty.",
+    )
+    .await;
+    unauthorized(
+        h.get("/v1.0/users", "garbage").await,
+        "CompactToken parsing failed with error code: 80049217",
+    )
+    .await;
+    let mint = |claims: Value| {
+        let h = &h;
+        async move {
+            let (status, body) = h
+                .admin(
+                    reqwest::Method::POST,
+                    "/token",
+                    Some(json!({ "claims": claims })),
+                )
+                .await;
+            assert_eq!(status, 200);
+            body["access_token"].as_str().unwrap().to_string()
+        }
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let expired = mint(json!({ "exp": now - 3600, "nbf": now - 7200, "iat": now - 7200 })).await;
+    unauthorized(
+        h.get("/v1.0/users", &expired).await,
+        "Lifetime validation failed, the token is expired.",
+    )
+    .await;
+    let foreign = mint(json!({ "aud": "https://vault.azure.net" })).await;
+    unauthorized(
+        h.get("/v1.0/users", &foreign).await,
+        "Access token validation failure. Invalid audience.",
+    )
+    .await;
+    let token = h.token().await;
+    let (input, _) = token.rsplit_once('.').unwrap();
+    unauthorized(
+        h.get("/v1.0/users", &format!("{input}.AAAA")).await,
+        "Access token validation failure. Invalid signature.",
+    )
+    .await;
+    // Token without roles: 403.
+    let no_roles = h.token_from("parameters-unconsented.json").await;
+    for path in ["/v1.0/users", "/v1.0/users/delta", "/v1.0/users/x"] {
+        let (status, body) = h.get_json(path, &no_roles).await;
+        assert_eq!(status, 403);
+        assert_eq!(
+            graph_error(&body),
+            (
+                "Authorization_RequestDenied",
+                "Insufficient privileges to complete the operation."
+            )
+        );
+    }
+    let other_role = mint(json!({ "appid": UNCONSENTED_CLIENT_ID, "roles": ["Mail.Read"] })).await;
+    assert_eq!(h.get("/v1.0/users", &other_role).await.status(), 403);
+    let directory = mint(json!({ "roles": ["Directory.Read.All"] })).await;
+    assert_eq!(h.get("/v1.0/users", &directory).await.status(), 200);
+}

@@ -1,0 +1,120 @@
+//! Real MSAL Python (installed by scripts/test into /work/main/.venv) against the
+//! emulator: secret, certificate thumbprint (RS256/x5t) and public certificate
+//! (PS256/x5t#S256), listing every user; the unconsented app gets Graph's 403.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::Harness;
+use serde_json::Value;
+
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        venv.exists(),
+        "no Python with MSAL: set ENTRAD_PYTHON or run scripts/test (it creates {} with msal and requests)",
+        venv.display()
+    );
+    venv
+}
+
+fn script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/msal/msal_client.py")
+}
+
+async fn run_msal(h: &Harness, parameters: &str, mode: &str, top: Option<&str>) -> Value {
+    let mut command = tokio::process::Command::new(python());
+    command
+        .arg(script())
+        .arg(h.emulator.state_dir().join(parameters))
+        .arg(h.emulator.ca_file())
+        .arg(mode);
+    if let Some(top) = top {
+        command.arg(top);
+    }
+    let output = command.output().await.expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "msal_client.py failed: {}\n{stdout}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("bad summary {stdout:?}: {e}"))
+}
+
+#[tokio::test]
+async fn msal_python_secret_flow_lists_every_user_once() {
+    let h = Harness::start(1234).await;
+    let s = run_msal(&h, "parameters.json", "secret", Some("250")).await;
+    assert_eq!(s["ok"], true, "{s}");
+    assert_eq!(s["token_source"], "identity_provider");
+    assert_eq!(s["second_token_source"], "cache");
+    assert_eq!(s["appidacr"], "1");
+    assert_eq!(s["roles"], serde_json::json!(["User.Read.All"]));
+    assert_eq!(s["graph_status"], 200);
+    assert_eq!(s["users"], 1234);
+    assert_eq!(s["unique_users"], 1234);
+    assert_eq!(s["pages"], 5);
+    let stats = h.stats().await;
+    assert_eq!(stats["requests"]["token"], 1);
+    assert_eq!(stats["requests"]["openid-configuration"], 1);
+    assert_eq!(stats["requests"]["users"], 5);
+}
+
+#[tokio::test]
+async fn msal_python_certificate_thumbprint_flow() {
+    let h = Harness::start(150).await;
+    let s = run_msal(&h, "parameters-certificate.json", "thumbprint", None).await;
+    assert_eq!(s["ok"], true, "{s}");
+    assert_eq!(s["appidacr"], "2");
+    assert_eq!(s["graph_status"], 200);
+    assert_eq!(s["users"], 150);
+    assert_eq!(s["unique_users"], 150);
+    assert_eq!(s["pages"], 2);
+}
+
+#[tokio::test]
+async fn msal_python_public_certificate_flow_uses_ps256() {
+    let h = Harness::start(20).await;
+    let s = run_msal(
+        &h,
+        "parameters-certificate.json",
+        "public_certificate",
+        None,
+    )
+    .await;
+    assert_eq!(s["ok"], true, "{s}");
+    assert_eq!(s["appidacr"], "2");
+    assert_eq!(s["users"], 20);
+}
+
+#[tokio::test]
+async fn msal_python_unconsented_app_gets_graph_403() {
+    let h = Harness::start(5).await;
+    let s = run_msal(&h, "parameters-unconsented.json", "secret", None).await;
+    assert_eq!(s["ok"], true, "{s}");
+    assert_eq!(s["roles"], Value::Null);
+    assert_eq!(s["graph_status"], 403);
+    assert_eq!(s["graph_error"], "Authorization_RequestDenied");
+    assert_eq!(
+        s["graph_message"],
+        "Insufficient privileges to complete the operation."
+    );
+}
+
+#[tokio::test]
+async fn msal_python_sees_the_token_service_errors() {
+    let h = Harness::start(1).await;
+    let mut wrong = h.parameters("parameters.json");
+    wrong["secret"] = Value::String("not-the-secret".into());
+    let path = h.dir.path().join("wrong.json");
+    std::fs::write(&path, wrong.to_string()).unwrap();
+    let s = run_msal(&h, "wrong.json", "secret", None).await;
+    assert_eq!(s["ok"], false);
+    assert_eq!(s["error"], "invalid_client");
+    assert_eq!(s["error_codes"], serde_json::json!([7000215]));
+}
