@@ -269,15 +269,12 @@ async fn count_needs_consistency_level_eventual() {
         .unwrap();
     assert_eq!(body["@odata.count"], 123);
     let next = body["@odata.nextLink"].as_str().unwrap().to_string();
-    let response = h
-        .client
-        .get(next)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let response = h.client.get(next).bearer_auth(&token).send().await.unwrap();
     let second: Value = response.json().await.unwrap();
-    assert_eq!(second.get("@odata.nextLink").is_some(), true, "following the nextLink without the header still works");
+    assert!(
+        second["value"].is_array(),
+        "following the nextLink without the header still works"
+    );
     assert!(
         second.get("@odata.count").is_none(),
         "count on the first page only"
