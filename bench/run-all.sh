@@ -93,21 +93,30 @@ count_items() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1
 } >"$out/machine.txt"
 cat "$out/machine.txt" >&2
 
+# `--cache memory`: entrad's default file cache would serve the token from the
+# second run on, while the quickstart's in-memory MSAL cache starts empty in
+# every process. Both must fetch a token every run.
+entrad_cold=("$entrad" --cache memory --ca-file)
+
 # --- cold run: a token and one page (100 users: no nextLink), fresh process each time ---
 log "cold run: entrad run vs quickstart.py"
 start_emulator 100
-"$entrad" --ca-file "$ca" run "$params" >"$work/cold-entrad.json"
+"${entrad_cold[@]}" "$ca" run "$params" >"$work/cold-entrad.json"
 "$python" "$root/bench/quickstart.py" "$params" >"$work/cold-python.json"
 [ "$(count_items "$work/cold-entrad.json")" = 100 ] || die "entrad run did not print 100 users"
 [ "$(count_items "$work/cold-python.json")" = 100 ] || die "quickstart.py did not print 100 users"
 grep -q nextLink "$work/cold-python.json" && die "the cold run page has a nextLink: the two would not do the same work"
 reset_stats
 hyperfine -N --warmup 3 --runs "$cold_runs" --export-json "$out/cold.json" \
-  -n entrad "$entrad --ca-file $ca run $params" \
+  -n entrad "${entrad_cold[*]} $ca run $params" \
   -n python "$python $root/bench/quickstart.py $params"
 stats >"$out/cold-stats.json"
+# What a daemon run from cron sees from its second run on: the token from the file cache.
+"$entrad" --cache "file:$work/tokens.json" --ca-file "$ca" run "$params" >/dev/null
+hyperfine -N --warmup 3 --runs "$cold_runs" --export-json "$out/warm-file-cache.json" \
+  -n entrad-file-cache "$entrad --cache file:$work/tokens.json --ca-file $ca run $params"
 for who in entrad python; do
-  if [ "$who" = entrad ]; then cmd=("$entrad" --ca-file "$ca" run "$params"); else cmd=("$python" "$root/bench/quickstart.py" "$params"); fi
+  if [ "$who" = entrad ]; then cmd=("${entrad_cold[@]}" "$ca" run "$params"); else cmd=("$python" "$root/bench/quickstart.py" "$params"); fi
   /usr/bin/time -v -o "$out/cold-time-$who.txt" "${cmd[@]}" >/dev/null
 done
 
@@ -123,16 +132,16 @@ for users in $list_sizes; do
   python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["endpoint"]+="?$top=999"; json.dump(p,open(sys.argv[2],"w"))' \
     "$params" "$top"
   chmod 600 "$top"
-  "$entrad" --ca-file "$ca" run "$top" >"$work/list-entrad.json"
+  "${entrad_cold[@]}" "$ca" run "$top" >"$work/list-entrad.json"
   "$python" "$root/bench/quickstart.py" "$top" --all >"$work/list-python.json"
   [ "$(count_items "$work/list-entrad.json")" = "$users" ] || die "entrad listed the wrong number of users"
   [ "$(count_items "$work/list-python.json")" = "$users" ] || die "quickstart.py --all listed the wrong number of users"
   rm -f "$work/list-entrad.json" "$work/list-python.json"
   hyperfine -N --warmup 1 --runs "$list_runs" --export-json "$out/list-$users.json" \
-    -n entrad "$entrad --ca-file $ca run $top" \
+    -n entrad "${entrad_cold[*]} $ca run $top" \
     -n python "$python $root/bench/quickstart.py $top --all"
   for run in $(seq "$rss_runs"); do
-    /usr/bin/time -v -o "$out/list-$users-time-entrad-$run.txt" "$entrad" --ca-file "$ca" run "$top" >/dev/null
+    /usr/bin/time -v -o "$out/list-$users-time-entrad-$run.txt" "${entrad_cold[@]}" "$ca" run "$top" >/dev/null
     /usr/bin/time -v -o "$out/list-$users-time-python-$run.txt" "$python" "$root/bench/quickstart.py" "$top" --all >/dev/null
   done
   stop_emulator

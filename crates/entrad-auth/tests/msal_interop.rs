@@ -130,12 +130,6 @@ async fn msal_python_serves_the_token_entrad_cached() {
     assert!(!token.from_cache());
     assert_eq!(h.token_requests().await, 1);
 
-    std::fs::write(
-        "/tmp/dbg.txt",
-        format!("{} {}", h.emulator.url(), h.emulator.ca_file().display()),
-    )
-    .unwrap();
-    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
     let summary = h.msal("read").await;
     assert_eq!(summary["token_source"], "cache", "{summary}");
     assert_eq!(summary["token_sha256"], sha256(&token));

@@ -83,6 +83,11 @@ async fn accept_loop(
             },
             _ = &mut stopped => break,
         };
+        // TLS writes each response in several records; with Nagle's algorithm a
+        // record waits for the client's delayed ACK (about 40 ms on Linux).
+        if let Err(e) = tcp.set_nodelay(true) {
+            tracing::debug!(%peer, "cannot set TCP_NODELAY: {e}");
+        }
         let (acceptor, app, builder) = (acceptor.clone(), app.clone(), builder.clone());
         let watcher = graceful.watcher();
         tokio::spawn(async move {

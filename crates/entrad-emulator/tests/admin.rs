@@ -233,6 +233,9 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
     assert!(std::path::Path::new(cert["certificate_file"].as_str().unwrap()).exists());
     // Change things, restart, check they are still there.
     let token = first.token().await;
+    // A generated user (listed before the new one is added, which may sort first).
+    let (_, list) = first.get_json("/v1.0/users?$top=1", &token).await;
+    let removed = list["value"][0]["id"].as_str().unwrap().to_string();
     first
         .admin(
             Method::POST,
@@ -240,8 +243,6 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
             Some(json!({ "userPrincipalName": "kept@entrademo.onmicrosoft.com" })),
         )
         .await;
-    let (_, list) = first.get_json("/v1.0/users?$top=1", &token).await;
-    let removed = list["value"][0]["id"].as_str().unwrap().to_string();
     first
         .admin(Method::DELETE, &format!("/users/{removed}"), None)
         .await;

@@ -14,6 +14,12 @@ Configuration, from low to high precedence:
                                      AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST
   flags                              --authority, --tenant-id, --client-id, ...
 
+Token cache (--cache, ENTRAD_CACHE, or `cache` in the parameters file; default `file`):
+  memory | file (the user's cache dir, MSAL's token cache format, shared with MSAL apps)
+  | file:PATH | redis://[:password@]host:port/db[?prefix=P] | rediss://... (TLS).
+  Processes sharing a cache ask the token service once per token lifetime.
+  ENTRAD_CACHE_KEY (base64 of 32 bytes) encrypts Redis entries (AES-256-GCM).
+
 Exit codes: 0 ok, 2 usage or configuration, 3 authentication (the token service refused),
 4 permission (Graph 401/403), 5 network or service unavailable after retries.";
 
@@ -110,6 +116,16 @@ pub struct GlobalArgs {
     /// Only errors on stderr, no progress bar.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Token cache: memory, file (default), file:PATH, or redis://host:port/db.
+    /// A secret: a Redis URL can hold a password.
+    #[arg(
+        long,
+        global = true,
+        env = "ENTRAD_CACHE",
+        hide_env_values = true,
+        value_name = "SPEC"
+    )]
+    pub cache: Option<SecretString>,
     /// Who the app is and how it proves it.
     #[command(flatten)]
     pub identity: IdentityArgs,

@@ -1,6 +1,8 @@
 //! A token cache in Redis, shared by a fleet of processes on many machines.
 
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use futures_util::future::{BoxFuture, FutureExt as _};
@@ -71,6 +73,8 @@ pub struct RedisCache {
     lock_ttl: Duration,
     lock_wait: Duration,
     connection: tokio::sync::Mutex<Option<MultiplexedConnection>>,
+    /// Keys whose entry could not be read: warned about once, not on every look.
+    unreadable: Mutex<HashSet<String>>,
 }
 
 impl RedisCache {
@@ -114,6 +118,7 @@ impl RedisCache {
             lock_ttl: DEFAULT_LOCK_TTL,
             lock_wait: DEFAULT_LOCK_WAIT,
             connection: tokio::sync::Mutex::new(None),
+            unreadable: Mutex::new(HashSet::new()),
         })
     }
 
@@ -188,29 +193,48 @@ impl RedisCache {
         Error::Cache(format!("Redis at {}: {e}", self.server))
     }
 
-    /// The entry's JSON from a stored value; `None` (with a warning) when it
-    /// cannot be read with the configured key, or without one.
+    /// The entry's JSON from a stored value; `None` (with a warning, once per
+    /// key until it reads again) when it cannot be read with the configured
+    /// key, or without one.
     fn decode(&self, redis_key: &str, raw: Zeroizing<Vec<u8>>) -> Option<Value> {
         let plain = match &self.encryption {
-            Some(key) => {
-                let opened = std::str::from_utf8(&raw)
-                    .ok()
-                    .and_then(|text| key.open(text, redis_key.as_bytes()));
-                let Some(plain) = opened else {
-                    tracing::warn!(key = %redis_key, "a Redis token cache entry does not decrypt with {ENCRYPTION_KEY_VAR} (another key, altered, or stored unencrypted); treating it as a miss");
-                    return None;
-                };
-                plain
-            }
-            None => raw,
+            Some(key) => std::str::from_utf8(&raw)
+                .ok()
+                .and_then(|text| key.open(text, redis_key.as_bytes())),
+            None => Some(raw),
+        };
+        let Some(plain) = plain else {
+            self.unreadable(redis_key, &format!("does not decrypt with {ENCRYPTION_KEY_VAR} (another key, altered, or stored unencrypted)"));
+            return None;
         };
         match serde_json::from_slice(&plain) {
-            Ok(value) => Some(value),
+            Ok(value) => {
+                self.warned().remove(redis_key);
+                Some(value)
+            }
             Err(_) => {
-                tracing::warn!(key = %redis_key, "a Redis token cache entry is not readable JSON (encrypted? set {ENCRYPTION_KEY_VAR}); treating it as a miss");
+                self.unreadable(
+                    redis_key,
+                    &format!("is not readable JSON (encrypted? set {ENCRYPTION_KEY_VAR})"),
+                );
                 None
             }
         }
+    }
+
+    fn unreadable(&self, redis_key: &str, why: &str) {
+        if self.warned().insert(redis_key.to_string()) {
+            tracing::warn!(key = %redis_key, "a Redis token cache entry {why}; treating it as a miss");
+        } else {
+            tracing::debug!(key = %redis_key, "a Redis token cache entry {why}; treating it as a miss");
+        }
+    }
+
+    fn warned(&self) -> std::sync::MutexGuard<'_, HashSet<String>> {
+        // Single inserts and removes: a poisoned set is still consistent.
+        self.unreadable
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 

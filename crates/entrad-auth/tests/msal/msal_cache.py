@@ -24,6 +24,8 @@ def main():
     elif mode != "write":
         raise SystemExit("unknown mode " + mode)
     session = requests.Session()
+    # Otherwise REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE and proxy variables override ours.
+    session.trust_env = False
     session.verify = ca_file
     app = msal.ConfidentialClientApplication(
         config["client_id"],

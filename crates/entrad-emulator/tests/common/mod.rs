@@ -11,8 +11,8 @@ use std::sync::OnceLock;
 use entrad_emulator::{Config, Emulator, RunningEmulator};
 use serde_json::Value;
 
-/// Key files generated once per test binary and copied into each test's state
-/// directory, so that RSA key generation runs once.
+/// Key files copied into each test's state directory, so that RSA key generation
+/// does not run for every test.
 const KEY_FILES: [&str; 6] = [
     "ca.pem",
     "ca-key.pem",
@@ -22,17 +22,23 @@ const KEY_FILES: [&str; 6] = [
     "app-cert.pem",
 ];
 
+/// Keys kept under the target directory: generated once, by whichever test process
+/// gets there first (a rename publishes them whole), then reused by every test.
 fn key_template() -> &'static Path {
     static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
     TEMPLATE.get_or_init(|| {
-        let dir = tempfile::Builder::new()
+        let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR"));
+        let template = root.join("entrad-emulator-test-keys");
+        if KEY_FILES.iter().all(|f| template.join(f).exists()) {
+            return template;
+        }
+        let fresh = tempfile::Builder::new()
             .prefix("entrad-emulator-keys")
-            .tempdir()
-            .unwrap()
-            .keep();
+            .tempdir_in(&root)
+            .unwrap();
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            state_dir: Some(dir.clone()),
+            state_dir: Some(fresh.path().to_path_buf()),
             in_memory: true,
             users: 0,
             ..Config::default()
@@ -43,7 +49,9 @@ fn key_template() -> &'static Path {
         })
         .join()
         .unwrap();
-        dir
+        // Losing the race to another process is fine: its keys are as good.
+        let _ = std::fs::rename(fresh.keep(), &template);
+        template
     })
 }
 

@@ -4,6 +4,7 @@ use std::io;
 use std::net::SocketAddr;
 use std::path::Path;
 
+use entrad_auth::CacheSpec;
 use entrad_emulator::{Config, Emulator, RunningEmulator};
 
 use crate::cli::{Format, GlobalArgs, IdentityArgs};
@@ -105,11 +106,14 @@ async fn flow(
     show_progress: bool,
 ) -> Result<Written, Error> {
     let parameters = ParametersFile::load(file)?;
-    let settings = Settings::merge(
+    let mut settings = Settings::merge(
         Some(parameters),
         EnvConfig::default(),
         &IdentityArgs::default(),
         Some(ca_file.to_path_buf()),
     )?;
+    // Every demo's emulator signs with fresh keys under the same tenant and app
+    // ids: a token cached on disk by an earlier demo would be refused by this one.
+    settings.cache = CacheSpec::Memory;
     quickstart(settings, sink, &mut Progress::new(show_progress)).await
 }

@@ -6,10 +6,12 @@
 
 use std::path::{Path, PathBuf};
 
+use entrad_auth::CacheSpec;
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 use url::Url;
 
+use crate::config::auth_message;
 use crate::error::Error;
 
 /// The keys of the quickstart's `parameters.json` (secret and certificate variants).
@@ -31,6 +33,9 @@ pub struct ParametersFile {
     pub thumbprint: Option<String>,
     /// `private_key_file`, resolved against the file's directory (certificate variant).
     pub private_key_file: Option<PathBuf>,
+    /// `cache` (an entrad extension MSAL ignores): the token cache; a relative
+    /// `file:PATH` is resolved against the file's directory.
+    pub cache: Option<CacheSpec>,
 }
 
 impl ParametersFile {
@@ -68,6 +73,7 @@ impl ParametersFile {
                 .string("private_key_file")
                 .map_err(fail)?
                 .map(|p| base_dir.join(p)),
+            cache: keys.cache(base_dir).map_err(fail)?,
         };
         Ok(file)
     }
@@ -127,6 +133,20 @@ impl Keys<'_> {
             return Err(format!("`{key}` must be an https:// URL, found `{text}`"));
         }
         Ok(Some(url))
+    }
+
+    fn cache(&self, base_dir: &Path) -> Result<Option<CacheSpec>, String> {
+        let Some(text) = self.string("cache")? else {
+            return Ok(None);
+        };
+        // Never the value in the message: a Redis URL can hold a password.
+        let spec = CacheSpec::parse(&text).map_err(|e| format!("`cache`: {}", auth_message(e)))?;
+        Ok(Some(match spec {
+            CacheSpec::File(Some(path)) if path.is_relative() => {
+                CacheSpec::File(Some(base_dir.join(path)))
+            }
+            other => other,
+        }))
     }
 
     fn scope(&self) -> Result<Option<Vec<String>>, String> {
@@ -229,6 +249,23 @@ mod tests {
         );
         let err = parse(r#"{"endpoint": "ftp://graph.microsoft.com/v1.0/users"}"#).unwrap_err();
         assert!(err.contains("`endpoint` must be an https:// URL"), "{err}");
+    }
+
+    #[test]
+    fn cache_key_with_a_path_relative_to_the_file() {
+        let f = parse(r#"{"cache": "file:tokens.json"}"#).unwrap();
+        assert_eq!(
+            f.cache,
+            Some(CacheSpec::File(Some("/cfg/tokens.json".into())))
+        );
+        assert_eq!(
+            parse(r#"{"cache": "memory"}"#).unwrap().cache,
+            Some(CacheSpec::Memory)
+        );
+        let err = parse(r#"{"cache": "redis://:hunter2@[oops"}"#).unwrap_err();
+        assert!(err.contains("`cache`") && !err.contains("hunter2"), "{err}");
+        let err = parse(r#"{"cache": "memcached://x"}"#).unwrap_err();
+        assert!(err.contains("memory, file, file:PATH or redis://"), "{err}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use entrad_auth::CacheSpec;
 use secrecy::SecretString;
 use url::Url;
 
@@ -75,6 +76,9 @@ pub struct Settings {
     pub ca_file: Option<PathBuf>,
     /// Per-request timeout.
     pub timeout: Option<Duration>,
+    /// The token cache: the file's `cache`, else the file cache at its
+    /// default path (`--cache`/`ENTRAD_CACHE` are applied by `config::load`).
+    pub cache: CacheSpec,
 }
 
 impl Settings {
@@ -114,6 +118,10 @@ impl Settings {
             file_scopes.unwrap_or_else(|| vec![DEFAULT_SCOPE.to_owned()])
         };
         let endpoint = file.as_ref().and_then(|f| f.endpoint.clone());
+        let cache = file
+            .as_ref()
+            .and_then(|f| f.cache.clone())
+            .unwrap_or(CacheSpec::File(None));
         let graph_url = graph_url(flags.graph_url.as_deref(), endpoint.as_ref())?;
         Ok(Settings {
             authority,
@@ -128,6 +136,7 @@ impl Settings {
             graph_url,
             ca_file,
             timeout: flags.timeout.map(Duration::from_secs),
+            cache,
             file: file.map(|f| f.path),
         })
     }

@@ -8,6 +8,9 @@ mod merge;
 
 use std::path::Path;
 
+use entrad_auth::CacheSpec;
+use secrecy::ExposeSecret as _;
+
 pub use credential::load_credential;
 pub use env::EnvConfig;
 pub use file::ParametersFile;
@@ -30,10 +33,26 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
         (None, None) => None,
     };
     let file = file.map(ParametersFile::load).transpose()?;
-    Settings::merge(
+    let mut settings = Settings::merge(
         file,
         EnvConfig::from_process(),
         &global.identity,
         global.ca_file.clone(),
-    )
+    )?;
+    // clap has already put the flag over ENTRAD_CACHE; both go over the file.
+    if let Some(spec) = &global.cache {
+        settings.cache = CacheSpec::parse(spec.expose_secret()).map_err(|e| {
+            Error::Config(format!("--cache (or ENTRAD_CACHE): {}", auth_message(e)))
+        })?;
+    }
+    Ok(settings)
+}
+
+/// An entrad-auth configuration message without its "configuration error:"
+/// prefix, to follow the name of the setting it is about.
+pub fn auth_message(e: entrad_auth::Error) -> String {
+    match e {
+        entrad_auth::Error::Config(message) => message,
+        other => other.to_string(),
+    }
 }

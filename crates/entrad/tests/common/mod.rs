@@ -10,8 +10,11 @@ use std::process::{Child, ChildStdout, Command as StdCommand, Stdio};
 use assert_cmd::Command;
 use serde_json::Value;
 
-/// The azure-identity variables: removed so the developer's environment cannot steer a test.
+/// The azure-identity variables (and entrad's own): removed so the developer's
+/// environment cannot steer a test.
 pub const AZURE_VARS: &[&str] = &[
+    "ENTRAD_CACHE",
+    "ENTRAD_CACHE_KEY",
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",
@@ -84,11 +87,22 @@ impl Emulator {
         serde_json::from_str(&std::fs::read_to_string(self.file(name)).unwrap()).unwrap()
     }
 
-    /// `entrad --ca-file <ca.pem>` with a clean environment.
+    /// `entrad --ca-file <ca.pem>` with a clean environment and a token cache
+    /// file of this emulator's own: every emulator signs with fresh keys under
+    /// the same tenant and app ids, so tests must not share cached tokens.
     pub fn entrad(&self) -> Command {
         let mut cmd = entrad();
         cmd.arg("--ca-file").arg(&self.ca_file);
+        cmd.env(
+            "ENTRAD_CACHE",
+            format!("file:{}", self.cache_file().display()),
+        );
         cmd
+    }
+
+    /// The token cache file `entrad()` uses.
+    pub fn cache_file(&self) -> PathBuf {
+        self.state_dir.join("token-cache.json")
     }
 
     /// A POST or DELETE to the admin API, e.g. `/_emulator/faults`.
@@ -127,12 +141,14 @@ impl Drop for Emulator {
     }
 }
 
-/// `entrad` with the azure-identity variables removed.
+/// `entrad` with the azure-identity variables removed, caching tokens in
+/// memory only (never in the developer's cache directory).
 pub fn entrad() -> Command {
     let mut cmd = Command::cargo_bin("entrad").unwrap();
     for var in AZURE_VARS {
         cmd.env_remove(var);
     }
+    cmd.env("ENTRAD_CACHE", "memory");
     cmd
 }
 

@@ -1,0 +1,244 @@
+//! Token caches across processes: 8 `entrad run` processes with a cold file or
+//! Redis cache cause one token request between them (read from the emulator's
+//! stats) and all list every user; `--cache` > `ENTRAD_CACHE` > the file's
+//! `cache` key; an unreachable cache is one warning, never a failed job.
+//! Redis is a real redis-server on loopback that scripts/test starts.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use assert_cmd::Command;
+use common::{Emulator, unique_ids, write_json};
+use reqwest::Method;
+use serde_json::Value;
+
+const USERS: usize = 150;
+/// base64 of 32 bytes: the AES-256-GCM key of Redis entries.
+const CACHE_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+fn redis_url() -> String {
+    let url = std::env::var("ENTRAD_TEST_REDIS_URL").unwrap_or_else(|_| {
+        panic!(
+            "ENTRAD_TEST_REDIS_URL is not set: run scripts/test, which starts a loopback \
+             redis-server, or start one and export it: redis-server --port 6391 --save '' \
+             --daemonize yes; export ENTRAD_TEST_REDIS_URL=redis://127.0.0.1:6391/"
+        )
+    });
+    format!("{}/", url.trim_end_matches('/'))
+}
+
+/// A key prefix no other test or earlier run uses: the cache starts cold.
+fn unique_prefix() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("entrad-cli-test-{}-{nanos}:", std::process::id())
+}
+
+fn token_requests(emulator: &Emulator) -> u64 {
+    let stats = emulator.admin(Method::GET, "/_emulator/stats", None);
+    stats["requests"]["token"].as_u64().unwrap()
+}
+
+fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs the quickstart in `n` processes at once.
+fn herd(n: usize, command: impl Fn() -> Command) -> Vec<Output> {
+    let commands: Vec<Command> = (0..n).map(|_| command()).collect();
+    let threads: Vec<_> = commands
+        .into_iter()
+        .map(|mut cmd| std::thread::spawn(move || cmd.output().unwrap()))
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+fn assert_all_listed_every_user(outputs: &[Output]) {
+    for output in outputs {
+        assert!(output.status.success(), "{}", stderr_of(output));
+        assert_eq!(unique_ids(&output.stdout).len(), USERS);
+    }
+}
+
+fn run(emulator: &Emulator) -> Command {
+    let mut cmd = emulator.entrad();
+    cmd.arg("run").arg(emulator.file("parameters.json"));
+    cmd
+}
+
+#[test]
+fn eight_processes_with_a_cold_file_cache_make_one_token_request() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cold").join("tokens.json");
+    emulator.admin(Method::POST, "/_emulator/stats/reset", None);
+    let outputs = herd(8, || {
+        let mut cmd = run(&emulator);
+        cmd.arg("--cache").arg(format!("file:{}", cache.display()));
+        cmd
+    });
+    assert_all_listed_every_user(&outputs);
+    assert_eq!(token_requests(&emulator), 1);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&cache).unwrap()).unwrap();
+    assert_eq!(doc["AccessToken"].as_object().unwrap().len(), 1);
+}
+
+#[test]
+fn eight_processes_with_a_cold_redis_cache_make_one_token_request() {
+    let emulator = Emulator::start(USERS);
+    let url = format!("{}?prefix={}", redis_url(), unique_prefix());
+    emulator.admin(Method::POST, "/_emulator/stats/reset", None);
+    let outputs = herd(8, || {
+        let mut cmd = run(&emulator);
+        cmd.arg("--cache")
+            .arg(&url)
+            .env("ENTRAD_CACHE_KEY", CACHE_KEY);
+        cmd
+    });
+    assert_all_listed_every_user(&outputs);
+    assert_eq!(token_requests(&emulator), 1);
+
+    // The entries are encrypted: without the key a process cannot read them,
+    // says so once, and gets its own token.
+    let output = run(&emulator).arg("--cache").arg(&url).output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(unique_ids(&output.stdout).len(), USERS);
+    assert_eq!(token_requests(&emulator), 2);
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("ENTRAD_CACHE_KEY"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn the_default_is_a_file_in_the_users_cache_dir() {
+    let emulator = Emulator::start(USERS);
+    let home = tempfile::tempdir().unwrap();
+    let default_run = || {
+        let mut cmd = run(&emulator);
+        cmd.env_remove("ENTRAD_CACHE")
+            .env("XDG_CACHE_HOME", home.path())
+            .env("HOME", home.path());
+        cmd
+    };
+    emulator.admin(Method::POST, "/_emulator/stats/reset", None);
+    for _ in 0..2 {
+        let output = default_run().output().unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    }
+    assert_eq!(token_requests(&emulator), 1, "the second run used the file");
+    let file = home.path().join("entrad").join("msal_token_cache.json");
+    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let entry = doc["AccessToken"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap();
+    assert_eq!(entry["environment"], "127.0.0.1");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+#[test]
+fn the_flag_beats_the_environment_which_beats_the_parameters_file() {
+    let emulator = Emulator::start(3);
+    let dir = tempfile::tempdir().unwrap();
+    let mut parameters = emulator.parameters("parameters.json");
+    parameters["cache"] = Value::from("file:from-file.json");
+    let config = write_json(dir.path(), "parameters.json", &parameters);
+    let env_file = dir.path().join("from-env.json");
+    let flag_file = dir.path().join("from-flag.json");
+    let quickstart = || {
+        let mut cmd = emulator.entrad();
+        cmd.env_remove("ENTRAD_CACHE").arg("run").arg(&config);
+        cmd
+    };
+    let succeed = |mut cmd: Command| {
+        let output = cmd.output().unwrap();
+        assert!(output.status.success(), "{}", stderr_of(&output));
+    };
+    let exists = |p: &Path| p.exists();
+
+    succeed(quickstart());
+    assert!(
+        exists(&dir.path().join("from-file.json")),
+        "relative to the file"
+    );
+    let mut cmd = quickstart();
+    cmd.env("ENTRAD_CACHE", format!("file:{}", env_file.display()));
+    succeed(cmd);
+    assert!(exists(&env_file));
+    let mut cmd = quickstart();
+    cmd.env("ENTRAD_CACHE", "memory")
+        .arg("--cache")
+        .arg(format!("file:{}", flag_file.display()));
+    succeed(cmd);
+    assert!(exists(&flag_file));
+
+    let output = quickstart()
+        .arg("--cache")
+        .arg("floppy:a")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(
+        stderr_of(&output).contains("--cache"),
+        "{}",
+        stderr_of(&output)
+    );
+}
+
+#[test]
+fn an_unreachable_cache_is_one_warning_and_the_job_succeeds() {
+    let emulator = Emulator::start(USERS);
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let output = run(&emulator)
+        .arg("--cache")
+        .arg(format!("redis://:hunter2@{closed}/0"))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(unique_ids(&output.stdout).len(), USERS);
+    let stderr = stderr_of(&output);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("WARN") && stderr.contains("token cache"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("hunter2"), "{stderr}");
+}
+
+#[test]
+fn cached_tokens_never_reach_the_logs() {
+    let emulator = Emulator::start(3);
+    let output = run(&emulator).arg("-vv").output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    let again = run(&emulator).arg("-vv").output().unwrap();
+    let doc: Value =
+        serde_json::from_slice(&std::fs::read(emulator.cache_file()).unwrap()).unwrap();
+    let token = doc["AccessToken"]
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for output in [output, again] {
+        assert!(!stderr_of(&output).contains(&token));
+        assert!(!String::from_utf8_lossy(&output.stdout).contains(&token));
+    }
+}
