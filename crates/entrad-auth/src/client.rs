@@ -89,6 +89,39 @@ impl ConfidentialClient {
         self.flight(key, scopes, Purpose::Miss).await
     }
 
+    /// Drops the token cached for `scopes`, so that the next
+    /// [`acquire_token`](Self::acquire_token) for them requests a fresh one.
+    ///
+    /// For a token the resource refused before its expiry (Graph's 401
+    /// `InvalidAuthenticationToken`: the token was revoked, or the service's
+    /// signing keys changed). The client keeps tokens nowhere but its store
+    /// (a [`FallbackCache`](crate::FallbackCache) drops its in-memory copy
+    /// too), so removing the entry is enough; processes sharing the store stop
+    /// serving it as well. Fails when the scopes are invalid or the store
+    /// cannot remove the entry.
+    ///
+    /// ```
+    /// # use entrad_auth::{Authority, ConfidentialClient, Credential};
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> entrad_auth::Result<()> {
+    /// # let client = ConfidentialClient::builder(
+    /// #     "client-id",
+    /// #     Authority::parse("https://127.0.0.1:8443/tenant-id")?,
+    /// #     Credential::secret("secret"),
+    /// # )
+    /// # .build()?;
+    /// // Graph answered 401 to a cached token: the next acquire_token asks anew.
+    /// client.forget_token(&["https://graph.microsoft.com/.default"]).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn forget_token(&self, scopes: &[&str]) -> Result<()> {
+        check_scopes(scopes)?;
+        let key = CacheKey::new(&self.inner.authority, &self.inner.client_id, scopes);
+        tracing::debug!(client_id = %self.inner.client_id, scope = %key.target, "forgetting the cached token");
+        self.inner.cache.remove(&key).await
+    }
+
     /// The application (client) id.
     pub fn client_id(&self) -> &str {
         &self.inner.client_id
@@ -270,14 +303,14 @@ fn to_access_token(
     client_request_id: Option<String>,
 ) -> AccessToken {
     let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
-    AccessToken::new(
-        token.secret,
-        token.token_type,
-        at(token.expires_on),
-        token.refresh_on.map(at),
+    AccessToken {
+        secret: token.secret,
+        token_type: token.token_type,
+        expires_on: at(token.expires_on),
+        refresh_on: token.refresh_on.map(at),
         from_cache,
         client_request_id,
-    )
+    }
 }
 
 impl fmt::Debug for ConfidentialClient {

@@ -85,16 +85,14 @@ impl RefreshPause {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use secrecy::SecretString;
+    use crate::cache::fixtures;
 
     fn token(expires_on: u64, refresh_on: Option<u64>) -> CachedToken {
         CachedToken {
-            secret: SecretString::from("t"),
-            token_type: "Bearer".into(),
-            cached_at: 0,
             expires_on,
             extended_expires_on: expires_on,
             refresh_on,
+            ..fixtures::token("t")
         }
     }
 
@@ -129,12 +127,7 @@ mod tests {
 
     #[test]
     fn pause_after_failure() {
-        let key = CacheKey {
-            environment: "e".into(),
-            client_id: "c".into(),
-            realm: "r".into(),
-            target: "t".into(),
-        };
+        let key = fixtures::key("t");
         let pause = RefreshPause::default();
         assert!(pause.allows(&key));
         pause.failed(&key);

@@ -13,33 +13,15 @@ use crate::{Error, Result};
 /// [`AccessToken::secret`]; `Debug` redacts it.
 #[derive(Clone)]
 pub struct AccessToken {
-    secret: SecretString,
-    token_type: String,
-    expires_on: SystemTime,
-    refresh_on: Option<SystemTime>,
-    from_cache: bool,
-    client_request_id: Option<String>,
+    pub(crate) secret: SecretString,
+    pub(crate) token_type: String,
+    pub(crate) expires_on: SystemTime,
+    pub(crate) refresh_on: Option<SystemTime>,
+    pub(crate) from_cache: bool,
+    pub(crate) client_request_id: Option<String>,
 }
 
 impl AccessToken {
-    pub(crate) fn new(
-        secret: SecretString,
-        token_type: String,
-        expires_on: SystemTime,
-        refresh_on: Option<SystemTime>,
-        from_cache: bool,
-        client_request_id: Option<String>,
-    ) -> AccessToken {
-        AccessToken {
-            secret,
-            token_type,
-            expires_on,
-            refresh_on,
-            from_cache,
-            client_request_id,
-        }
-    }
-
     /// The bearer token (the only way to see it).
     pub fn secret(&self) -> &str {
         self.secret.expose_secret()
@@ -107,14 +89,14 @@ mod tests {
     use std::time::Duration;
 
     fn token(secret: &str) -> AccessToken {
-        AccessToken::new(
-            SecretString::from(secret),
-            "Bearer".into(),
-            SystemTime::now() + Duration::from_secs(3600),
-            None,
-            false,
-            Some("req".into()),
-        )
+        AccessToken {
+            secret: SecretString::from(secret),
+            token_type: "Bearer".into(),
+            expires_on: SystemTime::now() + Duration::from_secs(3600),
+            refresh_on: None,
+            from_cache: false,
+            client_request_id: Some("req".into()),
+        }
     }
 
     #[test]

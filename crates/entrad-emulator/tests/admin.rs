@@ -7,6 +7,16 @@ use entrad_emulator::{CONSENTED_CLIENT_ID, UNCONSENTED_CLIENT_ID};
 use reqwest::Method;
 use serde_json::json;
 
+/// Grants or revokes admin consent for `client_id`; the admin API's status.
+async fn set_consent(h: &Harness, client_id: &str, granted: bool) -> u16 {
+    h.admin_status(
+        Method::POST,
+        "/consent",
+        Some(json!({ "client_id": client_id, "granted": granted })),
+    )
+    .await
+}
+
 #[tokio::test]
 async fn stats_count_each_route_and_reset() {
     let h = Harness::start(2).await;
@@ -19,7 +29,10 @@ async fn stats_count_each_route_and_reset() {
     assert_eq!(stats["requests"]["user"], 1);
     assert_eq!(stats["requests"]["batch"], 0);
     assert_eq!(stats["total"], 3);
-    assert_eq!(h.admin(Method::POST, "/stats/reset", None).await.0, 204);
+    assert_eq!(
+        h.admin_status(Method::POST, "/stats/reset", None).await,
+        204
+    );
     assert_eq!(h.stats().await["total"], 0);
 }
 
@@ -37,36 +50,16 @@ async fn users_add_modify_remove_and_their_errors() {
         .await;
     assert_eq!((status, body["jobTitle"].as_str()), (200, Some("Engineer")));
     // Duplicates and invalid users.
-    assert_eq!(
-        h.admin(
-            Method::POST,
-            "/users",
-            Some(json!({ "userPrincipalName": "ADA@entrademo.onmicrosoft.com" }))
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        h.admin(
-            Method::POST,
-            "/users",
-            Some(json!({ "userPrincipalName": "no-at-sign" }))
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        h.admin(
-            Method::POST,
-            "/users",
-            Some(json!({ "displayName": "no upn" }))
-        )
-        .await
-        .0,
-        400
-    );
+    for invalid in [
+        json!({ "userPrincipalName": "ADA@entrademo.onmicrosoft.com" }),
+        json!({ "userPrincipalName": "no-at-sign" }),
+        json!({ "displayName": "no upn" }),
+    ] {
+        assert_eq!(
+            h.admin_status(Method::POST, "/users", Some(invalid)).await,
+            400
+        );
+    }
     // Modify.
     let (status, user) = h
         .admin(
@@ -76,36 +69,24 @@ async fn users_add_modify_remove_and_their_errors() {
         )
         .await;
     assert_eq!((status, user["jobTitle"].as_str()), (200, Some("Director")));
-    assert_eq!(
-        h.admin(
-            Method::PATCH,
+    for (path, patch, status) in [
+        (
             "/users/ada@entrademo.onmicrosoft.com",
-            Some(json!({ "shoeSize": 4 }))
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        h.admin(
-            Method::PATCH,
+            json!({ "shoeSize": 4 }),
+            400,
+        ),
+        (
             "/users/ada@entrademo.onmicrosoft.com",
-            Some(json!({ "id": "x" }))
-        )
-        .await
-        .0,
-        400
-    );
-    assert_eq!(
-        h.admin(
-            Method::PATCH,
-            "/users/nobody@x",
-            Some(json!({ "jobTitle": "x" }))
-        )
-        .await
-        .0,
-        404
-    );
+            json!({ "id": "x" }),
+            400,
+        ),
+        ("/users/nobody@x", json!({ "jobTitle": "x" }), 404),
+    ] {
+        assert_eq!(
+            h.admin_status(Method::PATCH, path, Some(patch)).await,
+            status
+        );
+    }
     let (_, got) = h
         .admin(
             Method::GET,
@@ -114,27 +95,18 @@ async fn users_add_modify_remove_and_their_errors() {
         )
         .await;
     assert_eq!(got["mobilePhone"], "+1 555");
-    // Remove.
-    assert_eq!(
-        h.admin(
-            Method::DELETE,
-            "/users/6a3f0c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b",
-            None
-        )
-        .await
-        .0,
-        204
-    );
-    assert_eq!(
-        h.admin(
-            Method::DELETE,
-            "/users/6a3f0c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b",
-            None
-        )
-        .await
-        .0,
-        404
-    );
+    // Remove, then again.
+    for status in [204, 404] {
+        assert_eq!(
+            h.admin_status(
+                Method::DELETE,
+                "/users/6a3f0c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b",
+                None
+            )
+            .await,
+            status
+        );
+    }
     assert_eq!(
         h.get("/v1.0/users/ada@entrademo.onmicrosoft.com", &token)
             .await
@@ -146,28 +118,11 @@ async fn users_add_modify_remove_and_their_errors() {
 #[tokio::test]
 async fn consent_revoke_and_grant_change_the_next_tokens() {
     let h = Harness::start(1).await;
-    let (status, _) = h
-        .admin(
-            Method::POST,
-            "/consent",
-            Some(json!({ "client_id": CONSENTED_CLIENT_ID, "granted": false })),
-        )
-        .await;
-    assert_eq!(status, 200);
+    assert_eq!(set_consent(&h, CONSENTED_CLIENT_ID, false).await, 200);
     assert_eq!(h.get("/v1.0/users", &h.token().await).await.status(), 403);
-    h.admin(
-        Method::POST,
-        "/consent",
-        Some(json!({ "client_id": CONSENTED_CLIENT_ID, "granted": true })),
-    )
-    .await;
+    set_consent(&h, CONSENTED_CLIENT_ID, true).await;
     assert_eq!(h.get("/v1.0/users", &h.token().await).await.status(), 200);
-    h.admin(
-        Method::POST,
-        "/consent",
-        Some(json!({ "client_id": UNCONSENTED_CLIENT_ID, "granted": true })),
-    )
-    .await;
+    set_consent(&h, UNCONSENTED_CLIENT_ID, true).await;
     assert_eq!(
         h.get(
             "/v1.0/users",
@@ -177,20 +132,10 @@ async fn consent_revoke_and_grant_change_the_next_tokens() {
         .status(),
         200
     );
+    assert_eq!(set_consent(&h, "nope", true).await, 404);
     assert_eq!(
-        h.admin(
-            Method::POST,
-            "/consent",
-            Some(json!({ "client_id": "nope", "granted": true }))
-        )
-        .await
-        .0,
-        404
-    );
-    assert_eq!(
-        h.admin(Method::POST, "/consent", Some(json!({ "granted": true })))
-            .await
-            .0,
+        h.admin_status(Method::POST, "/consent", Some(json!({ "granted": true })))
+            .await,
         400
     );
     let (_, apps) = h.admin(Method::GET, "/apps", None).await;
@@ -246,13 +191,7 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
     first
         .admin(Method::DELETE, &format!("/users/{removed}"), None)
         .await;
-    first
-        .admin(
-            Method::POST,
-            "/consent",
-            Some(json!({ "client_id": UNCONSENTED_CLIENT_ID, "granted": true })),
-        )
-        .await;
+    set_consent(&first, UNCONSENTED_CLIENT_ID, true).await;
     let (_, delta_first) = first
         .get_json("/v1.0/users/delta?$deltatoken=latest", &token)
         .await;

@@ -49,23 +49,9 @@ fn run_until_signal(signal: &str) {
         .unwrap();
     runtime.block_on(async {
         let client = common::client_for(&state_dir.join("ca.pem"));
-        let stats: Value = client
-            .get(format!("{url}/_emulator/stats"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let stats = common::json_of(client.get(format!("{url}/_emulator/stats"))).await;
         assert_eq!(stats["total"], 0);
-        let faults: Value = client
-            .get(format!("{url}/_emulator/faults"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let faults = common::json_of(client.get(format!("{url}/_emulator/faults"))).await;
         assert_eq!(faults["faults"][0]["kind"], "latency");
     });
     // Close the client's connections first: an HTTP/2 client that is no longer polled

@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::Harness;
-use entrad_emulator::{CONSENTED_CLIENT_ID, FaultSpec};
+use entrad_emulator::FaultSpec;
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -15,12 +15,19 @@ async fn add_fault(h: &Harness, fault: Value) -> u64 {
     body["id"].as_u64().unwrap()
 }
 
+/// An emulator with `users` users, a token of the consented app, then `fault`
+/// added (and its id).
+async fn with_fault(users: usize, fault: Value) -> (Harness, String, u64) {
+    let h = Harness::start(users).await;
+    let token = h.token().await;
+    let id = add_fault(&h, fault).await;
+    (h, token, id)
+}
+
 #[tokio::test]
 async fn graph_429_with_retry_after_for_the_next_n_requests() {
-    let h = Harness::start(3).await;
-    let token = h.token().await;
-    add_fault(
-        &h,
+    let (h, token, _) = with_fault(
+        3,
         json!({ "route": "users", "kind": "429", "retry_after": 0, "count": 2 }),
     )
     .await;
@@ -66,23 +73,13 @@ async fn graph_503_and_504() {
 #[tokio::test]
 async fn token_endpoint_faults_use_the_token_service_shape() {
     let h = Harness::start(1).await;
-    let secret = h.parameters("parameters.json")["secret"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", CONSENTED_CLIENT_ID),
-        ("scope", "https://graph.microsoft.com/.default"),
-        ("client_secret", secret.as_str()),
-    ];
     for kind in ["429", "503", "504"] {
         add_fault(
             &h,
             json!({ "route": "token", "kind": kind, "retry_after": 0, "count": 1 }),
         )
         .await;
-        let response = h.token_request(&form).await;
+        let response = h.secret_token_request("parameters.json").await;
         assert_eq!(response.status().as_str(), kind);
         assert_eq!(response.headers()["retry-after"], "0");
         let body: Value = response.json().await.unwrap();
@@ -95,15 +92,16 @@ async fn token_endpoint_faults_use_the_token_service_shape() {
         );
         assert!(body["error_codes"].is_array());
     }
-    assert_eq!(h.token_request(&form).await.status(), 200);
+    assert_eq!(
+        h.secret_token_request("parameters.json").await.status(),
+        200
+    );
 }
 
 #[tokio::test]
 async fn latency_delays_the_answer() {
-    let h = Harness::start(1).await;
-    let token = h.token().await;
-    add_fault(
-        &h,
+    let (h, token, _) = with_fault(
+        1,
         json!({ "route": "users", "kind": "latency", "latency_ms": 300, "count": 1 }),
     )
     .await;
@@ -114,9 +112,8 @@ async fn latency_delays_the_answer() {
 
 #[tokio::test]
 async fn drop_closes_the_connection_without_an_answer() {
-    let h = Harness::start(1).await;
-    let token = h.token().await;
-    add_fault(&h, json!({ "route": "users", "kind": "drop", "count": 1 })).await;
+    let (h, token, _) =
+        with_fault(1, json!({ "route": "users", "kind": "drop", "count": 1 })).await;
     let fresh = common::client_for(h.emulator.ca_file());
     let error = fresh
         .get(h.url("/v1.0/users"))
@@ -143,10 +140,8 @@ async fn drop_closes_the_connection_without_an_answer() {
 
 #[tokio::test]
 async fn rate_faults_fire_on_a_share_of_requests() {
-    let h = Harness::start(1).await;
-    let token = h.token().await;
-    let id = add_fault(
-        &h,
+    let (h, token, id) = with_fault(
+        1,
         json!({ "route": "*", "kind": "503", "retry_after": 0, "rate": 1.0 }),
     )
     .await;
@@ -154,9 +149,8 @@ async fn rate_faults_fire_on_a_share_of_requests() {
         assert_eq!(h.get(path, &token).await.status(), 503);
     }
     assert_eq!(
-        h.admin(Method::DELETE, &format!("/faults/{id}"), None)
-            .await
-            .0,
+        h.admin_status(Method::DELETE, &format!("/faults/{id}"), None)
+            .await,
         204
     );
     add_fault(
@@ -179,7 +173,7 @@ async fn rate_faults_fire_on_a_share_of_requests() {
     assert!(failed > 0 && failed < 200, "{failed} of 200");
     let (_, list) = h.admin(Method::GET, "/faults", None).await;
     assert_eq!(list["faults"][0]["fired"], failed);
-    assert_eq!(h.admin(Method::DELETE, "/faults", None).await.0, 204);
+    assert_eq!(h.admin_status(Method::DELETE, "/faults", None).await, 204);
     assert_eq!(h.get("/v1.0/users", &token).await.status(), 200);
 }
 
@@ -223,18 +217,14 @@ async fn faults_from_flags_at_start() {
     let h = Harness::start_with(config, dir).await;
     let (_, list) = h.admin(Method::GET, "/faults", None).await;
     assert_eq!(list["faults"].as_array().unwrap().len(), 2);
-    let secret = h.parameters("parameters.json")["secret"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let form = [
-        ("grant_type", "client_credentials"),
-        ("client_id", CONSENTED_CLIENT_ID),
-        ("scope", "https://graph.microsoft.com/.default"),
-        ("client_secret", secret.as_str()),
-    ];
-    assert_eq!(h.token_request(&form).await.status(), 503);
-    assert_eq!(h.token_request(&form).await.status(), 200);
+    assert_eq!(
+        h.secret_token_request("parameters.json").await.status(),
+        503
+    );
+    assert_eq!(
+        h.secret_token_request("parameters.json").await.status(),
+        200
+    );
     let started = Instant::now();
     let r = h
         .client
@@ -263,5 +253,8 @@ async fn invalid_faults_are_refused() {
         assert_eq!(status, 400, "{body}");
         assert!(body["error"].is_string());
     }
-    assert_eq!(h.admin(Method::DELETE, "/faults/999", None).await.0, 404);
+    assert_eq!(
+        h.admin_status(Method::DELETE, "/faults/999", None).await,
+        404
+    );
 }

@@ -94,15 +94,11 @@ async fn openid_configuration_by_guid_and_domain_points_at_the_emulator() {
             ])
         );
     }
-    let v1: Value = h
-        .client
-        .get(h.url(&format!("/{tid}/.well-known/openid-configuration")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let v1 = common::json_of(
+        h.client
+            .get(h.url(&format!("/{tid}/.well-known/openid-configuration"))),
+    )
+    .await;
     assert_eq!(v1["issuer"], format!("https://sts.windows.net/{tid}/"));
     let response = h
         .client
@@ -163,15 +159,7 @@ async fn instance_discovery_knows_only_the_emulator() {
 async fn jwks_publishes_the_signing_key_and_tokens_verify_against_it() {
     let h = Harness::start(1).await;
     let tid = h.emulator.tenant_id().to_string();
-    let jwks: Value = h
-        .client
-        .get(h.url(&format!("/{tid}/discovery/v2.0/keys")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = common::json_of(h.client.get(h.url(&format!("/{tid}/discovery/v2.0/keys")))).await;
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "RSA");
     assert_eq!(key["use"], "sig");
@@ -516,112 +504,93 @@ async fn every_token_error_of_the_protocol_table() {
         async move { client.post(url).form(&f).send().await.unwrap() }
     };
     let url = h.token_url();
-    // 7000215 wrong secret.
-    expect_error(
-        post(url.clone(), form(CONSENTED_CLIENT_ID, GRAPH, "wrong")).await,
-        401,
-        "invalid_client",
-        7000215,
-    )
-    .await;
-    // 7000222 expired secret.
-    expect_error(
-        post(url.clone(), form(CONSENTED_CLIENT_ID, GRAPH, &expired)).await,
-        401,
-        "invalid_client",
-        7000222,
-    )
-    .await;
-    // 7000218 no credentials.
-    expect_error(
-        post(url.clone(), form(CONSENTED_CLIENT_ID, GRAPH, "")).await,
-        401,
-        "invalid_client",
-        7000218,
-    )
-    .await;
-    // 700016 unknown app.
-    expect_error(
-        post(
-            url.clone(),
-            form("00000000-1111-2222-3333-444444444444", GRAPH, &good),
-        )
-        .await,
-        400,
-        "unauthorized_client",
-        700016,
-    )
-    .await;
-    // 90002 unknown tenant.
-    expect_error(
-        post(
-            h.url("/nope.onmicrosoft.com/oauth2/v2.0/token"),
-            form(CONSENTED_CLIENT_ID, GRAPH, &good),
-        )
-        .await,
-        400,
-        "invalid_request",
-        90002,
-    )
-    .await;
-    // 50059 common.
-    expect_error(
-        post(
-            h.url("/common/oauth2/v2.0/token"),
-            form(CONSENTED_CLIENT_ID, GRAPH, &good),
-        )
-        .await,
-        400,
-        "invalid_request",
-        50059,
-    )
-    .await;
-    // 1002012 scope without /.default.
-    for scope in [
-        "User.Read.All",
-        "openid",
-        "https://graph.microsoft.com/User.Read.All",
-    ] {
+    let unknown_tenant = h.url("/nope.onmicrosoft.com/oauth2/v2.0/token");
+    let common = h.url("/common/oauth2/v2.0/token");
+    // (token URL, client_id, scope, secret) -> (status, error, AADSTS code)
+    let cases = [
+        // 7000215 wrong secret.
+        (
+            (&url, CONSENTED_CLIENT_ID, GRAPH, "wrong"),
+            (401, "invalid_client", 7000215),
+        ),
+        // 7000222 expired secret.
+        (
+            (&url, CONSENTED_CLIENT_ID, GRAPH, expired.as_str()),
+            (401, "invalid_client", 7000222),
+        ),
+        // 7000218 no credentials.
+        (
+            (&url, CONSENTED_CLIENT_ID, GRAPH, ""),
+            (401, "invalid_client", 7000218),
+        ),
+        // 700016 unknown app.
+        (
+            (
+                &url,
+                "00000000-1111-2222-3333-444444444444",
+                GRAPH,
+                good.as_str(),
+            ),
+            (400, "unauthorized_client", 700016),
+        ),
+        // 90002 unknown tenant.
+        (
+            (&unknown_tenant, CONSENTED_CLIENT_ID, GRAPH, good.as_str()),
+            (400, "invalid_request", 90002),
+        ),
+        // 50059 common.
+        (
+            (&common, CONSENTED_CLIENT_ID, GRAPH, good.as_str()),
+            (400, "invalid_request", 50059),
+        ),
+        // 1002012 scope without /.default.
+        (
+            (&url, CONSENTED_CLIENT_ID, "User.Read.All", good.as_str()),
+            (400, "invalid_scope", 1002012),
+        ),
+        (
+            (&url, CONSENTED_CLIENT_ID, "openid", good.as_str()),
+            (400, "invalid_scope", 1002012),
+        ),
+        (
+            (
+                &url,
+                CONSENTED_CLIENT_ID,
+                "https://graph.microsoft.com/User.Read.All",
+                good.as_str(),
+            ),
+            (400, "invalid_scope", 1002012),
+        ),
+        // 70011 two resources.
+        (
+            (
+                &url,
+                CONSENTED_CLIENT_ID,
+                "https://graph.microsoft.com/.default https://vault.azure.net/.default",
+                good.as_str(),
+            ),
+            (400, "invalid_scope", 70011),
+        ),
+        // 500011 unknown resource.
+        (
+            (
+                &url,
+                CONSENTED_CLIENT_ID,
+                "https://unknown.example.com/.default",
+                good.as_str(),
+            ),
+            (400, "invalid_resource", 500011),
+        ),
+    ];
+    for ((to, client_id, scope, secret), (status, error, code)) in cases {
         expect_error(
-            post(url.clone(), form(CONSENTED_CLIENT_ID, scope, &good)).await,
-            400,
-            "invalid_scope",
-            1002012,
+            post(to.clone(), form(client_id, scope, secret)).await,
+            status,
+            error,
+            code,
         )
         .await;
     }
-    // 70011 two resources.
-    expect_error(
-        post(
-            url.clone(),
-            form(
-                CONSENTED_CLIENT_ID,
-                "https://graph.microsoft.com/.default https://vault.azure.net/.default",
-                &good,
-            ),
-        )
-        .await,
-        400,
-        "invalid_scope",
-        70011,
-    )
-    .await;
-    // 500011 unknown resource.
-    expect_error(
-        post(
-            url.clone(),
-            form(
-                CONSENTED_CLIENT_ID,
-                "https://unknown.example.com/.default",
-                &good,
-            ),
-        )
-        .await,
-        400,
-        "invalid_resource",
-        500011,
-    )
-    .await;
     // 900144 missing scope / grant_type / client_id.
     let body = expect_error(
         post(url.clone(), form(CONSENTED_CLIENT_ID, "", &good)).await,

@@ -15,6 +15,9 @@ const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 /// Calls Microsoft Graph as the app: every request carries a bearer token
 /// from the [`ConfidentialClient`] (cheap when cached) and a fresh
 /// `client-request-id`, and is retried on 429/503/504 honouring `Retry-After`.
+/// A cached token Graph refuses with 401 (revoked, or signed with keys the
+/// service has replaced) is forgotten and the request sent once more with a
+/// fresh token.
 ///
 /// Cheap to clone: clones share the token client and the connection pool.
 #[derive(Clone)]

@@ -3,7 +3,8 @@
 //! - [`GraphClient`]: GETs any path or URL with a bearer token from a
 //!   [`ConfidentialClient`](entrad_auth::ConfidentialClient) and a
 //!   `client-request-id`; retries 429/503/504 honouring `Retry-After`, bounded
-//!   by an [`entrad_auth::RetryPolicy`].
+//!   by an [`entrad_auth::RetryPolicy`]; a cached token Graph refuses (401)
+//!   is forgotten and the request sent once more with a fresh one.
 //! - [`GraphClient::pages`] / [`GraphClient::items`]: streams across pages,
 //!   following `@odata.nextLink` verbatim; memory holds one page at a time.
 //! - [`GraphClient::users`]: `$select`, `$filter`, `$top`, `$count` (adding

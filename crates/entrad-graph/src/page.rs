@@ -6,35 +6,22 @@ use serde_json::Value;
 use crate::error::Error;
 
 /// A page of a collection response: its items and the links to what follows.
+///
+/// The annotations are optional: a missing one (or `null`) reads as `None`,
+/// and `None` is left out when serialised.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Page {
     /// `@odata.context`, e.g. `https://graph.microsoft.com/v1.0/$metadata#users`.
-    #[serde(
-        rename = "@odata.context",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@odata.context", skip_serializing_if = "Option::is_none")]
     pub context: Option<String>,
     /// `@odata.count` (first page only, with `$count=true`).
-    #[serde(
-        rename = "@odata.count",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@odata.count", skip_serializing_if = "Option::is_none")]
     pub count: Option<u64>,
     /// `@odata.nextLink`: the next page, to be followed verbatim.
-    #[serde(
-        rename = "@odata.nextLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@odata.nextLink", skip_serializing_if = "Option::is_none")]
     pub next_link: Option<String>,
     /// `@odata.deltaLink`: the last page of a delta round.
-    #[serde(
-        rename = "@odata.deltaLink",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "@odata.deltaLink", skip_serializing_if = "Option::is_none")]
     pub delta_link: Option<String>,
     /// The items.
     pub value: Vec<Value>,
@@ -48,17 +35,17 @@ impl Page {
 
     /// A page from a parsed collection response.
     pub fn from_json(body: Value) -> Result<Page, Error> {
-        serde_json::from_value(body).map_err(|e| {
-            Error::UnexpectedResponse(format!("not a collection page (no `value` list?): {e}"))
-        })
+        serde_json::from_value(body).map_err(not_a_page)
     }
 
     /// A page straight from the response bytes (no intermediate JSON tree).
     pub(crate) fn from_slice(body: &[u8]) -> Result<Page, Error> {
-        serde_json::from_slice(body).map_err(|e| {
-            Error::UnexpectedResponse(format!("not a collection page (no `value` list?): {e}"))
-        })
+        serde_json::from_slice(body).map_err(not_a_page)
     }
+}
+
+fn not_a_page(e: serde_json::Error) -> Error {
+    Error::UnexpectedResponse(format!("not a collection page (no `value` list?): {e}"))
 }
 
 #[cfg(test)]

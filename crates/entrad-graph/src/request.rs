@@ -3,6 +3,7 @@
 use std::error::Error as _;
 
 use bytes::Bytes;
+use entrad_auth::AccessToken;
 use reqwest::Method;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use serde_json::Value;
@@ -31,10 +32,18 @@ impl GraphClient {
         // One id for all attempts, so the service's logs tie the retries together.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut attempts = Attempts::new(self.retry);
+        let mut token_renewed = false;
         loop {
             attempts.begin();
             let failure = match self
-                .attempt(&method, url, headers, body, &client_request_id)
+                .attempt(
+                    &method,
+                    url,
+                    headers,
+                    body,
+                    &client_request_id,
+                    &mut token_renewed,
+                )
                 .await?
             {
                 Ok(bytes) => return Ok(bytes),
@@ -64,6 +73,12 @@ impl GraphClient {
     }
 
     /// One attempt: `Err` for failures retrying cannot fix, `Ok(Err)` for transient ones.
+    ///
+    /// A cached token can be refused before its expiry (revoked, or signed
+    /// with keys the service no longer has): on a 401 to a token from the
+    /// cache, the token is forgotten and the request sent again with a fresh
+    /// one, once per logical request (`token_renewed`), so a token Graph
+    /// keeps refusing fails as before instead of looping.
     async fn attempt(
         &self,
         method: &Method,
@@ -71,8 +86,41 @@ impl GraphClient {
         headers: &HeaderMap,
         body: Option<&Value>,
         client_request_id: &str,
+        token_renewed: &mut bool,
     ) -> Result<std::result::Result<Bytes, Transient>> {
-        let token = self.auth.acquire_token(&[self.scope.as_str()]).await?;
+        let scopes = [self.scope.as_str()];
+        loop {
+            let token = self.auth.acquire_token(&scopes).await?;
+            match self
+                .send(&token, method, url, headers, body, client_request_id)
+                .await
+            {
+                Err(Error::Graph(refused))
+                    if refused.status == 401 && token.from_cache() && !*token_renewed =>
+                {
+                    *token_renewed = true;
+                    tracing::info!(%url, code = %refused.code, "Graph refused the cached token; forgetting it and retrying with a fresh one");
+                    // The retry goes ahead even so: a store that failed to
+                    // remove the entry likely fails to serve it too (a miss).
+                    if let Err(e) = self.auth.forget_token(&scopes).await {
+                        tracing::warn!(error = %e, "could not remove the refused token from the cache");
+                    }
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Sends the request once with `token`.
+    async fn send(
+        &self,
+        token: &AccessToken,
+        method: &Method,
+        url: &Url,
+        headers: &HeaderMap,
+        body: Option<&Value>,
+        client_request_id: &str,
+    ) -> Result<std::result::Result<Bytes, Transient>> {
         let mut request = self
             .http
             .request(method.clone(), url.clone())

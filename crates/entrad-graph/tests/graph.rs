@@ -2,9 +2,14 @@
 //! retries honouring Retry-After, delta and batch. The token comes from a
 //! wiremock token endpoint (loopback http, allowed explicitly).
 
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use entrad_auth::{Authority, ConfidentialClient, Credential, RetryPolicy};
+use std::sync::Arc;
+
+use entrad_auth::{
+    Authority, CacheKey, CachedToken, ClientBuilder, ConfidentialClient, Credential, MemoryCache,
+    RetryPolicy, TokenCache,
+};
 use entrad_graph::{BatchRequest, Error, ErrorKind, GraphClient};
 use futures_util::TryStreamExt;
 use serde_json::{Value, json};
@@ -14,20 +19,27 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "eyJhbGciOiJub25lIn0.eyJhdWQiOiJodHRwczovL2dyYXBoLm1pY3Jvc29mdC5jb20ifQ.";
 
-async fn token_service(server: &MockServer) {
+const TOKEN_PATH: &str = "/tenant/oauth2/v2.0/token";
+
+/// The tenant's OIDC metadata, pointing at the token endpoint.
+async fn metadata(server: &MockServer) {
     let uri = server.uri();
     Mock::given(method("GET"))
         .and(path("/tenant/v2.0/.well-known/openid-configuration"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "token_endpoint": format!("{uri}/tenant/oauth2/v2.0/token"),
+            "token_endpoint": format!("{uri}{TOKEN_PATH}"),
             "authorization_endpoint": format!("{uri}/tenant/oauth2/v2.0/authorize"),
             "issuer": format!("{uri}/tenant/v2.0"),
             "jwks_uri": format!("{uri}/tenant/discovery/v2.0/keys"),
         })))
         .mount(server)
         .await;
+}
+
+async fn token_service(server: &MockServer) {
+    metadata(server).await;
     Mock::given(method("POST"))
-        .and(path("/tenant/oauth2/v2.0/token"))
+        .and(path(TOKEN_PATH))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": TOKEN,
         })))
@@ -35,13 +47,15 @@ async fn token_service(server: &MockServer) {
         .await;
 }
 
-fn auth(server: &MockServer) -> ConfidentialClient {
+fn auth_builder(server: &MockServer) -> ClientBuilder {
     let authority = Authority::parse(&format!("{}/tenant", server.uri())).unwrap();
     ConfidentialClient::builder("client", authority, Credential::secret("s3cret"))
         .allow_insecure_loopback(true)
         .instance_discovery(false)
-        .build()
-        .unwrap()
+}
+
+fn auth(server: &MockServer) -> ConfidentialClient {
+    auth_builder(server).build().unwrap()
 }
 
 fn quick_retries(attempts: u32) -> RetryPolicy {
@@ -248,16 +262,9 @@ async fn an_unreachable_graph_is_a_network_error() {
 async fn a_token_refusal_is_an_authentication_error() {
     let server = MockServer::start().await;
     let uri = server.uri();
-    Mock::given(method("GET"))
-        .and(path("/tenant/v2.0/.well-known/openid-configuration"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "token_endpoint": format!("{uri}/tenant/oauth2/v2.0/token"),
-            "issuer": format!("{uri}/tenant/v2.0"),
-        })))
-        .mount(&server)
-        .await;
+    metadata(&server).await;
     Mock::given(method("POST"))
-        .and(path("/tenant/oauth2/v2.0/token"))
+        .and(path(TOKEN_PATH))
         .respond_with(ResponseTemplate::new(401).set_body_json(json!({
             "error": "invalid_client",
             "error_description": "AADSTS7000215: Invalid client secret provided.",
@@ -352,4 +359,95 @@ async fn bad_urls_are_configuration_errors() {
     assert_eq!(err.kind(), ErrorKind::Config);
     let err = graph.get_json("  ").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+/// A graph client whose cache already holds `secret`, valid for an hour, as
+/// a token cached before the service changed its keys would be.
+async fn with_cached_token(server: &MockServer, secret: &str) -> GraphClient {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let cache = Arc::new(MemoryCache::new());
+    let auth = auth_builder(server).cache(cache.clone()).build().unwrap();
+    let key = CacheKey::new(
+        auth.authority(),
+        "client",
+        &["https://graph.microsoft.com/.default"],
+    );
+    let token = CachedToken {
+        secret: secret.into(),
+        token_type: "Bearer".into(),
+        cached_at: now,
+        expires_on: now + 3600,
+        extended_expires_on: now + 3600,
+        refresh_on: None,
+    };
+    cache.put(&key, &token).await.unwrap();
+    GraphClient::builder(auth)
+        .base_url(Url::parse(&server.uri()).unwrap())
+        .retry_policy(quick_retries(3))
+        .build()
+}
+
+/// Graph's answer to a token it does not accept.
+fn invalid_token() -> ResponseTemplate {
+    ResponseTemplate::new(401).set_body_json(json!({
+        "error": {"code": "InvalidAuthenticationToken", "message": "Access token validation failure."}
+    }))
+}
+
+async fn token_requests(server: &MockServer) -> usize {
+    let requests = server.received_requests().await.unwrap();
+    requests
+        .iter()
+        .filter(|r| r.url.path() == TOKEN_PATH)
+        .count()
+}
+
+#[tokio::test]
+async fn a_cached_token_graph_refuses_is_replaced_once() {
+    let server = MockServer::start().await;
+    token_service(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .and(header("authorization", "Bearer stale-token"))
+        .respond_with(invalid_token())
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .and(header("authorization", format!("Bearer {TOKEN}").as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(page(&server, 0..2, None)))
+        .expect(2)
+        .mount(&server)
+        .await;
+    let graph = with_cached_token(&server, "stale-token").await;
+    let body = graph.get_json("v1.0/users").await.unwrap();
+    assert_eq!(body["value"], json!([{"id": "0"}, {"id": "1"}]));
+    assert_eq!(token_requests(&server).await, 1);
+    // The fresh token replaced the refused one in the cache.
+    graph.get_json("v1.0/users").await.unwrap();
+    assert_eq!(token_requests(&server).await, 1);
+}
+
+#[tokio::test]
+async fn a_fresh_token_graph_refuses_is_an_error_without_more_retries() {
+    let server = MockServer::start().await;
+    token_service(&server).await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .respond_with(invalid_token())
+        .expect(2)
+        .mount(&server)
+        .await;
+    let graph = with_cached_token(&server, "stale-token").await;
+    let err = graph.get_json("v1.0/users").await.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Permission);
+    assert_eq!(
+        err.graph_error().unwrap().code,
+        "InvalidAuthenticationToken"
+    );
+    assert_eq!(token_requests(&server).await, 1);
 }

@@ -1,7 +1,9 @@
 //! Token caches across processes: 8 `entrad run` processes with a cold file or
 //! Redis cache cause one token request between them (read from the emulator's
 //! stats) and all list every user; `--cache` > `ENTRAD_CACHE` > the file's
-//! `cache` key; an unreachable cache is one warning, never a failed job.
+//! `cache` key; an unreachable cache is one warning, never a failed job; a
+//! cached token Graph refuses (the emulator was recreated with new keys) is
+//! replaced by a fresh one.
 //! Redis is a real redis-server on loopback that scripts/test starts.
 
 mod common;
@@ -11,7 +13,7 @@ use std::process::Output;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use assert_cmd::Command;
-use common::{Emulator, unique_ids, write_json};
+use common::{Emulator, closed_address, stderr_of, succeed, unique_ids, write_json};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -44,10 +46,6 @@ fn token_requests(emulator: &Emulator) -> u64 {
     stats["requests"]["token"].as_u64().unwrap()
 }
 
-fn stderr_of(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
-
 /// Runs the quickstart in `n` processes at once.
 fn herd(n: usize, command: impl Fn() -> Command) -> Vec<Output> {
     let commands: Vec<Command> = (0..n).map(|_| command()).collect();
@@ -65,12 +63,6 @@ fn assert_all_listed_every_user(outputs: &[Output]) {
     }
 }
 
-fn run(emulator: &Emulator) -> Command {
-    let mut cmd = emulator.entrad();
-    cmd.arg("run").arg(emulator.file("parameters.json"));
-    cmd
-}
-
 #[test]
 fn eight_processes_with_a_cold_file_cache_make_one_token_request() {
     let emulator = Emulator::start(USERS);
@@ -78,7 +70,7 @@ fn eight_processes_with_a_cold_file_cache_make_one_token_request() {
     let cache = dir.path().join("cold").join("tokens.json");
     emulator.admin(Method::POST, "/_emulator/stats/reset", None);
     let outputs = herd(8, || {
-        let mut cmd = run(&emulator);
+        let mut cmd = emulator.run("parameters.json");
         cmd.arg("--cache").arg(format!("file:{}", cache.display()));
         cmd
     });
@@ -94,7 +86,7 @@ fn eight_processes_with_a_cold_redis_cache_make_one_token_request() {
     let url = format!("{}?prefix={}", redis_url(), unique_prefix());
     emulator.admin(Method::POST, "/_emulator/stats/reset", None);
     let outputs = herd(8, || {
-        let mut cmd = run(&emulator);
+        let mut cmd = emulator.run("parameters.json");
         cmd.arg("--cache")
             .arg(&url)
             .env("ENTRAD_CACHE_KEY", CACHE_KEY);
@@ -105,8 +97,7 @@ fn eight_processes_with_a_cold_redis_cache_make_one_token_request() {
 
     // The entries are encrypted: without the key a process cannot read them,
     // says so once, and gets its own token.
-    let output = run(&emulator).arg("--cache").arg(&url).output().unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = succeed(emulator.run("parameters.json").arg("--cache").arg(&url));
     assert_eq!(unique_ids(&output.stdout).len(), USERS);
     assert_eq!(token_requests(&emulator), 2);
     let stderr = stderr_of(&output);
@@ -119,7 +110,7 @@ fn the_default_is_a_file_in_the_users_cache_dir() {
     let emulator = Emulator::start(USERS);
     let home = tempfile::tempdir().unwrap();
     let default_run = || {
-        let mut cmd = run(&emulator);
+        let mut cmd = emulator.run("parameters.json");
         cmd.env_remove("ENTRAD_CACHE")
             .env("XDG_CACHE_HOME", home.path())
             .env("HOME", home.path());
@@ -127,8 +118,7 @@ fn the_default_is_a_file_in_the_users_cache_dir() {
     };
     emulator.admin(Method::POST, "/_emulator/stats/reset", None);
     for _ in 0..2 {
-        let output = default_run().output().unwrap();
-        assert!(output.status.success(), "{}", stderr_of(&output));
+        succeed(&mut default_run());
     }
     assert_eq!(token_requests(&emulator), 1, "the second run used the file");
     let file = home.path().join("entrad").join("msal_token_cache.json");
@@ -162,26 +152,22 @@ fn the_flag_beats_the_environment_which_beats_the_parameters_file() {
         cmd.env_remove("ENTRAD_CACHE").arg("run").arg(&config);
         cmd
     };
-    let succeed = |mut cmd: Command| {
-        let output = cmd.output().unwrap();
-        assert!(output.status.success(), "{}", stderr_of(&output));
-    };
     let exists = |p: &Path| p.exists();
 
-    succeed(quickstart());
+    succeed(&mut quickstart());
     assert!(
         exists(&dir.path().join("from-file.json")),
         "relative to the file"
     );
     let mut cmd = quickstart();
     cmd.env("ENTRAD_CACHE", format!("file:{}", env_file.display()));
-    succeed(cmd);
+    succeed(&mut cmd);
     assert!(exists(&env_file));
     let mut cmd = quickstart();
     cmd.env("ENTRAD_CACHE", "memory")
         .arg("--cache")
         .arg(format!("file:{}", flag_file.display()));
-    succeed(cmd);
+    succeed(&mut cmd);
     assert!(exists(&flag_file));
 
     let output = quickstart()
@@ -200,16 +186,13 @@ fn the_flag_beats_the_environment_which_beats_the_parameters_file() {
 #[test]
 fn an_unreachable_cache_is_one_warning_and_the_job_succeeds() {
     let emulator = Emulator::start(USERS);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let output = run(&emulator)
-        .arg("--cache")
-        .arg(format!("redis://:hunter2@{closed}/0"))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let closed = closed_address();
+    let output = succeed(
+        emulator
+            .run("parameters.json")
+            .arg("--cache")
+            .arg(format!("redis://:hunter2@{closed}/0")),
+    );
     assert_eq!(unique_ids(&output.stdout).len(), USERS);
     let stderr = stderr_of(&output);
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
@@ -223,9 +206,8 @@ fn an_unreachable_cache_is_one_warning_and_the_job_succeeds() {
 #[test]
 fn cached_tokens_never_reach_the_logs() {
     let emulator = Emulator::start(3);
-    let output = run(&emulator).arg("-vv").output().unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
-    let again = run(&emulator).arg("-vv").output().unwrap();
+    let output = succeed(emulator.run("parameters.json").arg("-vv"));
+    let again = emulator.run("parameters.json").arg("-vv").output().unwrap();
     let doc: Value =
         serde_json::from_slice(&std::fs::read(emulator.cache_file()).unwrap()).unwrap();
     let token = doc["AccessToken"]
@@ -241,4 +223,24 @@ fn cached_tokens_never_reach_the_logs() {
         assert!(!stderr_of(&output).contains(&token));
         assert!(!String::from_utf8_lossy(&output.stdout).contains(&token));
     }
+}
+
+#[test]
+fn a_cached_token_a_recreated_emulator_refuses_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = format!("file:{}", dir.path().join("tokens.json").display());
+    let before = Emulator::start(3);
+    succeed(before.run("parameters.json").arg("--cache").arg(&cache));
+    drop(before);
+    // The same tenant and app ids, but new signing keys: Graph refuses the
+    // cached token, which has not expired.
+    let after = Emulator::start(USERS);
+    after.admin(Method::POST, "/_emulator/stats/reset", None);
+    let output = succeed(after.run("parameters.json").arg("--cache").arg(&cache));
+    assert_eq!(unique_ids(&output.stdout).len(), USERS);
+    assert_eq!(
+        token_requests(&after),
+        1,
+        "one fresh token replaced the refused one"
+    );
 }

@@ -2,11 +2,18 @@
 
 mod common;
 
-use common::{Emulator, entrad, write_json};
+use std::process::Output;
+
+use common::{Emulator, closed_address, entrad, stderr_of, succeed, write_json};
 use serde_json::{Value, json};
 
-fn stderr_of(output: &std::process::Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
+/// `entrad run` on a copy of the emulator's `parameters` file changed by `edit`.
+fn run_edited(emulator: &Emulator, parameters: &str, edit: impl FnOnce(&mut Value)) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let mut parameters = emulator.parameters(parameters);
+    edit(&mut parameters);
+    let file = write_json(dir.path(), "parameters.json", &parameters);
+    emulator.entrad().arg("run").arg(&file).output().unwrap()
 }
 
 #[test]
@@ -14,9 +21,7 @@ fn an_app_without_consent_gets_exit_4_and_the_consent_url() {
     let emulator = Emulator::start(3);
     let parameters = emulator.parameters("parameters-unconsented.json");
     let output = emulator
-        .entrad()
-        .arg("run")
-        .arg(emulator.file("parameters-unconsented.json"))
+        .run("parameters-unconsented.json")
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(4));
@@ -38,11 +43,9 @@ fn an_app_without_consent_gets_exit_4_and_the_consent_url() {
 #[test]
 fn a_wrong_secret_is_exit_3_with_the_hint_and_without_the_secret() {
     let emulator = Emulator::start(1);
-    let dir = tempfile::tempdir().unwrap();
-    let mut parameters = emulator.parameters("parameters.json");
-    parameters["secret"] = json!("definitely-not-the-secret-4711");
-    let file = write_json(dir.path(), "parameters.json", &parameters);
-    let output = emulator.entrad().arg("run").arg(&file).output().unwrap();
+    let output = run_edited(&emulator, "parameters.json", |p| {
+        p["secret"] = json!("definitely-not-the-secret-4711");
+    });
     assert_eq!(output.status.code(), Some(3));
     let stderr = stderr_of(&output);
     assert!(stderr.contains("AADSTS7000215"), "{stderr}");
@@ -56,38 +59,28 @@ fn a_wrong_secret_is_exit_3_with_the_hint_and_without_the_secret() {
 #[test]
 fn a_dead_endpoint_is_exit_5() {
     let emulator = Emulator::start(1);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut parameters = emulator.parameters("parameters.json");
-    let tenant = parameters["authority"]
-        .as_str()
-        .unwrap()
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .to_owned();
-    parameters["authority"] = json!(format!("https://{closed}/{tenant}"));
-    parameters["endpoint"] = json!(format!("https://{closed}/v1.0/users"));
-    let file = write_json(dir.path(), "parameters.json", &parameters);
-    let output = emulator.entrad().arg("run").arg(&file).output().unwrap();
+    let closed = closed_address();
+    let output = run_edited(&emulator, "parameters.json", |p| {
+        let tenant = p["authority"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        p["authority"] = json!(format!("https://{closed}/{tenant}"));
+        p["endpoint"] = json!(format!("https://{closed}/v1.0/users"));
+    });
     assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
 }
 
 #[test]
 fn graph_unreachable_after_a_good_token_is_exit_5() {
     let emulator = Emulator::start(1);
-    let closed = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut parameters = emulator.parameters("parameters.json");
-    parameters["endpoint"] = json!(format!("https://{closed}/v1.0/users"));
-    let file = write_json(dir.path(), "parameters.json", &parameters);
-    let output = emulator.entrad().arg("run").arg(&file).output().unwrap();
+    let closed = closed_address();
+    let output = run_edited(&emulator, "parameters.json", |p| {
+        p["endpoint"] = json!(format!("https://{closed}/v1.0/users"));
+    });
     assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
     assert!(
         stderr_of(&output).contains("network error"),
@@ -104,12 +97,7 @@ fn a_persistent_503_is_exit_5() {
         "/_emulator/faults",
         Some(json!({"route": "users", "kind": "503", "retry_after": 1})),
     );
-    let output = emulator
-        .entrad()
-        .arg("run")
-        .arg(emulator.file("parameters.json"))
-        .output()
-        .unwrap();
+    let output = emulator.run("parameters.json").output().unwrap();
     assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("503"), "{}", stderr_of(&output));
 }
@@ -202,11 +190,9 @@ fn bad_config_files_are_exit_2_with_clear_messages() {
 #[test]
 fn a_missing_private_key_file_is_exit_2() {
     let emulator = Emulator::start(1);
-    let dir = tempfile::tempdir().unwrap();
-    let mut parameters = emulator.parameters("parameters-certificate.json");
-    parameters["private_key_file"] = json!("no-such-key.pem");
-    let file = write_json(dir.path(), "parameters.json", &parameters);
-    let output = emulator.entrad().arg("run").arg(&file).output().unwrap();
+    let output = run_edited(&emulator, "parameters-certificate.json", |p| {
+        p["private_key_file"] = json!("no-such-key.pem");
+    });
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
@@ -243,13 +229,12 @@ fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
         .unwrap()
         .to_owned();
     for args in [vec!["-vvv", "run"], vec!["-vvv", "token", "--config"]] {
-        let output = emulator
-            .entrad()
-            .args(&args)
-            .arg(emulator.file("parameters.json"))
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{}", stderr_of(&output));
+        let output = succeed(
+            emulator
+                .entrad()
+                .args(&args)
+                .arg(emulator.file("parameters.json")),
+        );
         for stream in [&output.stdout, &output.stderr] {
             let text = String::from_utf8_lossy(stream);
             assert!(!text.contains(&secret), "the client secret leaked");
@@ -257,14 +242,13 @@ fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
         }
     }
     // The secret given as a flag is warned about, and not echoed either.
-    let output = emulator
-        .entrad()
-        .args(["-vvv", "--config"])
-        .arg(emulator.file("parameters.json"))
-        .args(["--client-secret", &secret, "token"])
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", stderr_of(&output));
+    let output = succeed(
+        emulator
+            .entrad()
+            .args(["-vvv", "--config"])
+            .arg(emulator.file("parameters.json"))
+            .args(["--client-secret", &secret, "token"]),
+    );
     let stderr = stderr_of(&output);
     assert!(stderr.contains("process list"), "{stderr}");
     assert!(

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{Emulator, unique_ids};
+use common::{Emulator, succeed, unique_ids};
 use reqwest::Method;
 use serde_json::json;
 
@@ -19,17 +19,7 @@ fn injected_429_and_503_still_list_every_user_once() {
         emulator.admin(Method::POST, "/_emulator/faults", Some(fault));
     }
     emulator.admin(Method::POST, "/_emulator/stats/reset", None);
-    let output = emulator
-        .entrad()
-        .arg("run")
-        .arg(emulator.file("parameters.json"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeed(&mut emulator.run("parameters.json"));
     assert_eq!(unique_ids(&output.stdout).len(), 1_000);
     let stats = emulator.admin(Method::GET, "/_emulator/stats", None);
     // 10 pages of 100, plus the three refused attempts.
@@ -52,17 +42,10 @@ fn injected_faults_while_paging_users_with_top() {
         "/_emulator/faults",
         Some(json!({"route": "users", "kind": "504", "retry_after": 1, "count": 1})),
     );
-    let output = emulator
-        .entrad()
-        .arg("--config")
-        .arg(emulator.file("parameters.json"))
-        .args(["users", "--top", "50", "--format", "ndjson"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeed(
+        emulator
+            .configured()
+            .args(["users", "--top", "50", "--format", "ndjson"]),
     );
     let text = String::from_utf8(output.stdout).unwrap();
     let ids: std::collections::HashSet<String> = text

@@ -2,24 +2,11 @@
 
 mod common;
 
-use common::Emulator;
+use common::{Emulator, succeed};
 use serde_json::Value;
 
 fn users(emulator: &Emulator, args: &[&str]) -> std::process::Output {
-    let output = emulator
-        .entrad()
-        .arg("--config")
-        .arg(emulator.file("parameters.json"))
-        .arg("users")
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output
+    succeed(emulator.configured().arg("users").args(args))
 }
 
 #[test]
@@ -102,33 +89,14 @@ fn count_and_filter_go_to_graph() {
 #[test]
 fn get_pages_collections_and_prints_single_entities() {
     let emulator = Emulator::start(120);
-    let config = emulator.file("parameters.json");
-    let output = emulator
-        .entrad()
-        .arg("--config")
-        .arg(&config)
-        .args(["get", "/v1.0/users?$top=50"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeed(emulator.configured().args(["get", "/v1.0/users?$top=50"]));
     let ids = common::unique_ids(&output.stdout);
     assert_eq!(ids.len(), 120);
     let id = ids.into_iter().next().unwrap();
-    let output = emulator
-        .entrad()
-        .arg("--config")
-        .arg(&config)
-        .args(["get", &format!("v1.0/users/{id}")])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeed(
+        emulator
+            .configured()
+            .args(["get", &format!("v1.0/users/{id}")]),
     );
     let user: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(user["id"], id.as_str());
@@ -137,19 +105,7 @@ fn get_pages_collections_and_prints_single_entities() {
 #[test]
 fn token_prints_claims_and_the_token_only_with_raw() {
     let emulator = Emulator::start(1);
-    let config = emulator.file("parameters.json");
-    let output = emulator
-        .entrad()
-        .arg("--config")
-        .arg(&config)
-        .arg("token")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeed(emulator.configured().arg("token"));
     let info: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(info["token_type"], "Bearer");
     assert!(info["expires_in"].as_u64().unwrap() > 0);
@@ -157,9 +113,7 @@ fn token_prints_claims_and_the_token_only_with_raw() {
     assert_eq!(info["claims"]["idtyp"], "app");
     assert!(info.get("access_token").is_none());
     let output = emulator
-        .entrad()
-        .arg("--config")
-        .arg(&config)
+        .configured()
         .args(["token", "--raw"])
         .output()
         .unwrap();
@@ -190,21 +144,11 @@ fn consent_url_is_the_quickstarts_step_4() {
 fn environment_variables_configure_without_a_file() {
     let emulator = Emulator::start(20);
     let p = emulator.parameters("parameters.json");
-    let authority = p["authority"].as_str().unwrap();
-    let (host, tenant) = authority.rsplit_once('/').unwrap();
-    let output = emulator
-        .entrad()
-        .env("AZURE_AUTHORITY_HOST", host)
-        .env("AZURE_TENANT_ID", tenant)
-        .env("AZURE_CLIENT_ID", p["client_id"].as_str().unwrap())
-        .env("AZURE_CLIENT_SECRET", p["secret"].as_str().unwrap())
-        .args(["--graph-url", &emulator.url, "users", "--format", "ndjson"])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeed(
+        emulator
+            .configured_by_environment(&p)
+            .env("AZURE_CLIENT_SECRET", p["secret"].as_str().unwrap())
+            .args(["users", "--format", "ndjson"]),
     );
     assert_eq!(
         String::from_utf8(output.stdout).unwrap().lines().count(),
@@ -222,28 +166,11 @@ fn a_pem_certificate_from_the_environment() {
     let cert = std::fs::read_to_string(p["certificate_file"].as_str().unwrap()).unwrap();
     let bundle = dir.path().join("app.pem");
     std::fs::write(&bundle, format!("{key}\n{cert}")).unwrap();
-    let (host, tenant) = p["authority"].as_str().unwrap().rsplit_once('/').unwrap();
-    let output = emulator
-        .entrad()
-        .env("AZURE_AUTHORITY_HOST", host)
-        .env("AZURE_TENANT_ID", tenant)
-        .env("AZURE_CLIENT_ID", p["client_id"].as_str().unwrap())
-        .env("AZURE_CLIENT_CERTIFICATE_PATH", &bundle)
-        .args([
-            "--graph-url",
-            &emulator.url,
-            "users",
-            "--format",
-            "ndjson",
-            "--top",
-            "5",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = succeed(
+        emulator
+            .configured_by_environment(&p)
+            .env("AZURE_CLIENT_CERTIFICATE_PATH", &bundle)
+            .args(["users", "--format", "ndjson", "--top", "5"]),
     );
     assert_eq!(
         String::from_utf8(output.stdout).unwrap().lines().count(),

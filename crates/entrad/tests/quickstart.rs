@@ -2,23 +2,13 @@
 
 mod common;
 
-use common::{Emulator, unique_ids};
+use common::{Emulator, succeed, unique_ids};
 use serde_json::Value;
 
 #[test]
 fn secret_variant_lists_every_user_as_one_graph_document() {
     let emulator = Emulator::start(250);
-    let output = emulator
-        .entrad()
-        .arg("run")
-        .arg(emulator.file("parameters.json"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeed(&mut emulator.run("parameters.json"));
     let doc: Value = serde_json::from_slice(&output.stdout).unwrap();
     assert!(
         doc["@odata.context"]
@@ -35,47 +25,26 @@ fn certificate_variant_lists_every_user() {
     let emulator = Emulator::start(120);
     let parameters = emulator.parameters("parameters-certificate.json");
     assert!(parameters.get("thumbprint").is_some() && parameters.get("secret").is_none());
-    let output = emulator
-        .entrad()
-        .arg("run")
-        .arg(emulator.file("parameters-certificate.json"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeed(&mut emulator.run("parameters-certificate.json"));
     assert_eq!(unique_ids(&output.stdout).len(), 120);
 }
 
 #[test]
 fn ten_thousand_users_each_listed_exactly_once() {
     let emulator = Emulator::start(10_000);
-    let output = emulator
-        .entrad()
-        .arg("run")
-        .arg(emulator.file("parameters.json"))
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = succeed(&mut emulator.run("parameters.json"));
     assert_eq!(unique_ids(&output.stdout).len(), 10_000);
 }
 
 #[test]
 fn stdout_holds_only_data_even_when_verbose() {
     let emulator = Emulator::start(30);
-    let output = emulator
-        .entrad()
-        .args(["-vv", "run"])
-        .arg(emulator.file("parameters.json"))
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    let output = succeed(
+        emulator
+            .entrad()
+            .args(["-vv", "run"])
+            .arg(emulator.file("parameters.json")),
+    );
     assert_eq!(unique_ids(&output.stdout).len(), 30);
     assert!(!output.stderr.is_empty(), "-vv should log to stderr");
 }

@@ -168,9 +168,9 @@ impl fmt::Debug for FallbackCache {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{key, token};
     use super::*;
     use futures_util::future::ready;
-    use secrecy::SecretString;
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
     /// Fails while `down` is set; counts calls.
@@ -217,37 +217,17 @@ mod tests {
         }
     }
 
-    fn key() -> CacheKey {
-        CacheKey {
-            environment: "e".into(),
-            client_id: "c".into(),
-            realm: "r".into(),
-            target: "t".into(),
-        }
-    }
-
-    fn token() -> CachedToken {
-        CachedToken {
-            secret: SecretString::from("t"),
-            token_type: "Bearer".into(),
-            cached_at: 0,
-            expires_on: 10,
-            extended_expires_on: 10,
-            refresh_on: None,
-        }
-    }
-
     #[tokio::test]
     async fn degrades_to_memory_rests_then_recovers() {
         let flaky = Arc::new(Flaky::default());
         flaky.down.store(true, Ordering::SeqCst);
         let cache = FallbackCache::new(flaky.clone()).with_retry_after(Duration::from_millis(50));
-        assert!(cache.get(&key()).await.unwrap().is_none());
+        assert!(cache.get(&key("t")).await.unwrap().is_none());
         assert!(cache.is_degraded());
-        cache.put(&key(), &token()).await.unwrap();
-        assert!(cache.lock(&key()).await.unwrap().is_none());
+        cache.put(&key("t"), &token("t")).await.unwrap();
+        assert!(cache.lock(&key("t")).await.unwrap().is_none());
         assert!(
-            cache.get(&key()).await.unwrap().is_some(),
+            cache.get(&key("t")).await.unwrap().is_some(),
             "served from memory"
         );
         assert_eq!(
@@ -259,13 +239,13 @@ mod tests {
         flaky.down.store(false, Ordering::SeqCst);
         tokio::time::sleep(Duration::from_millis(60)).await;
         assert!(
-            cache.get(&key()).await.unwrap().is_some(),
+            cache.get(&key("t")).await.unwrap().is_some(),
             "a primary miss, the token kept in memory"
         );
         assert_eq!(flaky.calls.load(Ordering::SeqCst), 2);
         assert!(!cache.is_degraded());
-        cache.put(&key(), &token()).await.unwrap();
-        assert!(flaky.inner.get(&key()).await.unwrap().is_some());
+        cache.put(&key("t"), &token("t")).await.unwrap();
+        assert!(flaky.inner.get(&key("t")).await.unwrap().is_some());
         assert!(cache.memory.is_empty());
     }
 }

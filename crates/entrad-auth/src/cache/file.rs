@@ -366,29 +366,10 @@ fn io_error(path: &Path, what: &str, e: &io::Error) -> Error {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{key, token};
     use super::*;
-    use secrecy::{ExposeSecret as _, SecretString};
+    use secrecy::ExposeSecret as _;
     use serde_json::json;
-
-    fn key(target: &str) -> CacheKey {
-        CacheKey {
-            environment: "127.0.0.1".into(),
-            client_id: "client".into(),
-            realm: "tenant".into(),
-            target: target.into(),
-        }
-    }
-
-    fn token(secret: &str) -> CachedToken {
-        CachedToken {
-            secret: SecretString::from(secret),
-            token_type: "Bearer".into(),
-            cached_at: 10,
-            expires_on: 4_000_000_000,
-            extended_expires_on: 4_000_000_000,
-            refresh_on: None,
-        }
-    }
 
     #[test]
     fn sibling_names() {

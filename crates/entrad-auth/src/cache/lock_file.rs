@@ -22,34 +22,61 @@ pub(crate) fn try_exclusive(path: &Path) -> io::Result<Option<File>> {
 
 /// Waits (blocking the thread) at most `wait` for the lock on `path`.
 pub(crate) fn exclusive_blocking(path: &Path, wait: Duration) -> io::Result<Option<File>> {
-    let started = Instant::now();
-    let mut pause = FIRST_PAUSE;
+    let mut pauses = Pauses::within(wait);
     loop {
         if let Some(file) = try_exclusive(path)? {
             return Ok(Some(file));
         }
-        if started.elapsed() >= wait {
-            return Ok(None);
+        match pauses.next() {
+            Some(pause) => std::thread::sleep(pause),
+            None => return Ok(None),
         }
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(MAX_PAUSE);
     }
 }
 
 /// Waits (asynchronously) at most `wait` for the lock on `path`. Polling keeps
 /// no thread blocked and lets the wait be bounded.
 pub(crate) async fn exclusive(path: &Path, wait: Duration) -> io::Result<Option<File>> {
-    let started = Instant::now();
-    let mut pause = FIRST_PAUSE;
+    let mut pauses = Pauses::within(wait);
     loop {
         if let Some(file) = try_exclusive(path)? {
             return Ok(Some(file));
         }
-        if started.elapsed() >= wait {
-            return Ok(None);
+        match pauses.next() {
+            Some(pause) => tokio::time::sleep(pause).await,
+            None => return Ok(None),
         }
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(MAX_PAUSE);
+    }
+}
+
+/// The pauses between attempts at a lock: doubling from [`FIRST_PAUSE`] up
+/// to [`MAX_PAUSE`], until the wait has run out.
+struct Pauses {
+    started: Instant,
+    wait: Duration,
+    next: Duration,
+}
+
+impl Pauses {
+    fn within(wait: Duration) -> Pauses {
+        Pauses {
+            started: Instant::now(),
+            wait,
+            next: FIRST_PAUSE,
+        }
+    }
+}
+
+impl Iterator for Pauses {
+    type Item = Duration;
+
+    fn next(&mut self) -> Option<Duration> {
+        if self.started.elapsed() >= self.wait {
+            return None;
+        }
+        let pause = self.next;
+        self.next = (pause * 2).min(MAX_PAUSE);
+        Some(pause)
     }
 }
 

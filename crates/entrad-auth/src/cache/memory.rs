@@ -66,28 +66,9 @@ impl TokenCache for MemoryCache {
 
 #[cfg(test)]
 mod tests {
+    use super::super::fixtures::{key, token};
     use super::*;
-    use secrecy::{ExposeSecret, SecretString};
-
-    fn key(target: &str) -> CacheKey {
-        CacheKey {
-            environment: "host".into(),
-            client_id: "client".into(),
-            realm: "tenant".into(),
-            target: target.into(),
-        }
-    }
-
-    fn token(secret: &str) -> CachedToken {
-        CachedToken {
-            secret: SecretString::from(secret),
-            token_type: "Bearer".into(),
-            cached_at: 10,
-            expires_on: 20,
-            extended_expires_on: 30,
-            refresh_on: Some(15),
-        }
-    }
+    use secrecy::ExposeSecret;
 
     #[tokio::test]
     async fn put_get_remove() {
@@ -95,7 +76,11 @@ mod tests {
         assert!(cache.get(&key("a")).await.unwrap().is_none());
         cache.put(&key("a"), &token("one")).await.unwrap();
         cache.put(&key("b"), &token("two")).await.unwrap();
-        cache.put(&key("a"), &token("three")).await.unwrap();
+        let refreshing = CachedToken {
+            refresh_on: Some(15),
+            ..token("three")
+        };
+        cache.put(&key("a"), &refreshing).await.unwrap();
         assert_eq!(cache.len(), 2);
         let got = cache.get(&key("a")).await.unwrap().unwrap();
         assert_eq!(got.secret.expose_secret(), "three");

@@ -10,6 +10,8 @@
 mod encryption;
 mod fallback;
 mod file;
+#[cfg(test)]
+pub(crate) mod fixtures;
 mod lock;
 mod lock_file;
 mod memory;
@@ -184,14 +186,7 @@ mod tests {
 
     #[test]
     fn cached_token_debug_redacts() {
-        let t = CachedToken {
-            secret: SecretString::from("cached-secret-token"),
-            token_type: "Bearer".into(),
-            cached_at: 1,
-            expires_on: 2,
-            extended_expires_on: 2,
-            refresh_on: None,
-        };
+        let t = fixtures::token("cached-secret-token");
         assert!(!format!("{t:?}").contains("cached-secret-token"));
     }
 }

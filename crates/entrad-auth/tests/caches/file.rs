@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use entrad_auth::{CacheKey, CacheSpec, CachedToken, Credential, FileCache, TokenCache};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
-use wiremock::ResponseTemplate;
 
 use crate::logs;
 use crate::support::*;
@@ -258,12 +257,7 @@ async fn a_file_store_that_cannot_be_used_degrades_with_one_warning() {
     let path = blocker.join("cache.json");
     let store = CacheSpec::File(Some(path.clone())).build().unwrap();
 
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("degraded-file-token", 3599)),
-    )
-    .await;
+    let server = server_answering(token_ok("degraded-file-token", 3599)).await;
     let client = builder(&server, Credential::secret(SECRET))
         .cache(store)
         .build()

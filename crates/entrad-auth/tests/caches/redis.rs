@@ -10,7 +10,6 @@ use entrad_auth::{
 use redis::aio::MultiplexedConnection;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
-use wiremock::ResponseTemplate;
 
 use crate::logs;
 use crate::support::*;
@@ -253,12 +252,7 @@ async fn an_unreachable_server_degrades_to_memory_with_one_warning() {
     let spec: CacheSpec = format!("redis://:pw-not-logged@127.0.0.1:{port}/0")
         .parse()
         .unwrap();
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("redis-degraded-token", 3599)),
-    )
-    .await;
+    let server = server_answering(token_ok("redis-degraded-token", 3599)).await;
     let client = builder(&server, Credential::secret(SECRET))
         .cache(spec.build().unwrap())
         .build()

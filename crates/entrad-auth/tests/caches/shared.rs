@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use entrad_auth::{ConfidentialClient, Credential, FileCache, TokenCache};
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 use crate::logs;
 use crate::redis::{store as redis_store, unique_prefix};
@@ -38,15 +38,7 @@ async fn herd(
 
 /// A token service slow enough that every client asks while the first request is in flight.
 async fn slow_server(token: &str) -> MockServer {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200)
-            .set_body_json(token_body(token, 3599))
-            .set_delay(Duration::from_millis(300)),
-    )
-    .await;
-    server
+    server_answering(token_ok(token, 3599).set_delay(Duration::from_millis(300))).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

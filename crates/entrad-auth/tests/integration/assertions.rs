@@ -5,7 +5,7 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use entrad_auth::Credential;
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use sha2::{Digest, Sha256};
-use wiremock::{MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 use crate::support::*;
 
@@ -25,12 +25,7 @@ fn public_key() -> DecodingKey {
 }
 
 async fn sent_assertion(credential: Credential) -> (MockServer, String) {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
-    )
-    .await;
+    let server = server_answering(token_ok("token-A", 3599)).await;
     let client = builder(&server, credential).build().unwrap();
     client.acquire_token(&[GRAPH]).await.unwrap();
     let requests = token_requests(&server).await;
@@ -112,12 +107,7 @@ async fn federated_token_file_is_read_on_every_request() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("azure-identity-token");
     std::fs::write(&file, "federated-one\n").unwrap();
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("short", 200)),
-    )
-    .await;
+    let server = server_answering(token_ok("short", 200)).await;
     let client = builder(&server, Credential::assertion_file(&file))
         .build()
         .unwrap();

@@ -42,11 +42,7 @@ async fn an_unknown_host_is_asked_itself_and_its_metadata_url_is_used() {
         })))
         .mount(&server)
         .await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
-    )
-    .await;
+    mount_token(&server, token_ok("token-A", 3599)).await;
     let client = discovering_client(&server);
     client.acquire_token(&[GRAPH]).await.unwrap();
     client.acquire_token(&["api://x/.default"]).await.unwrap();
@@ -92,16 +88,8 @@ async fn a_host_without_instance_discovery_says_how_to_turn_it_off() {
 
 #[tokio::test]
 async fn switched_off_it_is_never_called() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
-    )
-    .await;
-    secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap();
+    let server = server_answering(token_ok("token-A", 3599)).await;
+    acquire(&server).await.unwrap();
     assert!(requests_to(&server, DISCOVERY).await.is_empty());
 }
 
@@ -119,7 +107,7 @@ async fn a_generic_oidc_issuer_uses_its_well_known_metadata() {
         .await;
     Mock::given(method("POST"))
         .and(path(token_route))
-        .respond_with(ResponseTemplate::new(200).set_body_json(token_body("oidc-token", 3599)))
+        .respond_with(token_ok("oidc-token", 3599))
         .mount(&server)
         .await;
     let authority = Authority::oidc(&format!("{}/realms/ops/", server.uri())).unwrap();

@@ -4,22 +4,18 @@ use std::time::Duration;
 
 use entrad_auth::{ErrorKind, RetryPolicy};
 use serde_json::json;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{MockServer, ResponseTemplate};
 
 use crate::support::*;
 
 async fn refused(status: u16, error: &str, code: u32, description: &str) -> entrad_auth::Error {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(status).set_body_json(entra_error(error, code, description)),
-    )
+    let server = server_answering(ResponseTemplate::new(status).set_body_json(entra_error(
+        error,
+        code,
+        description,
+    )))
     .await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+    let err = acquire(&server).await.unwrap_err();
     let sent = token_requests(&server).await;
     assert_eq!(sent.len(), 1, "a refusal is not retried");
     assert_eq!(
@@ -138,16 +134,11 @@ async fn aadsts_codes_keep_their_fields_and_get_hints() {
 
 #[tokio::test]
 async fn non_json_error_bodies_are_described_not_echoed() {
-    let server = server().await;
-    mount_token(
-        &server,
+    let server = server_answering(
         ResponseTemplate::new(404).set_body_raw(format!("<html>{SECRET}</html>"), "text/html"),
     )
     .await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+    let err = acquire(&server).await.unwrap_err();
     let text = err.to_string();
     assert!(
         text.contains("HTTP 404") && text.contains("text/html"),
@@ -160,19 +151,12 @@ async fn non_json_error_bodies_are_described_not_echoed() {
 
 #[tokio::test]
 async fn an_echoed_secret_is_redacted_from_service_errors() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(400).set_body_json(json!({
-            "error": "invalid_request",
-            "error_description": format!("bad client_secret {SECRET}"),
-        })),
-    )
+    let server = server_answering(ResponseTemplate::new(400).set_body_json(json!({
+        "error": "invalid_request",
+        "error_description": format!("bad client_secret {SECRET}"),
+    })))
     .await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+    let err = acquire(&server).await.unwrap_err();
     assert!(!err.to_string().contains(SECRET));
     assert!(!format!("{err:?}").contains(SECRET));
     assert!(err.to_string().contains("[REDACTED]"));
@@ -180,17 +164,12 @@ async fn an_echoed_secret_is_redacted_from_service_errors() {
 
 #[tokio::test]
 async fn a_success_without_a_token_is_an_internal_error() {
-    let server = server().await;
-    mount_token(
-        &server,
+    let server = server_answering(
         ResponseTemplate::new(200)
             .set_body_json(json!({"token_type": "Bearer", "expires_in": 3599})),
     )
     .await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+    let err = acquire(&server).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Internal);
     assert!(err.to_string().contains("no access_token"), "{err}");
 }
@@ -198,19 +177,16 @@ async fn a_success_without_a_token_is_an_internal_error() {
 #[tokio::test]
 async fn unknown_tenant_at_discovery() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(metadata_path()))
-        .respond_with(ResponseTemplate::new(400).set_body_json(entra_error(
+    mount_metadata(
+        &server,
+        ResponseTemplate::new(400).set_body_json(entra_error(
             "invalid_tenant",
             90002,
             "Tenant 'tenant-1' not found.",
-        )))
-        .mount(&server)
-        .await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+        )),
+    )
+    .await;
+    let err = acquire(&server).await.unwrap_err();
     assert!(err.to_string().contains("tenant not found"), "{err}");
     assert_eq!(
         err.service_error().map(|e| e.error.as_str()),
@@ -222,10 +198,7 @@ async fn unknown_tenant_at_discovery() {
 #[tokio::test]
 async fn missing_metadata_is_a_config_error() {
     let server = MockServer::start().await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+    let err = acquire(&server).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.to_string().contains("no OpenID configuration"), "{err}");
     assert!(err.to_string().contains("check the authority"), "{err}");
@@ -234,29 +207,23 @@ async fn missing_metadata_is_a_config_error() {
 #[tokio::test]
 async fn metadata_without_token_endpoint_or_with_plain_http_is_refused() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(metadata_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"issuer": "x"})))
-        .mount(&server)
-        .await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+    mount_metadata(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({"issuer": "x"})),
+    )
+    .await;
+    let err = acquire(&server).await.unwrap_err();
     assert!(err.to_string().contains("has no token_endpoint"), "{err}");
 
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(metadata_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount_metadata(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({
             "token_endpoint": "http://token.example.com/t/oauth2/v2.0/token"
-        })))
-        .mount(&server)
-        .await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+        })),
+    )
+    .await;
+    let err = acquire(&server).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
     assert!(err.to_string().contains("is not https"), "{err}");
 }
@@ -285,14 +252,7 @@ async fn a_refused_connection_is_unavailable_after_retries() {
 
 #[tokio::test]
 async fn a_slow_server_times_out() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200)
-            .set_body_json(token_body("late", 3599))
-            .set_delay(Duration::from_secs(3)),
-    )
-    .await;
+    let server = server_answering(token_ok("late", 3599).set_delay(Duration::from_secs(3))).await;
     let client = builder(&server, entrad_auth::Credential::secret(SECRET))
         .timeout(Duration::from_millis(300))
         .connect_timeout(Duration::from_secs(2))

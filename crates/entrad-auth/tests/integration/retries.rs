@@ -18,11 +18,7 @@ async fn retry_after_seconds_is_honoured() {
             .set_body_json(entra_error("temporarily_unavailable", 50196, "Throttled.")),
     )
     .await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
-    )
-    .await;
+    mount_token(&server, token_ok("token-A", 3599)).await;
     let client = secret_client(&server);
     let started = Instant::now();
     let token = client.acquire_token(&[GRAPH]).await.unwrap();
@@ -47,16 +43,9 @@ async fn retry_after_http_date_is_honoured() {
         ResponseTemplate::new(503).insert_header("Retry-After", at.as_str()),
     )
     .await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
-    )
-    .await;
+    mount_token(&server, token_ok("token-A", 3599)).await;
     let started = Instant::now();
-    secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap();
+    acquire(&server).await.unwrap();
     // HTTP dates have one-second resolution.
     assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(token_requests(&server).await.len(), 2);
@@ -64,15 +53,11 @@ async fn retry_after_http_date_is_honoured() {
 
 #[tokio::test]
 async fn always_busy_gives_up_after_max_attempts() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(503).set_body_json(entra_error(
-            "temporarily_unavailable",
-            50196,
-            "The server is busy.",
-        )),
-    )
+    let server = server_answering(ResponseTemplate::new(503).set_body_json(entra_error(
+        "temporarily_unavailable",
+        50196,
+        "The server is busy.",
+    )))
     .await;
     let client = builder(&server, entrad_auth::Credential::secret(SECRET))
         .retry_policy(fast_retries().with_max_attempts(3))
@@ -86,16 +71,11 @@ async fn always_busy_gives_up_after_max_attempts() {
 
 #[tokio::test]
 async fn busy_with_a_non_json_body_is_unavailable() {
-    let server = server().await;
-    mount_token(
-        &server,
+    let server = server_answering(
         ResponseTemplate::new(502).set_body_raw("<html>Bad Gateway</html>", "text/html"),
     )
     .await;
-    let err = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap_err();
+    let err = acquire(&server).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     assert!(err.to_string().contains("HTTP 502"), "{err}");
     assert_eq!(
@@ -107,12 +87,8 @@ async fn busy_with_a_non_json_body_is_unavailable() {
 
 #[tokio::test]
 async fn a_retry_after_beyond_the_time_bound_ends_retries_at_once() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(429).insert_header("Retry-After", "120"),
-    )
-    .await;
+    let server =
+        server_answering(ResponseTemplate::new(429).insert_header("Retry-After", "120")).await;
     let client = builder(&server, entrad_auth::Credential::secret(SECRET))
         .retry_policy(fast_retries().with_max_elapsed(Duration::from_secs(10)))
         .build()
@@ -134,21 +110,14 @@ async fn discovery_is_retried_too() {
         .with_priority(1)
         .mount(&server)
         .await;
-    Mock::given(method("GET"))
-        .and(path(metadata_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({
-            "token_endpoint": token_endpoint(&server)
-        })))
-        .mount(&server)
-        .await;
-    mount_token(
+    mount_metadata(
         &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
+        ResponseTemplate::new(200).set_body_json(serde_json::json!({
+            "token_endpoint": token_endpoint(&server)
+        })),
     )
     .await;
-    secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap();
+    mount_token(&server, token_ok("token-A", 3599)).await;
+    acquire(&server).await.unwrap();
     assert_eq!(requests_to(&server, &metadata_path()).await.len(), 2);
 }

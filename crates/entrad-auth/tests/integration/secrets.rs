@@ -1,7 +1,6 @@
 //! Secrets, keys, assertions and tokens never show in Debug, Display, logs or errors.
 
-use std::io;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use entrad_auth::{Authority, ConfidentialClient, Credential};
 use wiremock::ResponseTemplate;
@@ -11,19 +10,6 @@ use crate::support::*;
 const ACCESS_TOKEN: &str =
     "eyJ0eXAiOiJKV1QifQ.eyJhcHBpZCI6InNlY3JldC1jbGFpbXMifQ.ACCESS-TOKEN-SIGNATURE";
 const ASSERTION: &str = "federated-ASSERTION-value-do-not-leak";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
 
 /// Distinctive lines of the private key PEM (any of them in output is a leak).
 fn key_lines() -> Vec<String> {
@@ -53,13 +39,7 @@ fn assert_clean(text: &str, extra: &[&str]) {
 #[tokio::test]
 async fn nothing_secret_in_debug_display_logs_or_errors() {
     let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let _guard = tracing::subscriber::set_default(captured.subscriber());
 
     let server = server().await;
     mount_token_times(

@@ -1,9 +1,13 @@
 //! A loopback token service (wiremock) and helpers shared by the tests.
 
 use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use entrad_auth::{Authority, ClientBuilder, ConfidentialClient, Credential, RetryPolicy};
+use entrad_auth::{
+    AccessToken, Authority, ClientBuilder, ConfidentialClient, Credential, RetryPolicy,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -34,16 +38,32 @@ pub fn token_endpoint(server: &MockServer) -> String {
 /// A server answering the OIDC metadata, as Entra does for `{tenant}`.
 pub async fn server() -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(metadata_path()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+    mount_metadata(
+        &server,
+        ResponseTemplate::new(200).set_body_json(json!({
             "token_endpoint": token_endpoint(&server),
             "issuer": format!("{}/{TENANT}/v2.0", server.uri()),
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt"],
-        })))
-        .mount(&server)
-        .await;
+        })),
+    )
+    .await;
     server
+}
+
+/// A server answering the OIDC metadata, and every token request with `response`.
+pub async fn server_answering(response: ResponseTemplate) -> MockServer {
+    let server = server().await;
+    mount_token(&server, response).await;
+    server
+}
+
+/// Answers every request for the tenant's OIDC metadata with `response`.
+pub async fn mount_metadata(server: &MockServer, response: ResponseTemplate) {
+    Mock::given(method("GET"))
+        .and(path(metadata_path()))
+        .respond_with(response)
+        .mount(server)
+        .await;
 }
 
 /// A token success body.
@@ -54,6 +74,11 @@ pub fn token_body(access_token: &str, expires_in: u64) -> Value {
         "ext_expires_in": expires_in,
         "access_token": access_token,
     })
+}
+
+/// A token success answer.
+pub fn token_ok(access_token: &str, expires_in: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(token_body(access_token, expires_in))
 }
 
 /// Answers every token request with `response`.
@@ -97,6 +122,11 @@ pub fn secret_client(server: &MockServer) -> ConfidentialClient {
         .expect("client")
 }
 
+/// What a client with the secret gets when it asks `server` for a Graph token.
+pub async fn acquire(server: &MockServer) -> entrad_auth::Result<AccessToken> {
+    secret_client(server).acquire_token(&[GRAPH]).await
+}
+
 pub async fn requests_to(server: &MockServer, route: &str) -> Vec<Request> {
     server
         .received_requests()
@@ -132,4 +162,30 @@ pub fn entra_error(error: &str, code: u32, description: &str) -> Value {
         "correlation_id": "0000-corr",
         "error_uri": format!("https://login.microsoftonline.com/error?code={code}"),
     })
+}
+
+/// Log output kept in memory, to look for leaks and count warnings.
+#[derive(Clone, Default)]
+pub struct Captured(pub Arc<Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// A subscriber writing every level here, without colours.
+    pub fn subscriber(&self) -> impl tracing::Subscriber + Send + Sync + 'static {
+        let writer = self.clone();
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish()
+    }
 }

@@ -1,23 +1,49 @@
-//! The happy paths: request shape, cache, single-flight, proactive refresh.
+//! The happy paths: request shape, cache, forgetting a token, single-flight,
+//! proactive refresh.
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use entrad_auth::{CacheKey, CachedToken, MemoryCache, TokenCache};
+use entrad_auth::{
+    AccessToken, CacheKey, CachedToken, ConfidentialClient, MemoryCache, TokenCache,
+};
 use futures_util::future::{BoxFuture, FutureExt as _, ready};
 use serde_json::json;
-use wiremock::ResponseTemplate;
+use tokio::task::JoinHandle;
+use wiremock::{MockServer, ResponseTemplate};
 
 use crate::support::*;
 
-#[tokio::test]
-async fn secret_request_has_the_msal_shape() {
+/// `n` tasks asking `client` for a Graph token at once.
+fn concurrently(
+    client: &ConfidentialClient,
+    n: usize,
+) -> Vec<JoinHandle<entrad_auth::Result<AccessToken>>> {
+    (0..n)
+        .map(|_| {
+            let client = client.clone();
+            tokio::spawn(async move { client.acquire_token(&[GRAPH]).await })
+        })
+        .collect()
+}
+
+/// A server whose first token, `token-old`, is due for refresh after a second.
+async fn refresh_due_in_a_second() -> MockServer {
     let server = server().await;
-    mount_token(
+    mount_token_times(
         &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
+        1,
+        ResponseTemplate::new(200).set_body_json(json!({
+            "token_type": "Bearer", "expires_in": 3600, "refresh_in": 1, "access_token": "token-old"
+        })),
     )
     .await;
+    server
+}
+
+#[tokio::test]
+async fn secret_request_has_the_msal_shape() {
+    let server = server_answering(token_ok("token-A", 3599)).await;
     let client = secret_client(&server);
     let before = SystemTime::now();
     let token = client.acquire_token(&[GRAPH]).await.unwrap();
@@ -57,12 +83,7 @@ async fn secret_request_has_the_msal_shape() {
 
 #[tokio::test]
 async fn second_call_is_served_from_cache_and_metadata_is_fetched_once() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
-    )
-    .await;
+    let server = server_answering(token_ok("token-A", 3599)).await;
     let client = secret_client(&server);
     client.acquire_token(&[GRAPH]).await.unwrap();
     let again = client.clone().acquire_token(&[GRAPH]).await.unwrap();
@@ -79,13 +100,36 @@ async fn second_call_is_served_from_cache_and_metadata_is_fetched_once() {
 }
 
 #[tokio::test]
-async fn token_inside_the_expiry_margin_is_a_miss() {
+async fn a_forgotten_token_is_requested_again() {
     let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("short", 299)),
-    )
-    .await;
+    mount_token_times(&server, 1, token_ok("token-refused", 3599)).await;
+    mount_token(&server, token_ok("token-B", 3599)).await;
+    let cache = Arc::new(MemoryCache::new());
+    let client = builder(&server, entrad_auth::Credential::secret(SECRET))
+        .cache(cache.clone())
+        .build()
+        .unwrap();
+    client.acquire_token(&[GRAPH]).await.unwrap();
+    assert!(client.acquire_token(&[GRAPH]).await.unwrap().from_cache());
+
+    client.forget_token(&[GRAPH]).await.unwrap();
+    assert!(cache.is_empty(), "the entry left the store");
+    let fresh = client.acquire_token(&[GRAPH]).await.unwrap();
+    assert_eq!(fresh.secret(), "token-B");
+    assert!(!fresh.from_cache());
+    assert_eq!(token_requests(&server).await.len(), 2);
+    // Nothing cached is nothing to forget; bad scopes are refused as always.
+    client
+        .forget_token(&["api://other/.default"])
+        .await
+        .unwrap();
+    let err = client.forget_token(&[]).await.unwrap_err();
+    assert_eq!(err.kind(), entrad_auth::ErrorKind::Config);
+}
+
+#[tokio::test]
+async fn token_inside_the_expiry_margin_is_a_miss() {
+    let server = server_answering(token_ok("short", 299)).await;
     let client = secret_client(&server);
     let first = client.acquire_token(&[GRAPH]).await.unwrap();
     let second = client.acquire_token(&[GRAPH]).await.unwrap();
@@ -95,19 +139,12 @@ async fn token_inside_the_expiry_margin_is_a_miss() {
 
 #[tokio::test]
 async fn numeric_strings_and_refresh_in_are_accepted() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(json!({
-            "token_type": "Bearer", "expires_in": "3599", "ext_expires_in": "3599",
-            "refresh_in": "1800", "access_token": "token-A"
-        })),
-    )
+    let server = server_answering(ResponseTemplate::new(200).set_body_json(json!({
+        "token_type": "Bearer", "expires_in": "3599", "ext_expires_in": "3599",
+        "refresh_in": "1800", "access_token": "token-A"
+    })))
     .await;
-    let token = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap();
+    let token = acquire(&server).await.unwrap();
     let until_refresh = token
         .refresh_on()
         .unwrap()
@@ -120,16 +157,8 @@ async fn numeric_strings_and_refresh_in_are_accepted() {
 
 #[tokio::test]
 async fn long_lived_tokens_refresh_at_half_life() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 86400)),
-    )
-    .await;
-    let token = secret_client(&server)
-        .acquire_token(&[GRAPH])
-        .await
-        .unwrap();
+    let server = server_answering(token_ok("token-A", 86400)).await;
+    let token = acquire(&server).await.unwrap();
     let half = token
         .refresh_on()
         .unwrap()
@@ -140,22 +169,10 @@ async fn long_lived_tokens_refresh_at_half_life() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_thousand_concurrent_callers_cause_one_request() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200)
-            .set_body_json(token_body("token-A", 3599))
-            .set_delay(Duration::from_millis(300)),
-    )
-    .await;
+    let server =
+        server_answering(token_ok("token-A", 3599).set_delay(Duration::from_millis(300))).await;
     let client = secret_client(&server);
-    let tasks: Vec<_> = (0..1000)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.acquire_token(&[GRAPH]).await })
-        })
-        .collect();
-    for task in tasks {
+    for task in concurrently(&client, 1000) {
         assert_eq!(task.await.unwrap().unwrap().secret(), "token-A");
     }
     assert_eq!(token_requests(&server).await.len(), 1);
@@ -164,9 +181,7 @@ async fn a_thousand_concurrent_callers_cause_one_request() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_failures_are_shared_too() {
-    let server = server().await;
-    mount_token(
-        &server,
+    let server = server_answering(
         ResponseTemplate::new(401)
             .set_body_json(entra_error(
                 "invalid_client",
@@ -177,13 +192,7 @@ async fn concurrent_failures_are_shared_too() {
     )
     .await;
     let client = secret_client(&server);
-    let tasks: Vec<_> = (0..100)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.acquire_token(&[GRAPH]).await })
-        })
-        .collect();
-    for task in tasks {
+    for task in concurrently(&client, 100) {
         assert!(task.await.unwrap().is_err());
     }
     assert_eq!(token_requests(&server).await.len(), 1);
@@ -191,20 +200,10 @@ async fn concurrent_failures_are_shared_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proactive_refresh_serves_the_cached_token_while_one_refresh_runs() {
-    let server = server().await;
-    mount_token_times(
-        &server,
-        1,
-        ResponseTemplate::new(200).set_body_json(json!({
-            "token_type": "Bearer", "expires_in": 3600, "refresh_in": 1, "access_token": "token-old"
-        })),
-    )
-    .await;
+    let server = refresh_due_in_a_second().await;
     mount_token(
         &server,
-        ResponseTemplate::new(200)
-            .set_body_json(token_body("token-new", 3600))
-            .set_delay(Duration::from_millis(500)),
+        token_ok("token-new", 3600).set_delay(Duration::from_millis(500)),
     )
     .await;
     let client = secret_client(&server);
@@ -213,13 +212,7 @@ async fn proactive_refresh_serves_the_cached_token_while_one_refresh_runs() {
     tokio::time::sleep(Duration::from_millis(2100)).await;
 
     // Past refresh_on: every caller gets the old token at once...
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let client = client.clone();
-            tokio::spawn(async move { client.acquire_token(&[GRAPH]).await })
-        })
-        .collect();
-    for task in tasks {
+    for task in concurrently(&client, 50) {
         let token = task.await.unwrap().unwrap();
         assert_eq!(token.secret(), "token-old");
         assert!(token.from_cache());
@@ -241,15 +234,7 @@ async fn proactive_refresh_serves_the_cached_token_while_one_refresh_runs() {
 
 #[tokio::test]
 async fn a_failed_background_refresh_keeps_serving_the_cached_token() {
-    let server = server().await;
-    mount_token_times(
-        &server,
-        1,
-        ResponseTemplate::new(200).set_body_json(json!({
-            "token_type": "Bearer", "expires_in": 3600, "refresh_in": 1, "access_token": "token-old"
-        })),
-    )
-    .await;
+    let server = refresh_due_in_a_second().await;
     mount_token(
         &server,
         ResponseTemplate::new(400).set_body_json(entra_error(
@@ -296,12 +281,7 @@ impl TokenCache for BrokenCache {
 
 #[tokio::test]
 async fn a_broken_cache_store_does_not_stop_acquisition() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
-    )
-    .await;
+    let server = server_answering(token_ok("token-A", 3599)).await;
     let client = builder(&server, entrad_auth::Credential::secret(SECRET))
         .cache(Arc::new(BrokenCache))
         .build()
@@ -314,12 +294,7 @@ async fn a_broken_cache_store_does_not_stop_acquisition() {
 
 #[tokio::test]
 async fn a_shared_cache_serves_two_clients_under_the_msal_key() {
-    let server = server().await;
-    mount_token(
-        &server,
-        ResponseTemplate::new(200).set_body_json(token_body("token-A", 3599)),
-    )
-    .await;
+    let server = server_answering(token_ok("token-A", 3599)).await;
     let cache = Arc::new(MemoryCache::new());
     let one = builder(&server, entrad_auth::Credential::secret(SECRET))
         .cache(cache.clone())

@@ -43,18 +43,8 @@ pub(crate) const DEFAULT: [Prop; 11] = [
     Prop::Id,
 ];
 
-const KEPT: [Prop; 15] = [
-    Prop::BusinessPhones,
-    Prop::DisplayName,
-    Prop::GivenName,
-    Prop::JobTitle,
-    Prop::Mail,
-    Prop::MobilePhone,
-    Prop::OfficeLocation,
-    Prop::PreferredLanguage,
-    Prop::Surname,
-    Prop::UserPrincipalName,
-    Prop::Id,
+/// The other properties the emulator keeps, returned only when selected.
+const SELECTED_ONLY: [Prop; 4] = [
     Prop::AccountEnabled,
     Prop::Department,
     Prop::MailNickname,
@@ -105,7 +95,9 @@ impl Prop {
 
     /// Looks a property up by name, ignoring case as Graph does.
     pub(crate) fn parse(name: &str) -> Option<Prop> {
-        KEPT.into_iter()
+        DEFAULT
+            .into_iter()
+            .chain(SELECTED_ONLY)
             .find(|p| p.name().eq_ignore_ascii_case(name))
             .or_else(|| {
                 NULL_PROPS

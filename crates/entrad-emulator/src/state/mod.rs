@@ -147,18 +147,8 @@ impl Directory {
         self.journal.push(entry);
     }
 
-    /// Adds a user (a fresh id when it has none).
-    pub(crate) fn add_user(&mut self, mut user: User) -> Result<User, ChangeError> {
-        if user.id.is_nil() {
-            user.id = Uuid::new_v4();
-        }
-        user.validate().map_err(ChangeError::Invalid)?;
-        if self.users.get(user.id).is_some() {
-            return Err(ChangeError::Invalid(format!(
-                "Another object with the same value for property id already exists: {}.",
-                user.id
-            )));
-        }
+    /// Stores a validated user, new or changed, unless another one has its UPN.
+    fn upsert(&mut self, user: User) -> Result<User, ChangeError> {
         if self.users.upn_taken(&user.user_principal_name, user.id) {
             return Err(ChangeError::Invalid(
                 "Another object with the same value for property userPrincipalName already exists."
@@ -171,6 +161,21 @@ impl Directory {
             user: user.clone(),
         });
         Ok(user)
+    }
+
+    /// Adds a user (a fresh id when it has none).
+    pub(crate) fn add_user(&mut self, mut user: User) -> Result<User, ChangeError> {
+        if user.id.is_nil() {
+            user.id = Uuid::new_v4();
+        }
+        user.validate().map_err(ChangeError::Invalid)?;
+        if self.users.get(user.id).is_some() {
+            return Err(ChangeError::Invalid(format!(
+                "Another object with the same value for property id already exists: {}.",
+                user.id
+            )));
+        }
+        self.upsert(user)
     }
 
     /// Changes the given properties (Graph names) of a user found by id or UPN.
@@ -200,18 +205,7 @@ impl Directory {
             serde_json::from_value(value).map_err(|e| ChangeError::Invalid(e.to_string()))?;
         user.id = current.id;
         user.validate().map_err(ChangeError::Invalid)?;
-        if self.users.upn_taken(&user.user_principal_name, user.id) {
-            return Err(ChangeError::Invalid(
-                "Another object with the same value for property userPrincipalName already exists."
-                    .into(),
-            ));
-        }
-        let seq = self.users.seq() + 1;
-        self.record(JournalEntry::Upsert {
-            seq,
-            user: user.clone(),
-        });
-        Ok(user)
+        self.upsert(user)
     }
 
     /// Removes a user found by id or UPN; `permanent` reports it as `deleted` in delta.

@@ -41,8 +41,24 @@ fn resolve(state: &AppState, segment: &str) -> Option<String> {
         .then(|| directory.tenant.id.clone())
 }
 
-fn unknown(segment: &str, headers: &HeaderMap) -> Response {
-    TokenError::unknown_tenant(segment, "invalid_tenant").respond(&correlation_id(headers))
+/// A metadata document for the tenant named by `segment` (cacheable), or the
+/// unknown-tenant error. `document` gets the tenant id and a function giving
+/// the URL of an endpoint path under the tenant as requested: a multi-tenant
+/// alias stays in the endpoints, as Entra does.
+fn tenant_document(
+    state: &AppState,
+    segment: &str,
+    base: &str,
+    headers: &HeaderMap,
+    document: impl FnOnce(&str, &dyn Fn(&str) -> String) -> serde_json::Value,
+) -> Response {
+    let Some(tid) = resolve(state, segment) else {
+        return TokenError::unknown_tenant(segment, "invalid_tenant")
+            .respond(&correlation_id(headers));
+    };
+    let path_tenant = if tid == "{tenantid}" { segment } else { &tid };
+    let at = |p: &str| format!("{base}/{path_tenant}/{p}");
+    cached(document(&tid, &at))
 }
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
@@ -52,41 +68,34 @@ pub(crate) async fn openid_configuration_v2(
     BaseUrl(base): BaseUrl,
     headers: HeaderMap,
 ) -> Response {
-    let Some(tid) = resolve(&state, &segment) else {
-        return unknown(&segment, &headers);
-    };
-    let path_tenant = if tid == "{tenantid}" {
-        segment.as_str()
-    } else {
-        tid.as_str()
-    };
-    let at = |p: &str| format!("{base}/{path_tenant}/{p}");
     let host = base.trim_start_matches("https://");
-    cached(serde_json::json!({
-        "token_endpoint": at("oauth2/v2.0/token"),
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-        "jwks_uri": at("discovery/v2.0/keys"),
-        "response_modes_supported": ["query", "fragment", "form_post"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
-        "scopes_supported": ["openid", "profile", "email", "offline_access"],
-        "issuer": format!("{base}/{tid}/v2.0"),
-        "request_uri_parameter_supported": false,
-        "userinfo_endpoint": format!("{base}/oidc/userinfo"),
-        "authorization_endpoint": at("oauth2/v2.0/authorize"),
-        "device_authorization_endpoint": at("oauth2/v2.0/devicecode"),
-        "http_logout_supported": true,
-        "frontchannel_logout_supported": true,
-        "end_session_endpoint": at("oauth2/v2.0/logout"),
-        "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
-        "kerberos_endpoint": at("kerberos"),
-        "tenant_region_scope": "EU",
-        "cloud_instance_name": "microsoftonline.com",
-        "cloud_graph_host_name": "graph.windows.net",
-        "msgraph_host": host,
-        "rbac_url": "https://pas.windows.net",
-    }))
+    tenant_document(&state, &segment, &base, &headers, |tid, at| {
+        serde_json::json!({
+            "token_endpoint": at("oauth2/v2.0/token"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": at("discovery/v2.0/keys"),
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+            "scopes_supported": ["openid", "profile", "email", "offline_access"],
+            "issuer": format!("{base}/{tid}/v2.0"),
+            "request_uri_parameter_supported": false,
+            "userinfo_endpoint": format!("{base}/oidc/userinfo"),
+            "authorization_endpoint": at("oauth2/v2.0/authorize"),
+            "device_authorization_endpoint": at("oauth2/v2.0/devicecode"),
+            "http_logout_supported": true,
+            "frontchannel_logout_supported": true,
+            "end_session_endpoint": at("oauth2/v2.0/logout"),
+            "claims_supported": ["sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name", "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+            "kerberos_endpoint": at("kerberos"),
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "microsoftonline.com",
+            "cloud_graph_host_name": "graph.windows.net",
+            "msgraph_host": host,
+            "rbac_url": "https://pas.windows.net",
+        })
+    })
 }
 
 /// `GET /{tenant}/.well-known/openid-configuration` (the v1 endpoints).
@@ -96,31 +105,24 @@ pub(crate) async fn openid_configuration_v1(
     BaseUrl(base): BaseUrl,
     headers: HeaderMap,
 ) -> Response {
-    let Some(tid) = resolve(&state, &segment) else {
-        return unknown(&segment, &headers);
-    };
-    let path_tenant = if tid == "{tenantid}" {
-        segment.as_str()
-    } else {
-        tid.as_str()
-    };
-    let at = |p: &str| format!("{base}/{path_tenant}/{p}");
-    cached(serde_json::json!({
-        "token_endpoint": at("oauth2/token"),
-        "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
-        "jwks_uri": at("discovery/keys"),
-        "response_modes_supported": ["query", "fragment", "form_post"],
-        "subject_types_supported": ["pairwise"],
-        "id_token_signing_alg_values_supported": ["RS256"],
-        "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
-        "scopes_supported": ["openid"],
-        "issuer": v1_issuer(&tid),
-        "authorization_endpoint": at("oauth2/authorize"),
-        "end_session_endpoint": at("oauth2/logout"),
-        "tenant_region_scope": "EU",
-        "cloud_instance_name": "microsoftonline.com",
-        "msgraph_host": base.trim_start_matches("https://"),
-    }))
+    tenant_document(&state, &segment, &base, &headers, |tid, at| {
+        serde_json::json!({
+            "token_endpoint": at("oauth2/token"),
+            "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+            "jwks_uri": at("discovery/keys"),
+            "response_modes_supported": ["query", "fragment", "form_post"],
+            "subject_types_supported": ["pairwise"],
+            "id_token_signing_alg_values_supported": ["RS256"],
+            "response_types_supported": ["code", "id_token", "code id_token", "token id_token", "token"],
+            "scopes_supported": ["openid"],
+            "issuer": v1_issuer(tid),
+            "authorization_endpoint": at("oauth2/authorize"),
+            "end_session_endpoint": at("oauth2/logout"),
+            "tenant_region_scope": "EU",
+            "cloud_instance_name": "microsoftonline.com",
+            "msgraph_host": base.trim_start_matches("https://"),
+        })
+    })
 }
 
 /// `GET /{tenant}/discovery/v2.0/keys` (and the v1 form).
@@ -130,10 +132,13 @@ pub(crate) async fn jwks(
     BaseUrl(base): BaseUrl,
     headers: HeaderMap,
 ) -> Response {
-    let Some(tid) = resolve(&state, &segment) else {
-        return unknown(&segment, &headers);
-    };
-    cached(serde_json::json!({ "keys": [state.signing.jwk(&format!("{base}/{tid}/v2.0"))] }))
+    tenant_document(
+        &state,
+        &segment,
+        &base,
+        &headers,
+        |tid, _| serde_json::json!({ "keys": [state.signing.jwk(&format!("{base}/{tid}/v2.0"))] }),
+    )
 }
 
 #[derive(Deserialize)]

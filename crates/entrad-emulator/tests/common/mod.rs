@@ -93,6 +93,11 @@ pub fn client_for(ca_file: &Path) -> reqwest::Client {
         .unwrap()
 }
 
+/// Sends `request` and reads its answer as JSON.
+pub async fn json_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.unwrap().json().await.unwrap()
+}
+
 impl Harness {
     pub async fn start(users: usize) -> Harness {
         let dir = state_dir();
@@ -139,17 +144,21 @@ impl Harness {
             .unwrap()
     }
 
+    /// The secret-flow token request of the app of a parameters file.
+    pub async fn secret_token_request(&self, parameters: &str) -> reqwest::Response {
+        let p = self.parameters(parameters);
+        self.token_request(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", p["client_id"].as_str().unwrap()),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("client_secret", p["secret"].as_str().unwrap()),
+        ])
+        .await
+    }
+
     /// An access token for the app of a parameters file (secret flow).
     pub async fn token_from(&self, parameters: &str) -> String {
-        let p = self.parameters(parameters);
-        let response = self
-            .token_request(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", p["client_id"].as_str().unwrap()),
-                ("scope", "https://graph.microsoft.com/.default"),
-                ("client_secret", p["secret"].as_str().unwrap()),
-            ])
-            .await;
+        let response = self.secret_token_request(parameters).await;
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.unwrap();
         body["access_token"].as_str().unwrap().to_string()
@@ -190,6 +199,16 @@ impl Harness {
         let response = request.send().await.unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
+    }
+
+    /// The status of an admin API answer, for calls made for their effect.
+    pub async fn admin_status(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> u16 {
+        self.admin(method, path, body).await.0
     }
 
     pub async fn stats(&self) -> Value {

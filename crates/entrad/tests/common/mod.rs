@@ -5,7 +5,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command as StdCommand, Stdio};
+use std::process::{Child, ChildStdout, Command as StdCommand, Output, Stdio};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -100,6 +100,37 @@ impl Emulator {
         cmd
     }
 
+    /// `entrad run <state dir>/<parameters>`: the quickstart's command.
+    pub fn run(&self, parameters: &str) -> Command {
+        let mut cmd = self.entrad();
+        cmd.arg("run").arg(self.file(parameters));
+        cmd
+    }
+
+    /// `entrad --config <state dir>/parameters.json`, for the other subcommands.
+    pub fn configured(&self) -> Command {
+        let mut cmd = self.entrad();
+        cmd.arg("--config").arg(self.file("parameters.json"));
+        cmd
+    }
+
+    /// `entrad` configured by the azure-identity variables from `parameters`
+    /// (a parameters file as JSON), with Graph at this emulator; the
+    /// credential's own variables are the caller's.
+    pub fn configured_by_environment(&self, parameters: &Value) -> Command {
+        let (host, tenant) = parameters["authority"]
+            .as_str()
+            .unwrap()
+            .rsplit_once('/')
+            .unwrap();
+        let mut cmd = self.entrad();
+        cmd.env("AZURE_AUTHORITY_HOST", host)
+            .env("AZURE_TENANT_ID", tenant)
+            .env("AZURE_CLIENT_ID", parameters["client_id"].as_str().unwrap())
+            .args(["--graph-url", &self.url]);
+        cmd
+    }
+
     /// The token cache file `entrad()` uses.
     pub fn cache_file(&self) -> PathBuf {
         self.state_dir.join("token-cache.json")
@@ -150,6 +181,26 @@ pub fn entrad() -> Command {
     }
     cmd.env("ENTRAD_CACHE", "memory");
     cmd
+}
+
+/// A loopback address nothing listens on (bound, then released).
+pub fn closed_address() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// Stderr as text, for messages.
+pub fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `cmd` and checks it succeeded (failing with its stderr).
+pub fn succeed(cmd: &mut Command) -> Output {
+    let output = cmd.output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    output
 }
 
 /// Writes `value` as a JSON file in `dir`.
