@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Whole-process benchmarks: `entrad` next to the Python quickstart (MSAL Python +
 # requests, bench/quickstart.py) and MSAL Python's cache hit, all against the
-# emulator on loopback. Builds nothing: run `cargo build --release -p entrad` first.
+# emulator on loopback, then the criterion benches (in-process: cache hit, cold
+# herd, emulator capacity, listing). Run `cargo build --release -p entrad` first;
+# the only thing built here is the benches (bench profile, sharing release's deps).
 #
 #   bench/run-all.sh [OUT_DIR]          (default: target/bench-results)
 #
 # Environment: ENTRAD (default target/release/entrad), PYTHON (default .venv/bin/python),
-# COLD_RUNS (30), LIST_RUNS (5), RSS_RUNS (3), LIST_SIZES ("10000 100000").
+# COLD_RUNS (30), LIST_RUNS (5), RSS_RUNS (3), LIST_SIZES ("10000 100000"),
+# CRITERION (1; 0 skips the criterion benches and summarizes earlier results).
 # Needs hyperfine (Debian package) and GNU time (/usr/bin/time).
 # Writes hyperfine JSON, `time -v` reports and summary.md (bench/summarize.py) to OUT_DIR.
 set -euo pipefail
@@ -19,6 +22,7 @@ cold_runs=${COLD_RUNS:-30}
 list_runs=${LIST_RUNS:-5}
 rss_runs=${RSS_RUNS:-3}
 list_sizes=${LIST_SIZES:-10000 100000}
+criterion=${CRITERION:-1}
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'run-all.sh: %s\n' "$*" >&2; exit 1; }
@@ -146,5 +150,10 @@ for users in $list_sizes; do
   done
   stop_emulator
 done
+
+if [ "$criterion" = 1 ]; then
+  log "criterion benches (cargo bench -p entrad-bench)"
+  (cd "$root" && cargo bench -p entrad-bench --benches) 2>&1 | tee "$out/criterion.txt"
+fi
 
 python3 "$root/bench/summarize.py" "$out" | tee "$out/summary.md"
