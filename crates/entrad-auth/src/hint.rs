@@ -21,8 +21,25 @@ pub(crate) fn for_code(code: u32) -> Option<&'static str> {
         700027 => {
             "the certificate is not registered on the app (or the key does not match it): upload the certificate under Certificates & secrets"
         }
-        700024 => "the assertion is outside its validity window: check the machine clock",
+        700024 => {
+            "the assertion is outside its validity window: check the machine clock (a federated token file must be refreshed by its platform before it expires)"
+        }
         700021 => "the assertion's iss/sub must be the client_id: check client_id",
+        70021 => {
+            "the app has no federated credential for this token: add one with the token's issuer, subject and audience (Certificates & secrets > Federated credentials)"
+        }
+        700211 => {
+            "no federated credential of the app has the token's issuer: check the app's federated credentials and the token file (AZURE_FEDERATED_TOKEN_FILE)"
+        }
+        700212 => {
+            "no federated credential of the app accepts the token's audience: request the token for api://AzureADTokenExchange or add its audience to the credential"
+        }
+        700213 => {
+            "no federated credential of the app has the token's subject (case-sensitive): add one for this subject or use the service account it names"
+        }
+        7000272 => {
+            "the identity provider's published keys do not hold the key that signed the federated token: check the issuer's JWKS (keys may have rotated)"
+        }
         7000229 => {
             "the app has no service principal in this tenant: grant admin consent (or create the service principal) in the tenant"
         }
@@ -41,7 +58,7 @@ mod tests {
     fn common_codes_have_one_line_hints() {
         for code in [
             7000215, 7000222, 7000218, 700016, 90002, 1002012, 70011, 500011, 700027, 700024,
-            700021, 7000229, 50049,
+            700021, 7000229, 50049, 70021, 700211, 700212, 700213, 7000272,
         ] {
             let hint = for_code(code).unwrap_or_else(|| panic!("no hint for {code}"));
             assert!(!hint.contains('\n'));

@@ -74,7 +74,9 @@ impl TokenRequest<'_> {
         }
         match service_error(&reply, &[auth.sent_secret()]) {
             Some(error) => {
-                tracing::warn!(
+                // Not a warning: the refusal is returned, and the caller reports it
+                // (the CLI in one line); a warning would say it twice.
+                tracing::info!(
                     status = error.status,
                     error = %error.error,
                     error_codes = ?error.error_codes,

@@ -121,6 +121,7 @@ impl Emulator {
             faults,
             throttle: Throttle::default(),
         });
+        crate::oidc::write_token_file(&dir, &shared)?;
         let server = Server::spawn(listener, tls, crate::router::build(shared));
         tracing::info!(url = %base, state_dir = %dir.root().display(), "emulator serving");
         Ok(RunningEmulator {
@@ -187,6 +188,19 @@ impl RunningEmulator {
     /// `state_dir/parameters-unconsented.json`: an app whose Graph calls get 403.
     pub fn parameters_unconsented_file(&self) -> PathBuf {
         self.state_dir.join(names::PARAMETERS_UNCONSENTED)
+    }
+
+    /// `state_dir/app-cert.pfx`: the consented app's key and certificate as PKCS#12,
+    /// with the password [`crate::APP_PFX_PASSWORD`].
+    pub fn pkcs12_file(&self) -> PathBuf {
+        self.state_dir.join(names::APP_PFX)
+    }
+
+    /// `state_dir/federated-token.jwt`: a token of the emulator's OIDC issuer that the
+    /// consented app's federated credential accepts, valid for a day from the start
+    /// (for `AZURE_FEDERATED_TOKEN_FILE`).
+    pub fn federated_token_file(&self) -> PathBuf {
+        self.state_dir.join(names::FEDERATED_TOKEN)
     }
 
     /// The one-line JSON announcing readiness:

@@ -42,6 +42,8 @@ pub(crate) mod names {
     pub(crate) const PARAMETERS_CERTIFICATE: &str = "parameters-certificate.json";
     pub(crate) const PARAMETERS_UNCONSENTED: &str = "parameters-unconsented.json";
     pub(crate) const PARAMETERS_NO_SERVICE_PRINCIPAL: &str = "parameters-no-service-principal.json";
+    pub(crate) const FEDERATED_TOKEN: &str = "federated-token.jwt";
+    pub(crate) const APP_PFX: &str = "app-cert.pfx";
 }
 
 /// Writes a file through a temporary sibling and a rename, so that readers never see

@@ -160,7 +160,8 @@ impl SigningKey {
 }
 
 /// The consented app's client certificate: the private key stays in `app-key.pem`
-/// for clients; the emulator keeps what verifying assertions needs.
+/// (and, with the certificate, in `app-cert.pfx`, rewritten at every start so that it
+/// always matches) for clients; the emulator keeps what verifying assertions needs.
 pub(crate) fn app_certificate(dir: &StateDir) -> Result<RegisteredCertificate, Error> {
     let identity = load_or_create(
         dir,
@@ -169,6 +170,7 @@ pub(crate) fn app_certificate(dir: &StateDir) -> Result<RegisteredCertificate, E
         "entrad-daemon",
         2,
     )?;
+    crate::pfx::write(dir, &identity.pkcs8, &identity.certificate)?;
     registered_certificate(&identity.certificate)
 }
 

@@ -12,8 +12,15 @@
 //! * Graph: `/v1.0/users` (`$select`, `$top`, `$filter`, `$count`, `$search`, paging),
 //!   `/v1.0/users/{id|upn}`, `/v1.0/users/$count`, `/v1.0/users/delta`, `POST /v1.0/$batch`,
 //!   each checking the bearer token as Graph does (401/403).
+//! * Workload identity federation: the emulator is also an external OIDC issuer
+//!   (`/_emulator/oidc`, like a Kubernetes service-account issuer); the consented app
+//!   trusts it through a federated identity credential, and its tokens
+//!   (`federated-token.jwt` in the state directory, `POST /_emulator/federated-token`)
+//!   are exchanged at the token endpoint (AADSTS70021/700211/700212/700213 otherwise).
+//! * `app-cert.pfx`: the consented app's certificate as PKCS#12 (AES-256, HMAC-SHA256),
+//!   password [`APP_PFX_PASSWORD`].
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
-//!   latency, dropped connections), `users`, `consent`, `apps`, `token`.
+//!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`.
 //!
 //! The default tenant is [`DEFAULT_TENANT_ID`] (`entrademo.onmicrosoft.com`); its
 //! consented app is [`CONSENTED_CLIENT_ID`] (a secret, an expired secret and a
@@ -49,6 +56,8 @@
 //! println!("{}", emulator.ready_line());
 //! assert!(emulator.parameters_file().exists());
 //! assert!(emulator.ca_file().exists());
+//! assert!(emulator.federated_token_file().exists());
+//! assert!(emulator.pkcs12_file().exists());
 //! emulator.shutdown().await;
 //! # Ok(())
 //! # }
@@ -64,7 +73,9 @@ mod faults;
 mod files;
 mod graph;
 mod keys;
+mod oidc;
 mod parameters;
+mod pfx;
 mod route;
 mod router;
 mod server;
@@ -79,6 +90,7 @@ pub use config::{Config, DEFAULT_LISTEN, DEFAULT_SEED, DEFAULT_USERS};
 pub use emulator::{Emulator, RunningEmulator, run};
 pub use error::Error;
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
+pub use pfx::APP_PFX_PASSWORD;
 pub use state::{
     CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
     UNCONSENTED_CLIENT_ID,

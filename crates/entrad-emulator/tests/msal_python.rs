@@ -1,6 +1,7 @@
 //! Real MSAL Python (installed by scripts/test into /work/main/.venv) against the
 //! emulator: secret, certificate thumbprint (RS256/x5t) and public certificate
-//! (PS256/x5t#S256), listing every user; the unconsented app gets Graph's 403.
+//! (PS256/x5t#S256), the PFX (PKCS#12) and a federated client assertion (workload
+//! identity), listing every user; the unconsented app gets Graph's 403.
 
 mod common;
 
@@ -90,6 +91,25 @@ async fn msal_python_public_certificate_flow_uses_ps256() {
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["appidacr"], "2");
     assert_eq!(s["users"], 20);
+}
+
+#[tokio::test]
+async fn msal_python_reads_the_pfx_and_its_password() {
+    let h = Harness::start(12).await;
+    let s = run_msal(&h, "parameters.json", "pfx", None).await;
+    assert_eq!(s["ok"], true, "{s}");
+    assert_eq!(s["appidacr"], "2");
+    assert_eq!(s["users"], 12);
+}
+
+#[tokio::test]
+async fn msal_python_exchanges_the_federated_token_file() {
+    let h = Harness::start(7).await;
+    let s = run_msal(&h, "parameters.json", "client_assertion", None).await;
+    assert_eq!(s["ok"], true, "{s}");
+    assert_eq!(s["appidacr"], "2");
+    assert_eq!(s["roles"], serde_json::json!(["User.Read.All"]));
+    assert_eq!(s["users"], 7);
 }
 
 #[tokio::test]

@@ -386,13 +386,24 @@ async fn client_assertion_errors() {
         50012,
     )
     .await;
-    // iss/sub of another app.
-    let claims = assertion::claims(UNCONSENTED_CLIENT_ID, &h.token_url());
+    // The app's own assertion (iss = client id) with the sub of another app.
+    let mut claims = assertion::claims(CONSENTED_CLIENT_ID, &h.token_url());
+    claims["sub"] = json!(UNCONSENTED_CLIENT_ID);
     expect_error(
         send(assertion::sign(&dir, &claims, false)).await,
         401,
         "invalid_client",
         700021,
+    )
+    .await;
+    // iss of another app: not the app's own assertion, so a federated one whose issuer
+    // no federated credential of the app names.
+    let claims = assertion::claims(UNCONSENTED_CLIENT_ID, &h.token_url());
+    expect_error(
+        send(assertion::sign(&dir, &claims, false)).await,
+        401,
+        "invalid_client",
+        700211,
     )
     .await;
     // Tampered signature.

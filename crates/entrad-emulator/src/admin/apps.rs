@@ -1,5 +1,5 @@
-//! `GET /_emulator/apps` (registrations with their secrets, as the portal shows them
-//! to their owner) and `POST /_emulator/token` (a signed token with chosen claims, to
+//! `GET /_emulator/apps` (registrations with their secrets and federated credentials,
+//! as the portal shows them to their owner) and `POST /_emulator/token` (a signed token with chosen claims, to
 //! test how Graph refuses expired or foreign tokens).
 
 use axum::body::Bytes;
@@ -17,6 +17,7 @@ use crate::state::CONSENTED_CLIENT_ID;
 use crate::token::mint::{self, ClientAuth};
 
 pub(crate) async fn list(State(state): State<AppState>) -> Response {
+    let issuer = crate::oidc::issuer(&state.base_url);
     let directory = state.read();
     let apps: Vec<serde_json::Value> = directory
         .apps
@@ -35,6 +36,12 @@ pub(crate) async fn list(State(state): State<AppState>) -> Response {
                 })).collect::<Vec<_>>(),
                 "certificates": app.certificates.iter().map(|c| serde_json::json!({
                     "thumbprint": thumbprint_hex(c),
+                })).collect::<Vec<_>>(),
+                "federated_credentials": app.federated_credentials.iter().map(|f| serde_json::json!({
+                    "name": f.name,
+                    "issuer": issuer,
+                    "subject": f.subject,
+                    "audiences": f.audiences,
                 })).collect::<Vec<_>>(),
             })
         })

@@ -1,9 +1,10 @@
 //! The admin API under `/_emulator/` (loopback only, no authentication): stats,
-//! faults, users, consent, apps, and test tokens.
+//! faults, users, consent, apps, test tokens, and the OIDC issuer of federated tokens.
 
 mod apps;
 mod consent;
 mod faults;
+mod federated;
 mod stats;
 mod users;
 
@@ -41,4 +42,10 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/consent", post(consent::set))
         .route("/apps", get(apps::list))
         .route("/token", post(apps::token))
+        .route("/federated-token", post(federated::token))
+        .route(
+            "/oidc/.well-known/openid-configuration",
+            get(crate::oidc::discovery),
+        )
+        .route("/oidc/openid/v1/jwks", get(crate::oidc::jwks))
 }

@@ -29,6 +29,33 @@ impl std::fmt::Debug for ClientSecret {
     }
 }
 
+/// The audience a federated identity credential expects by default (Entra's token exchange).
+pub(crate) const TOKEN_EXCHANGE_AUDIENCE: &str = "api://AzureADTokenExchange";
+/// The subject of the consented app's federated credential: a Kubernetes service account.
+pub(crate) const WORKLOAD_SUBJECT: &str = "system:serviceaccount:default:entrad";
+
+/// A federated identity credential (workload identity federation): a token of the
+/// emulator's own OIDC issuer with this exact `sub` and one of these `aud` values is
+/// accepted as the app's client assertion. The issuer is always the emulator's (its URL
+/// changes with the port), so it is not stored.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct FederatedCredential {
+    pub(crate) name: String,
+    pub(crate) subject: String,
+    pub(crate) audiences: Vec<String>,
+}
+
+impl FederatedCredential {
+    /// What a workload identity setup registers for the service account `default:entrad`.
+    pub(crate) fn workload() -> FederatedCredential {
+        FederatedCredential {
+            name: "entrad-workload".into(),
+            subject: WORKLOAD_SUBJECT.into(),
+            audiences: vec![TOKEN_EXCHANGE_AUDIENCE.into()],
+        }
+    }
+}
+
 /// A certificate registered on an app, with what assertion checks need.
 #[derive(Debug, Clone)]
 pub(crate) struct RegisteredCertificate {
@@ -62,6 +89,7 @@ pub(crate) struct App {
     pub(crate) consented: bool,
     pub(crate) secrets: Vec<ClientSecret>,
     pub(crate) certificates: Vec<RegisteredCertificate>,
+    pub(crate) federated_credentials: Vec<FederatedCredential>,
 }
 
 impl App {

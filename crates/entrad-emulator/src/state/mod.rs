@@ -14,7 +14,10 @@ use secrecy::{ExposeSecret, SecretString};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-pub(crate) use apps::{App, ClientSecret, RegisteredCertificate, SecretCheck};
+pub(crate) use apps::{
+    App, ClientSecret, FederatedCredential, RegisteredCertificate, SecretCheck,
+    TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT,
+};
 pub use apps::{CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID};
 use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
 pub(crate) use store::{Tombstone, UserStore};
@@ -284,6 +287,7 @@ fn default_apps(certificate: &RegisteredCertificate) -> Vec<App> {
         consented,
         secrets: vec![secret(now + 730 * DAY)],
         certificates: Vec::new(),
+        federated_credentials: Vec::new(),
     };
     let mut consented = app(
         CONSENTED_CLIENT_ID,
@@ -294,6 +298,7 @@ fn default_apps(certificate: &RegisteredCertificate) -> Vec<App> {
     // An expired secret next to the valid one, so that AADSTS7000222 can be seen.
     consented.secrets.push(secret(now - DAY));
     consented.certificates.push(certificate.clone());
+    consented.federated_credentials = default_federated_credentials(CONSENTED_CLIENT_ID);
     vec![
         consented,
         app(
@@ -311,7 +316,19 @@ fn default_apps(certificate: &RegisteredCertificate) -> Vec<App> {
     ]
 }
 
+/// Only the consented app trusts the emulator's issuer (the others show AADSTS70021).
+fn default_federated_credentials(client_id: &str) -> Vec<FederatedCredential> {
+    if client_id.eq_ignore_ascii_case(CONSENTED_CLIENT_ID) {
+        vec![FederatedCredential::workload()]
+    } else {
+        Vec::new()
+    }
+}
+
 fn app_from_saved(saved: SavedApp, certificate: &RegisteredCertificate) -> App {
+    let federated_credentials = saved
+        .federated_credentials
+        .unwrap_or_else(|| default_federated_credentials(&saved.client_id));
     App {
         client_id: saved.client_id,
         display_name: saved.display_name,
@@ -332,6 +349,7 @@ fn app_from_saved(saved: SavedApp, certificate: &RegisteredCertificate) -> App {
         } else {
             Vec::new()
         },
+        federated_credentials,
     }
 }
 
@@ -352,5 +370,6 @@ fn saved_app(app: &App) -> SavedApp {
             })
             .collect(),
         has_certificate: !app.certificates.is_empty(),
+        federated_credentials: Some(app.federated_credentials.clone()),
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use sha2::Digest;
 use uuid::Uuid;
 
+use super::apps::FederatedCredential;
 use super::tenant::Tenant;
 use super::user::User;
 use crate::error::Error;
@@ -48,6 +49,10 @@ pub(crate) struct SavedApp {
     pub(crate) secrets: Vec<SavedSecret>,
     /// Whether the app's certificate (app-cert.pem) is registered on it.
     pub(crate) has_certificate: bool,
+    /// Absent in state files written before federated credentials existed: the
+    /// defaults apply then.
+    #[serde(default)]
+    pub(crate) federated_credentials: Option<Vec<FederatedCredential>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -11,7 +11,7 @@ use super::jws::{self, date_claim};
 use crate::state::{App, RegisteredCertificate};
 
 /// Clock skew tolerated on `exp` and `nbf`.
-const SKEW_SECS: f64 = 300.0;
+pub(crate) const SKEW_SECS: f64 = 300.0;
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02X}")).collect()

@@ -11,9 +11,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use uuid::Uuid;
 
-use super::assertion;
 use super::errors::{TokenError, correlation_id, ests_headers};
 use super::mint::{self, ClientAuth, GRAPH_APP_ID, GRAPH_AUDIENCE, LIFETIME_SECS};
+use super::{assertion, federated};
 use crate::clock::unix_now;
 use crate::shared::{AppState, BaseUrl};
 use crate::state::{Directory, SecretCheck};
@@ -174,8 +174,14 @@ fn issue(
             &directory.tenant.domain,
             state,
         );
-        assertion::verify(assertion.expose_secret(), app, &audiences, now as f64)?;
-        ClientAuth::Certificate
+        let assertion = assertion.expose_secret();
+        if federated::is_federated(assertion, &app.client_id) {
+            let issuer = crate::oidc::issuer(&state.base_url);
+            federated::verify(assertion, app, &issuer, &state.signing, now as f64)?;
+        } else {
+            assertion::verify(assertion, app, &audiences, now as f64)?;
+        }
+        ClientAuth::Assertion
     } else if let Some(secret) = basic.map(|(_, s)| s).or(form.client_secret) {
         match app.check_secret(secret.expose_secret(), now) {
             SecretCheck::Valid => ClientAuth::Secret,

@@ -8,6 +8,10 @@ use uuid::Uuid;
 
 use crate::clock::ests_timestamp;
 
+/// Where Entra's federated-credential errors send the reader.
+const WORKLOAD_IDENTITY_DOCS: &str =
+    "https://learn.microsoft.com/entra/workload-id/workload-identity-federation";
+
 /// A refusal of the token service (or of its metadata endpoints).
 #[derive(Debug)]
 pub(crate) struct TokenError {
@@ -284,6 +288,63 @@ impl TokenError {
             "invalid_client",
             50012,
             "Client assertion audience claim does not match Realm issuer.",
+        )
+    }
+
+    /// A federated token for an app without federated credentials (the generic
+    /// AADSTS70021 of the workload identity federation docs).
+    pub(crate) fn no_federated_record(issuer: &str, subject: &str, audience: &str) -> Self {
+        TokenError::new(
+            400,
+            "invalid_request",
+            70021,
+            format!(
+                "No matching federated identity record found for presented assertion. Assertion Issuer: '{issuer}'. Assertion Subject: '{subject}'. Assertion Audience: '{audience}'. {WORKLOAD_IDENTITY_DOCS}"
+            ),
+        )
+    }
+
+    pub(crate) fn federated_issuer(issuer: &str) -> Self {
+        TokenError::new(
+            401,
+            "invalid_client",
+            700211,
+            format!(
+                "No matching federated identity record found for presented assertion issuer '{issuer}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. {WORKLOAD_IDENTITY_DOCS}"
+            ),
+        )
+    }
+
+    pub(crate) fn federated_audience(audience: &str) -> Self {
+        TokenError::new(
+            401,
+            "invalid_client",
+            700212,
+            format!(
+                "No matching federated identity record found for presented assertion audience '{audience}'. Please check your federated identity credential Subject, Audience and Issuer against the presented assertion. {WORKLOAD_IDENTITY_DOCS}"
+            ),
+        )
+    }
+
+    pub(crate) fn federated_subject(subject: &str) -> Self {
+        TokenError::new(
+            401,
+            "invalid_client",
+            700213,
+            format!(
+                "No matching federated identity record found for presented assertion subject '{subject}'. Please note that the matching is done using a case-sensitive comparison. Check your federated identity credential Subject, Audience and Issuer against the presented assertion. {WORKLOAD_IDENTITY_DOCS}"
+            ),
+        )
+    }
+
+    pub(crate) fn federated_key_not_found(kid: &str, issuer: &str) -> Self {
+        TokenError::new(
+            401,
+            "invalid_client",
+            7000272,
+            format!(
+                "The certificate with identifier {kid} used to sign the federated credential could not be found in the metadata of identity provider {issuer}. Please validate that your Identity Provider's metadata exposes the key used to sign the incoming token."
+            ),
         )
     }
 

@@ -31,7 +31,8 @@ struct Header<'a> {
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum ClientAuth {
     Secret,
-    Certificate,
+    /// A client assertion: signed with the app's certificate, or federated (`"2"` both).
+    Assertion,
 }
 
 /// The issuer of v1 tokens for a tenant.
@@ -83,7 +84,7 @@ pub(crate) fn claims(tenant_id: &str, app: &App, auth: ClientAuth, now: i64) -> 
         "aio": random_b64(42),
         "app_displayname": app.display_name,
         "appid": app.client_id,
-        "appidacr": match auth { ClientAuth::Secret => "1", ClientAuth::Certificate => "2" },
+        "appidacr": match auth { ClientAuth::Secret => "1", ClientAuth::Assertion => "2" },
         "idp": issuer,
         "idtyp": "app",
         "oid": object_id,

@@ -4,6 +4,7 @@ pub(crate) mod assertion;
 pub(crate) mod consent;
 pub(crate) mod endpoint;
 pub(crate) mod errors;
+pub(crate) mod federated;
 pub(crate) mod jws;
 pub(crate) mod metadata;
 pub(crate) mod mint;

@@ -2,11 +2,14 @@
 
 Usage: msal_client.py PARAMETERS_JSON CA_PEM MODE [TOP]
 MODE is "secret" (client_secret), "thumbprint" (private_key + SHA-1 thumbprint: RS256
-with x5t) or "public_certificate" (private_key + certificate: PS256 with x5t#S256 and
-x5c). Prints one JSON object summarising what happened.
+with x5t), "public_certificate" (private_key + certificate: PS256 with x5t#S256 and
+x5c), "pfx" (the state directory's app-cert.pfx and its password) or
+"client_assertion" (the state directory's federated-token.jwt: workload identity).
+Prints one JSON object summarising what happened.
 """
 import base64
 import json
+import os
 import sys
 
 import msal
@@ -39,6 +42,14 @@ def main():
             "private_key": open(config["private_key_file"]).read(),
             "public_certificate": open(config["certificate_file"]).read(),
         }
+    elif mode == "pfx":
+        credential = {
+            "private_key_pfx_path": os.path.join(os.path.dirname(parameters_file), "app-cert.pfx"),
+            "passphrase": "entrad-emulator",
+        }
+    elif mode == "client_assertion":
+        token_file = os.path.join(os.path.dirname(parameters_file), "federated-token.jwt")
+        credential = {"client_assertion": open(token_file).read()}
     else:
         raise SystemExit("unknown mode " + mode)
     app = msal.ConfidentialClientApplication(

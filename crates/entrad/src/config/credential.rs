@@ -15,14 +15,13 @@ pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
         CredentialSpec::Secret(secret) => Ok(Credential::secret(secret.expose_secret())),
         CredentialSpec::Certificate { file, password } => {
             let bytes = read(file)?;
-            let credential = if is_pkcs12(&file.path, &bytes) {
-                let password = password.as_ref().map(|p| p.expose_secret()).unwrap_or("");
-                Credential::pkcs12(&bytes, password)
-            } else {
-                // azure-identity's PEM holds the key and the certificate in one file.
-                Credential::certificate_pem(&bytes, &bytes)
-            };
-            credential.map_err(|e| invalid(file, &e))
+            if is_pkcs12(&file.path, &bytes) {
+                let secret = password.as_ref().map(|p| p.expose_secret()).unwrap_or("");
+                return Credential::pkcs12(&bytes, secret)
+                    .map_err(|e| invalid_pfx(file, &e, password.is_some()));
+            }
+            // azure-identity's PEM holds the key and the certificate in one file.
+            Credential::certificate_pem(&bytes, &bytes).map_err(|e| invalid(file, &e))
         }
         CredentialSpec::KeyAndCertificate { key, certificate } => {
             let key_pem = read(key)?;
@@ -55,6 +54,20 @@ fn read(file: &FileRef) -> Result<Vec<u8>, Error> {
 fn invalid(file: &FileRef, error: &entrad_auth::Error) -> Error {
     Error::Config(format!(
         "{} ({}): {error}",
+        file.origin,
+        file.path.display()
+    ))
+}
+
+/// A PFX that cannot be used: most often its password, so say where that comes from.
+fn invalid_pfx(file: &FileRef, error: &entrad_auth::Error, password_given: bool) -> Error {
+    let fix = if password_given {
+        "check the password (--certificate-password or AZURE_CLIENT_CERTIFICATE_PASSWORD)"
+    } else {
+        "no password was given: set AZURE_CLIENT_CERTIFICATE_PASSWORD or pass --certificate-password"
+    };
+    Error::Config(format!(
+        "{} ({}): {error}; {fix}",
         file.origin,
         file.path.display()
     ))

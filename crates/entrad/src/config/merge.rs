@@ -162,9 +162,9 @@ impl Settings {
     pub fn credential(&self) -> Result<&CredentialSpec, Error> {
         self.credential.as_ref().ok_or_else(|| {
             self.missing(
-                "secret` (or `thumbprint` + `private_key_file`",
-                "AZURE_CLIENT_SECRET or AZURE_CLIENT_CERTIFICATE_PATH",
-                "--client-secret or --certificate",
+                "secret`, or `thumbprint` and `private_key_file",
+                "AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH or AZURE_FEDERATED_TOKEN_FILE",
+                "--client-secret, --certificate or --federated-token-file",
             )
         })
     }

@@ -131,6 +131,21 @@ impl Emulator {
         cmd
     }
 
+    /// A token of the emulator's OIDC issuer for the Kubernetes-style `subject`, as a
+    /// cluster writes it into a pod's projected token file.
+    pub fn federated_token(&self, subject: &str) -> String {
+        let answer = self.admin(
+            reqwest::Method::POST,
+            "/_emulator/federated-token",
+            Some(serde_json::json!({
+                "subject": subject,
+                "audience": "api://AzureADTokenExchange",
+                "lifetime_secs": 3600,
+            })),
+        );
+        answer["token"].as_str().unwrap().to_owned()
+    }
+
     /// The token cache file `entrad()` uses.
     pub fn cache_file(&self) -> PathBuf {
         self.state_dir.join("token-cache.json")
