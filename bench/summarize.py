@@ -202,8 +202,8 @@ def main():
     cold(out, lines)
     listing(out, lines)
     cache_hit(out, crit, lines)
-    crit_table(crit, lines, "Cache hit, its parts and the recommended fast path (criterion)", "cache_hit_parts",
-               ["cache_key", "memory_get", "prototype_hot_slot"], "per second")
+    crit_table(crit, lines, "Store lookup, what a miss of the client's copy pays (criterion)", "store_lookup",
+               ["cache_key", "memory_get"], "per second")
     crit_table(crit, lines, "Cold herd: concurrent acquire_token on a fresh client (criterion)", "cold_herd",
                ["1-callers", "1000-callers"], "herds/s")
     herd_counts(out, lines)

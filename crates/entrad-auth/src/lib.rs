@@ -7,7 +7,8 @@
 //!   clouds, any https host (the entrad emulator), or a generic OIDC issuer.
 //! * [`Credential`]: client secret, certificate (PEM or PKCS#12), or a client
 //!   assertion from a callback or a file (workload identity).
-//! * [`ConfidentialClient::acquire_token`]: cache first, one request per key in
+//! * [`ConfidentialClient::acquire_token`]: cache first (the client's own copy
+//!   of its last token per scope set, then the store), one request per key in
 //!   flight, refresh at `refresh_on`, retries of 429/5xx honouring `Retry-After`.
 //! * [`TokenCache`]: in-memory by default ([`MemoryCache`]); a file shared by
 //!   the processes of a machine and with MSAL apps ([`FileCache`]); Redis for
@@ -75,6 +76,7 @@ mod credential;
 mod discovery;
 mod error;
 mod hint;
+mod hot;
 mod refresh;
 mod retry;
 mod service_reply;

@@ -30,9 +30,14 @@ pub(crate) enum Freshness {
 }
 
 pub(crate) fn freshness(token: &CachedToken, now: u64) -> Freshness {
-    if token.expires_on <= now.saturating_add(EXPIRY_MARGIN_SECS) {
+    freshness_of(token.expires_on, token.refresh_on, now)
+}
+
+/// [`freshness`] from a token's times alone (epoch seconds).
+pub(crate) fn freshness_of(expires_on: u64, refresh_on: Option<u64>, now: u64) -> Freshness {
+    if expires_on <= now.saturating_add(EXPIRY_MARGIN_SECS) {
         Freshness::Spent
-    } else if token.refresh_on.is_some_and(|at| now >= at) {
+    } else if refresh_on.is_some_and(|at| now >= at) {
         Freshness::RefreshDue
     } else {
         Freshness::Fresh

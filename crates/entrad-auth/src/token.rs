@@ -1,6 +1,7 @@
 //! The access token handed to callers.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use base64::Engine as _;
@@ -11,25 +12,34 @@ use crate::{Error, Result};
 
 /// An access token. The bearer value is only reachable through
 /// [`AccessToken::secret`]; `Debug` redacts it.
+///
+/// Cheap to clone: copies share the bearer value (zeroized when the last
+/// copy is dropped).
 #[derive(Clone)]
 pub struct AccessToken {
-    pub(crate) secret: SecretString,
-    pub(crate) token_type: String,
+    pub(crate) bearer: Arc<Bearer>,
     pub(crate) expires_on: SystemTime,
     pub(crate) refresh_on: Option<SystemTime>,
     pub(crate) from_cache: bool,
     pub(crate) client_request_id: Option<String>,
 }
 
+/// What every copy of a token shares, behind one `Arc`: handing out a cached
+/// token then copies a pointer instead of the secret.
+pub(crate) struct Bearer {
+    pub(crate) secret: SecretString,
+    pub(crate) token_type: String,
+}
+
 impl AccessToken {
     /// The bearer token (the only way to see it).
     pub fn secret(&self) -> &str {
-        self.secret.expose_secret()
+        self.bearer.secret.expose_secret()
     }
 
     /// The token type, normally `Bearer`.
     pub fn token_type(&self) -> &str {
-        &self.token_type
+        &self.bearer.token_type
     }
 
     /// When the token stops being valid.
@@ -56,7 +66,7 @@ impl AccessToken {
 
     /// The decoded JWT payload, NOT verified (for display and diagnostics).
     pub fn claims(&self) -> Result<serde_json::Value> {
-        let mut parts = self.secret.expose_secret().split('.');
+        let mut parts = self.secret().split('.');
         let (Some(_), Some(payload), Some(_), None) =
             (parts.next(), parts.next(), parts.next(), parts.next())
         else {
@@ -74,7 +84,7 @@ impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessToken")
             .field("secret", &format_args!("[REDACTED]"))
-            .field("token_type", &self.token_type)
+            .field("token_type", &self.bearer.token_type)
             .field("expires_on", &self.expires_on)
             .field("refresh_on", &self.refresh_on)
             .field("from_cache", &self.from_cache)
@@ -90,8 +100,10 @@ mod tests {
 
     fn token(secret: &str) -> AccessToken {
         AccessToken {
-            secret: SecretString::from(secret),
-            token_type: "Bearer".into(),
+            bearer: Arc::new(Bearer {
+                secret: SecretString::from(secret),
+                token_type: "Bearer".into(),
+            }),
             expires_on: SystemTime::now() + Duration::from_secs(3600),
             refresh_on: None,
             from_cache: false,

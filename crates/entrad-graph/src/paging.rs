@@ -1,9 +1,10 @@
-//! Streams across pages, following `@odata.nextLink` verbatim.
+//! Streams across pages, following `@odata.nextLink` verbatim, one page ahead.
 
 use futures_util::{Stream, TryStreamExt, stream};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::Value;
+use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::client::GraphClient;
@@ -11,8 +12,12 @@ use crate::error::{Error, Result};
 use crate::page::Page;
 
 impl GraphClient {
-    /// The pages of a collection, one request at a time, until a page has no
-    /// `@odata.nextLink`. The stream ends after the first error.
+    /// The pages of a collection until a page has no `@odata.nextLink`. The
+    /// next page is requested as soon as a page's link is known, so it
+    /// arrives while the caller works through the current one: at most two
+    /// pages are held, the one handed out and the one on its way. An error
+    /// comes after the pages before it, and ends the stream. Dropping the
+    /// stream cancels the request ahead.
     pub fn pages<'a>(
         &'a self,
         path_or_url: &str,
@@ -20,7 +25,21 @@ impl GraphClient {
         self.pages_from(self.resolve(path_or_url), HeaderMap::new())
     }
 
-    /// The items of every page, in order; memory holds one page at a time.
+    /// `first`, a page already fetched (e.g. with [`GraphClient::get_json`]),
+    /// then the pages its `@odata.nextLink` leads to, as [`GraphClient::pages`]
+    /// gives them: the second page is requested as `first` is handed out.
+    pub fn pages_after<'a>(
+        &'a self,
+        first: Page,
+    ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
+        let received = Received {
+            next: first.next_link.as_deref().map(|link| self.resolve(link)),
+            page: first,
+        };
+        self.stream(Ahead::Received(Ok(received)), HeaderMap::new())
+    }
+
+    /// The items of every page, in order; memory holds two pages at most.
     pub fn items<'a>(
         &'a self,
         path_or_url: &str,
@@ -34,30 +53,106 @@ impl GraphClient {
         first: Result<Url>,
         headers: HeaderMap,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'_> {
-        stream::try_unfold(Some(first), move |next| {
-            let headers = headers.clone();
-            async move {
-                let url = match next {
-                    None => return Ok(None),
-                    Some(url) => url?,
-                };
-                let bytes = self.execute(Method::GET, &url, &headers, None).await?;
-                let page = Page::from_slice(&bytes)?;
-                let next = match &page.next_link {
-                    None => None,
-                    Some(link) => {
-                        let next = self.resolve(link)?;
-                        if next == url {
-                            return Err(Error::UnexpectedResponse(format!(
-                                "@odata.nextLink points back to the same page ({url})"
-                            )));
-                        }
-                        Some(Ok(next))
-                    }
-                };
-                Ok(Some((page, next)))
+        self.stream(Ahead::First(first), headers)
+    }
+
+    /// Hands out each page once the next one's request is on its way.
+    fn stream(
+        &self,
+        start: Ahead,
+        headers: HeaderMap,
+    ) -> impl Stream<Item = Result<Page>> + Send + use<'_> {
+        stream::unfold(Some((start, headers)), move |state| async move {
+            let (ahead, headers) = state?;
+            let received = match ahead {
+                // Nothing to overlap with yet: fetched here, on first poll.
+                Ahead::First(Ok(url)) => self.fetch_now(url, &headers).await,
+                Ahead::First(Err(e)) => Err(e),
+                Ahead::Received(received) => received,
+                Ahead::Requested(Ok(fetch)) => fetch.finish().await,
+                Ahead::Requested(Err(e)) => Err(e),
+            };
+            match received {
+                Err(e) => Some((Err(e), None)),
+                Ok(Received { page, next: None }) => Some((Ok(page), None)),
+                Ok(Received {
+                    page,
+                    next: Some(next),
+                }) => {
+                    let next = next.map(|url| self.fetch(url, headers.clone()));
+                    Some((Ok(page), Some((Ahead::Requested(next), headers))))
+                }
             }
         })
+    }
+
+    /// Starts fetching the page at `url` on its own task.
+    fn fetch(&self, url: Url, headers: HeaderMap) -> Fetch {
+        let graph = self.clone();
+        Fetch {
+            task: tokio::spawn(async move { graph.fetch_now(url, &headers).await }),
+        }
+    }
+
+    /// One page, and the URL of the next one (checked not to be this page's).
+    async fn fetch_now(&self, url: Url, headers: &HeaderMap) -> Result<Received> {
+        let bytes = self.execute(Method::GET, &url, headers, None).await?;
+        let page = Page::from_slice(&bytes)?;
+        let next = match &page.next_link {
+            None => None,
+            Some(link) => {
+                let next = self.resolve(link)?;
+                if next == url {
+                    return Err(Error::UnexpectedResponse(format!(
+                        "@odata.nextLink points back to the same page ({url})"
+                    )));
+                }
+                Some(Ok(next))
+            }
+        };
+        Ok(Received { page, next })
+    }
+}
+
+/// What comes after the page just handed out.
+enum Ahead {
+    /// Nothing yet: the first page's URL (or why there is none).
+    First(Result<Url>),
+    /// A page on hand (or a link that cannot be followed).
+    Received(Result<Received>),
+    /// The next page's request (or why it could not be made).
+    Requested(Result<Fetch>),
+}
+
+/// A page, and where the next one is (`Err` when its link is unusable: the
+/// error comes after the page).
+struct Received {
+    page: Page,
+    next: Option<Result<Url>>,
+}
+
+/// A page being fetched on its own task; dropping it cancels the task.
+struct Fetch {
+    task: JoinHandle<Result<Received>>,
+}
+
+impl Fetch {
+    async fn finish(mut self) -> Result<Received> {
+        match (&mut self.task).await {
+            Ok(received) => received,
+            // A panic in the request is a bug: raise it where it would have
+            // been raised without the task.
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => Err(Error::UnexpectedResponse(format!(
+                "the page request was cancelled: {e}"
+            ))),
+        }
+    }
+}
+
+impl Drop for Fetch {
+    fn drop(&mut self) {
+        self.task.abort();
     }
 }
 

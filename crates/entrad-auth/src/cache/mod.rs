@@ -89,14 +89,22 @@ pub struct CacheKey {
 impl CacheKey {
     /// The key for an app token of `client_id` from `authority` for `scopes`.
     pub fn new(authority: &Authority, client_id: &str, scopes: &[&str]) -> CacheKey {
-        let mut sorted: Vec<&str> = scopes.to_vec();
-        sorted.sort_unstable();
-        sorted.dedup();
         CacheKey {
             environment: msal_environment(authority),
             client_id: client_id.to_string(),
             realm: authority.realm().to_string(),
-            target: sorted.join(" "),
+            target: target(scopes),
+        }
+    }
+
+    /// This key with `scopes` for its target: what the client uses to build
+    /// keys from parts derived once.
+    pub(crate) fn for_scopes(&self, scopes: &[&str]) -> CacheKey {
+        CacheKey {
+            environment: self.environment.clone(),
+            client_id: self.client_id.clone(),
+            realm: self.realm.clone(),
+            target: target(scopes),
         }
     }
 
@@ -110,6 +118,14 @@ impl CacheKey {
         )
         .to_lowercase()
     }
+}
+
+/// The scopes sorted, deduplicated and space-joined.
+fn target(scopes: &[&str]) -> String {
+    let mut sorted: Vec<&str> = scopes.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    sorted.join(" ")
 }
 
 /// MSAL's `environment`: the host as `urlparse().hostname` gives it (lower-case,

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::{ConfidentialClient, Inner};
-use crate::cache::{MemoryCache, TokenCache};
+use crate::cache::{CacheKey, MemoryCache, TokenCache};
+use crate::hot::HotTokens;
 use crate::refresh::RefreshPause;
 use crate::single_flight::SingleFlight;
 use crate::{Authority, Credential, Error, Result, RetryPolicy};
@@ -116,8 +117,11 @@ impl ClientBuilder {
             )));
         }
         let http = self.http_client()?;
+        let key_parts = CacheKey::new(&self.authority, &client_id, &[]);
         Ok(ConfidentialClient {
             inner: Arc::new(Inner {
+                key_parts,
+                hot: HotTokens::default(),
                 client_id,
                 authority: self.authority,
                 credential: self.credential,

@@ -3,7 +3,7 @@
 use std::pin::pin;
 
 use entrad_graph::{GraphClient, Page};
-use futures_util::{Stream, StreamExt, TryStreamExt, stream};
+use futures_util::{Stream, TryStreamExt};
 
 use crate::output::progress::Progress;
 use crate::output::{Meta, Sink};
@@ -65,10 +65,9 @@ pub async fn write_get(
         progress.page(1);
         return Ok(Written { items: 1, pages: 1 });
     }
+    // The second page is requested as the first is written.
     let first = Page::from_json(body)?;
-    let rest = first.next_link.clone().map(|next| graph.pages(&next));
-    let pages = stream::iter([Ok(first)]).chain(stream::iter(rest).flatten());
-    write_pages(pages, sink, progress).await
+    write_pages(graph.pages_after(first), sink, progress).await
 }
 
 /// Writes every page's items; the first page's annotations open the document.
