@@ -111,6 +111,14 @@ pub enum Error {
         /// The `client-request-id` this client sent.
         client_request_id: Option<String>,
     },
+    /// The server's TLS certificate is not trusted (or does not name the host).
+    #[error(
+        "the server's TLS certificate is not trusted: {message}; trust its CA with ClientBuilder::ca_file (entrad --ca-file), e.g. the emulator's ca.pem"
+    )]
+    UntrustedCertificate {
+        /// What was refused, with the URL.
+        message: String,
+    },
     /// The service answered with something that is not the expected JSON.
     #[error("unexpected response: {message}{}", request_id_suffix(.client_request_id))]
     UnexpectedResponse {
@@ -149,9 +157,11 @@ impl Error {
     /// The class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Authority(_) | Error::Credential(_) | Error::Config(_) | Error::Discovery(_) => {
-                ErrorKind::Config
-            }
+            Error::Authority(_)
+            | Error::Credential(_)
+            | Error::Config(_)
+            | Error::Discovery(_)
+            | Error::UntrustedCertificate { .. } => ErrorKind::Config,
             Error::Service { error, .. } if is_transient_status(error.status) => {
                 ErrorKind::Unavailable
             }

@@ -84,6 +84,7 @@ mod single_flight;
 mod token;
 mod token_request;
 mod transport;
+mod transport_failure;
 
 pub use authority::Authority;
 pub use cache::{
@@ -97,6 +98,7 @@ pub use credential::Credential;
 pub use error::{Error, ErrorKind, ServiceError};
 pub use retry::RetryPolicy;
 pub use token::AccessToken;
+pub use transport_failure::TransportFailure;
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,11 +1,10 @@
 //! Sending a request to the token service under the retry policy.
 
-use std::error::Error as _;
 use std::time::{Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
 
-use crate::{Error, Result, RetryPolicy};
+use crate::{Error, Result, RetryPolicy, TransportFailure};
 
 /// A final answer from the service (success, refusal, or the last busy reply).
 pub(crate) struct Reply {
@@ -98,11 +97,14 @@ pub(crate) async fn send(
             }
             Err(e) => e,
         };
-        let message = describe(&failure);
-        let retryable = failure.is_timeout()
-            || failure.is_connect()
-            || failure.is_request()
-            || failure.is_body();
+        let failure = TransportFailure::from_reqwest(&failure);
+        let message = failure.message();
+        if failure.is_untrusted_certificate() {
+            return Err(Error::UntrustedCertificate {
+                message: format!("{what}: {message}"),
+            });
+        }
+        let retryable = failure.is_retryable();
         match policy
             .next_delay(attempts, None, started.elapsed())
             .filter(|_| retryable)
@@ -111,14 +113,20 @@ pub(crate) async fn send(
                 tracing::debug!(
                     request = what,
                     attempt = attempts,
-                    error = %message,
+                    error = message,
                     client_request_id,
                     "request failed, retrying"
                 );
                 tokio::time::sleep(delay).await;
             }
             None => {
-                tracing::warn!(request = what, attempts, error = %message, client_request_id, "request failed");
+                tracing::warn!(
+                    request = what,
+                    attempts,
+                    error = message,
+                    client_request_id,
+                    "request failed"
+                );
                 return Err(Error::Network {
                     message: format!("{what}: {message} (after {attempts} attempt(s))"),
                     client_request_id: client_request_id.map(str::to_string),
@@ -126,24 +134,4 @@ pub(crate) async fn send(
             }
         }
     }
-}
-
-/// The error and its causes on one line ("error sending request for url (..):
-/// client error (Connect): tcp connect error: Connection refused").
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = if error.is_timeout() {
-        format!("timed out ({error})")
-    } else {
-        error.to_string()
-    };
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
 }

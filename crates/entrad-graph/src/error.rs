@@ -168,6 +168,14 @@ pub enum Error {
         /// Requests sent.
         attempts: u32,
     },
+    /// Graph's TLS certificate is not trusted (or does not name the host).
+    #[error(
+        "Graph's TLS certificate is not trusted: {message}; trust its CA with --ca-file, e.g. the emulator's ca.pem"
+    )]
+    UntrustedCertificate {
+        /// What was refused, with the URL.
+        message: String,
+    },
     /// A path or URL that cannot be resolved against the Graph base URL.
     #[error("invalid Graph URL `{url}`: {reason}")]
     InvalidUrl {
@@ -196,7 +204,9 @@ impl Error {
             },
             Error::Graph(e) => e.kind(),
             Error::Exhausted { .. } | Error::Network { .. } => ErrorKind::Unavailable,
-            Error::InvalidUrl { .. } | Error::InvalidRequest(_) => ErrorKind::Config,
+            Error::InvalidUrl { .. }
+            | Error::InvalidRequest(_)
+            | Error::UntrustedCertificate { .. } => ErrorKind::Config,
             Error::UnexpectedResponse(_) => ErrorKind::Internal,
         }
     }

@@ -1,9 +1,7 @@
 //! One Graph request: token, ids, retries.
 
-use std::error::Error as _;
-
 use bytes::Bytes;
-use entrad_auth::AccessToken;
+use entrad_auth::{AccessToken, TransportFailure};
 use reqwest::Method;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use serde_json::Value;
@@ -134,7 +132,7 @@ impl GraphClient {
         tracing::debug!(%method, %url, client_request_id, "Graph request");
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return Ok(Err(Transient::Network(describe(&e)))),
+            Err(e) => return network_failure(&e),
         };
         let status = response.status().as_u16();
         let request_id = response
@@ -145,7 +143,7 @@ impl GraphClient {
         let retry_after = retry::retry_after(response.headers());
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
-            Err(e) => return Ok(Err(Transient::Network(describe(&e)))),
+            Err(e) => return network_failure(&e),
         };
         tracing::debug!(status, len = bytes.len(), request_id, "Graph response");
         if (200..300).contains(&status) {
@@ -183,17 +181,14 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value> {
         .map_err(|e| Error::UnexpectedResponse(format!("the body is not JSON: {e}")))
 }
 
-/// reqwest's message names the URL; the causes say what actually happened.
-fn describe(e: &reqwest::Error) -> String {
-    let mut message = e.to_string();
-    let mut source = e.source();
-    while let Some(cause) = source {
-        let text = cause.to_string();
-        if !message.contains(&text) {
-            message.push_str(": ");
-            message.push_str(&text);
-        }
-        source = cause.source();
+/// A request that got no answer: transient, unless the server's certificate
+/// was refused, which no retry fixes.
+fn network_failure(e: &reqwest::Error) -> Result<std::result::Result<Bytes, Transient>> {
+    let failure = TransportFailure::from_reqwest(e);
+    if failure.is_untrusted_certificate() {
+        return Err(Error::UntrustedCertificate {
+            message: failure.message().to_owned(),
+        });
     }
-    message
+    Ok(Err(Transient::Network(failure.message().to_owned())))
 }

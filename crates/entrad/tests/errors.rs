@@ -75,6 +75,24 @@ fn a_dead_endpoint_is_exit_5() {
 }
 
 #[test]
+fn an_untrusted_emulator_certificate_is_exit_2_with_the_fix() {
+    let emulator = Emulator::start(1);
+    // Without --ca-file: the emulator's local CA is unknown.
+    let output = entrad()
+        .arg("run")
+        .arg(emulator.file("parameters.json"))
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("not trusted") && stderr.contains("--ca-file"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
 fn graph_unreachable_after_a_good_token_is_exit_5() {
     let emulator = Emulator::start(1);
     let closed = closed_address();

@@ -135,17 +135,24 @@ async fn default_settings_plus_ca_file_work_against_a_private_https_endpoint() {
 }
 
 #[tokio::test]
-async fn an_untrusted_certificate_is_refused() {
+async fn an_untrusted_certificate_is_a_configuration_error_and_not_retried() {
     let server = tls_server().await;
     let authority = Authority::parse(&format!("{}/{TENANT}", server.base)).unwrap();
+    // The default policy retries network failures for up to a minute: a refused
+    // certificate must end the first attempt instead.
     let client = ConfidentialClient::builder(CLIENT_ID, authority, Credential::secret(SECRET))
-        .retry_policy(entrad_auth::RetryPolicy::none())
         .build()
         .unwrap();
     let err = client.acquire_token(&[GRAPH]).await.unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Unavailable);
+    assert_eq!(err.kind(), ErrorKind::Config);
     assert!(
-        err.to_string().to_lowercase().contains("certificate"),
-        "{err}"
+        matches!(err, entrad_auth::Error::UntrustedCertificate { .. }),
+        "{err:?}"
     );
+    let message = err.to_string();
+    assert!(
+        message.contains("not trusted") && message.contains("ca_file"),
+        "{message}"
+    );
+    assert!(!message.contains('\n'), "{message}");
 }
