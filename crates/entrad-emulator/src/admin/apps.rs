@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::admin_error;
+use super::{admin_error, json_body};
 use crate::clock::unix_now;
 use crate::keys::thumbprint_hex;
 use crate::shared::AppState;
@@ -59,11 +59,10 @@ pub(crate) struct TokenRequest {
 }
 
 pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Response {
-    let request: TokenRequest =
-        match serde_json::from_slice(if body.is_empty() { b"{}" } else { &body }) {
-            Ok(r) => r,
-            Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
-        };
+    let request: TokenRequest = match json_body(&body) {
+        Ok(request) => request,
+        Err(message) => return admin_error(StatusCode::BAD_REQUEST, message),
+    };
     let directory = state.read();
     let client_id = request.client_id.as_deref().unwrap_or(CONSENTED_CLIENT_ID);
     let Some(app) = directory.app(client_id) else {

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::admin_error;
+use super::{admin_error, json_body};
 use crate::shared::AppState;
 use crate::state::{TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT};
 use crate::token::mint;
@@ -28,11 +28,10 @@ pub(crate) struct FederatedTokenRequest {
 }
 
 pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Response {
-    let request: FederatedTokenRequest =
-        match serde_json::from_slice(if body.is_empty() { b"{}" } else { &body }) {
-            Ok(r) => r,
-            Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
-        };
+    let request: FederatedTokenRequest = match json_body(&body) {
+        Ok(request) => request,
+        Err(message) => return admin_error(StatusCode::BAD_REQUEST, message),
+    };
     let lifetime = request.lifetime_secs.unwrap_or(DEFAULT_LIFETIME_SECS);
     if lifetime <= 0 {
         return admin_error(

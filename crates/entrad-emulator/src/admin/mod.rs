@@ -24,6 +24,17 @@ pub(crate) fn admin_error(status: StatusCode, message: impl Into<String>) -> Res
         .into_response()
 }
 
+/// An admin request's JSON body, where an empty body means `{}`; a bad body
+/// gives the message for a 400.
+pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    let body = if body.is_empty() {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| format!("invalid body: {e}"))
+}
+
 /// Routes, to be nested under `/_emulator`.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

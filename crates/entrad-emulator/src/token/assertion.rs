@@ -97,10 +97,14 @@ pub(crate) fn verify(
     if !audience_matches(&jws.claims, accepted_audiences) {
         return Err(TokenError::assertion_audience());
     }
-    let (nbf, exp) = (
-        date_claim(&jws.claims, "nbf"),
-        date_claim(&jws.claims, "exp"),
-    );
+    check_lifetime(&jws.claims, now)
+}
+
+/// `exp` (required) and `nbf` (optional) against `now`, with the service's
+/// clock skew: AADSTS700024 outside that window. Shared by client assertions
+/// and federated tokens, which Entra checks alike.
+pub(crate) fn check_lifetime(claims: &Value, now: f64) -> Result<(), TokenError> {
+    let (nbf, exp) = (date_claim(claims, "nbf"), date_claim(claims, "exp"));
     let expired = exp.is_none_or(|exp| now > exp + SKEW_SECS);
     let early = nbf.is_some_and(|nbf| nbf > now + SKEW_SECS);
     if expired || early {

@@ -6,9 +6,9 @@
 use ring::signature::RSA_PKCS1_2048_8192_SHA256;
 use serde_json::Value;
 
-use super::assertion::SKEW_SECS;
+use super::assertion::check_lifetime;
 use super::errors::TokenError;
-use super::jws::{self, date_claim};
+use super::jws;
 use crate::keys::SigningKey;
 use crate::state::App;
 
@@ -83,14 +83,5 @@ pub(crate) fn verify(
             &presented_audiences.join(" "),
         ));
     }
-    let (nbf, exp) = (
-        date_claim(&jws.claims, "nbf"),
-        date_claim(&jws.claims, "exp"),
-    );
-    let expired = exp.is_none_or(|exp| now > exp + SKEW_SECS);
-    let early = nbf.is_some_and(|nbf| nbf > now + SKEW_SECS);
-    if expired || early {
-        return Err(TokenError::assertion_time_range(now, nbf, exp));
-    }
-    Ok(())
+    check_lifetime(&jws.claims, now)
 }
