@@ -6,32 +6,14 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::Harness;
-use serde_json::{Value, json};
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with azure-identity: set ENTRAD_PYTHON or run scripts/test (it creates {} from scripts/requirements-test.txt)",
-        venv.display()
-    );
-    venv
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/azure_identity/azure_identity_client.py")
-}
+use common::clients::{assert_graph_token_and_every_user, driver, python, summary};
+use serde_json::Value;
 
 async fn run_azure_identity(h: &Harness, mode: &str, top: Option<&str>) -> Value {
     let mut command = tokio::process::Command::new(python());
     command
-        .arg(script())
+        .arg(driver("azure_identity/azure_identity_client.py"))
         .arg(h.emulator.state_dir())
         .arg(&h.base)
         .arg(h.emulator.tenant_id())
@@ -41,27 +23,13 @@ async fn run_azure_identity(h: &Harness, mode: &str, top: Option<&str>) -> Value
     if let Some(top) = top {
         command.arg(top);
     }
-    let output = command.output().await.expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "azure_identity_client.py failed: {}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("bad summary {stdout:?}: {e}"))
+    summary(command, "azure_identity_client.py").await
 }
 
 /// A token from the emulator for Graph, cached by the credential, and every user once.
 fn assert_listed_every_user(s: &Value, h: &Harness, appidacr: &str, users: u64) {
-    assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["cached"], true, "{s}");
-    assert_eq!(s["appidacr"], appidacr, "{s}");
-    assert_eq!(s["roles"], json!(["User.Read.All"]));
-    assert_eq!(s["aud"], "https://graph.microsoft.com");
-    assert_eq!(s["tid"], h.emulator.tenant_id());
-    assert_eq!(s["graph_status"], 200, "{s}");
-    assert_eq!(s["users"], users);
-    assert_eq!(s["unique_users"], users);
+    assert_graph_token_and_every_user(s, h, appidacr, users);
 }
 
 #[tokio::test]

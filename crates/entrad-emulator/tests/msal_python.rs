@@ -5,46 +5,21 @@
 
 mod common;
 
-use std::path::PathBuf;
-
 use common::Harness;
+use common::clients::{driver, python, summary};
 use serde_json::Value;
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with MSAL: set ENTRAD_PYTHON or run scripts/test (it creates {} with msal and requests)",
-        venv.display()
-    );
-    venv
-}
-
-fn script() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/msal/msal_client.py")
-}
 
 async fn run_msal(h: &Harness, parameters: &str, mode: &str, top: Option<&str>) -> Value {
     let mut command = tokio::process::Command::new(python());
     command
-        .arg(script())
+        .arg(driver("msal/msal_client.py"))
         .arg(h.emulator.state_dir().join(parameters))
         .arg(h.emulator.ca_file())
         .arg(mode);
     if let Some(top) = top {
         command.arg(top);
     }
-    let output = command.output().await.expect("python runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "msal_client.py failed: {}\n{stdout}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("bad summary {stdout:?}: {e}"))
+    summary(command, "msal_client.py").await
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 pub mod assertion;
+pub mod clients;
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
