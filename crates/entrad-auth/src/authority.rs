@@ -251,12 +251,12 @@ fn parse_base(input: &str) -> Result<Url> {
         "http" if is_loopback(&url) => {}
         "http" => {
             return Err(Error::Authority(format!(
-                "{input} uses http://: use https (http:// is only possible for a loopback test server, with allow_insecure_loopback)"
+                "{input:?} uses http://: use https (http:// is only possible for a loopback test server, with allow_insecure_loopback)"
             )));
         }
         other => {
             return Err(Error::Authority(format!(
-                "{input}: scheme {other}:// is not supported, use https://"
+                "{input:?}: scheme {other}:// is not supported, use https://"
             )));
         }
     }
@@ -267,7 +267,7 @@ fn parse_base(input: &str) -> Result<Url> {
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Error::Authority(format!(
-            "{input} has a query or fragment: give just https://host/{{tenant}}"
+            "{input:?} has a query or fragment: give just https://host/{{tenant}}"
         )));
     }
     Ok(url)
@@ -406,5 +406,24 @@ mod tests {
             bare.metadata_url().as_str(),
             "https://idp.example.com/.well-known/openid-configuration"
         );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Untrusted authority URLs: Ok or a one-line error, never a panic.
+        #[test]
+        fn prop_authority_parse_never_panics(
+            input in proptest::prop_oneof![
+                proptest::prelude::any::<String>(),
+                "(https?://)?([a-z0-9.:\\[\\]@%-]{0,12})(/[a-zA-Z0-9.%?#\n -]{0,12}){0,3}/?",
+            ]
+        ) {
+            for result in [Authority::parse(&input), Authority::oidc(&input)] {
+                if let Err(e) = result {
+                    let message = e.to_string();
+                    proptest::prop_assert!(!message.contains('\n'), "{message}");
+                }
+            }
+        }
     }
 }

@@ -182,4 +182,21 @@ mod tests {
         assert!(format!("{built:?}").contains("FallbackCache"));
         assert!(format!("{:?}", CacheSpec::Memory.build().unwrap()).contains("MemoryCache"));
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Untrusted `--cache` / `ENTRAD_CACHE` text: Ok or a one-line error, never a panic.
+        #[test]
+        fn prop_cache_spec_parse_never_panics(
+            input in proptest::prop_oneof![
+                proptest::prelude::any::<String>(),
+                "(memory|file|file:|redis://|rediss://|REDIS://)[a-zA-Z0-9:@/\\[\\]%.\n -]{0,16}",
+            ]
+        ) {
+            if let Err(e) = CacheSpec::parse(&input) {
+                let message = e.to_string();
+                proptest::prop_assert!(!message.contains('\n'), "{message}");
+            }
+        }
+    }
 }

@@ -127,10 +127,13 @@ impl Keys<'_> {
         let Some(text) = self.string(key)? else {
             return Ok(None);
         };
-        let url =
-            Url::parse(&text).map_err(|e| format!("`{key}` is not a valid URL (`{text}`): {e}"))?;
+        // Escaped so a stray newline or control character cannot break the
+        // one-line message.
+        let shown = text.escape_debug();
+        let url = Url::parse(&text)
+            .map_err(|e| format!("`{key}` is not a valid URL (`{shown}`): {e}"))?;
         if !matches!(url.scheme(), "https" | "http") || url.host_str().is_none() {
-            return Err(format!("`{key}` must be an https:// URL, found `{text}`"));
+            return Err(format!("`{key}` must be an https:// URL, found `{shown}`"));
         }
         Ok(Some(url))
     }
@@ -249,6 +252,8 @@ mod tests {
         );
         let err = parse(r#"{"endpoint": "ftp://graph.microsoft.com/v1.0/users"}"#).unwrap_err();
         assert!(err.contains("`endpoint` must be an https:// URL"), "{err}");
+        let err = parse(r#"{"endpoint": "a\nb"}"#).unwrap_err();
+        assert!(err.contains("(`a\\nb`)") && !err.contains('\n'), "{err}");
     }
 
     #[test]
@@ -277,5 +282,104 @@ mod tests {
         assert!(!err.contains("12345"));
         let err = parse(r#"{"scope": []}"#).unwrap_err();
         assert!(err.contains("`scope` is empty"));
+    }
+
+    mod prop {
+        use proptest::prelude::*;
+        use serde_json::{Map, Value};
+
+        use super::parse;
+
+        const KEYS: [&str; 8] = [
+            "authority",
+            "client_id",
+            "scope",
+            "secret",
+            "endpoint",
+            "thumbprint",
+            "private_key_file",
+            "cache",
+        ];
+
+        /// Strings a user might put in any key: URLs, placeholders, cache
+        /// specs, control characters, and anything at all.
+        fn text() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<String>(),
+                "(https?://|ftp://|redis://|file:|memory|Enter_the_)?[a-zA-Z0-9.:/@%\\[\\]\n\t -]{0,20}",
+            ]
+        }
+
+        fn json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::Bool),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                text().prop_map(Value::String),
+            ];
+            leaf.prop_recursive(3, 24, 4, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                    prop::collection::vec((prop::sample::select(&KEYS[..]), inner), 0..4).prop_map(
+                        |pairs| Value::Object(
+                            pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+                        )
+                    ),
+                ]
+            })
+        }
+
+        /// An object holding a random subset of the quickstart keys with
+        /// random values, and always a recognisable string secret.
+        fn parameters() -> impl Strategy<Value = (Value, String)> {
+            (
+                prop::collection::vec((prop::sample::select(&KEYS[..]), json()), 0..8),
+                "[A-Za-z0-9~._-]{16,32}",
+            )
+                .prop_map(|(pairs, secret)| {
+                    let mut map: Map<String, Value> =
+                        pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+                    map.insert("secret".into(), Value::String(secret.clone()));
+                    (Value::Object(map), secret)
+                })
+        }
+
+        fn check(text: &str, secret: Option<&str>) -> Result<(), TestCaseError> {
+            if let Err(message) = parse(text) {
+                prop_assert!(!message.contains('\n'), "{message:?}");
+                if let Some(secret) = secret {
+                    prop_assert!(!message.contains(secret), "{message:?}");
+                }
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+            #[test]
+            fn prop_parameters_keep_secrets_out_of_one_line_errors(
+                (value, secret) in parameters()
+            ) {
+                check(&value.to_string(), Some(&secret))?;
+                check(&serde_json::to_string_pretty(&value).unwrap(), Some(&secret))?;
+            }
+
+            #[test]
+            fn prop_any_json_value_gets_a_one_line_answer(value in json()) {
+                let secret = value.get("secret").and_then(Value::as_str).map(str::to_owned);
+                // A short secret ("a") occurs in any message by chance: only
+                // check the ones long enough to be a real secret.
+                let secret = secret.filter(|s| s.trim().len() >= 12);
+                check(&value.to_string(), secret.as_deref())?;
+            }
+
+            #[test]
+            fn prop_any_bytes_get_a_one_line_answer(
+                bytes in prop::collection::vec(any::<u8>(), 0..200)
+            ) {
+                check(&String::from_utf8_lossy(&bytes), None)?;
+            }
+        }
     }
 }

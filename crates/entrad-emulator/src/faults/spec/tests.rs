@@ -27,3 +27,17 @@ fn rejects_bad_specs() {
         assert!(bad.parse::<FaultSpec>().is_err(), "{bad}");
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// Untrusted `--fault` flags: Ok or Err, never a panic.
+    #[test]
+    fn prop_fault_spec_parse_never_panics(
+        input in proptest::prop_oneof![
+            proptest::prelude::any::<String>(),
+            "(users|token|\\*|x)(:(429|503|504|latency|drop|count=-?[0-9]{0,3}|rate=[0-9.eE+-]{0,6}|retry_after=-?[0-9]{0,21}|latency_ms=-?[0-9]{0,21}|[a-z=]{0,4})){0,5}",
+        ]
+    ) {
+        let _ = input.parse::<FaultSpec>();
+    }
+}

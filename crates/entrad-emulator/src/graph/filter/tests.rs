@@ -60,3 +60,18 @@ fn refuses_bad_filters() {
         Err(FilterError::Syntax(_))
     ));
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// Untrusted `$filter` text: an answer (Ok or a 400), never a panic.
+    #[test]
+    fn prop_filter_parse_never_panics(
+        input in proptest::prop_oneof![
+            proptest::prelude::any::<String>(),
+            "[ a-zA-Z()',.0-9/-]{0,40}",
+            "(startswith\\(displayName,'[a-z' ]{0,5}|accountEnabled eq |id in \\(|not |and |or |'|\\)| ){0,12}",
+        ]
+    ) {
+        let _ = Filter::parse(&input);
+    }
+}

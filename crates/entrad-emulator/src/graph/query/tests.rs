@@ -55,3 +55,18 @@ fn count_search_and_advanced_filters_need_eventual() {
     );
     assert!(Params::parse(Some("$skip=3"), &ctx(false)).is_err());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// Untrusted query strings: Ok or a Graph error reply, never a panic.
+    #[test]
+    fn prop_query_parse_never_panics(
+        input in proptest::prop_oneof![
+            proptest::prelude::any::<String>(),
+            "((\\$top|\\$select|\\$filter|\\$search|\\$count|\\$skiptoken|\\$orderby|x)=[a-zA-Z0-9%,'() \"$-]{0,8}&?){0,6}",
+        ],
+        eventual in proptest::prelude::any::<bool>(),
+    ) {
+        let _ = Params::parse(Some(&input), &ctx(eventual));
+    }
+}

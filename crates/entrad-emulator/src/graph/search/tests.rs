@@ -16,3 +16,17 @@ fn word_prefix_search() {
     );
     assert!(Search::parse("displayName:zz").is_err());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// Untrusted `$search` text: Ok or Err, never a panic.
+    #[test]
+    fn prop_search_parse_never_panics(
+        input in proptest::prop_oneof![
+            proptest::prelude::any::<String>(),
+            "(\"|displayName:|mail:| OR | AND |[a-z]{1,3}| ){0,12}",
+        ]
+    ) {
+        let _ = Search::parse(&input);
+    }
+}
