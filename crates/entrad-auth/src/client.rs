@@ -5,13 +5,14 @@ mod builder;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::future::FutureExt as _;
 
 pub use builder::ClientBuilder;
 
 use crate::cache::{CacheKey, CacheLock, CachedToken, TokenCache};
+use crate::clock::now_secs;
 use crate::discovery::{Discovery, Endpoints};
 use crate::hot::{HotTokens, Times};
 use crate::refresh::{self, Freshness, RefreshPause};
@@ -365,12 +366,6 @@ fn has_whitespace(s: &str) -> bool {
     } else {
         s.chars().any(char::is_whitespace)
     }
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 impl fmt::Debug for ConfidentialClient {

@@ -72,6 +72,7 @@
 mod authority;
 mod cache;
 mod client;
+mod clock;
 mod credential;
 mod discovery;
 mod error;

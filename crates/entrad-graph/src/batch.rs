@@ -98,8 +98,7 @@ impl GraphClient {
         let bytes = self
             .execute(Method::POST, &url, &HeaderMap::new(), Some(&body))
             .await?;
-        let Responses { mut responses } = serde_json::from_value(parse_json(&bytes)?)
-            .map_err(|e| Error::UnexpectedResponse(format!("not a batch response: {e}")))?;
+        let Responses { mut responses } = parse_responses(&bytes)?;
         let position = |id: &str| {
             requests
                 .iter()
@@ -109,6 +108,15 @@ impl GraphClient {
         responses.sort_by_key(|r| position(&r.id));
         Ok(responses)
     }
+}
+
+/// Straight from the bytes into the responses; only a body that does not fit
+/// goes through a JSON tree, to say whether it is JSON at all.
+fn parse_responses(bytes: &[u8]) -> Result<Responses> {
+    serde_json::from_slice(bytes).or_else(|_| {
+        serde_json::from_value(parse_json(bytes)?)
+            .map_err(|e| Error::UnexpectedResponse(format!("not a batch response: {e}")))
+    })
 }
 
 #[cfg(test)]

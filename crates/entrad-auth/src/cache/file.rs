@@ -5,7 +5,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt as _, ready};
 use serde_json::{Map, Value};
@@ -18,6 +18,7 @@ use super::msal_entry::{
     to_entry,
 };
 use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
+use crate::clock::now_secs;
 use crate::{Error, Result};
 
 /// The file name under the user's cache directory.
@@ -306,9 +307,7 @@ fn update(path: &Path, change: impl FnOnce(&mut Map<String, Value>) -> bool) -> 
 
 /// Keeps the damaged file for inspection and lets the cache start afresh.
 fn set_aside(path: &Path, reason: &str) -> Result<()> {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let secs = now_secs();
     let mut aside = sibling(path, &format!("corrupt-{secs}"));
     let mut n = 1;
     while aside.exists() {

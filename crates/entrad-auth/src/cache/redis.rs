@@ -3,7 +3,7 @@
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use futures_util::future::{BoxFuture, FutureExt as _};
 use redis::aio::MultiplexedConnection;
@@ -16,6 +16,7 @@ use super::encryption::{ENCRYPTION_KEY_VAR, EncryptionKey};
 use super::msal_entry::{from_entry, to_entry};
 use super::spec::redacted;
 use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
+use crate::clock::now_secs;
 use crate::{Error, Result};
 
 /// Keys are `<prefix><MSAL cache key>`; locks `<prefix>lock:<MSAL cache key>`.
@@ -374,12 +375,6 @@ impl fmt::Debug for RedisLock {
             .field("key", &self.key)
             .finish_non_exhaustive()
     }
-}
-
-fn now_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]

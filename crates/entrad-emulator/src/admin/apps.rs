@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::{admin_error, json_body};
+use super::{admin_error, json_body, override_claims};
 use crate::clock::unix_now;
 use crate::keys::thumbprint_hex;
 use crate::shared::AppState;
@@ -69,15 +69,7 @@ pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Respons
         return admin_error(StatusCode::NOT_FOUND, format!("no app {client_id}"));
     };
     let mut claims = mint::claims(&directory.tenant.id, app, ClientAuth::Secret, unix_now());
-    if let Some(map) = claims.as_object_mut() {
-        for (name, value) in request.claims {
-            if value.is_null() {
-                map.remove(&name);
-            } else {
-                map.insert(name, value);
-            }
-        }
-    }
+    override_claims(&mut claims, request.claims);
     match mint::sign(&state.signing, &claims) {
         Some(token) => axum::Json(serde_json::json!({ "access_token": token, "claims": claims }))
             .into_response(),

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{admin_error, json_body};
+use super::{admin_error, json_body, override_claims};
 use crate::shared::AppState;
 use crate::state::{TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT};
 use crate::token::mint;
@@ -48,15 +48,7 @@ pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Respons
             .unwrap_or(TOKEN_EXCHANGE_AUDIENCE),
         lifetime,
     );
-    if let Some(map) = claims.as_object_mut() {
-        for (name, value) in request.claims {
-            if value.is_null() {
-                map.remove(&name);
-            } else {
-                map.insert(name, value);
-            }
-        }
-    }
+    override_claims(&mut claims, request.claims);
     match mint::sign(&state.signing, &claims) {
         Some(token) => {
             axum::Json(serde_json::json!({ "token": token, "claims": claims })).into_response()

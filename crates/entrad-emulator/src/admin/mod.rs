@@ -35,6 +35,22 @@ pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T
     serde_json::from_slice(body).map_err(|e| format!("invalid body: {e}"))
 }
 
+/// Sets each of `overrides` on `claims`, removing those given as null.
+fn override_claims(
+    claims: &mut serde_json::Value,
+    overrides: serde_json::Map<String, serde_json::Value>,
+) {
+    if let Some(map) = claims.as_object_mut() {
+        for (name, value) in overrides {
+            if value.is_null() {
+                map.remove(&name);
+            } else {
+                map.insert(name, value);
+            }
+        }
+    }
+}
+
 /// Routes, to be nested under `/_emulator`.
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

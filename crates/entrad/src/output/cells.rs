@@ -1,5 +1,7 @@
 //! Turning JSON items into rows of text, for csv and table.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
 /// The columns an item offers: its keys (a scalar item is one column, `value`).
@@ -17,20 +19,22 @@ pub fn columns_of(item: &Value) -> Vec<String> {
 /// The cells of `item` for `columns`: strings as they are, null or absent as
 /// empty, nested lists and objects JSON-encoded.
 pub fn row(item: &Value, columns: &[String]) -> Vec<String> {
-    columns
-        .iter()
-        .map(|column| match item {
-            Value::Object(map) => cell(map.get(column)),
-            scalar => cell(Some(scalar)),
-        })
-        .collect()
+    cells(item, columns).map(Cow::into_owned).collect()
 }
 
-fn cell(value: Option<&Value>) -> String {
+/// [`row`]'s cells, borrowing the strings, for a writer that writes each at once.
+pub fn cells<'a>(item: &'a Value, columns: &'a [String]) -> impl Iterator<Item = Cow<'a, str>> {
+    columns.iter().map(move |column| match item {
+        Value::Object(map) => cell(map.get(column)),
+        scalar => cell(Some(scalar)),
+    })
+}
+
+fn cell(value: Option<&Value>) -> Cow<'_, str> {
     match value {
-        None | Some(Value::Null) => String::new(),
-        Some(Value::String(s)) => s.clone(),
-        Some(other) => other.to_string(),
+        None | Some(Value::Null) => Cow::Borrowed(""),
+        Some(Value::String(s)) => Cow::Borrowed(s),
+        Some(other) => Cow::Owned(other.to_string()),
     }
 }
 

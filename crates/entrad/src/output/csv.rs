@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
-use super::cells::{columns_of, row};
+use super::cells::{cells, columns_of};
 use super::{Meta, Sink};
 
 /// CSV with a header; columns are `--select`'s, else the first item's keys
@@ -46,8 +46,12 @@ impl Sink for CsvSink {
             self.columns = columns_of(item);
         }
         self.header()?;
+        // Field by field: no row of owned strings per item.
+        for cell in cells(item, &self.columns) {
+            self.out.write_field(cell.as_bytes())?;
+        }
         self.out
-            .write_record(row(item, &self.columns))
+            .write_record(None::<&[u8]>)
             .map_err(io::Error::from)
     }
 

@@ -11,25 +11,37 @@ use super::{Meta, Sink};
 pub struct JsonSink {
     out: Box<dyn Write>,
     items: u64,
+    /// Reused for every item, so a large directory costs no allocation per item.
+    buf: Vec<u8>,
 }
 
 impl JsonSink {
     /// A writer on `out`.
     pub fn new(out: Box<dyn Write>) -> JsonSink {
-        JsonSink { out, items: 0 }
+        JsonSink {
+            out,
+            items: 0,
+            buf: Vec::new(),
+        }
     }
 }
 
-/// `value` pretty-printed, every line after the first shifted by `indent`.
-fn write_indented(out: &mut dyn Write, value: &Value, indent: &str) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(value).map_err(io::Error::other)?;
+/// `value` pretty-printed (through `buf`), every line after the first shifted by `indent`.
+fn write_indented(
+    out: &mut dyn Write,
+    buf: &mut Vec<u8>,
+    value: &Value,
+    indent: &str,
+) -> io::Result<()> {
+    buf.clear();
+    serde_json::to_writer_pretty(&mut *buf, value).map_err(io::Error::other)?;
     // JSON strings cannot hold raw newlines, so every '\n' is between tokens.
-    for (i, line) in text.split('\n').enumerate() {
+    for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
         if i > 0 {
             out.write_all(b"\n")?;
             out.write_all(indent.as_bytes())?;
         }
-        out.write_all(line.as_bytes())?;
+        out.write_all(line)?;
     }
     Ok(())
 }
@@ -55,7 +67,7 @@ impl Sink for JsonSink {
             self.out.write_all(b",")?;
         }
         self.out.write_all(b"\n    ")?;
-        write_indented(&mut self.out, item, "    ")?;
+        write_indented(&mut self.out, &mut self.buf, item, "    ")?;
         self.items += 1;
         Ok(())
     }
@@ -73,7 +85,7 @@ impl Sink for JsonSink {
     }
 
     fn single(&mut self, doc: &Value) -> io::Result<()> {
-        write_indented(&mut self.out, doc, "")?;
+        write_indented(&mut self.out, &mut self.buf, doc, "")?;
         self.out.write_all(b"\n")?;
         self.out.flush()
     }
