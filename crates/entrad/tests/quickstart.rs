@@ -62,3 +62,23 @@ fn the_demo_runs_both_flows_and_stops() {
     assert!(stderr.contains("certificate flow"), "{stderr}");
     assert!(stderr.contains("adminconsent?client_id="), "{stderr}");
 }
+
+#[test]
+fn instance_discovery_is_one_request_and_can_be_switched_off() {
+    let emulator = Emulator::start(5);
+    let discoveries = || {
+        emulator.admin(reqwest::Method::GET, "/_emulator/stats", None)["requests"]
+            ["instance-discovery"]
+            .as_u64()
+            .unwrap()
+    };
+    succeed(&mut emulator.run("parameters.json"));
+    assert_eq!(discoveries(), 1);
+    let output = succeed(emulator.run("parameters.json").args([
+        "--cache",
+        "memory",
+        "--no-instance-discovery",
+    ]));
+    assert_eq!(unique_ids(&output.stdout).len(), 5);
+    assert_eq!(discoveries(), 1, "--no-instance-discovery still asked");
+}

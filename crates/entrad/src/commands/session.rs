@@ -42,7 +42,9 @@ impl Session {
         if let Some(timeout) = settings.timeout {
             builder = builder.timeout(timeout);
         }
-        builder = builder.cache(settings.cache.build()?);
+        builder = builder
+            .instance_discovery(settings.instance_discovery)
+            .cache(settings.cache.build()?);
         let auth = builder.build()?;
         let graph = GraphClient::builder(auth.clone())
             .base_url(settings.graph_url.clone())

@@ -76,6 +76,8 @@ pub struct Settings {
     pub ca_file: Option<PathBuf>,
     /// Per-request timeout.
     pub timeout: Option<Duration>,
+    /// Ask the authority's host for instance discovery when it is not a known Microsoft host.
+    pub instance_discovery: bool,
     /// The token cache: the file's `cache`, else the file cache at its
     /// default path (`--cache`/`ENTRAD_CACHE` are applied by `config::load`).
     pub cache: CacheSpec,
@@ -136,6 +138,7 @@ impl Settings {
             graph_url,
             ca_file,
             timeout: flags.timeout.map(Duration::from_secs),
+            instance_discovery: !flags.no_instance_discovery,
             cache,
             file: file.map(|f| f.path),
         })
