@@ -77,14 +77,7 @@ fn on_all_threads<S>(
 }
 
 fn cache_hit(c: &mut Criterion) {
-    let server = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let bench = server
-        .block_on(Bench::start(10))
-        .expect("the emulator starts");
+    let (server, bench) = Bench::start_with_runtime(10, Some(1)).expect("the emulator starts");
     let client = bench.client().expect("a token client");
     let scopes = bench.parameters.scopes();
     let first = server

@@ -44,11 +44,7 @@ async fn herd(bench: &Bench, callers: usize) -> Herd {
 }
 
 fn cold_herd(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let bench = rt.block_on(Bench::start(10)).expect("the emulator starts");
+    let (rt, bench) = Bench::start_with_runtime(10, None).expect("the emulator starts");
 
     let mut group = c.benchmark_group("cold_herd");
     group.sample_size(20);

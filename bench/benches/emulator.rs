@@ -59,13 +59,7 @@ async fn drive(http: &reqwest::Client, load: &Load, total: u64) -> Duration {
 }
 
 fn emulator(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let bench = rt
-        .block_on(Bench::start(USERS))
-        .expect("the emulator starts");
+    let (rt, bench) = Bench::start_with_runtime(USERS, None).expect("the emulator starts");
     let http = bench.http().expect("an HTTP client");
     let client = bench.client().expect("a token client");
     let token = rt

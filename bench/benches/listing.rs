@@ -23,13 +23,7 @@ async fn list_all(graph: &GraphClient) -> usize {
 }
 
 fn listing(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("a tokio runtime");
-    let bench = rt
-        .block_on(Bench::start(USERS))
-        .expect("the emulator starts");
+    let (rt, bench) = Bench::start_with_runtime(USERS, None).expect("the emulator starts");
     let graph = GraphClient::builder(bench.client().expect("a token client"))
         .base_url(bench.emulator.url().clone())
         .build();

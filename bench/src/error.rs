@@ -3,6 +3,9 @@
 /// A benchmark could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// The tokio runtime could not be built.
+    #[error("cannot build a tokio runtime: {0}")]
+    Runtime(std::io::Error),
     /// The emulator did not start.
     #[error("the emulator did not start: {0}")]
     Emulator(#[from] entrad_emulator::Error),

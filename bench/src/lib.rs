@@ -41,6 +41,22 @@ pub struct Bench {
 }
 
 impl Bench {
+    /// Builds a multi-threaded tokio runtime (`worker_threads`, or one per core)
+    /// and starts the emulator on it with `users` users: what every bench does
+    /// first. The runtime must outlive the emulator.
+    pub fn start_with_runtime(
+        users: usize,
+        worker_threads: Option<usize>,
+    ) -> Result<(tokio::runtime::Runtime, Bench), Error> {
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        if let Some(threads) = worker_threads {
+            builder.worker_threads(threads);
+        }
+        let runtime = builder.enable_all().build().map_err(Error::Runtime)?;
+        let bench = runtime.block_on(Bench::start(users))?;
+        Ok((runtime, bench))
+    }
+
     /// Starts an in-memory emulator on a free loopback port serving `users`
     /// generated users. Needs a multi-threaded tokio runtime that outlives it.
     pub async fn start(users: usize) -> Result<Bench, Error> {
