@@ -21,7 +21,8 @@ pub struct BatchRequest {
     pub id: String,
     /// `GET`, `POST`, ...
     pub method: String,
-    /// Relative to the version, e.g. `/users?$select=id`.
+    /// Relative to the version, e.g. `/users?$select=id`. An absolute URL
+    /// must be one the client sends its token to, or the batch is refused.
     pub url: String,
     /// Request headers.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
@@ -75,7 +76,9 @@ struct Responses {
 
 impl GraphClient {
     /// Sends up to 20 requests as one `POST v1.0/$batch`; the responses come
-    /// back in the order of `requests` (Graph answers in any order).
+    /// back in the order of `requests` (Graph answers in any order). A
+    /// request with an absolute URL the token may not go to (see
+    /// [`GraphClient`]) refuses the whole batch before anything is sent.
     pub async fn batch(&self, requests: Vec<BatchRequest>) -> Result<Vec<BatchResponse>> {
         if requests.is_empty() || requests.len() > MAX_BATCH {
             return Err(Error::InvalidRequest(format!(
@@ -91,6 +94,17 @@ impl GraphClient {
             )));
         }
         let url = self.resolve("v1.0/$batch")?;
+        for request in &requests {
+            // Relative URLs resolve to the batch's own origin; absolute and
+            // scheme-relative ones (`//host/..`) to theirs.
+            let inner = url.join(&request.url).map_err(|e| {
+                Error::InvalidRequest(format!(
+                    "batch request `{}` has an invalid URL: {e}",
+                    request.id
+                ))
+            })?;
+            self.origins.check(&inner)?;
+        }
         let body = serde_json::to_value(Envelope {
             requests: &requests,
         })

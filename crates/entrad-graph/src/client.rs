@@ -1,11 +1,13 @@
 //! The Graph client and its builder.
 
 use std::fmt;
+use std::sync::Arc;
 
 use entrad_auth::{ConfidentialClient, RetryPolicy};
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::origin::AllowedOrigins;
 
 /// Graph's public-cloud base URL.
 const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/";
@@ -19,6 +21,16 @@ const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 /// service has replaced) is forgotten and the request sent once more with a
 /// fresh token.
 ///
+/// The token only goes over https to the Graph hosts of the public and
+/// national clouds (`graph.microsoft.com`, `graph.microsoft.us`,
+/// `dod-graph.microsoft.us`, `microsoftgraph.chinacloudapi.cn`,
+/// `canary.graph.microsoft.com`), the base URL's origin and the origins added
+/// with [`GraphClientBuilder::allow_origin`]; any other URL is refused before
+/// a request is made ([`Error::OriginNotAllowed`], [`Error::InsecureUrl`]).
+/// A page's `@odata.nextLink`/`@odata.deltaLink` must stay on the page's
+/// origin ([`Error::CrossOriginLink`]), and a chain of nextLinks that comes
+/// back to a page is an error ([`Error::LinkCycle`]).
+///
 /// Cheap to clone: clones share the token client and the connection pool.
 #[derive(Clone)]
 pub struct GraphClient {
@@ -27,6 +39,7 @@ pub struct GraphClient {
     pub(crate) base_url: Url,
     pub(crate) scope: String,
     pub(crate) retry: RetryPolicy,
+    pub(crate) origins: Arc<AllowedOrigins>,
 }
 
 impl fmt::Debug for GraphClient {
@@ -36,6 +49,7 @@ impl fmt::Debug for GraphClient {
             .field("base_url", &self.base_url.as_str())
             .field("scope", &self.scope)
             .field("retry", &self.retry)
+            .field("origins", &self.origins)
             .finish_non_exhaustive()
     }
 }
@@ -47,6 +61,8 @@ pub struct GraphClientBuilder {
     base_url: Option<Url>,
     scope: String,
     retry: RetryPolicy,
+    extra_origins: Vec<Url>,
+    allow_insecure_loopback: bool,
 }
 
 impl GraphClient {
@@ -57,6 +73,8 @@ impl GraphClient {
             base_url: None,
             scope: DEFAULT_SCOPE.to_owned(),
             retry: RetryPolicy::default(),
+            extra_origins: Vec::new(),
+            allow_insecure_loopback: false,
         }
     }
 
@@ -90,7 +108,8 @@ impl GraphClient {
 }
 
 impl GraphClientBuilder {
-    /// Where relative paths go (default `https://graph.microsoft.com`; the emulator's URL in tests).
+    /// Where relative paths go (default `https://graph.microsoft.com`; the
+    /// emulator's URL in tests). Its origin is allowed to receive the token.
     pub fn base_url(mut self, url: Url) -> Self {
         self.base_url = Some(url);
         self
@@ -108,6 +127,21 @@ impl GraphClientBuilder {
         self
     }
 
+    /// Also send the token to `url`'s origin (scheme, host and port), e.g.
+    /// the quickstart's `endpoint` when the base URL is another one.
+    pub fn allow_origin(mut self, url: Url) -> Self {
+        self.extra_origins.push(url);
+        self
+    }
+
+    /// Accept `http://` base and allowed origins on a loopback host
+    /// (127.0.0.0/8, `::1`, `localhost`): for local test servers only.
+    /// Default off: without it every `http://` URL is refused.
+    pub fn allow_insecure_loopback(mut self, yes: bool) -> Self {
+        self.allow_insecure_loopback = yes;
+        self
+    }
+
     /// The client.
     pub fn build(self) -> GraphClient {
         let mut base_url = match self.base_url {
@@ -122,7 +156,12 @@ impl GraphClientBuilder {
         }
         base_url.set_query(None);
         base_url.set_fragment(None);
+        let origins = AllowedOrigins::new(
+            std::iter::once(&base_url).chain(&self.extra_origins),
+            self.allow_insecure_loopback,
+        );
         GraphClient {
+            origins: Arc::new(origins),
             http: self.auth.http_client().clone(),
             auth: self.auth,
             base_url,

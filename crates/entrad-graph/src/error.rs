@@ -184,6 +184,46 @@ pub enum Error {
         /// Why it is unusable.
         reason: String,
     },
+    /// The URL is not https (plain http is only allowed for a loopback host,
+    /// when the client allows it): the token would travel in clear.
+    #[error(
+        "refusing to send the access token to {origin}: it is not https (plain http only for a loopback test server, when explicitly allowed)"
+    )]
+    InsecureUrl {
+        /// The refused origin, `scheme://host[:port]`.
+        origin: String,
+        /// Whether the host is loopback (where plain http can be allowed).
+        loopback: bool,
+    },
+    /// The URL's origin is neither a Graph cloud's nor one the client was configured with.
+    #[error(
+        "refusing to send the access token to {origin}: it is neither a Microsoft Graph host nor the configured Graph URL"
+    )]
+    OriginNotAllowed {
+        /// The refused origin, `scheme://host[:port]`.
+        origin: String,
+    },
+    /// A page's `@odata.nextLink` or `@odata.deltaLink` leads to another
+    /// origin than the page's own: it is not followed, so the token never goes there.
+    #[error(
+        "the page from {page_origin} has an {link} to another origin, {link_origin}: refused, the access token only goes to the origin that served the page"
+    )]
+    CrossOriginLink {
+        /// `@odata.nextLink` or `@odata.deltaLink`.
+        link: &'static str,
+        /// The origin of the page that carried the link.
+        page_origin: String,
+        /// The origin the link points to.
+        link_origin: String,
+    },
+    /// The `@odata.nextLink` chain came back to a page it had already requested.
+    #[error(
+        "@odata.nextLink repeats: {url} was already requested in this listing, the pages form a cycle"
+    )]
+    LinkCycle {
+        /// The link that was seen before.
+        url: String,
+    },
     /// A request this client refuses to send (e.g. more than 20 in a batch).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
@@ -206,8 +246,13 @@ impl Error {
             Error::Exhausted { .. } | Error::Network { .. } => ErrorKind::Unavailable,
             Error::InvalidUrl { .. }
             | Error::InvalidRequest(_)
-            | Error::UntrustedCertificate { .. } => ErrorKind::Config,
-            Error::UnexpectedResponse(_) => ErrorKind::Internal,
+            | Error::UntrustedCertificate { .. }
+            | Error::InsecureUrl { .. }
+            | Error::OriginNotAllowed { .. } => ErrorKind::Config,
+            // A service that answers with them is broken or hostile.
+            Error::CrossOriginLink { .. }
+            | Error::LinkCycle { .. }
+            | Error::UnexpectedResponse(_) => ErrorKind::Internal,
         }
     }
 

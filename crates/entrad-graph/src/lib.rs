@@ -39,8 +39,10 @@
 
 mod batch;
 mod client;
+mod cycle;
 mod delta;
 mod error;
+mod origin;
 mod page;
 mod paging;
 mod request;

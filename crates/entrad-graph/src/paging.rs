@@ -1,4 +1,9 @@
 //! Streams across pages, following `@odata.nextLink` verbatim, one page ahead.
+//!
+//! A link is only followed on the origin of the page that carried it, and a
+//! chain of links that comes back to a page it already requested is an error:
+//! a broken or hostile page can neither collect the token nor keep a listing
+//! going forever.
 
 use futures_util::{Stream, TryStreamExt, stream};
 use reqwest::Method;
@@ -8,8 +13,13 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 use crate::client::GraphClient;
+use crate::cycle::CycleCheck;
 use crate::error::{Error, Result};
+use crate::origin;
 use crate::page::Page;
+
+const NEXT_LINK: &str = "@odata.nextLink";
+const DELTA_LINK: &str = "@odata.deltaLink";
 
 impl GraphClient {
     /// The pages of a collection until a page has no `@odata.nextLink`. The
@@ -25,18 +35,25 @@ impl GraphClient {
         self.pages_from(self.resolve(path_or_url), HeaderMap::new())
     }
 
-    /// `first`, a page already fetched (e.g. with [`GraphClient::get_json`]),
-    /// then the pages its `@odata.nextLink` leads to, as [`GraphClient::pages`]
-    /// gives them: the second page is requested as `first` is handed out.
+    /// `first`, a page already fetched from `path_or_url` (e.g. with
+    /// [`GraphClient::get_json`]), then the pages its `@odata.nextLink` leads
+    /// to, as [`GraphClient::pages`] gives them: the second page is requested
+    /// as `first` is handed out. `path_or_url` is where links must stay.
     pub fn pages_after<'a>(
         &'a self,
+        path_or_url: &str,
         first: Page,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
-        let received = Received {
-            next: first.next_link.as_deref().map(|link| self.resolve(link)),
-            page: first,
+        let mut cycle = CycleCheck::new();
+        let next = match self.resolve(path_or_url) {
+            Ok(from) => {
+                cycle.visit(&from);
+                self.next_url(&from, &first)
+            }
+            Err(e) => Some(Err(e)),
         };
-        self.stream(Ahead::Received(Ok(received)), HeaderMap::new())
+        let received = Received { next, page: first };
+        self.stream(Ahead::Received(Ok(received)), HeaderMap::new(), cycle)
     }
 
     /// The items of every page, in order; memory holds two pages at most.
@@ -53,17 +70,23 @@ impl GraphClient {
         first: Result<Url>,
         headers: HeaderMap,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'_> {
-        self.stream(Ahead::First(first), headers)
+        let mut cycle = CycleCheck::new();
+        if let Ok(url) = &first {
+            cycle.visit(url);
+        }
+        self.stream(Ahead::First(first), headers, cycle)
     }
 
     /// Hands out each page once the next one's request is on its way.
+    /// `cycle` has seen the URLs requested so far.
     fn stream(
         &self,
         start: Ahead,
         headers: HeaderMap,
+        cycle: CycleCheck,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'_> {
-        stream::unfold(Some((start, headers)), move |state| async move {
-            let (ahead, headers) = state?;
+        stream::unfold(Some((start, headers, cycle)), move |state| async move {
+            let (ahead, headers, mut cycle) = state?;
             let received = match ahead {
                 // Nothing to overlap with yet: fetched here, on first poll.
                 Ahead::First(Ok(url)) => self.fetch_now(url, &headers).await,
@@ -79,8 +102,18 @@ impl GraphClient {
                     page,
                     next: Some(next),
                 }) => {
-                    let next = next.map(|url| self.fetch(url, headers.clone()));
-                    Some((Ok(page), Some((Ahead::Requested(next), headers))))
+                    let next = next
+                        .and_then(|url| {
+                            if cycle.visit(&url) {
+                                Ok(url)
+                            } else {
+                                Err(Error::LinkCycle {
+                                    url: url.to_string(),
+                                })
+                            }
+                        })
+                        .map(|url| self.fetch(url, headers.clone()));
+                    Some((Ok(page), Some((Ahead::Requested(next), headers, cycle))))
                 }
             }
         })
@@ -98,19 +131,41 @@ impl GraphClient {
     async fn fetch_now(&self, url: Url, headers: &HeaderMap) -> Result<Received> {
         let bytes = self.execute(Method::GET, &url, headers, None).await?;
         let page = Page::from_slice(&bytes)?;
-        let next = match &page.next_link {
-            None => None,
-            Some(link) => {
-                let next = self.resolve(link)?;
-                if next == url {
-                    return Err(Error::UnexpectedResponse(format!(
-                        "@odata.nextLink points back to the same page ({url})"
-                    )));
-                }
-                Some(Ok(next))
+        let next = self.next_url(&url, &page);
+        if let Some(Ok(next)) = &next
+            && *next == url
+        {
+            return Err(Error::UnexpectedResponse(format!(
+                "@odata.nextLink points back to the same page ({url})"
+            )));
+        }
+        Ok(Received { page, next })
+    }
+
+    /// Where `page` (from `from`) leads: its nextLink, if any. Either link
+    /// leading to another origin than `from` is an error that comes after the page.
+    fn next_url(&self, from: &Url, page: &Page) -> Option<Result<Url>> {
+        let same_origin = |link: &'static str, text: &str| {
+            let url = self.resolve(text)?;
+            if url.origin() == from.origin() {
+                Ok(url)
+            } else {
+                Err(Error::CrossOriginLink {
+                    link,
+                    page_origin: origin::display(from),
+                    link_origin: origin::display(&url),
+                })
             }
         };
-        Ok(Received { page, next })
+        if let Some(Err(e)) = page
+            .delta_link
+            .as_deref()
+            .map(|text| same_origin(DELTA_LINK, text))
+        {
+            return Some(Err(e));
+        }
+        let next = page.next_link.as_deref()?;
+        Some(same_origin(NEXT_LINK, next))
     }
 }
 

@@ -9,6 +9,7 @@ use url::Url;
 
 use crate::client::GraphClient;
 use crate::error::{Error, GraphError, Result};
+use crate::origin::Checked;
 use crate::retry::{self, Attempts};
 
 /// Why an attempt failed in a way that waiting may fix.
@@ -19,7 +20,9 @@ enum Transient {
 
 impl GraphClient {
     /// Sends `method url` until it succeeds, fails for good, or the retry
-    /// policy gives up; returns the response body.
+    /// policy gives up; returns the response body. Every request that
+    /// carries the token starts here, so `url` is checked against the
+    /// allowed origins here, before a token is even asked for.
     pub(crate) async fn execute(
         &self,
         method: Method,
@@ -27,6 +30,8 @@ impl GraphClient {
         headers: &HeaderMap,
         body: Option<&Value>,
     ) -> Result<Bytes> {
+        let url = self.origins.check(url)?;
+        let url = &url;
         // One id for all attempts, so the service's logs tie the retries together.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let mut attempts = Attempts::new(self.retry);
@@ -64,7 +69,7 @@ impl GraphClient {
                 });
             };
             tracing::info!(
-                %url, attempt = attempts.made(), ?delay, "Graph request failed ({what}); retrying"
+                url = %url.url(), attempt = attempts.made(), ?delay, "Graph request failed ({what}); retrying"
             );
             tokio::time::sleep(delay).await;
         }
@@ -80,7 +85,7 @@ impl GraphClient {
     async fn attempt(
         &self,
         method: &Method,
-        url: &Url,
+        url: &Checked<'_>,
         headers: &HeaderMap,
         body: Option<&Value>,
         client_request_id: &str,
@@ -97,7 +102,7 @@ impl GraphClient {
                     if refused.status == 401 && token.from_cache() && !*token_renewed =>
                 {
                     *token_renewed = true;
-                    tracing::info!(%url, code = %refused.code, "Graph refused the cached token; forgetting it and retrying with a fresh one");
+                    tracing::info!(url = %url.url(), code = %refused.code, "Graph refused the cached token; forgetting it and retrying with a fresh one");
                     // The retry goes ahead even so: a store that failed to
                     // remove the entry likely fails to serve it too (a miss).
                     if let Err(e) = self.auth.forget_token(&scopes).await {
@@ -114,11 +119,12 @@ impl GraphClient {
         &self,
         token: &AccessToken,
         method: &Method,
-        url: &Url,
+        url: &Checked<'_>,
         headers: &HeaderMap,
         body: Option<&Value>,
         client_request_id: &str,
     ) -> Result<std::result::Result<Bytes, Transient>> {
+        let url = url.url();
         let mut request = self
             .http
             .request(method.clone(), url.clone())

@@ -67,7 +67,7 @@ pub async fn write_get(
     }
     // The second page is requested as the first is written.
     let first = Page::from_json(body)?;
-    write_pages(graph.pages_after(first), sink, progress).await
+    write_pages(graph.pages_after(path_or_url, first), sink, progress).await
 }
 
 /// Writes every page's items; the first page's annotations open the document.
