@@ -175,6 +175,11 @@ pub struct IdentityArgs {
     /// Timeout of each HTTP request, in seconds.
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
+    /// Accept plain http:// for a loopback host (127.0.0.0/8, ::1, localhost) in the
+    /// authority, `endpoint` and --graph-url: for local test servers only, as the
+    /// secret and the access token then travel unencrypted.
+    #[arg(long, global = true)]
+    pub allow_insecure_loopback: bool,
     /// Skip instance discovery for an authority host that is not a known Microsoft
     /// host (MSAL's `instance_discovery=False`): one round trip less, e.g. for the emulator.
     #[arg(long, global = true)]

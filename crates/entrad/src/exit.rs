@@ -69,6 +69,18 @@ fn graph_code(kind: GraphKind) -> u8 {
 }
 
 fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> String {
+    use entrad_graph::Error as E;
+    match error {
+        E::InsecureUrl { loopback: true, .. } => {
+            return format!("{error}; pass --allow-insecure-loopback for a local test server");
+        }
+        E::OriginNotAllowed { .. } => {
+            return format!(
+                "{error}; to call another Graph, give its URL with --graph-url (or `endpoint`)"
+            );
+        }
+        _ => {}
+    }
     let Some(graph) = error.graph_error() else {
         return error.to_string();
     };
@@ -121,6 +133,44 @@ mod tests {
             message.unwrap(),
             "Graph refused: Insufficient privileges to complete the operation. The app has no admin consent for its application permissions (e.g. User.Read.All): ask a global admin to open https://login.microsoftonline.com/t/adminconsent?client_id=c"
         );
+    }
+
+    #[test]
+    fn refused_urls_say_which_flag_fixes_them() {
+        let insecure = entrad_graph::Error::InsecureUrl {
+            origin: "http://127.0.0.1:8080".into(),
+            loopback: true,
+        };
+        let (code, message) = outcome(&Error::Graph {
+            source: insecure,
+            consent_url: None,
+        });
+        assert_eq!(code, CONFIG);
+        assert!(
+            message
+                .unwrap()
+                .ends_with("pass --allow-insecure-loopback for a local test server")
+        );
+        let remote = entrad_graph::Error::InsecureUrl {
+            origin: "http://graph.example".into(),
+            loopback: false,
+        };
+        let message = outcome(&Error::Graph {
+            source: remote,
+            consent_url: None,
+        })
+        .1
+        .unwrap();
+        assert!(!message.contains("--allow-insecure-loopback"), "{message}");
+        let elsewhere = entrad_graph::Error::OriginNotAllowed {
+            origin: "https://evil.example".into(),
+        };
+        let (code, message) = outcome(&Error::Graph {
+            source: elsewhere,
+            consent_url: None,
+        });
+        assert_eq!(code, CONFIG);
+        assert!(message.unwrap().contains("--graph-url"));
     }
 
     #[test]

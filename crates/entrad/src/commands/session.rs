@@ -4,7 +4,7 @@ use entrad_auth::{Authority, ConfidentialClient};
 use entrad_graph::GraphClient;
 
 use crate::commands::listing::Failure;
-use crate::config::{Settings, load_credential};
+use crate::config::{Settings, load_credential, plain_http};
 use crate::error::Error;
 
 /// What a command that calls Graph needs.
@@ -27,6 +27,13 @@ pub fn authority(settings: &Settings) -> Result<Authority, Error> {
 impl Session {
     /// Builds both clients; fails on configuration errors before any request.
     pub fn open(settings: Settings) -> Result<Session, Error> {
+        // The token request carries the secret: the authority's scheme is
+        // checked here, where the message can name the flag.
+        if let Ok((url, origin)) = settings.authority()
+            && let Ok(parsed) = url::Url::parse(url.trim())
+        {
+            plain_http::check(&parsed, origin, settings.allow_insecure_loopback)?;
+        }
         let authority = authority(&settings)?;
         let client_id = settings.client_id()?.to_owned();
         let credential = load_credential(settings.credential()?)?;
@@ -43,13 +50,19 @@ impl Session {
             builder = builder.timeout(timeout);
         }
         builder = builder
+            .allow_insecure_loopback(settings.allow_insecure_loopback)
             .instance_discovery(settings.instance_discovery)
             .cache(settings.cache.build()?);
         let auth = builder.build()?;
-        let graph = GraphClient::builder(auth.clone())
+        let mut graph = GraphClient::builder(auth.clone())
             .base_url(settings.graph_url.clone())
-            .scope(settings.scopes.join(" "))
-            .build();
+            .allow_insecure_loopback(settings.allow_insecure_loopback)
+            .scope(settings.scopes.join(" "));
+        // `entrad run` calls `endpoint` even when --graph-url names another Graph.
+        if let Ok(endpoint) = settings.endpoint() {
+            graph = graph.allow_origin(endpoint.clone());
+        }
+        let graph = graph.build();
         Ok(Session {
             settings,
             auth,

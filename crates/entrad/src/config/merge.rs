@@ -9,6 +9,7 @@ use url::Url;
 
 use super::env::EnvConfig;
 use super::file::ParametersFile;
+use super::plain_http;
 use crate::cli::IdentityArgs;
 use crate::error::Error;
 
@@ -78,6 +79,8 @@ pub struct Settings {
     pub timeout: Option<Duration>,
     /// Ask the authority's host for instance discovery when it is not a known Microsoft host.
     pub instance_discovery: bool,
+    /// Accept `http://` for loopback hosts (`--allow-insecure-loopback`).
+    pub allow_insecure_loopback: bool,
     /// The token cache: the file's `cache`, else the file cache at its
     /// default path (`--cache`/`ENTRAD_CACHE` are applied by `config::load`).
     pub cache: CacheSpec,
@@ -124,7 +127,16 @@ impl Settings {
             .as_ref()
             .and_then(|f| f.cache.clone())
             .unwrap_or(CacheSpec::File(None));
-        let graph_url = graph_url(flags.graph_url.as_deref(), endpoint.as_ref())?;
+        let allow_insecure_loopback = flags.allow_insecure_loopback;
+        if let (Some(endpoint), Some(file)) = (&endpoint, &file) {
+            let source = format!("`endpoint` of {}", file.path.display());
+            plain_http::check(endpoint, &source, allow_insecure_loopback)?;
+        }
+        let graph_url = graph_url(
+            flags.graph_url.as_deref(),
+            endpoint.as_ref(),
+            allow_insecure_loopback,
+        )?;
         Ok(Settings {
             authority,
             client_id: flags
@@ -139,6 +151,7 @@ impl Settings {
             ca_file,
             timeout: flags.timeout.map(Duration::from_secs),
             instance_discovery: !flags.no_instance_discovery,
+            allow_insecure_loopback,
             cache,
             file: file.map(|f| f.path),
         })
@@ -334,7 +347,13 @@ fn authority(
     Some((url, origin))
 }
 
-fn graph_url(flag: Option<&str>, endpoint: Option<&Url>) -> Result<Url, Error> {
+/// The Graph base URL: `--graph-url`, else `endpoint`'s origin (checked with
+/// `endpoint`), else the public cloud's.
+fn graph_url(
+    flag: Option<&str>,
+    endpoint: Option<&Url>,
+    allow_insecure_loopback: bool,
+) -> Result<Url, Error> {
     let text = match (flag, endpoint) {
         (Some(flag), _) => flag.to_owned(),
         (None, Some(endpoint)) => endpoint.origin().ascii_serialization(),
@@ -346,6 +365,9 @@ fn graph_url(flag: Option<&str>, endpoint: Option<&Url>) -> Result<Url, Error> {
         return Err(Error::Config(format!(
             "--graph-url must be an https:// URL, found `{text}`"
         )));
+    }
+    if flag.is_some() {
+        plain_http::check(&url, "--graph-url", allow_insecure_loopback)?;
     }
     Ok(url)
 }
@@ -506,6 +528,39 @@ mod tests {
         let err =
             Settings::merge(None, env(&[]), &flags(&["--private-key", "k.pem"]), None).unwrap_err();
         assert!(err.to_string().contains("--private-key needs"));
+    }
+
+    #[test]
+    fn plain_http_graph_urls_need_loopback_and_the_flag() {
+        let local = r#"{"endpoint":"http://127.0.0.1:8080/v1.0/users"}"#;
+        let err = Settings::merge(Some(file(local)), env(&[]), &flags(&[]), None).unwrap_err();
+        assert!(
+            err.to_string().starts_with(
+                "`endpoint` of /cfg/parameters.json `http://127.0.0.1:8080/v1.0/users` uses http://"
+            ),
+            "{err}"
+        );
+        let allow = flags(&["--allow-insecure-loopback"]);
+        let s = Settings::merge(Some(file(local)), env(&[]), &allow, None).unwrap();
+        assert_eq!(s.graph_url.as_str(), "http://127.0.0.1:8080/");
+        assert!(s.allow_insecure_loopback);
+
+        let remote = r#"{"endpoint":"http://graph.microsoft.com/v1.0/users"}"#;
+        let err = Settings::merge(Some(file(remote)), env(&[]), &allow, None).unwrap_err();
+        assert!(
+            err.to_string().contains("only possible for a loopback"),
+            "{err}"
+        );
+        // --graph-url does not make an http endpoint acceptable: `run` calls it.
+        let f = flags(&["--graph-url", "https://graph.microsoft.com"]);
+        assert!(Settings::merge(Some(file(local)), env(&[]), &f, None).is_err());
+        let f = flags(&["--graph-url", "http://localhost:1"]);
+        let err = Settings::merge(None, env(&[]), &f, None).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("--graph-url `http://localhost:1/`"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ mod credential;
 mod env;
 mod file;
 mod merge;
+pub mod plain_http;
 
 use std::path::Path;
 
