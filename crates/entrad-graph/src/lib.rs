@@ -10,6 +10,12 @@
 //! - [`GraphClient::users`]: `$select`, `$filter`, `$top`, `$count` (adding
 //!   `ConsistencyLevel: eventual` when Graph needs it).
 //! - [`GraphClient::delta`] and [`GraphClient::batch`].
+//! - The token only goes over https to the Graph hosts of the public and
+//!   national clouds, the base URL's origin and origins added with
+//!   [`GraphClientBuilder::allow_origin`] (plain http only to a loopback host,
+//!   with [`GraphClientBuilder::allow_insecure_loopback`]); a nextLink or
+//!   deltaLink must stay on its page's origin and a cycle of nextLinks is an
+//!   error (see [`GraphClient`]).
 //! - [`Error`]: Graph's error JSON parsed into [`GraphError`]; [`Error::kind`]
 //!   tells configuration, authentication, permission (401/403) and
 //!   unavailability apart.

@@ -20,7 +20,11 @@ Token cache (--cache, ENTRAD_CACHE, or `cache` in the parameters file; default `
   Processes sharing a cache ask the token service once per token lifetime.
   ENTRAD_CACHE_KEY (base64 of 32 bytes) encrypts Redis entries (AES-256-GCM).
 
-Exit codes: 0 ok, 2 usage or configuration, 3 authentication (the token service refused),
+The access token goes over https only, to the Graph clouds' hosts and the configured Graph URL
+(--graph-url, `endpoint`); http:// needs a loopback host and --allow-insecure-loopback.
+
+Exit codes: 0 ok, 1 internal (a bug, or a service answering nonsense, e.g. a link to another
+origin), 2 usage or configuration, 3 authentication (the token service refused),
 4 permission (Graph 401/403), 5 network or service unavailable after retries.";
 
 /// `entrad`: a daemon that acts as itself on Microsoft Entra ID and calls Microsoft Graph.
