@@ -159,9 +159,9 @@ impl ConfidentialClient {
         &self.inner.authority
     }
 
-    /// The configured HTTP client (custom CA, timeouts) for reuse, e.g. by
-    /// entrad-graph. It follows same-origin redirects only.
-    pub fn http_client(&self) -> &reqwest::Client {
+    /// The configured HTTP client (custom CA, timeouts, same-origin
+    /// redirects only); entrad-graph gets it through [`crate::internal`].
+    pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
 

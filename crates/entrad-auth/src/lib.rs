@@ -99,7 +99,22 @@ pub use credential::Credential;
 pub use error::{Error, ErrorKind, ServiceError};
 pub use retry::RetryPolicy;
 pub use token::AccessToken;
-pub use transport_failure::TransportFailure;
+
+/// Plumbing entrad-graph shares with this crate: the retry loop and the
+/// statuses it retries, transport failures, and the token client's HTTP
+/// client. Not part of the public API: it changes with entrad-graph, in any
+/// release, and says nothing about reqwest to anyone else.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::retry::{Attempt, Failed, StatusSet, retry_after, run};
+    pub use crate::transport_failure::TransportFailure;
+
+    /// The HTTP client `client` requests tokens with (custom CA, timeouts,
+    /// same-origin redirects only), for requests that carry its tokens.
+    pub fn http_client(client: &crate::ConfidentialClient) -> &reqwest::Client {
+        client.http()
+    }
+}
 
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,10 +1,13 @@
-//! Sending a request to the token service under the retry policy.
+//! Sending a request to the token service under the retry policy, in the
+//! one retry loop ([`retry::run`]).
 
-use std::time::{Instant, SystemTime};
+use std::fmt;
 
-use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue};
 
-use crate::{Error, Result, RetryPolicy, TransportFailure};
+use crate::retry::{self, Attempt, Failed, StatusSet};
+use crate::transport_failure::TransportFailure;
+use crate::{Error, Result, RetryPolicy};
 
 /// A final answer from the service (success, refusal, or the last busy reply).
 pub(crate) struct Reply {
@@ -32,6 +35,24 @@ pub(crate) fn client_headers(client_request_id: Option<&str>) -> HeaderMap {
     headers
 }
 
+/// Why an attempt at the service gave no final answer.
+enum Failure {
+    /// A busy answer (a status of [`StatusSet::TOKEN_SERVICE`]), kept to be
+    /// returned if it is the last.
+    Busy(Reply),
+    /// No answer: the cause on one line.
+    Network(String),
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Failure::Busy(reply) => write!(f, "HTTP {}", reply.status),
+            Failure::Network(message) => f.write_str(message),
+        }
+    }
+}
+
 /// Sends `make()` until it succeeds, fails for good, or the policy gives up.
 /// `what` names the request in logs and errors.
 pub(crate) async fn send(
@@ -40,18 +61,12 @@ pub(crate) async fn send(
     client_request_id: Option<&str>,
     make: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<Reply> {
-    let started = Instant::now();
-    let mut attempts = 0u32;
-    loop {
-        attempts += 1;
-        let failure = match make().send().await {
+    let make = &make;
+    let outcome = retry::run(policy, what, move || async move {
+        let error = match make().send().await {
             Ok(response) => {
                 let status = response.status().as_u16();
-                let retry_after = response
-                    .headers()
-                    .get(RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| RetryPolicy::parse_retry_after(v, SystemTime::now()));
+                let retry_after = retry::retry_after(response.headers());
                 let content_type = response
                     .headers()
                     .get(reqwest::header::CONTENT_TYPE)
@@ -64,74 +79,49 @@ pub(crate) async fn send(
                             content_type,
                             body: body.to_vec(),
                         };
-                        if !RetryPolicy::is_retryable_status(status) {
-                            return Ok(reply);
+                        if !StatusSet::TOKEN_SERVICE.contains(status) {
+                            return Attempt::Done(Ok(reply));
                         }
-                        match policy.next_delay(attempts, retry_after, started.elapsed()) {
-                            Some(delay) => {
-                                tracing::debug!(
-                                    request = what,
-                                    status,
-                                    attempt = attempts,
-                                    delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
-                                    client_request_id,
-                                    "busy answer, retrying"
-                                );
-                                tokio::time::sleep(delay).await;
-                                continue;
-                            }
-                            None => {
-                                tracing::warn!(
-                                    request = what,
-                                    status,
-                                    attempts,
-                                    client_request_id,
-                                    "still busy, giving up"
-                                );
-                                return Ok(reply);
-                            }
-                        }
+                        return Attempt::Transient {
+                            failure: Failure::Busy(reply),
+                            retry_after,
+                        };
                     }
                     Err(e) => e,
                 }
             }
             Err(e) => e,
         };
-        let failure = TransportFailure::from_reqwest(&failure);
-        let message = failure.message();
+        let failure = TransportFailure::from_reqwest(&error);
         if failure.is_untrusted_certificate() {
-            return Err(Error::UntrustedCertificate {
-                message: format!("{what}: {message}"),
-            });
+            return Attempt::Done(Err(Error::UntrustedCertificate {
+                message: format!("{what}: {}", failure.message()),
+            }));
         }
-        let retryable = failure.is_retryable();
-        match policy
-            .next_delay(attempts, None, started.elapsed())
-            .filter(|_| retryable)
-        {
-            Some(delay) => {
-                tracing::debug!(
-                    request = what,
-                    attempt = attempts,
-                    error = message,
-                    client_request_id,
-                    "request failed, retrying"
-                );
-                tokio::time::sleep(delay).await;
+        let network = Failure::Network(failure.message().to_owned());
+        if failure.is_retryable() {
+            Attempt::Transient {
+                failure: network,
+                retry_after: None,
             }
-            None => {
-                tracing::warn!(
-                    request = what,
-                    attempts,
-                    error = message,
-                    client_request_id,
-                    "request failed"
-                );
-                return Err(Error::Network {
-                    message: format!("{what}: {message} (after {attempts} attempt(s))"),
-                    client_request_id: client_request_id.map(str::to_string),
-                });
-            }
+        } else {
+            Attempt::Fatal(network)
         }
+    })
+    .await;
+    match outcome {
+        Ok(done) => done,
+        // The last busy answer is the answer: its body says why.
+        Err(Failed {
+            failure: Failure::Busy(reply),
+            ..
+        }) => Ok(reply),
+        Err(Failed {
+            failure: Failure::Network(message),
+            attempts,
+        }) => Err(Error::Network {
+            message: format!("{what}: {message} (after {attempts} attempt(s))"),
+            client_request_id: client_request_id.map(str::to_string),
+        }),
     }
 }

@@ -162,7 +162,7 @@ impl GraphClientBuilder {
         );
         GraphClient {
             origins: Arc::new(origins),
-            http: self.auth.http_client().clone(),
+            http: entrad_auth::internal::http_client(&self.auth).clone(),
             auth: self.auth,
             base_url,
             scope: self.scope,

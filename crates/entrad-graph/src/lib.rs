@@ -52,7 +52,6 @@ mod origin;
 mod page;
 mod paging;
 mod request;
-mod retry;
 mod users;
 
 pub use batch::{BatchRequest, BatchResponse};

@@ -1,7 +1,11 @@
 //! One Graph request: token, ids, retries.
 
+use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use bytes::Bytes;
-use entrad_auth::{AccessToken, TransportFailure};
+use entrad_auth::AccessToken;
+use entrad_auth::internal::{self as retry, Attempt, Failed, StatusSet, TransportFailure};
 use reqwest::Method;
 use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
 use serde_json::Value;
@@ -10,13 +14,24 @@ use url::Url;
 use crate::client::GraphClient;
 use crate::error::{Error, GraphError, Result};
 use crate::origin::Checked;
-use crate::retry::{self, Attempts};
 
 /// Why an attempt failed in a way that waiting may fix.
 enum Transient {
-    Graph(GraphError, Option<std::time::Duration>),
+    Graph(GraphError),
     Network(String),
 }
+
+impl fmt::Display for Transient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Transient::Graph(e) => e.fmt(f),
+            Transient::Network(message) => f.write_str(message),
+        }
+    }
+}
+
+/// What one attempt came to, in the terms of the retry loop.
+type Outcome = Attempt<Result<Bytes>, Transient>;
 
 impl GraphClient {
     /// Sends `method url` until it succeeds, fails for good, or the retry
@@ -34,48 +49,33 @@ impl GraphClient {
         let url = &url;
         // One id for all attempts, so the service's logs tie the retries together.
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let mut attempts = Attempts::new(self.retry);
-        let mut token_renewed = false;
-        loop {
-            attempts.begin();
-            let failure = match self
-                .attempt(
-                    &method,
-                    url,
-                    headers,
-                    body,
-                    &client_request_id,
-                    &mut token_renewed,
-                )
-                .await?
-            {
-                Ok(bytes) => return Ok(bytes),
-                Err(failure) => failure,
-            };
-            let (retry_after, what) = match &failure {
-                Transient::Graph(e, retry_after) => (*retry_after, e.to_string()),
-                Transient::Network(message) => (None, message.clone()),
-            };
-            let Some(delay) = attempts.next_delay(retry_after) else {
-                return Err(match failure {
-                    Transient::Graph(last, _) => Error::Exhausted {
-                        attempts: attempts.made(),
-                        last: Box::new(last),
-                    },
-                    Transient::Network(message) => Error::Network {
-                        message,
-                        attempts: attempts.made(),
-                    },
-                });
-            };
-            tracing::info!(
-                url = %url.url(), attempt = attempts.made(), ?delay, "Graph request failed ({what}); retrying"
-            );
-            tokio::time::sleep(delay).await;
+        let client_request_id = client_request_id.as_str();
+        let token_renewed = AtomicBool::new(false);
+        let token_renewed = &token_renewed;
+        let method = &method;
+        let what = format!("Graph {method} {}", url.url());
+        let outcome = retry::run(&self.retry, &what, move || async move {
+            self.attempt(method, url, headers, body, client_request_id, token_renewed)
+                .await
+        })
+        .await;
+        match outcome {
+            Ok(done) => done,
+            Err(Failed {
+                failure: Transient::Graph(last),
+                attempts,
+            }) => Err(Error::Exhausted {
+                attempts,
+                last: Box::new(last),
+            }),
+            Err(Failed {
+                failure: Transient::Network(message),
+                attempts,
+            }) => Err(Error::Network { message, attempts }),
         }
     }
 
-    /// One attempt: `Err` for failures retrying cannot fix, `Ok(Err)` for transient ones.
+    /// One attempt: done (a body, or a failure retrying cannot fix), or transient.
     ///
     /// A cached token can be refused before its expiry (revoked, or signed
     /// with keys the service no longer has): on a 401 to a token from the
@@ -89,19 +89,24 @@ impl GraphClient {
         headers: &HeaderMap,
         body: Option<&Value>,
         client_request_id: &str,
-        token_renewed: &mut bool,
-    ) -> Result<std::result::Result<Bytes, Transient>> {
+        token_renewed: &AtomicBool,
+    ) -> Outcome {
         let scopes = [self.scope.as_str()];
         loop {
-            let token = self.auth.acquire_token(&scopes).await?;
+            let token = match self.auth.acquire_token(&scopes).await {
+                Ok(token) => token,
+                Err(e) => return Attempt::Done(Err(e.into())),
+            };
             match self
                 .send(&token, method, url, headers, body, client_request_id)
                 .await
             {
-                Err(Error::Graph(refused))
-                    if refused.status == 401 && token.from_cache() && !*token_renewed =>
+                Attempt::Done(Err(Error::Graph(refused)))
+                    if refused.status == 401
+                        && token.from_cache()
+                        && !token_renewed.load(Ordering::Relaxed) =>
                 {
-                    *token_renewed = true;
+                    token_renewed.store(true, Ordering::Relaxed);
                     tracing::info!(url = %url.url(), code = %refused.code, "Graph refused the cached token; forgetting it and retrying with a fresh one");
                     // The retry goes ahead even so: a store that failed to
                     // remove the entry likely fails to serve it too (a miss).
@@ -123,7 +128,7 @@ impl GraphClient {
         headers: &HeaderMap,
         body: Option<&Value>,
         client_request_id: &str,
-    ) -> Result<std::result::Result<Bytes, Transient>> {
+    ) -> Outcome {
         let url = url.url();
         let mut request = self
             .http
@@ -153,7 +158,7 @@ impl GraphClient {
         };
         tracing::debug!(status, len = bytes.len(), request_id, "Graph response");
         if (200..300).contains(&status) {
-            return Ok(Ok(bytes));
+            return Attempt::Done(Ok(bytes));
         }
         let error = GraphError::parse(
             status,
@@ -161,10 +166,13 @@ impl GraphClient {
             request_id,
             Some(client_request_id.to_owned()),
         );
-        if retry::is_retryable_status(status) {
-            Ok(Err(Transient::Graph(error, retry_after)))
+        if StatusSet::GRAPH.contains(status) {
+            Attempt::Transient {
+                failure: Transient::Graph(error),
+                retry_after,
+            }
         } else {
-            Err(Error::Graph(Box::new(error)))
+            Attempt::Done(Err(Error::Graph(Box::new(error))))
         }
     }
 
@@ -189,12 +197,15 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value> {
 
 /// A request that got no answer: transient, unless the server's certificate
 /// was refused, which no retry fixes.
-fn network_failure(e: &reqwest::Error) -> Result<std::result::Result<Bytes, Transient>> {
+fn network_failure(e: &reqwest::Error) -> Outcome {
     let failure = TransportFailure::from_reqwest(e);
     if failure.is_untrusted_certificate() {
-        return Err(Error::UntrustedCertificate {
+        return Attempt::Done(Err(Error::UntrustedCertificate {
             message: failure.message().to_owned(),
-        });
+        }));
     }
-    Ok(Err(Transient::Network(failure.message().to_owned())))
+    Attempt::Transient {
+        failure: Transient::Network(failure.message().to_owned()),
+        retry_after: None,
+    }
 }
