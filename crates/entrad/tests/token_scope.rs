@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Emulator, stderr_of, write_json};
+use common::{Emulator, entrad, stderr_of, write_json};
 use serde_json::json;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -64,6 +64,24 @@ fn an_http_endpoint_is_a_configuration_error_on_one_line() {
     assert!(stderr.contains("http://127.0.0.1:9"), "{stderr}");
     assert!(stderr.contains("--allow-insecure-loopback"), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn an_http_authority_host_from_the_environment_needs_the_flag() {
+    let output = entrad()
+        .env("AZURE_AUTHORITY_HOST", "http://127.0.0.1:9")
+        .env("AZURE_TENANT_ID", "contoso.onmicrosoft.com")
+        .env("AZURE_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
+        .env("AZURE_CLIENT_SECRET", "not-sent-4711")
+        .arg("token")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = stderr_of(&output);
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("AZURE_AUTHORITY_HOST"), "{stderr}");
+    assert!(stderr.contains("--allow-insecure-loopback"), "{stderr}");
+    assert!(!stderr.contains("not-sent-4711"), "{stderr}");
 }
 
 #[test]
