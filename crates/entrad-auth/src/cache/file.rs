@@ -150,13 +150,19 @@ impl TokenCache for FileCache {
     fn get<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CachedToken>>> {
         let key = key.clone();
         self.blocking(move |path| match read_settled(path)? {
-            Document::Missing | Document::Empty => Ok(None),
+            Document::Missing => Ok(None),
             Document::Parsed(doc) => Ok(lookup(&doc, &key)),
-            Document::Corrupt(_) => {
-                // Under the lock, so that a file another process has just
-                // replaced is not the one set aside.
-                update(path, |_| false)?;
-                Ok(None)
+            Document::Corrupt(_) | Document::Empty => {
+                // Still unsettled: read again under the locks, where no MSAL
+                // app is halfway through rewriting it, so that only a file
+                // really damaged is set aside, and a slow writer's entries
+                // are still found.
+                let mut found = None;
+                update(path, |doc| {
+                    found = lookup(doc, &key);
+                    false
+                })?;
+                Ok(found)
             }
         })
     }

@@ -16,6 +16,8 @@ use serde_json::Value;
 const COUNT: usize = 60;
 /// entrad processes writing beside the MSAL app.
 const ENTRAD_PROCESSES: usize = 3;
+/// The pause between an entrad writer's rounds.
+const PACE: std::time::Duration = std::time::Duration::from_millis(20);
 
 const CHILD: &str = "msal_extensions::entrad_writer_process";
 const CACHE_VAR: &str = "ENTRAD_TEST_SHARED_CACHE";
@@ -78,6 +80,10 @@ async fn entrad_writer_process() {
         );
         // A read of the MSAL app's entries, which may meet its in-place rewrite.
         cache.get(&key(&format!("msal-{i}"))).await.unwrap();
+        // msal-extensions polls for the lock file every 250 ms and gives up
+        // after 5 s: writers holding it back to back with no pause at all
+        // could starve it on a loaded machine. Real ones write once a token.
+        tokio::time::sleep(PACE).await;
     }
 }
 
