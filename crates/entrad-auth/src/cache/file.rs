@@ -20,6 +20,7 @@ use super::msal_entry::{
 use super::msal_lockfile;
 use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
 use crate::clock::now_secs;
+use crate::file_limit::read_bounded;
 use crate::{Error, Result};
 
 /// The file name under the user's cache directory.
@@ -28,6 +29,12 @@ const FILE_NAME: &str = "msal_token_cache.json";
 /// Read-modify-write holds the update lock for milliseconds: a longer wait
 /// means a stuck process, and the store then fails (the client goes on without it).
 const UPDATE_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// The most the cache file may hold: 64 MiB. An app token entry is about
+/// 2 KB, so this is tens of thousands of them; the bound keeps a wrong path
+/// (`/dev/zero`) from exhausting memory. A larger file is an error of the
+/// store (the client goes on without it), never set aside.
+const CACHE_FILE_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// How often an empty file, or one that does not parse, is read before it
 /// counts as empty or is set aside; the pause before the second read
@@ -276,7 +283,7 @@ fn read_settled(path: &Path) -> Result<Document> {
 }
 
 fn read_document(path: &Path) -> Result<Document> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path, CACHE_FILE_LIMIT) {
         Ok(bytes) => Zeroizing::new(bytes),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Document::Missing),
         Err(e) => return Err(io_error(path, "cannot read", &e)),
@@ -468,5 +475,18 @@ mod tests {
         cache.remove(&key("a")).await.unwrap();
         assert!(cache.get(&key("a")).await.unwrap().is_none());
         assert!(cache.get(&key("b")).await.unwrap().is_some());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn an_endless_file_is_an_error_at_the_limit_not_a_corrupt_cache() {
+        let e = FileCache::new("/dev/zero")
+            .get(&key("a"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "token cache error: cannot read /dev/zero: it is larger than the limit of 64 MiB"
+        );
     }
 }
