@@ -143,3 +143,26 @@ fn an_oversized_federated_token_file_is_exit_2() {
         &["token", "larger than the limit of 64 KiB"],
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn a_ca_file_of_dev_zero_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let parameters = common::write_json(
+        dir.path(),
+        "parameters.json",
+        &serde_json::json!({
+            "authority": format!("https://{}/tenant", closed_address()),
+            "client_id": "00000000-0000-0000-0000-000000000001",
+            "scope": ["https://graph.microsoft.com/.default"],
+            "secret": "not-a-placeholder-secret",
+            "endpoint": "https://graph.microsoft.com/v1.0/users",
+        }),
+    );
+    exit_2_with_one_line(
+        entrad()
+            .args(["--ca-file", "/dev/zero", "run"])
+            .arg(&parameters),
+        &["/dev/zero", "larger than the limit of 1 MiB"],
+    );
+}
