@@ -99,6 +99,14 @@ fn try_create(path: &Path) -> io::Result<Option<MsalLockfile>> {
 
 /// Takes over a stale lock file (see the module's documentation).
 fn try_take_over(path: &Path) -> io::Result<Option<MsalLockfile>> {
+    // Young files are not even probed: a probe's flock could otherwise meet
+    // a creator between its exclusive creation and its own flock.
+    match std::fs::metadata(path) {
+        Ok(meta) if age_of(&meta)? < STALE_AGE => return Ok(None),
+        Ok(_) => {}
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    }
     let mut file = match OpenOptions::new().read(true).write(true).open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
@@ -112,7 +120,7 @@ fn try_take_over(path: &Path) -> io::Result<Option<MsalLockfile>> {
     if !same_file(&file, path)? {
         return Ok(None);
     }
-    let age = file.metadata()?.modified()?.elapsed().unwrap_or_default();
+    let age = age_of(&file.metadata()?)?;
     if age < STALE_AGE {
         return Ok(None);
     }
@@ -139,6 +147,11 @@ fn try_take_over(path: &Path) -> io::Result<Option<MsalLockfile>> {
         file,
         path: path.to_path_buf(),
     }))
+}
+
+/// Time since the file was last written (zero if that is in the future).
+fn age_of(meta: &std::fs::Metadata) -> io::Result<Duration> {
+    Ok(meta.modified()?.elapsed().unwrap_or_default())
 }
 
 /// `"<pid> <program>"`, as msal-extensions writes `"<pid> <argv0>"`.
