@@ -11,6 +11,7 @@ use std::time::SystemTime;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use crate::file_limit::{ASSERTION_FILE_LIMIT, read_bounded_async};
 use crate::{Error, Result};
 use certificate::SigningCertificate;
 
@@ -89,7 +90,9 @@ impl Credential {
 
     /// A client assertion read from a file on every request, e.g.
     /// `AZURE_FEDERATED_TOKEN_FILE` (workload identity): the platform rotates
-    /// the file, so it is never cached.
+    /// the file, so it is never cached. A file larger than
+    /// [`ASSERTION_FILE_LIMIT`](crate::ASSERTION_FILE_LIMIT) (64 KiB) is
+    /// refused with a configuration error, having read no more than that.
     pub fn assertion_file(path: impl Into<PathBuf>) -> Credential {
         Credential::from_source(Source::AssertionFile(path.into()))
     }
@@ -137,10 +140,19 @@ impl Credential {
             )
             .map(ClientAuth::Assertion),
             Source::AssertionFile(path) => {
-                let text = tokio::fs::read_to_string(path).await.map_err(|e| {
+                let cannot_read = |e: std::io::Error| {
                     Error::Credential(format!(
                         "cannot read the client assertion file {}: {e}",
                         path.display()
+                    ))
+                };
+                let bytes = read_bounded_async(path, ASSERTION_FILE_LIMIT)
+                    .await
+                    .map_err(cannot_read)?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    cannot_read(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "it is not UTF-8 text",
                     ))
                 })?;
                 non_empty_assertion(text, || {
@@ -225,6 +237,38 @@ mod tests {
                 .contains("cannot read the client assertion file")
         );
         assert_eq!(e.kind(), crate::ErrorKind::Config);
+    }
+
+    #[tokio::test]
+    async fn an_oversized_assertion_file_is_refused_with_the_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, vec![b'a'; 64 * 1024 + 1]).unwrap();
+        let c = Credential::assertion_file(&path);
+        let e = c.client_auth("id", &endpoint()).await.err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "credential error: cannot read the client assertion file {}: it is larger than the limit of 64 KiB",
+                path.display()
+            )
+        );
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        std::fs::write(&path, vec![b'a'; 64 * 1024]).unwrap();
+        let auth = c.client_auth("id", &endpoint()).await.unwrap();
+        assert_eq!(auth.sent_secret().len(), 64 * 1024);
+        #[cfg(unix)]
+        {
+            let e = Credential::assertion_file("/dev/zero")
+                .client_auth("id", &endpoint())
+                .await
+                .err()
+                .unwrap();
+            assert!(
+                e.to_string().ends_with("larger than the limit of 64 KiB"),
+                "{e}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -76,6 +76,7 @@ mod clock;
 mod credential;
 mod discovery;
 mod error;
+mod file_limit;
 mod hint;
 mod hot;
 mod refresh;
@@ -97,6 +98,7 @@ pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
 pub use credential::Credential;
 pub use error::{Error, ErrorKind, ServiceError};
+pub use file_limit::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, read_bounded};
 pub use retry::RetryPolicy;
 pub use token::AccessToken;
 

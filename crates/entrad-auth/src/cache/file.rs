@@ -5,7 +5,7 @@ use std::fmt;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_util::future::{BoxFuture, FutureExt as _, ready};
 use serde_json::{Map, Value};
@@ -17,8 +17,10 @@ use super::msal_entry::{
     ACCESS_TOKEN_SECTION, APP_METADATA_SECTION, app_metadata_key, from_entry, merge_app_metadata,
     to_entry,
 };
+use super::msal_lockfile;
 use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
 use crate::clock::now_secs;
+use crate::file_limit::read_bounded;
 use crate::{Error, Result};
 
 /// The file name under the user's cache directory.
@@ -27,6 +29,18 @@ const FILE_NAME: &str = "msal_token_cache.json";
 /// Read-modify-write holds the update lock for milliseconds: a longer wait
 /// means a stuck process, and the store then fails (the client goes on without it).
 const UPDATE_LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// The most the cache file may hold: 64 MiB. An app token entry is about
+/// 2 KB, so this is tens of thousands of them; the bound keeps a wrong path
+/// (`/dev/zero`) from exhausting memory. A larger file is an error of the
+/// store (the client goes on without it), never set aside.
+const CACHE_FILE_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// How often an empty file, or one that does not parse, is read before it
+/// counts as empty or is set aside; the pause before the second read
+/// (doubling after each).
+const READS_OF_AN_UNSETTLED_FILE: u32 = 5;
+const FIRST_REREAD_PAUSE: Duration = Duration::from_millis(10);
 
 /// How long a process waits for another one's token request (which the
 /// default retry policy bounds at 60 s) before going ahead on its own.
@@ -37,12 +51,27 @@ const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 /// `SerializableTokenCache` can load the file and serve the token from it, and
 /// tokens MSAL wrote there are served by this cache.
 ///
-/// * Writes are read-modify-write under an advisory lock (`<file>.lock`), to a
-///   temporary file in the same directory created with mode 0600, then renamed
-///   over the file: readers never see a half-written file and take no lock.
+/// * Writes are read-modify-write under two locks, to a temporary file in the
+///   same directory created with mode 0600, then renamed over the file:
+///   entrad's own advisory lock (`<file>.lock`) and msal-extensions' lock
+///   file (`<file>.lockfile`: created exclusively, flocked, holding the pid,
+///   removed when done; both of msal-extensions 1.3's ways to take it, with
+///   or without portalocker, are excluded), so that MSAL Python apps
+///   persisting the same file with `PersistedTokenCache(FilePersistence(..))`
+///   and entrad processes lose none of each other's entries. A lock file
+///   left by a process that died is taken over once it is 5 s old and
+///   unflocked; one naming a live process is waited for (at most 10 s, then
+///   the store fails and token acquisition goes on without it).
+/// * Readers take no lock. msal-extensions rewrites the file in place, so a
+///   reader can meet it half-written: a file that does not parse is read
+///   again a few times (about 150 ms in all) before it counts as corrupt.
+/// * The replaced file's mtime is set to the precise time of writing:
+///   msal-extensions reloads the file only when its mtime is later than its
+///   last write.
 /// * Sections and entries it does not own (`RefreshToken`, `Account`, other
 ///   apps' tokens, ...) are kept.
-/// * A file that is not valid JSON (corrupt, truncated) is renamed aside to
+/// * A file that is still not valid JSON (corrupt, truncated) under both
+///   locks is renamed aside to
 ///   `<file>.corrupt-<epoch seconds>` with a warning, and the cache starts
 ///   empty; it never stops token acquisition.
 /// * [`TokenCache::lock`] takes `<file>.flight-<hash>.lock`, one per key, so
@@ -127,14 +156,20 @@ impl FileCache {
 impl TokenCache for FileCache {
     fn get<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CachedToken>>> {
         let key = key.clone();
-        self.blocking(move |path| match read_document(path)? {
+        self.blocking(move |path| match read_settled(path)? {
             Document::Missing => Ok(None),
             Document::Parsed(doc) => Ok(lookup(&doc, &key)),
-            Document::Corrupt(_) => {
-                // Under the lock, so that a file another process has just
-                // replaced is not the one set aside.
-                update(path, |_| false)?;
-                Ok(None)
+            Document::Corrupt(_) | Document::Empty => {
+                // Still unsettled: read again under the locks, where no MSAL
+                // app is halfway through rewriting it, so that only a file
+                // really damaged is set aside, and a slow writer's entries
+                // are still found.
+                let mut found = None;
+                update(path, |doc| {
+                    found = lookup(doc, &key);
+                    false
+                })?;
+                Ok(found)
             }
         })
     }
@@ -225,20 +260,37 @@ impl fmt::Debug for FileLock {
 /// What is on disk.
 enum Document {
     Missing,
+    /// Nothing but white space: an empty cache (or one being rewritten).
+    Empty,
     Parsed(Map<String, Value>),
     /// Not an MSAL cache document; the reason never quotes the content.
     Corrupt(String),
 }
 
+/// [`read_document`], read again a few times over about 150 ms while it is
+/// corrupt or empty: an MSAL app rewrites the file in place (truncate, then
+/// write), so a reader can meet it empty or half-written.
+fn read_settled(path: &Path) -> Result<Document> {
+    let mut pause = FIRST_REREAD_PAUSE;
+    for _ in 1..READS_OF_AN_UNSETTLED_FILE {
+        match read_document(path)? {
+            Document::Corrupt(_) | Document::Empty => std::thread::sleep(pause),
+            settled => return Ok(settled),
+        }
+        pause *= 2;
+    }
+    read_document(path)
+}
+
 fn read_document(path: &Path) -> Result<Document> {
-    let bytes = match std::fs::read(path) {
+    let bytes = match read_bounded(path, CACHE_FILE_LIMIT) {
         Ok(bytes) => Zeroizing::new(bytes),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Document::Missing),
         Err(e) => return Err(io_error(path, "cannot read", &e)),
     };
     // MSAL Python deserializes an empty state as an empty cache.
     if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Document::Missing);
+        return Ok(Document::Empty);
     }
     let doc = match serde_json::from_slice::<Value>(&bytes) {
         Ok(Value::Object(doc)) => doc,
@@ -291,8 +343,19 @@ fn update(path: &Path, change: impl FnOnce(&mut Map<String, Value>) -> bool) -> 
                 lock_path.display()
             ))
         })?;
-    let mut doc = match read_document(path)? {
-        Document::Missing => Map::new(),
+    // Taken second, by entrad processes one at a time: MSAL apps poll for
+    // it every 250 ms, and a queue of entrad writers must not starve them.
+    let msal_lock_path = sibling(path, "lockfile");
+    let _msal_lock = msal_lockfile::acquire(&msal_lock_path, UPDATE_LOCK_WAIT)
+        .map_err(|e| io_error(&msal_lock_path, "cannot lock", &e))?
+        .ok_or_else(|| {
+            Error::Cache(format!(
+                "{} stayed locked for {UPDATE_LOCK_WAIT:?}; if no MSAL app is writing the cache, a process that died left it: remove it",
+                msal_lock_path.display()
+            ))
+        })?;
+    let mut doc = match read_settled(path)? {
+        Document::Missing | Document::Empty => Map::new(),
         Document::Parsed(doc) => doc,
         Document::Corrupt(reason) => {
             set_aside(path, &reason)?;
@@ -341,6 +404,10 @@ fn write_atomically(path: &Path, doc: &Map<String, Value>) -> Result<()> {
     let written = (|| {
         let mut file = open_private(OpenOptions::new().write(true).create_new(true), &temp)?;
         file.write_all(&bytes)?;
+        // MSAL apps reload the file only when its mtime is later than their
+        // last sync (`time.time()`); the kernel stamps writes with a coarse
+        // clock that can lag that by a few ms, so the precise time is set.
+        file.set_modified(SystemTime::now())?;
         file.sync_all()?;
         std::fs::rename(&temp, path)
     })();
@@ -408,5 +475,18 @@ mod tests {
         cache.remove(&key("a")).await.unwrap();
         assert!(cache.get(&key("a")).await.unwrap().is_none());
         assert!(cache.get(&key("b")).await.unwrap().is_some());
+    }
+
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn an_endless_file_is_an_error_at_the_limit_not_a_corrupt_cache() {
+        let e = FileCache::new("/dev/zero")
+            .get(&key("a"))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "token cache error: cannot read /dev/zero: it is larger than the limit of 64 MiB"
+        );
     }
 }

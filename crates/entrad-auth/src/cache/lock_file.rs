@@ -51,14 +51,14 @@ pub(crate) async fn exclusive(path: &Path, wait: Duration) -> io::Result<Option<
 
 /// The pauses between attempts at a lock: doubling from [`FIRST_PAUSE`] up
 /// to [`MAX_PAUSE`], until the wait has run out.
-struct Pauses {
+pub(crate) struct Pauses {
     started: Instant,
     wait: Duration,
     next: Duration,
 }
 
 impl Pauses {
-    fn within(wait: Duration) -> Pauses {
+    pub(crate) fn within(wait: Duration) -> Pauses {
         Pauses {
             started: Instant::now(),
             wait,

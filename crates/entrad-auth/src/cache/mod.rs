@@ -16,6 +16,7 @@ mod lock;
 mod lock_file;
 mod memory;
 mod msal_entry;
+mod msal_lockfile;
 #[cfg(feature = "redis")]
 mod redis;
 mod spec;

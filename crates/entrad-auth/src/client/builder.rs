@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::{ConfidentialClient, Inner};
 use crate::cache::{CacheKey, MemoryCache, TokenCache};
+use crate::file_limit::{CERTIFICATE_FILE_LIMIT, read_bounded};
 use crate::hot::HotTokens;
 use crate::refresh::RefreshPause;
 use crate::single_flight::SingleFlight;
@@ -144,7 +145,7 @@ impl ClientBuilder {
             .connect_timeout(self.connect_timeout)
             .redirect(same_origin_redirects());
         for path in &self.ca_files {
-            let pem = std::fs::read(path).map_err(|e| {
+            let pem = read_bounded(path, CERTIFICATE_FILE_LIMIT).map_err(|e| {
                 Error::Config(format!("cannot read the CA file {}: {e}", path.display()))
             })?;
             for cert in roots(&pem, &path.display().to_string())? {

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use entrad_auth::Credential;
+use entrad_auth::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, Credential, read_bounded};
 use secrecy::ExposeSecret;
 
 use super::merge::{CredentialSpec, FileRef};
@@ -14,7 +14,7 @@ pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
     match spec {
         CredentialSpec::Secret(secret) => Ok(Credential::secret(secret.expose_secret())),
         CredentialSpec::Certificate { file, password } => {
-            let bytes = read(file)?;
+            let bytes = read(file, CERTIFICATE_FILE_LIMIT)?;
             if is_pkcs12(&file.path, &bytes) {
                 let secret = password.as_ref().map(|p| p.expose_secret()).unwrap_or("");
                 return Credential::pkcs12(&bytes, secret)
@@ -24,25 +24,26 @@ pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
             Credential::certificate_pem(&bytes, &bytes).map_err(|e| invalid(file, &e))
         }
         CredentialSpec::KeyAndCertificate { key, certificate } => {
-            let key_pem = read(key)?;
-            let certificate_pem = read(certificate)?;
+            let key_pem = read(key, CERTIFICATE_FILE_LIMIT)?;
+            let certificate_pem = read(certificate, CERTIFICATE_FILE_LIMIT)?;
             Credential::certificate_pem(&key_pem, &certificate_pem).map_err(|e| invalid(key, &e))
         }
         CredentialSpec::Thumbprint { key, thumbprint } => {
-            let key_pem = read(key)?;
+            let key_pem = read(key, CERTIFICATE_FILE_LIMIT)?;
             Credential::private_key_with_thumbprint(&key_pem, thumbprint)
                 .map_err(|e| invalid(key, &e))
         }
         CredentialSpec::FederatedTokenFile(file) => {
             // Read once now so a wrong path is a configuration error, not a token failure later.
-            read(file)?;
+            read(file, ASSERTION_FILE_LIMIT)?;
             Ok(Credential::assertion_file(file.path.clone()))
         }
     }
 }
 
-fn read(file: &FileRef) -> Result<Vec<u8>, Error> {
-    std::fs::read(&file.path).map_err(|e| {
+/// Reads a credential file of at most `limit` bytes.
+fn read(file: &FileRef, limit: u64) -> Result<Vec<u8>, Error> {
+    read_bounded(&file.path, limit).map_err(|e| {
         Error::Config(format!(
             "cannot read {} ({}): {e}",
             file.origin,

@@ -6,13 +6,18 @@
 
 use std::path::{Path, PathBuf};
 
-use entrad_auth::CacheSpec;
+use entrad_auth::{CacheSpec, read_bounded};
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 use url::Url;
 
 use crate::config::auth_message;
 use crate::error::Error;
+
+/// The most a configuration file may hold: 1 MiB. The quickstart's file is a
+/// few hundred bytes; the bound keeps a wrong path (`/dev/zero`, a log) from
+/// exhausting memory.
+pub const CONFIG_FILE_LIMIT: u64 = 1024 * 1024;
 
 /// The keys of the quickstart's `parameters.json` (secret and certificate variants).
 #[derive(Debug, Default)]
@@ -39,11 +44,13 @@ pub struct ParametersFile {
 }
 
 impl ParametersFile {
-    /// Reads and checks the file at `path`.
+    /// Reads and checks the file at `path` (at most [`CONFIG_FILE_LIMIT`]).
     pub fn load(path: &Path) -> Result<ParametersFile, Error> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let cannot_read = |e: &dyn std::fmt::Display| {
             Error::Config(format!("cannot read config file {}: {e}", path.display()))
-        })?;
+        };
+        let bytes = read_bounded(path, CONFIG_FILE_LIMIT).map_err(|e| cannot_read(&e))?;
+        let text = String::from_utf8(bytes).map_err(|_| cannot_read(&"it is not UTF-8 text"))?;
         Self::parse(path, &text)
     }
 

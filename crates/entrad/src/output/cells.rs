@@ -17,12 +17,7 @@ pub fn columns_of(item: &Value) -> Vec<String> {
 }
 
 /// The cells of `item` for `columns`: strings as they are, null or absent as
-/// empty, nested lists and objects JSON-encoded.
-pub fn row(item: &Value, columns: &[String]) -> Vec<String> {
-    cells(item, columns).map(Cow::into_owned).collect()
-}
-
-/// [`row`]'s cells, borrowing the strings, for a writer that writes each at once.
+/// empty, nested lists and objects JSON-encoded; borrowed where they can be.
 pub fn cells<'a>(item: &'a Value, columns: &'a [String]) -> impl Iterator<Item = Cow<'a, str>> {
     columns.iter().map(move |column| match item {
         Value::Object(map) => cell(map.get(column)),
@@ -43,6 +38,10 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    fn row(item: &Value, columns: &[String]) -> Vec<String> {
+        cells(item, columns).map(Cow::into_owned).collect()
+    }
 
     #[test]
     fn cells_flatten_as_documented() {

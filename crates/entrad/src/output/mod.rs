@@ -10,6 +10,7 @@ mod json;
 mod ndjson;
 pub mod progress;
 mod table;
+mod visible;
 
 use std::io::{self, Write};
 

@@ -1,0 +1,194 @@
+//! The file store and real msal-extensions (Python, `PersistedTokenCache(
+//! FilePersistence(path))`) writing the same file at the same time: an MSAL
+//! app adding tokens in a loop while several entrad processes (this test
+//! binary run again as children, each with its own `FileCache`) add and read
+//! theirs. Every entry each side wrote is there at the end and nothing was
+//! set aside as corrupt, with either of msal-extensions' lock modes.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use entrad_auth::{CacheKey, CachedToken, FileCache, TokenCache};
+use secrecy::{ExposeSecret as _, SecretString};
+use serde_json::Value;
+
+/// Entries each writer adds.
+const COUNT: usize = 60;
+/// entrad processes writing beside the MSAL app.
+const ENTRAD_PROCESSES: usize = 3;
+/// The pause between an entrad writer's rounds.
+const PACE: std::time::Duration = std::time::Duration::from_millis(20);
+
+const CHILD: &str = "msal_extensions::entrad_writer_process";
+const CACHE_VAR: &str = "ENTRAD_TEST_SHARED_CACHE";
+const PREFIX_VAR: &str = "ENTRAD_TEST_WRITER_PREFIX";
+
+fn python() -> PathBuf {
+    if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
+        return PathBuf::from(p);
+    }
+    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    assert!(
+        venv.exists(),
+        "no Python with msal-extensions: set ENTRAD_PYTHON or run scripts/test (it creates {})",
+        venv.display()
+    );
+    venv
+}
+
+/// An app token of `client_id` as MSAL Python files it for the token
+/// endpoint `https://login.microsoftonline.com/tenant/...`.
+fn key(client_id: &str) -> CacheKey {
+    CacheKey {
+        environment: "login.microsoftonline.com".into(),
+        client_id: client_id.into(),
+        realm: "tenant".into(),
+        target: "https://graph.microsoft.com/.default".into(),
+    }
+}
+
+fn token(secret: &str) -> CachedToken {
+    CachedToken {
+        secret: SecretString::from(secret),
+        token_type: "Bearer".into(),
+        cached_at: 1_700_000_000,
+        expires_on: 4_000_000_000,
+        extended_expires_on: 4_000_000_000,
+        refresh_on: None,
+    }
+}
+
+/// One entrad process: adds COUNT tokens and reads each back, and reads the
+/// MSAL app's entries as they come. Run only as a child of the test below.
+#[tokio::test]
+#[ignore = "a child process of msal_extensions_and_entrad_processes_lose_nothing_*"]
+async fn entrad_writer_process() {
+    let path = PathBuf::from(std::env::var_os(CACHE_VAR).expect(CACHE_VAR));
+    let prefix = std::env::var(PREFIX_VAR).expect(PREFIX_VAR);
+    let cache = FileCache::new(path);
+    for i in 0..COUNT {
+        let client_id = format!("{prefix}-{i}");
+        cache
+            .put(&key(&client_id), &token(&format!("at-{client_id}")))
+            .await
+            .unwrap();
+        let got = cache.get(&key(&client_id)).await.unwrap();
+        assert_eq!(
+            got.map(|t| t.secret.expose_secret().to_owned()),
+            Some(format!("at-{client_id}")),
+            "its own entry, just written, is missing"
+        );
+        // A read of the MSAL app's entries, which may meet its in-place rewrite.
+        cache.get(&key(&format!("msal-{i}"))).await.unwrap();
+        // msal-extensions polls for the lock file every 250 ms and gives up
+        // after 5 s: writers holding it back to back with no pause at all
+        // could starve it on a loaded machine. Real ones write once a token.
+        tokio::time::sleep(PACE).await;
+    }
+}
+
+fn spawn_entrad_writer(cache_file: &Path, prefix: &str) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            CHILD,
+            "--ignored",
+            "--nocapture",
+            "--test-threads",
+            "1",
+        ])
+        .env(CACHE_VAR, cache_file)
+        .env(PREFIX_VAR, prefix)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn spawn_msal_writer(cache_file: &Path, mode: &str) -> Child {
+    Command::new(python())
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/msal/msal_extensions_writer.py"
+        ))
+        .arg(cache_file)
+        .args([mode, &COUNT.to_string(), "msal"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn finished(child: Child, what: &str) -> String {
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{what} failed: {stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    stdout
+}
+
+fn lose_nothing(mode: &str, lock_module: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let cache_file = dir.path().join("msal_token_cache.json");
+    let msal = spawn_msal_writer(&cache_file, mode);
+    let entrad: Vec<(String, Child)> = (0..ENTRAD_PROCESSES)
+        .map(|n| {
+            let prefix = format!("entrad{n}");
+            let child = spawn_entrad_writer(&cache_file, &prefix);
+            (prefix, child)
+        })
+        .collect();
+
+    let report: Value = serde_json::from_str(finished(msal, "the MSAL app").trim()).unwrap();
+    assert_eq!(report["lock"], lock_module, "{report}");
+    assert_eq!(report["msal_extensions_version"], "1.3.1", "{report}");
+    assert_eq!(
+        report["found"], COUNT,
+        "the MSAL app lost its own entries: {report}"
+    );
+    let mut prefixes = vec!["msal".to_owned()];
+    for (prefix, child) in entrad {
+        finished(child, &prefix);
+        prefixes.push(prefix);
+    }
+
+    let doc: Value = serde_json::from_slice(&std::fs::read(&cache_file).unwrap()).unwrap();
+    let tokens = doc["AccessToken"].as_object().unwrap();
+    let mut lost = Vec::new();
+    for prefix in &prefixes {
+        for i in 0..COUNT {
+            let client_id = format!("{prefix}-{i}");
+            match tokens.get(&key(&client_id).msal_key()) {
+                Some(entry) => assert_eq!(entry["secret"], format!("at-{client_id}")),
+                None => lost.push(client_id),
+            }
+        }
+    }
+    assert!(lost.is_empty(), "{} entries lost: {lost:?}", lost.len());
+    assert_eq!(tokens.len(), prefixes.len() * COUNT);
+
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    // No file set aside as corrupt, no lock file left behind, no temporary file.
+    assert_eq!(
+        names,
+        ["msal_token_cache.json", "msal_token_cache.json.lock"],
+        "{names:?}"
+    );
+}
+
+#[test]
+fn msal_extensions_with_portalocker_and_entrad_processes_lose_nothing() {
+    lose_nothing("portalocker", "msal_extensions.cache_lock");
+}
+
+#[test]
+fn msal_extensions_without_portalocker_and_entrad_processes_lose_nothing() {
+    lose_nothing("filelock", "msal_extensions.filelock");
+}
