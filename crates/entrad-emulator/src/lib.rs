@@ -64,7 +64,9 @@
 //! ```
 
 mod admin;
+mod admin_token;
 mod args;
+mod body_limit;
 mod clock;
 mod config;
 mod emulator;
@@ -72,6 +74,7 @@ mod error;
 mod faults;
 mod files;
 mod graph;
+mod idle;
 mod keys;
 mod oidc;
 mod parameters;
@@ -86,7 +89,10 @@ mod tls;
 mod token;
 
 pub use args::EmulatorArgs;
-pub use config::{Config, DEFAULT_LISTEN, DEFAULT_SEED, DEFAULT_USERS};
+pub use config::{
+    Config, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_SEED,
+    DEFAULT_USERS,
+};
 pub use emulator::{Emulator, RunningEmulator, run};
 pub use error::Error;
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
