@@ -82,11 +82,17 @@ pub(crate) fn build(state: AppState) -> Router {
         )
         .route(
             "/{tenant}/adminconsent",
-            guarded(Route::AdminConsent, get(consent::admin_consent)),
+            guarded(
+                Route::AdminConsent,
+                get(consent::prompt).post(consent::accept),
+            ),
         )
         .route(
             "/{tenant}/v2.0/adminconsent",
-            guarded(Route::AdminConsent, get(consent::admin_consent)),
+            guarded(
+                Route::AdminConsent,
+                get(consent::prompt).post(consent::accept),
+            ),
         )
         .route("/v1.0/users", graph(Route::Users, get(graph::list_users)))
         .route(

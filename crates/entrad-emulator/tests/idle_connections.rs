@@ -1,0 +1,130 @@
+//! Connections that complete TLS and then send nothing, or send headers too slowly,
+//! are closed; a kept-alive connection still serves several requests in a row.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::Harness;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+/// Short timeouts for these tests; the defaults are tens of seconds.
+const SHORT: Duration = Duration::from_millis(500);
+/// How long a test waits for the server before calling it hung: far beyond `SHORT`.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+async fn harness() -> Harness {
+    let dir = common::state_dir();
+    let config = entrad_emulator::Config {
+        header_read_timeout: SHORT,
+        idle_timeout: SHORT,
+        ..common::config(dir.path(), 1)
+    };
+    Harness::start_with(config, dir).await
+}
+
+/// A TLS connection to the emulator offering HTTP/1.1 only.
+async fn connect(h: &Harness) -> TlsStream<TcpStream> {
+    let mut roots = rustls::RootCertStore::empty();
+    let pem = std::fs::read(h.emulator.ca_file()).unwrap();
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let mut config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    let addr = h.base.trim_start_matches("https://").to_string();
+    let tcp = TcpStream::connect(&addr).await.unwrap();
+    TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+        .await
+        .unwrap()
+}
+
+/// Reads until the server closes the connection (end of stream or a reset), and
+/// returns what came before; fails the test if the server keeps it open.
+async fn until_closed(tls: &mut TlsStream<TcpStream>) -> Vec<u8> {
+    let mut seen = Vec::new();
+    let closed = tokio::time::timeout(PATIENCE, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match tls.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    assert!(closed.is_ok(), "the server kept the connection open");
+    seen
+}
+
+/// Reads one HTTP/1.1 response with a `content-length` body; returns its status line.
+async fn response(tls: &mut TlsStream<TcpStream>) -> String {
+    let mut data = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        if let Some(end) = data.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&data[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if data.len() >= end + 4 + length {
+                return head.lines().next().unwrap().to_string();
+            }
+        }
+        let n = tokio::time::timeout(PATIENCE, tls.read(&mut buf))
+            .await
+            .expect("no response")
+            .unwrap();
+        assert!(n > 0, "closed before the response ended");
+        data.extend_from_slice(&buf[..n]);
+    }
+}
+
+#[tokio::test]
+async fn a_connection_that_sends_nothing_after_tls_is_closed() {
+    let h = harness().await;
+    let mut tls = connect(&h).await;
+    assert!(until_closed(&mut tls).await.is_empty());
+}
+
+#[tokio::test]
+async fn headers_that_never_end_are_cut_off() {
+    let h = harness().await;
+    let mut tls = connect(&h).await;
+    tls.write_all(b"GET /common/discovery/instance HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    tls.flush().await.unwrap();
+    let seen = until_closed(&mut tls).await;
+    assert!(!String::from_utf8_lossy(&seen).contains(" 200 "));
+}
+
+#[tokio::test]
+async fn keep_alive_serves_requests_in_a_row_then_closes_when_idle() {
+    let h = harness().await;
+    let mut tls = connect(&h).await;
+    let request = format!(
+        "GET /{}/v2.0/.well-known/openid-configuration HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        h.emulator.tenant_id()
+    );
+    for _ in 0..2 {
+        tls.write_all(request.as_bytes()).await.unwrap();
+        tls.flush().await.unwrap();
+        let status = response(&mut tls).await;
+        assert!(status.starts_with("http/1.1 200"), "{status}");
+    }
+    until_closed(&mut tls).await;
+}
