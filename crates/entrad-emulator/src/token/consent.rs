@@ -33,17 +33,16 @@ fn check(
     directory: &Directory,
     segment: &str,
     query: &ConsentQuery,
-    correlation: &str,
-) -> Result<Request, Response> {
+) -> Result<Request, TokenError> {
     if !directory.tenant.is(segment) {
-        return Err(TokenError::unknown_tenant(segment, "invalid_tenant").respond(correlation));
+        return Err(TokenError::unknown_tenant(segment, "invalid_tenant"));
     }
     let Some(client_id) = query.client_id.as_deref() else {
-        return Err(TokenError::missing_parameter("client_id").respond(correlation));
+        return Err(TokenError::missing_parameter("client_id"));
     };
     let tenant_name = directory.tenant.display_name.clone();
     let Some(app) = directory.app(client_id) else {
-        return Err(TokenError::app_not_found(client_id, &tenant_name).respond(correlation));
+        return Err(TokenError::app_not_found(client_id, &tenant_name));
     };
     let redirect = match query.redirect_uri.as_deref().map(url::Url::parse) {
         None => None,
@@ -54,8 +53,7 @@ fn check(
                 "invalid_request",
                 90102,
                 "'redirect_uri' value must be a valid absolute URI.",
-            )
-            .respond(correlation));
+            ));
         }
     };
     Ok(Request {
@@ -77,9 +75,9 @@ pub(crate) async fn prompt(
     headers: HeaderMap,
 ) -> Response {
     let correlation = correlation_id(&headers);
-    let request = match check(&state.read(), &segment, &query, &correlation) {
+    let request = match check(&state.read(), &segment, &query) {
         Ok(request) => request,
-        Err(response) => return response,
+        Err(error) => return error.respond(&correlation),
     };
     let action = uri
         .path_and_query()
@@ -115,9 +113,9 @@ pub(crate) async fn accept(
     let correlation = correlation_id(&headers);
     let request = {
         let mut directory = state.write();
-        let request = match check(&directory, &segment, &query, &correlation) {
+        let request = match check(&directory, &segment, &query) {
             Ok(request) => request,
-            Err(response) => return response,
+            Err(error) => return error.respond(&correlation),
         };
         if let Some(app) = directory
             .apps
