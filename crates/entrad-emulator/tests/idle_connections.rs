@@ -19,10 +19,14 @@ const SHORT: Duration = Duration::from_millis(500);
 const PATIENCE: Duration = Duration::from_secs(30);
 
 async fn harness() -> Harness {
+    harness_with(SHORT, SHORT).await
+}
+
+async fn harness_with(header_read_timeout: Duration, idle_timeout: Duration) -> Harness {
     let dir = common::state_dir();
     let config = entrad_emulator::Config {
-        header_read_timeout: SHORT,
-        idle_timeout: SHORT,
+        header_read_timeout,
+        idle_timeout,
         ..common::config(dir.path(), 1)
     };
     Harness::start_with(config, dir).await
@@ -110,6 +114,41 @@ async fn headers_that_never_end_are_cut_off() {
     tls.flush().await.unwrap();
     let seen = until_closed(&mut tls).await;
     assert!(!String::from_utf8_lossy(&seen).contains(" 200 "));
+}
+
+/// Starts a request, then sends one byte of a header every 50 ms, until the write fails.
+async fn dribble_headers(
+    mut writer: tokio::io::WriteHalf<TlsStream<TcpStream>>,
+) -> std::io::Result<()> {
+    writer
+        .write_all(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: ")
+        .await?;
+    loop {
+        writer.write_all(b"a").await?;
+        writer.flush().await?;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn headers_dribbled_a_byte_at_a_time_are_cut_off_by_the_header_timeout() {
+    // The idle timeout never fires here: a byte moves every 50 ms.
+    let h = harness_with(SHORT, PATIENCE * 2).await;
+    let tls = connect(&h).await;
+    let (mut reader, mut writer) = tokio::io::split(tls);
+    let dribble = tokio::spawn(dribble_headers(writer));
+    let closed = tokio::time::timeout(PATIENCE, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match reader.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(_) => {}
+            }
+        }
+    })
+    .await;
+    dribble.abort();
+    assert!(closed.is_ok(), "the server kept reading headers for ever");
 }
 
 #[tokio::test]
