@@ -135,7 +135,7 @@ async fn headers_dribbled_a_byte_at_a_time_are_cut_off_by_the_header_timeout() {
     // The idle timeout never fires here: a byte moves every 50 ms.
     let h = harness_with(SHORT, PATIENCE * 2).await;
     let tls = connect(&h).await;
-    let (mut reader, mut writer) = tokio::io::split(tls);
+    let (mut reader, writer) = tokio::io::split(tls);
     let dribble = tokio::spawn(dribble_headers(writer));
     let closed = tokio::time::timeout(PATIENCE, async {
         let mut buf = [0u8; 4096];
