@@ -72,12 +72,13 @@ start_emulator() {
   grep -q '"ready":true' "$state/ready.json" || die "the emulator did not get ready"
   url=$(json_field "$state/ready.json" url)
   ca=$(json_field "$state/ready.json" ca_file)
+  admin_token=$(json_field "$state/ready.json" admin_token)
   params="$state/parameters.json"
   export ENTRAD_CA_FILE="$ca"
 }
 
-stats() { curl -fsS --cacert "$ca" "$url/_emulator/stats"; }
-reset_stats() { curl -fsS --cacert "$ca" -X POST "$url/_emulator/stats/reset" >/dev/null; }
+stats() { curl -fsS --cacert "$ca" -H "Authorization: Bearer $admin_token" "$url/_emulator/stats"; }
+reset_stats() { curl -fsS --cacert "$ca" -H "Authorization: Bearer $admin_token" -X POST "$url/_emulator/stats/reset" >/dev/null; }
 
 # count_items FILE: the number of items in a Graph-shaped document's `value`.
 count_items() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["value"]))' "$1"; }

@@ -13,6 +13,8 @@ pub struct Admin {
     http: reqwest::Client,
     stats: Url,
     reset: Url,
+    /// The emulator's admin token (`None` when it runs without one).
+    token: Option<String>,
 }
 
 /// A snapshot of `GET /_emulator/stats`.
@@ -43,20 +45,28 @@ pub(crate) fn trusting(ca_file: &Path) -> Result<reqwest::Client, Error> {
 }
 
 impl Admin {
-    /// The admin API of the emulator at `base`, whose CA is `ca_file`.
-    pub fn new(base: Url, ca_file: &Path) -> Result<Admin, Error> {
+    /// The admin API of the emulator at `base`, whose CA is `ca_file`, called with
+    /// its admin token.
+    pub fn new(base: Url, ca_file: &Path, token: Option<&str>) -> Result<Admin, Error> {
         Ok(Admin {
             http: trusting(ca_file)?,
             stats: base.join("/_emulator/stats")?,
             reset: base.join("/_emulator/stats/reset")?,
+            token: token.map(String::from),
         })
+    }
+
+    fn authorized(&self, request: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        }
     }
 
     /// The request counters.
     pub async fn stats(&self) -> Result<Stats, Error> {
         let bytes = self
-            .http
-            .get(self.stats.clone())
+            .authorized(self.http.get(self.stats.clone()))
             .send()
             .await?
             .error_for_status()?
@@ -72,8 +82,7 @@ impl Admin {
 
     /// Sets every counter to zero.
     pub async fn reset(&self) -> Result<(), Error> {
-        self.http
-            .post(self.reset.clone())
+        self.authorized(self.http.post(self.reset.clone()))
             .send()
             .await?
             .error_for_status()?;

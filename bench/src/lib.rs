@@ -68,7 +68,11 @@ impl Bench {
         })
         .await?;
         let parameters = Parameters::read(&emulator.parameters_file())?;
-        let admin = Admin::new(emulator.url().clone(), emulator.ca_file())?;
+        let admin = Admin::new(
+            emulator.url().clone(),
+            emulator.ca_file(),
+            emulator.admin_token(),
+        )?;
         Ok(Bench {
             emulator,
             parameters,

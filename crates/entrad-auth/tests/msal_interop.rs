@@ -64,6 +64,7 @@ impl Harness {
         let stats: Value = self
             .admin
             .get(url)
+            .bearer_auth(self.emulator.admin_token().unwrap())
             .send()
             .await
             .unwrap()

@@ -35,6 +35,10 @@ pub struct EmulatorArgs {
     /// KIND is 429, 503, 504, latency or drop. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<FaultSpec>,
+    /// Serve the admin API (/_emulator/...) without its bearer token, for throwaway
+    /// use: anyone who can reach the port can then read app secrets and mint tokens.
+    #[arg(long)]
+    pub no_admin_token: bool,
 }
 
 impl EmulatorArgs {
@@ -48,6 +52,8 @@ impl EmulatorArgs {
             seed: self.seed,
             users_file: self.users_file,
             faults: self.faults,
+            no_admin_token: self.no_admin_token,
+            ..Config::default()
         }
     }
 }
@@ -63,6 +69,7 @@ impl Default for EmulatorArgs {
             seed: config.seed,
             users_file: None,
             faults: Vec::new(),
+            no_admin_token: false,
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use crate::faults::FaultSpec;
 
@@ -11,6 +12,12 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8443";
 pub const DEFAULT_USERS: usize = 100;
 /// The default seed of the deterministic user generator.
 pub const DEFAULT_SEED: u64 = 1;
+/// How long an HTTP/1.1 client has to send a request's headers, counted from when the
+/// server starts waiting for them (so it also bounds a kept-alive connection's idle time).
+pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a connection may stay with no bytes either way and no request being
+/// answered (a client that completes TLS and sends nothing, an idle HTTP/2 connection).
+pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The configuration of one emulator instance.
 ///
@@ -44,6 +51,13 @@ pub struct Config {
     pub users_file: Option<PathBuf>,
     /// Faults active from the start, as with `POST /_emulator/faults`.
     pub faults: Vec<FaultSpec>,
+    /// Serve the admin API without its bearer token (`--no-admin-token`): anyone who
+    /// can reach the port can then read the apps' secrets and mint tokens.
+    pub no_admin_token: bool,
+    /// See [`DEFAULT_HEADER_READ_TIMEOUT`].
+    pub header_read_timeout: Duration,
+    /// See [`DEFAULT_IDLE_TIMEOUT`].
+    pub idle_timeout: Duration,
 }
 
 impl Default for Config {
@@ -56,6 +70,9 @@ impl Default for Config {
             seed: DEFAULT_SEED,
             users_file: None,
             faults: Vec::new(),
+            no_admin_token: false,
+            header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
+            idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }
     }
 }

@@ -8,13 +8,14 @@ use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 use url::Url;
 
+use crate::admin_token::AdminToken;
 use crate::args::EmulatorArgs;
 use crate::config::Config;
 use crate::error::Error;
 use crate::faults::{Faults, Throttle};
 use crate::files::{StateDir, names};
 use crate::keys::{self, SigningKey};
-use crate::server::Server;
+use crate::server::{Server, Timeouts};
 use crate::shared::Shared;
 use crate::state::{CONSENTED_CLIENT_ID, Directory};
 use crate::stats::Stats;
@@ -28,6 +29,7 @@ struct ReadyLine<'a> {
     ca_file: String,
     tenant_id: &'a str,
     client_id: &'a str,
+    admin_token: Option<&'a str>,
 }
 
 /// Starts emulators.
@@ -45,6 +47,7 @@ pub struct RunningEmulator {
     ca_file: PathBuf,
     tenant_id: String,
     client_id: String,
+    admin_token: Option<AdminToken>,
     server: Option<Server>,
     /// A temporary state directory this instance created and removes.
     temporary: bool,
@@ -90,7 +93,7 @@ impl Emulator {
                 .await
                 .map_err(|e| Error::Crypto(format!("key generation failed: {e}")))??
         };
-        let (tls, signing, directory) = prepared;
+        let (tls, signing, directory, admin_token) = prepared;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -120,9 +123,19 @@ impl Emulator {
             stats: Stats::default(),
             faults,
             throttle: Throttle::default(),
+            admin_token: admin_token.clone(),
         });
         crate::oidc::write_token_file(&dir, &shared)?;
-        let server = Server::spawn(listener, tls, crate::router::build(shared));
+        let timeouts = Timeouts {
+            header_read: config.header_read_timeout,
+            idle: config.idle_timeout,
+        };
+        let server = Server::spawn(listener, tls, crate::router::build(shared), timeouts);
+        if config.no_admin_token {
+            tracing::warn!(
+                "the admin API is served without a token (--no-admin-token): anyone who can reach {base} can read app secrets and mint tokens"
+            );
+        }
         tracing::info!(url = %base, state_dir = %dir.root().display(), "emulator serving");
         Ok(RunningEmulator {
             url,
@@ -131,13 +144,19 @@ impl Emulator {
             ca_file: dir.file(names::CA_CERT),
             tenant_id,
             client_id: CONSENTED_CLIENT_ID.to_string(),
+            admin_token,
             server: Some(server),
             temporary,
         })
     }
 }
 
-type Prepared = (Arc<rustls::ServerConfig>, SigningKey, Directory);
+type Prepared = (
+    Arc<rustls::ServerConfig>,
+    SigningKey,
+    Directory,
+    Option<AdminToken>,
+);
 
 /// The slow, blocking part of starting: keys (RSA generation on first start) and state.
 fn prepare(dir: &StateDir, config: &Config) -> Result<Prepared, Error> {
@@ -146,7 +165,12 @@ fn prepare(dir: &StateDir, config: &Config) -> Result<Prepared, Error> {
     let app_certificate = keys::app_certificate(dir)?;
     let store = (!config.in_memory).then(|| dir.file(names::STATE));
     let directory = Directory::open(config, store, app_certificate)?;
-    Ok((tls, signing, directory))
+    let admin_token = if config.no_admin_token {
+        None
+    } else {
+        Some(crate::admin_token::load_or_create(dir, config.in_memory)?)
+    };
+    Ok((tls, signing, directory, admin_token))
 }
 
 impl RunningEmulator {
@@ -173,6 +197,12 @@ impl RunningEmulator {
     /// The client id of the consented app.
     pub fn client_id(&self) -> &str {
         &self.client_id
+    }
+
+    /// The bearer token every admin route (`/_emulator/...`) requires, also in
+    /// `state_dir/admin-token` (owner-only); `None` when started without one.
+    pub fn admin_token(&self) -> Option<&str> {
+        self.admin_token.as_ref().map(AdminToken::as_str)
     }
 
     /// `state_dir/parameters.json`: the quickstart's file, with the consented app's secret.
@@ -204,8 +234,8 @@ impl RunningEmulator {
     }
 
     /// The one-line JSON announcing readiness:
-    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..}`
-    /// (the URL without a trailing `/`).
+    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..}`
+    /// (the URL without a trailing `/`; `admin_token` is null without one).
     pub fn ready_line(&self) -> String {
         let line = ReadyLine {
             ready: true,
@@ -214,6 +244,7 @@ impl RunningEmulator {
             ca_file: self.ca_file.display().to_string(),
             tenant_id: &self.tenant_id,
             client_id: &self.client_id,
+            admin_token: self.admin_token.as_ref().map(AdminToken::as_str),
         };
         serde_json::to_string(&line).unwrap_or_default()
     }

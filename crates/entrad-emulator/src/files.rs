@@ -44,6 +44,7 @@ pub(crate) mod names {
     pub(crate) const PARAMETERS_NO_SERVICE_PRINCIPAL: &str = "parameters-no-service-principal.json";
     pub(crate) const FEDERATED_TOKEN: &str = "federated-token.jwt";
     pub(crate) const APP_PFX: &str = "app-cert.pfx";
+    pub(crate) const ADMIN_TOKEN: &str = "admin-token";
 }
 
 /// Writes a file through a temporary sibling and a rename, so that readers never see

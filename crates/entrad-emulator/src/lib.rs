@@ -8,7 +8,7 @@
 //! * Token service, per tenant (GUID or domain): OIDC metadata, instance discovery,
 //!   JWKS, `POST /{tenant}/oauth2/v2.0/token` (client secret in the form or HTTP Basic,
 //!   client assertion RS256/`x5t` or PS256/`x5t#S256`), the real AADSTS errors, and
-//!   `GET /{tenant}/adminconsent?client_id=`.
+//!   `/{tenant}/adminconsent?client_id=` (a GET shows the prompt; its POST grants).
 //! * Graph: `/v1.0/users` (`$select`, `$top`, `$filter`, `$count`, `$search`, paging),
 //!   `/v1.0/users/{id|upn}`, `/v1.0/users/$count`, `/v1.0/users/delta`, `POST /v1.0/$batch`,
 //!   each checking the bearer token as Graph does (401/403).
@@ -20,7 +20,16 @@
 //! * `app-cert.pfx`: the consented app's certificate as PKCS#12 (AES-256, HMAC-SHA256),
 //!   password [`APP_PFX_PASSWORD`].
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
-//!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`.
+//!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`;
+//!   each needs `Authorization: Bearer` [`RunningEmulator::admin_token`] (also in the
+//!   ready line and `state_dir/admin-token`, mode 0600) unless [`Config::no_admin_token`].
+//!
+//! # Limits
+//!
+//! Request bodies over 1 MiB get 413 in the service's error shape; a `$filter` nested
+//! over 100 levels (or with over 1,000 comparisons) gets 400 `BadRequest`; TLS handshakes
+//! get 10 s, HTTP/1.1 headers [`Config::header_read_timeout`] and connections with
+//! nothing moving [`Config::idle_timeout`].
 //!
 //! The default tenant is [`DEFAULT_TENANT_ID`] (`entrademo.onmicrosoft.com`); its
 //! consented app is [`CONSENTED_CLIENT_ID`] (a secret, an expired secret and a
@@ -64,7 +73,9 @@
 //! ```
 
 mod admin;
+mod admin_token;
 mod args;
+mod body_limit;
 mod clock;
 mod config;
 mod emulator;
@@ -72,6 +83,7 @@ mod error;
 mod faults;
 mod files;
 mod graph;
+mod idle;
 mod keys;
 mod oidc;
 mod parameters;
@@ -86,7 +98,10 @@ mod tls;
 mod token;
 
 pub use args::EmulatorArgs;
-pub use config::{Config, DEFAULT_LISTEN, DEFAULT_SEED, DEFAULT_USERS};
+pub use config::{
+    Config, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_SEED,
+    DEFAULT_USERS,
+};
 pub use emulator::{Emulator, RunningEmulator, run};
 pub use error::Error;
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};

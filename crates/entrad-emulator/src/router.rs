@@ -8,6 +8,7 @@ use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
 
+use crate::body_limit::{self, Service};
 use crate::faults::guard;
 use crate::graph;
 use crate::route::Route;
@@ -33,7 +34,17 @@ async fn not_found() -> Response {
 
 pub(crate) fn build(state: AppState) -> Router {
     let guarded = |route: Route, methods: MethodRouter<AppState>| {
-        methods.layer(from_fn_with_state((state.clone(), route), guard))
+        let service = if route.is_graph() {
+            Service::Graph
+        } else {
+            Service::Token
+        };
+        methods
+            .layer(from_fn_with_state((state.clone(), route), guard))
+            .layer(from_fn_with_state(
+                (state.clone(), service),
+                body_limit::limit,
+            ))
     };
     let graph = |route: Route, methods: MethodRouter<AppState>| {
         guarded(route, methods.fallback(graph::method_not_allowed))
@@ -71,11 +82,17 @@ pub(crate) fn build(state: AppState) -> Router {
         )
         .route(
             "/{tenant}/adminconsent",
-            guarded(Route::AdminConsent, get(consent::admin_consent)),
+            guarded(
+                Route::AdminConsent,
+                get(consent::prompt).post(consent::accept),
+            ),
         )
         .route(
             "/{tenant}/v2.0/adminconsent",
-            guarded(Route::AdminConsent, get(consent::admin_consent)),
+            guarded(
+                Route::AdminConsent,
+                get(consent::prompt).post(consent::accept),
+            ),
         )
         .route("/v1.0/users", graph(Route::Users, get(graph::list_users)))
         .route(
@@ -89,7 +106,7 @@ pub(crate) fn build(state: AppState) -> Router {
         .route("/v1.0/users/{id}", graph(Route::User, get(graph::get_user)))
         .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
         .route("/v1.0/{*rest}", any(graph::unknown_segment))
-        .nest("/_emulator", crate::admin::router())
+        .nest("/_emulator", crate::admin::router(&state))
         .fallback(not_found)
         .layer(from_fn(log))
         .with_state(state)

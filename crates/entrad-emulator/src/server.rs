@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
@@ -17,11 +17,21 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::faults::ConnectionKill;
+use crate::idle::{Activity, Tracked};
 
 /// How long a TLS handshake may take before the connection is given up.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long shutdown waits for requests in flight.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long clients may take, from the emulator's configuration.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timeouts {
+    /// For an HTTP/1.1 request's headers, including the wait on a kept-alive connection.
+    pub(crate) header_read: Duration,
+    /// For a connection with no bytes moving and no request being answered.
+    pub(crate) idle: Duration,
+}
 
 /// A running accept loop.
 #[derive(Debug)]
@@ -35,9 +45,16 @@ impl Server {
         listener: TcpListener,
         tls: Arc<rustls::ServerConfig>,
         app: Router,
+        timeouts: Timeouts,
     ) -> Server {
         let (stop, stopped) = oneshot::channel();
-        let task = tokio::spawn(accept_loop(listener, TlsAcceptor::from(tls), app, stopped));
+        let task = tokio::spawn(accept_loop(
+            listener,
+            TlsAcceptor::from(tls),
+            app,
+            timeouts,
+            stopped,
+        ));
         Server {
             stop: Some(stop),
             task: Some(task),
@@ -67,10 +84,15 @@ async fn accept_loop(
     listener: TcpListener,
     acceptor: TlsAcceptor,
     app: Router,
+    timeouts: Timeouts,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let graceful = GracefulShutdown::new();
-    let builder = auto::Builder::new(TokioExecutor::new());
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(timeouts.header_read);
     loop {
         let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -101,13 +123,22 @@ async fn accept_loop(
             };
             let kill = ConnectionKill::default();
             let request_kill = kill.clone();
+            let activity = Activity::new();
+            let requests = activity.clone();
             let service =
                 hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     request.extensions_mut().insert(request_kill.clone());
-                    app.clone().oneshot(request.map(axum::body::Body::new))
+                    let in_flight = requests.request();
+                    let answer = app.clone().oneshot(request.map(axum::body::Body::new));
+                    async move {
+                        let response = answer.await;
+                        drop(in_flight);
+                        response
+                    }
                 });
+            let io = Tracked::new(tls, activity.clone());
             let connection = builder
-                .serve_connection(TokioIo::new(tls), service)
+                .serve_connection(TokioIo::new(io), service)
                 .into_owned();
             let connection = watcher.watch(connection);
             tokio::select! {
@@ -117,6 +148,7 @@ async fn accept_loop(
                     }
                 }
                 () = kill.fired() => tracing::debug!(%peer, "connection dropped"),
+                () = activity.idle_for(timeouts.idle) => tracing::debug!(%peer, "idle connection closed"),
             }
         });
     }

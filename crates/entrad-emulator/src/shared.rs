@@ -21,6 +21,8 @@ pub(crate) struct Shared {
     pub(crate) stats: Stats,
     pub(crate) faults: Faults,
     pub(crate) throttle: Throttle,
+    /// The bearer token the admin API requires; `None` with `--no-admin-token`.
+    pub(crate) admin_token: Option<crate::admin_token::AdminToken>,
 }
 
 pub(crate) type AppState = Arc<Shared>;

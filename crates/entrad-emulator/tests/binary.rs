@@ -39,9 +39,14 @@ fn run_until_signal(signal: &str) {
         "app-key.pem",
         "app-cert.pem",
         "state.json",
+        "admin-token",
     ] {
         assert!(state_dir.join(name).exists(), "{name}");
     }
+    assert_eq!(
+        ready["admin_token"],
+        std::fs::read_to_string(state_dir.join("admin-token")).unwrap()
+    );
     let url = ready["url"].as_str().unwrap().to_string();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -49,9 +54,20 @@ fn run_until_signal(signal: &str) {
         .unwrap();
     runtime.block_on(async {
         let client = common::client_for(&state_dir.join("ca.pem"));
-        let stats = common::json_of(client.get(format!("{url}/_emulator/stats"))).await;
+        let token = ready["admin_token"].as_str().unwrap();
+        let stats = common::json_of(
+            client
+                .get(format!("{url}/_emulator/stats"))
+                .bearer_auth(token),
+        )
+        .await;
         assert_eq!(stats["total"], 0);
-        let faults = common::json_of(client.get(format!("{url}/_emulator/faults"))).await;
+        let faults = common::json_of(
+            client
+                .get(format!("{url}/_emulator/faults"))
+                .bearer_auth(token),
+        )
+        .await;
         assert_eq!(faults["faults"][0]["kind"], "latency");
     });
     // Close the client's connections first: an HTTP/2 client that is no longer polled
@@ -105,4 +121,41 @@ fn bad_flags_and_non_loopback_addresses_are_refused() {
             && help.contains("--in-memory")
             && help.contains("--users-file")
     );
+}
+
+#[test]
+fn no_admin_token_opens_the_admin_api_and_says_null_in_the_ready_line() {
+    let dir = common::state_dir();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"))
+        .args(["--listen", "127.0.0.1:0", "--users", "1", "--in-memory"])
+        .arg("--state-dir")
+        .arg(dir.path())
+        .arg("--no-admin-token")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let ready: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(ready["admin_token"], Value::Null, "{line}");
+    let url = ready["url"].as_str().unwrap().to_string();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let status = runtime.block_on(async {
+        let client = common::client_for(&dir.path().join("ca.pem"));
+        let response = client
+            .get(format!("{url}/_emulator/stats"))
+            .send()
+            .await
+            .unwrap();
+        response.status().as_u16()
+    });
+    drop(runtime);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(status, 200);
 }

@@ -673,12 +673,12 @@ async fn every_token_error_of_the_protocol_table() {
 }
 
 #[tokio::test]
-async fn admin_consent_grants_roles_and_redirects() {
+async fn admin_consent_posted_grants_roles_and_redirects() {
     let h = Harness::start(1).await;
     let tid = h.emulator.tenant_id().to_string();
     let response = h
         .client
-        .get(h.url(&format!("/{tid}/adminconsent")))
+        .post(h.url(&format!("/{tid}/adminconsent")))
         .query(&[
             ("client_id", UNCONSENTED_CLIENT_ID),
             ("redirect_uri", "http://localhost/done"),
@@ -698,7 +698,7 @@ async fn admin_consent_grants_roles_and_redirects() {
     // Without redirect_uri: a page. Unknown app: 700016. Unknown tenant: 90002.
     let page = h
         .client
-        .get(h.url(&format!(
+        .post(h.url(&format!(
             "/{DEFAULT_TENANT_DOMAIN}/adminconsent?client_id={CONSENTED_CLIENT_ID}"
         )))
         .send()
@@ -725,7 +725,7 @@ async fn admin_consent_grants_roles_and_redirects() {
     // Consent creates the missing service principal.
     let sp = h
         .client
-        .get(h.url(&format!(
+        .post(h.url(&format!(
             "/{tid}/adminconsent?client_id={NO_SERVICE_PRINCIPAL_CLIENT_ID}"
         )))
         .send()
@@ -735,4 +735,39 @@ async fn admin_consent_grants_roles_and_redirects() {
     let token = h.token_from("parameters-no-service-principal.json").await;
     assert_eq!(claims_of(&token)["roles"], json!(["User.Read.All"]));
     assert_eq!(h.stats().await["requests"]["adminconsent"], 5);
+}
+
+#[tokio::test]
+async fn admin_consent_by_get_only_shows_the_prompt_and_changes_nothing() {
+    let h = Harness::start(1).await;
+    let tid = h.emulator.tenant_id().to_string();
+    let consent_url = h.url(&format!(
+        "/{tid}/adminconsent?client_id={UNCONSENTED_CLIENT_ID}&redirect_uri=http://localhost/done&state=xyz"
+    ));
+    let prompt = h.client.get(&consent_url).send().await.unwrap();
+    assert_eq!(prompt.status(), 200);
+    let page = prompt.text().await.unwrap();
+    assert!(page.contains("<form method=\"post\""), "{page}");
+    assert!(page.contains("User.Read.All"), "{page}");
+    assert!(
+        page.contains(&format!(
+            "action=\"/{tid}/adminconsent?client_id={UNCONSENTED_CLIENT_ID}&amp;redirect_uri="
+        )),
+        "{page}"
+    );
+    let claims = claims_of(&h.token_from("parameters-unconsented.json").await);
+    assert_eq!(claims.get("roles"), None, "a GET granted consent: {claims}");
+    let (status, _) = h
+        .get_json(
+            "/v1.0/users",
+            &h.token_from("parameters-unconsented.json").await,
+        )
+        .await;
+    assert_eq!(status, 403);
+
+    // The form's POST is what grants.
+    let accepted = h.client.post(&consent_url).send().await.unwrap();
+    assert_eq!(accepted.status(), 302);
+    let claims = claims_of(&h.token_from("parameters-unconsented.json").await);
+    assert_eq!(claims["roles"], json!(["User.Read.All"]));
 }

@@ -1,7 +1,9 @@
-//! The admin API under `/_emulator/` (loopback only, no authentication): stats,
-//! faults, users, consent, apps, test tokens, and the OIDC issuer of federated tokens.
+//! The admin API under `/_emulator/` (loopback only, behind the admin token): stats,
+//! faults, users, consent, apps, test tokens; and, public as any issuer's, the OIDC
+//! discovery and keys of the issuer of federated tokens.
 
 mod apps;
+mod auth;
 mod consent;
 mod faults;
 mod federated;
@@ -10,9 +12,11 @@ mod users;
 
 use axum::Router;
 use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 
+use crate::body_limit::{self, Service};
 use crate::shared::AppState;
 
 /// `{"error": message}` with a status.
@@ -52,7 +56,7 @@ fn override_claims(
 }
 
 /// Routes, to be nested under `/_emulator`.
-pub(crate) fn router() -> Router<AppState> {
+pub(crate) fn router(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/stats", get(stats::get))
         .route("/stats/reset", post(stats::reset))
@@ -70,6 +74,11 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/apps", get(apps::list))
         .route("/token", post(apps::token))
         .route("/federated-token", post(federated::token))
+        .route_layer(from_fn_with_state(
+            (state.clone(), Service::Admin),
+            body_limit::limit,
+        ))
+        .route_layer(from_fn_with_state(state.clone(), auth::require_token))
         .route(
             "/oidc/.well-known/openid-configuration",
             get(crate::oidc::discovery),

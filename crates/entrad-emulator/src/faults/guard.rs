@@ -12,6 +12,7 @@ use axum::response::Response;
 use tokio::sync::Notify;
 
 use super::spec::FaultKind;
+use crate::body_limit::MAX_BODY;
 use crate::graph::auth::unverified_appid;
 use crate::graph::fault_reply;
 use crate::graph::reply::GraphCtx;
@@ -19,9 +20,6 @@ use crate::route::Route;
 use crate::shared::AppState;
 use crate::token::endpoint::{TokenForm, basic_credentials};
 use crate::token::errors::{TokenError, correlation_id};
-
-/// Largest token request body read to tell who the client is.
-const MAX_FORM: usize = 1 << 20;
 
 /// Closes the connection a request came on, without an answer (the `drop` fault).
 #[derive(Debug, Clone, Default)]
@@ -43,7 +41,8 @@ async fn identify(route: Route, request: Request) -> (Request, String) {
     match route {
         Route::Token => {
             let (parts, body) = request.into_parts();
-            let bytes = axum::body::to_bytes(body, MAX_FORM)
+            // The body limit in front has already read the body whole, within its bound.
+            let bytes = axum::body::to_bytes(body, MAX_BODY)
                 .await
                 .unwrap_or_default();
             let client = basic_credentials(&parts.headers)

@@ -4,6 +4,14 @@
 use super::props::Prop;
 use crate::state::User;
 
+/// Deepest nesting of parentheses and `not` accepted. Parsing, matching and dropping
+/// a filter recurse once per level, so a few thousand levels (a 6 KB URL) would
+/// exhaust a worker thread's stack; no real query comes near this.
+pub(crate) const MAX_DEPTH: usize = 100;
+/// Most comparisons in one filter: `and`/`or` chains build a tree as deep as they are
+/// long, which matching and dropping also walk recursively.
+pub(crate) const MAX_COMPARISONS: usize = 1000;
+
 /// A parsed filter.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Filter {
@@ -97,6 +105,8 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     advanced: bool,
+    depth: usize,
+    comparisons: usize,
 }
 
 impl Parser {
@@ -144,15 +154,36 @@ impl Parser {
         if self.peek_word().as_deref() == Some("not") {
             self.pos += 1;
             self.advanced = true;
-            return Ok(Filter::Not(Box::new(self.unary()?)));
+            self.descend()?;
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Filter::Not(Box::new(inner)));
         }
         if self.tokens.get(self.pos) == Some(&Token::Open) {
             self.pos += 1;
+            self.descend()?;
             let inner = self.or()?;
+            self.depth -= 1;
             self.consume(Token::Close)?;
             return Ok(inner);
         }
+        self.comparisons += 1;
+        if self.comparisons > MAX_COMPARISONS {
+            return Err(FilterError::Syntax(format!(
+                "the expression has more than {MAX_COMPARISONS} comparisons"
+            )));
+        }
         self.comparison()
+    }
+
+    fn descend(&mut self) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(FilterError::Syntax(format!(
+                "the expression nests parentheses or 'not' more than {MAX_DEPTH} levels deep"
+            )));
+        }
+        Ok(())
     }
 
     fn property(&mut self) -> Result<Prop, FilterError> {
@@ -254,6 +285,8 @@ impl Filter {
             tokens: tokenize(input)?,
             pos: 0,
             advanced: false,
+            depth: 0,
+            comparisons: 0,
         };
         let filter = parser.or()?;
         if parser.pos != parser.tokens.len() {

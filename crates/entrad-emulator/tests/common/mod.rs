@@ -194,6 +194,9 @@ impl Harness {
         let mut request = self
             .client
             .request(method, self.url(&format!("/_emulator{path}")));
+        if let Some(token) = self.emulator.admin_token() {
+            request = request.bearer_auth(token);
+        }
         if let Some(body) = body {
             request = request.json(&body);
         }

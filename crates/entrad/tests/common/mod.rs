@@ -36,6 +36,8 @@ pub struct Emulator {
     pub state_dir: PathBuf,
     /// The CA to trust.
     pub ca_file: PathBuf,
+    /// The admin API's bearer token, from the ready line.
+    pub admin_token: String,
 }
 
 impl Emulator {
@@ -74,6 +76,7 @@ impl Emulator {
                 .to_owned(),
             state_dir: PathBuf::from(ready["state_dir"].as_str().unwrap()),
             ca_file: PathBuf::from(ready["ca_file"].as_str().unwrap()),
+            admin_token: ready["admin_token"].as_str().unwrap().to_owned(),
         }
     }
 
@@ -155,6 +158,7 @@ impl Emulator {
     pub fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let ca = std::fs::read(&self.ca_file).unwrap();
         let url = format!("{}{path}", self.url);
+        let token = self.admin_token.clone();
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -164,7 +168,7 @@ impl Emulator {
                 .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
                 .build()
                 .unwrap();
-            let mut request = client.request(method, url);
+            let mut request = client.request(method, url).bearer_auth(token);
             if let Some(body) = body {
                 request = request.json(&body);
             }

@@ -75,3 +75,38 @@ proptest::proptest! {
         let _ = Filter::parse(&input);
     }
 }
+
+#[test]
+fn nesting_up_to_the_limit_parses_and_deeper_is_a_syntax_error() {
+    let nested = |levels: usize| {
+        format!(
+            "{}displayName eq 'Adele Vance'{}",
+            "(".repeat(levels),
+            ")".repeat(levels)
+        )
+    };
+    let (filter, _) = Filter::parse(&nested(MAX_DEPTH)).unwrap();
+    assert!(filter.matches(&user()));
+    for levels in [MAX_DEPTH + 1, 3000] {
+        match Filter::parse(&nested(levels)) {
+            Err(FilterError::Syntax(message)) => {
+                assert!(message.contains("100 levels"), "{message}")
+            }
+            other => panic!("{levels} levels: {other:?}"),
+        }
+    }
+    let nots = format!("{}displayName eq 'x'", "not ".repeat(3000));
+    assert!(matches!(Filter::parse(&nots), Err(FilterError::Syntax(_))));
+}
+
+#[test]
+fn a_chain_of_more_comparisons_than_the_limit_is_a_syntax_error() {
+    let chain = |n: usize| vec!["displayName eq 'x'"; n].join(" and ");
+    assert!(Filter::parse(&chain(MAX_COMPARISONS)).is_ok());
+    match Filter::parse(&chain(70_000)) {
+        Err(FilterError::Syntax(message)) => {
+            assert!(message.contains("1000 comparisons"), "{message}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
