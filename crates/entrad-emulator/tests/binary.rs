@@ -1,37 +1,26 @@
 //! The `entrad-emulator` binary: one ready line on stdout, files in the state
 //! directory, clean exit on SIGTERM and SIGINT.
 
-mod common;
+use std::process::Command;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-use serde_json::Value;
+use entrad_testkit::ChildEmulator;
 
 fn run_until_signal(signal: &str) {
-    let dir = common::state_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"))
+    let dir = entrad_testkit::state_dir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"));
+    command
         .args(["--listen", "127.0.0.1:0", "--users", "7", "--state-dir"])
         .arg(dir.path())
-        .args(["--fault", "users:latency:latency_ms=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
+        .args(["--fault", "users:latency:latency_ms=1"]);
+    let state_dir = std::fs::canonicalize(dir.path()).unwrap();
+    let emulator = ChildEmulator::spawn(command, Some(dir)).unwrap();
+    let line = &emulator.ready.line;
     assert!(
         line.starts_with("{\"ready\":true,\"url\":\"https://127.0.0.1:"),
         "{line}"
     );
-    let ready: Value = serde_json::from_str(&line).unwrap();
-    let state_dir = std::fs::canonicalize(dir.path()).unwrap();
-    assert_eq!(ready["state_dir"], state_dir.display().to_string());
-    assert_eq!(
-        ready["ca_file"],
-        state_dir.join("ca.pem").display().to_string()
-    );
+    assert_eq!(emulator.state_dir(), state_dir);
+    assert_eq!(emulator.ca_file(), state_dir.join("ca.pem"));
     for name in [
         "ca.pem",
         "parameters.json",
@@ -42,30 +31,17 @@ fn run_until_signal(signal: &str) {
     ] {
         assert!(state_dir.join(name).exists(), "{name}");
     }
-    let url = ready["url"].as_str().unwrap().to_string();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let client = common::client_for(&state_dir.join("ca.pem"));
-        let stats = common::json_of(client.get(format!("{url}/_emulator/stats"))).await;
-        assert_eq!(stats["total"], 0);
-        let faults = common::json_of(client.get(format!("{url}/_emulator/faults"))).await;
-        assert_eq!(faults["faults"][0]["kind"], "latency");
-    });
-    // Close the client's connections first: an HTTP/2 client that is no longer polled
-    // would hold the server's graceful shutdown until its drain timeout.
-    drop(runtime);
+    let stats = emulator.block_on(emulator.admin().stats()).unwrap();
+    assert_eq!(stats.total(), 0);
+    let faults = emulator.block_on(emulator.admin().faults()).unwrap();
+    assert_eq!(faults["faults"][0]["kind"], "latency");
     let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
+        .args([signal, &emulator.pid().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let (exit, rest) = emulator.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     assert_eq!(rest, "", "exactly one line on stdout");
 }
 

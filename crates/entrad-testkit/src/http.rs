@@ -16,3 +16,19 @@ pub fn https_client(ca_file: &Path) -> Result<reqwest::Client, Error> {
         .no_proxy()
         .build()?)
 }
+
+/// Sends `request` and reads its answer as JSON.
+///
+/// # Panics
+/// When no answer comes or it is not JSON.
+pub async fn json_of(request: reqwest::RequestBuilder) -> serde_json::Value {
+    let response = request
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("request: {e}"));
+    let url = response.url().clone();
+    response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{url} did not answer JSON: {e}"))
+}

@@ -40,7 +40,7 @@ pub mod token_service;
 pub use admin::{Admin, Reply, Stats};
 pub use child::{ChildEmulator, Ready};
 pub use error::Error;
-pub use http::https_client;
+pub use http::{https_client, json_of};
 pub use in_process::{InProcess, admin_token, config};
 pub use keys::state_dir;
 pub use node::{node, node_dir};

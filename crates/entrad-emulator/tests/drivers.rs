@@ -5,22 +5,7 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::Harness;
-
-/// The venv's Python (with msal, azure-identity and requests): `ENTRAD_PYTHON`,
-/// else the workspace's `.venv`. Missing is a failure, never a skip.
-pub fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with MSAL and azure-identity: set ENTRAD_PYTHON or run scripts/test (it creates {} from scripts/requirements-test.txt)",
-        venv.display()
-    );
-    venv
-}
+use entrad_testkit::InProcess;
 
 /// A driver under `tests/`, by its path there.
 pub fn driver(relative: &str) -> PathBuf {
@@ -47,7 +32,7 @@ pub async fn summary(mut command: tokio::process::Command, name: &str) -> Value 
 
 /// What every driver reports the same way: an app token for Graph from this
 /// tenant with the consented role, and every user listed exactly once.
-pub fn assert_graph_token_and_every_user(s: &Value, h: &Harness, appidacr: &str, users: u64) {
+pub fn assert_graph_token_and_every_user(s: &Value, h: &InProcess, appidacr: &str, users: u64) {
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["appidacr"], appidacr, "{s}");
     assert_eq!(s["roles"], json!(["User.Read.All"]));
