@@ -1,10 +1,8 @@
 //! Every failure path: one clear line on stderr, the documented exit code, no secret.
 
-mod common;
-
 use std::process::Output;
 
-use common::{Emulator, closed_address, entrad, stderr_of, succeed, write_json};
+use crate::support::{Emulator, closed_address, entrad, stderr_of, succeed, write_json};
 use serde_json::{Value, json};
 
 /// `entrad run` on a copy of the emulator's `parameters` file changed by `edit`.
@@ -110,11 +108,7 @@ fn graph_unreachable_after_a_good_token_is_exit_5() {
 #[test]
 fn a_persistent_503_is_exit_5() {
     let emulator = Emulator::start(5);
-    emulator.admin(
-        reqwest::Method::POST,
-        "/_emulator/faults",
-        Some(json!({"route": "users", "kind": "503", "retry_after": 1})),
-    );
+    emulator.add_fault(json!({"route": "users", "kind": "503", "retry_after": 1}));
     let output = emulator.run("parameters.json").output().unwrap();
     assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("503"), "{}", stderr_of(&output));

@@ -1,13 +1,12 @@
-//! An emulator child process per test (`entrad emulator`, as a user runs it),
-//! killed on drop, and helpers to run `entrad` against it.
-// Each test binary compiles this module and uses a different part of it.
-#![allow(dead_code)]
+//! What the CLI's tests share: an emulator child process per test (`entrad
+//! emulator`, as a user runs it, from entrad-testkit) and `entrad` commands set
+//! up for it, with a clean environment.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdout, Command as StdCommand, Output, Stdio};
+use std::process::Output;
 
 use assert_cmd::Command;
+use entrad_testkit::{ChildEmulator, Stats};
 use serde_json::Value;
 
 /// The azure-identity variables (and entrad's own): removed so the developer's
@@ -25,66 +24,41 @@ pub const AZURE_VARS: &[&str] = &[
     "RUST_LOG",
 ];
 
-/// A running emulator and its state directory.
-pub struct Emulator {
-    child: Child,
-    _stdout: BufReader<ChildStdout>,
-    _dir: tempfile::TempDir,
-    /// `https://127.0.0.1:PORT`.
-    pub url: String,
-    /// Where parameters*.json and ca.pem are.
-    pub state_dir: PathBuf,
-    /// The CA to trust.
-    pub ca_file: PathBuf,
-}
+/// An `entrad emulator` child process (killed on drop) and `entrad` commands set up for it.
+pub struct Emulator(ChildEmulator);
 
 impl Emulator {
     /// An emulator with `users` users.
     pub fn start(users: usize) -> Emulator {
-        let dir = tempfile::tempdir().unwrap();
-        let mut child = StdCommand::new(assert_cmd::cargo::cargo_bin("entrad"))
-            .args([
-                "emulator",
-                "--listen",
-                "127.0.0.1:0",
-                "--in-memory",
-                "--users",
-            ])
-            .arg(users.to_string())
-            .arg("--state-dir")
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut stdout = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        stdout.read_line(&mut line).unwrap();
-        let ready: Value =
-            serde_json::from_str(&line).unwrap_or_else(|e| panic!("ready line {line:?}: {e}"));
-        assert_eq!(ready["ready"], true, "{line}");
-        Emulator {
-            child,
-            _stdout: stdout,
-            _dir: dir,
-            url: ready["url"]
-                .as_str()
-                .unwrap()
-                .trim_end_matches('/')
-                .to_owned(),
-            state_dir: PathBuf::from(ready["state_dir"].as_str().unwrap()),
-            ca_file: PathBuf::from(ready["ca_file"].as_str().unwrap()),
-        }
+        Emulator(
+            ChildEmulator::start(Path::new(env!("CARGO_BIN_EXE_entrad")), users)
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+    }
+
+    /// The request counters.
+    pub fn stats(&self) -> Stats {
+        self.0.block_on(self.0.admin().stats()).unwrap()
+    }
+
+    /// Sets every request counter to zero.
+    pub fn reset_stats(&self) {
+        self.0.block_on(self.0.admin().reset_stats()).unwrap();
+    }
+
+    /// Adds a fault (`{"route":..,"kind":..,...}`).
+    pub fn add_fault(&self, spec: Value) {
+        self.0.block_on(self.0.admin().add_fault(&spec)).unwrap();
     }
 
     /// A file of the state directory, e.g. `parameters.json`.
     pub fn file(&self, name: &str) -> PathBuf {
-        self.state_dir.join(name)
+        self.0.file(name)
     }
 
     /// A parameters file as JSON, to derive broken variants from.
     pub fn parameters(&self, name: &str) -> Value {
-        serde_json::from_str(&std::fs::read_to_string(self.file(name)).unwrap()).unwrap()
+        entrad_testkit::read_json(&self.file(name)).unwrap()
     }
 
     /// `entrad --ca-file <ca.pem>` with a clean environment and a token cache
@@ -92,7 +66,7 @@ impl Emulator {
     /// the same tenant and app ids, so tests must not share cached tokens.
     pub fn entrad(&self) -> Command {
         let mut cmd = entrad();
-        cmd.arg("--ca-file").arg(&self.ca_file);
+        cmd.arg("--ca-file").arg(self.0.ca_file());
         cmd.env(
             "ENTRAD_CACHE",
             format!("file:{}", self.cache_file().display()),
@@ -127,70 +101,35 @@ impl Emulator {
         cmd.env("AZURE_AUTHORITY_HOST", host)
             .env("AZURE_TENANT_ID", tenant)
             .env("AZURE_CLIENT_ID", parameters["client_id"].as_str().unwrap())
-            .args(["--graph-url", &self.url]);
+            .args(["--graph-url", self.0.url()]);
         cmd
     }
 
     /// A token of the emulator's OIDC issuer for the Kubernetes-style `subject`, as a
     /// cluster writes it into a pod's projected token file.
     pub fn federated_token(&self, subject: &str) -> String {
-        let answer = self.admin(
-            reqwest::Method::POST,
-            "/_emulator/federated-token",
-            Some(serde_json::json!({
-                "subject": subject,
-                "audience": "api://AzureADTokenExchange",
-                "lifetime_secs": 3600,
-            })),
-        );
+        let body = serde_json::json!({
+            "subject": subject,
+            "audience": "api://AzureADTokenExchange",
+            "lifetime_secs": 3600,
+        });
+        let answer = self
+            .0
+            .block_on(self.0.admin().federated_token(&body))
+            .unwrap();
         answer["token"].as_str().unwrap().to_owned()
     }
 
     /// The token cache file `entrad()` uses.
     pub fn cache_file(&self) -> PathBuf {
-        self.state_dir.join("token-cache.json")
-    }
-
-    /// A POST or DELETE to the admin API, e.g. `/_emulator/faults`.
-    pub fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let ca = std::fs::read(&self.ca_file).unwrap();
-        let url = format!("{}{path}", self.url);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        runtime.block_on(async move {
-            let client = reqwest::Client::builder()
-                .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-                .build()
-                .unwrap();
-            let mut request = client.request(method, url);
-            if let Some(body) = body {
-                request = request.json(&body);
-            }
-            let response = request.send().await.unwrap();
-            assert!(response.status().is_success(), "{}", response.status());
-            let text = response.text().await.unwrap();
-            if text.trim().is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_str(&text).unwrap()
-            }
-        })
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.file("token-cache.json")
     }
 }
 
 /// `entrad` with the azure-identity variables removed, caching tokens in
 /// memory only (never in the developer's cache directory).
 pub fn entrad() -> Command {
-    let mut cmd = Command::cargo_bin("entrad").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrad"));
     for var in AZURE_VARS {
         cmd.env_remove(var);
     }
