@@ -7,7 +7,7 @@ use entrad_auth::{CacheKey, CacheSpec, CachedToken, Credential, FileCache, Token
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
-use crate::logs;
+use super::logs;
 use crate::support::*;
 
 fn key(target: &str) -> CacheKey {

@@ -11,7 +11,7 @@ use redis::aio::MultiplexedConnection;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 
-use crate::logs;
+use super::logs;
 use crate::support::*;
 
 /// The test server's URL; missing means the tests were not started by scripts/test.

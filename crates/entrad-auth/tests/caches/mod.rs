@@ -6,6 +6,3 @@ mod file;
 mod logs;
 mod redis;
 mod shared;
-#[allow(dead_code)]
-#[path = "../integration/support.rs"]
-mod support;
