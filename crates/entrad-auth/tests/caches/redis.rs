@@ -253,8 +253,9 @@ async fn an_unreachable_server_degrades_to_memory_with_one_warning() {
         .parse()
         .unwrap();
     let server = server_answering(token_ok("redis-degraded-token", 3599)).await;
+    let store = spec.build().unwrap();
     let client = builder(&server, Credential::secret(SECRET))
-        .cache(spec.build().unwrap())
+        .cache(store.clone())
         .build()
         .unwrap();
     for _ in 0..5 {
@@ -263,6 +264,14 @@ async fn an_unreachable_server_degrades_to_memory_with_one_warning() {
             "redis-degraded-token"
         );
     }
+    // A fresh client has no token of its own: only the store's memory can serve it.
+    let fresh = builder(&server, Credential::secret(SECRET))
+        .cache(store)
+        .build()
+        .unwrap();
+    let token = fresh.acquire_token(&[GRAPH]).await.unwrap();
+    assert!(token.from_cache(), "the store kept the token in memory");
+    assert_eq!(token.secret(), "redis-degraded-token");
     assert_eq!(token_requests(&server).await.len(), 1, "kept in memory");
     let warnings = logs::warnings_about(&format!("127.0.0.1:{port}"));
     assert_eq!(warnings.len(), 1, "{warnings:?}");
