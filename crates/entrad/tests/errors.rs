@@ -2,7 +2,9 @@
 
 use std::process::Output;
 
-use crate::support::{Emulator, closed_address, entrad, stderr_of, succeed, write_json};
+use crate::support::{
+    AZURE_VARS, Emulator, closed_address, entrad, stderr_of, succeed, write_json,
+};
 use serde_json::{Value, json};
 
 /// `entrad run` on a copy of the emulator's `parameters` file changed by `edit`.
@@ -275,4 +277,34 @@ fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
     assert!(
         !stderr.contains(&secret) && !String::from_utf8_lossy(&output.stdout).contains(&secret)
     );
+}
+
+/// Exit 1 is for what should not happen; a device that refuses the output is
+/// one honest way to get there (`/dev/full` fails every write).
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_exit_1_internal() {
+    let emulator = Emulator::start(3);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    // assert_cmd captures stdout; the std command lets it go to the device.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
+    for var in AZURE_VARS {
+        cmd.env_remove(var);
+    }
+    let output = cmd
+        .env("ENTRAD_CACHE", "memory")
+        .arg("--ca-file")
+        .arg(emulator.file("ca.pem"))
+        .arg("run")
+        .arg(emulator.file("parameters.json"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
