@@ -437,7 +437,7 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("holds no PEM certificate"), "{e}");
-        let ca = include_bytes!("../tests/fixtures/app-cert.pem");
+        let ca = include_bytes!("../../tests/fixtures/app-cert.pem");
         assert!(
             builder("https://127.0.0.1:1/t")
                 .root_certificate_pem(ca)
