@@ -3,10 +3,7 @@
 /// A benchmark could not be set up.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The tokio runtime could not be built.
-    #[error("cannot build a tokio runtime: {0}")]
-    Runtime(std::io::Error),
-    /// The emulator, its parameters or its admin API could not be set up.
+    /// The runtime, the emulator, its parameters or its admin API could not be set up.
     #[error("{0}")]
     Setup(#[from] entrad_testkit::Error),
     /// The token client could not be built or refused a token.

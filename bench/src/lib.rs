@@ -46,7 +46,10 @@ impl Bench {
         if let Some(threads) = worker_threads {
             builder.worker_threads(threads);
         }
-        let runtime = builder.enable_all().build().map_err(Error::Runtime)?;
+        let runtime = builder
+            .enable_all()
+            .build()
+            .map_err(entrad_testkit::Error::Runtime)?;
         let bench = runtime.block_on(Bench::start(users))?;
         Ok((runtime, bench))
     }

@@ -82,6 +82,21 @@ pub fn secret_client(server: &MockServer) -> ConfidentialClient {
         .expect("client")
 }
 
+/// What a fresh client (no token of its own) on `store` gets from `server`: a
+/// token from the cache proves the store itself kept it.
+pub async fn fresh_client_token(
+    server: &MockServer,
+    store: std::sync::Arc<dyn entrad_auth::TokenCache>,
+) -> AccessToken {
+    builder(server, Credential::secret(SECRET))
+        .cache(store)
+        .build()
+        .expect("client")
+        .acquire_token(&[GRAPH])
+        .await
+        .expect("a token")
+}
+
 /// What a client with the secret gets when it asks `server` for a Graph token.
 pub async fn acquire(server: &MockServer) -> entrad_auth::Result<AccessToken> {
     secret_client(server).acquire_token(&[GRAPH]).await

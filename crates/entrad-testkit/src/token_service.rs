@@ -58,13 +58,16 @@ pub async fn mount_metadata(server: &MockServer, tenant: &str, response: Respons
         .await;
 }
 
-/// Answers every token request with `response`.
-pub async fn mount_token(server: &MockServer, tenant: &str, response: ResponseTemplate) {
+/// A mock answering the tenant's token requests with `response`.
+fn token_mock(tenant: &str, response: ResponseTemplate) -> Mock {
     Mock::given(method("POST"))
         .and(path(token_path(tenant)))
         .respond_with(response)
-        .mount(server)
-        .await;
+}
+
+/// Answers every token request with `response`.
+pub async fn mount_token(server: &MockServer, tenant: &str, response: ResponseTemplate) {
+    token_mock(tenant, response).mount(server).await;
 }
 
 /// Answers the next `n` token requests with `response`, ahead of other mocks.
@@ -74,9 +77,7 @@ pub async fn mount_token_times(
     n: u64,
     response: ResponseTemplate,
 ) {
-    Mock::given(method("POST"))
-        .and(path(token_path(tenant)))
-        .respond_with(response)
+    token_mock(tenant, response)
         .up_to_n_times(n)
         .with_priority(1)
         .mount(server)

@@ -267,11 +267,7 @@ async fn a_file_store_that_cannot_be_used_degrades_with_one_warning() {
         assert_eq!(token.secret(), "degraded-file-token");
     }
     // A fresh client has no token of its own: only the store's memory can serve it.
-    let fresh = builder(&server, Credential::secret(SECRET))
-        .cache(store)
-        .build()
-        .unwrap();
-    let token = fresh.acquire_token(&[GRAPH]).await.unwrap();
+    let token = fresh_client_token(&server, store).await;
     assert!(token.from_cache(), "the store kept the token in memory");
     assert_eq!(token.secret(), "degraded-file-token");
     assert_eq!(token_requests(&server).await.len(), 1, "kept in memory");

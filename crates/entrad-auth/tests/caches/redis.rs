@@ -265,11 +265,7 @@ async fn an_unreachable_server_degrades_to_memory_with_one_warning() {
         );
     }
     // A fresh client has no token of its own: only the store's memory can serve it.
-    let fresh = builder(&server, Credential::secret(SECRET))
-        .cache(store)
-        .build()
-        .unwrap();
-    let token = fresh.acquire_token(&[GRAPH]).await.unwrap();
+    let token = fresh_client_token(&server, store).await;
     assert!(token.from_cache(), "the store kept the token in memory");
     assert_eq!(token.secret(), "redis-degraded-token");
     assert_eq!(token_requests(&server).await.len(), 1, "kept in memory");
