@@ -110,13 +110,8 @@ async fn entrad_serves_the_token_msal_python_cached() {
     let summary = h.msal("write").await;
     assert_eq!(summary["token_source"], "identity_provider", "{summary}");
     assert_eq!(h.token_requests().await, 1);
-    let written: Value = serde_json::from_slice(&std::fs::read(h.cache_file()).unwrap()).unwrap();
-    let entry = written["AccessToken"]
-        .as_object()
-        .unwrap()
-        .values()
-        .next()
-        .unwrap();
+    let entries = entrad_testkit::msal_access_tokens(&h.cache_file()).unwrap();
+    let entry = &entries[0];
     // MSAL's environment is the host without the port.
     assert_eq!(entry["environment"], "127.0.0.1");
     assert!(entry["expires_on"].is_string());

@@ -5,7 +5,8 @@
 //! - a typed client of its admin API ([`Admin`]; the only place `/_emulator/` URLs
 //!   are built), sending the admin token when the emulator gave one;
 //! - an HTTPS client trusting its CA ([`https_client`]);
-//! - the parameters files ([`Parameters`], [`read_json`]);
+//! - the parameters files ([`Parameters`], [`read_json`]) and MSAL token cache
+//!   files ([`msal_access_tokens`]);
 //! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]);
 //! - a wiremock token service ([`token_service`]).
 //!
@@ -44,7 +45,7 @@ pub use http::{https_client, json_of};
 pub use in_process::{InProcess, admin_token, config};
 pub use keys::state_dir;
 pub use node::{node, node_dir};
-pub use parameters::{Parameters, read_json};
+pub use parameters::{Parameters, msal_access_tokens, read_json};
 pub use python::python;
 
 /// The workspace's root directory (this crate is `crates/entrad-testkit`).

@@ -85,3 +85,13 @@ pub fn read_json(path: &Path) -> Result<Value, Error> {
         source,
     })
 }
+
+/// The `AccessToken` entries of a token cache file in MSAL's unified schema
+/// (the one entrad's file cache and MSAL apps share).
+pub fn msal_access_tokens(cache_file: &Path) -> Result<Vec<Value>, Error> {
+    let cache = read_json(cache_file)?;
+    Ok(cache["AccessToken"]
+        .as_object()
+        .map(|entries| entries.values().cloned().collect())
+        .unwrap_or_default())
+}

@@ -119,13 +119,8 @@ fn the_default_is_a_file_in_the_users_cache_dir() {
     }
     assert_eq!(token_requests(&emulator), 1, "the second run used the file");
     let file = home.path().join("entrad").join("msal_token_cache.json");
-    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    let entry = doc["AccessToken"]
-        .as_object()
-        .unwrap()
-        .values()
-        .next()
-        .unwrap();
+    let entries = entrad_testkit::msal_access_tokens(&file).unwrap();
+    let entry = &entries[0];
     assert_eq!(entry["environment"], "127.0.0.1");
     #[cfg(unix)]
     {
