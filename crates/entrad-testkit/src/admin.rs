@@ -188,3 +188,80 @@ impl Admin {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    async fn stats_server(expected_authorization: Option<&str>) -> MockServer {
+        let server = MockServer::start().await;
+        let mut mock = Mock::given(method("GET")).and(path("/_emulator/stats"));
+        if let Some(value) = expected_authorization {
+            mock = mock.and(header("authorization", value));
+        }
+        mock.respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"requests": {"token": 2}, "total": 5, "faults": 1})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn sends_the_admin_token_when_it_has_one() {
+        let server = stats_server(Some("Bearer 00ff")).await;
+        let base = Url::parse(&server.uri()).unwrap();
+        let admin = Admin::new(reqwest::Client::new(), base, Some("00ff".into()));
+        let stats = admin.stats().await.unwrap();
+        assert_eq!(stats.route("token"), 2);
+        assert_eq!(stats.route("users"), 0);
+        assert_eq!(stats.total(), 5);
+        assert_eq!(stats.faults(), 1);
+    }
+
+    #[tokio::test]
+    async fn sends_no_authorization_without_a_token() {
+        let server = stats_server(None).await;
+        let base = Url::parse(&server.uri()).unwrap();
+        let admin = Admin::new(reqwest::Client::new(), base, None);
+        admin.stats().await.unwrap();
+        let requests = server.received_requests().await.unwrap();
+        assert!(requests[0].headers.get("authorization").is_none());
+    }
+
+    #[tokio::test]
+    async fn an_error_status_is_an_error_naming_the_call() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/_emulator/faults"))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(json!({"error": {"code": "Unauthorized"}})),
+            )
+            .mount(&server)
+            .await;
+        let admin = Admin::new(
+            reqwest::Client::new(),
+            Url::parse(&server.uri()).unwrap(),
+            None,
+        );
+        let err = admin
+            .add_fault(&json!({"route": "users"}))
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("POST /faults answered 401"), "{message}");
+        let reply = admin
+            .request(Method::POST, "/faults", Some(&json!({})))
+            .await
+            .unwrap();
+        assert_eq!(reply.status, 401);
+        assert_eq!(reply.body["error"]["code"], "Unauthorized");
+    }
+}

@@ -201,3 +201,28 @@ impl ChildEmulator {
         Ok((status, rest))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_ready_line_with_and_without_an_admin_token() {
+        let line = r#"{"ready":true,"url":"https://127.0.0.1:4443/","state_dir":"/s","ca_file":"/s/ca.pem","admin_token":"ab12"}"#;
+        let ready = Ready::parse(line).unwrap();
+        assert_eq!(ready.url, "https://127.0.0.1:4443");
+        assert_eq!(ready.state_dir, PathBuf::from("/s"));
+        assert_eq!(ready.ca_file, PathBuf::from("/s/ca.pem"));
+        assert_eq!(ready.admin_token.as_deref(), Some("ab12"));
+        let without = line.replace(r#""admin_token":"ab12""#, r#""admin_token":null"#);
+        assert_eq!(Ready::parse(&without).unwrap().admin_token, None);
+    }
+
+    #[test]
+    fn anything_but_a_ready_line_is_refused() {
+        assert!(Ready::parse("Error: bind failed").is_err());
+        assert!(Ready::parse(r#"{"ready":false}"#).is_err());
+        let no_ca = Ready::parse(r#"{"ready":true,"url":"https://127.0.0.1:1","state_dir":"/s"}"#);
+        assert!(no_ca.unwrap_err().contains("ca_file"));
+    }
+}
