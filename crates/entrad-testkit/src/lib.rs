@@ -52,3 +52,70 @@ pub use python::python;
 fn workspace_root() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    /// The modules a test directory holds: `<area>.rs` files and `<area>/mod.rs` dirs.
+    fn areas(dir: &Path) -> Vec<String> {
+        let mut areas = Vec::new();
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let is_area = if path.is_dir() {
+                path.join("mod.rs").exists()
+            } else {
+                path.extension().is_some_and(|e| e == "rs") && name != "main" && name != "mod"
+            };
+            if is_area {
+                areas.push(name);
+            }
+        }
+        areas
+    }
+
+    /// Adds to `out` the areas under `dir` that `declaring` (its main.rs or mod.rs)
+    /// does not declare, and so on down the area directories.
+    fn undeclared(dir: &Path, declaring: &Path, out: &mut Vec<String>) {
+        let text = std::fs::read_to_string(declaring).unwrap_or_else(|_| {
+            panic!(
+                "{} is missing: one integration binary per crate",
+                declaring.display()
+            )
+        });
+        for area in areas(dir) {
+            if !text.lines().any(|l| l.trim() == format!("mod {area};")) {
+                out.push(dir.join(&area).display().to_string());
+            }
+            // A directory beside an area file may hold a driver's files, not modules.
+            let sub = dir.join(&area);
+            if sub.join("mod.rs").exists() {
+                undeclared(&sub, &sub.join("mod.rs"), out);
+            }
+        }
+    }
+
+    /// With `autotests = false` a test file nobody declares never runs: every
+    /// area of a crate's `tests/` must be a `mod` of its `tests/main.rs` (or of
+    /// the `mod.rs` of the area directory it is in).
+    #[test]
+    fn every_test_area_is_declared_in_its_crates_tests_main() {
+        let crates = crate::workspace_root().join("crates");
+        let mut missing = Vec::new();
+        let mut binaries = 0;
+        for entry in std::fs::read_dir(&crates).unwrap() {
+            let tests = entry.unwrap().path().join("tests");
+            if tests.is_dir() {
+                binaries += 1;
+                undeclared(&tests, &tests.join("main.rs"), &mut missing);
+            }
+        }
+        // entrad, entrad-auth, entrad-emulator, entrad-graph.
+        assert_eq!(binaries, 4);
+        assert!(
+            missing.is_empty(),
+            "test areas no main.rs or mod.rs declares (they would never run): {missing:?}"
+        );
+    }
+}
