@@ -21,7 +21,7 @@ struct Herd {
 async fn herd(bench: &Bench, callers: usize) -> Herd {
     let client = bench.client().expect("a token client");
     let scope = bench.parameters.scope[0].clone();
-    bench.admin.reset().await.expect("stats reset");
+    bench.admin().reset_stats().await.expect("stats reset");
     let start = Instant::now();
     let calls: Vec<_> = (0..callers)
         .map(|_| {
@@ -35,7 +35,7 @@ async fn herd(bench: &Bench, callers: usize) -> Herd {
             .expect("every caller gets a token");
     }
     let elapsed = start.elapsed();
-    let stats = bench.admin.stats().await.expect("stats");
+    let stats = bench.admin().stats().await.expect("stats");
     Herd {
         elapsed,
         token_requests: stats.route("token"),

@@ -60,7 +60,7 @@ async fn drive(http: &reqwest::Client, load: &Load, total: u64) -> Duration {
 
 fn emulator(c: &mut Criterion) {
     let (rt, bench) = Bench::start_with_runtime(USERS, None).expect("the emulator starts");
-    let http = bench.http().expect("an HTTP client");
+    let http = bench.http();
     let client = bench.client().expect("a token client");
     let token = rt
         .block_on(client.acquire_token(&bench.parameters.scopes()))

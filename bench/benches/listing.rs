@@ -25,7 +25,7 @@ async fn list_all(graph: &GraphClient) -> usize {
 fn listing(c: &mut Criterion) {
     let (rt, bench) = Bench::start_with_runtime(USERS, None).expect("the emulator starts");
     let graph = GraphClient::builder(bench.client().expect("a token client"))
-        .base_url(bench.emulator.url().clone())
+        .base_url(bench.emulator.emulator.url().clone())
         .build();
     assert_eq!(rt.block_on(list_all(&graph)), USERS, "every user listed");
 

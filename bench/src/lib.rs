@@ -2,42 +2,36 @@
 //! whole-process comparisons with the Python quickstart in the scripts beside
 //! this crate (`run-all.sh`); BENCHMARKS.md holds the method and the figures.
 //!
-//! This library is what the benches share: an in-process emulator with the
-//! quickstart's `parameters.json`, a token client trusting its CA, and its
-//! request counters.
+//! This library is what the benches share beyond entrad-testkit (which starts
+//! the emulator and reads its counters): the quickstart's token client for it.
 //!
 //! ```no_run
 //! # #[tokio::main(flavor = "multi_thread")]
 //! # async fn main() -> Result<(), entrad_bench::Error> {
 //! let bench = entrad_bench::Bench::start(10).await?;
 //! let client = bench.client()?;
-//! bench.admin.reset().await?;
+//! bench.admin().reset_stats().await?;
 //! client.acquire_token(&[&bench.parameters.scope[0]]).await?;
-//! assert_eq!(bench.admin.stats().await?.route("token"), 1);
+//! assert_eq!(bench.admin().stats().await?.route("token"), 1);
 //! # Ok(())
 //! # }
 //! ```
 
-mod admin;
 mod error;
-mod parameters;
 
-pub use admin::{Admin, Stats};
+pub use entrad_testkit::{Admin, Parameters, Stats};
 pub use error::Error;
-pub use parameters::Parameters;
 
 use entrad_auth::{Authority, ConfidentialClient, Credential};
-use entrad_emulator::{Config, Emulator, RunningEmulator};
+use entrad_testkit::InProcess;
 
 /// An emulator running in this process, with what a client needs to use it.
 #[derive(Debug)]
 pub struct Bench {
-    /// The emulator (stopped on drop).
-    pub emulator: RunningEmulator,
+    /// The emulator and an HTTPS client trusting it (stopped on drop).
+    pub emulator: InProcess,
     /// Its `parameters.json` (the consented app, secret variant).
     pub parameters: Parameters,
-    /// Its admin API.
-    pub admin: Admin,
 }
 
 impl Bench {
@@ -52,7 +46,10 @@ impl Bench {
         if let Some(threads) = worker_threads {
             builder.worker_threads(threads);
         }
-        let runtime = builder.enable_all().build().map_err(Error::Runtime)?;
+        let runtime = builder
+            .enable_all()
+            .build()
+            .map_err(entrad_testkit::Error::Runtime)?;
         let bench = runtime.block_on(Bench::start(users))?;
         Ok((runtime, bench))
     }
@@ -60,24 +57,17 @@ impl Bench {
     /// Starts an in-memory emulator on a free loopback port serving `users`
     /// generated users. Needs a multi-threaded tokio runtime that outlives it.
     pub async fn start(users: usize) -> Result<Bench, Error> {
-        let emulator = Emulator::start(Config {
-            listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            in_memory: true,
-            users,
-            ..Config::default()
-        })
-        .await?;
-        let parameters = Parameters::read(&emulator.parameters_file())?;
-        let admin = Admin::new(
-            emulator.url().clone(),
-            emulator.ca_file(),
-            emulator.admin_token(),
-        )?;
+        let emulator = InProcess::start(users).await?;
+        let parameters = Parameters::read(&emulator.emulator.parameters_file())?;
         Ok(Bench {
             emulator,
             parameters,
-            admin,
         })
+    }
+
+    /// Its admin API.
+    pub fn admin(&self) -> &Admin {
+        self.emulator.admin()
     }
 
     /// A fresh token client for the consented app (empty cache, no connection),
@@ -87,18 +77,18 @@ impl Bench {
         let credential = Credential::secret(self.parameters.secret());
         Ok(
             ConfidentialClient::builder(&self.parameters.client_id, authority, credential)
-                .ca_file(self.emulator.ca_file())
+                .ca_file(self.emulator.emulator.ca_file())
                 .build()?,
         )
     }
 
     /// An HTTP client trusting the emulator's CA, for raw load.
-    pub fn http(&self) -> Result<reqwest::Client, Error> {
-        admin::trusting(self.emulator.ca_file())
+    pub fn http(&self) -> reqwest::Client {
+        self.emulator.client.clone()
     }
 
     /// The token endpoint (`{authority}/oauth2/v2.0/token`).
     pub fn token_endpoint(&self) -> String {
-        format!("{}/oauth2/v2.0/token", self.parameters.authority)
+        self.parameters.token_endpoint()
     }
 }

@@ -6,51 +6,23 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use entrad_auth::{AccessToken, Authority, ConfidentialClient, Credential, FileCache};
-use entrad_emulator::{Config, Emulator, RunningEmulator};
+use entrad_testkit::InProcess;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
 
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with MSAL: set ENTRAD_PYTHON or run scripts/test (it creates {} with msal and requests)",
-        venv.display()
-    );
-    venv
-}
-
 struct Harness {
-    emulator: RunningEmulator,
+    emulator: InProcess,
     parameters: Value,
-    admin: reqwest::Client,
     dir: tempfile::TempDir,
 }
 
 impl Harness {
     async fn start() -> Harness {
-        let emulator = Emulator::start(Config {
-            listen: "127.0.0.1:0".parse().unwrap(),
-            in_memory: true,
-            users: 3,
-            ..Config::default()
-        })
-        .await
-        .unwrap();
-        let parameters =
-            serde_json::from_slice(&std::fs::read(emulator.parameters_file()).unwrap()).unwrap();
-        let ca = std::fs::read(emulator.ca_file()).unwrap();
-        let admin = reqwest::Client::builder()
-            .add_root_certificate(reqwest::Certificate::from_pem(&ca).unwrap())
-            .build()
-            .unwrap();
+        let emulator = InProcess::start(3).await.unwrap();
+        let parameters = emulator.parameters("parameters.json");
         Harness {
             emulator,
             parameters,
-            admin,
             dir: tempfile::tempdir().unwrap(),
         }
     }
@@ -60,18 +32,7 @@ impl Harness {
     }
 
     async fn token_requests(&self) -> u64 {
-        let url = self.emulator.url().join("/_emulator/stats").unwrap();
-        let stats: Value = self
-            .admin
-            .get(url)
-            .bearer_auth(self.emulator.admin_token().unwrap())
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        stats["requests"]["token"].as_u64().unwrap_or(0)
+        self.emulator.admin().stats().await.unwrap().route("token")
     }
 
     /// A client as a fresh entrad process has it: nothing in memory, the file cache.
@@ -82,7 +43,7 @@ impl Harness {
             Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
             Credential::secret(p["secret"].as_str().unwrap()),
         )
-        .ca_file(self.emulator.ca_file())
+        .ca_file(self.emulator.emulator.ca_file())
         .cache(Arc::new(FileCache::new(self.cache_file())))
         .build()
         .unwrap()
@@ -95,10 +56,10 @@ impl Harness {
 
     async fn msal(&self, mode: &str) -> Value {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/msal/msal_cache.py");
-        let output = tokio::process::Command::new(python())
+        let output = tokio::process::Command::new(entrad_testkit::python().unwrap())
             .arg(script)
-            .arg(self.emulator.parameters_file())
-            .arg(self.emulator.ca_file())
+            .arg(self.emulator.emulator.parameters_file())
+            .arg(self.emulator.emulator.ca_file())
             .arg(self.cache_file())
             .arg(mode)
             .output()
@@ -149,13 +110,8 @@ async fn entrad_serves_the_token_msal_python_cached() {
     let summary = h.msal("write").await;
     assert_eq!(summary["token_source"], "identity_provider", "{summary}");
     assert_eq!(h.token_requests().await, 1);
-    let written: Value = serde_json::from_slice(&std::fs::read(h.cache_file()).unwrap()).unwrap();
-    let entry = written["AccessToken"]
-        .as_object()
-        .unwrap()
-        .values()
-        .next()
-        .unwrap();
+    let entries = entrad_testkit::msal_access_tokens(&h.cache_file()).unwrap();
+    let entry = &entries[0];
     // MSAL's environment is the host without the port.
     assert_eq!(entry["environment"], "127.0.0.1");
     assert!(entry["expires_on"].is_string());

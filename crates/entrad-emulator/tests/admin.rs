@@ -1,14 +1,12 @@
 //! The admin API: stats, users, consent, apps; and what survives a restart.
 
-mod common;
-
-use common::Harness;
 use entrad_emulator::{CONSENTED_CLIENT_ID, UNCONSENTED_CLIENT_ID};
+use entrad_testkit::InProcess;
 use reqwest::Method;
 use serde_json::json;
 
 /// Grants or revokes admin consent for `client_id`; the admin API's status.
-async fn set_consent(h: &Harness, client_id: &str, granted: bool) -> u16 {
+async fn set_consent(h: &InProcess, client_id: &str, granted: bool) -> u16 {
     h.admin_status(
         Method::POST,
         "/consent",
@@ -19,7 +17,7 @@ async fn set_consent(h: &Harness, client_id: &str, granted: bool) -> u16 {
 
 #[tokio::test]
 async fn stats_count_each_route_and_reset() {
-    let h = Harness::start(2).await;
+    let h = InProcess::start(2).await.unwrap();
     let token = h.token().await;
     h.get("/v1.0/users", &token).await;
     h.get("/v1.0/users/nobody@x", &token).await;
@@ -38,10 +36,10 @@ async fn stats_count_each_route_and_reset() {
 
 #[tokio::test]
 async fn users_add_modify_remove_and_their_errors() {
-    let h = Harness::start(2).await;
+    let h = InProcess::start(2).await.unwrap();
     let token = h.token().await;
     let (status, user) = h
-        .admin(Method::POST, "/users", Some(json!({ "id": "6a3f0c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b", "userPrincipalName": "ada@entrademo.onmicrosoft.com", "displayName": "Ada", "jobTitle": "Engineer" })))
+        .admin_request(Method::POST, "/users", Some(json!({ "id": "6a3f0c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b", "userPrincipalName": "ada@entrademo.onmicrosoft.com", "displayName": "Ada", "jobTitle": "Engineer" })))
         .await;
     assert_eq!(status, 201);
     assert_eq!(user["id"], "6a3f0c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b");
@@ -62,7 +60,7 @@ async fn users_add_modify_remove_and_their_errors() {
     }
     // Modify.
     let (status, user) = h
-        .admin(
+        .admin_request(
             Method::PATCH,
             "/users/ada@entrademo.onmicrosoft.com",
             Some(json!({ "jobTitle": "Director", "mobilePhone": "+1 555" })),
@@ -88,7 +86,7 @@ async fn users_add_modify_remove_and_their_errors() {
         );
     }
     let (_, got) = h
-        .admin(
+        .admin_request(
             Method::GET,
             "/users/6a3f0c1e-2b4d-4e8f-9a1b-3c5d7e9f1a2b",
             None,
@@ -117,7 +115,7 @@ async fn users_add_modify_remove_and_their_errors() {
 
 #[tokio::test]
 async fn consent_revoke_and_grant_change_the_next_tokens() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     assert_eq!(set_consent(&h, CONSENTED_CLIENT_ID, false).await, 200);
     assert_eq!(h.get("/v1.0/users", &h.token().await).await.status(), 403);
     set_consent(&h, CONSENTED_CLIENT_ID, true).await;
@@ -138,17 +136,19 @@ async fn consent_revoke_and_grant_change_the_next_tokens() {
             .await,
         400
     );
-    let (_, apps) = h.admin(Method::GET, "/apps", None).await;
+    let (_, apps) = h.admin_request(Method::GET, "/apps", None).await;
     assert_eq!(apps["apps"].as_array().unwrap().len(), 3);
     assert!(apps["apps"][0]["certificates"][0]["thumbprint"].is_string());
 }
 
 #[tokio::test]
 async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
-    let dir = common::state_dir();
-    let mut config = common::config(dir.path(), 40);
+    let dir = entrad_testkit::state_dir().unwrap();
+    let mut config = entrad_testkit::config(dir.path(), 40);
     config.in_memory = false;
-    let first = Harness::start_with(config.clone(), common::state_dir()).await;
+    let first = InProcess::start_with(config.clone(), entrad_testkit::state_dir().unwrap())
+        .await
+        .unwrap();
     let ready: serde_json::Value = serde_json::from_str(&first.emulator.ready_line()).unwrap();
     assert_eq!(ready["ready"], true);
     assert_eq!(ready["url"], first.base);
@@ -182,14 +182,14 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
     let (_, list) = first.get_json("/v1.0/users?$top=1", &token).await;
     let removed = list["value"][0]["id"].as_str().unwrap().to_string();
     first
-        .admin(
+        .admin_request(
             Method::POST,
             "/users",
             Some(json!({ "userPrincipalName": "kept@entrademo.onmicrosoft.com" })),
         )
         .await;
     first
-        .admin(Method::DELETE, &format!("/users/{removed}"), None)
+        .admin_request(Method::DELETE, &format!("/users/{removed}"), None)
         .await;
     set_consent(&first, UNCONSENTED_CLIENT_ID, true).await;
     let (_, delta_first) = first
@@ -202,7 +202,9 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
     let secret = params["secret"].clone();
     first.stop().await;
 
-    let second = Harness::start_with(config.clone(), common::state_dir()).await;
+    let second = InProcess::start_with(config.clone(), entrad_testkit::state_dir().unwrap())
+        .await
+        .unwrap();
     assert_eq!(
         second.parameters("parameters.json")["secret"],
         secret,
@@ -247,7 +249,9 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
     // Other users flags: users are regenerated and the journal dropped.
     let mut other = config.clone();
     other.users = 10;
-    let third = Harness::start_with(other, common::state_dir()).await;
+    let third = InProcess::start_with(other, entrad_testkit::state_dir().unwrap())
+        .await
+        .unwrap();
     let token = third.token().await;
     let (_, list) = third.get_json("/v1.0/users?$top=999", &token).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 10);
@@ -263,7 +267,7 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
 
 #[tokio::test]
 async fn users_from_a_file() {
-    let dir = common::state_dir();
+    let dir = entrad_testkit::state_dir().unwrap();
     let file = dir.path().join("users.json");
     std::fs::write(
         &file,
@@ -274,9 +278,9 @@ async fn users_from_a_file() {
         .to_string(),
     )
     .unwrap();
-    let mut config = common::config(dir.path(), 1000);
+    let mut config = entrad_testkit::config(dir.path(), 1000);
     config.users_file = Some(file);
-    let h = Harness::start_with(config, dir).await;
+    let h = InProcess::start_with(config, dir).await.unwrap();
     let token = h.token().await;
     let (_, list) = h.get_json("/v1.0/users", &token).await;
     assert_eq!(list["value"].as_array().unwrap().len(), 2);

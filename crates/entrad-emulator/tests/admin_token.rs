@@ -1,13 +1,11 @@
 //! The admin API's bearer token: required on every admin route, kept owner-only in
 //! the state directory, stable across restarts, and off with `no_admin_token`.
 
-mod common;
-
-use common::Harness;
+use entrad_testkit::InProcess;
 use reqwest::Method;
 use serde_json::Value;
 
-async fn stats_with(h: &Harness, token: Option<&str>) -> (u16, Value) {
+async fn stats_with(h: &InProcess, token: Option<&str>) -> (u16, Value) {
     let mut request = h.client.get(h.url("/_emulator/stats"));
     if let Some(token) = token {
         request = request.bearer_auth(token);
@@ -19,7 +17,7 @@ async fn stats_with(h: &Harness, token: Option<&str>) -> (u16, Value) {
 
 #[tokio::test]
 async fn every_admin_route_needs_the_token() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let token = h.emulator.admin_token().unwrap().to_string();
     assert_eq!(token.len(), 64);
 
@@ -57,7 +55,7 @@ async fn every_admin_route_needs_the_token() {
             .unwrap();
         assert_eq!(response.status(), 401, "{method} {path}");
     }
-    let (status, apps) = h.admin(Method::GET, "/apps", None).await;
+    let (status, apps) = h.admin_request(Method::GET, "/apps", None).await;
     assert_eq!(status, 200);
     assert!(apps["apps"].as_array().is_some_and(|a| !a.is_empty()));
 
@@ -73,12 +71,12 @@ async fn every_admin_route_needs_the_token() {
 
 #[tokio::test]
 async fn without_the_token_option_the_admin_api_is_open() {
-    let dir = common::state_dir();
+    let dir = entrad_testkit::state_dir().unwrap();
     let config = entrad_emulator::Config {
         no_admin_token: true,
-        ..common::config(dir.path(), 1)
+        ..entrad_testkit::config(dir.path(), 1)
     };
-    let h = Harness::start_with(config, dir).await;
+    let h = InProcess::start_with(config, dir).await.unwrap();
     assert_eq!(h.emulator.admin_token(), None);
     let ready: Value = serde_json::from_str(&h.emulator.ready_line()).unwrap();
     assert_eq!(ready["admin_token"], Value::Null);
@@ -87,10 +85,10 @@ async fn without_the_token_option_the_admin_api_is_open() {
 
 #[tokio::test]
 async fn the_token_is_in_the_ready_line_and_an_owner_only_file_and_survives_a_restart() {
-    let dir = common::state_dir();
+    let dir = entrad_testkit::state_dir().unwrap();
     let persistent = || entrad_emulator::Config {
         in_memory: false,
-        ..common::config(dir.path(), 1)
+        ..entrad_testkit::config(dir.path(), 1)
     };
     let first = entrad_emulator::Emulator::start(persistent())
         .await
@@ -119,7 +117,7 @@ async fn the_token_is_in_the_ready_line_and_an_owner_only_file_and_survives_a_re
     second.shutdown().await;
 
     // In-memory state gets a fresh token each start, still written to the file.
-    let memory = entrad_emulator::Emulator::start(common::config(dir.path(), 1))
+    let memory = entrad_emulator::Emulator::start(entrad_testkit::config(dir.path(), 1))
         .await
         .unwrap();
     let fresh = memory.admin_token().unwrap().to_string();

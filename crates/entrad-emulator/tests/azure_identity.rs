@@ -4,14 +4,12 @@
 //! with `authority=` the emulator, `disable_instance_discovery=True` and
 //! `connection_verify=` its CA, then listing every user once.
 
-mod common;
-
-use common::Harness;
-use common::clients::{assert_graph_token_and_every_user, driver, python, summary};
+use crate::drivers::{assert_graph_token_and_every_user, driver, summary};
+use entrad_testkit::InProcess;
 use serde_json::Value;
 
-async fn run_azure_identity(h: &Harness, mode: &str, top: Option<&str>) -> Value {
-    let mut command = tokio::process::Command::new(python());
+async fn run_azure_identity(h: &InProcess, mode: &str, top: Option<&str>) -> Value {
+    let mut command = tokio::process::Command::new(entrad_testkit::python().unwrap());
     command
         .arg(driver("azure_identity/azure_identity_client.py"))
         .arg(h.emulator.state_dir())
@@ -27,14 +25,14 @@ async fn run_azure_identity(h: &Harness, mode: &str, top: Option<&str>) -> Value
 }
 
 /// A token from the emulator for Graph, cached by the credential, and every user once.
-fn assert_listed_every_user(s: &Value, h: &Harness, appidacr: &str, users: u64) {
+fn assert_listed_every_user(s: &Value, h: &InProcess, appidacr: &str, users: u64) {
     assert_eq!(s["cached"], true, "{s}");
     assert_graph_token_and_every_user(s, h, appidacr, users);
 }
 
 #[tokio::test]
 async fn azure_identity_client_secret_credential_lists_every_user_once() {
-    let h = Harness::start(321).await;
+    let h = InProcess::start(321).await.unwrap();
     let s = run_azure_identity(&h, "secret", Some("100")).await;
     assert_listed_every_user(&s, &h, "1", 321);
     assert_eq!(s["pages"], 4);
@@ -45,7 +43,7 @@ async fn azure_identity_client_secret_credential_lists_every_user_once() {
 
 #[tokio::test]
 async fn azure_identity_certificate_credential_reads_a_combined_pem() {
-    let h = Harness::start(150).await;
+    let h = InProcess::start(150).await.unwrap();
     let s = run_azure_identity(&h, "certificate", None).await;
     assert_listed_every_user(&s, &h, "2", 150);
     assert_eq!(s["pages"], 2);
@@ -53,14 +51,14 @@ async fn azure_identity_certificate_credential_reads_a_combined_pem() {
 
 #[tokio::test]
 async fn azure_identity_certificate_credential_reads_the_pfx_and_its_password() {
-    let h = Harness::start(12).await;
+    let h = InProcess::start(12).await.unwrap();
     let s = run_azure_identity(&h, "pfx", None).await;
     assert_listed_every_user(&s, &h, "2", 12);
 }
 
 #[tokio::test]
 async fn azure_identity_workload_identity_credential_exchanges_the_federated_token() {
-    let h = Harness::start(7).await;
+    let h = InProcess::start(7).await.unwrap();
     let s = run_azure_identity(&h, "workload_identity", None).await;
     assert_listed_every_user(&s, &h, "2", 7);
     assert_eq!(h.stats().await["requests"]["token"], 1);

@@ -1,11 +1,9 @@
 //! Graph `POST /v1.0/$batch`.
 
-mod common;
-
-use common::Harness;
+use entrad_testkit::InProcess;
 use serde_json::{Value, json};
 
-async fn batch(h: &Harness, token: &str, body: Value) -> (u16, Value) {
+async fn batch(h: &InProcess, token: &str, body: Value) -> (u16, Value) {
     let response = h
         .client
         .post(h.url("/v1.0/$batch"))
@@ -30,7 +28,7 @@ fn by_id(body: &Value, id: &str) -> Value {
 
 #[tokio::test]
 async fn inner_requests_answer_like_their_own_routes() {
-    let h = Harness::start(30).await;
+    let h = InProcess::start(30).await.unwrap();
     let token = h.token().await;
     let (_, list) = h.get_json("/v1.0/users?$top=1", &token).await;
     let id = list["value"][0]["id"].as_str().unwrap().to_string();
@@ -69,7 +67,7 @@ async fn inner_requests_answer_like_their_own_routes() {
 
 #[tokio::test]
 async fn invalid_batches_are_refused() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let token = h.token().await;
     let many: Vec<Value> = (0..21)
         .map(|i| json!({ "id": i.to_string(), "method": "GET", "url": "/users" }))
@@ -95,7 +93,7 @@ async fn invalid_batches_are_refused() {
 
 #[tokio::test]
 async fn batch_needs_a_token_and_inner_requests_need_the_role() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let response = h
         .client
         .post(h.url("/v1.0/$batch"))
@@ -121,10 +119,10 @@ async fn batch_needs_a_token_and_inner_requests_need_the_role() {
 
 #[tokio::test]
 async fn inner_requests_are_throttled_individually() {
-    let h = Harness::start(3).await;
+    let h = InProcess::start(3).await.unwrap();
     let token = h.token().await;
     let (status, _) = h
-        .admin(
+        .admin_request(
             reqwest::Method::POST,
             "/faults",
             Some(json!({ "route": "user", "kind": "429", "retry_after": 7, "count": 1 })),

@@ -1,37 +1,26 @@
 //! The `entrad-emulator` binary: one ready line on stdout, files in the state
 //! directory, clean exit on SIGTERM and SIGINT.
 
-mod common;
+use std::process::Command;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-
-use serde_json::Value;
+use entrad_testkit::ChildEmulator;
 
 fn run_until_signal(signal: &str) {
-    let dir = common::state_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"))
+    let dir = entrad_testkit::state_dir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"));
+    command
         .args(["--listen", "127.0.0.1:0", "--users", "7", "--state-dir"])
         .arg(dir.path())
-        .args(["--fault", "users:latency:latency_ms=1"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
+        .args(["--fault", "users:latency:latency_ms=1"]);
+    let state_dir = std::fs::canonicalize(dir.path()).unwrap();
+    let emulator = ChildEmulator::spawn(command, Some(dir)).unwrap();
+    let line = &emulator.ready.line;
     assert!(
         line.starts_with("{\"ready\":true,\"url\":\"https://127.0.0.1:"),
         "{line}"
     );
-    let ready: Value = serde_json::from_str(&line).unwrap();
-    let state_dir = std::fs::canonicalize(dir.path()).unwrap();
-    assert_eq!(ready["state_dir"], state_dir.display().to_string());
-    assert_eq!(
-        ready["ca_file"],
-        state_dir.join("ca.pem").display().to_string()
-    );
+    assert_eq!(emulator.state_dir(), state_dir);
+    assert_eq!(emulator.ca_file(), state_dir.join("ca.pem"));
     for name in [
         "ca.pem",
         "parameters.json",
@@ -44,44 +33,24 @@ fn run_until_signal(signal: &str) {
         assert!(state_dir.join(name).exists(), "{name}");
     }
     assert_eq!(
-        ready["admin_token"],
-        std::fs::read_to_string(state_dir.join("admin-token")).unwrap()
+        emulator.ready.admin_token.as_deref(),
+        Some(
+            std::fs::read_to_string(state_dir.join("admin-token"))
+                .unwrap()
+                .as_str()
+        )
     );
-    let url = ready["url"].as_str().unwrap().to_string();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let client = common::client_for(&state_dir.join("ca.pem"));
-        let token = ready["admin_token"].as_str().unwrap();
-        let stats = common::json_of(
-            client
-                .get(format!("{url}/_emulator/stats"))
-                .bearer_auth(token),
-        )
-        .await;
-        assert_eq!(stats["total"], 0);
-        let faults = common::json_of(
-            client
-                .get(format!("{url}/_emulator/faults"))
-                .bearer_auth(token),
-        )
-        .await;
-        assert_eq!(faults["faults"][0]["kind"], "latency");
-    });
-    // Close the client's connections first: an HTTP/2 client that is no longer polled
-    // would hold the server's graceful shutdown until its drain timeout.
-    drop(runtime);
+    let stats = emulator.block_on(emulator.admin().stats()).unwrap();
+    assert_eq!(stats.total(), 0);
+    let faults = emulator.block_on(emulator.admin().faults()).unwrap();
+    assert_eq!(faults["faults"][0]["kind"], "latency");
     let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
+        .args([signal, &emulator.pid().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
-    let exit = child.wait().unwrap();
+    let (exit, rest) = emulator.wait().unwrap();
     assert!(exit.success(), "{exit:?}");
-    let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
     assert_eq!(rest, "", "exactly one line on stdout");
 }
 
@@ -125,37 +94,21 @@ fn bad_flags_and_non_loopback_addresses_are_refused() {
 
 #[test]
 fn no_admin_token_opens_the_admin_api_and_says_null_in_the_ready_line() {
-    let dir = common::state_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"))
+    let dir = entrad_testkit::state_dir().unwrap();
+    let mut command = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"));
+    command
         .args(["--listen", "127.0.0.1:0", "--users", "1", "--in-memory"])
         .arg("--state-dir")
         .arg(dir.path())
-        .arg("--no-admin-token")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    stdout.read_line(&mut line).unwrap();
-    let ready: Value = serde_json::from_str(&line).unwrap();
-    assert_eq!(ready["admin_token"], Value::Null, "{line}");
-    let url = ready["url"].as_str().unwrap().to_string();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let status = runtime.block_on(async {
-        let client = common::client_for(&dir.path().join("ca.pem"));
-        let response = client
-            .get(format!("{url}/_emulator/stats"))
-            .send()
-            .await
-            .unwrap();
-        response.status().as_u16()
-    });
-    drop(runtime);
-    let _ = child.kill();
-    let _ = child.wait();
-    assert_eq!(status, 200);
+        .arg("--no-admin-token");
+    let emulator = ChildEmulator::spawn(command, Some(dir)).unwrap();
+    assert!(
+        emulator.ready.line.contains("\"admin_token\":null"),
+        "{}",
+        emulator.ready.line
+    );
+    assert_eq!(emulator.ready.admin_token, None);
+    // The admin client sends no Authorization header without a token.
+    let stats = emulator.block_on(emulator.admin().stats()).unwrap();
+    assert_eq!(stats.total(), 0);
 }

@@ -1,15 +1,13 @@
 //! Graph `/v1.0/users/delta`: the initial sync, then changes made through the admin API.
 
-mod common;
-
 use std::collections::{HashMap, HashSet};
 
-use common::Harness;
+use entrad_testkit::InProcess;
 use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Follows nextLinks to the deltaLink; returns every item and the deltaLink.
-async fn round(h: &Harness, token: &str, start: &str) -> (Vec<Value>, String, usize) {
+async fn round(h: &InProcess, token: &str, start: &str) -> (Vec<Value>, String, usize) {
     let (mut items, mut url, mut pages) = (Vec::new(), start.to_string(), 0);
     loop {
         let response = h.client.get(&url).bearer_auth(token).send().await.unwrap();
@@ -33,7 +31,7 @@ async fn round(h: &Harness, token: &str, start: &str) -> (Vec<Value>, String, us
 
 #[tokio::test]
 async fn initial_sync_then_changes_additions_and_removals() {
-    let h = Harness::start(250).await;
+    let h = InProcess::start(250).await.unwrap();
     let token = h.token().await;
     let (items, delta, pages) = round(
         &h,
@@ -56,14 +54,14 @@ async fn initial_sync_then_changes_additions_and_removals() {
 
     // Modify one, add one, soft-delete one, hard-delete one.
     let (status, _) = h
-        .admin(
+        .admin_request(
             Method::PATCH,
             &format!("/users/{}", ids[3]),
             Some(json!({ "displayName": "Renamed Person" })),
         )
         .await;
     assert_eq!(status, 200);
-    let (status, added) = h.admin(Method::POST, "/users", Some(json!({ "userPrincipalName": "new.person@entrademo.onmicrosoft.com", "displayName": "New Person" }))).await;
+    let (status, added) = h.admin_request(Method::POST, "/users", Some(json!({ "userPrincipalName": "new.person@entrademo.onmicrosoft.com", "displayName": "New Person" }))).await;
     assert_eq!(status, 201);
     let added_id = added["id"].as_str().unwrap().to_string();
     assert_eq!(
@@ -113,7 +111,7 @@ async fn initial_sync_then_changes_additions_and_removals() {
 
 #[tokio::test]
 async fn many_changes_are_paged_and_latest_gives_only_a_link() {
-    let h = Harness::start(5).await;
+    let h = InProcess::start(5).await.unwrap();
     let token = h.token().await;
     let (_, latest, pages) =
         round(&h, &token, &h.url("/v1.0/users/delta?$deltatoken=latest")).await;
@@ -121,7 +119,7 @@ async fn many_changes_are_paged_and_latest_gives_only_a_link() {
     let mut ids = Vec::new();
     for i in 0..7 {
         let (_, user) = h
-            .admin(
+            .admin_request(
                 Method::POST,
                 "/users",
                 Some(json!({ "userPrincipalName": format!("p{i}@entrademo.onmicrosoft.com") })),
@@ -130,7 +128,8 @@ async fn many_changes_are_paged_and_latest_gives_only_a_link() {
         ids.push(user["id"].as_str().unwrap().to_string());
     }
     for id in &ids[..3] {
-        h.admin(Method::DELETE, &format!("/users/{id}"), None).await;
+        h.admin_request(Method::DELETE, &format!("/users/{id}"), None)
+            .await;
     }
     let response = h
         .client
@@ -145,7 +144,7 @@ async fn many_changes_are_paged_and_latest_gives_only_a_link() {
     let mut items: Vec<Value> = first["value"].as_array().unwrap().clone();
     let mut next = first["@odata.nextLink"].as_str().map(String::from);
     while let Some(url) = next {
-        let body = common::json_of(
+        let body = entrad_testkit::json_of(
             h.client
                 .get(&url)
                 .bearer_auth(&token)
@@ -162,14 +161,14 @@ async fn many_changes_are_paged_and_latest_gives_only_a_link() {
 
 #[tokio::test]
 async fn bad_and_foreign_delta_tokens() {
-    let h = Harness::start(3).await;
+    let h = InProcess::start(3).await.unwrap();
     let token = h.token().await;
     let (status, body) = h
         .get_json("/v1.0/users/delta?$deltatoken=%%%garbage", &token)
         .await;
     assert_eq!(status, 400, "{body}");
     // A well-formed token of another sync history (another emulator run): 410 with Location.
-    let other = Harness::start(3).await;
+    let other = InProcess::start(3).await.unwrap();
     let other_token = other.token().await;
     let (_, link, _) = round(&other, &other_token, &other.url("/v1.0/users/delta")).await;
     let foreign = link.split("$deltatoken=").nth(1).unwrap();

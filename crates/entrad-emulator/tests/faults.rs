@@ -1,24 +1,22 @@
 //! Injected faults, one test per kind, and Graph's early-retry throttling.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::Harness;
 use entrad_emulator::FaultSpec;
+use entrad_testkit::InProcess;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn add_fault(h: &Harness, fault: Value) -> u64 {
-    let (status, body) = h.admin(Method::POST, "/faults", Some(fault)).await;
+async fn add_fault(h: &InProcess, fault: Value) -> u64 {
+    let (status, body) = h.admin_request(Method::POST, "/faults", Some(fault)).await;
     assert_eq!(status, 200, "{body}");
     body["id"].as_u64().unwrap()
 }
 
 /// An emulator with `users` users, a token of the consented app, then `fault`
 /// added (and its id).
-async fn with_fault(users: usize, fault: Value) -> (Harness, String, u64) {
-    let h = Harness::start(users).await;
+async fn with_fault(users: usize, fault: Value) -> (InProcess, String, u64) {
+    let h = InProcess::start(users).await.unwrap();
     let token = h.token().await;
     let id = add_fault(&h, fault).await;
     (h, token, id)
@@ -46,14 +44,14 @@ async fn graph_429_with_retry_after_for_the_next_n_requests() {
     assert_eq!(stats["requests"]["users"], 3);
     assert_eq!(stats["faults"], 2);
     assert_eq!(
-        h.admin(Method::GET, "/faults", None).await.1["faults"],
+        h.admin_request(Method::GET, "/faults", None).await.1["faults"],
         json!([])
     );
 }
 
 #[tokio::test]
 async fn graph_503_and_504() {
-    let h = Harness::start(3).await;
+    let h = InProcess::start(3).await.unwrap();
     let token = h.token().await;
     for (kind, code) in [("503", "ServiceUnavailable"), ("504", "GatewayTimeout")] {
         add_fault(
@@ -72,7 +70,7 @@ async fn graph_503_and_504() {
 
 #[tokio::test]
 async fn token_endpoint_faults_use_the_token_service_shape() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     for kind in ["429", "503", "504"] {
         add_fault(
             &h,
@@ -114,7 +112,7 @@ async fn latency_delays_the_answer() {
 async fn drop_closes_the_connection_without_an_answer() {
     let (h, token, _) =
         with_fault(1, json!({ "route": "users", "kind": "drop", "count": 1 })).await;
-    let fresh = common::client_for(h.emulator.ca_file());
+    let fresh = entrad_testkit::https_client(h.emulator.ca_file()).unwrap();
     let error = fresh
         .get(h.url("/v1.0/users"))
         .bearer_auth(&token)
@@ -171,7 +169,7 @@ async fn rate_faults_fire_on_a_share_of_requests() {
         }
     }
     assert!(failed > 0 && failed < 200, "{failed} of 200");
-    let (_, list) = h.admin(Method::GET, "/faults", None).await;
+    let (_, list) = h.admin_request(Method::GET, "/faults", None).await;
     assert_eq!(list["faults"][0]["fired"], failed);
     assert_eq!(h.admin_status(Method::DELETE, "/faults", None).await, 204);
     assert_eq!(h.get("/v1.0/users", &token).await.status(), 200);
@@ -179,7 +177,7 @@ async fn rate_faults_fire_on_a_share_of_requests() {
 
 #[tokio::test]
 async fn a_client_retrying_before_retry_after_is_throttled_again() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let token = h.token().await;
     let other = h.token_from("parameters-unconsented.json").await;
     add_fault(
@@ -204,8 +202,8 @@ async fn a_client_retrying_before_retry_after_is_throttled_again() {
 
 #[tokio::test]
 async fn faults_from_flags_at_start() {
-    let dir = common::state_dir();
-    let mut config = common::config(dir.path(), 1);
+    let dir = entrad_testkit::state_dir().unwrap();
+    let mut config = entrad_testkit::config(dir.path(), 1);
     config.faults = vec![
         "token:503:count=1:retry_after=0"
             .parse::<FaultSpec>()
@@ -214,8 +212,8 @@ async fn faults_from_flags_at_start() {
             .parse()
             .unwrap(),
     ];
-    let h = Harness::start_with(config, dir).await;
-    let (_, list) = h.admin(Method::GET, "/faults", None).await;
+    let h = InProcess::start_with(config, dir).await.unwrap();
+    let (_, list) = h.admin_request(Method::GET, "/faults", None).await;
     assert_eq!(list["faults"].as_array().unwrap().len(), 2);
     assert_eq!(
         h.secret_token_request("parameters.json").await.status(),
@@ -241,7 +239,7 @@ async fn faults_from_flags_at_start() {
 
 #[tokio::test]
 async fn invalid_faults_are_refused() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     for bad in [
         json!({ "route": "nope", "kind": "429" }),
         json!({ "route": "users", "kind": "418" }),
@@ -249,7 +247,7 @@ async fn invalid_faults_are_refused() {
         json!({ "route": "users", "kind": "429", "rate": 1.5 }),
         json!({ "kind": "429" }),
     ] {
-        let (status, body) = h.admin(Method::POST, "/faults", Some(bad)).await;
+        let (status, body) = h.admin_request(Method::POST, "/faults", Some(bad)).await;
         assert_eq!(status, 400, "{body}");
         assert!(body["error"].is_string());
     }

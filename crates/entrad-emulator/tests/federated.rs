@@ -2,11 +2,11 @@
 //! JWKS, `POST /_emulator/federated-token`, `federated-token.jwt`) and the token
 //! endpoint exchanging its tokens for app tokens, with Entra's refusals.
 
-mod common;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::{Harness, assertion};
+use entrad_testkit::InProcess;
+
+use crate::assertion;
 use entrad_emulator::{CONSENTED_CLIENT_ID, UNCONSENTED_CLIENT_ID};
 use serde_json::{Value, json};
 
@@ -25,16 +25,16 @@ fn header_of(token: &str) -> Value {
 }
 
 /// A token of the emulator's issuer, as `POST /_emulator/federated-token` makes it.
-async fn federated_token(h: &Harness, body: Value) -> String {
+async fn federated_token(h: &InProcess, body: Value) -> String {
     let (status, answer) = h
-        .admin(reqwest::Method::POST, "/federated-token", Some(body))
+        .admin_request(reqwest::Method::POST, "/federated-token", Some(body))
         .await;
     assert_eq!(status, 200, "{answer}");
     answer["token"].as_str().unwrap().to_owned()
 }
 
 /// Exchanges `token` for an app token of `client_id`.
-async fn exchange(h: &Harness, client_id: &str, token: &str) -> reqwest::Response {
+async fn exchange(h: &InProcess, client_id: &str, token: &str) -> reqwest::Response {
     h.token_request(&[
         ("grant_type", "client_credentials"),
         ("client_id", client_id),
@@ -61,9 +61,9 @@ async fn refused(response: reqwest::Response, status: u16, error: &str, code: u6
 
 #[tokio::test]
 async fn the_issuer_publishes_discovery_and_the_key_its_tokens_verify_with() {
-    let h = Harness::start(0).await;
-    let issuer = h.url("/_emulator/oidc");
-    let discovery = common::json_of(
+    let h = InProcess::start(0).await.unwrap();
+    let issuer = h.admin().oidc_issuer().unwrap();
+    let discovery = entrad_testkit::json_of(
         h.client
             .get(format!("{issuer}/.well-known/openid-configuration")),
     )
@@ -73,7 +73,7 @@ async fn the_issuer_publishes_discovery_and_the_key_its_tokens_verify_with() {
         discovery["id_token_signing_alg_values_supported"],
         json!(["RS256"])
     );
-    let jwks = common::json_of(h.client.get(discovery["jwks_uri"].as_str().unwrap())).await;
+    let jwks = entrad_testkit::json_of(h.client.get(discovery["jwks_uri"].as_str().unwrap())).await;
     let key = &jwks["keys"][0];
 
     let token = federated_token(
@@ -105,7 +105,7 @@ async fn the_issuer_publishes_discovery_and_the_key_its_tokens_verify_with() {
 
 #[tokio::test]
 async fn a_matching_federated_token_gets_an_app_token_that_lists_users() {
-    let h = Harness::start(3).await;
+    let h = InProcess::start(3).await.unwrap();
     // The admin API and the token file written at start are both accepted.
     let from_admin = federated_token(&h, json!({})).await;
     let from_file = std::fs::read_to_string(h.emulator.federated_token_file()).unwrap();
@@ -129,8 +129,8 @@ async fn a_matching_federated_token_gets_an_app_token_that_lists_users() {
 
 #[tokio::test]
 async fn the_apps_show_the_federated_credential() {
-    let h = Harness::start(0).await;
-    let (status, body) = h.admin(reqwest::Method::GET, "/apps", None).await;
+    let h = InProcess::start(0).await.unwrap();
+    let (status, body) = h.admin_request(reqwest::Method::GET, "/apps", None).await;
     assert_eq!(status, 200);
     let apps = body["apps"].as_array().unwrap();
     let consented = apps
@@ -141,7 +141,7 @@ async fn the_apps_show_the_federated_credential() {
         consented["federated_credentials"],
         json!([{
             "name": "entrad-workload",
-            "issuer": h.url("/_emulator/oidc"),
+            "issuer": h.admin().oidc_issuer().unwrap(),
             "subject": SUBJECT,
             "audiences": ["api://AzureADTokenExchange"],
         }])
@@ -155,7 +155,7 @@ async fn the_apps_show_the_federated_credential() {
 
 #[tokio::test]
 async fn a_wrong_subject_is_700213() {
-    let h = Harness::start(0).await;
+    let h = InProcess::start(0).await.unwrap();
     let token = federated_token(
         &h,
         json!({"subject": "system:serviceaccount:default:Entrad"}),
@@ -177,7 +177,7 @@ async fn a_wrong_subject_is_700213() {
 
 #[tokio::test]
 async fn a_wrong_audience_is_700212() {
-    let h = Harness::start(0).await;
+    let h = InProcess::start(0).await.unwrap();
     let token = federated_token(&h, json!({"audience": "api://AKSIdentityBinding"})).await;
     let description = refused(
         exchange(&h, CONSENTED_CLIENT_ID, &token).await,
@@ -194,7 +194,7 @@ async fn a_wrong_audience_is_700212() {
 
 #[tokio::test]
 async fn an_expired_token_is_700024() {
-    let h = Harness::start(0).await;
+    let h = InProcess::start(0).await.unwrap();
     let now = assertion::now() as i64;
     let token = federated_token(
         &h,
@@ -216,7 +216,7 @@ async fn an_expired_token_is_700024() {
 
 #[tokio::test]
 async fn an_unknown_issuer_is_700211() {
-    let h = Harness::start(0).await;
+    let h = InProcess::start(0).await.unwrap();
     let issuer = "https://oidc.prod-aks.example/0000/";
     let token = federated_token(&h, json!({"claims": {"iss": issuer}})).await;
     let description = refused(
@@ -231,7 +231,11 @@ async fn an_unknown_issuer_is_700211() {
         "{description}"
     );
     // Issuers match exactly: the same issuer by another host name is another issuer.
-    let localhost = h.url("/_emulator/oidc").replace("127.0.0.1", "localhost");
+    let localhost = h
+        .admin()
+        .oidc_issuer()
+        .unwrap()
+        .replace("127.0.0.1", "localhost");
     let token = federated_token(&h, json!({"claims": {"iss": localhost}})).await;
     refused(
         exchange(&h, CONSENTED_CLIENT_ID, &token).await,
@@ -244,7 +248,7 @@ async fn an_unknown_issuer_is_700211() {
 
 #[tokio::test]
 async fn a_bad_signature_is_700027_and_an_unknown_key_7000272() {
-    let h = Harness::start(0).await;
+    let h = InProcess::start(0).await.unwrap();
     let good = federated_token(&h, json!({})).await;
     let (header, claims) = (header_of(&good), claims_of(&good));
     // Signed by another key (the app's) under the issuer's key id.
@@ -295,7 +299,7 @@ async fn a_bad_signature_is_700027_and_an_unknown_key_7000272() {
 
 #[tokio::test]
 async fn an_app_without_federated_credentials_is_70021() {
-    let h = Harness::start(0).await;
+    let h = InProcess::start(0).await.unwrap();
     let token = federated_token(&h, json!({})).await;
     let description = refused(
         exchange(&h, UNCONSENTED_CLIENT_ID, &token).await,
@@ -312,9 +316,9 @@ async fn an_app_without_federated_credentials_is_70021() {
 
 #[tokio::test]
 async fn the_admin_call_refuses_a_nonsensical_lifetime() {
-    let h = Harness::start(0).await;
+    let h = InProcess::start(0).await.unwrap();
     let (status, body) = h
-        .admin(
+        .admin_request(
             reqwest::Method::POST,
             "/federated-token",
             Some(json!({"lifetime_secs": 0})),
@@ -325,7 +329,7 @@ async fn the_admin_call_refuses_a_nonsensical_lifetime() {
 
 #[tokio::test]
 async fn the_pfx_holds_the_app_key_and_certificate_under_the_documented_password() {
-    let h = Harness::start(0).await;
+    let h = InProcess::start(0).await.unwrap();
     let der = std::fs::read(h.emulator.pkcs12_file()).unwrap();
     let store = p12_keystore::KeyStore::from_pkcs12(
         &der,

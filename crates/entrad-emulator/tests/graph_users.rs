@@ -1,12 +1,10 @@
 //! Graph `/v1.0/users`, `/v1.0/users/{id}`, `/v1.0/users/$count`: query options,
 //! paging, and the 400/401/403/404 answers.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::Harness;
 use entrad_emulator::UNCONSENTED_CLIENT_ID;
+use entrad_testkit::InProcess;
 use serde_json::{Value, json};
 
 const DEFAULT_PROPS: [&str; 11] = [
@@ -32,7 +30,7 @@ fn graph_error(body: &Value) -> (&str, &str) {
 
 #[tokio::test]
 async fn first_page_has_default_properties_context_headers_and_next_link() {
-    let h = Harness::start(250).await;
+    let h = InProcess::start(250).await.unwrap();
     let token = h.token().await;
     let response = h
         .client
@@ -76,7 +74,7 @@ async fn first_page_has_default_properties_context_headers_and_next_link() {
 
 #[tokio::test]
 async fn paging_by_next_link_lists_every_user_once_keeping_options() {
-    let h = Harness::start(1001).await;
+    let h = InProcess::start(1001).await.unwrap();
     let token = h.token().await;
     let mut url = h.url("/v1.0/users?$top=999&$select=id,displayName");
     let (mut ids, mut pages) = (HashSet::new(), 0);
@@ -109,7 +107,7 @@ async fn paging_by_next_link_lists_every_user_once_keeping_options() {
 
 #[tokio::test]
 async fn top_outside_1_to_999_is_refused_as_graph_does() {
-    let h = Harness::start(3).await;
+    let h = InProcess::start(3).await.unwrap();
     let token = h.token().await;
     for top in ["1000", "0", "-1"] {
         let (status, body) = h.get_json(&format!("/v1.0/users?$top={top}"), &token).await;
@@ -131,7 +129,7 @@ async fn top_outside_1_to_999_is_refused_as_graph_does() {
 
 #[tokio::test]
 async fn select_filter_search_and_bad_options() {
-    let h = Harness::start(300).await;
+    let h = InProcess::start(300).await.unwrap();
     let token = h.token().await;
     let (_, all) = h.get_json("/v1.0/users?$top=999", &token).await;
     let all = all["value"].as_array().unwrap().clone();
@@ -243,7 +241,7 @@ async fn select_filter_search_and_bad_options() {
 
 #[tokio::test]
 async fn count_needs_consistency_level_eventual() {
-    let h = Harness::start(123).await;
+    let h = InProcess::start(123).await.unwrap();
     let token = h.token().await;
     let (status, body) = h.get_json("/v1.0/users?$count=true", &token).await;
     assert_eq!(status, 400);
@@ -298,7 +296,7 @@ async fn count_needs_consistency_level_eventual() {
 
 #[tokio::test]
 async fn one_user_by_id_or_upn_and_404() {
-    let h = Harness::start(10).await;
+    let h = InProcess::start(10).await.unwrap();
     let token = h.token().await;
     let (_, list) = h.get_json("/v1.0/users", &token).await;
     let first = &list["value"][0];
@@ -354,7 +352,7 @@ async fn one_user_by_id_or_upn_and_404() {
 
 #[tokio::test]
 async fn bearer_checks_answer_401_and_403_as_graph() {
-    let h = Harness::start(2).await;
+    let h = InProcess::start(2).await.unwrap();
     let unauthorized = |response: reqwest::Response, message: &'static str| async move {
         assert_eq!(response.status(), 401);
         let challenge = response.headers()["www-authenticate"]
@@ -383,7 +381,7 @@ async fn bearer_checks_answer_401_and_403_as_graph() {
         let h = &h;
         async move {
             let (status, body) = h
-                .admin(
+                .admin_request(
                     reqwest::Method::POST,
                     "/token",
                     Some(json!({ "claims": claims })),

@@ -2,11 +2,9 @@
 //! and JWS nested past serde_json's recursion limit, bodies over the size limit.
 //! Each is refused with the service's own error, and the emulator keeps serving.
 
-mod common;
-
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use common::Harness;
+use entrad_testkit::InProcess;
 use serde_json::{Value, json};
 
 /// Enough nesting to overflow a worker thread's stack in a recursive descent parser.
@@ -18,7 +16,7 @@ fn nested_filter() -> String {
     format!("{}displayName eq 'x'{}", "(".repeat(DEEP), ")".repeat(DEEP))
 }
 
-async fn still_serves(h: &Harness, token: &str) {
+async fn still_serves(h: &InProcess, token: &str) {
     let (status, body) = h.get_json("/v1.0/users?$top=1", token).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["value"].as_array().unwrap().len(), 1);
@@ -26,7 +24,7 @@ async fn still_serves(h: &Harness, token: &str) {
 
 #[tokio::test]
 async fn a_filter_nested_thousands_deep_in_the_url_is_a_bad_request() {
-    let h = Harness::start(3).await;
+    let h = InProcess::start(3).await.unwrap();
     let token = h.token().await;
     // Parentheses as they are (about 6 KB), as a hand-written URL has them.
     let filter = nested_filter().replace(' ', "%20");
@@ -43,7 +41,7 @@ async fn a_filter_nested_thousands_deep_in_the_url_is_a_bad_request() {
 
 #[tokio::test]
 async fn a_filter_nested_thousands_deep_in_a_batch_is_a_bad_inner_request() {
-    let h = Harness::start(3).await;
+    let h = InProcess::start(3).await.unwrap();
     let token = h.token().await;
     let body = json!({"requests": [
         {"id": "1", "method": "GET", "url": format!("/users?$filter={}", nested_filter())},
@@ -76,7 +74,7 @@ async fn a_filter_nested_thousands_deep_in_a_batch_is_a_bad_inner_request() {
 
 #[tokio::test]
 async fn json_nested_past_serde_jsons_limit_is_refused_not_fatal() {
-    let h = Harness::start(3).await;
+    let h = InProcess::start(3).await.unwrap();
     let token = h.token().await;
     let deep_json = format!("{}{}", "[".repeat(DEEP), "]".repeat(DEEP));
 
@@ -114,7 +112,7 @@ async fn json_nested_past_serde_jsons_limit_is_refused_not_fatal() {
 
 #[tokio::test]
 async fn a_token_request_over_the_limit_is_413_not_a_missing_grant_type() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let padding = "a".repeat(HUGE);
     let response = h
         .token_request(&[
@@ -154,7 +152,7 @@ async fn a_token_request_over_the_limit_is_413_not_a_missing_grant_type() {
 
 #[tokio::test]
 async fn graph_and_admin_bodies_over_the_limit_are_413_in_their_shapes() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let token = h.token().await;
     let huge = format!("{{\"requests\":[],\"pad\":\"{}\"}}", "a".repeat(HUGE));
     let graph = h

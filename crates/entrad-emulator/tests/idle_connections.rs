@@ -1,12 +1,10 @@
 //! Connections that complete TLS and then send nothing, or send headers too slowly,
 //! are closed; a kept-alive connection still serves several requests in a row.
 
-mod common;
-
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::Harness;
+use entrad_testkit::InProcess;
 use rustls::pki_types::ServerName;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -18,22 +16,22 @@ const SHORT: Duration = Duration::from_millis(500);
 /// How long a test waits for the server before calling it hung: far beyond `SHORT`.
 const PATIENCE: Duration = Duration::from_secs(30);
 
-async fn harness() -> Harness {
+async fn harness() -> InProcess {
     harness_with(SHORT, SHORT).await
 }
 
-async fn harness_with(header_read_timeout: Duration, idle_timeout: Duration) -> Harness {
-    let dir = common::state_dir();
+async fn harness_with(header_read_timeout: Duration, idle_timeout: Duration) -> InProcess {
+    let dir = entrad_testkit::state_dir().unwrap();
     let config = entrad_emulator::Config {
         header_read_timeout,
         idle_timeout,
-        ..common::config(dir.path(), 1)
+        ..entrad_testkit::config(dir.path(), 1)
     };
-    Harness::start_with(config, dir).await
+    InProcess::start_with(config, dir).await.unwrap()
 }
 
 /// A TLS connection to the emulator offering HTTP/1.1 only.
-async fn connect(h: &Harness) -> TlsStream<TcpStream> {
+async fn connect(h: &InProcess) -> TlsStream<TcpStream> {
     let mut roots = rustls::RootCertStore::empty();
     let pem = std::fs::read(h.emulator.ca_file()).unwrap();
     for cert in rustls_pemfile::certs(&mut pem.as_slice()) {

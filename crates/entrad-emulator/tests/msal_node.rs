@@ -4,44 +4,14 @@
 //! client secret, a certificate (SHA-256 and SHA-1 thumbprints) and the federated token
 //! file as client assertion, then listing every user once.
 
-mod common;
-
-use std::path::PathBuf;
-
-use common::Harness;
-use common::clients::{assert_graph_token_and_every_user, summary};
+use crate::drivers::{assert_graph_token_and_every_user, summary};
+use entrad_testkit::InProcess;
 use serde_json::Value;
 
-fn node_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node")
-}
-
-/// `node` from PATH, with the driver's dependencies installed next to it.
-fn node() -> PathBuf {
-    let node = std::env::var_os("PATH")
-        .iter()
-        .flat_map(std::env::split_paths)
-        .map(|dir| dir.join("node"))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "no `node` on PATH: install Node.js 20+ (scripts/test installs it and runs npm ci)"
-            )
-        });
-    let msal = node_dir().join("node_modules/@azure/msal-node");
-    assert!(
-        msal.exists(),
-        "{} is missing: run scripts/test (it runs npm ci in {})",
-        msal.display(),
-        node_dir().display()
-    );
-    node
-}
-
-async fn run_msal_node(h: &Harness, mode: &str, top: Option<&str>) -> Value {
-    let mut command = tokio::process::Command::new(node());
+async fn run_msal_node(h: &InProcess, mode: &str, top: Option<&str>) -> Value {
+    let mut command = tokio::process::Command::new(entrad_testkit::node().unwrap());
     command
-        .current_dir(node_dir())
+        .current_dir(entrad_testkit::node_dir())
         .arg("msal_node_client.js")
         .arg(h.emulator.state_dir())
         .arg(mode)
@@ -54,7 +24,7 @@ async fn run_msal_node(h: &Harness, mode: &str, top: Option<&str>) -> Value {
 }
 
 /// A token from the emulator for Graph, then from MSAL's cache, and every user once.
-fn assert_listed_every_user(s: &Value, h: &Harness, appidacr: &str, users: u64) {
+fn assert_listed_every_user(s: &Value, h: &InProcess, appidacr: &str, users: u64) {
     assert_eq!(s["from_cache"], false, "{s}");
     assert_eq!(s["second_from_cache"], true, "{s}");
     assert_graph_token_and_every_user(s, h, appidacr, users);
@@ -62,7 +32,7 @@ fn assert_listed_every_user(s: &Value, h: &Harness, appidacr: &str, users: u64) 
 
 #[tokio::test]
 async fn msal_node_client_secret_lists_every_user_once() {
-    let h = Harness::start(1234).await;
+    let h = InProcess::start(1234).await.unwrap();
     let s = run_msal_node(&h, "secret", Some("250")).await;
     assert_listed_every_user(&s, &h, "1", 1234);
     assert_eq!(s["pages"], 5);
@@ -73,7 +43,7 @@ async fn msal_node_client_secret_lists_every_user_once() {
 
 #[tokio::test]
 async fn msal_node_certificate_with_sha256_thumbprint() {
-    let h = Harness::start(150).await;
+    let h = InProcess::start(150).await.unwrap();
     let s = run_msal_node(&h, "certificate", None).await;
     assert_listed_every_user(&s, &h, "2", 150);
     assert_eq!(s["pages"], 2);
@@ -81,14 +51,14 @@ async fn msal_node_certificate_with_sha256_thumbprint() {
 
 #[tokio::test]
 async fn msal_node_certificate_with_sha1_thumbprint() {
-    let h = Harness::start(20).await;
+    let h = InProcess::start(20).await.unwrap();
     let s = run_msal_node(&h, "thumbprint", None).await;
     assert_listed_every_user(&s, &h, "2", 20);
 }
 
 #[tokio::test]
 async fn msal_node_exchanges_the_federated_token_file() {
-    let h = Harness::start(7).await;
+    let h = InProcess::start(7).await.unwrap();
     let s = run_msal_node(&h, "client_assertion", None).await;
     assert_listed_every_user(&s, &h, "2", 7);
 }

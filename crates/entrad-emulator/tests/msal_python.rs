@@ -3,14 +3,12 @@
 //! (PS256/x5t#S256), the PFX (PKCS#12) and a federated client assertion (workload
 //! identity), listing every user; the unconsented app gets Graph's 403.
 
-mod common;
-
-use common::Harness;
-use common::clients::{driver, python, summary};
+use crate::drivers::{driver, summary};
+use entrad_testkit::InProcess;
 use serde_json::Value;
 
-async fn run_msal(h: &Harness, parameters: &str, mode: &str, top: Option<&str>) -> Value {
-    let mut command = tokio::process::Command::new(python());
+async fn run_msal(h: &InProcess, parameters: &str, mode: &str, top: Option<&str>) -> Value {
+    let mut command = tokio::process::Command::new(entrad_testkit::python().unwrap());
     command
         .arg(driver("msal/msal_client.py"))
         .arg(h.emulator.state_dir().join(parameters))
@@ -24,7 +22,7 @@ async fn run_msal(h: &Harness, parameters: &str, mode: &str, top: Option<&str>) 
 
 #[tokio::test]
 async fn msal_python_secret_flow_lists_every_user_once() {
-    let h = Harness::start(1234).await;
+    let h = InProcess::start(1234).await.unwrap();
     let s = run_msal(&h, "parameters.json", "secret", Some("250")).await;
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["token_source"], "identity_provider");
@@ -43,7 +41,7 @@ async fn msal_python_secret_flow_lists_every_user_once() {
 
 #[tokio::test]
 async fn msal_python_certificate_thumbprint_flow() {
-    let h = Harness::start(150).await;
+    let h = InProcess::start(150).await.unwrap();
     let s = run_msal(&h, "parameters-certificate.json", "thumbprint", None).await;
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["appidacr"], "2");
@@ -55,7 +53,7 @@ async fn msal_python_certificate_thumbprint_flow() {
 
 #[tokio::test]
 async fn msal_python_public_certificate_flow_uses_ps256() {
-    let h = Harness::start(20).await;
+    let h = InProcess::start(20).await.unwrap();
     let s = run_msal(
         &h,
         "parameters-certificate.json",
@@ -70,7 +68,7 @@ async fn msal_python_public_certificate_flow_uses_ps256() {
 
 #[tokio::test]
 async fn msal_python_reads_the_pfx_and_its_password() {
-    let h = Harness::start(12).await;
+    let h = InProcess::start(12).await.unwrap();
     let s = run_msal(&h, "parameters.json", "pfx", None).await;
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["appidacr"], "2");
@@ -79,7 +77,7 @@ async fn msal_python_reads_the_pfx_and_its_password() {
 
 #[tokio::test]
 async fn msal_python_exchanges_the_federated_token_file() {
-    let h = Harness::start(7).await;
+    let h = InProcess::start(7).await.unwrap();
     let s = run_msal(&h, "parameters.json", "client_assertion", None).await;
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["appidacr"], "2");
@@ -89,7 +87,7 @@ async fn msal_python_exchanges_the_federated_token_file() {
 
 #[tokio::test]
 async fn msal_python_unconsented_app_gets_graph_403() {
-    let h = Harness::start(5).await;
+    let h = InProcess::start(5).await.unwrap();
     let s = run_msal(&h, "parameters-unconsented.json", "secret", None).await;
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["roles"], Value::Null);
@@ -103,7 +101,7 @@ async fn msal_python_unconsented_app_gets_graph_403() {
 
 #[tokio::test]
 async fn msal_python_sees_the_token_service_errors() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let mut wrong = h.parameters("parameters.json");
     wrong["secret"] = Value::String("not-the-secret".into());
     let path = h.dir.path().join("wrong.json");

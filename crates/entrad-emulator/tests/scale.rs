@@ -1,15 +1,13 @@
 //! 100,000 users: every page of 999 is served and every user listed exactly once.
 
-mod common;
-
 use std::collections::HashSet;
 
-use common::Harness;
+use entrad_testkit::InProcess;
 use serde_json::Value;
 
 #[tokio::test]
 async fn one_hundred_thousand_users_all_listed_once() {
-    let h = Harness::start(100_000).await;
+    let h = InProcess::start(100_000).await.unwrap();
     let token = h.token().await;
     let mut url = h.url("/v1.0/users?$top=999");
     let mut ids: HashSet<String> = HashSet::with_capacity(100_000);

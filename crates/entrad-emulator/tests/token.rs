@@ -1,15 +1,13 @@
 //! The token service: metadata, discovery, JWKS, the token endpoint's successes and
 //! every error of protocol.md, and admin consent.
 
-mod common;
-
+use crate::assertion;
 use base64::Engine;
-use common::Harness;
-use common::assertion;
 use entrad_emulator::{
     CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, NO_SERVICE_PRINCIPAL_CLIENT_ID,
     UNCONSENTED_CLIENT_ID,
 };
+use entrad_testkit::InProcess;
 use serde_json::{Value, json};
 
 const GRAPH: &str = "https://graph.microsoft.com/.default";
@@ -48,7 +46,7 @@ fn claims_of(token: &str) -> Value {
     .unwrap()
 }
 
-fn secret(h: &Harness) -> String {
+fn secret(h: &InProcess) -> String {
     h.parameters("parameters.json")["secret"]
         .as_str()
         .unwrap()
@@ -57,7 +55,7 @@ fn secret(h: &Harness) -> String {
 
 #[tokio::test]
 async fn openid_configuration_by_guid_and_domain_points_at_the_emulator() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let tid = h.emulator.tenant_id().to_string();
     for tenant in [tid.as_str(), DEFAULT_TENANT_DOMAIN] {
         let response = h
@@ -94,7 +92,7 @@ async fn openid_configuration_by_guid_and_domain_points_at_the_emulator() {
             ])
         );
     }
-    let v1 = common::json_of(
+    let v1 = entrad_testkit::json_of(
         h.client
             .get(h.url(&format!("/{tid}/.well-known/openid-configuration"))),
     )
@@ -112,7 +110,7 @@ async fn openid_configuration_by_guid_and_domain_points_at_the_emulator() {
 
 #[tokio::test]
 async fn instance_discovery_knows_only_the_emulator() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let authorize = h.url("/organizations/oauth2/v2.0/authorize");
     let response = h
         .client
@@ -157,9 +155,10 @@ async fn instance_discovery_knows_only_the_emulator() {
 
 #[tokio::test]
 async fn jwks_publishes_the_signing_key_and_tokens_verify_against_it() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let tid = h.emulator.tenant_id().to_string();
-    let jwks = common::json_of(h.client.get(h.url(&format!("/{tid}/discovery/v2.0/keys")))).await;
+    let jwks =
+        entrad_testkit::json_of(h.client.get(h.url(&format!("/{tid}/discovery/v2.0/keys")))).await;
     let key = &jwks["keys"][0];
     assert_eq!(key["kty"], "RSA");
     assert_eq!(key["use"], "sig");
@@ -205,7 +204,7 @@ async fn jwks_publishes_the_signing_key_and_tokens_verify_against_it() {
 
 #[tokio::test]
 async fn secret_in_form_gives_a_v1_app_token_with_roles() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let response = h
         .client
         .post(h.token_url())
@@ -258,7 +257,7 @@ async fn secret_in_form_gives_a_v1_app_token_with_roles() {
 
 #[tokio::test]
 async fn secret_by_http_basic_and_tenant_by_domain() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let response = h
         .client
         .post(h.url(&format!("/{DEFAULT_TENANT_DOMAIN}/oauth2/v2.0/token")))
@@ -277,7 +276,7 @@ async fn secret_by_http_basic_and_tenant_by_domain() {
 
 #[tokio::test]
 async fn unconsented_app_gets_a_token_without_roles() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let token = h.token_from("parameters-unconsented.json").await;
     let claims = claims_of(&token);
     assert_eq!(claims["appid"], UNCONSENTED_CLIENT_ID);
@@ -286,7 +285,7 @@ async fn unconsented_app_gets_a_token_without_roles() {
 
 #[tokio::test]
 async fn client_assertions_rs256_and_ps256_with_float_dates_and_padding() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     for pss in [false, true] {
         let jwt = assertion::sign(
             h.emulator.state_dir(),
@@ -339,7 +338,7 @@ async fn client_assertions_rs256_and_ps256_with_float_dates_and_padding() {
 
 #[tokio::test]
 async fn client_assertion_errors() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let dir = h.emulator.state_dir().to_path_buf();
     let send = |jwt: String| {
         let h = &h;
@@ -475,10 +474,10 @@ async fn client_assertion_errors() {
 
 #[tokio::test]
 async fn every_token_error_of_the_protocol_table() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let good = secret(&h);
     let expired = {
-        let (_, apps) = h.admin(reqwest::Method::GET, "/apps", None).await;
+        let (_, apps) = h.admin_request(reqwest::Method::GET, "/apps", None).await;
         let app = apps["apps"]
             .as_array()
             .unwrap()
@@ -674,7 +673,7 @@ async fn every_token_error_of_the_protocol_table() {
 
 #[tokio::test]
 async fn admin_consent_posted_grants_roles_and_redirects() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let tid = h.emulator.tenant_id().to_string();
     let response = h
         .client
@@ -739,7 +738,7 @@ async fn admin_consent_posted_grants_roles_and_redirects() {
 
 #[tokio::test]
 async fn admin_consent_by_get_only_shows_the_prompt_and_changes_nothing() {
-    let h = Harness::start(1).await;
+    let h = InProcess::start(1).await.unwrap();
     let tid = h.emulator.tenant_id().to_string();
     let consent_url = h.url(&format!(
         "/{tid}/adminconsent?client_id={UNCONSENTED_CLIENT_ID}&redirect_uri=http://localhost/done&state=xyz"

@@ -6,15 +6,12 @@
 //! replaced by a fresh one.
 //! Redis is a real redis-server on loopback that scripts/test starts.
 
-mod common;
-
 use std::path::Path;
 use std::process::Output;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::support::{Emulator, closed_address, stderr_of, succeed, unique_ids, write_json};
 use assert_cmd::Command;
-use common::{Emulator, closed_address, stderr_of, succeed, unique_ids, write_json};
-use reqwest::Method;
 use serde_json::Value;
 
 const USERS: usize = 150;
@@ -42,8 +39,8 @@ fn unique_prefix() -> String {
 }
 
 fn token_requests(emulator: &Emulator) -> u64 {
-    let stats = emulator.admin(Method::GET, "/_emulator/stats", None);
-    stats["requests"]["token"].as_u64().unwrap()
+    let stats = emulator.stats();
+    stats.route("token")
 }
 
 /// Runs the quickstart in `n` processes at once.
@@ -68,7 +65,7 @@ fn eight_processes_with_a_cold_file_cache_make_one_token_request() {
     let emulator = Emulator::start(USERS);
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().join("cold").join("tokens.json");
-    emulator.admin(Method::POST, "/_emulator/stats/reset", None);
+    emulator.reset_stats();
     let outputs = herd(8, || {
         let mut cmd = emulator.run("parameters.json");
         cmd.arg("--cache").arg(format!("file:{}", cache.display()));
@@ -84,7 +81,7 @@ fn eight_processes_with_a_cold_file_cache_make_one_token_request() {
 fn eight_processes_with_a_cold_redis_cache_make_one_token_request() {
     let emulator = Emulator::start(USERS);
     let url = format!("{}?prefix={}", redis_url(), unique_prefix());
-    emulator.admin(Method::POST, "/_emulator/stats/reset", None);
+    emulator.reset_stats();
     let outputs = herd(8, || {
         let mut cmd = emulator.run("parameters.json");
         cmd.arg("--cache")
@@ -116,19 +113,14 @@ fn the_default_is_a_file_in_the_users_cache_dir() {
             .env("HOME", home.path());
         cmd
     };
-    emulator.admin(Method::POST, "/_emulator/stats/reset", None);
+    emulator.reset_stats();
     for _ in 0..2 {
         succeed(&mut default_run());
     }
     assert_eq!(token_requests(&emulator), 1, "the second run used the file");
     let file = home.path().join("entrad").join("msal_token_cache.json");
-    let doc: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    let entry = doc["AccessToken"]
-        .as_object()
-        .unwrap()
-        .values()
-        .next()
-        .unwrap();
+    let entries = entrad_testkit::msal_access_tokens(&file).unwrap();
+    let entry = &entries[0];
     assert_eq!(entry["environment"], "127.0.0.1");
     #[cfg(unix)]
     {
@@ -235,7 +227,7 @@ fn a_cached_token_a_recreated_emulator_refuses_is_replaced() {
     // The same tenant and app ids, but new signing keys: Graph refuses the
     // cached token, which has not expired.
     let after = Emulator::start(USERS);
-    after.admin(Method::POST, "/_emulator/stats/reset", None);
+    after.reset_stats();
     let output = succeed(after.run("parameters.json").arg("--cache").arg(&cache));
     assert_eq!(unique_ids(&output.stdout).len(), USERS);
     assert_eq!(

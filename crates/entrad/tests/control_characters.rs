@@ -2,9 +2,7 @@
 //! escape sequences (clear screen, window title, C1 CSI, DEL) is shown as
 //! visible escapes by `--format table`, and kept exact by csv and json.
 
-mod common;
-
-use common::{Emulator, succeed};
+use crate::support::{Emulator, succeed};
 use serde_json::{Value, json};
 
 /// Clear screen, an OSC window title ended by BEL, a C1 CSI, DEL, a tab and a newline.
@@ -13,11 +11,7 @@ const UPN: &str = "eve@contoso.example";
 
 fn emulator_with_hostile_user() -> Emulator {
     let emulator = Emulator::start(2);
-    emulator.admin(
-        reqwest::Method::POST,
-        "/_emulator/users",
-        Some(json!({"userPrincipalName": UPN, "displayName": HOSTILE})),
-    );
+    emulator.add_users(json!({"userPrincipalName": UPN, "displayName": HOSTILE}));
     emulator
 }
 

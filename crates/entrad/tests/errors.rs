@@ -1,10 +1,10 @@
 //! Every failure path: one clear line on stderr, the documented exit code, no secret.
 
-mod common;
-
 use std::process::Output;
 
-use common::{Emulator, closed_address, entrad, stderr_of, succeed, write_json};
+use crate::support::{
+    AZURE_VARS, Emulator, closed_address, entrad, stderr_of, succeed, write_json,
+};
 use serde_json::{Value, json};
 
 /// `entrad run` on a copy of the emulator's `parameters` file changed by `edit`.
@@ -110,11 +110,7 @@ fn graph_unreachable_after_a_good_token_is_exit_5() {
 #[test]
 fn a_persistent_503_is_exit_5() {
     let emulator = Emulator::start(5);
-    emulator.admin(
-        reqwest::Method::POST,
-        "/_emulator/faults",
-        Some(json!({"route": "users", "kind": "503", "retry_after": 1})),
-    );
+    emulator.add_fault(json!({"route": "users", "kind": "503", "retry_after": 1}));
     let output = emulator.run("parameters.json").output().unwrap();
     assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
     assert!(stderr_of(&output).contains("503"), "{}", stderr_of(&output));
@@ -246,19 +242,28 @@ fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
         .as_str()
         .unwrap()
         .to_owned();
-    for args in [vec!["-vvv", "run"], vec!["-vvv", "token", "--config"]] {
-        let output = succeed(
-            emulator
-                .entrad()
-                .args(&args)
-                .arg(emulator.file("parameters.json")),
-        );
-        for stream in [&output.stdout, &output.stderr] {
-            let text = String::from_utf8_lossy(stream);
-            assert!(!text.contains(&secret), "the client secret leaked");
-            assert!(!text.contains("eyJ"), "an access token leaked");
+    // `-vvv` is entrad's own trace level (a quiet success may log nothing at all);
+    // `RUST_LOG=trace` turns every crate's traces on (HTTP, TLS), and its TRACE
+    // lines prove those logs were written and searched.
+    let mut traces = String::new();
+    for rust_log in [None, Some("trace")] {
+        for args in [vec!["-vvv", "run"], vec!["-vvv", "token", "--config"]] {
+            let mut cmd = emulator.entrad();
+            if let Some(filter) = rust_log {
+                cmd.env("RUST_LOG", filter);
+            }
+            let output = succeed(cmd.args(&args).arg(emulator.file("parameters.json")));
+            for stream in [&output.stdout, &output.stderr] {
+                let text = String::from_utf8_lossy(stream);
+                assert!(!text.contains(&secret), "the client secret leaked");
+                assert!(!text.contains("eyJ"), "an access token leaked");
+            }
+            if rust_log.is_some() {
+                traces.push_str(&stderr_of(&output));
+            }
         }
     }
+    assert!(traces.contains(" TRACE "), "no trace logs: {traces}");
     // The secret given as a flag is warned about, and not echoed either.
     let output = succeed(
         emulator
@@ -272,4 +277,34 @@ fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
     assert!(
         !stderr.contains(&secret) && !String::from_utf8_lossy(&output.stdout).contains(&secret)
     );
+}
+
+/// Exit 1 is for what should not happen; a device that refuses the output is
+/// one honest way to get there (`/dev/full` fails every write).
+#[cfg(target_os = "linux")]
+#[test]
+fn output_that_cannot_be_written_is_exit_1_internal() {
+    let emulator = Emulator::start(3);
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .unwrap();
+    // assert_cmd captures stdout; the std command lets it go to the device.
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
+    for var in AZURE_VARS {
+        cmd.env_remove(var);
+    }
+    let output = cmd
+        .env("ENTRAD_CACHE", "memory")
+        .arg("--ca-file")
+        .arg(emulator.file("ca.pem"))
+        .arg("run")
+        .arg(emulator.file("parameters.json"))
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("cannot write the output"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }

@@ -1,9 +1,6 @@
 //! Throttling and outages injected in the emulator: the run still lists every user exactly once.
 
-mod common;
-
-use common::{Emulator, succeed, unique_ids};
-use reqwest::Method;
+use crate::support::{Emulator, succeed, unique_ids};
 use serde_json::json;
 
 #[test]
@@ -16,32 +13,24 @@ fn injected_429_and_503_still_list_every_user_once() {
         json!({"route": "users", "kind": "503", "retry_after": 1, "count": 1}),
         json!({"route": "token", "kind": "503", "retry_after": 1, "count": 1}),
     ] {
-        emulator.admin(Method::POST, "/_emulator/faults", Some(fault));
+        emulator.add_fault(fault);
     }
-    emulator.admin(Method::POST, "/_emulator/stats/reset", None);
+    emulator.reset_stats();
     let output = succeed(&mut emulator.run("parameters.json"));
     assert_eq!(unique_ids(&output.stdout).len(), 1_000);
-    let stats = emulator.admin(Method::GET, "/_emulator/stats", None);
+    let stats = emulator.stats();
+    // Every injected fault fired: the run did not list the users around them.
+    assert_eq!(stats.faults(), 4, "{:?}", stats.0);
     // 10 pages of 100, plus the three refused attempts.
-    assert!(
-        stats["requests"]["users"].as_u64().unwrap() >= 13,
-        "{stats}"
-    );
+    assert!(stats.route("users") >= 13, "{:?}", stats.0);
 }
 
 #[test]
 fn injected_faults_while_paging_users_with_top() {
     let emulator = Emulator::start(600);
-    emulator.admin(
-        Method::POST,
-        "/_emulator/faults",
-        Some(json!({"route": "users", "kind": "429", "retry_after": 1, "count": 1})),
-    );
-    emulator.admin(
-        Method::POST,
-        "/_emulator/faults",
-        Some(json!({"route": "users", "kind": "504", "retry_after": 1, "count": 1})),
-    );
+    emulator.add_fault(json!({"route": "users", "kind": "429", "retry_after": 1, "count": 1}));
+    emulator.add_fault(json!({"route": "users", "kind": "504", "retry_after": 1, "count": 1}));
+    emulator.reset_stats();
     let output = succeed(
         emulator
             .configured()
@@ -59,4 +48,9 @@ fn injected_faults_while_paging_users_with_top() {
         .collect();
     assert_eq!(ids.len(), 600);
     assert_eq!(text.lines().count(), 600);
+    // Both faults fired: the listing retried through them.
+    let stats = emulator.stats();
+    assert_eq!(stats.faults(), 2, "{:?}", stats.0);
+    // 12 pages of 50, plus the two refused attempts.
+    assert!(stats.route("users") >= 14, "{:?}", stats.0);
 }

@@ -3,15 +3,13 @@
 //! file and the limit, and exit code 2, instead of memory growing until the
 //! machine says no. Each check stops at the bound, before any network use.
 
-mod common;
-
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use crate::support::{closed_address, entrad, stderr_of, write_json};
 use assert_cmd::Command;
-use common::{closed_address, entrad, stderr_of};
 
 /// Stops a hung `entrad` (the bug this guards against) instead of the test run.
 const HUNG: Duration = Duration::from_secs(60);
@@ -29,7 +27,7 @@ fn exit_2_with_one_line(cmd: &mut Command, needles: &[&str]) {
 
 /// A parameters file (certificate variant) whose key is `key`.
 fn certificate_parameters(dir: &Path, key: &Path) -> std::path::PathBuf {
-    common::write_json(
+    write_json(
         dir,
         "parameters.json",
         &serde_json::json!({
@@ -148,7 +146,7 @@ fn an_oversized_federated_token_file_is_exit_2() {
 #[test]
 fn a_ca_file_of_dev_zero_is_exit_2() {
     let dir = tempfile::tempdir().unwrap();
-    let parameters = common::write_json(
+    let parameters = write_json(
         dir.path(),
         "parameters.json",
         &serde_json::json!({

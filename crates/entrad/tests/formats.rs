@@ -1,8 +1,6 @@
 //! Output formats and the other subcommands, against the emulator.
 
-mod common;
-
-use common::{Emulator, succeed};
+use crate::support::{Emulator, succeed};
 use serde_json::Value;
 
 fn users(emulator: &Emulator, args: &[&str]) -> std::process::Output {
@@ -13,7 +11,7 @@ fn users(emulator: &Emulator, args: &[&str]) -> std::process::Output {
 fn json_is_one_document() {
     let emulator = Emulator::start(150);
     let output = users(&emulator, &["--format", "json", "--top", "40"]);
-    assert_eq!(common::unique_ids(&output.stdout).len(), 150);
+    assert_eq!(crate::support::unique_ids(&output.stdout).len(), 150);
 }
 
 #[test]
@@ -90,7 +88,7 @@ fn count_and_filter_go_to_graph() {
 fn get_pages_collections_and_prints_single_entities() {
     let emulator = Emulator::start(120);
     let output = succeed(emulator.configured().args(["get", "/v1.0/users?$top=50"]));
-    let ids = common::unique_ids(&output.stdout);
+    let ids = crate::support::unique_ids(&output.stdout);
     assert_eq!(ids.len(), 120);
     let id = ids.into_iter().next().unwrap();
     let output = succeed(
@@ -125,7 +123,7 @@ fn token_prints_claims_and_the_token_only_with_raw() {
 fn consent_url_is_the_quickstarts_step_4() {
     let emulator = Emulator::start(1);
     let parameters = emulator.parameters("parameters.json");
-    let output = common::entrad()
+    let output = crate::support::entrad()
         .arg("--config")
         .arg(emulator.file("parameters.json"))
         .arg("consent-url")

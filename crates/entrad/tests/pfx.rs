@@ -2,11 +2,9 @@
 //! from AZURE_CLIENT_CERTIFICATE_PATH + AZURE_CLIENT_CERTIFICATE_PASSWORD and from
 //! `--certificate` + `--certificate-password`.
 
-mod common;
-
 use std::process::Output;
 
-use common::{Emulator, stderr_of, succeed, unique_ids};
+use crate::support::{Emulator, stderr_of, succeed, unique_ids};
 use entrad_emulator::APP_PFX_PASSWORD;
 
 /// A wrong password: exit 2, one line naming the file and the fix, never the password.

@@ -1,8 +1,6 @@
 //! `entrad run parameters.json` against the emulator over TLS: the quickstart, unchanged.
 
-mod common;
-
-use common::{Emulator, succeed, unique_ids};
+use crate::support::{Emulator, succeed, unique_ids};
 use serde_json::Value;
 
 #[test]
@@ -51,7 +49,7 @@ fn stdout_holds_only_data_even_when_verbose() {
 
 #[test]
 fn the_demo_runs_both_flows_and_stops() {
-    let output = common::entrad()
+    let output = crate::support::entrad()
         .args(["demo", "--users", "130"])
         .output()
         .unwrap();
@@ -66,12 +64,7 @@ fn the_demo_runs_both_flows_and_stops() {
 #[test]
 fn instance_discovery_is_one_request_and_can_be_switched_off() {
     let emulator = Emulator::start(5);
-    let discoveries = || {
-        emulator.admin(reqwest::Method::GET, "/_emulator/stats", None)["requests"]
-            ["instance-discovery"]
-            .as_u64()
-            .unwrap()
-    };
+    let discoveries = || emulator.stats().route("instance-discovery");
     succeed(&mut emulator.run("parameters.json"));
     assert_eq!(discoveries(), 1);
     let output = succeed(emulator.run("parameters.json").args([

@@ -2,9 +2,7 @@
 //! is a configuration error (exit 2) unless it is a loopback test server the
 //! user opted in for, and a page cannot send the token to another origin.
 
-mod common;
-
-use common::{Emulator, entrad, stderr_of, write_json};
+use crate::support::{Emulator, entrad, stderr_of, write_json};
 use serde_json::json;
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

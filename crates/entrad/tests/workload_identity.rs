@@ -3,9 +3,7 @@
 //! issuer. That the file is re-read for every token request is entrad-auth's unit test
 //! `assertion_file_is_read_on_every_request`; a CLI process asks for one token.
 
-mod common;
-
-use common::{Emulator, stderr_of, succeed, unique_ids};
+use crate::support::{Emulator, stderr_of, succeed, unique_ids};
 
 /// The service account the emulator's consented app trusts.
 const SUBJECT: &str = "system:serviceaccount:default:entrad";

@@ -7,7 +7,7 @@ use entrad_auth::{CacheKey, CacheSpec, CachedToken, Credential, FileCache, Token
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Value, json};
 
-use crate::logs;
+use super::logs;
 use crate::support::*;
 
 fn key(target: &str) -> CacheKey {
@@ -259,13 +259,17 @@ async fn a_file_store_that_cannot_be_used_degrades_with_one_warning() {
 
     let server = server_answering(token_ok("degraded-file-token", 3599)).await;
     let client = builder(&server, Credential::secret(SECRET))
-        .cache(store)
+        .cache(store.clone())
         .build()
         .unwrap();
     for _ in 0..3 {
         let token = client.acquire_token(&[GRAPH]).await.unwrap();
         assert_eq!(token.secret(), "degraded-file-token");
     }
+    // A fresh client has no token of its own: only the store's memory can serve it.
+    let token = fresh_client_token(&server, store).await;
+    assert!(token.from_cache(), "the store kept the token in memory");
+    assert_eq!(token.secret(), "degraded-file-token");
     assert_eq!(token_requests(&server).await.len(), 1, "kept in memory");
     let warnings = logs::warnings_about("not-a-directory");
     assert_eq!(warnings.len(), 1, "{warnings:?}");

@@ -5,7 +5,7 @@
 //! theirs. Every entry each side wrote is there at the end and nothing was
 //! set aside as corrupt, with either of msal-extensions' lock modes.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use entrad_auth::{CacheKey, CachedToken, FileCache, TokenCache};
@@ -19,22 +19,9 @@ const ENTRAD_PROCESSES: usize = 3;
 /// The pause between an entrad writer's rounds.
 const PACE: std::time::Duration = std::time::Duration::from_millis(20);
 
-const CHILD: &str = "msal_extensions::entrad_writer_process";
+const CHILD: &str = "caches::msal_extensions::entrad_writer_process";
 const CACHE_VAR: &str = "ENTRAD_TEST_SHARED_CACHE";
 const PREFIX_VAR: &str = "ENTRAD_TEST_WRITER_PREFIX";
-
-fn python() -> PathBuf {
-    if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
-        return PathBuf::from(p);
-    }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
-    assert!(
-        venv.exists(),
-        "no Python with msal-extensions: set ENTRAD_PYTHON or run scripts/test (it creates {})",
-        venv.display()
-    );
-    venv
-}
 
 /// An app token of `client_id` as MSAL Python files it for the token
 /// endpoint `https://login.microsoftonline.com/tenant/...`.
@@ -63,7 +50,7 @@ fn token(secret: &str) -> CachedToken {
 #[tokio::test]
 #[ignore = "a child process of msal_extensions_and_entrad_processes_lose_nothing_*"]
 async fn entrad_writer_process() {
-    let path = PathBuf::from(std::env::var_os(CACHE_VAR).expect(CACHE_VAR));
+    let path = std::path::PathBuf::from(std::env::var_os(CACHE_VAR).expect(CACHE_VAR));
     let prefix = std::env::var(PREFIX_VAR).expect(PREFIX_VAR);
     let cache = FileCache::new(path);
     for i in 0..COUNT {
@@ -106,7 +93,7 @@ fn spawn_entrad_writer(cache_file: &Path, prefix: &str) -> Child {
 }
 
 fn spawn_msal_writer(cache_file: &Path, mode: &str) -> Child {
-    Command::new(python())
+    Command::new(entrad_testkit::python().unwrap())
         .arg(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/tests/msal/msal_extensions_writer.py"

@@ -11,7 +11,7 @@ use redis::aio::MultiplexedConnection;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 
-use crate::logs;
+use super::logs;
 use crate::support::*;
 
 /// The test server's URL; missing means the tests were not started by scripts/test.
@@ -253,8 +253,9 @@ async fn an_unreachable_server_degrades_to_memory_with_one_warning() {
         .parse()
         .unwrap();
     let server = server_answering(token_ok("redis-degraded-token", 3599)).await;
+    let store = spec.build().unwrap();
     let client = builder(&server, Credential::secret(SECRET))
-        .cache(spec.build().unwrap())
+        .cache(store.clone())
         .build()
         .unwrap();
     for _ in 0..5 {
@@ -263,6 +264,10 @@ async fn an_unreachable_server_degrades_to_memory_with_one_warning() {
             "redis-degraded-token"
         );
     }
+    // A fresh client has no token of its own: only the store's memory can serve it.
+    let token = fresh_client_token(&server, store).await;
+    assert!(token.from_cache(), "the store kept the token in memory");
+    assert_eq!(token.secret(), "redis-degraded-token");
     assert_eq!(token_requests(&server).await.len(), 1, "kept in memory");
     let warnings = logs::warnings_about(&format!("127.0.0.1:{port}"));
     assert_eq!(warnings.len(), 1, "{warnings:?}");

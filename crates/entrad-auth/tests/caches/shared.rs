@@ -7,8 +7,8 @@ use std::time::Duration;
 use entrad_auth::{ConfidentialClient, Credential, FileCache, TokenCache};
 use wiremock::MockServer;
 
-use crate::logs;
-use crate::redis::{store as redis_store, unique_prefix};
+use super::logs;
+use super::redis::{store as redis_store, unique_prefix};
 use crate::support::*;
 
 /// `n` clients, each with its own store from `store`, asking at once.

@@ -1,0 +1,21 @@
+//! entrad-auth's integration tests: one test binary, one module per area.
+//! Token services on loopback: wiremock (narrow HTTP cases), a small TLS server
+//! with a private CA, a real redis-server (scripts/test starts it) and the real
+//! emulator with real MSAL Python. Nothing here talks to any other host.
+//!
+//! Layout: a new area is a new `tests/<area>.rs` (or `tests/<area>/mod.rs` with
+//! sub-areas, as `caches/`) declared below; what this crate's areas share goes in
+//! `support.rs`; what other crates' tests could use (the emulator, its admin API,
+//! wiremock token services) goes in `crates/entrad-testkit`. Unit tests stay
+//! inline in `src/` (`#[cfg(test)] mod tests { ... }`).
+
+mod assertions;
+mod caches;
+mod discovery;
+mod errors;
+mod msal_interop;
+mod retries;
+mod secrets;
+mod support;
+mod tls;
+mod token_flow;

@@ -1,0 +1,267 @@
+//! A typed client of the emulator's admin API under `/_emulator/`. Every admin
+//! URL of the tests and benches is built here, and nowhere else.
+
+use reqwest::Method;
+use serde_json::Value;
+use url::Url;
+
+use crate::Error;
+
+/// The admin API's prefix on the emulator's origin.
+const PREFIX: &str = "/_emulator";
+
+/// A client of one emulator's admin API, sending its admin token when it has one.
+#[derive(Debug, Clone)]
+pub struct Admin {
+    http: reqwest::Client,
+    base: Url,
+    token: Option<String>,
+}
+
+/// An admin answer: its status and its body as JSON (`Null` when empty or not JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body.
+    pub body: Value,
+}
+
+/// A snapshot of `GET /_emulator/stats`.
+#[derive(Debug, Clone)]
+pub struct Stats(pub Value);
+
+impl Stats {
+    /// Requests served on `route` (`token`, `users`, `openid-configuration`, ...).
+    pub fn route(&self, route: &str) -> u64 {
+        self.0["requests"][route].as_u64().unwrap_or(0)
+    }
+
+    /// Requests served on every route.
+    pub fn total(&self) -> u64 {
+        self.0["total"].as_u64().unwrap_or(0)
+    }
+
+    /// Injected faults that fired (every kind, every route).
+    pub fn faults(&self) -> u64 {
+        self.0["faults"].as_u64().unwrap_or(0)
+    }
+
+    /// Requests answered 429 by the throttle.
+    pub fn throttled(&self) -> u64 {
+        self.0["throttled"].as_u64().unwrap_or(0)
+    }
+}
+
+impl Admin {
+    /// The admin API of the emulator at `base` (its origin), over `http` (a client
+    /// trusting its CA), authenticated with `token` when the emulator requires one.
+    pub fn new(http: reqwest::Client, base: Url, token: Option<String>) -> Admin {
+        Admin { http, base, token }
+    }
+
+    /// The URL of `path` under `/_emulator` (`path` starts with `/`).
+    pub fn url(&self, path: &str) -> Result<Url, Error> {
+        Ok(self.base.join(&format!("{PREFIX}{path}"))?)
+    }
+
+    /// The issuer of the emulator's federated (workload identity) tokens.
+    pub fn oidc_issuer(&self) -> Result<String, Error> {
+        Ok(self.url("/oidc")?.to_string())
+    }
+
+    /// Sends any admin request (`path` under `/_emulator`, e.g. `/faults`) and
+    /// returns the answer whatever its status: for tests of the admin API itself.
+    pub async fn request(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Reply, Error> {
+        let mut request = self.http.request(method, self.url(path)?);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await?;
+        Ok(Reply {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        })
+    }
+
+    /// Sends an admin request that must succeed, returning its body.
+    async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, Error> {
+        let reply = self.request(method.clone(), path, body).await?;
+        if (200..300).contains(&reply.status) {
+            Ok(reply.body)
+        } else {
+            Err(Error::Admin {
+                method: method.to_string(),
+                path: path.to_owned(),
+                status: reply.status,
+                body: reply.body.to_string(),
+            })
+        }
+    }
+
+    /// The request counters (`GET /_emulator/stats`).
+    pub async fn stats(&self) -> Result<Stats, Error> {
+        self.call(Method::GET, "/stats", None).await.map(Stats)
+    }
+
+    /// Sets every counter to zero.
+    pub async fn reset_stats(&self) -> Result<(), Error> {
+        self.call(Method::POST, "/stats/reset", None)
+            .await
+            .map(drop)
+    }
+
+    /// The active faults (`{"faults":[...]}`).
+    pub async fn faults(&self) -> Result<Value, Error> {
+        self.call(Method::GET, "/faults", None).await
+    }
+
+    /// Adds a fault (`{"route":..,"kind":..,...}`); returns the emulator's answer (with its id).
+    pub async fn add_fault(&self, spec: &Value) -> Result<Value, Error> {
+        self.call(Method::POST, "/faults", Some(spec)).await
+    }
+
+    /// Removes one fault by id.
+    pub async fn remove_fault(&self, id: &str) -> Result<(), Error> {
+        self.call(Method::DELETE, &format!("/faults/{id}"), None)
+            .await
+            .map(drop)
+    }
+
+    /// Removes every fault.
+    pub async fn clear_faults(&self) -> Result<(), Error> {
+        self.call(Method::DELETE, "/faults", None).await.map(drop)
+    }
+
+    /// Adds users (`{"count":n}` or `{"users":[...]}`); returns the answer.
+    pub async fn add_users(&self, body: &Value) -> Result<Value, Error> {
+        self.call(Method::POST, "/users", Some(body)).await
+    }
+
+    /// One user as the emulator stores it.
+    pub async fn user(&self, id: &str) -> Result<Value, Error> {
+        self.call(Method::GET, &format!("/users/{id}"), None).await
+    }
+
+    /// Changes a user's properties.
+    pub async fn modify_user(&self, id: &str, changes: &Value) -> Result<Value, Error> {
+        self.call(Method::PATCH, &format!("/users/{id}"), Some(changes))
+            .await
+    }
+
+    /// Removes a user.
+    pub async fn remove_user(&self, id: &str) -> Result<(), Error> {
+        self.call(Method::DELETE, &format!("/users/{id}"), None)
+            .await
+            .map(drop)
+    }
+
+    /// Grants or revokes an app's consent (`{"client_id":..,"granted":..}`).
+    pub async fn set_consent(&self, body: &Value) -> Result<Value, Error> {
+        self.call(Method::POST, "/consent", Some(body)).await
+    }
+
+    /// The registered apps.
+    pub async fn apps(&self) -> Result<Value, Error> {
+        self.call(Method::GET, "/apps", None).await
+    }
+
+    /// A test token as the emulator signs it (`POST /_emulator/token`).
+    pub async fn token(&self, body: &Value) -> Result<Value, Error> {
+        self.call(Method::POST, "/token", Some(body)).await
+    }
+
+    /// A token of the emulator's OIDC issuer (`POST /_emulator/federated-token`),
+    /// as a cluster writes it into a pod's projected token file.
+    pub async fn federated_token(&self, body: &Value) -> Result<Value, Error> {
+        self.call(Method::POST, "/federated-token", Some(body))
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+
+    use super::*;
+
+    async fn stats_server(expected_authorization: Option<&str>) -> MockServer {
+        let server = MockServer::start().await;
+        let mut mock = Mock::given(method("GET")).and(path("/_emulator/stats"));
+        if let Some(value) = expected_authorization {
+            mock = mock.and(header("authorization", value));
+        }
+        mock.respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"requests": {"token": 2}, "total": 5, "faults": 1})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+        server
+    }
+
+    #[tokio::test]
+    async fn sends_the_admin_token_when_it_has_one() {
+        let server = stats_server(Some("Bearer 00ff")).await;
+        let base = Url::parse(&server.uri()).unwrap();
+        let admin = Admin::new(reqwest::Client::new(), base, Some("00ff".into()));
+        let stats = admin.stats().await.unwrap();
+        assert_eq!(stats.route("token"), 2);
+        assert_eq!(stats.route("users"), 0);
+        assert_eq!(stats.total(), 5);
+        assert_eq!(stats.faults(), 1);
+    }
+
+    #[tokio::test]
+    async fn sends_no_authorization_without_a_token() {
+        let server = stats_server(None).await;
+        let base = Url::parse(&server.uri()).unwrap();
+        let admin = Admin::new(reqwest::Client::new(), base, None);
+        admin.stats().await.unwrap();
+        let requests = server.received_requests().await.unwrap();
+        assert!(requests[0].headers.get("authorization").is_none());
+    }
+
+    #[tokio::test]
+    async fn an_error_status_is_an_error_naming_the_call() {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/_emulator/faults"))
+            .respond_with(
+                ResponseTemplate::new(401)
+                    .set_body_json(json!({"error": {"code": "Unauthorized"}})),
+            )
+            .mount(&server)
+            .await;
+        let admin = Admin::new(
+            reqwest::Client::new(),
+            Url::parse(&server.uri()).unwrap(),
+            None,
+        );
+        let err = admin
+            .add_fault(&json!({"route": "users"}))
+            .await
+            .unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("POST /faults answered 401"), "{message}");
+        let reply = admin
+            .request(Method::POST, "/faults", Some(&json!({})))
+            .await
+            .unwrap();
+        assert_eq!(reply.status, 401);
+        assert_eq!(reply.body["error"]["code"], "Unauthorized");
+    }
+}

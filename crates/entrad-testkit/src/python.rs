@@ -1,0 +1,22 @@
+//! The Python the interop tests run: a venv with MSAL, azure-identity and requests.
+
+use std::path::PathBuf;
+
+use crate::Error;
+
+/// `ENTRAD_PYTHON`, else the workspace's `.venv/bin/python`. Missing is an
+/// error naming the fix (tests fail on it, never skip).
+pub fn python() -> Result<PathBuf, Error> {
+    if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
+        return Ok(PathBuf::from(p));
+    }
+    let venv = crate::workspace_root().join(".venv/bin/python");
+    if venv.exists() {
+        Ok(venv)
+    } else {
+        Err(Error::MissingTool(format!(
+            "no Python with MSAL and azure-identity: set ENTRAD_PYTHON or run scripts/test (it creates {} from scripts/requirements-test.txt)",
+            venv.display()
+        )))
+    }
+}

@@ -1,0 +1,21 @@
+//! The CLI's integration tests: one test binary, one module per area, each
+//! running the real `entrad` binary against a real emulator (an `entrad
+//! emulator` child process) over TLS on loopback.
+//!
+//! Layout: a new area is a new `tests/<area>.rs` declared below; what the CLI's
+//! areas share (`entrad` commands with a clean environment) goes in `support.rs`;
+//! what other crates' tests could use (starting the emulator, its admin API)
+//! goes in `crates/entrad-testkit`. Unit tests stay inline in `src/`
+//! (`#[cfg(test)] mod tests { ... }`).
+
+mod caches;
+mod control_characters;
+mod errors;
+mod faults;
+mod file_limits;
+mod formats;
+mod pfx;
+mod quickstart;
+mod support;
+mod token_scope;
+mod workload_identity;

@@ -1,0 +1,182 @@
+//! What the CLI's tests share: an emulator child process per test (`entrad
+//! emulator`, as a user runs it, from entrad-testkit) and `entrad` commands set
+//! up for it, with a clean environment.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use entrad_testkit::{ChildEmulator, Stats};
+use serde_json::Value;
+
+/// The azure-identity variables (and entrad's own): removed so the developer's
+/// environment cannot steer a test.
+pub const AZURE_VARS: &[&str] = &[
+    "ENTRAD_CACHE",
+    "ENTRAD_CACHE_KEY",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+    "AZURE_CLIENT_CERTIFICATE_PATH",
+    "AZURE_CLIENT_CERTIFICATE_PASSWORD",
+    "AZURE_FEDERATED_TOKEN_FILE",
+    "AZURE_AUTHORITY_HOST",
+    "RUST_LOG",
+];
+
+/// An `entrad emulator` child process (killed on drop) and `entrad` commands set up for it.
+pub struct Emulator(ChildEmulator);
+
+impl Emulator {
+    /// An emulator with `users` users.
+    pub fn start(users: usize) -> Emulator {
+        Emulator(
+            ChildEmulator::start(Path::new(env!("CARGO_BIN_EXE_entrad")), users)
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+    }
+
+    /// The request counters.
+    pub fn stats(&self) -> Stats {
+        self.0.block_on(self.0.admin().stats()).unwrap()
+    }
+
+    /// Sets every request counter to zero.
+    pub fn reset_stats(&self) {
+        self.0.block_on(self.0.admin().reset_stats()).unwrap();
+    }
+
+    /// Adds a fault (`{"route":..,"kind":..,...}`).
+    pub fn add_fault(&self, spec: Value) {
+        self.0.block_on(self.0.admin().add_fault(&spec)).unwrap();
+    }
+
+    /// Adds users (`{"userPrincipalName":..,...}` or a list of them).
+    pub fn add_users(&self, users: Value) {
+        self.0.block_on(self.0.admin().add_users(&users)).unwrap();
+    }
+
+    /// A file of the state directory, e.g. `parameters.json`.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.0.file(name)
+    }
+
+    /// A parameters file as JSON, to derive broken variants from.
+    pub fn parameters(&self, name: &str) -> Value {
+        entrad_testkit::read_json(&self.file(name)).unwrap()
+    }
+
+    /// `entrad --ca-file <ca.pem>` with a clean environment and a token cache
+    /// file of this emulator's own: every emulator signs with fresh keys under
+    /// the same tenant and app ids, so tests must not share cached tokens.
+    pub fn entrad(&self) -> Command {
+        let mut cmd = entrad();
+        cmd.arg("--ca-file").arg(self.0.ca_file());
+        cmd.env(
+            "ENTRAD_CACHE",
+            format!("file:{}", self.cache_file().display()),
+        );
+        cmd
+    }
+
+    /// `entrad run <state dir>/<parameters>`: the quickstart's command.
+    pub fn run(&self, parameters: &str) -> Command {
+        let mut cmd = self.entrad();
+        cmd.arg("run").arg(self.file(parameters));
+        cmd
+    }
+
+    /// `entrad --config <state dir>/parameters.json`, for the other subcommands.
+    pub fn configured(&self) -> Command {
+        let mut cmd = self.entrad();
+        cmd.arg("--config").arg(self.file("parameters.json"));
+        cmd
+    }
+
+    /// `entrad` configured by the azure-identity variables from `parameters`
+    /// (a parameters file as JSON), with Graph at this emulator; the
+    /// credential's own variables are the caller's.
+    pub fn configured_by_environment(&self, parameters: &Value) -> Command {
+        let (host, tenant) = parameters["authority"]
+            .as_str()
+            .unwrap()
+            .rsplit_once('/')
+            .unwrap();
+        let mut cmd = self.entrad();
+        cmd.env("AZURE_AUTHORITY_HOST", host)
+            .env("AZURE_TENANT_ID", tenant)
+            .env("AZURE_CLIENT_ID", parameters["client_id"].as_str().unwrap())
+            .args(["--graph-url", self.0.url()]);
+        cmd
+    }
+
+    /// A token of the emulator's OIDC issuer for the Kubernetes-style `subject`, as a
+    /// cluster writes it into a pod's projected token file.
+    pub fn federated_token(&self, subject: &str) -> String {
+        let body = serde_json::json!({
+            "subject": subject,
+            "audience": "api://AzureADTokenExchange",
+            "lifetime_secs": 3600,
+        });
+        let answer = self
+            .0
+            .block_on(self.0.admin().federated_token(&body))
+            .unwrap();
+        answer["token"].as_str().unwrap().to_owned()
+    }
+
+    /// The token cache file `entrad()` uses.
+    pub fn cache_file(&self) -> PathBuf {
+        self.0.file("token-cache.json")
+    }
+}
+
+/// `entrad` with the azure-identity variables removed, caching tokens in
+/// memory only (never in the developer's cache directory).
+pub fn entrad() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrad"));
+    for var in AZURE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("ENTRAD_CACHE", "memory");
+    cmd
+}
+
+/// A loopback address nothing listens on (bound, then released).
+pub fn closed_address() -> std::net::SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// Stderr as text, for messages.
+pub fn stderr_of(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs `cmd` and checks it succeeded (failing with its stderr).
+pub fn succeed(cmd: &mut Command) -> Output {
+    let output = cmd.output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    output
+}
+
+/// Writes `value` as a JSON file in `dir`.
+pub fn write_json(dir: &Path, name: &str, value: &Value) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+    path
+}
+
+/// The ids of a quickstart JSON document, checking each appears once.
+pub fn unique_ids(stdout: &[u8]) -> std::collections::HashSet<String> {
+    let doc: Value = serde_json::from_slice(stdout).expect("stdout is one JSON document");
+    let items = doc["value"].as_array().expect("a `value` list");
+    let ids: std::collections::HashSet<String> = items
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), items.len(), "some users were listed twice");
+    ids
+}
