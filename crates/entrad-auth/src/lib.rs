@@ -76,6 +76,8 @@ mod clock;
 mod credential;
 mod discovery;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod hint;
 mod hot;
 mod refresh;

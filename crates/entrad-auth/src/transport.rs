@@ -1,5 +1,6 @@
 //! Sending a request to the token service under the retry policy.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
@@ -32,10 +33,11 @@ pub(crate) fn client_headers(client_request_id: Option<&str>) -> HeaderMap {
     headers
 }
 
-/// Sends `make()` until it succeeds, fails for good, or the policy gives up.
-/// `what` names the request in logs and errors.
+/// Sends `make()` until it succeeds, fails for good, or the policy gives up,
+/// adding each repeated attempt to `retries`. `what` names the request in logs and errors.
 pub(crate) async fn send(
     policy: &RetryPolicy,
+    retries: &AtomicU64,
     what: &str,
     client_request_id: Option<&str>,
     make: impl Fn() -> reqwest::RequestBuilder,
@@ -77,6 +79,7 @@ pub(crate) async fn send(
                                     client_request_id,
                                     "busy answer, retrying"
                                 );
+                                retries.fetch_add(1, Ordering::Relaxed);
                                 tokio::time::sleep(delay).await;
                                 continue;
                             }
@@ -117,6 +120,7 @@ pub(crate) async fn send(
                     client_request_id,
                     "request failed, retrying"
                 );
+                retries.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(delay).await;
             }
             None => {

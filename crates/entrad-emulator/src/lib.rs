@@ -71,6 +71,8 @@ mod emulator;
 mod error;
 mod faults;
 mod files;
+#[doc(hidden)]
+pub mod fuzz;
 mod graph;
 mod keys;
 mod oidc;

@@ -1,6 +1,8 @@
 //! The Graph client and its builder.
 
 use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use entrad_auth::{ConfidentialClient, RetryPolicy};
 use url::Url;
@@ -27,6 +29,8 @@ pub struct GraphClient {
     pub(crate) base_url: Url,
     pub(crate) scope: String,
     pub(crate) retry: RetryPolicy,
+    /// Graph requests repeated after a 429/503/504 or a network failure, shared by clones.
+    pub(crate) retries: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for GraphClient {
@@ -58,6 +62,13 @@ impl GraphClient {
             scope: DEFAULT_SCOPE.to_owned(),
             retry: RetryPolicy::default(),
         }
+    }
+
+    /// How many Graph requests this client and its clones repeated after a
+    /// 429/503/504 or a network failure (token requests count in
+    /// [`ConfidentialClient::retries`]).
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// The base URL relative paths resolve against.
@@ -128,6 +139,7 @@ impl GraphClientBuilder {
             base_url,
             scope: self.scope,
             retry: self.retry,
+            retries: Arc::default(),
         }
     }
 }

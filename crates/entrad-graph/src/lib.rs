@@ -41,6 +41,8 @@ mod batch;
 mod client;
 mod delta;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod page;
 mod paging;
 mod request;

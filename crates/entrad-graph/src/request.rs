@@ -1,5 +1,7 @@
 //! One Graph request: token, ids, retries.
 
+use std::sync::atomic::Ordering;
+
 use bytes::Bytes;
 use entrad_auth::{AccessToken, TransportFailure};
 use reqwest::Method;
@@ -66,6 +68,7 @@ impl GraphClient {
             tracing::info!(
                 %url, attempt = attempts.made(), ?delay, "Graph request failed ({what}); retrying"
             );
+            self.retries.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(delay).await;
         }
     }

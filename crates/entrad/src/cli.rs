@@ -175,6 +175,10 @@ pub struct IdentityArgs {
     /// Timeout of each HTTP request, in seconds.
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout: Option<u64>,
+    /// Attempts per token or Graph request before giving up on 429/5xx and
+    /// network failures (default 4, all within 60 s).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub max_attempts: Option<u32>,
     /// Skip instance discovery for an authority host that is not a known Microsoft
     /// host (MSAL's `instance_discovery=False`): one round trip less, e.g. for the emulator.
     #[arg(long, global = true)]

@@ -36,6 +36,8 @@ pub struct Emulator {
     pub state_dir: PathBuf,
     /// The CA to trust.
     pub ca_file: PathBuf,
+    /// The admin API's bearer token, when the ready line gives one.
+    pub admin_token: Option<String>,
 }
 
 impl Emulator {
@@ -74,6 +76,7 @@ impl Emulator {
                 .to_owned(),
             state_dir: PathBuf::from(ready["state_dir"].as_str().unwrap()),
             ca_file: PathBuf::from(ready["ca_file"].as_str().unwrap()),
+            admin_token: ready["admin_token"].as_str().map(str::to_owned),
         }
     }
 
@@ -165,6 +168,9 @@ impl Emulator {
                 .build()
                 .unwrap();
             let mut request = client.request(method, url);
+            if let Some(token) = &self.admin_token {
+                request = request.bearer_auth(token);
+            }
             if let Some(body) = body {
                 request = request.json(&body);
             }
@@ -177,6 +183,14 @@ impl Emulator {
                 serde_json::from_str(&text).unwrap()
             }
         })
+    }
+}
+
+impl Emulator {
+    /// Kills the emulator process now (a crash or an outage, as clients see it).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

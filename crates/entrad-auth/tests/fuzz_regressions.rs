@@ -1,0 +1,35 @@
+//! The fuzz targets' inputs, replayed on stable: every seed of
+//! `fuzz/corpus/<target>/` and every crash kept in `fuzz/regressions/<target>/`
+//! goes through the same entry point as the fuzzer, which panics when an
+//! invariant breaks.
+
+use std::path::PathBuf;
+
+/// Runs `entry` on every input of `target`, naming the file that fails.
+fn replay(target: &str, entry: fn(&[u8])) {
+    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut seen = 0;
+    for dir in ["corpus", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
+            continue;
+        };
+        for file in entries {
+            let path = file.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let outcome = std::panic::catch_unwind(|| entry(&data));
+            assert!(outcome.is_ok(), "{} broke an invariant", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no inputs for {target} under {}", fuzz.display());
+}
+
+#[test]
+fn auth_token_response() {
+    replay("auth_token_response", entrad_auth::fuzz::token_response);
+}
+
+#[test]
+fn auth_retry_after() {
+    replay("auth_retry_after", entrad_auth::fuzz::retry_after);
+}

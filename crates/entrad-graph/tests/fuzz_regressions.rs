@@ -1,0 +1,40 @@
+//! The fuzz targets' inputs, replayed on stable: every seed of
+//! `fuzz/corpus/<target>/` and every crash kept in `fuzz/regressions/<target>/`
+//! goes through the same entry point as the fuzzer, which panics when an
+//! invariant breaks.
+
+use std::path::PathBuf;
+
+/// Runs `entry` on every input of `target`, naming the file that fails.
+fn replay(target: &str, entry: fn(&[u8])) {
+    let fuzz = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz");
+    let mut seen = 0;
+    for dir in ["corpus", "regressions"] {
+        let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else {
+            continue;
+        };
+        for file in entries {
+            let path = file.unwrap().path();
+            let data = std::fs::read(&path).unwrap();
+            let outcome = std::panic::catch_unwind(|| entry(&data));
+            assert!(outcome.is_ok(), "{} broke an invariant", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen > 0, "no inputs for {target} under {}", fuzz.display());
+}
+
+#[test]
+fn graph_page() {
+    replay("graph_page", entrad_graph::fuzz::page);
+}
+
+#[test]
+fn graph_batch_response() {
+    replay("graph_batch_response", entrad_graph::fuzz::batch_response);
+}
+
+#[test]
+fn graph_retry_after() {
+    replay("graph_retry_after", entrad_graph::fuzz::retry_after);
+}
