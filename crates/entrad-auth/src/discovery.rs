@@ -2,6 +2,8 @@
 //! authority's OpenID Connect metadata. The client caches the result per
 //! authority for its lifetime.
 
+use std::sync::atomic::AtomicU64;
+
 use serde_json::Value;
 use url::Url;
 
@@ -20,6 +22,7 @@ pub(crate) struct Endpoints {
 pub(crate) struct Discovery<'a> {
     pub(crate) http: &'a reqwest::Client,
     pub(crate) retry: &'a RetryPolicy,
+    pub(crate) retries: &'a AtomicU64,
     pub(crate) instance_discovery: bool,
     pub(crate) allow_insecure_loopback: bool,
 }
@@ -77,7 +80,7 @@ impl Discovery<'_> {
     }
 
     async fn get(&self, url: &Url, what: &str) -> Result<Reply> {
-        transport::send(self.retry, what, None, || {
+        transport::send(self.retry, self.retries, what, None, || {
             self.http
                 .get(url.clone())
                 .headers(transport::client_headers(None))

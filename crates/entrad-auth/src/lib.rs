@@ -77,6 +77,8 @@ mod credential;
 mod discovery;
 mod error;
 mod file_limit;
+#[doc(hidden)]
+pub mod fuzz;
 mod hint;
 mod hot;
 mod refresh;

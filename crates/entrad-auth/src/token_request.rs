@@ -1,5 +1,6 @@
 //! The client-credentials token request and its reply.
 
+use std::sync::atomic::AtomicU64;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
@@ -20,6 +21,7 @@ const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-be
 pub(crate) struct TokenRequest<'a> {
     pub(crate) http: &'a reqwest::Client,
     pub(crate) retry: &'a RetryPolicy,
+    pub(crate) retries: &'a AtomicU64,
     pub(crate) token_endpoint: &'a Url,
     pub(crate) client_id: &'a str,
     pub(crate) scopes: &'a [String],
@@ -47,16 +49,22 @@ impl TokenRequest<'_> {
             client_request_id = %client_request_id,
             "requesting an app token"
         );
-        let reply = transport::send(self.retry, "token", Some(&client_request_id), || {
-            self.http
-                .post(self.token_endpoint.clone())
-                .headers(transport::client_headers(Some(&client_request_id)))
-                .header(
-                    CONTENT_TYPE,
-                    HeaderValue::from_static("application/x-www-form-urlencoded"),
-                )
-                .body(body.expose_secret().to_string())
-        })
+        let reply = transport::send(
+            self.retry,
+            self.retries,
+            "token",
+            Some(&client_request_id),
+            || {
+                self.http
+                    .post(self.token_endpoint.clone())
+                    .headers(transport::client_headers(Some(&client_request_id)))
+                    .header(
+                        CONTENT_TYPE,
+                        HeaderValue::from_static("application/x-www-form-urlencoded"),
+                    )
+                    .body(body.expose_secret().to_string())
+            },
+        )
         .await?;
         if reply.status == 200 {
             let token = parse_token(&reply.body, SystemTime::now()).map_err(|message| {
@@ -120,7 +128,10 @@ impl TokenRequest<'_> {
 }
 
 /// Reads a success body. The error text never quotes the body: it holds the token.
-fn parse_token(body: &[u8], now: SystemTime) -> std::result::Result<CachedToken, String> {
+pub(crate) fn parse_token(
+    body: &[u8],
+    now: SystemTime,
+) -> std::result::Result<CachedToken, String> {
     let json: Value =
         serde_json::from_slice(body).map_err(|_| "the body is not JSON".to_string())?;
     let access_token = json

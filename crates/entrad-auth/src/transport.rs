@@ -2,6 +2,7 @@
 //! one retry loop ([`retry::run`]).
 
 use std::fmt;
+use std::sync::atomic::AtomicU64;
 
 use reqwest::header::{HeaderMap, HeaderValue};
 
@@ -57,12 +58,13 @@ impl fmt::Display for Failure {
 /// `what` names the request in logs and errors.
 pub(crate) async fn send(
     policy: &RetryPolicy,
+    retries: &AtomicU64,
     what: &str,
     client_request_id: Option<&str>,
     make: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<Reply> {
     let make = &make;
-    let outcome = retry::run(policy, what, move || async move {
+    let outcome = retry::run(policy, retries, what, move || async move {
         let error = match make().send().await {
             Ok(response) => {
                 let status = response.status().as_u16();

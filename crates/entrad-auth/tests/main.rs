@@ -13,6 +13,7 @@ mod assertions;
 mod caches;
 mod discovery;
 mod errors;
+mod fuzz_regressions;
 mod msal_interop;
 mod retries;
 mod secrets;

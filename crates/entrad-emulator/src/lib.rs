@@ -82,6 +82,8 @@ mod emulator;
 mod error;
 mod faults;
 mod files;
+#[doc(hidden)]
+pub mod fuzz;
 mod graph;
 mod idle;
 mod keys;

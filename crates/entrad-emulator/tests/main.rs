@@ -17,6 +17,7 @@ mod delta;
 mod drivers;
 mod faults;
 mod federated;
+mod fuzz_regressions;
 mod graph_users;
 mod hostile_input;
 mod idle_connections;

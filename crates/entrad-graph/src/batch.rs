@@ -69,9 +69,10 @@ struct Envelope<'a> {
     requests: &'a [BatchRequest],
 }
 
+/// The body of a `$batch` answer.
 #[derive(Deserialize)]
-struct Responses {
-    responses: Vec<BatchResponse>,
+pub(crate) struct Responses {
+    pub(crate) responses: Vec<BatchResponse>,
 }
 
 impl GraphClient {
@@ -113,20 +114,25 @@ impl GraphClient {
             .execute(Method::POST, &url, &HeaderMap::new(), Some(&body))
             .await?;
         let Responses { mut responses } = parse_responses(&bytes)?;
-        let position = |id: &str| {
-            requests
-                .iter()
-                .position(|r| r.id == id)
-                .unwrap_or(usize::MAX)
-        };
-        responses.sort_by_key(|r| position(&r.id));
+        put_in_request_order(&requests, &mut responses);
         Ok(responses)
     }
 }
 
+/// Sorts `responses` as their `requests` were sent; unknown ids go last.
+pub(crate) fn put_in_request_order(requests: &[BatchRequest], responses: &mut [BatchResponse]) {
+    let position = |id: &str| {
+        requests
+            .iter()
+            .position(|r| r.id == id)
+            .unwrap_or(usize::MAX)
+    };
+    responses.sort_by_key(|r| position(&r.id));
+}
+
 /// Straight from the bytes into the responses; only a body that does not fit
 /// goes through a JSON tree, to say whether it is JSON at all.
-fn parse_responses(bytes: &[u8]) -> Result<Responses> {
+pub(crate) fn parse_responses(bytes: &[u8]) -> Result<Responses> {
     serde_json::from_slice(bytes).or_else(|_| {
         serde_json::from_value(parse_json(bytes)?)
             .map_err(|e| Error::UnexpectedResponse(format!("not a batch response: {e}")))

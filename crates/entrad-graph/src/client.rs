@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use entrad_auth::{ConfidentialClient, RetryPolicy};
 use url::Url;
@@ -40,6 +41,8 @@ pub struct GraphClient {
     pub(crate) scope: String,
     pub(crate) retry: RetryPolicy,
     pub(crate) origins: Arc<AllowedOrigins>,
+    /// Graph requests repeated after a 429/503/504 or a network failure, shared by clones.
+    pub(crate) retries: Arc<AtomicU64>,
 }
 
 impl fmt::Debug for GraphClient {
@@ -76,6 +79,13 @@ impl GraphClient {
             extra_origins: Vec::new(),
             allow_insecure_loopback: false,
         }
+    }
+
+    /// How many Graph requests this client and its clones repeated after a
+    /// 429/503/504 or a network failure (token requests count in
+    /// [`ConfidentialClient::retries`]).
+    pub fn retries(&self) -> u64 {
+        self.retries.load(Ordering::Relaxed)
     }
 
     /// The base URL relative paths resolve against.
@@ -167,6 +177,7 @@ impl GraphClientBuilder {
             base_url,
             scope: self.scope,
             retry: self.retry,
+            retries: Arc::default(),
         }
     }
 }

@@ -48,6 +48,8 @@ mod client;
 mod cycle;
 mod delta;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 mod origin;
 mod page;
 mod paging;

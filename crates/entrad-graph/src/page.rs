@@ -68,6 +68,18 @@ mod tests {
         assert_eq!(last.delta_link.as_deref(), Some("https://d"));
     }
 
+    /// Found by the `graph_page` fuzz target: serde_json's fast float parsing
+    /// is off by one bit for some numbers, so `entrad` printed a number Graph
+    /// never sent (1.5000000000000004e86 for 1.5e86).
+    #[test]
+    fn numbers_keep_their_exact_value() {
+        let page = Page::from_slice(br#"{"value":[{"n":1.5e86},{"n":1.5e086}]}"#).unwrap();
+        for item in &page.value {
+            assert_eq!(item["n"].as_f64(), Some(1.5e86));
+            assert_eq!(item["n"].to_string(), "1.5e+86");
+        }
+    }
+
     #[test]
     fn refuses_what_is_not_a_collection() {
         assert!(!Page::is_collection(&json!({"id":"1"})));

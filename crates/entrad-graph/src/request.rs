@@ -54,7 +54,7 @@ impl GraphClient {
         let token_renewed = &token_renewed;
         let method = &method;
         let what = format!("Graph {method} {}", url.url());
-        let outcome = retry::run(&self.retry, &what, move || async move {
+        let outcome = retry::run(&self.retry, &self.retries, &what, move || async move {
             self.attempt(method, url, headers, body, client_request_id, token_renewed)
                 .await
         })

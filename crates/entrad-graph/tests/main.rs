@@ -9,6 +9,7 @@
 
 mod batch;
 mod delta;
+mod fuzz_regressions;
 mod paging;
 mod queries;
 mod retries;

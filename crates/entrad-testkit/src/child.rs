@@ -179,6 +179,12 @@ impl ChildEmulator {
         self.process.child.id()
     }
 
+    /// Kills the process now and reaps it: a crash or an outage, as clients see it.
+    pub fn kill(&mut self) {
+        let _ = self.process.child.kill();
+        let _ = self.process.child.wait();
+    }
+
     /// Closes the admin client's connections (an idle HTTP/2 connection would hold
     /// a graceful shutdown until its drain timeout), then waits for the process
     /// to exit: its status and what it printed after the ready line.

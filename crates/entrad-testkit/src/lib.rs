@@ -30,6 +30,7 @@
 mod admin;
 mod child;
 mod error;
+mod fuzz_corpus;
 mod http;
 mod in_process;
 mod keys;
@@ -41,6 +42,7 @@ pub mod token_service;
 pub use admin::{Admin, Reply, Stats};
 pub use child::{ChildEmulator, Ready};
 pub use error::Error;
+pub use fuzz_corpus::replay_fuzz_inputs;
 pub use http::{https_client, json_of};
 pub use in_process::{InProcess, config};
 pub use keys::state_dir;

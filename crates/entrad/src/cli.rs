@@ -184,6 +184,10 @@ pub struct IdentityArgs {
     /// secret and the access token then travel unencrypted.
     #[arg(long, global = true)]
     pub allow_insecure_loopback: bool,
+    /// Attempts per token or Graph request before giving up on 429/5xx and
+    /// network failures (default 4, all within 60 s).
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub max_attempts: Option<u32>,
     /// Skip instance discovery for an authority host that is not a known Microsoft
     /// host (MSAL's `instance_discovery=False`): one round trip less, e.g. for the emulator.
     #[arg(long, global = true)]

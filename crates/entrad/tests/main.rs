@@ -16,6 +16,7 @@ mod file_limits;
 mod formats;
 mod pfx;
 mod quickstart;
+mod soak;
 mod support;
 mod token_scope;
 mod workload_identity;

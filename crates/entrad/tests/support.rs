@@ -51,6 +51,21 @@ impl Emulator {
         self.0.block_on(self.0.admin().add_fault(&spec)).unwrap();
     }
 
+    /// The faults still set (`{"faults":[..]}`).
+    pub fn faults(&self) -> Value {
+        self.0.block_on(self.0.admin().faults()).unwrap()
+    }
+
+    /// The CA the emulator's certificate chains to.
+    pub fn ca_file(&self) -> &Path {
+        self.0.ca_file()
+    }
+
+    /// Kills the emulator process now (a crash or an outage, as clients see it).
+    pub fn kill(&mut self) {
+        self.0.kill();
+    }
+
     /// Adds users (`{"userPrincipalName":..,...}` or a list of them).
     pub fn add_users(&self, users: Value) {
         self.0.block_on(self.0.admin().add_users(&users)).unwrap();

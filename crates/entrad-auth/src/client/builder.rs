@@ -3,6 +3,7 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use super::{ConfidentialClient, Inner};
@@ -134,6 +135,7 @@ impl ClientBuilder {
                 endpoints: tokio::sync::OnceCell::new(),
                 flights: SingleFlight::new(),
                 refresh_pause: RefreshPause::default(),
+                retries: AtomicU64::new(0),
             }),
         })
     }

@@ -5,6 +5,7 @@ mod builder;
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::future::FutureExt as _;
@@ -47,6 +48,8 @@ pub(crate) struct Inner {
     endpoints: tokio::sync::OnceCell<Arc<Endpoints>>,
     flights: SingleFlight<CacheKey, Result<AccessToken>>,
     refresh_pause: RefreshPause,
+    /// Attempts repeated after a busy answer or a network failure (discovery and token).
+    retries: AtomicU64,
 }
 
 /// Why a flight runs: it decides which cached token makes the request unnecessary.
@@ -147,6 +150,13 @@ impl ConfidentialClient {
         // keep it (forgetting moves the copy's epoch on).
         self.inner.hot.forget(&key);
         removed
+    }
+
+    /// How many requests to the token service (discovery included) this client
+    /// and its clones repeated after a 429/5xx or a network failure: a measure
+    /// of how hard the service pushed back.
+    pub fn retries(&self) -> u64 {
+        self.inner.retries.load(Ordering::Relaxed)
     }
 
     /// The application (client) id.
@@ -311,6 +321,7 @@ impl Inner {
                 Discovery {
                     http: &self.http,
                     retry: &self.retry,
+                    retries: &self.retries,
                     instance_discovery: self.instance_discovery,
                     allow_insecure_loopback: self.allow_insecure_loopback,
                 }
@@ -322,6 +333,7 @@ impl Inner {
         let received = TokenRequest {
             http: &self.http,
             retry: &self.retry,
+            retries: &self.retries,
             token_endpoint: &endpoints.token_endpoint,
             client_id: &self.client_id,
             scopes,

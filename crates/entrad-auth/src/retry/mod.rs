@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use rand::Rng as _;
 
+pub(crate) use run::parse_retry_after;
 pub use run::{Attempt, Failed, retry_after, run};
 pub use statuses::StatusSet;
 

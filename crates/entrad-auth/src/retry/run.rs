@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::future::Future;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::{HeaderMap, RETRY_AFTER};
@@ -35,10 +36,12 @@ pub struct Failed<F> {
 }
 
 /// Runs `attempt` until it is [`Attempt::Done`] or [`Attempt::Fatal`], or
-/// `policy` gives up on its transient failures, sleeping between attempts.
+/// `policy` gives up on its transient failures, sleeping between attempts and
+/// adding each repeated attempt to `retries` (a client's count, for reports).
 /// `what` names the request in logs.
 pub async fn run<T, F, Fut>(
     policy: &RetryPolicy,
+    retries: &AtomicU64,
     what: &str,
     mut attempt: impl FnMut() -> Fut,
 ) -> Result<T, Failed<F>>
@@ -72,6 +75,7 @@ where
             error = %failure,
             "request failed, retrying"
         );
+        retries.fetch_add(1, Ordering::Relaxed);
         tokio::time::sleep(delay).await;
     }
 }
@@ -113,18 +117,22 @@ mod tests {
     /// An attempt of the tests: the attempt's index in, what it came to out.
     type Step = fn(u32) -> Attempt<u32, &'static str>;
 
-    /// Runs `outcomes` in turn (the last one repeats); the result and the attempts made.
+    /// Runs `outcomes` in turn (the last one repeats); the result and the attempts
+    /// made, after checking that every attempt but the first was counted as a retry.
     async fn run_through(
         policy: RetryPolicy,
         outcomes: &[Step],
     ) -> (Result<u32, Failed<&'static str>>, u32) {
         let calls = AtomicU32::new(0);
-        let result = run(&policy, "test", || async {
+        let retries = AtomicU64::new(0);
+        let result = run(&policy, &retries, "test", || async {
             let n = calls.fetch_add(1, Ordering::SeqCst);
             outcomes[(n as usize).min(outcomes.len() - 1)](n)
         })
         .await;
-        (result, calls.load(Ordering::SeqCst))
+        let calls = calls.load(Ordering::SeqCst);
+        assert_eq!(retries.load(Ordering::SeqCst), u64::from(calls - 1));
+        (result, calls)
     }
 
     #[tokio::test]

@@ -50,6 +50,15 @@ pub(crate) fn run(state: &Shared, ctx: &GraphCtx, target: &Target, query: Option
     }
 }
 
+/// How a list request's query string is refused (status and body), if it is:
+/// the parsing `users` does, for the fuzz targets.
+pub(crate) fn query_refusal(query: &str, headers: &HeaderMap) -> Option<(u16, Vec<u8>)> {
+    let ctx = GraphCtx::new(headers, "https://127.0.0.1:1".into());
+    query::Params::parse(Some(query), &ctx)
+        .err()
+        .map(|reply| (reply.status.as_u16(), reply.body))
+}
+
 /// An injected (or early-retry) 429/503/504, in Graph's shape, with `Retry-After`.
 pub(crate) fn fault_reply(status: u16, retry_after: u64, ctx: &GraphCtx) -> Reply {
     let (code, message) = match status {

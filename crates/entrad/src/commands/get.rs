@@ -12,7 +12,9 @@ pub async fn run(global: &GlobalArgs, path_or_url: &str) -> Result<(), Error> {
     let session = Session::open(config::load(global, None)?)?;
     let mut sink = output::sink(global.format, output::stdout(), Vec::new());
     let mut progress = Progress::new(!global.quiet);
-    match write_get(&session.graph, path_or_url, sink.as_mut(), &mut progress).await {
+    let written = write_get(&session.graph, path_or_url, sink.as_mut(), &mut progress).await;
+    session.report_retries();
+    match written {
         Ok(_) => Ok(()),
         Err(failure) => Err(session.failure(failure)),
     }

@@ -26,7 +26,7 @@ pub async fn quickstart(
 ) -> Result<Written, Error> {
     let session = Session::open(settings)?;
     let endpoint = session.settings.endpoint()?.to_string();
-    write_get(&session.graph, &endpoint, sink, progress)
-        .await
-        .map_err(|failure| session.failure(failure))
+    let written = write_get(&session.graph, &endpoint, sink, progress).await;
+    session.report_retries();
+    written.map_err(|failure| session.failure(failure))
 }

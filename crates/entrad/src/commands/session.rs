@@ -1,6 +1,6 @@
 //! The token client and the Graph client, built from the settings.
 
-use entrad_auth::{Authority, ConfidentialClient};
+use entrad_auth::{Authority, ConfidentialClient, RetryPolicy};
 use entrad_graph::GraphClient;
 
 use crate::commands::listing::Failure;
@@ -49,15 +49,22 @@ impl Session {
         if let Some(timeout) = settings.timeout {
             builder = builder.timeout(timeout);
         }
+        let retry = settings
+            .max_attempts
+            .map_or_else(RetryPolicy::default, |n| {
+                RetryPolicy::default().with_max_attempts(n)
+            });
         builder = builder
             .allow_insecure_loopback(settings.allow_insecure_loopback)
+            .retry_policy(retry)
             .instance_discovery(settings.instance_discovery)
             .cache(settings.cache.build()?);
         let auth = builder.build()?;
         let mut graph = GraphClient::builder(auth.clone())
             .base_url(settings.graph_url.clone())
             .allow_insecure_loopback(settings.allow_insecure_loopback)
-            .scope(settings.scopes.join(" "));
+            .scope(settings.scopes.join(" "))
+            .retry_policy(retry);
         // `entrad run` calls `endpoint` even when --graph-url names another Graph.
         if let Ok(endpoint) = settings.endpoint() {
             graph = graph.allow_origin(endpoint.clone());
@@ -77,6 +84,17 @@ impl Session {
             source,
             consent_url: Some(self.consent_url.clone()),
         }
+    }
+
+    /// Logs how many token and Graph requests were repeated after a busy
+    /// answer or a network failure (`info`: shown with `-v`).
+    pub fn report_retries(&self) {
+        let (token, graph) = (self.auth.retries(), self.graph.retries());
+        tracing::info!(
+            token_retries = token,
+            graph_retries = graph,
+            "retried {token} token request(s) and {graph} Graph request(s)"
+        );
     }
 
     /// Why a listing stopped, as the CLI's error.

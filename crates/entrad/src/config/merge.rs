@@ -77,6 +77,8 @@ pub struct Settings {
     pub ca_file: Option<PathBuf>,
     /// Per-request timeout.
     pub timeout: Option<Duration>,
+    /// Attempts per request (`--max-attempts`), when not the default.
+    pub max_attempts: Option<u32>,
     /// Ask the authority's host for instance discovery when it is not a known Microsoft host.
     pub instance_discovery: bool,
     /// Accept `http://` for loopback hosts (`--allow-insecure-loopback`).
@@ -150,6 +152,7 @@ impl Settings {
             graph_url,
             ca_file,
             timeout: flags.timeout.map(Duration::from_secs),
+            max_attempts: flags.max_attempts,
             instance_discovery: !flags.no_instance_discovery,
             allow_insecure_loopback,
             cache,
