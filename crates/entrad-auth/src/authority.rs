@@ -228,8 +228,10 @@ impl std::str::FromStr for Authority {
     }
 }
 
-/// True for `localhost`, 127.0.0.0/8 and `::1`.
-pub(crate) fn is_loopback(url: &Url) -> bool {
+/// True when `url`'s host is `localhost`, in 127.0.0.0/8, or `::1`: the hosts
+/// that `allow_insecure_loopback` lets a client reach over plain http, here
+/// and in entrad-graph.
+pub fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),

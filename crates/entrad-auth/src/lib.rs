@@ -90,7 +90,7 @@ mod token_request;
 mod transport;
 mod transport_failure;
 
-pub use authority::Authority;
+pub use authority::{Authority, is_loopback};
 pub use cache::{
     CacheKey, CacheLock, CacheSpec, CachedToken, FallbackCache, FileCache, HeldLock, MemoryCache,
     TokenCache,

@@ -7,8 +7,7 @@
 //! here the unit is the origin (scheme, host and port), so a Graph host on
 //! another port or over plain http is not the Graph host.
 
-use std::net::IpAddr;
-
+use entrad_auth::is_loopback;
 use url::{Host, Origin, Url};
 
 use crate::error::{Error, Result};
@@ -93,16 +92,6 @@ pub(crate) fn display(url: &Url) -> String {
         origin @ Origin::Tuple(..) => origin.ascii_serialization(),
         // Opaque origins serialise as `null`: say what the URL was instead.
         Origin::Opaque(_) => format!("{}:", url.scheme()),
-    }
-}
-
-/// True for `localhost`, 127.0.0.0/8 and `::1`.
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
     }
 }
 

@@ -2,9 +2,8 @@
 //! clear (the authority, the Graph URL, `endpoint`), unless they are a
 //! loopback test server the user opted in for.
 
-use std::net::IpAddr;
-
-use url::{Host, Url};
+use entrad_auth::is_loopback;
+use url::Url;
 
 use crate::error::Error;
 
@@ -28,16 +27,6 @@ pub fn check(url: &Url, source: &str, allow_insecure_loopback: bool) -> Result<(
         "{source} `{}` uses http://, which would send credentials unencrypted: {fix}",
         url.as_str().escape_debug()
     )))
-}
-
-/// True for `localhost`, 127.0.0.0/8 and `::1`.
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
 }
 
 #[cfg(test)]
