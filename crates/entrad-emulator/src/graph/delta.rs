@@ -78,8 +78,8 @@ pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
     page(&params, ctx, next_link, delta_link, &items)
 }
 
-/// The query options, limited to those the emulator supports with delta
-/// (`$select`, `$top`): Graph refuses the others too.
+/// The query options, limited to the two the emulator serves with delta
+/// (`$select`, `$top`): a round must not silently ignore a `$filter` or `$search`.
 fn delta_params(query: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
     let params = Params::parse(query, ctx)?;
     if params.filter.is_some() || params.search.is_some() || params.count {
