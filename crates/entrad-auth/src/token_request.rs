@@ -12,7 +12,7 @@ use crate::cache::CachedToken;
 use crate::credential::ClientAuth;
 use crate::refresh;
 use crate::service_reply::{describe_body, loose_u64, service_error};
-use crate::transport;
+use crate::transport::{self, Reply};
 use crate::{Credential, Error, Result, RetryPolicy};
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -35,13 +35,25 @@ pub(crate) struct Received {
 }
 
 impl TokenRequest<'_> {
+    /// Requests a token: the credential's proof, the POST (retried), then the
+    /// token or the service's refusal.
     pub(crate) async fn send(&self) -> Result<Received> {
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let auth = self
             .credential
             .client_auth(self.client_id, self.token_endpoint)
             .await?;
-        let body = self.form(&auth);
+        let reply = self.post(&auth, &client_request_id).await?;
+        if reply.status == 200 {
+            self.accepted(&reply, client_request_id)
+        } else {
+            Err(self.refused(&reply, &auth, client_request_id))
+        }
+    }
+
+    /// The form POST to the token endpoint, under the retry policy.
+    async fn post(&self, auth: &ClientAuth, client_request_id: &str) -> Result<Reply> {
+        let body = self.form(auth);
         tracing::debug!(
             client_id = self.client_id,
             token_endpoint = %self.token_endpoint,
@@ -49,15 +61,15 @@ impl TokenRequest<'_> {
             client_request_id = %client_request_id,
             "requesting an app token"
         );
-        let reply = transport::send(
+        transport::send(
             self.retry,
             self.retries,
             "token",
-            Some(&client_request_id),
+            Some(client_request_id),
             || {
                 self.http
                     .post(self.token_endpoint.clone())
-                    .headers(transport::client_headers(Some(&client_request_id)))
+                    .headers(transport::client_headers(Some(client_request_id)))
                     .header(
                         CONTENT_TYPE,
                         HeaderValue::from_static("application/x-www-form-urlencoded"),
@@ -65,22 +77,29 @@ impl TokenRequest<'_> {
                     .body(body.expose_secret().to_string())
             },
         )
-        .await?;
-        if reply.status == 200 {
-            let token = parse_token(&reply.body, SystemTime::now()).map_err(|message| {
-                Error::UnexpectedResponse {
-                    status: 200,
-                    message: format!("the token endpoint answered 200 but {message}"),
-                    client_request_id: Some(client_request_id.clone()),
-                }
-            })?;
-            tracing::info!(client_id = self.client_id, client_request_id = %client_request_id, expires_on = token.expires_on, "app token acquired");
-            return Ok(Received {
-                token,
-                client_request_id,
-            });
-        }
-        match service_error(&reply, &[auth.sent_secret()]) {
+        .await
+    }
+
+    /// A 200: the token, unless the body is not a token reply.
+    fn accepted(&self, reply: &Reply, client_request_id: String) -> Result<Received> {
+        let token = parse_token(&reply.body, SystemTime::now()).map_err(|message| {
+            Error::UnexpectedResponse {
+                status: 200,
+                message: format!("the token endpoint answered 200 but {message}"),
+                client_request_id: Some(client_request_id.clone()),
+            }
+        })?;
+        tracing::info!(client_id = self.client_id, client_request_id = %client_request_id, expires_on = token.expires_on, "app token acquired");
+        Ok(Received {
+            token,
+            client_request_id,
+        })
+    }
+
+    /// Any other status: the service's OAuth error (with the secret sent kept out
+    /// of it), or, for a body that is none, what came instead.
+    fn refused(&self, reply: &Reply, auth: &ClientAuth, client_request_id: String) -> Error {
+        match service_error(reply, &[auth.sent_secret()]) {
             Some(error) => {
                 // Not a warning: the refusal is returned, and the caller reports it
                 // (the CLI in one line); a warning would say it twice.
@@ -91,21 +110,21 @@ impl TokenRequest<'_> {
                     client_request_id = %client_request_id,
                     "token request refused"
                 );
-                Err(Error::Service {
+                Error::Service {
                     error: Box::new(error),
                     client_request_id: Some(client_request_id),
-                })
+                }
             }
-            None => Err(Error::UnexpectedResponse {
+            None => Error::UnexpectedResponse {
                 status: reply.status,
                 message: format!(
                     "the token endpoint {} answered HTTP {} with a {} instead of an OAuth error",
                     self.token_endpoint,
                     reply.status,
-                    describe_body(&reply)
+                    describe_body(reply)
                 ),
                 client_request_id: Some(client_request_id),
-            }),
+            },
         }
     }
 

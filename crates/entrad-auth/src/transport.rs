@@ -64,53 +64,7 @@ pub(crate) async fn send(
     make: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<Reply> {
     let make = &make;
-    let outcome = retry::run(policy, retries, what, move || async move {
-        let error = match make().send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let retry_after = retry::retry_after(response.headers());
-                let content_type = response
-                    .headers()
-                    .get(reqwest::header::CONTENT_TYPE)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
-                match response.bytes().await {
-                    Ok(body) => {
-                        let reply = Reply {
-                            status,
-                            content_type,
-                            body: body.to_vec(),
-                        };
-                        if !StatusSet::TOKEN_SERVICE.contains(status) {
-                            return Attempt::Done(Ok(reply));
-                        }
-                        return Attempt::Transient {
-                            failure: Failure::Busy(reply),
-                            retry_after,
-                        };
-                    }
-                    Err(e) => e,
-                }
-            }
-            Err(e) => e,
-        };
-        let failure = TransportFailure::from_reqwest(&error);
-        if failure.is_untrusted_certificate() {
-            return Attempt::Done(Err(Error::UntrustedCertificate {
-                message: format!("{what}: {}", failure.message()),
-            }));
-        }
-        let network = Failure::Network(failure.message().to_owned());
-        if failure.is_retryable() {
-            Attempt::Transient {
-                failure: network,
-                retry_after: None,
-            }
-        } else {
-            Attempt::Fatal(network)
-        }
-    })
-    .await;
+    let outcome = retry::run(policy, retries, what, move || attempt(make(), what)).await;
     match outcome {
         Ok(done) => done,
         // The last busy answer is the answer: its body says why.
@@ -125,5 +79,59 @@ pub(crate) async fn send(
             message: format!("{what}: {message} (after {attempts} attempt(s))"),
             client_request_id: client_request_id.map(str::to_string),
         }),
+    }
+}
+
+/// One attempt: a final answer, a busy one worth retrying, or a network failure
+/// sorted by [`classify`].
+async fn attempt(request: reqwest::RequestBuilder, what: &str) -> Attempt<Result<Reply>, Failure> {
+    let response = match request.send().await {
+        Ok(response) => response,
+        Err(error) => return classify(&error, what),
+    };
+    let status = response.status().as_u16();
+    let retry_after = retry::retry_after(response.headers());
+    let content_type = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = match response.bytes().await {
+        Ok(body) => body,
+        Err(error) => return classify(&error, what),
+    };
+    let reply = Reply {
+        status,
+        content_type,
+        body: body.to_vec(),
+    };
+    if StatusSet::TOKEN_SERVICE.contains(status) {
+        Attempt::Transient {
+            failure: Failure::Busy(reply),
+            retry_after,
+        }
+    } else {
+        Attempt::Done(Ok(reply))
+    }
+}
+
+/// A request that got no answer: an untrusted certificate ends it at once (a
+/// retry cannot fix trust, and it needs its own error), a network failure is
+/// retried when it may pass.
+fn classify(error: &reqwest::Error, what: &str) -> Attempt<Result<Reply>, Failure> {
+    let failure = TransportFailure::from_reqwest(error);
+    if failure.is_untrusted_certificate() {
+        return Attempt::Done(Err(Error::UntrustedCertificate {
+            message: format!("{what}: {}", failure.message()),
+        }));
+    }
+    let network = Failure::Network(failure.message().to_owned());
+    if failure.is_retryable() {
+        Attempt::Transient {
+            failure: network,
+            retry_after: None,
+        }
+    } else {
+        Attempt::Fatal(network)
     }
 }

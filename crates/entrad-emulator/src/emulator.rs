@@ -32,15 +32,11 @@ struct ReadyLine<'a> {
     admin_token: Option<&'a str>,
 }
 
-/// Starts emulators.
-#[derive(Debug)]
-pub struct Emulator;
-
 /// A running emulator: where it is, what it serves, and how to stop it.
-/// Dropping it stops accepting connections; [`RunningEmulator::shutdown`] also waits
-/// for requests in flight.
+/// [`Emulator::start`] returns once it serves. Dropping it stops accepting
+/// connections; [`Emulator::shutdown`] also waits for requests in flight.
 #[derive(Debug)]
-pub struct RunningEmulator {
+pub struct Emulator {
     url: Url,
     base: String,
     state_dir: PathBuf,
@@ -81,7 +77,7 @@ fn state_root(config: &Config) -> Result<(PathBuf, bool), Error> {
 impl Emulator {
     /// Prepares the state directory (CA, keys, `state.json`, parameters files), binds
     /// the listener and starts serving. Returns once requests are accepted.
-    pub async fn start(config: Config) -> Result<RunningEmulator, Error> {
+    pub async fn start(config: Config) -> Result<Emulator, Error> {
         if !is_loopback(&config.listen) {
             return Err(Error::NotLoopback(config.listen));
         }
@@ -137,7 +133,7 @@ impl Emulator {
             );
         }
         tracing::info!(url = %base, state_dir = %dir.root().display(), "emulator serving");
-        Ok(RunningEmulator {
+        Ok(Emulator {
             url,
             base,
             state_dir: dir.root().to_path_buf(),
@@ -173,7 +169,7 @@ fn prepare(dir: &StateDir, config: &Config) -> Result<Prepared, Error> {
     Ok((tls, signing, directory, admin_token))
 }
 
-impl RunningEmulator {
+impl Emulator {
     /// `https://127.0.0.1:PORT` (serialized by `Url` with a trailing `/`).
     pub fn url(&self) -> &Url {
         &self.url
@@ -268,7 +264,7 @@ impl RunningEmulator {
     }
 }
 
-impl Drop for RunningEmulator {
+impl Drop for Emulator {
     fn drop(&mut self) {
         self.remove_temporary();
     }

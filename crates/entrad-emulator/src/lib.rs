@@ -21,7 +21,7 @@
 //!   password [`APP_PFX_PASSWORD`].
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
 //!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`;
-//!   each needs `Authorization: Bearer` [`RunningEmulator::admin_token`] (also in the
+//!   each needs `Authorization: Bearer` [`Emulator::admin_token`] (also in the
 //!   ready line and `state_dir/admin-token`, mode 0600) unless [`Config::no_admin_token`].
 //!
 //! # Limits
@@ -104,7 +104,7 @@ pub use config::{
     Config, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_SEED,
     DEFAULT_USERS,
 };
-pub use emulator::{Emulator, RunningEmulator, run};
+pub use emulator::{Emulator, run};
 pub use error::Error;
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
 pub use pfx::APP_PFX_PASSWORD;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use entrad_emulator::{Config, Emulator, RunningEmulator};
+use entrad_emulator::{Config, Emulator};
 use reqwest::Method;
 use serde_json::Value;
 
@@ -26,7 +26,7 @@ pub fn config(dir: &Path, users: usize) -> Config {
 #[derive(Debug)]
 pub struct InProcess {
     /// The emulator.
-    pub emulator: RunningEmulator,
+    pub emulator: Emulator,
     /// An HTTPS client trusting the emulator's CA.
     pub client: reqwest::Client,
     /// The origin, `https://127.0.0.1:PORT` (no trailing `/`).

@@ -63,8 +63,10 @@ pub enum Command {
     /// Print the admin consent URL for the app (the quickstart's step 4).
     ConsentUrl,
     /// Run the offline Entra + Graph emulator.
+    #[cfg(feature = "emulator")]
     Emulator(entrad_emulator::EmulatorArgs),
     /// Start the embedded emulator, run the quickstart with a secret and a certificate, print the users.
+    #[cfg(feature = "emulator")]
     Demo {
         /// How many users the demo directory holds.
         #[arg(long, default_value_t = 25)]
@@ -227,6 +229,31 @@ mod tests {
         };
         assert_eq!(users.select, ["id", "displayName"]);
         assert_eq!(users.top, Some(5));
+    }
+
+    #[cfg(feature = "emulator")]
+    #[test]
+    fn the_emulator_feature_brings_emulator_and_demo() {
+        assert!(matches!(
+            Cli::try_parse_from(["entrad", "emulator", "--users", "3"])
+                .unwrap()
+                .command,
+            Command::Emulator(_)
+        ));
+        assert!(matches!(
+            Cli::try_parse_from(["entrad", "demo"]).unwrap().command,
+            Command::Demo { users: 25 }
+        ));
+    }
+
+    #[cfg(not(feature = "emulator"))]
+    #[test]
+    fn without_the_emulator_feature_emulator_and_demo_are_unknown() {
+        for name in ["emulator", "demo"] {
+            let error = Cli::try_parse_from(["entrad", name]).unwrap_err();
+            assert_eq!(error.kind(), clap::error::ErrorKind::InvalidSubcommand);
+            assert_eq!(error.exit_code(), 2);
+        }
     }
 
     #[test]

@@ -21,9 +21,11 @@ pub enum Error {
     #[error("cannot write the output: {0}")]
     Output(#[from] std::io::Error),
     /// The emulator failed to start or serve.
+    #[cfg(feature = "emulator")]
     #[error(transparent)]
     Emulator(#[from] entrad_emulator::Error),
     /// The demo did not behave as the emulator promises.
+    #[cfg(feature = "emulator")]
     #[error("demo failed: {0}")]
     Demo(String),
 }

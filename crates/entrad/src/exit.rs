@@ -23,8 +23,11 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
     match error {
         // The reader (e.g. `| head`) has what it wanted: not a failure.
         Error::Output(e) if e.kind() == IoErrorKind::BrokenPipe => (0, None),
+        #[cfg(feature = "emulator")]
         Error::Emulator(e) => (emulator_code(e), Some(e.to_string())),
-        Error::Output(_) | Error::Demo(_) => (INTERNAL, Some(error.to_string())),
+        #[cfg(feature = "emulator")]
+        Error::Demo(_) => (INTERNAL, Some(error.to_string())),
+        Error::Output(_) => (INTERNAL, Some(error.to_string())),
         Error::Config(message) => (CONFIG, Some(message.clone())),
         Error::Auth(e) => (auth_code(e.kind()), Some(e.to_string())),
         Error::Graph {
@@ -37,6 +40,7 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
     }
 }
 
+#[cfg(feature = "emulator")]
 fn emulator_code(error: &entrad_emulator::Error) -> u8 {
     use entrad_emulator::Error as E;
     match error {

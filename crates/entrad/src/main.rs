@@ -2,6 +2,9 @@
 //! Microsoft Graph. It runs the MSAL Python quickstart's `parameters.json`
 //! unchanged (`entrad run parameters.json`), and goes further: `users`, `get`,
 //! `token`, `consent-url`, an offline `emulator`, and a self-contained `demo`.
+//! `emulator` and `demo` come with the default feature `emulator`; a build
+//! without it (`--no-default-features`) has no emulator's server side in it and
+//! treats both as unknown subcommands (usage error, exit 2).
 //!
 //! Only data goes to stdout; logs, progress and the one-line error go to
 //! stderr. Exit codes: 0 ok, 2 usage or configuration, 3 authentication,

@@ -23,6 +23,8 @@ pub(crate) struct Params {
     pub(crate) deltatoken: Option<String>,
     /// Every option but the paging tokens, encoded, to carry into links.
     kept: Vec<String>,
+    /// Whether `$filter` is an advanced query (needs `ConsistencyLevel: eventual`).
+    advanced_filter: bool,
 }
 
 /// Characters left as they are in link query values (besides alphanumerics):
@@ -39,129 +41,194 @@ fn encode_value(value: &str) -> String {
     out
 }
 
+/// A 400 `Request_BadRequest`.
+fn bad_request(message: &str, ctx: &GraphCtx) -> Reply {
+    Reply::error(400, "Request_BadRequest", message, ctx)
+}
+
+/// A 400 `Request_UnsupportedQuery`.
+fn unsupported(message: &str, ctx: &GraphCtx) -> Reply {
+    Reply::error(400, "Request_UnsupportedQuery", message, ctx)
+}
+
+/// Whether a query parameter is the application's own, not an OData option:
+/// Graph passes those through untouched (and so do links). Graph reads the
+/// common options without their `$` too.
+fn is_custom(key: &str, name: &str) -> bool {
+    !key.starts_with('$') && !matches!(name, "select" | "top" | "filter" | "count" | "search")
+}
+
+/// `$select`: known user properties, each once; `None` for an empty list.
+fn parse_select(value: &str, ctx: &GraphCtx) -> Result<Option<Vec<Prop>>, Reply> {
+    let mut props = Vec::new();
+    for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let prop = Prop::parse(item).ok_or_else(|| {
+            bad_request(
+                &format!(
+                    "Could not find a property named '{item}' on type 'microsoft.graph.user'."
+                ),
+                ctx,
+            )
+        })?;
+        if !props.contains(&prop) {
+            props.push(prop);
+        }
+    }
+    Ok((!props.is_empty()).then_some(props))
+}
+
+/// `$top`: an integer from 1 to [`MAX_PAGE`], refused as Graph refuses it.
+fn parse_top(value: &str, ctx: &GraphCtx) -> Result<usize, Reply> {
+    let top = value.trim().parse::<i64>().map_err(|_| {
+        Reply::error(400, "BadRequest", &format!("Invalid value '{value}' for $top query option found. The $top query option requires a non-negative integer value."), ctx)
+    })?;
+    if !(1..=MAX_PAGE as i64).contains(&top) {
+        return Err(unsupported(
+            &format!(
+                "Invalid page size specified: '{top}'. Must be between 1 and {MAX_PAGE} inclusive."
+            ),
+            ctx,
+        ));
+    }
+    Ok(top as usize)
+}
+
+/// `$filter`, and whether it is an advanced query; errors in Graph's words.
+fn parse_filter(value: &str, ctx: &GraphCtx) -> Result<(Filter, bool), Reply> {
+    Filter::parse(value).map_err(|error| match error {
+        FilterError::Syntax(detail) => Reply::error(
+            400,
+            "BadRequest",
+            &format!("Invalid filter clause: {detail}."),
+            ctx,
+        ),
+        FilterError::Property(p) => unsupported(
+            &format!("Unsupported or invalid query filter clause specified for property '{p}' of resource 'User'."),
+            ctx,
+        ),
+    })
+}
+
+/// `$count`: `true` or `false` only.
+fn parse_count(value: &str, ctx: &GraphCtx) -> Result<bool, Reply> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(bad_request(
+            &format!("Invalid value '{value}' for $count query option."),
+            ctx,
+        )),
+    }
+}
+
+/// What became of one query parameter.
+enum Applied {
+    /// An option links carry on to the next page.
+    Kept,
+    /// A paging token: each link sets its own.
+    Token,
+}
+
 impl Params {
     /// Parses and validates the query string (`None`: no query).
     pub(crate) fn parse(raw: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
         let mut params = Params::default();
-        let bad = |message: &str| Reply::error(400, "Request_BadRequest", message, ctx);
-        let unsupported =
-            |message: &str| Reply::error(400, "Request_UnsupportedQuery", message, ctx);
-        let mut advanced_filter = false;
         for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
             let name = key.trim_start_matches('$').to_ascii_lowercase();
-            if !key.starts_with('$')
-                && !matches!(
-                    name.as_str(),
-                    "select" | "top" | "filter" | "count" | "search"
-                )
-            {
+            let applied = if is_custom(&key, &name) {
+                Applied::Kept
+            } else {
+                params.apply(&name, &key, &value, ctx)?
+            };
+            if let Applied::Kept = applied {
                 params
                     .kept
                     .push(format!("{}={}", encode_value(&key), encode_value(&value)));
-                continue;
             }
-            match name.as_str() {
-                "select" => {
-                    let mut props = Vec::new();
-                    for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-                        let prop = Prop::parse(item).ok_or_else(|| {
-                            bad(&format!("Could not find a property named '{item}' on type 'microsoft.graph.user'."))
-                        })?;
-                        if !props.contains(&prop) {
-                            props.push(prop);
-                        }
-                    }
-                    if !props.is_empty() {
-                        params.select = Some(props);
-                    }
-                }
-                "top" => {
-                    let top = value.trim().parse::<i64>().map_err(|_| {
-                        Reply::error(400, "BadRequest", &format!("Invalid value '{value}' for $top query option found. The $top query option requires a non-negative integer value."), ctx)
-                    })?;
-                    if !(1..=MAX_PAGE as i64).contains(&top) {
-                        return Err(unsupported(&format!(
-                            "Invalid page size specified: '{top}'. Must be between 1 and {MAX_PAGE} inclusive."
-                        )));
-                    }
-                    params.top = Some(top as usize);
-                }
-                "filter" => match Filter::parse(&value) {
-                    Ok((filter, advanced)) => {
-                        params.filter = Some(filter);
-                        advanced_filter = advanced;
-                    }
-                    Err(FilterError::Syntax(detail)) => {
-                        return Err(Reply::error(
-                            400,
-                            "BadRequest",
-                            &format!("Invalid filter clause: {detail}."),
-                            ctx,
-                        ));
-                    }
-                    Err(FilterError::Property(p)) => {
-                        return Err(unsupported(&format!(
-                            "Unsupported or invalid query filter clause specified for property '{p}' of resource 'User'."
-                        )));
-                    }
-                },
-                "count" => match value.as_ref() {
-                    "true" => params.count = true,
-                    "false" => params.count = false,
-                    _ => {
-                        return Err(bad(&format!(
-                            "Invalid value '{value}' for $count query option."
-                        )));
-                    }
-                },
-                "search" => params.search = Some(Search::parse(&value).map_err(|m| bad(&m))?),
-                "skiptoken" => {
-                    params.skiptoken = Some(value.into_owned());
-                    continue;
-                }
-                "deltatoken" => {
-                    params.deltatoken = Some(value.into_owned());
-                    continue;
-                }
-                "skip" => return Err(bad("'$skip' is not supported by the service.")),
-                "orderby" => return Err(unsupported("Sorting not supported for current query.")),
-                "expand" => {
-                    return Err(unsupported(
-                        "Expand is not supported by the emulator for users.",
-                    ));
-                }
-                "format" => {}
-                _ => {
-                    return Err(bad(&format!(
-                        "Unrecognized query argument specified: '{key}'."
-                    )));
-                }
-            }
-            params
-                .kept
-                .push(format!("{}={}", encode_value(&key), encode_value(&value)));
         }
         // Later pages carry the options of a first page that passed these checks;
         // clients that drop the header while following nextLink are not refused.
-        if params.skiptoken.is_some() {
-            return Ok(params);
-        }
-        if params.search.is_some() && !ctx.eventual {
-            return Err(unsupported(
-                "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
-            ));
-        }
-        if params.count && !ctx.eventual {
-            return Err(unsupported(
-                "Request with $count query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
-            ));
-        }
-        if advanced_filter && !(ctx.eventual && params.count) {
-            return Err(unsupported(
-                "Operator 'ne', 'not', 'endsWith' or a comparison with null in $filter is an advanced query: it needs the header 'ConsistencyLevel: eventual' and $count=true.",
-            ));
+        if params.skiptoken.is_none() {
+            params.check_consistency(ctx)?;
         }
         Ok(params)
+    }
+
+    /// Records the OData option `name` (`key` as sent) or refuses it as Graph does.
+    fn apply(
+        &mut self,
+        name: &str,
+        key: &str,
+        value: &str,
+        ctx: &GraphCtx,
+    ) -> Result<Applied, Reply> {
+        match name {
+            "select" => {
+                if let Some(props) = parse_select(value, ctx)? {
+                    self.select = Some(props);
+                }
+            }
+            "top" => self.top = Some(parse_top(value, ctx)?),
+            "filter" => {
+                let (filter, advanced) = parse_filter(value, ctx)?;
+                self.filter = Some(filter);
+                self.advanced_filter = advanced;
+            }
+            "count" => self.count = parse_count(value, ctx)?,
+            "search" => {
+                self.search = Some(Search::parse(value).map_err(|m| bad_request(&m, ctx))?);
+            }
+            "skiptoken" => {
+                self.skiptoken = Some(value.to_owned());
+                return Ok(Applied::Token);
+            }
+            "deltatoken" => {
+                self.deltatoken = Some(value.to_owned());
+                return Ok(Applied::Token);
+            }
+            "skip" => return Err(bad_request("'$skip' is not supported by the service.", ctx)),
+            "orderby" => {
+                return Err(unsupported("Sorting not supported for current query.", ctx));
+            }
+            "expand" => {
+                return Err(unsupported(
+                    "Expand is not supported by the emulator for users.",
+                    ctx,
+                ));
+            }
+            "format" => {}
+            _ => {
+                return Err(bad_request(
+                    &format!("Unrecognized query argument specified: '{key}'."),
+                    ctx,
+                ));
+            }
+        }
+        Ok(Applied::Kept)
+    }
+
+    /// The options Graph serves only as advanced queries (`ConsistencyLevel:
+    /// eventual`, and `$count=true` for advanced filters), refused without.
+    fn check_consistency(&self, ctx: &GraphCtx) -> Result<(), Reply> {
+        if self.search.is_some() && !ctx.eventual {
+            return Err(unsupported(
+                "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+                ctx,
+            ));
+        }
+        if self.count && !ctx.eventual {
+            return Err(unsupported(
+                "Request with $count query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
+                ctx,
+            ));
+        }
+        if self.advanced_filter && !(ctx.eventual && self.count) {
+            return Err(unsupported(
+                "Operator 'ne', 'not', 'endsWith' or a comparison with null in $filter is an advanced query: it needs the header 'ConsistencyLevel: eventual' and $count=true.",
+                ctx,
+            ));
+        }
+        Ok(())
     }
 
     /// The page size: `$top`, else `Prefer: odata.maxpagesize`, else the default.

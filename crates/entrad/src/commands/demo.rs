@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use entrad_auth::CacheSpec;
-use entrad_emulator::{Config, Emulator, RunningEmulator};
+use entrad_emulator::{Config, Emulator};
 
 use crate::cli::{Format, GlobalArgs, IdentityArgs};
 use crate::commands::listing::Written;
@@ -31,7 +31,7 @@ pub async fn run(global: &GlobalArgs, users: usize) -> Result<(), Error> {
     result
 }
 
-async fn flows(global: &GlobalArgs, emulator: &RunningEmulator) -> Result<(), Error> {
+async fn flows(global: &GlobalArgs, emulator: &Emulator) -> Result<(), Error> {
     let say = |line: String| {
         if !global.quiet {
             eprintln!("demo: {line}");

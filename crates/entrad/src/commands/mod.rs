@@ -1,7 +1,9 @@
 //! One module per subcommand.
 
 mod consent_url;
+#[cfg(feature = "emulator")]
 mod demo;
+#[cfg(feature = "emulator")]
 mod emulator;
 mod get;
 mod listing;
@@ -22,7 +24,9 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
         Command::Token { raw } => token::run(&global, raw).await,
         Command::ConsentUrl => consent_url::run(&global),
+        #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(args).await,
+        #[cfg(feature = "emulator")]
         Command::Demo { users } => demo::run(&global, users).await,
     }
 }
