@@ -1,11 +1,27 @@
-//! The crate's one error type.
+//! The crate's one error type and result.
+//!
+//! One rule for every message: an error's `Display` says what failed at its
+//! own level and never repeats its cause; a typed cause is reachable through
+//! [`std::error::Error::source`]. Whoever shows an error to a person prints
+//! the chain (the `entrad` CLI prints `error: cause: cause` on one line).
+//! Messages name this library's API, never a program's flags: the program
+//! adds its own advice.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::hint;
 
+/// This crate's results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A typed cause kept for [`std::error::Error::source`], shared so that
+/// [`Error`] stays `Clone` (one failed request answers every caller waiting on it).
+pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+
 /// How an [`Error`] should be handled: the CLI maps these to exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The caller's configuration is wrong: authority, credential, file, option.
     Config,
@@ -82,6 +98,7 @@ impl fmt::Display for ServiceError {
 /// Everything that can go wrong in this crate. Messages never contain secrets,
 /// keys, assertions or tokens, and always fit on one line.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The authority URL is unusable.
     #[error("invalid authority: {0}")]
@@ -95,6 +112,17 @@ pub enum Error {
     /// The authority's metadata or instance discovery could not be used.
     #[error("discovery failed: {0}")]
     Discovery(String),
+    /// The authority's metadata names an endpoint that is not a URL.
+    #[error("discovery failed: {field} {value:?} is not a URL")]
+    DiscoveryUrl {
+        /// The metadata field, e.g. `token_endpoint`.
+        field: String,
+        /// Its value.
+        value: String,
+        /// Why it does not parse.
+        #[source]
+        source: url::ParseError,
+    },
     /// The token service (or its discovery endpoint) answered with an OAuth error.
     #[error("token service refused the request: {error}{}", request_id_suffix(.client_request_id))]
     Service {
@@ -113,7 +141,7 @@ pub enum Error {
     },
     /// The server's TLS certificate is not trusted (or does not name the host).
     #[error(
-        "the server's TLS certificate is not trusted: {message}; trust its CA with ClientBuilder::ca_file (entrad --ca-file), e.g. the emulator's ca.pem"
+        "the server's TLS certificate is not trusted: {message}; trust its CA with ClientBuilder::ca_file, e.g. the emulator's ca.pem"
     )]
     UntrustedCertificate {
         /// What was refused, with the URL.
@@ -132,10 +160,20 @@ pub enum Error {
     /// An access token that is not a JWT was asked for its claims.
     #[error("the access token is not a readable JWT: {0}")]
     InvalidToken(String),
-    /// A token cache store failed.
-    #[error("token cache error: {0}")]
-    Cache(String),
-    /// A bug or a runtime failure (e.g. the token task panicked or was cancelled).
+    /// A token cache store failed. Stores of your own build it with
+    /// `source: None`, or with [`Error::cache`] to keep their error.
+    #[error("token cache error: {message}")]
+    Cache {
+        /// What failed: the store, the file or the key (never an entry's content).
+        message: String,
+        /// The store's own error (I/O, Redis, JSON), when there is one.
+        #[source]
+        source: Option<Cause>,
+    },
+    /// The token task panicked or was cancelled.
+    #[error("internal error: the token request task failed")]
+    TokenTask(#[source] Cause),
+    /// A bug or a runtime failure.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -154,6 +192,18 @@ fn one_line(s: &str) -> String {
 }
 
 impl Error {
+    /// A cache store failure: `message` says what failed, `source` is the
+    /// store's error, kept for [`std::error::Error::source`].
+    pub fn cache(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Cache {
+            message: message.into(),
+            source: Some(Arc::new(source)),
+        }
+    }
+
     /// The class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -161,6 +211,7 @@ impl Error {
             | Error::Credential(_)
             | Error::Config(_)
             | Error::Discovery(_)
+            | Error::DiscoveryUrl { .. }
             | Error::UntrustedCertificate { .. } => ErrorKind::Config,
             Error::Service { error, .. } if is_transient_status(error.status) => {
                 ErrorKind::Unavailable
@@ -172,7 +223,8 @@ impl Error {
             }
             Error::UnexpectedResponse { .. }
             | Error::InvalidToken(_)
-            | Error::Cache(_)
+            | Error::Cache { .. }
+            | Error::TokenTask(_)
             | Error::Internal(_) => ErrorKind::Internal,
         }
     }

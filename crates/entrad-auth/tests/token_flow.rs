@@ -265,14 +265,22 @@ impl TokenCache for BrokenCache {
         &'a self,
         _: &'a CacheKey,
     ) -> BoxFuture<'a, entrad_auth::Result<Option<CachedToken>>> {
-        ready(Err(entrad_auth::Error::Cache("disk on fire".into()))).boxed()
+        ready(Err(entrad_auth::Error::Cache {
+            message: "disk on fire".into(),
+            source: None,
+        }))
+        .boxed()
     }
     fn put<'a>(
         &'a self,
         _: &'a CacheKey,
         _: &'a CachedToken,
     ) -> BoxFuture<'a, entrad_auth::Result<()>> {
-        ready(Err(entrad_auth::Error::Cache("disk on fire".into()))).boxed()
+        ready(Err(entrad_auth::Error::Cache {
+            message: "disk on fire".into(),
+            source: None,
+        }))
+        .boxed()
     }
     fn remove<'a>(&'a self, _: &'a CacheKey) -> BoxFuture<'a, entrad_auth::Result<()>> {
         ready(Ok(())).boxed()

@@ -91,7 +91,7 @@ impl Emulator {
             let (dir, config) = (dir.clone(), config.clone());
             tokio::task::spawn_blocking(move || prepare(&dir, &config))
                 .await
-                .map_err(|e| Error::Crypto(format!("key generation failed: {e}")))??
+                .map_err(Error::KeyGeneration)??
         };
         let (tls, signing, directory, admin_token) = prepared;
         let listener = TcpListener::bind(config.listen)
@@ -108,7 +108,10 @@ impl Emulator {
             SocketAddr::V4(a) => format!("https://{}:{}", a.ip(), a.port()),
             SocketAddr::V6(a) => format!("https://[{}]:{}", a.ip(), a.port()),
         };
-        let url = Url::parse(&base).map_err(|e| Error::Crypto(format!("bad URL {base}: {e}")))?;
+        let url = Url::parse(&base).map_err(|source| Error::Url {
+            url: base.clone(),
+            source,
+        })?;
         crate::parameters::write_all(&dir, &base, &directory)?;
         let faults = Faults::default();
         for spec in &config.faults {

@@ -129,7 +129,7 @@ impl GraphClient {
 fn parse_responses(bytes: &[u8]) -> Result<Responses> {
     serde_json::from_slice(bytes).or_else(|_| {
         serde_json::from_value(parse_json(bytes)?)
-            .map_err(|e| Error::UnexpectedResponse(format!("not a batch response: {e}")))
+            .map_err(|e| Error::unexpected("not a batch response", e))
     })
 }
 

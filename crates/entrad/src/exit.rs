@@ -6,6 +6,7 @@ use entrad_auth::ErrorKind as AuthKind;
 use entrad_graph::ErrorKind as GraphKind;
 
 use crate::error::Error;
+use crate::report::chain;
 
 /// Something unexpected: a bug, or a service answering nonsense.
 pub const INTERNAL: u8 = 1;
@@ -23,10 +24,9 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
     match error {
         // The reader (e.g. `| head`) has what it wanted: not a failure.
         Error::Output(e) if e.kind() == IoErrorKind::BrokenPipe => (0, None),
-        Error::Emulator(e) => (emulator_code(e), Some(e.to_string())),
-        Error::Output(_) | Error::Demo(_) => (INTERNAL, Some(error.to_string())),
+        Error::Emulator(e) => (emulator_code(e), Some(emulator_message(e))),
         Error::Config(message) => (CONFIG, Some(message.clone())),
-        Error::Auth(e) => (auth_code(e.kind()), Some(e.to_string())),
+        Error::Auth(e) => (auth_code(e.kind()), Some(auth_message(e))),
         Error::Graph {
             source,
             consent_url,
@@ -34,6 +34,7 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
             graph_code(source.kind()),
             Some(graph_message(source, consent_url.as_deref())),
         ),
+        Error::Output(_) | Error::Demo(_) => (INTERNAL, Some(chain(error))),
     }
 }
 
@@ -49,12 +50,19 @@ fn emulator_code(error: &entrad_emulator::Error) -> u8 {
     }
 }
 
+fn emulator_message(error: &entrad_emulator::Error) -> String {
+    match error {
+        entrad_emulator::Error::NoDataDir => format!("{error}: pass --state-dir"),
+        _ => chain(error),
+    }
+}
+
 fn auth_code(kind: AuthKind) -> u8 {
     match kind {
         AuthKind::Config => CONFIG,
         AuthKind::Authentication => AUTHENTICATION,
         AuthKind::Unavailable => UNAVAILABLE,
-        AuthKind::Internal => INTERNAL,
+        _ => INTERNAL,
     }
 }
 
@@ -64,13 +72,30 @@ fn graph_code(kind: GraphKind) -> u8 {
         GraphKind::Authentication => AUTHENTICATION,
         GraphKind::Permission => PERMISSION,
         GraphKind::Unavailable => UNAVAILABLE,
-        GraphKind::Internal => INTERNAL,
+        _ => INTERNAL,
+    }
+}
+
+/// The libraries name their own API to fix an untrusted certificate; here
+/// the fix is a flag.
+fn untrusted(what: &str, message: &str) -> String {
+    format!(
+        "{what} TLS certificate is not trusted: {message}; trust its CA with --ca-file, e.g. the emulator's ca.pem"
+    )
+}
+
+fn auth_message(error: &entrad_auth::Error) -> String {
+    match error {
+        entrad_auth::Error::UntrustedCertificate { message } => untrusted("the server's", message),
+        _ => chain(error),
     }
 }
 
 fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> String {
     use entrad_graph::Error as E;
     match error {
+        E::Auth(e) => return auth_message(e),
+        E::UntrustedCertificate { message } => return untrusted("Graph's", message),
         E::InsecureUrl { loopback: true, .. } => {
             return format!("{error}; pass --allow-insecure-loopback for a local test server");
         }
@@ -82,7 +107,7 @@ fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> Stri
         _ => {}
     }
     let Some(graph) = error.graph_error() else {
-        return error.to_string();
+        return chain(error);
     };
     match graph.status {
         403 if graph.is_authorization_denied() => {
@@ -98,7 +123,7 @@ fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> Stri
         401 => format!(
             "{error}; the token is not valid for this Graph: request scope https://graph.microsoft.com/.default (or your cloud's Graph) and check the system clock"
         ),
-        _ => error.to_string(),
+        _ => chain(error),
     }
 }
 

@@ -14,6 +14,7 @@ mod error;
 mod exit;
 mod logging;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 

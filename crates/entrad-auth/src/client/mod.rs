@@ -188,11 +188,7 @@ impl ConfidentialClient {
         self.inner.flights.join(
             &key,
             move || async move { inner.fly(flight_key, scopes, purpose).await }.boxed(),
-            |e| {
-                Err(Error::Internal(format!(
-                    "the token request task failed: {e}"
-                )))
-            },
+            |e| Err(Error::TokenTask(Arc::new(e))),
         )
     }
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::apps::FederatedCredential;
 use super::tenant::Tenant;
 use super::user::User;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::files::{read_optional, write_atomic};
 
 const VERSION: u32 = 1;
@@ -84,7 +84,7 @@ impl Saved {
     }
 }
 
-pub(crate) fn load(path: &Path) -> Result<Option<Saved>, Error> {
+pub(crate) fn load(path: &Path) -> Result<Option<Saved>> {
     let Some(bytes) = read_optional(path)? else {
         return Ok(None);
     };
@@ -101,7 +101,7 @@ pub(crate) fn load(path: &Path) -> Result<Option<Saved>, Error> {
     Ok(Some(saved))
 }
 
-pub(crate) fn save(path: &Path, saved: &Saved) -> Result<(), Error> {
+pub(crate) fn save(path: &Path, saved: &Saved) -> Result<()> {
     let json = serde_json::to_vec_pretty(saved).map_err(|e| Error::InvalidState {
         path: path.to_path_buf(),
         reason: e.to_string(),
@@ -110,7 +110,7 @@ pub(crate) fn save(path: &Path, saved: &Saved) -> Result<(), Error> {
 }
 
 /// Users from a JSON file: an array of users, or a Graph answer `{"value":[...]}`.
-pub(crate) fn load_users_file(path: &Path) -> Result<Vec<User>, Error> {
+pub(crate) fn load_users_file(path: &Path) -> Result<Vec<User>> {
     let invalid = |reason: String| Error::InvalidState {
         path: path.to_path_buf(),
         reason,

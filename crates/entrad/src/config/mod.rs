@@ -54,6 +54,6 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
 pub fn auth_message(e: entrad_auth::Error) -> String {
     match e {
         entrad_auth::Error::Config(message) => message,
-        other => other.to_string(),
+        other => crate::report::chain(&other),
     }
 }
