@@ -103,12 +103,41 @@ pub enum Error {
     /// The authority URL is unusable.
     #[error("invalid authority: {0}")]
     Authority(String),
+    /// The authority is not a URL at all.
+    #[error("invalid authority: {input:?} is not a URL")]
+    AuthorityUrl {
+        /// The text given.
+        input: String,
+        /// Why it does not parse.
+        #[source]
+        source: url::ParseError,
+    },
     /// The credential (secret, key, certificate, assertion source) is unusable.
     #[error("credential error: {0}")]
     Credential(String),
+    /// As [`Error::Credential`], with the error that made it unusable (a
+    /// file that cannot be read, a PEM or certificate that does not parse).
+    #[error("credential error: {message}")]
+    CredentialCause {
+        /// What is unusable.
+        message: String,
+        /// Why.
+        #[source]
+        source: Cause,
+    },
     /// Another configuration problem (scopes, CA file, client id, options).
     #[error("configuration error: {0}")]
     Config(String),
+    /// As [`Error::Config`], with the error behind it (a CA file that cannot
+    /// be read or parsed, a Redis URL, the HTTP client's setup).
+    #[error("configuration error: {message}")]
+    ConfigCause {
+        /// What is wrong.
+        message: String,
+        /// Why.
+        #[source]
+        source: Cause,
+    },
     /// The authority's metadata or instance discovery could not be used.
     #[error("discovery failed: {0}")]
     Discovery(String),
@@ -192,6 +221,28 @@ fn one_line(s: &str) -> String {
 }
 
 impl Error {
+    /// A configuration problem with the error behind it.
+    pub(crate) fn config(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::ConfigCause {
+            message: message.into(),
+            source: Arc::new(source),
+        }
+    }
+
+    /// An unusable credential with the error behind it.
+    pub(crate) fn credential(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::CredentialCause {
+            message: message.into(),
+            source: Arc::new(source),
+        }
+    }
+
     /// A cache store failure: `message` says what failed, `source` is the
     /// store's error, kept for [`std::error::Error::source`].
     pub fn cache(
@@ -208,8 +259,11 @@ impl Error {
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Authority(_)
+            | Error::AuthorityUrl { .. }
             | Error::Credential(_)
+            | Error::CredentialCause { .. }
             | Error::Config(_)
+            | Error::ConfigCause { .. }
             | Error::Discovery(_)
             | Error::DiscoveryUrl { .. }
             | Error::UntrustedCertificate { .. } => ErrorKind::Config,

@@ -97,18 +97,16 @@ impl GraphClient {
         for request in &requests {
             // Relative URLs resolve to the batch's own origin; absolute and
             // scheme-relative ones (`//host/..`) to theirs.
-            let inner = url.join(&request.url).map_err(|e| {
-                Error::InvalidRequest(format!(
-                    "batch request `{}` has an invalid URL: {e}",
-                    request.id
-                ))
+            let inner = url.join(&request.url).map_err(|source| Error::BatchUrl {
+                id: request.id.clone(),
+                source,
             })?;
             self.origins.check(&inner)?;
         }
         let body = serde_json::to_value(Envelope {
             requests: &requests,
         })
-        .map_err(|e| Error::InvalidRequest(format!("cannot encode the batch: {e}")))?;
+        .map_err(|e| Error::BatchEncoding(std::sync::Arc::new(e)))?;
         let bytes = self
             .execute(Method::POST, &url, &HeaderMap::new(), Some(&body))
             .await?;

@@ -236,6 +236,18 @@ pub enum Error {
     /// A request this client refuses to send (e.g. more than 20 in a batch).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A request of a batch has a URL that does not resolve.
+    #[error("invalid request: batch request `{id}` has an invalid URL")]
+    BatchUrl {
+        /// The request's `id`.
+        id: String,
+        /// Why its URL does not resolve.
+        #[source]
+        source: url::ParseError,
+    },
+    /// The batch could not be encoded as JSON.
+    #[error("invalid request: cannot encode the batch")]
+    BatchEncoding(#[source] entrad_auth::Cause),
     /// Graph answered 2xx with something that is not the expected JSON.
     #[error("unexpected Graph response: {message}")]
     UnexpectedResponse {
@@ -272,6 +284,8 @@ impl Error {
             Error::Exhausted { .. } | Error::Network { .. } => ErrorKind::Unavailable,
             Error::InvalidUrl { .. }
             | Error::InvalidRequest(_)
+            | Error::BatchUrl { .. }
+            | Error::BatchEncoding(_)
             | Error::UntrustedCertificate { .. }
             | Error::InsecureUrl { .. }
             | Error::OriginNotAllowed { .. } => ErrorKind::Config,

@@ -40,7 +40,7 @@ pub mod token_service;
 
 pub use admin::{Admin, Reply, Stats};
 pub use child::{ChildEmulator, Ready};
-pub use error::Error;
+pub use error::{Error, Result};
 pub use http::{https_client, json_of};
 pub use in_process::{InProcess, config};
 pub use keys::state_dir;

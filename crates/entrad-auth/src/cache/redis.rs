@@ -110,7 +110,7 @@ impl RedisCache {
             url.query_pairs_mut().clear().extend_pairs(others);
         }
         let client = redis::Client::open(url.as_str())
-            .map_err(|e| Error::Config(format!("{server}: not a usable Redis URL: {e}")))?;
+            .map_err(|e| Error::config(format!("{server}: not a usable Redis URL"), e))?;
         Ok(RedisCache {
             client,
             server,

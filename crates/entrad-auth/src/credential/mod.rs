@@ -141,10 +141,10 @@ impl Credential {
             .map(ClientAuth::Assertion),
             Source::AssertionFile(path) => {
                 let cannot_read = |e: std::io::Error| {
-                    Error::Credential(format!(
-                        "cannot read the client assertion file {}: {e}",
-                        path.display()
-                    ))
+                    Error::credential(
+                        format!("cannot read the client assertion file {}", path.display()),
+                        e,
+                    )
                 };
                 let bytes = read_bounded_async(path, ASSERTION_FILE_LIMIT)
                     .await
