@@ -17,7 +17,26 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A typed cause kept for [`std::error::Error::source`], shared so that
 /// [`Error`] stays `Clone` (one failed request answers every caller waiting on it).
-pub type Cause = Arc<dyn std::error::Error + Send + Sync>;
+///
+/// `source()` gives the cause itself (downcast it to its type), not this
+/// wrapper: `Cause` is deliberately not an error of its own.
+#[derive(Debug, Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    /// Keeps `error` as a cause.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(error))
+    }
+}
+
+impl std::ops::Deref for Cause {
+    type Target = dyn std::error::Error + Send + Sync;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
 
 /// How an [`Error`] should be handled: the CLI maps these to exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -228,7 +247,7 @@ impl Error {
     ) -> Error {
         Error::ConfigCause {
             message: message.into(),
-            source: Arc::new(source),
+            source: Cause::new(source),
         }
     }
 
@@ -239,7 +258,7 @@ impl Error {
     ) -> Error {
         Error::CredentialCause {
             message: message.into(),
-            source: Arc::new(source),
+            source: Cause::new(source),
         }
     }
 
@@ -251,7 +270,7 @@ impl Error {
     ) -> Error {
         Error::Cache {
             message: message.into(),
-            source: Some(Arc::new(source)),
+            source: Some(Cause::new(source)),
         }
     }
 
@@ -389,5 +408,65 @@ mod tests {
             client_request_id: None,
         };
         assert_eq!(busy.kind(), ErrorKind::Unavailable);
+    }
+
+    /// One of each variant that has a cause, and the ones that once named a flag.
+    fn representative() -> Vec<Error> {
+        let io = || std::io::Error::other("disk on fire");
+        vec![
+            crate::Authority::parse("not a url").unwrap_err(),
+            Error::DiscoveryUrl {
+                field: "token_endpoint".into(),
+                value: "::".into(),
+                source: url::Url::parse("::").unwrap_err(),
+            },
+            Error::config("cannot read the CA file /ca.pem", io()),
+            Error::credential("cannot read the client assertion file /t", io()),
+            Error::cache("cannot read /cache.json", io()),
+            Error::UntrustedCertificate {
+                message: "token: invalid peer certificate: UnknownIssuer".into(),
+            },
+            Error::Network {
+                message: "token: connection refused".into(),
+                client_request_id: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn messages_name_no_program_flags() {
+        for e in representative() {
+            let text = e.to_string();
+            assert!(!text.contains("--"), "{text}");
+        }
+    }
+
+    #[test]
+    fn typed_causes_are_the_source_and_not_repeated_in_the_message() {
+        let mut with_source = 0;
+        for e in representative() {
+            let Some(cause) = std::error::Error::source(&e) else {
+                continue;
+            };
+            with_source += 1;
+            assert!(
+                cause.is::<url::ParseError>() || cause.is::<std::io::Error>(),
+                "{e:?}"
+            );
+            let text = e.to_string();
+            assert!(!text.contains(&cause.to_string()), "{text}");
+        }
+        assert_eq!(with_source, 5);
+    }
+
+    #[test]
+    fn errors_with_a_cause_stay_clone() {
+        let e = Error::cache("cannot read /cache.json", std::io::Error::other("x"));
+        let copy = e.clone();
+        let cause = std::error::Error::source(&copy).unwrap();
+        assert_eq!(
+            cause.downcast_ref::<std::io::Error>().unwrap().to_string(),
+            "x"
+        );
     }
 }

@@ -106,7 +106,7 @@ impl GraphClient {
         let body = serde_json::to_value(Envelope {
             requests: &requests,
         })
-        .map_err(|e| Error::BatchEncoding(std::sync::Arc::new(e)))?;
+        .map_err(|e| Error::BatchEncoding(entrad_auth::Cause::new(e)))?;
         let bytes = self
             .execute(Method::POST, &url, &HeaderMap::new(), Some(&body))
             .await?;

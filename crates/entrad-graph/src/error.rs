@@ -267,7 +267,7 @@ impl Error {
     ) -> Error {
         Error::UnexpectedResponse {
             message: message.into(),
-            source: Some(std::sync::Arc::new(source)),
+            source: Some(entrad_auth::Cause::new(source)),
         }
     }
 

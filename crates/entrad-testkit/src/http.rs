@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use crate::error::read;
 use crate::Result;
+use crate::error::read;
 
 /// An HTTPS client trusting the PEM certificate(s) in `ca_file` (besides the
 /// webpki roots), ignoring proxies (the emulator is on loopback) and following

@@ -488,9 +488,9 @@ mod tests {
             .get(&key("a"))
             .await
             .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "token cache error: cannot read /dev/zero: it is larger than the limit of 64 MiB"
-        );
+        assert_eq!(e.to_string(), "token cache error: cannot read /dev/zero");
+        let cause = std::error::Error::source(&e).expect("the I/O error is the source");
+        let io = cause.downcast_ref::<io::Error>().expect("an io::Error");
+        assert_eq!(io.to_string(), "it is larger than the limit of 64 MiB");
     }
 }

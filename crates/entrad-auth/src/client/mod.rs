@@ -188,7 +188,7 @@ impl ConfidentialClient {
         self.inner.flights.join(
             &key,
             move || async move { inner.fly(flight_key, scopes, purpose).await }.boxed(),
-            |e| Err(Error::TokenTask(Arc::new(e))),
+            |e| Err(Error::TokenTask(crate::Cause::new(e))),
         )
     }
 }
