@@ -121,3 +121,65 @@ impl Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn a_url_that_does_not_parse_is_the_source() {
+        let source = url::Url::parse("https://[::1").unwrap_err();
+        let e = Error::Url {
+            url: "https://[::1".into(),
+            source,
+        };
+        let cause = e.source().expect("a source");
+        assert_eq!(cause.downcast_ref::<url::ParseError>(), Some(&source));
+        assert_eq!(e.to_string(), "bad URL https://[::1");
+    }
+
+    #[test]
+    fn crypto_causes_are_the_library_errors() {
+        let e = Error::crypto(
+            "cannot make a certificate",
+            rcgen::Error::CouldNotParseKeyPair,
+        );
+        let cause = e.source().expect("a source");
+        assert!(cause.is::<rcgen::Error>(), "{e:?}");
+        assert_eq!(e.to_string(), "cannot make a certificate");
+    }
+
+    #[tokio::test]
+    async fn a_failed_key_generation_task_is_the_source() {
+        let join = tokio::spawn(std::future::pending::<()>());
+        join.abort();
+        let e = Error::KeyGeneration(join.await.unwrap_err());
+        assert!(e.source().is_some_and(|c| c.is::<tokio::task::JoinError>()));
+    }
+
+    #[test]
+    fn messages_name_no_program_flags_and_no_cause_twice() {
+        let io = || std::io::Error::other("disk on fire");
+        let errors = [
+            Error::NoDataDir,
+            Error::io("cannot write", "/state/ca.pem", io()),
+            Error::Bind {
+                addr: "127.0.0.1:1".parse().unwrap(),
+                source: io(),
+            },
+            Error::Signal(io()),
+            Error::Stdout(io()),
+            Error::InvalidFault {
+                spec: "x".into(),
+                reason: "unknown kind".into(),
+            },
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(!text.contains("--"), "{text}");
+            assert!(!text.contains("disk on fire"), "{text}");
+        }
+    }
+}

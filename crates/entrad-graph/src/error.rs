@@ -369,4 +369,36 @@ mod tests {
         let auth = Error::from(entrad_auth::Error::Config("x".into()));
         assert_eq!(auth.kind(), ErrorKind::Config);
     }
+
+    #[test]
+    fn messages_name_no_program_flags() {
+        let errors = [
+            Error::UntrustedCertificate {
+                message: "GET https://graph: invalid peer certificate: UnknownIssuer".into(),
+            },
+            Error::InsecureUrl {
+                origin: "http://127.0.0.1:1".into(),
+                loopback: true,
+            },
+            Error::OriginNotAllowed {
+                origin: "https://elsewhere.example".into(),
+            },
+            crate::page::Page::from_slice(b"[]").unwrap_err(),
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(!text.contains("--"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_page_keeps_the_json_error_as_source() {
+        let e = crate::page::Page::from_slice(b"[]").unwrap_err();
+        let cause = std::error::Error::source(&e).expect("a source");
+        let json = cause
+            .downcast_ref::<serde_json::Error>()
+            .expect("serde_json's error");
+        assert!(!e.to_string().contains(&json.to_string()), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Internal);
+    }
 }

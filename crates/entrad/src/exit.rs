@@ -239,4 +239,58 @@ mod tests {
         let pipe = std::io::Error::from(IoErrorKind::BrokenPipe);
         assert_eq!(outcome(&Error::Output(pipe)), (0, None));
     }
+
+    #[test]
+    fn an_untrusted_certificate_gets_the_flag_that_trusts_it() {
+        let auth = entrad_auth::Error::UntrustedCertificate {
+            message: "token: invalid peer certificate: UnknownIssuer".into(),
+        };
+        assert!(!auth.to_string().contains("--ca-file"), "{auth}");
+        let graph = entrad_graph::Error::UntrustedCertificate {
+            message: "GET https://g: invalid peer certificate: UnknownIssuer".into(),
+        };
+        let errors = [
+            Error::Auth(auth.clone()),
+            Error::Graph {
+                source: entrad_graph::Error::Auth(auth),
+                consent_url: None,
+            },
+            Error::Graph {
+                source: graph,
+                consent_url: None,
+            },
+        ];
+        for error in errors {
+            let (code, message) = outcome(&error);
+            let message = message.unwrap();
+            assert_eq!(code, CONFIG, "{message}");
+            assert!(
+                message.contains("invalid peer certificate: UnknownIssuer"),
+                "{message}"
+            );
+            assert!(message.contains("trust its CA with --ca-file"), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_line_holds_every_cause_once() {
+        let output = Error::Output(std::io::Error::other("disk full"));
+        assert_eq!(
+            outcome(&output),
+            (
+                INTERNAL,
+                Some("cannot write the output: disk full".to_owned())
+            )
+        );
+        let bind = Error::Emulator(entrad_emulator::Error::Bind {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            source: std::io::Error::other("address in use"),
+        });
+        assert_eq!(
+            outcome(&bind).1.unwrap(),
+            "cannot listen on 127.0.0.1:1: address in use"
+        );
+        let no_dir = Error::Emulator(entrad_emulator::Error::NoDataDir);
+        assert!(outcome(&no_dir).1.unwrap().ends_with("pass --state-dir"));
+    }
 }
