@@ -5,7 +5,8 @@
 //! [`std::error::Error::source`]. Whoever shows an error to a person prints
 //! the chain (the `entrad` CLI prints `error: cause: cause` on one line).
 //! Messages name this library's API, never a program's flags: the program
-//! adds its own advice.
+//! adds its own advice. A cause that could quote a token or a response body
+//! (serde_json's error on a token response) is deliberately not kept.
 
 use std::fmt;
 use std::sync::Arc;
