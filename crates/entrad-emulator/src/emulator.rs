@@ -136,7 +136,7 @@ impl Emulator {
         let server = Server::spawn(listener, tls, crate::router::build(shared), timeouts);
         if config.no_admin_token {
             tracing::warn!(
-                "the admin API is served without a token (--no-admin-token): anyone who can reach {base} can read app secrets and mint tokens"
+                "the admin API is served without a token (Config::no_admin_token): anyone who can reach {base} can read app secrets and mint tokens"
             );
         }
         tracing::info!(url = %base, state_dir = %dir.root().display(), "emulator serving");
