@@ -82,6 +82,26 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A state file (state.json, users file) is not JSON, or not the JSON expected.
+    #[error("invalid {path}")]
+    StateJson {
+        /// The file.
+        path: PathBuf,
+        /// The JSON parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A user in a users file is not a user.
+    #[error("invalid {path}: user #{index}")]
+    UserJson {
+        /// The file.
+        path: PathBuf,
+        /// The user's position in the file, from 0.
+        index: usize,
+        /// The JSON parser's error.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A fault specification (`Config::faults`) could not be parsed.
     #[error("invalid fault {spec:?}: {reason}")]
     InvalidFault {

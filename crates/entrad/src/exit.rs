@@ -45,6 +45,8 @@ fn emulator_code(error: &entrad_emulator::Error) -> u8 {
         | E::NotLoopback(_)
         | E::InvalidFault { .. }
         | E::InvalidState { .. }
+        | E::StateJson { .. }
+        | E::UserJson { .. }
         | E::NoDataDir => CONFIG,
         _ => INTERNAL,
     }
