@@ -20,7 +20,7 @@
 mod error;
 
 pub use entrad_testkit::{Admin, Parameters, Stats};
-pub use error::Error;
+pub use error::{Error, Result};
 
 use entrad_auth::{Authority, ConfidentialClient, Credential};
 use entrad_testkit::InProcess;
@@ -41,7 +41,7 @@ impl Bench {
     pub fn start_with_runtime(
         users: usize,
         worker_threads: Option<usize>,
-    ) -> Result<(tokio::runtime::Runtime, Bench), Error> {
+    ) -> Result<(tokio::runtime::Runtime, Bench)> {
         let mut builder = tokio::runtime::Builder::new_multi_thread();
         if let Some(threads) = worker_threads {
             builder.worker_threads(threads);
@@ -56,7 +56,7 @@ impl Bench {
 
     /// Starts an in-memory emulator on a free loopback port serving `users`
     /// generated users. Needs a multi-threaded tokio runtime that outlives it.
-    pub async fn start(users: usize) -> Result<Bench, Error> {
+    pub async fn start(users: usize) -> Result<Bench> {
         let emulator = InProcess::start(users).await?;
         let parameters = Parameters::read(&emulator.emulator.parameters_file())?;
         Ok(Bench {
@@ -72,7 +72,7 @@ impl Bench {
 
     /// A fresh token client for the consented app (empty cache, no connection),
     /// trusting the emulator's CA, configured as `entrad run` configures it.
-    pub fn client(&self) -> Result<ConfidentialClient, Error> {
+    pub fn client(&self) -> Result<ConfidentialClient> {
         let authority = Authority::parse(&self.parameters.authority)?;
         let credential = Credential::secret(self.parameters.secret());
         Ok(

@@ -243,8 +243,10 @@ pub fn is_loopback(url: &Url) -> bool {
 /// Scheme and host checks shared by both constructors.
 fn parse_base(input: &str) -> Result<Url> {
     let input = input.trim();
-    let url =
-        Url::parse(input).map_err(|e| Error::Authority(format!("{input:?} is not a URL ({e})")))?;
+    let url = Url::parse(input).map_err(|source| Error::AuthorityUrl {
+        input: input.to_owned(),
+        source,
+    })?;
     if url.host().is_none() {
         return Err(Error::Authority(format!("{input:?} has no host")));
     }

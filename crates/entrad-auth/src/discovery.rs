@@ -90,8 +90,11 @@ impl Discovery<'_> {
 
     /// Endpoints named by the service obey the same scheme rule as the authority.
     fn checked_url(&self, value: &str, field: &str) -> Result<Url> {
-        let url = Url::parse(value)
-            .map_err(|e| Error::Discovery(format!("{field} {value:?} is not a URL ({e})")))?;
+        let url = Url::parse(value).map_err(|source| Error::DiscoveryUrl {
+            field: field.to_owned(),
+            value: value.to_owned(),
+            source,
+        })?;
         match url.scheme() {
             "https" => Ok(url),
             "http" if self.allow_insecure_loopback && is_loopback(&url) => Ok(url),

@@ -1,11 +1,47 @@
-//! The crate's one error type.
+//! The crate's one error type and result.
+//!
+//! One rule for every message: an error's `Display` says what failed at its
+//! own level and never repeats its cause; a typed cause is reachable through
+//! [`std::error::Error::source`]. Whoever shows an error to a person prints
+//! the chain (the `entrad` CLI prints `error: cause: cause` on one line).
+//! Messages name this library's API, never a program's flags: the program
+//! adds its own advice. A cause that could quote a token or a response body
+//! (serde_json's error on a token response) is deliberately not kept.
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::hint;
 
+/// This crate's results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A typed cause kept for [`std::error::Error::source`], shared so that
+/// [`Error`] stays `Clone` (one failed request answers every caller waiting on it).
+///
+/// `source()` gives the cause itself (downcast it to its type), not this
+/// wrapper: `Cause` is deliberately not an error of its own.
+#[derive(Debug, Clone)]
+pub struct Cause(Arc<dyn std::error::Error + Send + Sync>);
+
+impl Cause {
+    /// Keeps `error` as a cause.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
+        Cause(Arc::new(error))
+    }
+}
+
+impl std::ops::Deref for Cause {
+    type Target = dyn std::error::Error + Send + Sync;
+
+    fn deref(&self) -> &Self::Target {
+        &*self.0
+    }
+}
+
 /// How an [`Error`] should be handled: the CLI maps these to exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The caller's configuration is wrong: authority, credential, file, option.
     Config,
@@ -82,19 +118,60 @@ impl fmt::Display for ServiceError {
 /// Everything that can go wrong in this crate. Messages never contain secrets,
 /// keys, assertions or tokens, and always fit on one line.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The authority URL is unusable.
     #[error("invalid authority: {0}")]
     Authority(String),
+    /// The authority is not a URL at all.
+    #[error("invalid authority: {input:?} is not a URL")]
+    AuthorityUrl {
+        /// The text given.
+        input: String,
+        /// Why it does not parse.
+        #[source]
+        source: url::ParseError,
+    },
     /// The credential (secret, key, certificate, assertion source) is unusable.
     #[error("credential error: {0}")]
     Credential(String),
+    /// As [`Error::Credential`], with the error that made it unusable (a
+    /// file that cannot be read, a PEM or certificate that does not parse).
+    #[error("credential error: {message}")]
+    CredentialCause {
+        /// What is unusable.
+        message: String,
+        /// Why.
+        #[source]
+        source: Cause,
+    },
     /// Another configuration problem (scopes, CA file, client id, options).
     #[error("configuration error: {0}")]
     Config(String),
+    /// As [`Error::Config`], with the error behind it (a CA file that cannot
+    /// be read or parsed, a Redis URL, the HTTP client's setup).
+    #[error("configuration error: {message}")]
+    ConfigCause {
+        /// What is wrong.
+        message: String,
+        /// Why.
+        #[source]
+        source: Cause,
+    },
     /// The authority's metadata or instance discovery could not be used.
     #[error("discovery failed: {0}")]
     Discovery(String),
+    /// The authority's metadata names an endpoint that is not a URL.
+    #[error("discovery failed: {field} {value:?} is not a URL")]
+    DiscoveryUrl {
+        /// The metadata field, e.g. `token_endpoint`.
+        field: String,
+        /// Its value.
+        value: String,
+        /// Why it does not parse.
+        #[source]
+        source: url::ParseError,
+    },
     /// The token service (or its discovery endpoint) answered with an OAuth error.
     #[error("token service refused the request: {error}{}", request_id_suffix(.client_request_id))]
     Service {
@@ -113,7 +190,7 @@ pub enum Error {
     },
     /// The server's TLS certificate is not trusted (or does not name the host).
     #[error(
-        "the server's TLS certificate is not trusted: {message}; trust its CA with ClientBuilder::ca_file (entrad --ca-file), e.g. the emulator's ca.pem"
+        "the server's TLS certificate is not trusted: {message}; trust its CA with ClientBuilder::ca_file, e.g. the emulator's ca.pem"
     )]
     UntrustedCertificate {
         /// What was refused, with the URL.
@@ -132,10 +209,20 @@ pub enum Error {
     /// An access token that is not a JWT was asked for its claims.
     #[error("the access token is not a readable JWT: {0}")]
     InvalidToken(String),
-    /// A token cache store failed.
-    #[error("token cache error: {0}")]
-    Cache(String),
-    /// A bug or a runtime failure (e.g. the token task panicked or was cancelled).
+    /// A token cache store failed. Stores of your own build it with
+    /// `source: None`, or with [`Error::cache`] to keep their error.
+    #[error("token cache error: {message}")]
+    Cache {
+        /// What failed: the store, the file or the key (never an entry's content).
+        message: String,
+        /// The store's own error (I/O, Redis, JSON), when there is one.
+        #[source]
+        source: Option<Cause>,
+    },
+    /// The token task panicked or was cancelled.
+    #[error("internal error: the token request task failed")]
+    TokenTask(#[source] Cause),
+    /// A bug or a runtime failure.
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -154,13 +241,51 @@ fn one_line(s: &str) -> String {
 }
 
 impl Error {
+    /// A configuration problem with the error behind it.
+    pub(crate) fn config(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::ConfigCause {
+            message: message.into(),
+            source: Cause::new(source),
+        }
+    }
+
+    /// An unusable credential with the error behind it.
+    pub(crate) fn credential(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::CredentialCause {
+            message: message.into(),
+            source: Cause::new(source),
+        }
+    }
+
+    /// A cache store failure: `message` says what failed, `source` is the
+    /// store's error, kept for [`std::error::Error::source`].
+    pub fn cache(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::Cache {
+            message: message.into(),
+            source: Some(Cause::new(source)),
+        }
+    }
+
     /// The class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
             Error::Authority(_)
+            | Error::AuthorityUrl { .. }
             | Error::Credential(_)
+            | Error::CredentialCause { .. }
             | Error::Config(_)
+            | Error::ConfigCause { .. }
             | Error::Discovery(_)
+            | Error::DiscoveryUrl { .. }
             | Error::UntrustedCertificate { .. } => ErrorKind::Config,
             Error::Service { error, .. } if is_transient_status(error.status) => {
                 ErrorKind::Unavailable
@@ -172,7 +297,8 @@ impl Error {
             }
             Error::UnexpectedResponse { .. }
             | Error::InvalidToken(_)
-            | Error::Cache(_)
+            | Error::Cache { .. }
+            | Error::TokenTask(_)
             | Error::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -283,5 +409,65 @@ mod tests {
             client_request_id: None,
         };
         assert_eq!(busy.kind(), ErrorKind::Unavailable);
+    }
+
+    /// One of each variant that has a cause, and the ones that once named a flag.
+    fn representative() -> Vec<Error> {
+        let io = || std::io::Error::other("disk on fire");
+        vec![
+            crate::Authority::parse("not a url").unwrap_err(),
+            Error::DiscoveryUrl {
+                field: "token_endpoint".into(),
+                value: "::".into(),
+                source: url::Url::parse("::").unwrap_err(),
+            },
+            Error::config("cannot read the CA file /ca.pem", io()),
+            Error::credential("cannot read the client assertion file /t", io()),
+            Error::cache("cannot read /cache.json", io()),
+            Error::UntrustedCertificate {
+                message: "token: invalid peer certificate: UnknownIssuer".into(),
+            },
+            Error::Network {
+                message: "token: connection refused".into(),
+                client_request_id: None,
+            },
+        ]
+    }
+
+    #[test]
+    fn messages_name_no_program_flags() {
+        for e in representative() {
+            let text = e.to_string();
+            assert!(!text.contains("--"), "{text}");
+        }
+    }
+
+    #[test]
+    fn typed_causes_are_the_source_and_not_repeated_in_the_message() {
+        let mut with_source = 0;
+        for e in representative() {
+            let Some(cause) = std::error::Error::source(&e) else {
+                continue;
+            };
+            with_source += 1;
+            assert!(
+                cause.is::<url::ParseError>() || cause.is::<std::io::Error>(),
+                "{e:?}"
+            );
+            let text = e.to_string();
+            assert!(!text.contains(&cause.to_string()), "{text}");
+        }
+        assert_eq!(with_source, 5);
+    }
+
+    #[test]
+    fn errors_with_a_cause_stay_clone() {
+        let e = Error::cache("cannot read /cache.json", std::io::Error::other("x"));
+        let copy = e.clone();
+        let cause = std::error::Error::source(&copy).unwrap();
+        assert_eq!(
+            cause.downcast_ref::<std::io::Error>().unwrap().to_string(),
+            "x"
+        );
     }
 }

@@ -99,7 +99,7 @@ pub use cache::{
 pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
 pub use credential::Credential;
-pub use error::{Error, ErrorKind, ServiceError};
+pub use error::{Cause, Error, ErrorKind, Result, ServiceError};
 pub use file_limit::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, read_bounded};
 pub use retry::RetryPolicy;
 pub use token::AccessToken;
@@ -119,6 +119,3 @@ pub mod internal {
         client.http()
     }
 }
-
-/// The crate's result type.
-pub type Result<T, E = Error> = std::result::Result<T, E>;

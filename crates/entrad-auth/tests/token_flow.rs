@@ -27,6 +27,16 @@ fn concurrently(
         .collect()
 }
 
+/// Drops `server` at the start of a fresh poll of this task. wiremock verifies
+/// on drop by blocking on a tokio lock from inside the task: once the awaits
+/// of many callers have spent tokio's cooperative budget for the current poll,
+/// that lock answers "not yet" and wakes itself forever (the test spun for
+/// 20 minutes once in three runs). A new poll starts with a new budget.
+async fn drop_in_a_fresh_poll(server: MockServer) {
+    tokio::task::yield_now().await;
+    drop(server);
+}
+
 /// A server whose first token, `token-old`, is due for refresh after a second.
 async fn refresh_due_in_a_second() -> MockServer {
     let server = server().await;
@@ -177,6 +187,7 @@ async fn a_thousand_concurrent_callers_cause_one_request() {
     }
     assert_eq!(token_requests(&server).await.len(), 1);
     assert_eq!(requests_to(&server, &metadata_path()).await.len(), 1);
+    drop_in_a_fresh_poll(server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -196,6 +207,7 @@ async fn concurrent_failures_are_shared_too() {
         assert!(task.await.unwrap().is_err());
     }
     assert_eq!(token_requests(&server).await.len(), 1);
+    drop_in_a_fresh_poll(server).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -265,14 +277,22 @@ impl TokenCache for BrokenCache {
         &'a self,
         _: &'a CacheKey,
     ) -> BoxFuture<'a, entrad_auth::Result<Option<CachedToken>>> {
-        ready(Err(entrad_auth::Error::Cache("disk on fire".into()))).boxed()
+        ready(Err(entrad_auth::Error::Cache {
+            message: "disk on fire".into(),
+            source: None,
+        }))
+        .boxed()
     }
     fn put<'a>(
         &'a self,
         _: &'a CacheKey,
         _: &'a CachedToken,
     ) -> BoxFuture<'a, entrad_auth::Result<()>> {
-        ready(Err(entrad_auth::Error::Cache("disk on fire".into()))).boxed()
+        ready(Err(entrad_auth::Error::Cache {
+            message: "disk on fire".into(),
+            source: None,
+        }))
+        .boxed()
     }
     fn remove<'a>(&'a self, _: &'a CacheKey) -> BoxFuture<'a, entrad_auth::Result<()>> {
         ready(Ok(())).boxed()

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use rand::RngCore;
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::files::{StateDir, names, read_optional, write_atomic};
 
 /// Hex characters in a token (32 bytes).
@@ -29,7 +29,7 @@ impl std::fmt::Debug for AdminToken {
 
 /// The token of a state directory: the one in its file when it holds a valid one and
 /// `fresh` is false, else a new one written there.
-pub(crate) fn load_or_create(dir: &StateDir, fresh: bool) -> Result<AdminToken, Error> {
+pub(crate) fn load_or_create(dir: &StateDir, fresh: bool) -> Result<AdminToken> {
     let path = dir.file(names::ADMIN_TOKEN);
     if !fresh && let Some(existing) = read_valid(&path)? {
         restrict(&path)?;
@@ -40,7 +40,7 @@ pub(crate) fn load_or_create(dir: &StateDir, fresh: bool) -> Result<AdminToken, 
     Ok(AdminToken(token))
 }
 
-fn read_valid(path: &Path) -> Result<Option<String>, Error> {
+fn read_valid(path: &Path) -> Result<Option<String>> {
     Ok(read_optional(path)?
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .map(|text| text.trim().to_string())
@@ -48,7 +48,7 @@ fn read_valid(path: &Path) -> Result<Option<String>, Error> {
 }
 
 /// A file copied or restored with looser permissions is put back to owner-only.
-fn restrict(path: &Path) -> Result<(), Error> {
+fn restrict(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

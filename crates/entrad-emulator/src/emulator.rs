@@ -87,7 +87,7 @@ impl Emulator {
             let (dir, config) = (dir.clone(), config.clone());
             tokio::task::spawn_blocking(move || prepare(&dir, &config))
                 .await
-                .map_err(|e| Error::Crypto(format!("key generation failed: {e}")))??
+                .map_err(Error::KeyGeneration)??
         };
         let (tls, signing, directory, admin_token) = prepared;
         let listener = TcpListener::bind(config.listen)
@@ -104,7 +104,10 @@ impl Emulator {
             SocketAddr::V4(a) => format!("https://{}:{}", a.ip(), a.port()),
             SocketAddr::V6(a) => format!("https://[{}]:{}", a.ip(), a.port()),
         };
-        let url = Url::parse(&base).map_err(|e| Error::Crypto(format!("bad URL {base}: {e}")))?;
+        let url = Url::parse(&base).map_err(|source| Error::Url {
+            url: base.clone(),
+            source,
+        })?;
         crate::parameters::write_all(&dir, &base, &directory)?;
         let faults = Faults::default();
         for spec in &config.faults {
@@ -129,7 +132,7 @@ impl Emulator {
         let server = Server::spawn(listener, tls, crate::router::build(shared), timeouts);
         if config.no_admin_token {
             tracing::warn!(
-                "the admin API is served without a token (--no-admin-token): anyone who can reach {base} can read app secrets and mint tokens"
+                "the admin API is served without a token (Config::no_admin_token): anyone who can reach {base} can read app secrets and mint tokens"
             );
         }
         tracing::info!(url = %base, state_dir = %dir.root().display(), "emulator serving");

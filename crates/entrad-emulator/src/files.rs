@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 /// Paths of everything the emulator keeps in its state directory.
 #[derive(Debug, Clone)]
@@ -14,7 +14,7 @@ pub(crate) struct StateDir {
 impl StateDir {
     /// Creates the directory if needed. The root is made absolute so that the paths
     /// written into the parameters files work from any working directory.
-    pub(crate) fn create(root: &Path) -> Result<StateDir, Error> {
+    pub(crate) fn create(root: &Path) -> Result<StateDir> {
         std::fs::create_dir_all(root).map_err(|e| Error::io("cannot create", root, e))?;
         let root = std::fs::canonicalize(root).map_err(|e| Error::io("cannot resolve", root, e))?;
         Ok(StateDir { root })
@@ -49,7 +49,7 @@ pub(crate) mod names {
 
 /// Writes a file through a temporary sibling and a rename, so that readers never see
 /// half a file. `private` files (keys, secrets) are readable by the owner only.
-pub(crate) fn write_atomic(path: &Path, contents: &[u8], private: bool) -> Result<(), Error> {
+pub(crate) fn write_atomic(path: &Path, contents: &[u8], private: bool) -> Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -70,7 +70,7 @@ pub(crate) fn write_atomic(path: &Path, contents: &[u8], private: bool) -> Resul
 }
 
 /// Reads a file that may be absent.
-pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, Error> {
+pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
     match std::fs::read(path) {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),

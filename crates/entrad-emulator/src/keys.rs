@@ -14,7 +14,7 @@ use time::{Duration, OffsetDateTime};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::files::{StateDir, read_optional, write_atomic};
 use crate::state::RegisteredCertificate;
 
@@ -37,7 +37,7 @@ fn load_or_create(
     cert_file: &str,
     common_name: &str,
     years: i64,
-) -> Result<RsaIdentity, Error> {
+) -> Result<RsaIdentity> {
     let (key_path, cert_path) = (dir.file(key_file), dir.file(cert_file));
     if let (Some(key_pem), Some(cert_pem)) = (read_optional(&key_path)?, read_optional(&cert_path)?)
     {
@@ -111,7 +111,7 @@ impl std::fmt::Debug for SigningKey {
 }
 
 impl SigningKey {
-    pub(crate) fn load_or_create(dir: &StateDir) -> Result<SigningKey, Error> {
+    pub(crate) fn load_or_create(dir: &StateDir) -> Result<SigningKey> {
         let identity = load_or_create(
             dir,
             crate::files::names::SIGNING_KEY,
@@ -119,8 +119,10 @@ impl SigningKey {
             "entrad emulator token signing",
             5,
         )?;
+        // ring implements std's Error only with its `std` feature, which
+        // nothing else here needs: its text is the whole of what it says.
         let key_pair = RsaKeyPair::from_pkcs8(&identity.pkcs8)
-            .map_err(|e| Error::crypto("cannot load the signing key", e))?;
+            .map_err(|e| Error::crypto("cannot load the signing key", e.to_string()))?;
         // Entra's key id is the certificate's SHA-1 thumbprint, base64url.
         let kid = URL_SAFE_NO_PAD.encode(Sha1::digest(&identity.certificate));
         Ok(SigningKey {
@@ -162,7 +164,7 @@ impl SigningKey {
 /// The consented app's client certificate: the private key stays in `app-key.pem`
 /// (and, with the certificate, in `app-cert.pfx`, rewritten at every start so that it
 /// always matches) for clients; the emulator keeps what verifying assertions needs.
-pub(crate) fn app_certificate(dir: &StateDir) -> Result<RegisteredCertificate, Error> {
+pub(crate) fn app_certificate(dir: &StateDir) -> Result<RegisteredCertificate> {
     let identity = load_or_create(
         dir,
         crate::files::names::APP_KEY,
@@ -175,13 +177,11 @@ pub(crate) fn app_certificate(dir: &StateDir) -> Result<RegisteredCertificate, E
 }
 
 /// Parses a certificate into what assertion verification needs.
-pub(crate) fn registered_certificate(der: &[u8]) -> Result<RegisteredCertificate, Error> {
+pub(crate) fn registered_certificate(der: &[u8]) -> Result<RegisteredCertificate> {
     let (_, cert) = X509Certificate::from_der(der)
         .map_err(|e| Error::crypto("cannot parse the app certificate", e))?;
     let Ok(PublicKey::RSA(rsa)) = cert.public_key().parsed() else {
-        return Err(Error::Crypto(
-            "the app certificate must hold an RSA key".into(),
-        ));
+        return Err(Error::CertificateNotRsa);
     };
     let strip = |b: &[u8]| {
         let start = b.iter().position(|x| *x != 0).unwrap_or(b.len());

@@ -105,7 +105,7 @@ pub use config::{
     DEFAULT_USERS,
 };
 pub use emulator::{Emulator, run};
-pub use error::Error;
+pub use error::{CryptoCause, Error, Result};
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
 pub use pfx::APP_PFX_PASSWORD;
 pub use state::{

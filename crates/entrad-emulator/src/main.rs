@@ -38,8 +38,21 @@ fn main() -> std::process::ExitCode {
     match runtime.block_on(entrad_emulator::run(cli.emulator)) {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("entrad-emulator: {e}");
+            eprintln!("entrad-emulator: {}", report(&e));
             std::process::ExitCode::FAILURE
         }
     }
+}
+
+/// The error, its causes (no message repeats its cause) and, where a flag
+/// fixes it, the flag: on one line.
+fn report(error: &entrad_emulator::Error) -> String {
+    let mut line = error.to_string();
+    for cause in std::iter::successors(std::error::Error::source(error), |e| e.source()) {
+        line.push_str(&format!(": {cause}"));
+    }
+    if matches!(error, entrad_emulator::Error::NoDataDir) {
+        line.push_str(": pass --state-dir");
+    }
+    line
 }

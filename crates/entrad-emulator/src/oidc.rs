@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::clock::unix_now;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::files::{StateDir, names, write_atomic};
 use crate::shared::{AppState, Shared};
 use crate::state::{TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT};
@@ -70,14 +70,15 @@ pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
 /// Writes `federated-token.jwt`: a token for the consented app's federated credential,
 /// valid for a day, for `AZURE_FEDERATED_TOKEN_FILE`. It is a credential: owner-only.
 /// No trailing newline, as Kubernetes writes it: some clients send the file verbatim.
-pub(crate) fn write_token_file(dir: &StateDir, shared: &Shared) -> Result<(), Error> {
+pub(crate) fn write_token_file(dir: &StateDir, shared: &Shared) -> Result<()> {
     let claims = claims(
         &issuer(&shared.base_url),
         WORKLOAD_SUBJECT,
         TOKEN_EXCHANGE_AUDIENCE,
         TOKEN_FILE_LIFETIME_SECS,
     );
-    let token = mint::sign(&shared.signing, &claims)
-        .ok_or_else(|| Error::Crypto("cannot sign the federated token".into()))?;
+    let token = mint::sign(&shared.signing, &claims).ok_or(Error::Signing {
+        what: "federated token",
+    })?;
     write_atomic(&dir.file(names::FEDERATED_TOKEN), token.as_bytes(), true)
 }

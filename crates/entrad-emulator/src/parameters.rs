@@ -4,7 +4,7 @@
 use secrecy::ExposeSecret;
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::files::{StateDir, names, write_atomic};
 use crate::keys::thumbprint_hex;
 use crate::state::{
@@ -34,7 +34,7 @@ struct CertificateParameters<'a> {
     certificate_file: String,
 }
 
-fn write_json(dir: &StateDir, name: &str, value: &impl Serialize) -> Result<(), Error> {
+fn write_json(dir: &StateDir, name: &str, value: &impl Serialize) -> Result<()> {
     let path = dir.file(name);
     let mut json = serde_json::to_vec_pretty(value).map_err(|e| Error::InvalidState {
         path: path.clone(),
@@ -50,7 +50,7 @@ fn secret_file(
     app: Option<&App>,
     authority: &str,
     endpoint: &str,
-) -> Result<(), Error> {
+) -> Result<()> {
     let Some(app) = app else {
         return Ok(());
     };
@@ -70,7 +70,7 @@ fn secret_file(
     )
 }
 
-pub(crate) fn write_all(dir: &StateDir, base: &str, directory: &Directory) -> Result<(), Error> {
+pub(crate) fn write_all(dir: &StateDir, base: &str, directory: &Directory) -> Result<()> {
     let authority = format!("{base}/{}", directory.tenant.id);
     let endpoint = format!("{base}/v1.0/users");
     let consented = directory.app(CONSENTED_CLIENT_ID);

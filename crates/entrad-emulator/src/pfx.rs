@@ -7,7 +7,7 @@
 use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKey, PrivateKeyChain};
 use sha1::{Digest, Sha1};
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::files::{StateDir, names, write_atomic};
 
 /// The password of the state directory's `app-cert.pfx`. Fixed and documented: the
@@ -18,7 +18,7 @@ pub const APP_PFX_PASSWORD: &str = "entrad-emulator";
 const ALIAS: &str = "entrad-daemon";
 
 /// Writes `app-cert.pfx` from the app's PKCS#8 key and DER certificate.
-pub(crate) fn write(dir: &StateDir, pkcs8: &[u8], certificate: &[u8]) -> Result<(), Error> {
+pub(crate) fn write(dir: &StateDir, pkcs8: &[u8], certificate: &[u8]) -> Result<()> {
     let key =
         PrivateKey::from_der(pkcs8).map_err(|e| Error::crypto("cannot read the app key", e))?;
     let certificate = Certificate::from_der(certificate)

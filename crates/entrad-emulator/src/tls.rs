@@ -10,7 +10,7 @@ use rcgen::{
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use time::{Duration, OffsetDateTime};
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::files::{StateDir, names, read_optional, write_atomic};
 
 fn name(common_name: &str) -> DistinguishedName {
@@ -21,7 +21,7 @@ fn name(common_name: &str) -> DistinguishedName {
 }
 
 /// Loads the CA from the state directory or creates it (ECDSA P-256, ten years).
-fn load_or_create_ca(dir: &StateDir) -> Result<(String, KeyPair), Error> {
+fn load_or_create_ca(dir: &StateDir) -> Result<(String, KeyPair)> {
     let (cert_path, key_path) = (dir.file(names::CA_CERT), dir.file(names::CA_KEY));
     if let (Some(cert), Some(key)) = (read_optional(&cert_path)?, read_optional(&key_path)?) {
         let key = String::from_utf8(key)
@@ -58,7 +58,7 @@ fn load_or_create_ca(dir: &StateDir) -> Result<(String, KeyPair), Error> {
 }
 
 /// The TLS configuration: a fresh server certificate signed by the (persistent) CA.
-pub(crate) fn server_config(dir: &StateDir) -> Result<Arc<rustls::ServerConfig>, Error> {
+pub(crate) fn server_config(dir: &StateDir) -> Result<Arc<rustls::ServerConfig>> {
     let (ca_pem, ca_key) = load_or_create_ca(dir)?;
     let issuer = Issuer::from_ca_cert_pem(&ca_pem, &ca_key)
         .map_err(|e| Error::crypto("cannot load the CA certificate", e))?;

@@ -98,18 +98,16 @@ impl GraphClient {
         for request in &requests {
             // Relative URLs resolve to the batch's own origin; absolute and
             // scheme-relative ones (`//host/..`) to theirs.
-            let inner = url.join(&request.url).map_err(|e| {
-                Error::InvalidRequest(format!(
-                    "batch request `{}` has an invalid URL: {e}",
-                    request.id
-                ))
+            let inner = url.join(&request.url).map_err(|source| Error::BatchUrl {
+                id: request.id.clone(),
+                source,
             })?;
             self.origins.check(&inner)?;
         }
         let body = serde_json::to_value(Envelope {
             requests: &requests,
         })
-        .map_err(|e| Error::InvalidRequest(format!("cannot encode the batch: {e}")))?;
+        .map_err(|e| Error::BatchEncoding(entrad_auth::Cause::new(e)))?;
         let bytes = self
             .execute(Method::POST, &url, &HeaderMap::new(), Some(&body))
             .await?;
@@ -135,7 +133,7 @@ pub(crate) fn put_in_request_order(requests: &[BatchRequest], responses: &mut [B
 pub(crate) fn parse_responses(bytes: &[u8]) -> Result<Responses> {
     serde_json::from_slice(bytes).or_else(|_| {
         serde_json::from_value(parse_json(bytes)?)
-            .map_err(|e| Error::UnexpectedResponse(format!("not a batch response: {e}")))
+            .map_err(|e| Error::unexpected("not a batch response", e))
     })
 }
 

@@ -26,8 +26,9 @@ impl GraphClient {
             value.extend(page.value);
             delta_link = page.delta_link;
         }
-        let delta_link = delta_link.ok_or_else(|| {
-            Error::UnexpectedResponse("the last delta page has no @odata.deltaLink".to_owned())
+        let delta_link = delta_link.ok_or_else(|| Error::UnexpectedResponse {
+            message: "the last delta page has no @odata.deltaLink".to_owned(),
+            source: None,
         })?;
         Ok(DeltaPage { value, delta_link })
     }

@@ -1,9 +1,17 @@
-//! The crate's one error type, and Graph's error JSON.
+//! The crate's one error type and result, and Graph's error JSON.
+//!
+//! One rule for every message: an error's `Display` says what failed at its
+//! own level and never repeats its cause; a typed cause is reachable through
+//! [`std::error::Error::source`]. Whoever shows an error to a person prints
+//! the chain (the `entrad` CLI prints `error: cause: cause` on one line).
+//! Messages name this library's API, never a program's flags: the program
+//! adds its own advice.
 
 use std::fmt;
 
 /// How an [`Error`] should be handled: the CLI maps these to exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// The request or the configuration is wrong (bad URL, bad query, 400, 404).
     Config,
@@ -145,6 +153,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong in this crate. Messages never hold tokens and fit on one line.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// No token: the token service or its configuration failed.
     #[error(transparent)]
@@ -170,7 +179,7 @@ pub enum Error {
     },
     /// Graph's TLS certificate is not trusted (or does not name the host).
     #[error(
-        "Graph's TLS certificate is not trusted: {message}; trust its CA with --ca-file, e.g. the emulator's ca.pem"
+        "Graph's TLS certificate is not trusted: {message}; trust its CA with the token client's ClientBuilder::ca_file, e.g. the emulator's ca.pem"
     )]
     UntrustedCertificate {
         /// What was refused, with the URL.
@@ -227,12 +236,41 @@ pub enum Error {
     /// A request this client refuses to send (e.g. more than 20 in a batch).
     #[error("invalid request: {0}")]
     InvalidRequest(String),
+    /// A request of a batch has a URL that does not resolve.
+    #[error("invalid request: batch request `{id}` has an invalid URL")]
+    BatchUrl {
+        /// The request's `id`.
+        id: String,
+        /// Why its URL does not resolve.
+        #[source]
+        source: url::ParseError,
+    },
+    /// The batch could not be encoded as JSON.
+    #[error("invalid request: cannot encode the batch")]
+    BatchEncoding(#[source] entrad_auth::Cause),
     /// Graph answered 2xx with something that is not the expected JSON.
-    #[error("unexpected Graph response: {0}")]
-    UnexpectedResponse(String),
+    #[error("unexpected Graph response: {message}")]
+    UnexpectedResponse {
+        /// What was wrong with it.
+        message: String,
+        /// The JSON parser's (or the request task's) error, when there is one.
+        #[source]
+        source: Option<entrad_auth::Cause>,
+    },
 }
 
 impl Error {
+    /// An unexpected response: `message` says what was wrong, `source` why.
+    pub(crate) fn unexpected(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Error {
+        Error::UnexpectedResponse {
+            message: message.into(),
+            source: Some(entrad_auth::Cause::new(source)),
+        }
+    }
+
     /// The class of this error.
     pub fn kind(&self) -> ErrorKind {
         match self {
@@ -240,19 +278,21 @@ impl Error {
                 entrad_auth::ErrorKind::Config => ErrorKind::Config,
                 entrad_auth::ErrorKind::Authentication => ErrorKind::Authentication,
                 entrad_auth::ErrorKind::Unavailable => ErrorKind::Unavailable,
-                entrad_auth::ErrorKind::Internal => ErrorKind::Internal,
+                _ => ErrorKind::Internal,
             },
             Error::Graph(e) => e.kind(),
             Error::Exhausted { .. } | Error::Network { .. } => ErrorKind::Unavailable,
             Error::InvalidUrl { .. }
             | Error::InvalidRequest(_)
+            | Error::BatchUrl { .. }
+            | Error::BatchEncoding(_)
             | Error::UntrustedCertificate { .. }
             | Error::InsecureUrl { .. }
             | Error::OriginNotAllowed { .. } => ErrorKind::Config,
             // A service that answers with them is broken or hostile.
             Error::CrossOriginLink { .. }
             | Error::LinkCycle { .. }
-            | Error::UnexpectedResponse(_) => ErrorKind::Internal,
+            | Error::UnexpectedResponse { .. } => ErrorKind::Internal,
         }
     }
 
@@ -328,5 +368,37 @@ mod tests {
         assert_eq!(network.kind(), ErrorKind::Unavailable);
         let auth = Error::from(entrad_auth::Error::Config("x".into()));
         assert_eq!(auth.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn messages_name_no_program_flags() {
+        let errors = [
+            Error::UntrustedCertificate {
+                message: "GET https://graph: invalid peer certificate: UnknownIssuer".into(),
+            },
+            Error::InsecureUrl {
+                origin: "http://127.0.0.1:1".into(),
+                loopback: true,
+            },
+            Error::OriginNotAllowed {
+                origin: "https://elsewhere.example".into(),
+            },
+            crate::page::Page::from_slice(b"[]").unwrap_err(),
+        ];
+        for e in errors {
+            let text = e.to_string();
+            assert!(!text.contains("--"), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_body_that_is_not_a_page_keeps_the_json_error_as_source() {
+        let e = crate::page::Page::from_slice(b"[]").unwrap_err();
+        let cause = std::error::Error::source(&e).expect("a source");
+        let json = cause
+            .downcast_ref::<serde_json::Error>()
+            .expect("serde_json's error");
+        assert!(!e.to_string().contains(&json.to_string()), "{e}");
+        assert_eq!(e.kind(), ErrorKind::Internal);
     }
 }

@@ -45,7 +45,7 @@ impl Page {
 }
 
 fn not_a_page(e: serde_json::Error) -> Error {
-    Error::UnexpectedResponse(format!("not a collection page (no `value` list?): {e}"))
+    Error::unexpected("not a collection page (no `value` list?)", e)
 }
 
 #[cfg(test)]

@@ -135,9 +135,10 @@ impl GraphClient {
         if let Some(Ok(next)) = &next
             && *next == url
         {
-            return Err(Error::UnexpectedResponse(format!(
-                "@odata.nextLink points back to the same page ({url})"
-            )));
+            return Err(Error::UnexpectedResponse {
+                message: format!("@odata.nextLink points back to the same page ({url})"),
+                source: None,
+            });
         }
         Ok(Received { page, next })
     }
@@ -198,9 +199,7 @@ impl Fetch {
             // A panic in the request is a bug: raise it where it would have
             // been raised without the task.
             Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
-            Err(e) => Err(Error::UnexpectedResponse(format!(
-                "the page request was cancelled: {e}"
-            ))),
+            Err(e) => Err(Error::unexpected("the page request was cancelled", e)),
         }
     }
 }

@@ -191,8 +191,7 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Null);
     }
-    serde_json::from_slice(bytes)
-        .map_err(|e| Error::UnexpectedResponse(format!("the body is not JSON: {e}")))
+    serde_json::from_slice(bytes).map_err(|e| Error::unexpected("the body is not JSON", e))
 }
 
 /// A request that got no answer: transient, unless the server's certificate

@@ -5,7 +5,7 @@ use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
-use crate::Error;
+use crate::{Error, Result};
 
 /// The admin API's prefix on the emulator's origin.
 const PREFIX: &str = "/_emulator";
@@ -61,23 +61,18 @@ impl Admin {
     }
 
     /// The URL of `path` under `/_emulator` (`path` starts with `/`).
-    pub fn url(&self, path: &str) -> Result<Url, Error> {
+    pub fn url(&self, path: &str) -> Result<Url> {
         Ok(self.base.join(&format!("{PREFIX}{path}"))?)
     }
 
     /// The issuer of the emulator's federated (workload identity) tokens.
-    pub fn oidc_issuer(&self) -> Result<String, Error> {
+    pub fn oidc_issuer(&self) -> Result<String> {
         Ok(self.url("/oidc")?.to_string())
     }
 
     /// Sends any admin request (`path` under `/_emulator`, e.g. `/faults`) and
     /// returns the answer whatever its status: for tests of the admin API itself.
-    pub async fn request(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&Value>,
-    ) -> Result<Reply, Error> {
+    pub async fn request(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Reply> {
         let mut request = self.http.request(method, self.url(path)?);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token);
@@ -95,7 +90,7 @@ impl Admin {
     }
 
     /// Sends an admin request that must succeed, returning its body.
-    async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value, Error> {
+    async fn call(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Value> {
         let reply = self.request(method.clone(), path, body).await?;
         if (200..300).contains(&reply.status) {
             Ok(reply.body)
@@ -110,80 +105,80 @@ impl Admin {
     }
 
     /// The request counters (`GET /_emulator/stats`).
-    pub async fn stats(&self) -> Result<Stats, Error> {
+    pub async fn stats(&self) -> Result<Stats> {
         self.call(Method::GET, "/stats", None).await.map(Stats)
     }
 
     /// Sets every counter to zero.
-    pub async fn reset_stats(&self) -> Result<(), Error> {
+    pub async fn reset_stats(&self) -> Result<()> {
         self.call(Method::POST, "/stats/reset", None)
             .await
             .map(drop)
     }
 
     /// The active faults (`{"faults":[...]}`).
-    pub async fn faults(&self) -> Result<Value, Error> {
+    pub async fn faults(&self) -> Result<Value> {
         self.call(Method::GET, "/faults", None).await
     }
 
     /// Adds a fault (`{"route":..,"kind":..,...}`); returns the emulator's answer (with its id).
-    pub async fn add_fault(&self, spec: &Value) -> Result<Value, Error> {
+    pub async fn add_fault(&self, spec: &Value) -> Result<Value> {
         self.call(Method::POST, "/faults", Some(spec)).await
     }
 
     /// Removes one fault by id.
-    pub async fn remove_fault(&self, id: &str) -> Result<(), Error> {
+    pub async fn remove_fault(&self, id: &str) -> Result<()> {
         self.call(Method::DELETE, &format!("/faults/{id}"), None)
             .await
             .map(drop)
     }
 
     /// Removes every fault.
-    pub async fn clear_faults(&self) -> Result<(), Error> {
+    pub async fn clear_faults(&self) -> Result<()> {
         self.call(Method::DELETE, "/faults", None).await.map(drop)
     }
 
     /// Adds users (`{"count":n}` or `{"users":[...]}`); returns the answer.
-    pub async fn add_users(&self, body: &Value) -> Result<Value, Error> {
+    pub async fn add_users(&self, body: &Value) -> Result<Value> {
         self.call(Method::POST, "/users", Some(body)).await
     }
 
     /// One user as the emulator stores it.
-    pub async fn user(&self, id: &str) -> Result<Value, Error> {
+    pub async fn user(&self, id: &str) -> Result<Value> {
         self.call(Method::GET, &format!("/users/{id}"), None).await
     }
 
     /// Changes a user's properties.
-    pub async fn modify_user(&self, id: &str, changes: &Value) -> Result<Value, Error> {
+    pub async fn modify_user(&self, id: &str, changes: &Value) -> Result<Value> {
         self.call(Method::PATCH, &format!("/users/{id}"), Some(changes))
             .await
     }
 
     /// Removes a user.
-    pub async fn remove_user(&self, id: &str) -> Result<(), Error> {
+    pub async fn remove_user(&self, id: &str) -> Result<()> {
         self.call(Method::DELETE, &format!("/users/{id}"), None)
             .await
             .map(drop)
     }
 
     /// Grants or revokes an app's consent (`{"client_id":..,"granted":..}`).
-    pub async fn set_consent(&self, body: &Value) -> Result<Value, Error> {
+    pub async fn set_consent(&self, body: &Value) -> Result<Value> {
         self.call(Method::POST, "/consent", Some(body)).await
     }
 
     /// The registered apps.
-    pub async fn apps(&self) -> Result<Value, Error> {
+    pub async fn apps(&self) -> Result<Value> {
         self.call(Method::GET, "/apps", None).await
     }
 
     /// A test token as the emulator signs it (`POST /_emulator/token`).
-    pub async fn token(&self, body: &Value) -> Result<Value, Error> {
+    pub async fn token(&self, body: &Value) -> Result<Value> {
         self.call(Method::POST, "/token", Some(body)).await
     }
 
     /// A token of the emulator's OIDC issuer (`POST /_emulator/federated-token`),
     /// as a cluster writes it into a pod's projected token file.
-    pub async fn federated_token(&self, body: &Value) -> Result<Value, Error> {
+    pub async fn federated_token(&self, body: &Value) -> Result<Value> {
         self.call(Method::POST, "/federated-token", Some(body))
             .await
     }

@@ -9,7 +9,7 @@ use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 use serde_json::Value;
 use url::Url;
 
-use crate::{Admin, Error, https_client};
+use crate::{Admin, Error, Result, https_client};
 
 /// What the ready line announces.
 #[derive(Debug, Clone)]
@@ -78,7 +78,7 @@ impl ChildEmulator {
     /// `entrad emulator --listen 127.0.0.1:0 --in-memory --users N` with a fresh
     /// temporary state directory; `entrad` is the CLI binary's path (a test of
     /// the `entrad` package has it as `env!("CARGO_BIN_EXE_entrad")`).
-    pub fn start(entrad: &Path, users: usize) -> Result<ChildEmulator, Error> {
+    pub fn start(entrad: &Path, users: usize) -> Result<ChildEmulator> {
         let dir = tempfile::tempdir().map_err(|source| Error::File {
             path: std::env::temp_dir(),
             source,
@@ -95,10 +95,7 @@ impl ChildEmulator {
 
     /// Runs `command` (an emulator invocation), reads its ready line from stdout
     /// and keeps `dir` (its state directory, if temporary) alive as long as it runs.
-    pub fn spawn(
-        mut command: Command,
-        dir: Option<tempfile::TempDir>,
-    ) -> Result<ChildEmulator, Error> {
+    pub fn spawn(mut command: Command, dir: Option<tempfile::TempDir>) -> Result<ChildEmulator> {
         let program = command.get_program().to_string_lossy().into_owned();
         let failed = |reason: String| Error::Child {
             program: program.clone(),
@@ -188,7 +185,7 @@ impl ChildEmulator {
     /// Closes the admin client's connections (an idle HTTP/2 connection would hold
     /// a graceful shutdown until its drain timeout), then waits for the process
     /// to exit: its status and what it printed after the ready line.
-    pub fn wait(self) -> Result<(ExitStatus, String), Error> {
+    pub fn wait(self) -> Result<(ExitStatus, String)> {
         let ChildEmulator {
             mut process,
             runtime,

@@ -1,13 +1,20 @@
 //! What can go wrong while setting a test or a benchmark up.
+//!
+//! As in the workspace's libraries, `Display` never repeats the cause that
+//! `source()` gives: print errors with `{:?}` (as `expect` does) to see it.
+
+/// This crate's results.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// A test or benchmark could not be set up.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A tokio runtime could not be built.
-    #[error("cannot build a tokio runtime: {0}")]
-    Runtime(std::io::Error),
+    #[error("cannot build a tokio runtime")]
+    Runtime(#[source] std::io::Error),
     /// The in-process emulator did not start.
-    #[error("the emulator did not start: {0}")]
+    #[error("the emulator did not start")]
     Emulator(#[from] entrad_emulator::Error),
     /// The emulator child process did not start or did not announce itself.
     #[error("the emulator process {program} did not start: {reason}")]
@@ -18,7 +25,7 @@ pub enum Error {
         reason: String,
     },
     /// A file could not be read, written or copied.
-    #[error("cannot use {path}: {source}")]
+    #[error("cannot use {path}")]
     File {
         /// The file.
         path: std::path::PathBuf,
@@ -26,7 +33,7 @@ pub enum Error {
         source: std::io::Error,
     },
     /// A file or a reply was not the JSON expected.
-    #[error("unexpected JSON in {what}: {source}")]
+    #[error("unexpected JSON in {what}")]
     Json {
         /// Which file or reply.
         what: String,
@@ -34,7 +41,7 @@ pub enum Error {
         source: serde_json::Error,
     },
     /// A request to the emulator failed before an answer came.
-    #[error("HTTP: {0}")]
+    #[error("an HTTP request to the emulator failed")]
     Http(#[from] reqwest::Error),
     /// The admin API answered with an error status.
     #[error("{method} {path} answered {status}: {body}")]
@@ -49,7 +56,7 @@ pub enum Error {
         body: String,
     },
     /// A URL could not be built.
-    #[error("bad URL: {0}")]
+    #[error("bad URL")]
     Url(#[from] url::ParseError),
     /// A tool the test needs (Python with MSAL, Node with MSAL Node) is missing.
     #[error("{0}")]
@@ -57,7 +64,7 @@ pub enum Error {
 }
 
 /// Reads a file, naming it on failure.
-pub(crate) fn read(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+pub(crate) fn read(path: &std::path::Path) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|source| Error::File {
         path: path.to_path_buf(),
         source,

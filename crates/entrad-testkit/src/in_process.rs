@@ -7,7 +7,7 @@ use entrad_emulator::{Config, Emulator};
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::{Admin, Error, https_client, keys, read_json};
+use crate::{Admin, Result, https_client, keys, read_json};
 
 /// What a test starts the emulator with: loopback, any port, users and consent in
 /// memory, `users` generated users, state (keys, parameters files) in `dir`.
@@ -38,14 +38,14 @@ pub struct InProcess {
 
 impl InProcess {
     /// Starts an emulator serving `users` generated users, with the shared keys.
-    pub async fn start(users: usize) -> Result<InProcess, Error> {
+    pub async fn start(users: usize) -> Result<InProcess> {
         let dir = keys::state_dir()?;
         InProcess::start_with(config(dir.path(), users), dir).await
     }
 
     /// Starts an emulator with `config`, whose state directory is `dir` (from
     /// [`crate::state_dir`] for the shared keys).
-    pub async fn start_with(config: Config, dir: tempfile::TempDir) -> Result<InProcess, Error> {
+    pub async fn start_with(config: Config, dir: tempfile::TempDir) -> Result<InProcess> {
         let emulator = Emulator::start(config).await?;
         let client = https_client(emulator.ca_file())?;
         let base = emulator.url().as_str().trim_end_matches('/').to_owned();
@@ -83,7 +83,7 @@ impl InProcess {
     /// # Panics
     /// When the file is missing or not JSON.
     pub fn parameters(&self, name: &str) -> Value {
-        read_json(&self.emulator.state_dir().join(name)).unwrap_or_else(|e| panic!("{e}"))
+        read_json(&self.emulator.state_dir().join(name)).unwrap_or_else(|e| panic!("{e:?}"))
     }
 
     /// The tenant's token endpoint.
@@ -101,7 +101,7 @@ impl InProcess {
             .form(form)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("token request: {e}"))
+            .unwrap_or_else(|e| panic!("token request: {e:?}"))
     }
 
     /// The secret-flow token request of the app of a parameters file.
@@ -145,7 +145,7 @@ impl InProcess {
             .bearer_auth(token)
             .send()
             .await
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+            .unwrap_or_else(|e| panic!("GET {path}: {e:?}"))
     }
 
     /// `GET path` with a bearer token: the status and the body as JSON (`Null` if not).
@@ -169,7 +169,7 @@ impl InProcess {
             .admin
             .request(method, path, body.as_ref())
             .await
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
+            .unwrap_or_else(|e| panic!("{path}: {e:?}"));
         (reply.status, reply.body)
     }
 
@@ -186,7 +186,7 @@ impl InProcess {
         self.admin
             .stats()
             .await
-            .unwrap_or_else(|e| panic!("stats: {e}"))
+            .unwrap_or_else(|e| panic!("stats: {e:?}"))
             .0
     }
 }

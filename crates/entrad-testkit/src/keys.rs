@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use entrad_emulator::{Config, Emulator};
 
-use crate::Error;
+use crate::{Error, Result};
 
 /// Key files copied into each state directory.
 const KEY_FILES: [&str; 6] = [
@@ -34,7 +34,7 @@ fn template_root() -> PathBuf {
 
 /// Generates the keys with a throw-away emulator on its own runtime (callers may
 /// be inside a runtime already).
-fn generate(dir: &Path) -> Result<(), Error> {
+fn generate(dir: &Path) -> Result<()> {
     let config = Config {
         listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         state_dir: Some(dir.to_path_buf()),
@@ -42,7 +42,7 @@ fn generate(dir: &Path) -> Result<(), Error> {
         users: 0,
         ..Config::default()
     };
-    std::thread::spawn(move || -> Result<(), Error> {
+    std::thread::spawn(move || -> Result<()> {
         let runtime = tokio::runtime::Runtime::new().map_err(Error::Runtime)?;
         runtime.block_on(async {
             Emulator::start(config).await?.shutdown().await;
@@ -55,7 +55,7 @@ fn generate(dir: &Path) -> Result<(), Error> {
 
 /// The key template: generated once, by whichever process gets there first (a
 /// rename publishes it whole), then reused by every test and bench.
-fn template() -> Result<&'static Path, Error> {
+fn template() -> Result<&'static Path> {
     static TEMPLATE: OnceLock<PathBuf> = OnceLock::new();
     if let Some(template) = TEMPLATE.get() {
         return Ok(template);
@@ -78,7 +78,7 @@ fn template() -> Result<&'static Path, Error> {
 }
 
 /// A fresh temporary state directory holding the shared keys (removed on drop).
-pub fn state_dir() -> Result<tempfile::TempDir, Error> {
+pub fn state_dir() -> Result<tempfile::TempDir> {
     let dir = tempfile::tempdir().map_err(|source| Error::File {
         path: std::env::temp_dir(),
         source,

@@ -41,7 +41,7 @@ pub mod token_service;
 
 pub use admin::{Admin, Reply, Stats};
 pub use child::{ChildEmulator, Ready};
-pub use error::Error;
+pub use error::{Error, Result};
 pub use fuzz_corpus::replay_fuzz_inputs;
 pub use http::{https_client, json_of};
 pub use in_process::{InProcess, config};

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use crate::Error;
+use crate::{Error, Result};
 
 /// Where the MSAL Node driver and its `node_modules` (from `npm ci`) live.
 pub fn node_dir() -> PathBuf {
@@ -11,7 +11,7 @@ pub fn node_dir() -> PathBuf {
 
 /// `node` from PATH, once `@azure/msal-node` is installed in [`node_dir`].
 /// Missing is an error naming the fix (tests fail on it, never skip).
-pub fn node() -> Result<PathBuf, Error> {
+pub fn node() -> Result<PathBuf> {
     let node = std::env::var_os("PATH")
         .iter()
         .flat_map(std::env::split_paths)

@@ -8,8 +8,8 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::Error;
 use crate::error::read;
+use crate::{Error, Result};
 
 /// The quickstart's keys of a secret-variant parameters file.
 pub struct Parameters {
@@ -36,7 +36,7 @@ struct File {
 
 impl Parameters {
     /// Reads and parses a secret-variant parameters file.
-    pub fn read(path: &Path) -> Result<Parameters, Error> {
+    pub fn read(path: &Path) -> Result<Parameters> {
         let file: File = serde_json::from_slice(&read(path)?).map_err(|source| Error::Json {
             what: path.display().to_string(),
             source,
@@ -79,7 +79,7 @@ impl fmt::Debug for Parameters {
 }
 
 /// Any JSON file (a parameters file of any variant, a state file) as a value.
-pub fn read_json(path: &Path) -> Result<Value, Error> {
+pub fn read_json(path: &Path) -> Result<Value> {
     serde_json::from_slice(&read(path)?).map_err(|source| Error::Json {
         what: path.display().to_string(),
         source,
@@ -88,7 +88,7 @@ pub fn read_json(path: &Path) -> Result<Value, Error> {
 
 /// The `AccessToken` entries of a token cache file in MSAL's unified schema
 /// (the one entrad's file cache and MSAL apps share).
-pub fn msal_access_tokens(cache_file: &Path) -> Result<Vec<Value>, Error> {
+pub fn msal_access_tokens(cache_file: &Path) -> Result<Vec<Value>> {
     let cache = read_json(cache_file)?;
     Ok(cache["AccessToken"]
         .as_object()

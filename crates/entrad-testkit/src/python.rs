@@ -2,11 +2,11 @@
 
 use std::path::PathBuf;
 
-use crate::Error;
+use crate::{Error, Result};
 
 /// `ENTRAD_PYTHON`, else the workspace's `.venv/bin/python`. Missing is an
 /// error naming the fix (tests fail on it, never skip).
-pub fn python() -> Result<PathBuf, Error> {
+pub fn python() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
         return Ok(PathBuf::from(p));
     }

@@ -1,4 +1,7 @@
 //! The CLI's one error type.
+//!
+//! As in the libraries, `Display` never repeats the cause that `source()`
+//! gives: `exit.rs` prints the chain, with the flag that fixes it.
 
 /// Everything that can end a command. Messages fit on one line and never hold a secret.
 #[derive(Debug, thiserror::Error)]
@@ -10,15 +13,16 @@ pub enum Error {
     #[error(transparent)]
     Auth(#[from] entrad_auth::Error),
     /// A Graph call failed.
-    #[error("{source}")]
+    #[error("the Graph call failed")]
     Graph {
         /// What went wrong.
+        #[source]
         source: entrad_graph::Error,
         /// Where an admin grants consent, for a 403 `Authorization_RequestDenied`.
         consent_url: Option<String>,
     },
     /// Writing to stdout failed.
-    #[error("cannot write the output: {0}")]
+    #[error("cannot write the output")]
     Output(#[from] std::io::Error),
     /// The emulator failed to start or serve.
     #[cfg(feature = "emulator")]

@@ -6,6 +6,7 @@ use entrad_auth::ErrorKind as AuthKind;
 use entrad_graph::ErrorKind as GraphKind;
 
 use crate::error::Error;
+use crate::report::chain;
 
 /// Something unexpected: a bug, or a service answering nonsense.
 pub const INTERNAL: u8 = 1;
@@ -24,12 +25,12 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
         // The reader (e.g. `| head`) has what it wanted: not a failure.
         Error::Output(e) if e.kind() == IoErrorKind::BrokenPipe => (0, None),
         #[cfg(feature = "emulator")]
-        Error::Emulator(e) => (emulator_code(e), Some(e.to_string())),
+        Error::Emulator(e) => (emulator_code(e), Some(emulator_message(e))),
         #[cfg(feature = "emulator")]
-        Error::Demo(_) => (INTERNAL, Some(error.to_string())),
-        Error::Output(_) => (INTERNAL, Some(error.to_string())),
+        Error::Demo(_) => (INTERNAL, Some(chain(error))),
+        Error::Output(_) => (INTERNAL, Some(chain(error))),
         Error::Config(message) => (CONFIG, Some(message.clone())),
-        Error::Auth(e) => (auth_code(e.kind()), Some(e.to_string())),
+        Error::Auth(e) => (auth_code(e.kind()), Some(auth_message(e))),
         Error::Graph {
             source,
             consent_url,
@@ -48,8 +49,18 @@ fn emulator_code(error: &entrad_emulator::Error) -> u8 {
         | E::NotLoopback(_)
         | E::InvalidFault { .. }
         | E::InvalidState { .. }
+        | E::StateJson { .. }
+        | E::UserJson { .. }
         | E::NoDataDir => CONFIG,
         _ => INTERNAL,
+    }
+}
+
+#[cfg(feature = "emulator")]
+fn emulator_message(error: &entrad_emulator::Error) -> String {
+    match error {
+        entrad_emulator::Error::NoDataDir => format!("{error}: pass --state-dir"),
+        _ => chain(error),
     }
 }
 
@@ -58,7 +69,7 @@ fn auth_code(kind: AuthKind) -> u8 {
         AuthKind::Config => CONFIG,
         AuthKind::Authentication => AUTHENTICATION,
         AuthKind::Unavailable => UNAVAILABLE,
-        AuthKind::Internal => INTERNAL,
+        _ => INTERNAL,
     }
 }
 
@@ -68,13 +79,30 @@ fn graph_code(kind: GraphKind) -> u8 {
         GraphKind::Authentication => AUTHENTICATION,
         GraphKind::Permission => PERMISSION,
         GraphKind::Unavailable => UNAVAILABLE,
-        GraphKind::Internal => INTERNAL,
+        _ => INTERNAL,
+    }
+}
+
+/// The libraries name their own API to fix an untrusted certificate; here
+/// the fix is a flag.
+fn untrusted(what: &str, message: &str) -> String {
+    format!(
+        "{what} TLS certificate is not trusted: {message}; trust its CA with --ca-file, e.g. the emulator's ca.pem"
+    )
+}
+
+fn auth_message(error: &entrad_auth::Error) -> String {
+    match error {
+        entrad_auth::Error::UntrustedCertificate { message } => untrusted("the server's", message),
+        _ => chain(error),
     }
 }
 
 fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> String {
     use entrad_graph::Error as E;
     match error {
+        E::Auth(e) => return auth_message(e),
+        E::UntrustedCertificate { message } => return untrusted("Graph's", message),
         E::InsecureUrl { loopback: true, .. } => {
             return format!("{error}; pass --allow-insecure-loopback for a local test server");
         }
@@ -86,7 +114,7 @@ fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> Stri
         _ => {}
     }
     let Some(graph) = error.graph_error() else {
-        return error.to_string();
+        return chain(error);
     };
     match graph.status {
         403 if graph.is_authorization_denied() => {
@@ -102,7 +130,7 @@ fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> Stri
         401 => format!(
             "{error}; the token is not valid for this Graph: request scope https://graph.microsoft.com/.default (or your cloud's Graph) and check the system clock"
         ),
-        _ => error.to_string(),
+        _ => chain(error),
     }
 }
 
@@ -217,5 +245,64 @@ mod tests {
         );
         let pipe = std::io::Error::from(IoErrorKind::BrokenPipe);
         assert_eq!(outcome(&Error::Output(pipe)), (0, None));
+    }
+
+    #[test]
+    fn an_untrusted_certificate_gets_the_flag_that_trusts_it() {
+        let auth = entrad_auth::Error::UntrustedCertificate {
+            message: "token: invalid peer certificate: UnknownIssuer".into(),
+        };
+        assert!(!auth.to_string().contains("--ca-file"), "{auth}");
+        let graph = entrad_graph::Error::UntrustedCertificate {
+            message: "GET https://g: invalid peer certificate: UnknownIssuer".into(),
+        };
+        let errors = [
+            Error::Auth(auth.clone()),
+            Error::Graph {
+                source: entrad_graph::Error::Auth(auth),
+                consent_url: None,
+            },
+            Error::Graph {
+                source: graph,
+                consent_url: None,
+            },
+        ];
+        for error in errors {
+            let (code, message) = outcome(&error);
+            let message = message.unwrap();
+            assert_eq!(code, CONFIG, "{message}");
+            assert!(
+                message.contains("invalid peer certificate: UnknownIssuer"),
+                "{message}"
+            );
+            assert!(message.contains("trust its CA with --ca-file"), "{message}");
+        }
+    }
+
+    #[test]
+    fn the_line_holds_every_cause_once() {
+        let output = Error::Output(std::io::Error::other("disk full"));
+        assert_eq!(
+            outcome(&output),
+            (
+                INTERNAL,
+                Some("cannot write the output: disk full".to_owned())
+            )
+        );
+    }
+
+    #[cfg(feature = "emulator")]
+    #[test]
+    fn an_emulator_error_holds_every_cause_once_with_the_flag_advice() {
+        let bind = Error::Emulator(entrad_emulator::Error::Bind {
+            addr: "127.0.0.1:1".parse().unwrap(),
+            source: std::io::Error::other("address in use"),
+        });
+        assert_eq!(
+            outcome(&bind).1.unwrap(),
+            "cannot listen on 127.0.0.1:1: address in use"
+        );
+        let no_dir = Error::Emulator(entrad_emulator::Error::NoDataDir);
+        assert!(outcome(&no_dir).1.unwrap().ends_with("pass --state-dir"));
     }
 }

@@ -17,6 +17,7 @@ mod error;
 mod exit;
 mod logging;
 mod output;
+mod report;
 
 use std::process::ExitCode;
 

@@ -270,7 +270,9 @@ fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
             .entrad()
             .args(["-vvv", "--config"])
             .arg(emulator.file("parameters.json"))
-            .args(["--client-secret", &secret, "token"]),
+            // `=`: a generated secret may start with `-`, which would read as a flag.
+            .arg(format!("--client-secret={secret}"))
+            .arg("token"),
     );
     let stderr = stderr_of(&output);
     assert!(stderr.contains("process list"), "{stderr}");

@@ -32,7 +32,7 @@ impl Emulator {
     pub fn start(users: usize) -> Emulator {
         Emulator(
             ChildEmulator::start(Path::new(env!("CARGO_BIN_EXE_entrad")), users)
-                .unwrap_or_else(|e| panic!("{e}")),
+                .unwrap_or_else(|e| panic!("{e:?}")),
         )
     }
 

@@ -72,7 +72,10 @@ impl EncryptionKey {
                     aad,
                 },
             )
-            .map_err(|_| Error::Cache("cannot encrypt the cache entry".into()))?;
+            .map_err(|_| Error::Cache {
+                message: "cannot encrypt the cache entry".into(),
+                source: None,
+            })?;
         let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);

@@ -185,7 +185,10 @@ mod tests {
         fn check(&self) -> Result<()> {
             self.calls.fetch_add(1, Ordering::SeqCst);
             if self.down.load(Ordering::SeqCst) {
-                Err(Error::Cache("connection refused".into()))
+                Err(Error::Cache {
+                    message: "connection refused".into(),
+                    source: None,
+                })
             } else {
                 Ok(())
             }

@@ -147,7 +147,7 @@ impl FileCache {
         async move {
             tokio::task::spawn_blocking(move || work(&path))
                 .await
-                .map_err(|e| Error::Cache(format!("the cache file task failed: {e}")))?
+                .map_err(|e| Error::cache("the cache file task failed", e))?
         }
         .boxed()
     }
@@ -212,7 +212,7 @@ impl TokenCache for FileCache {
         let dir = self.path.parent().map(Path::to_path_buf);
         async move {
             if let Some(dir) = dir.filter(|d| !d.as_os_str().is_empty()) {
-                create_private_dir(&dir).map_err(|e| io_error(&dir, "cannot create", &e))?;
+                create_private_dir(&dir).map_err(|e| io_error(&dir, "cannot create", e))?;
             }
             match lock_file::exclusive(&path, wait).await {
                 Ok(Some(file)) => Ok(Some(CacheLock::new(FileLock { _file: file, path }))),
@@ -220,7 +220,7 @@ impl TokenCache for FileCache {
                     tracing::warn!(lock = %path.display(), waited = ?wait, "another process has held the token cache lock too long; requesting a token without it");
                     Ok(None)
                 }
-                Err(e) => Err(io_error(&path, "cannot lock", &e)),
+                Err(e) => Err(io_error(&path, "cannot lock", e)),
             }
         }
         .boxed()
@@ -286,7 +286,7 @@ fn read_document(path: &Path) -> Result<Document> {
     let bytes = match read_bounded(path, CACHE_FILE_LIMIT) {
         Ok(bytes) => Zeroizing::new(bytes),
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Document::Missing),
-        Err(e) => return Err(io_error(path, "cannot read", &e)),
+        Err(e) => return Err(io_error(path, "cannot read", e)),
     };
     // MSAL Python deserializes an empty state as an empty cache.
     if bytes.iter().all(u8::is_ascii_whitespace) {
@@ -332,27 +332,31 @@ fn take_section(doc: &mut Map<String, Value>, name: &str) -> Map<String, Value> 
 /// aside first.
 fn update(path: &Path, change: impl FnOnce(&mut Map<String, Value>) -> bool) -> Result<()> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        create_private_dir(dir).map_err(|e| io_error(dir, "cannot create", &e))?;
+        create_private_dir(dir).map_err(|e| io_error(dir, "cannot create", e))?;
     }
     let lock_path = sibling(path, "lock");
     let _lock = lock_file::exclusive_blocking(&lock_path, UPDATE_LOCK_WAIT)
-        .map_err(|e| io_error(&lock_path, "cannot lock", &e))?
-        .ok_or_else(|| {
-            Error::Cache(format!(
+        .map_err(|e| io_error(&lock_path, "cannot lock", e))?
+        .ok_or_else(|| Error::Cache {
+            message: format!(
                 "{} stayed locked for {UPDATE_LOCK_WAIT:?}",
                 lock_path.display()
-            ))
+            ),
+            source: None,
         })?;
     // Taken second, by entrad processes one at a time: MSAL apps poll for
     // it every 250 ms, and a queue of entrad writers must not starve them.
     let msal_lock_path = sibling(path, "lockfile");
     let _msal_lock = msal_lockfile::acquire(&msal_lock_path, UPDATE_LOCK_WAIT)
-        .map_err(|e| io_error(&msal_lock_path, "cannot lock", &e))?
+        .map_err(|e| io_error(&msal_lock_path, "cannot lock", e))?
         .ok_or_else(|| {
-            Error::Cache(format!(
-                "{} stayed locked for {UPDATE_LOCK_WAIT:?}; if no MSAL app is writing the cache, a process that died left it: remove it",
-                msal_lock_path.display()
-            ))
+            Error::Cache {
+                message: format!(
+                    "{} stayed locked for {UPDATE_LOCK_WAIT:?}; if no MSAL app is writing the cache, a process that died left it: remove it",
+                    msal_lock_path.display()
+                ),
+                source: None,
+            }
         })?;
     let mut doc = match read_settled(path)? {
         Document::Missing | Document::Empty => Map::new(),
@@ -377,7 +381,7 @@ fn set_aside(path: &Path, reason: &str) -> Result<()> {
         aside = sibling(path, &format!("corrupt-{secs}-{n}"));
         n += 1;
     }
-    std::fs::rename(path, &aside).map_err(|e| io_error(path, "cannot set aside", &e))?;
+    std::fs::rename(path, &aside).map_err(|e| io_error(path, "cannot set aside", e))?;
     tracing::warn!(
         file = %path.display(),
         set_aside_as = %aside.display(),
@@ -391,7 +395,7 @@ fn set_aside(path: &Path, reason: &str) -> Result<()> {
 fn write_atomically(path: &Path, doc: &Map<String, Value>) -> Result<()> {
     let bytes = Zeroizing::new(
         serde_json::to_vec_pretty(doc)
-            .map_err(|e| Error::Cache(format!("cannot serialise the token cache: {e}")))?,
+            .map_err(|e| Error::cache("cannot serialise the token cache", e))?,
     );
     let temp = sibling(
         path,
@@ -414,7 +418,7 @@ fn write_atomically(path: &Path, doc: &Map<String, Value>) -> Result<()> {
     written.map_err(|e| {
         // The temporary file may not exist: nothing to report then.
         let _ = std::fs::remove_file(&temp);
-        io_error(path, "cannot write", &e)
+        io_error(path, "cannot write", e)
     })
 }
 
@@ -426,8 +430,8 @@ fn sibling(path: &Path, suffix: &str) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn io_error(path: &Path, what: &str, e: &io::Error) -> Error {
-    Error::Cache(format!("{what} {}: {e}", path.display()))
+fn io_error(path: &Path, what: &str, e: io::Error) -> Error {
+    Error::cache(format!("{what} {}", path.display()), e)
 }
 
 #[cfg(test)]
@@ -484,9 +488,9 @@ mod tests {
             .get(&key("a"))
             .await
             .unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "token cache error: cannot read /dev/zero: it is larger than the limit of 64 MiB"
-        );
+        assert_eq!(e.to_string(), "token cache error: cannot read /dev/zero");
+        let cause = std::error::Error::source(&e).expect("the I/O error is the source");
+        let io = cause.downcast_ref::<io::Error>().expect("an io::Error");
+        assert_eq!(io.to_string(), "it is larger than the limit of 64 MiB");
     }
 }

@@ -110,7 +110,7 @@ impl RedisCache {
             url.query_pairs_mut().clear().extend_pairs(others);
         }
         let client = redis::Client::open(url.as_str())
-            .map_err(|e| Error::Config(format!("{server}: not a usable Redis URL: {e}")))?;
+            .map_err(|e| Error::config(format!("{server}: not a usable Redis URL"), e))?;
         Ok(RedisCache {
             client,
             server,
@@ -171,7 +171,7 @@ impl RedisCache {
             .client
             .get_multiplexed_async_connection_with_config(&config)
             .await
-            .map_err(|e| self.error(&e))?;
+            .map_err(|e| self.error(e))?;
         *slot = Some(connection.clone());
         Ok(connection)
     }
@@ -185,13 +185,13 @@ impl RedisCache {
                 if e.is_unrecoverable_error() || e.is_io_error() || e.is_timeout() {
                     *self.connection.lock().await = None;
                 }
-                Err(self.error(&e))
+                Err(self.error(e))
             }
         }
     }
 
-    fn error(&self, e: &redis::RedisError) -> Error {
-        Error::Cache(format!("Redis at {}: {e}", self.server))
+    fn error(&self, e: redis::RedisError) -> Error {
+        Error::cache(format!("Redis at {}", self.server), e)
     }
 
     /// The entry's JSON from a stored value; `None` (with a warning, once per
@@ -267,7 +267,7 @@ impl TokenCache for RedisCache {
             }
             let json = Zeroizing::new(
                 serde_json::to_vec(&to_entry(key, token))
-                    .map_err(|e| Error::Cache(format!("cannot serialise the entry: {e}")))?,
+                    .map_err(|e| Error::cache("cannot serialise the entry", e))?,
             );
             let value = match &self.encryption {
                 Some(encryption) => {
@@ -362,7 +362,7 @@ impl HeldLock for RedisLock {
                 .invoke_async::<i64>(&mut connection)
                 .await
                 .map(drop)
-                .map_err(|e| Error::Cache(format!("Redis at {server}: releasing {key}: {e}")))
+                .map_err(|e| Error::cache(format!("Redis at {server}: releasing {key}"), e))
         }
         .boxed()
     }

@@ -148,7 +148,7 @@ impl ClientBuilder {
             .redirect(same_origin_redirects());
         for path in &self.ca_files {
             let pem = read_bounded(path, CERTIFICATE_FILE_LIMIT).map_err(|e| {
-                Error::Config(format!("cannot read the CA file {}: {e}", path.display()))
+                Error::config(format!("cannot read the CA file {}", path.display()), e)
             })?;
             for cert in roots(&pem, &path.display().to_string())? {
                 builder = builder.add_root_certificate(cert);
@@ -161,13 +161,13 @@ impl ClientBuilder {
         }
         builder
             .build()
-            .map_err(|e| Error::Config(format!("cannot set up the HTTP client: {e}")))
+            .map_err(|e| Error::config("cannot set up the HTTP client", e))
     }
 }
 
 fn roots(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>> {
     let certs = reqwest::Certificate::from_pem_bundle(pem)
-        .map_err(|e| Error::Config(format!("{source} is not a PEM certificate bundle: {e}")))?;
+        .map_err(|e| Error::config(format!("{source} is not a PEM certificate bundle"), e))?;
     if certs.is_empty() {
         return Err(Error::Config(format!(
             "{source} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)"

@@ -198,11 +198,7 @@ impl ConfidentialClient {
         self.inner.flights.join(
             &key,
             move || async move { inner.fly(flight_key, scopes, purpose).await }.boxed(),
-            |e| {
-                Err(Error::Internal(format!(
-                    "the token request task failed: {e}"
-                )))
-            },
+            |e| Err(Error::TokenTask(crate::Cause::new(e))),
         )
     }
 }

@@ -86,7 +86,7 @@ pub(crate) fn sign(
 
 fn to_json<T: Serialize>(value: &T) -> Result<Vec<u8>> {
     serde_json::to_vec(value)
-        .map_err(|e| Error::Credential(format!("cannot encode the client assertion: {e}")))
+        .map_err(|e| Error::credential("cannot encode the client assertion", e))
 }
 
 #[cfg(test)]

@@ -50,7 +50,7 @@ impl SigningCertificate {
         let certs: Vec<Vec<u8>> = rustls_pemfile::certs(&mut &certificate_pem[..])
             .map(|c| c.map(|c| c.to_vec()))
             .collect::<std::io::Result<_>>()
-            .map_err(|e| Error::Credential(format!("the certificate PEM is malformed: {e}")))?;
+            .map_err(|e| Error::credential("the certificate PEM is malformed", e))?;
         with_chain(key, certs)
     }
 
@@ -101,7 +101,7 @@ fn with_chain(key: RsaKeyPair, certs: Vec<Vec<u8>>) -> Result<SigningCertificate
     let mut leaf_index = None;
     for (index, der) in certs.iter().enumerate() {
         let (_, cert) = x509_parser::parse_x509_certificate(der)
-            .map_err(|e| Error::Credential(format!("a certificate cannot be parsed: {e}")))?;
+            .map_err(|e| Error::credential("a certificate cannot be parsed", e))?;
         if leaf_index.is_none() && cert.public_key().subject_public_key.data.as_ref() == public {
             leaf_index = Some(index);
         }
@@ -130,8 +130,7 @@ fn key_from_pem(pem: &[u8]) -> Result<RsaKeyPair> {
     }
     for item in rustls_pemfile::read_all(&mut &pem[..]) {
         // The io error says only where the PEM is malformed, never its contents.
-        let item =
-            item.map_err(|e| Error::Credential(format!("the private key PEM is malformed: {e}")))?;
+        let item = item.map_err(|e| Error::credential("the private key PEM is malformed", e))?;
         match item {
             Item::Pkcs8Key(key) => {
                 return RsaKeyPair::from_pkcs8(key.secret_pkcs8_der()).map_err(rejected);

@@ -141,10 +141,10 @@ impl Credential {
             .map(ClientAuth::Assertion),
             Source::AssertionFile(path) => {
                 let cannot_read = |e: std::io::Error| {
-                    Error::Credential(format!(
-                        "cannot read the client assertion file {}: {e}",
-                        path.display()
-                    ))
+                    Error::credential(
+                        format!("cannot read the client assertion file {}", path.display()),
+                        e,
+                    )
                 };
                 let bytes = read_bounded_async(path, ASSERTION_FILE_LIMIT)
                     .await
@@ -249,10 +249,15 @@ mod tests {
         assert_eq!(
             e.to_string(),
             format!(
-                "credential error: cannot read the client assertion file {}: it is larger than the limit of 64 KiB",
+                "credential error: cannot read the client assertion file {}",
                 path.display()
             )
         );
+        let cause = std::error::Error::source(&e).expect("the I/O error is the source");
+        let io = cause
+            .downcast_ref::<std::io::Error>()
+            .expect("an io::Error");
+        assert_eq!(io.to_string(), "it is larger than the limit of 64 KiB");
         assert_eq!(e.kind(), crate::ErrorKind::Config);
         std::fs::write(&path, vec![b'a'; 64 * 1024]).unwrap();
         let auth = c.client_auth("id", &endpoint()).await.unwrap();
@@ -264,9 +269,11 @@ mod tests {
                 .await
                 .err()
                 .unwrap();
-            assert!(
-                e.to_string().ends_with("larger than the limit of 64 KiB"),
-                "{e}"
+            let cause = std::error::Error::source(&e).map(ToString::to_string);
+            assert_eq!(
+                cause.as_deref(),
+                Some("it is larger than the limit of 64 KiB"),
+                "{e:?}"
             );
         }
     }

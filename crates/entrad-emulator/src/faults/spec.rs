@@ -4,7 +4,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::route::Route;
 
 /// Latency of a `latency` fault that gives no `latency_ms`.
@@ -195,7 +195,7 @@ impl FaultSpec {
 impl FromStr for FaultSpec {
     type Err = Error;
 
-    fn from_str(spec: &str) -> Result<Self, Error> {
+    fn from_str(spec: &str) -> Result<Self> {
         let invalid = |reason: String| Error::InvalidFault {
             spec: spec.to_string(),
             reason,

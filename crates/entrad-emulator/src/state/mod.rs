@@ -26,7 +26,7 @@ pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
 pub(crate) use user::User;
 
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::{Error, Result};
 
 /// Application permission granted to the consented app.
 const GRAPH_ROLE: &str = "User.Read.All";
@@ -61,7 +61,7 @@ impl Directory {
         config: &Config,
         store: Option<PathBuf>,
         app_certificate: RegisteredCertificate,
-    ) -> Result<Directory, Error> {
+    ) -> Result<Directory> {
         let base = match &config.users_file {
             Some(path) => UsersBase::File {
                 path: std::path::absolute(path)
@@ -130,7 +130,7 @@ impl Directory {
     }
 
     /// Writes `state.json` (nothing in memory).
-    pub(crate) fn save(&self) -> Result<(), Error> {
+    pub(crate) fn save(&self) -> Result<()> {
         let Some(path) = &self.store else {
             return Ok(());
         };
@@ -244,7 +244,7 @@ fn apply(users: &mut UserStore, entry: JournalEntry) {
     }
 }
 
-fn initial_users(base: &UsersBase, domain: &str) -> Result<Vec<User>, Error> {
+fn initial_users(base: &UsersBase, domain: &str) -> Result<Vec<User>> {
     match base {
         UsersBase::Generated { count, seed } => Ok(generate::generate(*count, *seed, domain)),
         UsersBase::File { path } => persist::load_users_file(path),

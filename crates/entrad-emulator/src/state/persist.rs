@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::apps::FederatedCredential;
 use super::tenant::Tenant;
 use super::user::User;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::files::{read_optional, write_atomic};
 
 const VERSION: u32 = 1;
@@ -84,13 +84,13 @@ impl Saved {
     }
 }
 
-pub(crate) fn load(path: &Path) -> Result<Option<Saved>, Error> {
+pub(crate) fn load(path: &Path) -> Result<Option<Saved>> {
     let Some(bytes) = read_optional(path)? else {
         return Ok(None);
     };
-    let saved: Saved = serde_json::from_slice(&bytes).map_err(|e| Error::InvalidState {
+    let saved: Saved = serde_json::from_slice(&bytes).map_err(|source| Error::StateJson {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        source,
     })?;
     if saved.version != VERSION {
         return Err(Error::InvalidState {
@@ -101,23 +101,26 @@ pub(crate) fn load(path: &Path) -> Result<Option<Saved>, Error> {
     Ok(Some(saved))
 }
 
-pub(crate) fn save(path: &Path, saved: &Saved) -> Result<(), Error> {
-    let json = serde_json::to_vec_pretty(saved).map_err(|e| Error::InvalidState {
+pub(crate) fn save(path: &Path, saved: &Saved) -> Result<()> {
+    let json = serde_json::to_vec_pretty(saved).map_err(|source| Error::StateJson {
         path: path.to_path_buf(),
-        reason: e.to_string(),
+        source,
     })?;
     write_atomic(path, &json, true)
 }
 
 /// Users from a JSON file: an array of users, or a Graph answer `{"value":[...]}`.
-pub(crate) fn load_users_file(path: &Path) -> Result<Vec<User>, Error> {
+pub(crate) fn load_users_file(path: &Path) -> Result<Vec<User>> {
     let invalid = |reason: String| Error::InvalidState {
         path: path.to_path_buf(),
         reason,
     };
     let bytes = std::fs::read(path).map_err(|e| Error::io("cannot read", path, e))?;
     let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| invalid(e.to_string()))?;
+        serde_json::from_slice(&bytes).map_err(|source| Error::StateJson {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let list = match value {
         serde_json::Value::Array(list) => list,
         serde_json::Value::Object(mut map) => match map.remove("value") {
@@ -132,8 +135,11 @@ pub(crate) fn load_users_file(path: &Path) -> Result<Vec<User>, Error> {
     };
     let mut users = Vec::with_capacity(list.len());
     for (i, item) in list.into_iter().enumerate() {
-        let mut user: User =
-            serde_json::from_value(item).map_err(|e| invalid(format!("user #{i}: {e}")))?;
+        let mut user: User = serde_json::from_value(item).map_err(|source| Error::UserJson {
+            path: path.to_path_buf(),
+            index: i,
+            source,
+        })?;
         if user.id.is_nil() {
             // Derived from the UPN so that the journal still applies after a restart.
             let digest = sha2::Sha256::digest(user.user_principal_name.to_lowercase().as_bytes());
@@ -146,4 +152,32 @@ pub(crate) fn load_users_file(path: &Path) -> Result<Vec<User>, Error> {
         users.push(user);
     }
     Ok(users)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    fn load_text(text: &str) -> Error {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("users.json");
+        std::fs::write(&path, text).unwrap();
+        load_users_file(&path).unwrap_err()
+    }
+
+    #[test]
+    fn a_users_file_that_is_not_json_keeps_the_parser_error() {
+        let e = load_text("not json");
+        assert!(matches!(e, Error::StateJson { .. }), "{e:?}");
+        assert!(e.source().is_some_and(|c| c.is::<serde_json::Error>()));
+    }
+
+    #[test]
+    fn a_user_that_is_not_a_user_is_named_by_position() {
+        let e = load_text(r#"[{"nope": 1}]"#);
+        assert!(e.to_string().ends_with("users.json: user #0"), "{e}");
+        assert!(e.source().is_some_and(|c| c.is::<serde_json::Error>()));
+    }
 }

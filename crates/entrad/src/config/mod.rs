@@ -49,11 +49,12 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
     Ok(settings)
 }
 
-/// An entrad-auth configuration message without its "configuration error:"
-/// prefix, to follow the name of the setting it is about.
+/// An entrad-auth configuration message (with its causes) without its
+/// "configuration error:" prefix, to follow the name of the setting it is about.
 pub fn auth_message(e: entrad_auth::Error) -> String {
-    match e {
-        entrad_auth::Error::Config(message) => message,
-        other => other.to_string(),
+    let line = crate::report::chain(&e);
+    match line.strip_prefix("configuration error: ") {
+        Some(rest) => rest.to_owned(),
+        None => line,
     }
 }
