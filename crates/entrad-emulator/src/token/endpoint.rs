@@ -84,10 +84,13 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, SecretSt
     }
     let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
     let (id, secret) = decoded.split_once(':')?;
+    // Form-urlencoding undone on the value alone: a raw `&` or `=` a client
+    // failed to encode stays part of it.
     let unescape = |s: &str| {
-        url::form_urlencoded::parse(format!("v={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
+        percent_encoding::percent_decode_str(&s.replace('+', " "))
+            .decode_utf8()
+            .ok()
+            .map(|v| v.into_owned())
     };
     Some((unescape(id)?, SecretString::from(unescape(secret)?)))
 }
@@ -274,5 +277,15 @@ mod tests {
         let (id, secret) = basic_credentials(&headers).unwrap();
         assert_eq!(id, "app:1");
         assert_eq!(secret.expose_secret(), "s+x~");
+    }
+
+    #[test]
+    fn a_raw_ampersand_or_equals_sign_in_basic_credentials_is_kept() {
+        let mut headers = HeaderMap::new();
+        let value = format!("Basic {}", STANDARD.encode("app&1:a&b=c+d%2B"));
+        headers.insert(header::AUTHORIZATION, value.parse().unwrap());
+        let (id, secret) = basic_credentials(&headers).unwrap();
+        assert_eq!(id, "app&1");
+        assert_eq!(secret.expose_secret(), "a&b=c d+");
     }
 }
