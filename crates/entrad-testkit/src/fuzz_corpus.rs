@@ -6,8 +6,9 @@
 /// Runs `entry` on every input of the fuzz target `target`.
 ///
 /// # Panics
-/// Naming the file, when an input breaks an invariant (`entry` panics), and
-/// when the target has no inputs at all (a misspelt target name).
+/// Naming the file, when an input breaks an invariant (`entry` panics) or
+/// cannot be read, and when the target has no inputs at all (a misspelt
+/// target name).
 pub fn replay_fuzz_inputs(target: &str, entry: fn(&[u8])) {
     let fuzz = crate::workspace_root().join("fuzz");
     let mut seen = 0;
@@ -16,8 +17,10 @@ pub fn replay_fuzz_inputs(target: &str, entry: fn(&[u8])) {
             continue;
         };
         for file in entries {
-            let path = file.unwrap().path();
-            let data = std::fs::read(&path).unwrap();
+            let path = file
+                .unwrap_or_else(|e| panic!("listing the inputs of {target}: {e}"))
+                .path();
+            let data = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             let outcome = std::panic::catch_unwind(|| entry(&data));
             assert!(outcome.is_ok(), "{} broke an invariant", path.display());
             seen += 1;

@@ -1,27 +1,25 @@
 //! The file store and real msal-extensions (Python, `PersistedTokenCache(
 //! FilePersistence(path))`) writing the same file at the same time: an MSAL
-//! app adding tokens in a loop while several entrad processes (this test
-//! binary run again as children, each with its own `FileCache`) add and read
+//! app adding tokens in a loop while several entrad processes (the
+//! `shared_file_cache` example, each with its own `FileCache`) add and read
 //! theirs. Every entry each side wrote is there at the end and nothing was
 //! set aside as corrupt, with either of msal-extensions' lock modes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use entrad_auth::{CacheKey, CachedToken, FileCache, TokenCache};
-use secrecy::{ExposeSecret as _, SecretString};
+use entrad_auth::CacheKey;
 use serde_json::Value;
 
 /// Entries each writer adds.
 const COUNT: usize = 60;
 /// entrad processes writing beside the MSAL app.
 const ENTRAD_PROCESSES: usize = 3;
-/// The pause between an entrad writer's rounds.
-const PACE: std::time::Duration = std::time::Duration::from_millis(20);
-
-const CHILD: &str = "caches::msal_extensions::entrad_writer_process";
-const CACHE_VAR: &str = "ENTRAD_TEST_SHARED_CACHE";
-const PREFIX_VAR: &str = "ENTRAD_TEST_WRITER_PREFIX";
+/// The pause between an entrad writer's rounds, in milliseconds: msal-extensions
+/// polls for the lock file every 250 ms and gives up after 5 s, so writers
+/// holding it back to back with no pause at all could starve it on a loaded
+/// machine. Real ones write once a token.
+const PACE_MS: &str = "20";
 
 /// An app token of `client_id` as MSAL Python files it for the token
 /// endpoint `https://login.microsoftonline.com/tenant/...`.
@@ -34,58 +32,27 @@ fn key(client_id: &str) -> CacheKey {
     }
 }
 
-fn token(secret: &str) -> CachedToken {
-    CachedToken {
-        secret: SecretString::from(secret),
-        token_type: "Bearer".into(),
-        cached_at: 1_700_000_000,
-        expires_on: 4_000_000_000,
-        extended_expires_on: 4_000_000_000,
-        refresh_on: None,
-    }
-}
-
-/// One entrad process: adds COUNT tokens and reads each back, and reads the
-/// MSAL app's entries as they come. Run only as a child of the test below.
-#[tokio::test]
-#[ignore = "a child process of msal_extensions_and_entrad_processes_lose_nothing_*"]
-async fn entrad_writer_process() {
-    let path = std::path::PathBuf::from(std::env::var_os(CACHE_VAR).expect(CACHE_VAR));
-    let prefix = std::env::var(PREFIX_VAR).expect(PREFIX_VAR);
-    let cache = FileCache::new(path);
-    for i in 0..COUNT {
-        let client_id = format!("{prefix}-{i}");
-        cache
-            .put(&key(&client_id), &token(&format!("at-{client_id}")))
-            .await
-            .unwrap();
-        let got = cache.get(&key(&client_id)).await.unwrap();
-        assert_eq!(
-            got.map(|t| t.secret.expose_secret().to_owned()),
-            Some(format!("at-{client_id}")),
-            "its own entry, just written, is missing"
-        );
-        // A read of the MSAL app's entries, which may meet its in-place rewrite.
-        cache.get(&key(&format!("msal-{i}"))).await.unwrap();
-        // msal-extensions polls for the lock file every 250 ms and gives up
-        // after 5 s: writers holding it back to back with no pause at all
-        // could starve it on a loaded machine. Real ones write once a token.
-        tokio::time::sleep(PACE).await;
-    }
+/// The `shared_file_cache` example, which `cargo test` and nextest build
+/// beside the test binaries (`target/<profile>/examples/`).
+fn writer_example() -> PathBuf {
+    let deps = std::env::current_exe().unwrap();
+    let example = deps
+        .parent()
+        .and_then(Path::parent)
+        .unwrap()
+        .join("examples/shared_file_cache");
+    assert!(
+        example.exists(),
+        "{} is missing: build it with cargo test -p entrad-auth --examples",
+        example.display()
+    );
+    example
 }
 
 fn spawn_entrad_writer(cache_file: &Path, prefix: &str) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            CHILD,
-            "--ignored",
-            "--nocapture",
-            "--test-threads",
-            "1",
-        ])
-        .env(CACHE_VAR, cache_file)
-        .env(PREFIX_VAR, prefix)
+    Command::new(writer_example())
+        .arg(cache_file)
+        .args([prefix, &COUNT.to_string(), PACE_MS, "msal"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
