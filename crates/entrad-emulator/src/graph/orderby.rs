@@ -65,7 +65,8 @@ struct Position {
     by: String,
     desc: bool,
     key: Option<String>,
-    after: Uuid,
+    /// Named unlike the unsorted list's `after`: neither list takes the other's token.
+    id: Uuid,
 }
 
 /// Compares texts as Graph sorts them: ignoring case, nulls first.
@@ -130,8 +131,8 @@ impl OrderBy {
 
     fn after(&self, user: &User, position: &Position) -> bool {
         let key = self.key.unwrap_or(SortKey::DisplayName);
-        let order = compare_text(key.value(user), position.key.as_deref())
-            .then(user.id.cmp(&position.after));
+        let order =
+            compare_text(key.value(user), position.key.as_deref()).then(user.id.cmp(&position.id));
         let order = if self.desc { order.reverse() } else { order };
         order == Ordering::Greater
     }
@@ -143,7 +144,7 @@ impl OrderBy {
             by: key.name().to_owned(),
             desc: self.desc,
             key: key.value(last).map(str::to_owned),
-            after: last.id,
+            id: last.id,
         })
     }
 
