@@ -32,8 +32,8 @@ fn expired_page_token(ctx: &GraphCtx) -> Reply {
     )
 }
 
-/// One page of users, from the id after the `$skiptoken`, filtered, with a nextLink
-/// while more remain.
+/// One page of users after the `$skiptoken`'s position (by id, or in `$orderby`'s
+/// order), filtered, with a nextLink while more remain.
 pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     let params = match Params::parse(query, ctx) {
         Ok(p) => p,
