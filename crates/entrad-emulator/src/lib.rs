@@ -9,9 +9,10 @@
 //!   JWKS, `POST /{tenant}/oauth2/v2.0/token` (client secret in the form or HTTP Basic,
 //!   client assertion RS256/`x5t` or PS256/`x5t#S256`), the real AADSTS errors, and
 //!   `/{tenant}/adminconsent?client_id=` (a GET shows the prompt; its POST grants).
-//! * Graph: `/v1.0/users` (`$select`, `$top`, `$filter`, `$count`, `$search`, paging),
-//!   `/v1.0/users/{id|upn}`, `/v1.0/users/$count`, `/v1.0/users/delta`, `POST /v1.0/$batch`,
-//!   each checking the bearer token as Graph does (401/403).
+//! * Graph: `/v1.0/users` (`$select`, `$top`, `$filter`, `$orderby`, `$count`, `$search`,
+//!   paging), `/v1.0/users/{id|upn}`, `/v1.0/users/$count`, `/v1.0/users/delta` (also
+//!   `delta()`, `microsoft.graph.delta()`), `POST /v1.0/$batch`, each checking the
+//!   bearer token as Graph does (401/403).
 //! * Workload identity federation: the emulator is also an external OIDC issuer
 //!   (`/_emulator/oidc`, like a Kubernetes service-account issuer); the consented app
 //!   trusts it through a federated identity credential, and its tokens

@@ -99,10 +99,11 @@ pub(crate) fn build(state: AppState) -> Router {
             "/v1.0/users/$count",
             graph(Route::Users, get(graph::count_users)),
         )
-        .route(
-            "/v1.0/users/delta",
+        .merge(graph::function::routes(
+            "/v1.0/users",
+            "delta",
             graph(Route::UsersDelta, get(graph::users_delta)),
-        )
+        ))
         .route("/v1.0/users/{id}", graph(Route::User, get(graph::get_user)))
         .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
         .route("/v1.0/{*rest}", any(graph::unknown_segment))

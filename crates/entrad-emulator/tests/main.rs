@@ -23,5 +23,7 @@ mod hostile_input;
 mod idle_connections;
 mod msal_node;
 mod msal_python;
+mod msgraph;
+mod orderby;
 mod scale;
 mod token;

@@ -7,7 +7,7 @@
 //!   is forgotten and the request sent once more with a fresh one.
 //! - [`GraphClient::pages`] / [`GraphClient::items`]: streams across pages,
 //!   following `@odata.nextLink` verbatim; memory holds one page at a time.
-//! - [`GraphClient::users`]: `$select`, `$filter`, `$top`, `$count` (adding
+//! - [`GraphClient::users`]: `$select`, `$filter`, `$orderby`, `$top`, `$count` (adding
 //!   `ConsistencyLevel: eventual` when Graph needs it).
 //! - [`GraphClient::delta`] and [`GraphClient::batch`].
 //! - The token only goes over https to the Graph hosts of the public and

@@ -10,15 +10,18 @@ use crate::error::Result;
 use crate::page::Page;
 use crate::paging::flatten;
 
-/// A users query: `$select`, `$filter`, `$top`, `$count`.
+/// A users query: `$select`, `$filter`, `$orderby`, `$top`, `$count`.
 ///
-/// `$count` and the advanced filter operators (`ne`, `not`, `endsWith`) need
-/// `ConsistencyLevel: eventual` and `$count=true`: the query adds both.
+/// `$count`, the advanced filter operators (`ne`, `not`, `endsWith`), sorting by
+/// anything but `displayName` or `userPrincipalName`, and sorting together with a
+/// filter need `ConsistencyLevel: eventual` and `$count=true`
+/// (<https://learn.microsoft.com/graph/aad-advanced-queries>): the query adds both.
 #[derive(Debug, Clone)]
 pub struct UsersQuery<'a> {
     client: &'a GraphClient,
     select: Vec<String>,
     filter: Option<String>,
+    orderby: Option<String>,
     top: Option<u32>,
     count: bool,
 }
@@ -30,6 +33,7 @@ impl GraphClient {
             client: self,
             select: Vec::new(),
             filter: None,
+            orderby: None,
             top: None,
             count: false,
         }
@@ -53,6 +57,13 @@ impl<'a> UsersQuery<'a> {
         self
     }
 
+    /// Sort order (`$orderby`): a property, then optionally `asc` or `desc`,
+    /// e.g. `displayName desc`.
+    pub fn orderby(mut self, orderby: impl Into<String>) -> Self {
+        self.orderby = Some(orderby.into());
+        self
+    }
+
     /// Page size (`$top`, 1 to 999 for users).
     pub fn top(mut self, top: u32) -> Self {
         self.top = Some(top);
@@ -67,7 +78,12 @@ impl<'a> UsersQuery<'a> {
 
     /// True when the query needs `ConsistencyLevel: eventual` (and `$count=true`).
     pub fn needs_eventual_consistency(&self) -> bool {
-        self.count || self.filter.as_deref().is_some_and(is_advanced_filter)
+        self.count
+            || self.filter.as_deref().is_some_and(is_advanced_filter)
+            || self
+                .orderby
+                .as_deref()
+                .is_some_and(|o| self.filter.is_some() || !is_default_sort(o))
     }
 
     /// The first page's URL.
@@ -79,6 +95,9 @@ impl<'a> UsersQuery<'a> {
         }
         if let Some(filter) = &self.filter {
             query.push(format!("$filter={}", encode(filter)));
+        }
+        if let Some(orderby) = &self.orderby {
+            query.push(format!("$orderby={}", encode(orderby.trim())));
         }
         if let Some(top) = self.top {
             query.push(format!("$top={top}"));
@@ -112,6 +131,16 @@ fn is_advanced_filter(filter: &str) -> bool {
     let lower = filter.to_ascii_lowercase();
     let padded = format!(" {} ", lower.replace(['(', ')'], " "));
     padded.contains(" ne ") || padded.contains(" not ") || lower.contains("endswith(")
+}
+
+/// Graph sorts users by `displayName` and `userPrincipalName` without advanced
+/// query parameters, by nothing else.
+fn is_default_sort(orderby: &str) -> bool {
+    orderby.split_whitespace().next().is_some_and(|property| {
+        ["displayName", "userPrincipalName"]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(property))
+    })
 }
 
 /// Escapes what would end or change a query value; `$`, `,`, `(`, `'` stay

@@ -83,12 +83,38 @@ pub struct UsersArgs {
     /// An OData filter (`$filter`), e.g. "startswith(displayName,'A')".
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Sort order (`$orderby`): "displayName", "userPrincipalName desc", ...;
+    /// sorting by other properties or with --filter adds `ConsistencyLevel: eventual`
+    /// and `$count=true`, as Graph requires.
+    #[arg(long, value_name = "PROP[ desc]", value_parser = orderby_clause)]
+    pub orderby: Option<String>,
     /// Page size (`$top`, 1 to 999).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=999))]
     pub top: Option<u16>,
     /// Ask for the total count (`$count=true`, with `ConsistencyLevel: eventual`).
     #[arg(long)]
     pub count: bool,
+}
+
+/// `--orderby`: one property name, then optionally `asc` or `desc`.
+fn orderby_clause(value: &str) -> Result<String, String> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let property_ok = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric());
+    match words.as_slice() {
+        [property] if property_ok(property) => Ok((*property).to_owned()),
+        [property, direction]
+            if property_ok(property)
+                && ["asc", "desc"]
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(direction)) =>
+        {
+            Ok(format!("{property} {}", direction.to_ascii_lowercase()))
+        }
+        _ => Err(
+            "expected one property, optionally followed by asc or desc, e.g. \"displayName desc\""
+                .to_owned(),
+        ),
+    }
 }
 
 /// Output formats for collections.
@@ -270,5 +296,39 @@ mod tests {
             .is_err()
         );
         assert!(Cli::try_parse_from(["entrad", "users", "--top", "1000"]).is_err());
+    }
+
+    #[test]
+    fn orderby_takes_one_property_and_a_direction() {
+        let orderby = |value: &str| {
+            Cli::try_parse_from(["entrad", "users", "--orderby", value]).map(|cli| {
+                match cli.command {
+                    Command::Users(users) => users.orderby,
+                    _ => None,
+                }
+            })
+        };
+        assert_eq!(
+            orderby("displayName").unwrap().as_deref(),
+            Some("displayName")
+        );
+        assert_eq!(
+            orderby(" userPrincipalName  DESC ").unwrap().as_deref(),
+            Some("userPrincipalName desc")
+        );
+        for bad in [
+            "",
+            "displayName sideways",
+            "displayName,mail",
+            "a b c",
+            "x&$top=1",
+        ] {
+            let error = orderby(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad}");
+            assert!(
+                error.to_string().contains("\"displayName desc\""),
+                "{error}"
+            );
+        }
     }
 }

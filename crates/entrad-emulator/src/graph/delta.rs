@@ -82,7 +82,11 @@ pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
 /// (`$select`, `$top`): a round must not silently ignore a `$filter` or `$search`.
 fn delta_params(query: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
     let params = Params::parse(query, ctx)?;
-    if params.filter.is_some() || params.search.is_some() || params.count {
+    if params.filter.is_some()
+        || params.search.is_some()
+        || params.count
+        || params.orderby.is_some()
+    {
         return Err(Reply::error(
             400,
             "Request_UnsupportedQuery",

@@ -4,6 +4,8 @@ pub(crate) mod auth;
 mod batch;
 mod delta;
 mod filter;
+pub(crate) mod function;
+mod orderby;
 mod paging;
 mod props;
 mod query;

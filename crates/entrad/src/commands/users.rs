@@ -14,6 +14,9 @@ pub async fn run(global: &GlobalArgs, args: &UsersArgs) -> Result<(), Error> {
     if let Some(filter) = &args.filter {
         query = query.filter(filter.clone());
     }
+    if let Some(orderby) = &args.orderby {
+        query = query.orderby(orderby.clone());
+    }
     if let Some(top) = args.top {
         query = query.top(u32::from(top));
     }
