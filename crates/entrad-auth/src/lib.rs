@@ -14,6 +14,9 @@
 //!   the processes of a machine and with MSAL apps ([`FileCache`]); Redis for
 //!   fleets (`RedisCache`, feature `redis`); chosen by name with [`CacheSpec`].
 //!   Processes sharing a store cause one token request between them.
+//! * `AzureCoreCredential` (feature `azure-core`): any client as the Azure
+//!   SDK for Rust's `azure_core::credentials::TokenCredential`, so Key Vault,
+//!   Storage and other SDK clients get their tokens through entrad's caches.
 //! * [`Error`]: one error type; service refusals carry the AADSTS codes, ids
 //!   and a one-line hint.
 //!
@@ -70,6 +73,8 @@
 //! ```
 
 mod authority;
+#[cfg(feature = "azure-core")]
+mod azure_core_bridge;
 mod cache;
 mod client;
 mod clock;
@@ -91,6 +96,8 @@ mod transport;
 mod transport_failure;
 
 pub use authority::{Authority, is_loopback};
+#[cfg(feature = "azure-core")]
+pub use azure_core_bridge::AzureCoreCredential;
 pub use cache::{
     CacheKey, CacheLock, CacheSpec, CachedToken, FallbackCache, FileCache, HeldLock, MemoryCache,
     TokenCache,

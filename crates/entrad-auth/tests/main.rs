@@ -10,6 +10,7 @@
 //! inline in `src/` (`#[cfg(test)] mod tests { ... }`).
 
 mod assertions;
+mod azure_core_bridge;
 mod caches;
 mod discovery;
 mod errors;

@@ -55,6 +55,12 @@ pub enum Error {
         /// The answer's body.
         body: String,
     },
+    /// The emulator's CA could not be made a TLS trust root.
+    #[error("the emulator's CA is not a usable trust root")]
+    Tls(#[from] rustls::Error),
+    /// The Azure SDK's HTTP client could not be built.
+    #[error("cannot build the Azure SDK's HTTP client")]
+    AzureHttp(#[from] reqwest013::Error),
     /// A URL could not be built.
     #[error("bad URL")]
     Url(#[from] url::ParseError),

@@ -4,7 +4,8 @@
 //!   build: [`state_dir`]) or as a child process ([`ChildEmulator`], from its ready line);
 //! - a typed client of its admin API ([`Admin`]; the only place `/_emulator/` URLs
 //!   are built), sending the admin token when the emulator gave one;
-//! - an HTTPS client trusting its CA ([`https_client`]);
+//! - an HTTPS client trusting its CA ([`https_client`]), and the Azure SDK for
+//!   Rust's transport trusting it ([`azure_transport`]);
 //! - the parameters files ([`Parameters`], [`read_json`]) and MSAL token cache
 //!   files ([`msal_access_tokens`]);
 //! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]);
@@ -28,6 +29,7 @@
 //! ```
 
 mod admin;
+mod azure_sdk;
 mod child;
 mod error;
 mod fuzz_corpus;
@@ -40,6 +42,7 @@ mod python;
 pub mod token_service;
 
 pub use admin::{Admin, Reply, Stats};
+pub use azure_sdk::azure_transport;
 pub use child::{ChildEmulator, Ready};
 pub use error::{Error, Result};
 pub use fuzz_corpus::replay_fuzz_inputs;
