@@ -12,6 +12,9 @@ Configuration, from low to high precedence:
   environment                        AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET,
                                      AZURE_CLIENT_CERTIFICATE_PATH, AZURE_CLIENT_CERTIFICATE_PASSWORD,
                                      AZURE_FEDERATED_TOKEN_FILE, AZURE_AUTHORITY_HOST
+  $CREDENTIALS_DIRECTORY             systemd's LoadCredential= files client-secret,
+                                     client-certificate, client-certificate-password
+                                     (where the AZURE_* variables leave them unset)
   flags                              --authority, --tenant-id, --client-id, ...
 
 Token cache (--cache, ENTRAD_CACHE, or `cache` in the parameters file; default `file`):
@@ -62,6 +65,15 @@ pub enum Command {
     },
     /// Print the admin consent URL for the app (the quickstart's step 4).
     ConsentUrl,
+    /// Print the shell completion script for SHELL on stdout, e.g.
+    /// `entrad completions bash > /usr/share/bash-completion/completions/entrad`.
+    Completions {
+        /// The shell: bash, zsh, fish, powershell or elvish.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page, entrad(1), in roff on stdout, e.g. `entrad man > entrad.1`.
+    Man,
     /// Run the offline Entra + Graph emulator.
     #[cfg(feature = "emulator")]
     Emulator(entrad_emulator::EmulatorArgs),
@@ -130,6 +142,15 @@ pub enum Format {
     Table,
 }
 
+/// How log lines are written on stderr.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// For people: `TIMESTAMP LEVEL message key=value`.
+    Text,
+    /// One JSON object per line: `timestamp`, `level`, `fields` (with `message`), `target`, `spans`.
+    Json,
+}
+
 /// Flags accepted everywhere.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
@@ -148,6 +169,16 @@ pub struct GlobalArgs {
     /// Only errors on stderr, no progress bar.
     #[arg(short, long, global = true, conflicts_with = "verbose")]
     pub quiet: bool,
+    /// Log lines as text, or as one JSON object per line for a log collector
+    /// (the same fields; secrets never appear in either).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        env = "ENTRAD_LOG_FORMAT",
+        default_value_t = LogFormat::Text
+    )]
+    pub log_format: LogFormat,
     /// Token cache: memory, file (default), file:PATH, or redis://host:port/db.
     /// A secret: a Redis URL can hold a password.
     #[arg(

@@ -4,10 +4,13 @@ use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
+use crate::cli::LogFormat;
+
 /// `-q`: errors only; default: warnings; `-v` info, `-vv` debug, `-vvv` trace.
 /// Dependencies (HTTP, TLS) stay at `info` at most: their traces can show header values.
-/// `RUST_LOG` overrides all of this.
-pub fn init(verbose: u8, quiet: bool) {
+/// `RUST_LOG` overrides all of this. `format` chooses text lines or one JSON
+/// object per line, with the same fields.
+pub fn init(verbose: u8, quiet: bool, format: LogFormat) {
     let ours = match (quiet, verbose) {
         (true, _) => "error",
         (false, 0) => "warn",
@@ -25,11 +28,15 @@ pub fn init(verbose: u8, quiet: bool) {
             "{theirs},entrad={ours},entrad_auth={ours},entrad_graph={ours},entrad_emulator={ours}"
         ))
     });
-    // A second initialisation (none happens in this binary) would only be ignored.
-    let _ = tracing_subscriber::fmt()
+    let builder = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
         .with_target(verbose >= 2)
-        .with_env_filter(filter)
-        .try_init();
+        .with_env_filter(filter);
+    // A second initialisation (none happens in this binary) would only be ignored.
+    let _ = match format {
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder.json().with_ansi(false).try_init(),
+    };
 }

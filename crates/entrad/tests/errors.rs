@@ -245,25 +245,33 @@ fn secrets_never_reach_stdout_or_stderr_even_at_trace_level() {
     // `-vvv` is entrad's own trace level (a quiet success may log nothing at all);
     // `RUST_LOG=trace` turns every crate's traces on (HTTP, TLS), and its TRACE
     // lines prove those logs were written and searched.
+    // Both log formats: text lines and JSON objects (--log-format json).
     let mut traces = String::new();
-    for rust_log in [None, Some("trace")] {
-        for args in [vec!["-vvv", "run"], vec!["-vvv", "token", "--config"]] {
-            let mut cmd = emulator.entrad();
-            if let Some(filter) = rust_log {
-                cmd.env("RUST_LOG", filter);
-            }
-            let output = succeed(cmd.args(&args).arg(emulator.file("parameters.json")));
-            for stream in [&output.stdout, &output.stderr] {
-                let text = String::from_utf8_lossy(stream);
-                assert!(!text.contains(&secret), "the client secret leaked");
-                assert!(!text.contains("eyJ"), "an access token leaked");
-            }
-            if rust_log.is_some() {
-                traces.push_str(&stderr_of(&output));
+    for log_format in ["text", "json"] {
+        for rust_log in [None, Some("trace")] {
+            for args in [vec!["-vvv", "run"], vec!["-vvv", "token", "--config"]] {
+                let mut cmd = emulator.entrad();
+                cmd.args(["--log-format", log_format]);
+                if let Some(filter) = rust_log {
+                    cmd.env("RUST_LOG", filter);
+                }
+                let output = succeed(cmd.args(&args).arg(emulator.file("parameters.json")));
+                for stream in [&output.stdout, &output.stderr] {
+                    let text = String::from_utf8_lossy(stream);
+                    assert!(!text.contains(&secret), "the client secret leaked");
+                    assert!(!text.contains("eyJ"), "an access token leaked");
+                }
+                if rust_log.is_some() {
+                    traces.push_str(&stderr_of(&output));
+                }
             }
         }
     }
-    assert!(traces.contains(" TRACE "), "no trace logs: {traces}");
+    assert!(traces.contains(" TRACE "), "no text trace logs: {traces}");
+    assert!(
+        traces.contains(r#""level":"TRACE""#),
+        "no JSON trace logs: {traces}"
+    );
     // The secret given as a flag is warned about, and not echoed either.
     let output = succeed(
         emulator

@@ -22,6 +22,8 @@ pub const AZURE_VARS: &[&str] = &[
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_AUTHORITY_HOST",
     "RUST_LOG",
+    "CREDENTIALS_DIRECTORY",
+    "ENTRAD_LOG_FORMAT",
 ];
 
 /// An `entrad emulator` child process (killed on drop) and `entrad` commands set up for it.

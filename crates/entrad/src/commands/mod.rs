@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod completions;
 mod consent_url;
 #[cfg(feature = "emulator")]
 mod demo;
@@ -7,6 +8,7 @@ mod demo;
 mod emulator;
 mod get;
 mod listing;
+mod man;
 mod run;
 mod session;
 mod token;
@@ -24,6 +26,8 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
         Command::Token { raw } => token::run(&global, raw).await,
         Command::ConsentUrl => consent_url::run(&global),
+        Command::Completions { shell } => completions::run(shell),
+        Command::Man => man::run(),
         #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(args).await,
         #[cfg(feature = "emulator")]

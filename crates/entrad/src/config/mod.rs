@@ -2,6 +2,7 @@
 //! environment variables and flags, merged in that order of precedence.
 
 mod credential;
+pub mod credentials_dir;
 mod env;
 mod file;
 mod merge;
@@ -34,12 +35,9 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
         (None, None) => None,
     };
     let file = file.map(ParametersFile::load).transpose()?;
-    let mut settings = Settings::merge(
-        file,
-        EnvConfig::from_process(),
-        &global.identity,
-        global.ca_file.clone(),
-    )?;
+    let mut env = EnvConfig::from_process();
+    credentials_dir::apply_from_process(&mut env)?;
+    let mut settings = Settings::merge(file, env, &global.identity, global.ca_file.clone())?;
     // clap has already put the flag over ENTRAD_CACHE; both go over the file.
     if let Some(spec) = &global.cache {
         settings.cache = CacheSpec::parse(spec.expose_secret()).map_err(|e| {

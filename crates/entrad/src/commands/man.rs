@@ -1,0 +1,14 @@
+//! `entrad man`: the man page entrad(1), from the same command definitions as
+//! the parser (clap_mangen).
+
+use clap::CommandFactory as _;
+
+use crate::cli::Cli;
+use crate::error::Error;
+
+/// Writes the man page in roff on stdout.
+pub fn run() -> Result<(), Error> {
+    let mut stdout = std::io::stdout().lock();
+    clap_mangen::Man::new(Cli::command()).render(&mut stdout)?;
+    Ok(())
+}
