@@ -23,6 +23,13 @@
 //! Secrets, keys, assertions and tokens never appear in `Debug`, `Display`,
 //! logs or errors.
 //!
+//! # Features
+//!
+//! * `redis` (off by default): `RedisCache`, tokens shared by a fleet through
+//!   Redis, with AES-256-GCM encryption at rest.
+//! * `azure-core` (off by default): `AzureCoreCredential`, the bridge to the
+//!   Azure SDK for Rust (`azure_core` 1.x `TokenCredential`).
+//!
 //! # Example
 //!
 //! ```
@@ -71,6 +78,9 @@
 //! # Ok(())
 //! # }
 //! ```
+
+// docs.rs (all features, `--cfg docsrs`) labels feature-gated items with their feature.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod authority;
 #[cfg(feature = "azure-core")]
