@@ -136,3 +136,8 @@ pub mod internal {
         client.http()
     }
 }
+
+/// The README's examples, compiled as doctests so that they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
