@@ -75,6 +75,7 @@ mod client;
 mod clock;
 mod credential;
 mod discovery;
+mod engine;
 mod error;
 mod file_limit;
 #[doc(hidden)]
@@ -87,6 +88,7 @@ mod service_reply;
 mod single_flight;
 mod token;
 mod token_request;
+mod token_source;
 mod transport;
 mod transport_failure;
 
@@ -99,10 +101,15 @@ pub use cache::{
 pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
 pub use credential::Credential;
+pub use credential::chain::{ChainedCredential, ChainedCredentialBuilder};
+pub use credential::managed_identity::{
+    ManagedIdentity, ManagedIdentityClient, ManagedIdentityClientBuilder, ManagedIdentitySource,
+};
 pub use error::{Cause, Error, ErrorKind, Result, ServiceError};
 pub use file_limit::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, read_bounded};
 pub use retry::RetryPolicy;
 pub use token::AccessToken;
+pub use token_source::TokenSource;
 
 /// Plumbing entrad-graph shares with this crate: the retry loop and the
 /// statuses it retries, transport failures, and the token client's HTTP

@@ -15,6 +15,8 @@ pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) content_type: Option<String>,
     pub(crate) body: Vec<u8>,
+    /// The `WWW-Authenticate` challenge, when one came (Azure Arc's key file).
+    pub(crate) challenge: Option<String>,
 }
 
 /// Headers every request to the token service carries (MSAL's telemetry names).
@@ -63,8 +65,31 @@ pub(crate) async fn send(
     client_request_id: Option<&str>,
     make: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<Reply> {
+    send_retrying(
+        StatusSet::TOKEN_SERVICE,
+        policy,
+        retries,
+        what,
+        client_request_id,
+        make,
+    )
+    .await
+}
+
+/// [`send`], retrying the answers in `statuses` (IMDS retries 404 and 410 too).
+pub(crate) async fn send_retrying(
+    statuses: StatusSet,
+    policy: &RetryPolicy,
+    retries: &AtomicU64,
+    what: &str,
+    client_request_id: Option<&str>,
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<Reply> {
     let make = &make;
-    let outcome = retry::run(policy, retries, what, move || attempt(make(), what)).await;
+    let outcome = retry::run(policy, retries, what, move || {
+        attempt(make(), what, statuses)
+    })
+    .await;
     match outcome {
         Ok(done) => done,
         // The last busy answer is the answer: its body says why.
@@ -84,7 +109,11 @@ pub(crate) async fn send(
 
 /// One attempt: a final answer, a busy one worth retrying, or a network failure
 /// sorted by [`classify`].
-async fn attempt(request: reqwest::RequestBuilder, what: &str) -> Attempt<Result<Reply>, Failure> {
+async fn attempt(
+    request: reqwest::RequestBuilder,
+    what: &str,
+    statuses: StatusSet,
+) -> Attempt<Result<Reply>, Failure> {
     let response = match request.send().await {
         Ok(response) => response,
         Err(error) => return classify(&error, what),
@@ -96,6 +125,11 @@ async fn attempt(request: reqwest::RequestBuilder, what: &str) -> Attempt<Result
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let challenge = response
+        .headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = match response.bytes().await {
         Ok(body) => body,
         Err(error) => return classify(&error, what),
@@ -104,8 +138,9 @@ async fn attempt(request: reqwest::RequestBuilder, what: &str) -> Attempt<Result
         status,
         content_type,
         body: body.to_vec(),
+        challenge,
     };
-    if StatusSet::TOKEN_SERVICE.contains(status) {
+    if statuses.contains(status) {
         Attempt::Transient {
             failure: Failure::Busy(reply),
             retry_after,

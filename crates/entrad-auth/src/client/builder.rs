@@ -6,12 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use super::{ConfidentialClient, Inner};
+use super::{ConfidentialClient, Requester};
 use crate::cache::{CacheKey, MemoryCache, TokenCache};
+use crate::engine::Engine;
 use crate::file_limit::{CERTIFICATE_FILE_LIMIT, read_bounded};
-use crate::hot::HotTokens;
-use crate::refresh::RefreshPause;
-use crate::single_flight::SingleFlight;
 use crate::{Authority, Credential, Error, Result, RetryPolicy};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -120,23 +118,20 @@ impl ClientBuilder {
         }
         let http = self.http_client()?;
         let key_parts = CacheKey::new(&self.authority, &client_id, &[]);
+        let requester = Requester {
+            client_id,
+            authority: self.authority,
+            credential: self.credential,
+            http,
+            retry: self.retry_policy,
+            instance_discovery: self.instance_discovery,
+            allow_insecure_loopback: self.allow_insecure_loopback,
+            endpoints: tokio::sync::OnceCell::new(),
+            retries: AtomicU64::new(0),
+        };
+        let cache = self.cache.unwrap_or_else(|| Arc::new(MemoryCache::new()));
         Ok(ConfidentialClient {
-            inner: Arc::new(Inner {
-                key_parts,
-                hot: HotTokens::default(),
-                client_id,
-                authority: self.authority,
-                credential: self.credential,
-                http,
-                retry: self.retry_policy,
-                cache: self.cache.unwrap_or_else(|| Arc::new(MemoryCache::new())),
-                instance_discovery: self.instance_discovery,
-                allow_insecure_loopback: self.allow_insecure_loopback,
-                endpoints: tokio::sync::OnceCell::new(),
-                flights: SingleFlight::new(),
-                refresh_pause: RefreshPause::default(),
-                retries: AtomicU64::new(0),
-            }),
+            engine: Engine::new(requester, cache, key_parts),
         })
     }
 

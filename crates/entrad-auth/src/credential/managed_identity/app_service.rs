@@ -1,0 +1,41 @@
+//! App Service, Functions, Container Apps: `GET {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=…`
+//! with the `X-IDENTITY-HEADER` the platform sets (a secret: never logged).
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::Call;
+use super::identity::ParamNames;
+use super::reply;
+use crate::Result;
+use crate::cache::CachedToken;
+use crate::retry::StatusSet;
+
+/// App Service names the resource id `mi_res_id`.
+const PARAMS: ParamNames = ParamNames {
+    client_id: "client_id",
+    resource_id: "mi_res_id",
+    object_id: "object_id",
+};
+
+pub(crate) struct AppService {
+    pub(crate) endpoint: Url,
+    pub(crate) header: SecretString,
+}
+
+impl AppService {
+    pub(crate) async fn token(&self, call: &Call<'_>) -> Result<CachedToken> {
+        let mut query = vec![("api-version", "2019-08-01"), ("resource", call.resource)];
+        query.extend(call.identity.param(&PARAMS));
+        let reply = call
+            .send(StatusSet::TOKEN_SERVICE, || {
+                call.http
+                    .get(self.endpoint.clone())
+                    .query(&query)
+                    .header("X-IDENTITY-HEADER", self.header.expose_secret())
+                    .header("Metadata", "true")
+            })
+            .await?;
+        reply::token(&reply, "App Service")
+    }
+}
