@@ -87,6 +87,7 @@ pub mod fuzz;
 mod graph;
 mod idle;
 mod keys;
+mod managed_identity;
 mod oidc;
 mod parameters;
 mod pfx;
@@ -107,6 +108,9 @@ pub use config::{
 pub use emulator::{Emulator, run};
 pub use error::{CryptoCause, Error, Result};
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
+pub use managed_identity::{
+    Identity, MANAGED_IDENTITY_ENV_FILES, ManagedIdentityInfo, SYSTEM_ASSIGNED, USER_ASSIGNED,
+};
 pub use pfx::APP_PFX_PASSWORD;
 pub use state::{
     CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
