@@ -125,4 +125,16 @@ pub mod internal {
     pub fn http_client(client: &crate::ConfidentialClient) -> &reqwest::Client {
         client.http()
     }
+
+    /// An HTTP client as a [`ConfidentialClient`](crate::ConfidentialClient)'s
+    /// (30 s timeout, same-origin redirects only) trusting `ca_files` too: for
+    /// requests carrying the tokens of any other [`TokenSource`](crate::TokenSource).
+    pub fn http_client_trusting(ca_files: &[std::path::PathBuf]) -> crate::Result<reqwest::Client> {
+        crate::client::http_client(
+            ca_files,
+            &[],
+            std::time::Duration::from_secs(30),
+            std::time::Duration::from_secs(10),
+        )
+    }
 }

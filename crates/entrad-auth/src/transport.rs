@@ -90,6 +90,28 @@ pub(crate) async fn send_retrying(
         attempt(make(), what, statuses)
     })
     .await;
+    settle(outcome, what, client_request_id)
+}
+
+/// One attempt and no retry, logging nothing: a probe (is IMDS there at
+/// all?), whose failure is an expected answer, not a warning.
+pub(crate) async fn probe(what: &str, request: reqwest::RequestBuilder) -> Result<Reply> {
+    let outcome = match attempt(request, what, StatusSet::IMDS).await {
+        Attempt::Done(done) => Ok(done),
+        Attempt::Transient { failure, .. } | Attempt::Fatal(failure) => Err(Failed {
+            failure,
+            attempts: 1,
+        }),
+    };
+    settle(outcome, what, None)
+}
+
+/// The reply, or the error, of the last attempt.
+fn settle(
+    outcome: std::result::Result<Result<Reply>, Failed<Failure>>,
+    what: &str,
+    client_request_id: Option<&str>,
+) -> Result<Reply> {
     match outcome {
         Ok(done) => done,
         // The last busy answer is the answer: its body says why.

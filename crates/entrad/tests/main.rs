@@ -14,6 +14,7 @@ mod errors;
 mod faults;
 mod file_limits;
 mod formats;
+mod managed_identity;
 mod pfx;
 mod quickstart;
 mod soak;

@@ -22,6 +22,15 @@ pub const AZURE_VARS: &[&str] = &[
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_AUTHORITY_HOST",
     "RUST_LOG",
+    // The managed identity sources' variables (App Service, Arc, Service
+    // Fabric, Machine Learning, Cloud Shell).
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+    "ENTRAD_AZURE_ARC_KEY_DIR",
 ];
 
 /// An `entrad emulator` child process (killed on drop) and `entrad` commands set up for it.
@@ -94,6 +103,25 @@ impl Emulator {
         cmd
     }
 
+    /// `entrad --graph-url <emulator>` in the environment of the managed
+    /// identity `source` (`mi-<source>.env`), with no app credential.
+    pub fn on_host(&self, source: &str) -> Command {
+        let mut cmd = self.entrad();
+        cmd.envs(self.0.mi_env(source))
+            .args(["--graph-url", self.0.url()]);
+        cmd
+    }
+
+    /// The variables of `mi-<source>.env`.
+    pub fn on_host_env(&self, source: &str) -> Vec<(String, String)> {
+        self.0.mi_env(source)
+    }
+
+    /// The emulator's URL.
+    pub fn url(&self) -> &str {
+        self.0.url()
+    }
+
     /// `entrad run <state dir>/<parameters>`: the quickstart's command.
     pub fn run(&self, parameters: &str) -> Command {
         let mut cmd = self.entrad();
@@ -154,6 +182,11 @@ pub fn entrad() -> Command {
         cmd.env_remove(var);
     }
     cmd.env("ENTRAD_CACHE", "memory");
+    // With no credential the chain asks IMDS: never the real address from a test.
+    cmd.env(
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        entrad_testkit::closed_loopback_url(),
+    );
     cmd
 }
 

@@ -136,28 +136,44 @@ impl ClientBuilder {
     }
 
     fn http_client(&self) -> Result<reqwest::Client> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("entrad-auth/", env!("CARGO_PKG_VERSION")))
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .redirect(same_origin_redirects());
-        for path in &self.ca_files {
-            let pem = read_bounded(path, CERTIFICATE_FILE_LIMIT).map_err(|e| {
-                Error::config(format!("cannot read the CA file {}", path.display()), e)
-            })?;
-            for cert in roots(&pem, &path.display().to_string())? {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        for pem in &self.root_pems {
-            for cert in roots(pem, "the root certificate PEM")? {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        builder
-            .build()
-            .map_err(|e| Error::config("cannot set up the HTTP client", e))
+        http_client(
+            &self.ca_files,
+            &self.root_pems,
+            self.timeout,
+            self.connect_timeout,
+        )
     }
+}
+
+/// The HTTP client token requests (and the Graph requests carrying their
+/// tokens) go through: the CA files and PEMs trusted too, the timeouts,
+/// same-origin redirects only.
+pub(crate) fn http_client(
+    ca_files: &[PathBuf],
+    root_pems: &[Vec<u8>],
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("entrad-auth/", env!("CARGO_PKG_VERSION")))
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .redirect(same_origin_redirects());
+    for path in ca_files {
+        let pem = read_bounded(path, CERTIFICATE_FILE_LIMIT)
+            .map_err(|e| Error::config(format!("cannot read the CA file {}", path.display()), e))?;
+        for cert in roots(&pem, &path.display().to_string())? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    for pem in root_pems {
+        for cert in roots(pem, "the root certificate PEM")? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::config("cannot set up the HTTP client", e))
 }
 
 fn roots(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>> {

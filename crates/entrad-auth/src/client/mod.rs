@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::future::{BoxFuture, FutureExt as _};
 
 pub use builder::ClientBuilder;
+pub(crate) use builder::http_client;
 
 use crate::cache::CachedToken;
 use crate::discovery::{Discovery, Endpoints};

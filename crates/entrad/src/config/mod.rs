@@ -6,6 +6,7 @@ mod env;
 mod file;
 mod merge;
 pub mod plain_http;
+mod source;
 
 use std::path::Path;
 
@@ -16,6 +17,7 @@ pub use credential::load_credential;
 pub use env::EnvConfig;
 pub use file::ParametersFile;
 pub use merge::Settings;
+pub use source::TokenSourceSpec;
 
 use crate::cli::GlobalArgs;
 use crate::error::Error;

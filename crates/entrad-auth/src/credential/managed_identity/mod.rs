@@ -155,17 +155,7 @@ impl Call<'_> {
             .probe_timeout
             .filter(|_| !requester.answered.load(Ordering::Relaxed));
         let reply = match probing {
-            Some(timeout) => {
-                transport::send_retrying(
-                    statuses,
-                    &RetryPolicy::none(),
-                    &requester.retries,
-                    what,
-                    None,
-                    || make().timeout(timeout),
-                )
-                .await
-            }
+            Some(timeout) => transport::probe(what, make().timeout(timeout)).await,
             None => {
                 transport::send_retrying(
                     statuses,
