@@ -67,9 +67,7 @@ else:
     if kind == "client-id":
         kwargs["client_id"] = ident
     elif kind == "resource-id":
-        kwargs["identity_config"] = {
-            "msi_res_id" if source == "imds" else "mi_res_id": ident
-        }
+        kwargs["identity_config"] = {"resource_id": ident}
     elif kind == "object-id":
         kwargs["identity_config"] = {"object_id": ident}
     credential = ManagedIdentityCredential(**kwargs)
