@@ -482,3 +482,80 @@ async fn a_hung_az_is_stopped_at_its_time_limit() {
     );
     let _: Arc<dyn TokenSource> = Arc::new(chain);
 }
+
+#[tokio::test]
+async fn a_silent_imds_is_left_after_the_probe_timeout() {
+    // Accepts connections and never answers: what an IMDS address that
+    // drops packets looks like, here on loopback.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    let empty = tempfile::tempdir().unwrap();
+    let chain = ChainedCredential::builder()
+        .environment(with(
+            off_azure(empty.path()),
+            "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+            &format!("http://{addr}"),
+        ))
+        .probe_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let e = chain.acquire_token(&[GRAPH]).await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("managed identity: network error: IMDS: timed out"),
+        "{text}"
+    );
+    assert!(text.contains("Azure CLI: az is not installed"), "{text}");
+    silent.abort();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managed_identity_tokens_share_the_engine_single_flight_and_cache() {
+    let emulator = InProcess::start(1).await.unwrap();
+    let store: Arc<dyn entrad_auth::TokenCache> = Arc::new(entrad_auth::MemoryCache::new());
+    let build = |identity: ManagedIdentity| {
+        ManagedIdentityClient::builder(identity)
+            .environment(emulator.mi_env("imds"))
+            .cache(store.clone())
+            .build()
+            .unwrap()
+    };
+    let system = build(ManagedIdentity::SystemAssigned);
+    let callers: Vec<_> = (0..16)
+        .map(|_| {
+            let system = system.clone();
+            tokio::spawn(async move { system.acquire_token(&[GRAPH]).await.unwrap() })
+        })
+        .collect();
+    for caller in callers {
+        caller.await.unwrap();
+    }
+    assert_eq!(emulator.admin().stats().await.unwrap().route("imds"), 1);
+    // Another client of the same identity finds it in the store; another
+    // identity is another key.
+    let again = build(ManagedIdentity::SystemAssigned)
+        .acquire_token(&[GRAPH])
+        .await
+        .unwrap();
+    assert!(again.from_cache());
+    let user = build(ManagedIdentity::ClientId(USER_ASSIGNED.client_id.into()))
+        .acquire_token(&[GRAPH])
+        .await
+        .unwrap();
+    assert!(!user.from_cache());
+    assert_eq!(user.claims().unwrap()["appid"], USER_ASSIGNED.client_id);
+    assert_eq!(emulator.admin().stats().await.unwrap().route("imds"), 2);
+    // A claims challenge asks anew.
+    let fresh = system
+        .acquire_token_with_claims(&[GRAPH], "{}")
+        .await
+        .unwrap();
+    assert!(!fresh.from_cache());
+    assert_eq!(emulator.admin().stats().await.unwrap().route("imds"), 3);
+}

@@ -108,6 +108,7 @@ impl ChainedCredential {
                     continue;
                 }
             };
+            let started = std::time::Instant::now();
             match source.acquire_token(scopes).await {
                 Ok(token) => {
                     tracing::info!(source = %source.source_name(), "credential chain: using this source");
@@ -115,7 +116,14 @@ impl ChainedCredential {
                     return Ok(token);
                 }
                 Err(e) if matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Config) => {
-                    tracing::debug!(source = link.name, error = %e, "credential chain: source unavailable");
+                    let elapsed_ms =
+                        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+                    tracing::info!(
+                        source = link.name,
+                        elapsed_ms,
+                        "credential chain: {} unavailable after {elapsed_ms} ms",
+                        link.name
+                    );
                     reasons.push(format!("{}: {}", link.name, describe(&e)));
                 }
                 Err(e) => return Err(e),
