@@ -10,6 +10,15 @@
 //! * [`ConfidentialClient::acquire_token`]: cache first (the client's own copy
 //!   of its last token per scope set, then the store), one request per key in
 //!   flight, refresh at `refresh_on`, retries of 429/5xx honouring `Retry-After`.
+//! * [`ManagedIdentityClient`]: tokens from the Azure host, no secret held
+//!   (MSAL's `ManagedIdentityClient`): IMDS, App Service, Azure Arc, Service
+//!   Fabric, Machine Learning and Cloud Shell, detected in MSAL's order;
+//!   system- or user-assigned ([`ManagedIdentity`]).
+//! * [`ChainedCredential`]: azure-identity's `DefaultAzureCredential` order for
+//!   a daemon (environment, workload identity, managed identity, Azure CLI).
+//! * [`TokenSource`]: what all three implement (object safe), so that
+//!   `Arc<dyn TokenSource>` serves whatever the configuration chose; they share
+//!   one engine for the cache, single-flight and refresh.
 //! * [`TokenCache`]: in-memory by default ([`MemoryCache`]); a file shared by
 //!   the processes of a machine and with MSAL apps ([`FileCache`]); Redis for
 //!   fleets (`RedisCache`, feature `redis`); chosen by name with [`CacheSpec`].
@@ -17,7 +26,7 @@
 //! * [`Error`]: one error type; service refusals carry the AADSTS codes, ids
 //!   and a one-line hint.
 //!
-//! Secrets, keys, assertions and tokens never appear in `Debug`, `Display`,
+//! Secrets, keys, assertions, identity headers and tokens never appear in `Debug`, `Display`,
 //! logs or errors.
 //!
 //! # Example

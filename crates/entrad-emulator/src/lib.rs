@@ -19,6 +19,12 @@
 //!   are exchanged at the token endpoint (AADSTS70021/700211/700212/700213 otherwise).
 //! * `app-cert.pfx`: the consented app's certificate as PKCS#12 (AES-256, HMAC-SHA256),
 //!   password [`APP_PFX_PASSWORD`].
+//! * Managed identity, as on an Azure host: the identities are service principals of the
+//!   tenant ([`SYSTEM_ASSIGNED`], [`USER_ASSIGNED`]); IMDS, App Service, Azure Arc (key
+//!   file challenge), Machine Learning and Cloud Shell over plain http on a second
+//!   loopback listener, Service Fabric over https with a self-signed certificate pinned
+//!   by thumbprint ([`Emulator::managed_identity`]); each source's environment in
+//!   `mi-<source>.env` ([`MANAGED_IDENTITY_ENV_FILES`]).
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
 //!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`;
 //!   each needs `Authorization: Bearer` [`Emulator::admin_token`] (also in the
@@ -42,8 +48,10 @@
 //! or `POST /_emulator/faults` with
 //! `{"route":"users","kind":"429","retry_after":1,"count":3}` (or `"rate":0.3`; neither
 //! means every request). Routes: `openid-configuration`, `instance-discovery`, `jwks`,
-//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `batch`, or `*`. Kinds:
-//! `429`, `503`, `504`, `latency`, `drop`. A client (token `appid`, or `client_id` at
+//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `batch`, the managed identity
+//! routes `imds`, `app-service`, `arc`, `service-fabric`, `machine-learning`,
+//! `cloud-shell`, or `*`. Kinds: `429`, `503`, `504`, `404`, `410` (IMDS starting),
+//! `500`, `latency`, `drop`. A client (token `appid`, or `client_id` at
 //! the token endpoint) that comes back before its `Retry-After` gets another 429.
 //!
 //! # Example
