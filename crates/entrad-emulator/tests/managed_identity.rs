@@ -10,23 +10,12 @@ use serde_json::{Value, json};
 
 use crate::drivers::{driver, summary};
 
-/// The variables a developer's shell could hold that would steer a client.
-const HOST_VARS: &[&str] = &[
-    "IDENTITY_ENDPOINT",
-    "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "MSI_SECRET",
-    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
-    "AZURE_CLIENT_ID",
-];
-
 async fn run(h: &InProcess, client: &str, source: &str, identity: &str) -> Value {
     let mut command = tokio::process::Command::new(entrad_testkit::python().unwrap());
-    for var in HOST_VARS {
+    for var in entrad_testkit::MANAGED_IDENTITY_VARS {
         command.env_remove(var);
     }
+    command.env_remove("AZURE_CLIENT_ID");
     command
         .arg(driver("managed_identity/mi_client.py"))
         .args([client, source, identity])

@@ -48,7 +48,7 @@ pub use fuzz_corpus::replay_fuzz_inputs;
 pub use http::{https_client, json_of};
 pub use in_process::{InProcess, config};
 pub use keys::state_dir;
-pub use managed_identity::{closed_loopback_url, mi_env};
+pub use managed_identity::{MANAGED_IDENTITY_VARS, closed_loopback_url, mi_env};
 pub use node::{node, node_dir};
 pub use parameters::{Parameters, msal_access_tokens, read_json};
 pub use python::python;

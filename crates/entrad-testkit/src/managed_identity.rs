@@ -5,6 +5,19 @@ use std::path::Path;
 
 use crate::{ChildEmulator, InProcess, Result};
 
+/// The variables the managed identity sources are detected from, which a
+/// developer's shell could hold: tests remove them before setting their own.
+pub const MANAGED_IDENTITY_VARS: &[&str] = &[
+    "IDENTITY_ENDPOINT",
+    "IDENTITY_HEADER",
+    "IDENTITY_SERVER_THUMBPRINT",
+    "IMDS_ENDPOINT",
+    "MSI_ENDPOINT",
+    "MSI_SECRET",
+    "ENTRAD_AZURE_ARC_KEY_DIR",
+    "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+];
+
 /// The variables of `mi-<source>.env` in `state_dir` (`source`: `imds`,
 /// `app-service`, `arc`, `service-fabric`, `machine-learning`, `cloud-shell`).
 pub fn mi_env(state_dir: &Path, source: &str) -> Result<Vec<(String, String)>> {

@@ -22,15 +22,6 @@ pub const AZURE_VARS: &[&str] = &[
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_AUTHORITY_HOST",
     "RUST_LOG",
-    // The managed identity sources' variables (App Service, Arc, Service
-    // Fabric, Machine Learning, Cloud Shell).
-    "IDENTITY_ENDPOINT",
-    "IDENTITY_HEADER",
-    "IDENTITY_SERVER_THUMBPRINT",
-    "IMDS_ENDPOINT",
-    "MSI_ENDPOINT",
-    "MSI_SECRET",
-    "ENTRAD_AZURE_ARC_KEY_DIR",
 ];
 
 /// An `entrad emulator` child process (killed on drop) and `entrad` commands set up for it.
@@ -178,7 +169,10 @@ impl Emulator {
 /// memory only (never in the developer's cache directory).
 pub fn entrad() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrad"));
-    for var in AZURE_VARS {
+    for var in AZURE_VARS
+        .iter()
+        .chain(entrad_testkit::MANAGED_IDENTITY_VARS)
+    {
         cmd.env_remove(var);
     }
     cmd.env("ENTRAD_CACHE", "memory");

@@ -6,14 +6,14 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt as _};
-use secrecy::SecretString;
 use serde_json::Value;
 
+use super::managed_identity::reply::obtained;
 use crate::cache::CachedToken;
 use crate::clock::now_secs;
 use crate::engine::Fetch;
 use crate::service_reply::loose_u64;
-use crate::{Error, Result, refresh};
+use crate::{Error, Result};
 
 /// Output larger than this is not a token answer.
 const OUTPUT_LIMIT: usize = 1024 * 1024;
@@ -117,18 +117,13 @@ fn parse(stdout: &[u8], now: u64) -> std::result::Result<CachedToken, String> {
         .get("expires_on")
         .and_then(loose_u64)
         .ok_or("the output has no expires_on: use az 2.54 or later")?;
-    Ok(CachedToken {
-        secret: SecretString::from(token.to_string()),
-        token_type: json
-            .get("tokenType")
-            .and_then(Value::as_str)
-            .unwrap_or("Bearer")
-            .to_string(),
-        cached_at: now,
+    Ok(obtained(
+        token,
+        json.get("tokenType").and_then(Value::as_str),
+        now,
         expires_on,
-        extended_expires_on: expires_on,
-        refresh_on: refresh::refresh_on(now, expires_on.saturating_sub(now), None),
-    })
+        None,
+    ))
 }
 
 impl Fetch for AzureCli {

@@ -11,7 +11,6 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use rcgen::{CertificateParams, KeyPair};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use serde_json::json;
 use sha1::{Digest, Sha1};
 
@@ -81,16 +80,6 @@ pub(crate) fn tls() -> Result<(Arc<rustls::ServerConfig>, String)> {
         .iter()
         .map(|b| format!("{b:02X}"))
         .collect();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::crypto("cannot configure TLS", e))?
-        .with_no_client_auth()
-        .with_single_cert(
-            vec![CertificateDer::from(cert.der().to_vec())],
-            PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
-        )
-        .map_err(|e| Error::crypto("cannot configure TLS", e))?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok((Arc::new(config), thumbprint))
+    let config = crate::tls::single_certificate(cert.der(), &key, &[b"http/1.1"])?;
+    Ok((config, thumbprint))
 }

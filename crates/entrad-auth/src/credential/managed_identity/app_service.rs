@@ -4,9 +4,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use super::Call;
 use super::identity::ParamNames;
-use super::reply;
+use super::{Call, TokenGet};
 use crate::Result;
 use crate::cache::CachedToken;
 use crate::retry::StatusSet;
@@ -25,17 +24,17 @@ pub(crate) struct AppService {
 
 impl AppService {
     pub(crate) async fn token(&self, call: &Call<'_>) -> Result<CachedToken> {
-        let mut query = vec![("api-version", "2019-08-01"), ("resource", call.resource)];
-        query.extend(call.identity.param(&PARAMS));
-        let reply = call
-            .send(StatusSet::TOKEN_SERVICE, || {
-                call.http
-                    .get(self.endpoint.clone())
-                    .query(&query)
-                    .header("X-IDENTITY-HEADER", self.header.expose_secret())
-                    .header("Metadata", "true")
-            })
-            .await?;
-        reply::token(&reply, "App Service")
+        call.get_token(TokenGet {
+            source: "App Service",
+            endpoint: &self.endpoint,
+            api_version: "2019-08-01",
+            names: &PARAMS,
+            headers: &[
+                ("X-IDENTITY-HEADER", self.header.expose_secret()),
+                ("Metadata", "true"),
+            ],
+            statuses: StatusSet::TOKEN_SERVICE,
+        })
+        .await
     }
 }

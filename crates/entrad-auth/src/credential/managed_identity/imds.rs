@@ -4,9 +4,8 @@
 
 use url::Url;
 
-use super::Call;
 use super::identity::IMDS_PARAMS;
-use super::reply;
+use super::{Call, TokenGet};
 use crate::cache::CachedToken;
 use crate::retry::StatusSet;
 use crate::{Error, Result};
@@ -31,16 +30,14 @@ impl Imds {
     }
 
     pub(crate) async fn token(&self, call: &Call<'_>) -> Result<CachedToken> {
-        let mut query = vec![("api-version", "2018-02-01"), ("resource", call.resource)];
-        query.extend(call.identity.param(&IMDS_PARAMS));
-        let reply = call
-            .send(StatusSet::IMDS, || {
-                call.http
-                    .get(self.url.clone())
-                    .query(&query)
-                    .header("Metadata", "true")
-            })
-            .await?;
-        reply::token(&reply, "IMDS")
+        call.get_token(TokenGet {
+            source: "IMDS",
+            endpoint: &self.url,
+            api_version: "2018-02-01",
+            names: &IMDS_PARAMS,
+            headers: &[("Metadata", "true")],
+            statuses: StatusSet::IMDS,
+        })
+        .await
     }
 }

@@ -4,9 +4,8 @@
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use super::Call;
 use super::identity::ParamNames;
-use super::reply;
+use super::{Call, TokenGet};
 use crate::Result;
 use crate::cache::CachedToken;
 use crate::retry::StatusSet;
@@ -25,16 +24,14 @@ pub(crate) struct MachineLearning {
 
 impl MachineLearning {
     pub(crate) async fn token(&self, call: &Call<'_>) -> Result<CachedToken> {
-        let mut query = vec![("api-version", "2017-09-01"), ("resource", call.resource)];
-        query.extend(call.identity.param(&PARAMS));
-        let reply = call
-            .send(StatusSet::TOKEN_SERVICE, || {
-                call.http
-                    .get(self.endpoint.clone())
-                    .query(&query)
-                    .header("secret", self.secret.expose_secret())
-            })
-            .await?;
-        reply::token(&reply, "Machine Learning")
+        call.get_token(TokenGet {
+            source: "Machine Learning",
+            endpoint: &self.endpoint,
+            api_version: "2017-09-01",
+            names: &PARAMS,
+            headers: &[("secret", self.secret.expose_secret())],
+            statuses: StatusSet::TOKEN_SERVICE,
+        })
+        .await
     }
 }

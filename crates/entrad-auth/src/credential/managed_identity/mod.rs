@@ -10,7 +10,7 @@ pub(crate) mod detect;
 mod identity;
 mod imds;
 mod machine_learning;
-mod reply;
+pub(crate) mod reply;
 mod service_fabric;
 
 use std::fmt;
@@ -141,7 +141,37 @@ pub(crate) struct Call<'a> {
     requester: &'a Requester,
 }
 
+/// The shape of a source's token request: `GET endpoint?api-version=…&resource=…`
+/// plus the identity's selector, with the source's headers.
+pub(crate) struct TokenGet<'a> {
+    pub(crate) source: &'static str,
+    pub(crate) endpoint: &'a url::Url,
+    pub(crate) api_version: &'static str,
+    pub(crate) names: &'a identity::ParamNames,
+    pub(crate) headers: &'a [(&'static str, &'a str)],
+    pub(crate) statuses: StatusSet,
+}
+
 impl Call<'_> {
+    /// Sends `get` and reads the token from the answer.
+    pub(crate) async fn get_token(&self, get: TokenGet<'_>) -> Result<CachedToken> {
+        let mut query = vec![
+            ("api-version", get.api_version),
+            ("resource", self.resource),
+        ];
+        query.extend(self.identity.param(get.names));
+        let reply = self
+            .send(get.statuses, || {
+                let mut request = self.http.get(get.endpoint.clone()).query(&query);
+                for (name, value) in get.headers {
+                    request = request.header(*name, *value);
+                }
+                request
+            })
+            .await?;
+        reply::token(&reply, get.source)
+    }
+
     /// Sends the request `make` builds under the retry policy (retrying
     /// `statuses`), or once with the probe timeout while probing.
     pub(crate) async fn send(

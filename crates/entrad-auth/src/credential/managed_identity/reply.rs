@@ -93,20 +93,32 @@ fn parse(body: &[u8], now: SystemTime) -> std::result::Result<CachedToken, Strin
         (None, Some(expires_on)) => expires_on,
         (None, None) => return Err("the body has neither expires_in nor expires_on".into()),
     };
-    let expires_in = expires_on.saturating_sub(now);
-    let refresh_in = json.get("refresh_in").and_then(loose_u64);
-    Ok(CachedToken {
+    Ok(obtained(
+        access_token,
+        json.get("token_type").and_then(Value::as_str),
+        now,
+        expires_on,
+        json.get("refresh_in").and_then(loose_u64),
+    ))
+}
+
+/// A token obtained at `now` (epoch seconds) from a source that gives no
+/// extended expiry: `refresh_on` from `refresh_in`, else MSAL's half-life rule.
+pub(crate) fn obtained(
+    access_token: &str,
+    token_type: Option<&str>,
+    now: u64,
+    expires_on: u64,
+    refresh_in: Option<u64>,
+) -> CachedToken {
+    CachedToken {
         secret: SecretString::from(access_token.to_string()),
-        token_type: json
-            .get("token_type")
-            .and_then(Value::as_str)
-            .unwrap_or("Bearer")
-            .to_string(),
+        token_type: token_type.unwrap_or("Bearer").to_string(),
         cached_at: now,
         expires_on,
         extended_expires_on: expires_on,
-        refresh_on: refresh::refresh_on(now, expires_in, refresh_in),
-    })
+        refresh_on: refresh::refresh_on(now, expires_on.saturating_sub(now), refresh_in),
+    }
 }
 
 #[cfg(test)]
