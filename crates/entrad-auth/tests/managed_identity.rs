@@ -403,6 +403,28 @@ async fn the_chain_picks_each_source_as_the_environment_changes() {
         assert_eq!(list_users(&emulator, &token).await, 200, "{name}");
     }
 
+    // A host without the identity asked for (IMDS answers 400): the chain
+    // moves on, here to nothing, and says why.
+    let (_, refused) = chain_source(
+        with(
+            with(
+                off_azure(empty.path()),
+                "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+                &emulator.emulator.managed_identity().url,
+            ),
+            "AZURE_CLIENT_ID",
+            "00000000-0000-0000-0000-0000000000ff",
+        ),
+        &ca,
+    )
+    .await;
+    let refused = refused.unwrap_err().to_string();
+    assert!(
+        refused.contains("managed identity: token service refused the request"),
+        "{refused}"
+    );
+    assert!(refused.contains("Identity not found"), "{refused}");
+
     // Nothing else: the Azure CLI's account (a fake az on PATH, a real process).
     let imds = ManagedIdentityClient::builder(ManagedIdentity::SystemAssigned)
         .imds_endpoint(emulator.emulator.managed_identity().url.clone())

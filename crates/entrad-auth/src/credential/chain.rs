@@ -24,6 +24,7 @@ use crate::{
 pub const DEFAULT_PROBE_TIMEOUT: Duration = Duration::from_secs(1);
 const DEFAULT_CLI_TIMEOUT: Duration = Duration::from_secs(10);
 const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
+const MANAGED_IDENTITY: &str = "managed identity";
 
 /// Tries each source in azure-identity's order and remembers the first that
 /// gives a token. When all fail, [`Error::NoCredential`] lists each source
@@ -115,7 +116,7 @@ impl ChainedCredential {
                     *self.chosen.lock().unwrap_or_else(PoisonError::into_inner) = Some(i);
                     return Ok(token);
                 }
-                Err(e) if matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Config) => {
+                Err(e) if unavailable(link.name, &e) => {
                     let elapsed_ms =
                         u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
                     tracing::info!(
@@ -138,6 +139,14 @@ impl ChainedCredential {
         let chosen = *self.chosen.lock().unwrap_or_else(PoisonError::into_inner);
         chosen.and_then(|i| self.links[i].source.as_ref().ok())
     }
+}
+
+/// Whether the chain moves on after `e` from the source `name`: it was not
+/// configured or not reachable; a managed identity's 400 is a host without
+/// that identity (azure-identity's rule for IMDS). A refusal stops the chain.
+fn unavailable(name: &str, e: &Error) -> bool {
+    matches!(e.kind(), ErrorKind::Unavailable | ErrorKind::Config)
+        || (name == MANAGED_IDENTITY && e.service_error().is_some_and(|s| s.status == 400))
 }
 
 /// An error and its causes on one line (the chain's reasons are read alone).
@@ -217,7 +226,7 @@ impl ChainedCredentialBuilder {
                 source: self.workload_source(&env, &cache),
             },
             Link {
-                name: "managed identity",
+                name: MANAGED_IDENTITY,
                 source: self.managed_identity_source(&env, &cache),
             },
             Link {
