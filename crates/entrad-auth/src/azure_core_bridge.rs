@@ -10,12 +10,15 @@ use azure_core::credentials::{self, TokenCredential, TokenRequestOptions};
 use azure_core::error::ErrorKind as AzureErrorKind;
 use azure_core::time::OffsetDateTime;
 
-use crate::{ConfidentialClient, ErrorKind};
+use crate::{ConfidentialClient, ErrorKind, TokenSource};
 
-/// An entrad client seen by the Azure SDK for Rust: wrap it once and pass it,
-/// as `Arc<dyn TokenCredential>`, wherever an SDK client takes a credential.
+/// An entrad token source seen by the Azure SDK for Rust: wrap it once and pass
+/// it, as `Arc<dyn TokenCredential>`, wherever an SDK client takes a credential.
+/// Any [`TokenSource`] serves: a [`ConfidentialClient`], a
+/// [`ManagedIdentityClient`](crate::ManagedIdentityClient), a
+/// [`ChainedCredential`](crate::ChainedCredential) or an `Arc<dyn TokenSource>`.
 ///
-/// Every `get_token` is [`ConfidentialClient::acquire_token`]: the cached
+/// Every `get_token` is [`TokenSource::acquire_token`]: the cached
 /// token while it is fresh (no I/O), one request per scope set in flight, a
 /// refresh ahead of expiry. Errors keep entrad's message and cause chain
 /// (`azure_core::Error::source()` is the [`crate::Error`]); an unreachable
@@ -51,7 +54,7 @@ impl<S> AzureCoreCredential<S> {
         AzureCoreCredential { source }
     }
 
-    /// The wrapped client.
+    /// The wrapped token source.
     pub fn source(&self) -> &S {
         &self.source
     }
@@ -73,9 +76,8 @@ impl<S: fmt::Debug> fmt::Debug for AzureCoreCredential<S> {
     }
 }
 
-// Generic over `TokenSource` once entrad-auth has it: the bound is the only line to change.
 #[async_trait::async_trait]
-impl TokenCredential for AzureCoreCredential<ConfidentialClient> {
+impl<S: TokenSource> TokenCredential for AzureCoreCredential<S> {
     async fn get_token(
         &self,
         scopes: &[&str],

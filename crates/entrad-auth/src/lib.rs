@@ -10,17 +10,26 @@
 //! * [`ConfidentialClient::acquire_token`]: cache first (the client's own copy
 //!   of its last token per scope set, then the store), one request per key in
 //!   flight, refresh at `refresh_on`, retries of 429/5xx honouring `Retry-After`.
+//! * [`ManagedIdentityClient`]: tokens from the Azure host, no secret held
+//!   (MSAL's `ManagedIdentityClient`): IMDS, App Service, Azure Arc, Service
+//!   Fabric, Machine Learning and Cloud Shell, detected in MSAL's order;
+//!   system- or user-assigned ([`ManagedIdentity`]).
+//! * [`ChainedCredential`]: azure-identity's `DefaultAzureCredential` order for
+//!   a daemon (environment, workload identity, managed identity, Azure CLI).
+//! * [`TokenSource`]: what all three implement (object safe), so that
+//!   `Arc<dyn TokenSource>` serves whatever the configuration chose; they share
+//!   one engine for the cache, single-flight and refresh.
 //! * [`TokenCache`]: in-memory by default ([`MemoryCache`]); a file shared by
 //!   the processes of a machine and with MSAL apps ([`FileCache`]); Redis for
 //!   fleets (`RedisCache`, feature `redis`); chosen by name with [`CacheSpec`].
 //!   Processes sharing a store cause one token request between them.
-//! * `AzureCoreCredential` (feature `azure-core`): any client as the Azure
+//! * `AzureCoreCredential` (feature `azure-core`): any [`TokenSource`] as the Azure
 //!   SDK for Rust's `azure_core::credentials::TokenCredential`, so Key Vault,
 //!   Storage and other SDK clients get their tokens through entrad's caches.
 //! * [`Error`]: one error type; service refusals carry the AADSTS codes, ids
 //!   and a one-line hint.
 //!
-//! Secrets, keys, assertions and tokens never appear in `Debug`, `Display`,
+//! Secrets, keys, assertions, identity headers and tokens never appear in `Debug`, `Display`,
 //! logs or errors.
 //!
 //! # Features
@@ -90,6 +99,7 @@ mod client;
 mod clock;
 mod credential;
 mod discovery;
+mod engine;
 mod error;
 mod file_limit;
 #[doc(hidden)]
@@ -102,6 +112,7 @@ mod service_reply;
 mod single_flight;
 mod token;
 mod token_request;
+mod token_source;
 mod transport;
 mod transport_failure;
 
@@ -116,10 +127,15 @@ pub use cache::{
 pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
 pub use credential::Credential;
+pub use credential::chain::{ChainedCredential, ChainedCredentialBuilder};
+pub use credential::managed_identity::{
+    ManagedIdentity, ManagedIdentityClient, ManagedIdentityClientBuilder, ManagedIdentitySource,
+};
 pub use error::{Cause, Error, ErrorKind, Result, ServiceError};
 pub use file_limit::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, read_bounded};
 pub use retry::RetryPolicy;
 pub use token::AccessToken;
+pub use token_source::TokenSource;
 
 /// Plumbing entrad-graph shares with this crate: the retry loop and the
 /// statuses it retries, transport failures, and the token client's HTTP
@@ -134,6 +150,18 @@ pub mod internal {
     /// same-origin redirects only), for requests that carry its tokens.
     pub fn http_client(client: &crate::ConfidentialClient) -> &reqwest::Client {
         client.http()
+    }
+
+    /// An HTTP client as a [`ConfidentialClient`](crate::ConfidentialClient)'s
+    /// (30 s timeout, same-origin redirects only) trusting `ca_files` too: for
+    /// requests carrying the tokens of any other [`TokenSource`](crate::TokenSource).
+    pub fn http_client_trusting(ca_files: &[std::path::PathBuf]) -> crate::Result<reqwest::Client> {
+        crate::client::http_client(
+            ca_files,
+            &[],
+            std::time::Duration::from_secs(30),
+            std::time::Duration::from_secs(10),
+        )
     }
 }
 

@@ -124,3 +124,22 @@ async fn an_unreachable_token_service_is_an_io_error() {
     let error = credential.get_token(&[GRAPH], None).await.unwrap_err();
     assert_eq!(*error.kind(), azure_core::error::ErrorKind::Io, "{error:?}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_managed_identity_as_a_dyn_token_source_serves_an_azure_core_pipeline() {
+    use entrad_auth::{ManagedIdentity, ManagedIdentityClient, TokenSource};
+
+    let emulator = InProcess::start(3).await.unwrap();
+    let identity = ManagedIdentityClient::builder(ManagedIdentity::SystemAssigned)
+        .environment(emulator.mi_env("app-service"))
+        .retry_policy(crate::support::fast_retries())
+        .build()
+        .unwrap();
+    let source: Arc<dyn TokenSource> = Arc::new(identity);
+    let credential = AzureCoreCredential::new(source).into_arc();
+
+    let users = list_users(&emulator, &pipeline(&emulator, credential))
+        .await
+        .unwrap();
+    assert_eq!(users["value"].as_array().unwrap().len(), 3, "{users}");
+}

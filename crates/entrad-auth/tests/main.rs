@@ -15,6 +15,7 @@ mod caches;
 mod discovery;
 mod errors;
 mod fuzz_regressions;
+mod managed_identity;
 mod msal_interop;
 mod retries;
 mod secrets;

@@ -43,6 +43,7 @@
 //! # }
 //! ```
 
+mod auth;
 mod batch;
 mod client;
 mod cycle;
@@ -56,6 +57,7 @@ mod paging;
 mod request;
 mod users;
 
+pub use auth::GraphAuth;
 pub use batch::{BatchRequest, BatchResponse};
 pub use client::{GraphClient, GraphClientBuilder};
 pub use delta::DeltaPage;

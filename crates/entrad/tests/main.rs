@@ -15,6 +15,7 @@ mod faults;
 mod file_limits;
 mod formats;
 mod log_format;
+mod managed_identity;
 mod orderby;
 mod pfx;
 mod quickstart;

@@ -1,7 +1,11 @@
 //! How the app proves who it is: a secret, a certificate, or a client assertion.
 
 mod assertion;
+mod azure_cli;
 mod certificate;
+pub(crate) mod chain;
+pub(crate) mod managed_identity;
+mod name;
 
 use std::fmt;
 use std::path::PathBuf;

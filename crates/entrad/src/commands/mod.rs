@@ -12,6 +12,7 @@ mod man;
 mod run;
 mod session;
 mod token;
+mod token_source;
 mod users;
 
 use crate::cli::{Cli, Command};

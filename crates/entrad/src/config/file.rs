@@ -41,6 +41,9 @@ pub struct ParametersFile {
     /// `cache` (an entrad extension MSAL ignores): the token cache; a relative
     /// `file:PATH` is resolved against the file's directory.
     pub cache: Option<CacheSpec>,
+    /// `managed_identity` (an entrad extension): `system`, `client-id:ID`,
+    /// `resource-id:ID` or `object-id:ID` instead of a secret.
+    pub managed_identity: Option<String>,
 }
 
 impl ParametersFile {
@@ -81,6 +84,7 @@ impl ParametersFile {
                 .map_err(fail)?
                 .map(|p| base_dir.join(p)),
             cache: keys.cache(base_dir).map_err(fail)?,
+            managed_identity: keys.string("managed_identity").map_err(fail)?,
         };
         Ok(file)
     }
