@@ -30,13 +30,15 @@ fn a_client_secret_from_the_credentials_directory_lists_users() {
     assert_eq!(unique_ids(&output.stdout).len(), 9);
     assert!(!stderr_of(&output).contains(secret), "the secret leaked");
 
-    // The same command without the directory has no credential at all.
+    // The same command without the directory has no secret: the credential chain
+    // finds nothing usable (IMDS is a closed loopback port in tests) and no user is listed.
     let output = emulator
         .configured_by_environment(&p)
         .args(["users"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    assert!(!output.status.success(), "{}", stderr_of(&output));
+    assert!(output.stdout.is_empty());
 }
 
 #[test]
