@@ -71,6 +71,7 @@
 
 mod authority;
 mod cache;
+mod claims;
 mod client;
 mod clock;
 mod credential;

@@ -76,6 +76,7 @@ mod admin;
 mod admin_token;
 mod args;
 mod body_limit;
+mod cae;
 mod clock;
 mod config;
 mod emulator;
