@@ -40,6 +40,21 @@ async fn msal_python_secret_flow_lists_every_user_once() {
 }
 
 #[tokio::test]
+async fn msal_python_with_client_capabilities_gets_a_long_lived_cae_token() {
+    let h = InProcess::start(120).await.unwrap();
+    let s = run_msal(&h, "parameters.json", "cae", None).await;
+    assert_eq!(s["ok"], true, "{s}");
+    assert_eq!(s["xms_cc"], serde_json::json!(["cp1"]));
+    assert_eq!(s["expires_in"], 86_399);
+    assert_eq!(s["second_token_source"], "cache");
+    assert_eq!(s["graph_status"], 200);
+    assert_eq!(s["unique_users"], 120);
+    let plain = run_msal(&h, "parameters.json", "secret", None).await;
+    assert_eq!(plain["xms_cc"], Value::Null, "{plain}");
+    assert_eq!(plain["expires_in"], 3599);
+}
+
+#[tokio::test]
 async fn msal_python_certificate_thumbprint_flow() {
     let h = InProcess::start(150).await.unwrap();
     let s = run_msal(&h, "parameters-certificate.json", "thumbprint", None).await;

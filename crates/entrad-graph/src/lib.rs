@@ -44,6 +44,7 @@
 //! ```
 
 mod batch;
+mod challenge;
 mod client;
 mod cycle;
 mod delta;

@@ -1,7 +1,9 @@
 //! `POST /_emulator/cae/events` records an event (`{"event":"service_principal_disabled",
 //! "client_id":".."}`; `service_principal_deleted`; `location_policy_changed` and
 //! `risk_policy_changed`, for one app or, without `client_id`, every app);
-//! `GET /_emulator/cae/events` lists them; `POST /_emulator/cae/enable`
+//! `GET /_emulator/cae/events` lists them, with the claims challenges Graph sent
+//! (`challenges_sent`) and the token requests that carried one's claims
+//! (`challenges_answered`); `POST /_emulator/cae/enable`
 //! (`{"client_id":".."}`) enables a disabled service principal again.
 
 use axum::body::Bytes;
@@ -69,7 +71,13 @@ pub(crate) async fn record(State(state): State<AppState>, body: Bytes) -> Respon
 
 /// `GET /_emulator/cae/events`.
 pub(crate) async fn list(State(state): State<AppState>) -> Response {
-    axum::Json(serde_json::json!({ "events": state.cae.all() })).into_response()
+    let (challenged, answered) = state.cae.challenges();
+    axum::Json(serde_json::json!({
+        "events": state.cae.all(),
+        "challenges_sent": challenged,
+        "challenges_answered": answered,
+    }))
+    .into_response()
 }
 
 /// `POST /_emulator/cae/enable`.

@@ -1,5 +1,6 @@
 //! The events continuous access evaluation acts on, as the admin API records them.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,10 @@ pub(crate) struct Event {
 #[derive(Debug, Default)]
 pub(crate) struct Events {
     inner: Mutex<Inner>,
+    /// Graph's claims challenges sent.
+    challenged: AtomicU64,
+    /// Token requests that carried a claims challenge's `access_token.nbf`.
+    answered: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -87,6 +92,24 @@ impl Events {
             .filter(|e| e.time > issued && e.client_id.as_deref().is_none_or(|c| c == appid))
             .max_by_key(|e| e.time)
             .cloned()
+    }
+
+    /// Counts a claims challenge Graph sent.
+    pub(crate) fn challenged(&self) {
+        self.challenged.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a token request answering a claims challenge.
+    pub(crate) fn answered(&self) {
+        self.answered.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Claims challenges sent, and token requests that answered one.
+    pub(crate) fn challenges(&self) -> (u64, u64) {
+        (
+            self.challenged.load(Ordering::Relaxed),
+            self.answered.load(Ordering::Relaxed),
+        )
     }
 
     /// Every event, oldest first.

@@ -31,10 +31,7 @@ pub(crate) const CAE_LIFETIME_SECS: i64 = 86_399;
 
 /// Whether a token request's `claims` declare `cp1`
 /// (`{"access_token":{"xms_cc":{"values":["cp1"]}}}`, merged with anything else).
-fn declares_cp1(claims: Option<&str>) -> bool {
-    let Some(claims) = claims.and_then(|c| serde_json::from_str::<Value>(c).ok()) else {
-        return false;
-    };
+fn declares_cp1(claims: &Value) -> bool {
     claims["access_token"]["xms_cc"]["values"]
         .as_array()
         .is_some_and(|values| {
@@ -45,9 +42,20 @@ fn declares_cp1(claims: Option<&str>) -> bool {
         })
 }
 
+/// A token request's `claims` as JSON (`null` when absent or not JSON).
+fn requested(claims: Option<&str>) -> Value {
+    claims
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// Makes `token_claims` a CAE token when the request's `claims` declare `cp1`
 /// (`xms_cc` and the long lifetime); returns the token's lifetime in seconds.
-pub(crate) fn lifetime(token_claims: &mut Value, requested: Option<&str>, now: i64) -> i64 {
+pub(crate) fn issue(token_claims: &mut Value, claims: Option<&str>, now: i64) -> i64 {
+    lifetime(token_claims, &requested(claims), now)
+}
+
+fn lifetime(token_claims: &mut Value, requested: &Value, now: i64) -> i64 {
     if !declares_cp1(requested) {
         return LIFETIME_SECS;
     }
@@ -56,8 +64,13 @@ pub(crate) fn lifetime(token_claims: &mut Value, requested: Option<&str>, now: i
     CAE_LIFETIME_SECS
 }
 
-/// AADSTS7000112 for an app whose service principal is disabled.
-pub(crate) fn check_enabled(state: &Shared, app: &App) -> Result<(), TokenError> {
+/// The CAE part of admitting a token request of `app`: a request answering a
+/// claims challenge (its `claims` ask `access_token.nbf`) is counted, and an
+/// app whose service principal is disabled gets AADSTS7000112.
+pub(crate) fn admit(state: &Shared, app: &App, claims: Option<&str>) -> Result<(), TokenError> {
+    if !requested(claims)["access_token"]["nbf"]["value"].is_null() {
+        state.cae.answered();
+    }
     if state.cae.is_disabled(&app.client_id) {
         return Err(TokenError::new(
             400,
@@ -87,6 +100,7 @@ pub(crate) fn challenge(state: &Shared, token_claims: &Value, ctx: &GraphCtx) ->
     // `iat` is backdated for clock skew; the event is compared with the issue time.
     let issued = date_claim(token_claims, "iat")? as i64 + BACKDATE_SECS;
     let event = state.cae.latest_after(appid, issued)?;
+    state.cae.challenged();
     let claims = serde_json::json!({
         "access_token": {"nbf": {"essential": true, "value": event.time.to_string()}}
     });
@@ -110,35 +124,35 @@ pub(crate) fn challenge(state: &Shared, token_claims: &Value, ctx: &GraphCtx) ->
 mod tests {
     use super::*;
 
+    fn json(text: &str) -> Value {
+        serde_json::from_str(text).unwrap()
+    }
+
     #[test]
     fn cp1_is_found_in_merged_claims_only() {
-        assert!(declares_cp1(Some(
+        assert!(declares_cp1(&json(
             r#"{"access_token":{"xms_cc":{"values":["cp1"]}}}"#
         )));
-        assert!(declares_cp1(Some(
+        assert!(declares_cp1(&json(
             r#"{"access_token":{"nbf":{"essential":true,"value":"1"},"xms_cc":{"values":["x","CP1"]}}}"#
         )));
         for other in [
-            None,
-            Some("not json"),
-            Some(r#"{"access_token":{"nbf":{"essential":true,"value":"1"}}}"#),
-            Some(r#"{"id_token":{"xms_cc":{"values":["cp1"]}}}"#),
-            Some(r#"{"access_token":{"xms_cc":{"values":"cp1"}}}"#),
+            "null",
+            r#"{"access_token":{"nbf":{"essential":true,"value":"1"}}}"#,
+            r#"{"id_token":{"xms_cc":{"values":["cp1"]}}}"#,
+            r#"{"access_token":{"xms_cc":{"values":"cp1"}}}"#,
         ] {
-            assert!(!declares_cp1(other), "{other:?}");
+            assert!(!declares_cp1(&json(other)), "{other:?}");
         }
     }
 
     #[test]
     fn a_cp1_token_lives_a_day_and_says_so() {
         let mut claims = serde_json::json!({"exp": 1});
-        assert_eq!(lifetime(&mut claims, None, 1000), LIFETIME_SECS);
+        assert_eq!(lifetime(&mut claims, &Value::Null, 1000), LIFETIME_SECS);
         assert_eq!(claims, serde_json::json!({"exp": 1}));
-        let requested = r#"{"access_token":{"xms_cc":{"values":["cp1"]}}}"#;
-        assert_eq!(
-            lifetime(&mut claims, Some(requested), 1000),
-            CAE_LIFETIME_SECS
-        );
+        let requested = json(r#"{"access_token":{"xms_cc":{"values":["cp1"]}}}"#);
+        assert_eq!(lifetime(&mut claims, &requested, 1000), CAE_LIFETIME_SECS);
         assert_eq!(claims["xms_cc"], serde_json::json!(["cp1"]));
         assert_eq!(claims["exp"], 1000 + CAE_LIFETIME_SECS);
     }

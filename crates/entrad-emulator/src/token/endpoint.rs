@@ -162,7 +162,7 @@ fn issue(
             &directory.tenant.id,
         ));
     }
-    crate::cae::check_enabled(state, app)?;
+    crate::cae::admit(state, app, form.claims.as_deref())?;
     let scope = form
         .scope
         .as_deref()
@@ -199,7 +199,7 @@ fn issue(
         return Err(TokenError::no_credentials());
     };
     let mut claims = mint::claims(&directory.tenant.id, app, auth, now);
-    let lifetime = crate::cae::lifetime(&mut claims, form.claims.as_deref(), now);
+    let lifetime = crate::cae::issue(&mut claims, form.claims.as_deref(), now);
     let access_token = mint::sign(&state.signing, &claims).ok_or_else(|| {
         TokenError::new(500, "server_error", 50000, "The token could not be signed.")
     })?;
