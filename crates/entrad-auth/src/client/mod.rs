@@ -289,11 +289,7 @@ impl Inner {
                     .await
             }
         };
-        if let Some(lock) = lock
-            && let Err(e) = lock.release().await
-        {
-            tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
-        }
+        release(lock).await;
         result
     }
 
@@ -330,11 +326,7 @@ impl Inner {
                     .await
             }
         };
-        if let Some(lock) = lock
-            && let Err(e) = lock.release().await
-        {
-            tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
-        }
+        release(lock).await;
         result
     }
 
@@ -461,6 +453,15 @@ impl Inner {
                 None
             }
         }
+    }
+}
+
+/// Releases the store's lock, if one was taken; one that stays expires.
+async fn release(lock: Option<CacheLock>) {
+    if let Some(lock) = lock
+        && let Err(e) = lock.release().await
+    {
+        tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
     }
 }
 
