@@ -10,6 +10,9 @@
 //! * [`ConfidentialClient::acquire_token`]: cache first (the client's own copy
 //!   of its last token per scope set, then the store), one request per key in
 //!   flight, refresh at `refresh_on`, retries of 429/5xx honouring `Retry-After`.
+//! * Continuous access evaluation: [`ClientBuilder::client_capabilities`]
+//!   (`cp1`, MSAL's `client_capabilities`) and
+//!   [`ConfidentialClient::acquire_token_with_claims`] for claims challenges.
 //! * [`TokenCache`]: in-memory by default ([`MemoryCache`]); a file shared by
 //!   the processes of a machine and with MSAL apps ([`FileCache`]); Redis for
 //!   fleets (`RedisCache`, feature `redis`); chosen by name with [`CacheSpec`].
@@ -71,6 +74,7 @@
 
 mod authority;
 mod cache;
+mod claims;
 mod client;
 mod clock;
 mod credential;

@@ -26,6 +26,8 @@ pub(crate) struct TokenRequest<'a> {
     pub(crate) client_id: &'a str,
     pub(crate) scopes: &'a [String],
     pub(crate) credential: &'a Credential,
+    /// The `claims` parameter: capabilities and any claims challenge, merged.
+    pub(crate) claims: Option<&'a str>,
 }
 
 /// A token as received, with the `client-request-id` that obtained it.
@@ -133,6 +135,9 @@ impl TokenRequest<'_> {
         form.append_pair("client_id", self.client_id)
             .append_pair("scope", &self.scopes.join(" "))
             .append_pair("grant_type", "client_credentials");
+        if let Some(claims) = self.claims {
+            form.append_pair("claims", claims);
+        }
         match auth {
             ClientAuth::Secret(secret) => {
                 form.append_pair("client_secret", secret.expose_secret());

@@ -11,6 +11,7 @@
 
 mod assertions;
 mod caches;
+mod claims;
 mod discovery;
 mod errors;
 mod fuzz_regressions;

@@ -123,6 +123,7 @@ impl Emulator {
             faults,
             throttle: Throttle::default(),
             admin_token: admin_token.clone(),
+            cae: Default::default(),
         });
         crate::oidc::write_token_file(&dir, &shared)?;
         let timeouts = Timeouts {

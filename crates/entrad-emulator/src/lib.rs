@@ -20,8 +20,14 @@
 //!   are exchanged at the token endpoint (AADSTS70021/700211/700212/700213 otherwise).
 //! * `app-cert.pfx`: the consented app's certificate as PKCS#12 (AES-256, HMAC-SHA256),
 //!   password [`APP_PFX_PASSWORD`].
+//! * Continuous access evaluation for workload identities: a token requested with the
+//!   `cp1` client capability carries `xms_cc` and lives 24 hours; after an event
+//!   (`/_emulator/cae/events`: service principal disabled or deleted, location or risk
+//!   policy changed) Graph answers such tokens issued before it with a 401 claims
+//!   challenge; a disabled service principal gets AADSTS7000112.
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
-//!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`;
+//!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`,
+//!   `cae/events`, `cae/enable`;
 //!   each needs `Authorization: Bearer` [`Emulator::admin_token`] (also in the
 //!   ready line and `state_dir/admin-token`, mode 0600) unless [`Config::no_admin_token`].
 //!
@@ -77,6 +83,7 @@ mod admin;
 mod admin_token;
 mod args;
 mod body_limit;
+mod cae;
 mod clock;
 mod config;
 mod emulator;

@@ -13,6 +13,7 @@ mod assertion;
 mod azure_identity;
 mod batch;
 mod binary;
+mod cae;
 mod delta;
 mod drivers;
 mod faults;

@@ -4,7 +4,10 @@
 //!   [`ConfidentialClient`](entrad_auth::ConfidentialClient) and a
 //!   `client-request-id`; retries 429/503/504 honouring `Retry-After`, bounded
 //!   by an [`entrad_auth::RetryPolicy`]; a cached token Graph refuses (401)
-//!   is forgotten and the request sent once more with a fresh one.
+//!   is forgotten and the request sent once more with a fresh one; a claims
+//!   challenge (401 `insufficient_claims`, continuous access evaluation of a
+//!   client declaring `cp1`) is answered with a token obtained with its claims
+//!   and the request sent once more, in listings and delta rounds too.
 //! - [`GraphClient::pages`] / [`GraphClient::items`]: streams across pages,
 //!   following `@odata.nextLink` verbatim; memory holds one page at a time.
 //! - [`GraphClient::users`]: `$select`, `$filter`, `$orderby`, `$top`, `$count` (adding
@@ -44,6 +47,7 @@
 //! ```
 
 mod batch;
+mod challenge;
 mod client;
 mod cycle;
 mod delta;

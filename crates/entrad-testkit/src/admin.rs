@@ -176,6 +176,32 @@ impl Admin {
         self.call(Method::POST, "/token", Some(body)).await
     }
 
+    /// Records a continuous access evaluation event (`POST /_emulator/cae/events`):
+    /// `event` is `service_principal_disabled`, `service_principal_deleted`,
+    /// `location_policy_changed` or `risk_policy_changed`, for the app `client_id`
+    /// (a policy change without one concerns every app). Returns the event with its time.
+    pub async fn cae_event(&self, event: &str, client_id: Option<&str>) -> Result<Value> {
+        let mut body = serde_json::json!({ "event": event });
+        if let Some(client_id) = client_id {
+            body["client_id"] = client_id.into();
+        }
+        self.call(Method::POST, "/cae/events", Some(&body)).await
+    }
+
+    /// The recorded CAE events, with `challenges_sent` (Graph's claims challenges)
+    /// and `challenges_answered` (token requests carrying a challenge's claims).
+    pub async fn cae_events(&self) -> Result<Value> {
+        self.call(Method::GET, "/cae/events", None).await
+    }
+
+    /// Enables a disabled service principal again (`POST /_emulator/cae/enable`).
+    pub async fn cae_enable(&self, client_id: &str) -> Result<()> {
+        let body = serde_json::json!({ "client_id": client_id });
+        self.call(Method::POST, "/cae/enable", Some(&body))
+            .await
+            .map(drop)
+    }
+
     /// A token of the emulator's OIDC issuer (`POST /_emulator/federated-token`),
     /// as a cluster writes it into a pod's projected token file.
     pub async fn federated_token(&self, body: &Value) -> Result<Value> {

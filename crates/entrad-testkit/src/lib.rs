@@ -7,7 +7,8 @@
 //! - an HTTPS client trusting its CA ([`https_client`]);
 //! - the parameters files ([`Parameters`], [`read_json`]) and MSAL token cache
 //!   files ([`msal_access_tokens`]);
-//! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]);
+//! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]),
+//!   and the loopback Redis scripts/test starts ([`redis_url`]);
 //! - a wiremock token service ([`token_service`]).
 //!
 //! It holds no assertions: tests say what they expect. Failures to set up are
@@ -37,6 +38,7 @@ mod keys;
 mod node;
 mod parameters;
 mod python;
+mod redis;
 pub mod token_service;
 
 pub use admin::{Admin, Reply, Stats};
@@ -49,6 +51,7 @@ pub use keys::state_dir;
 pub use node::{node, node_dir};
 pub use parameters::{Parameters, msal_access_tokens, read_json};
 pub use python::python;
+pub use redis::redis_url;
 
 /// The workspace's root directory (this crate is `crates/entrad-testkit`).
 fn workspace_root() -> std::path::PathBuf {

@@ -220,6 +220,12 @@ pub struct IdentityArgs {
     /// host (MSAL's `instance_discovery=False`): one round trip less, e.g. for the emulator.
     #[arg(long, global = true)]
     pub no_instance_discovery: bool,
+    /// Client capabilities to declare (MSAL's `client_capabilities`); `cp1`
+    /// opts into continuous access evaluation: day-long tokens that Graph
+    /// revokes with a claims challenge, answered with a new token. Repeat or
+    /// comma-separate for several.
+    #[arg(long, global = true, value_name = "NAME", value_delimiter = ',')]
+    pub client_capabilities: Vec<String>,
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! (`#[cfg(test)] mod tests { ... }`).
 
 mod caches;
+mod cae;
 mod control_characters;
 mod errors;
 mod faults;

@@ -56,6 +56,22 @@ impl Emulator {
         self.0.block_on(self.0.admin().faults()).unwrap()
     }
 
+    /// Records a continuous access evaluation event (`location_policy_changed`, ...).
+    pub fn cae_event(&self, event: &str, client_id: Option<&str>) {
+        self.0
+            .block_on(self.0.admin().cae_event(event, client_id))
+            .unwrap();
+    }
+
+    /// Graph's claims challenges sent, and token requests that carried one's claims.
+    pub fn cae_challenges(&self) -> (u64, u64) {
+        let events = self.0.block_on(self.0.admin().cae_events()).unwrap();
+        (
+            events["challenges_sent"].as_u64().unwrap(),
+            events["challenges_answered"].as_u64().unwrap(),
+        )
+    }
+
     /// The CA the emulator's certificate chains to.
     pub fn ca_file(&self) -> &Path {
         self.0.ca_file()

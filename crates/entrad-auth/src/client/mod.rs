@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::future::FutureExt as _;
+use secrecy::ExposeSecret as _;
 
 pub use builder::ClientBuilder;
 
@@ -47,6 +48,10 @@ pub(crate) struct Inner {
     allow_insecure_loopback: bool,
     endpoints: tokio::sync::OnceCell<Arc<Endpoints>>,
     flights: SingleFlight<CacheKey, Result<AccessToken>>,
+    /// Requests answering a claims challenge, one per key and claims.
+    claims_flights: SingleFlight<(CacheKey, String), Result<AccessToken>>,
+    /// Client capabilities declared in every token request (`cp1`).
+    capabilities: Vec<String>,
     refresh_pause: RefreshPause,
     /// Attempts repeated after a busy answer or a network failure (discovery and token).
     retries: AtomicU64,
@@ -152,6 +157,58 @@ impl ConfidentialClient {
         removed
     }
 
+    /// A new token for `scopes` that satisfies `claims`, a claims challenge
+    /// (decoded JSON, e.g. `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`
+    /// from Graph's 401 `WWW-Authenticate: Bearer error="insufficient_claims", claims="<base64>"`):
+    /// MSAL's `acquire_token_for_client(scopes, claims_challenge=...)`.
+    ///
+    /// The cached token is bypassed: the request carries the claims, merged
+    /// with the [client capabilities](ClientBuilder::client_capabilities). The
+    /// new token replaces the cached one in this client's copy and in the
+    /// store (memory, file, Redis), so that other processes sharing the store
+    /// find it. Concurrent callers with the same scopes and claims share one
+    /// request. One exception spares a request: when the challenge only asks
+    /// for a token issued after a time (`access_token.nbf`, what continuous
+    /// access evaluation sends) and the store holds a token obtained since,
+    /// other than the one this client was using, another process has already
+    /// answered the same challenge, and its token is returned.
+    ///
+    /// Fails with a configuration error when `claims` is not a JSON object.
+    pub async fn acquire_token_with_claims(
+        &self,
+        scopes: &[&str],
+        claims: &str,
+    ) -> Result<AccessToken> {
+        check_scopes(scopes)?;
+        let issued_after = crate::claims::required_issue_time(&crate::claims::parse(claims)?);
+        let key = self.inner.key_parts.for_scopes(scopes);
+        let refused = self
+            .inner
+            .hot
+            .get(scopes, now_secs())
+            .map(|hit| hit.token.bearer);
+        tracing::info!(client_id = %self.inner.client_id, scope = %key.target, "requesting a token for a claims challenge");
+        let inner = Arc::clone(&self.inner);
+        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
+        let claims = claims.to_owned();
+        let flight_key = (key.clone(), claims.clone());
+        self.inner
+            .claims_flights
+            .join(
+                &flight_key,
+                move || {
+                    async move {
+                        inner
+                            .fly_with_claims(key, scopes, claims, issued_after, refused)
+                            .await
+                    }
+                    .boxed()
+                },
+                |e| Err(Error::TokenTask(crate::Cause::new(e))),
+            )
+            .await
+    }
+
     /// How many requests to the token service (discovery included) this client
     /// and its clones repeated after a 429/5xx or a network failure: a measure
     /// of how hard the service pushed back.
@@ -222,15 +279,54 @@ impl Inner {
         let result = match &lock {
             Some(_) => match self.servable(epoch, &key, purpose).await {
                 Some(token) => Ok(token),
-                None => self.request_and_store(epoch, &key, &scopes, purpose).await,
+                None => {
+                    self.request_and_store(epoch, &key, &scopes, purpose, None)
+                        .await
+                }
             },
-            None => self.request_and_store(epoch, &key, &scopes, purpose).await,
+            None => {
+                self.request_and_store(epoch, &key, &scopes, purpose, None)
+                    .await
+            }
         };
-        if let Some(lock) = lock
-            && let Err(e) = lock.release().await
-        {
-            tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
-        }
+        release(lock).await;
+        result
+    }
+
+    /// Answers a claims challenge: under the store's lock, a token another
+    /// process obtained after `issued_after` (not the one `refused`), else a
+    /// request with the claims, whose token replaces the cached one.
+    async fn fly_with_claims(
+        self: Arc<Self>,
+        key: CacheKey,
+        scopes: Vec<String>,
+        claims: String,
+        issued_after: Option<u64>,
+        refused: Option<Arc<Bearer>>,
+    ) -> Result<AccessToken> {
+        let epoch = self.hot.epoch();
+        let lock = self.cross_process_lock(&key).await;
+        let answered = match issued_after {
+            Some(after) => self.cached(&key).await.filter(|cached| {
+                cached.cached_at >= after
+                    && refresh::freshness(cached, now_secs()) != Freshness::Spent
+                    && refused
+                        .as_ref()
+                        .is_none_or(|r| r.secret.expose_secret() != cached.secret.expose_secret())
+            }),
+            None => None,
+        };
+        let result = match answered {
+            Some(cached) => {
+                tracing::info!(client_id = %self.client_id, scope = %key.target, "the store holds a token issued since the claims challenge's time; using it");
+                Ok(self.keep(epoch, &key, cached, None))
+            }
+            None => {
+                self.request_and_store(epoch, &key, &scopes, Purpose::Miss, Some(&claims))
+                    .await
+            }
+        };
+        release(lock).await;
         result
     }
 
@@ -263,8 +359,9 @@ impl Inner {
         key: &CacheKey,
         scopes: &[String],
         purpose: Purpose,
+        challenge: Option<&str>,
     ) -> Result<AccessToken> {
-        let result = self.request(scopes).await;
+        let result = self.request(scopes, challenge).await;
         match (&result, purpose) {
             (Ok(_), _) => self.refresh_pause.succeeded(key),
             (Err(e), Purpose::Refresh) => {
@@ -310,7 +407,13 @@ impl Inner {
         access_token
     }
 
-    async fn request(&self, scopes: &[String]) -> Result<(CachedToken, String)> {
+    /// One token request; `challenge` is a claims challenge to satisfy.
+    async fn request(
+        &self,
+        scopes: &[String],
+        challenge: Option<&str>,
+    ) -> Result<(CachedToken, String)> {
+        let claims = crate::claims::merge(&self.capabilities, challenge)?;
         let endpoints = self
             .endpoints
             .get_or_try_init(|| async {
@@ -334,6 +437,7 @@ impl Inner {
             client_id: &self.client_id,
             scopes,
             credential: &self.credential,
+            claims: claims.as_deref(),
         }
         .send()
         .await?;
@@ -349,6 +453,15 @@ impl Inner {
                 None
             }
         }
+    }
+}
+
+/// Releases the store's lock, if one was taken; one that stays expires.
+async fn release(lock: Option<CacheLock>) {
+    if let Some(lock) = lock
+        && let Err(e) = lock.release().await
+    {
+        tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
     }
 }
 

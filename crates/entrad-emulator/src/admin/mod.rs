@@ -74,6 +74,11 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route("/apps", get(apps::list))
         .route("/token", post(apps::token))
         .route("/federated-token", post(federated::token))
+        .route(
+            "/cae/events",
+            get(crate::cae::list).post(crate::cae::record),
+        )
+        .route("/cae/enable", post(crate::cae::enable))
         .route_layer(from_fn_with_state(
             (state.clone(), Service::Admin),
             body_limit::limit,

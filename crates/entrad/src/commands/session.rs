@@ -58,6 +58,7 @@ impl Session {
             .allow_insecure_loopback(settings.allow_insecure_loopback)
             .retry_policy(retry)
             .instance_discovery(settings.instance_discovery)
+            .client_capabilities(settings.client_capabilities.iter().cloned())
             .cache(settings.cache.build()?);
         let auth = builder.build()?;
         let mut graph = GraphClient::builder(auth.clone())

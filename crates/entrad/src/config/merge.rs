@@ -81,6 +81,8 @@ pub struct Settings {
     pub max_attempts: Option<u32>,
     /// Ask the authority's host for instance discovery when it is not a known Microsoft host.
     pub instance_discovery: bool,
+    /// Client capabilities (`cp1`): the flag's, else the file's `client_capabilities`.
+    pub client_capabilities: Vec<String>,
     /// Accept `http://` for loopback hosts (`--allow-insecure-loopback`).
     pub allow_insecure_loopback: bool,
     /// The token cache: the file's `cache`, else the file cache at its
@@ -154,6 +156,13 @@ impl Settings {
             timeout: flags.timeout.map(Duration::from_secs),
             max_attempts: flags.max_attempts,
             instance_discovery: !flags.no_instance_discovery,
+            client_capabilities: if flags.client_capabilities.is_empty() {
+                file.as_ref()
+                    .and_then(|f| f.client_capabilities.clone())
+                    .unwrap_or_default()
+            } else {
+                flags.client_capabilities.clone()
+            },
             allow_insecure_loopback,
             cache,
             file: file.map(|f| f.path),
