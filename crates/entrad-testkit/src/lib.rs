@@ -8,7 +8,9 @@
 //! - the parameters files ([`Parameters`], [`read_json`]) and MSAL token cache
 //!   files ([`msal_access_tokens`]);
 //! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]);
-//! - a wiremock token service ([`token_service`]).
+//! - a wiremock token service ([`token_service`]);
+//! - the SoftHSM2 token `scripts/test` initialises, with keys generated inside
+//!   it ([`SoftHsm`]).
 //!
 //! It holds no assertions: tests say what they expect. Failures to set up are
 //! [`Error`]s; the conveniences of [`InProcess`] for tests panic with the reason.
@@ -36,6 +38,7 @@ mod in_process;
 mod keys;
 mod node;
 mod parameters;
+mod pkcs11;
 mod python;
 pub mod token_service;
 
@@ -48,6 +51,7 @@ pub use in_process::{InProcess, config};
 pub use keys::state_dir;
 pub use node::{node, node_dir};
 pub use parameters::{Parameters, msal_access_tokens, read_json};
+pub use pkcs11::{KeyFlags, SoftHsm};
 pub use python::python;
 
 /// The workspace's root directory (this crate is `crates/entrad-testkit`).

@@ -15,6 +15,7 @@ mod faults;
 mod file_limits;
 mod formats;
 mod pfx;
+mod pkcs11;
 mod quickstart;
 mod soak;
 mod support;

@@ -2,6 +2,8 @@
 
 mod assertion;
 mod certificate;
+mod expiry;
+mod signer;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -14,6 +16,10 @@ use url::Url;
 use crate::file_limit::{ASSERTION_FILE_LIMIT, read_bounded_async};
 use crate::{Error, Result};
 use certificate::SigningCertificate;
+pub use expiry::EXPIRY_WARNING;
+pub use signer::{CallbackSigner, KeyStorage, SignatureAlgorithm, Signer};
+#[cfg(feature = "pkcs11")]
+pub use signer::{Pkcs11Key, Pkcs11KeyRef, Pkcs11Signer};
 
 type AssertionFn = dyn Fn() -> Result<String> + Send + Sync;
 
@@ -88,6 +94,39 @@ impl Credential {
         Ok(Credential::from_source(Source::Certificate(Arc::new(cert))))
     }
 
+    /// A key held by `signer` (a PKCS#11 token, a remote signing service)
+    /// with its DER certificate; assertions are signed with `algorithm`
+    /// (PS256 with `x5t#S256`, or RS256 with the SHA-1 `x5t`). The library
+    /// builds each assertion and only asks the signer to sign it (MSAL Go's
+    /// `crypto.Signer`, MSAL.NET's assertion delegate).
+    pub fn signer(
+        signer: impl Signer,
+        certificate_der: Vec<u8>,
+        algorithm: SignatureAlgorithm,
+    ) -> Result<Credential> {
+        let cert = SigningCertificate::from_signer(Arc::new(signer), certificate_der, algorithm)?;
+        Ok(Credential::from_source(Source::Certificate(Arc::new(cert))))
+    }
+
+    /// A key that never leaves a PKCS#11 token, with the certificate stored
+    /// next to it in the token (feature `pkcs11`). The session is opened and
+    /// the key and certificate found now, so a wrong PIN, label or module is
+    /// an error here rather than at the first token request.
+    #[cfg(feature = "pkcs11")]
+    pub fn pkcs11(key: &Pkcs11Key, algorithm: SignatureAlgorithm) -> Result<Credential> {
+        let (signer, certificate) = Pkcs11Signer::open(key)?;
+        Credential::signer(signer, certificate, algorithm)
+    }
+
+    /// Where the private key is held, for a credential that signs
+    /// assertions with one (`None` for secrets and assertions).
+    pub fn key_storage(&self) -> Option<KeyStorage> {
+        match &self.source {
+            Source::Certificate(cert) => Some(cert.key.storage()),
+            _ => None,
+        }
+    }
+
     /// A client assertion read from a file on every request, e.g.
     /// `AZURE_FEDERATED_TOKEN_FILE` (workload identity): the platform rotates
     /// the file, so it is never cached. A file larger than
@@ -131,14 +170,13 @@ impl Credential {
                 Error::Credential("the client secret is empty: give the secret's Value".into()),
             ),
             Source::Secret(secret) => Ok(ClientAuth::Secret(secret.clone())),
-            Source::Certificate(cert) => assertion::sign(
-                cert,
-                client_id,
-                token_endpoint,
-                self.send_x5c,
-                SystemTime::now(),
-            )
-            .map(ClientAuth::Assertion),
+            Source::Certificate(cert) => {
+                let now = SystemTime::now();
+                expiry::check(cert, now)?;
+                assertion::sign(cert, client_id, token_endpoint, self.send_x5c, now)
+                    .await
+                    .map(ClientAuth::Assertion)
+            }
             Source::AssertionFile(path) => {
                 let cannot_read = |e: std::io::Error| {
                     Error::credential(

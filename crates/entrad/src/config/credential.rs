@@ -2,7 +2,10 @@
 
 use std::path::Path;
 
-use entrad_auth::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, Credential, read_bounded};
+use entrad_auth::{
+    ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, Credential, Pkcs11Key, Pkcs11KeyRef,
+    SignatureAlgorithm, read_bounded,
+};
 use secrecy::ExposeSecret;
 
 use super::merge::{CredentialSpec, FileRef};
@@ -32,6 +35,18 @@ pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
             let key_pem = read(key, CERTIFICATE_FILE_LIMIT)?;
             Credential::private_key_with_thumbprint(&key_pem, thumbprint)
                 .map_err(|e| invalid(key, &e))
+        }
+        CredentialSpec::Pkcs11(spec) => {
+            let mut key = Pkcs11Key::new(
+                spec.module.clone(),
+                Pkcs11KeyRef::parse(&spec.key),
+                spec.pin.clone(),
+            );
+            if let Some(token) = &spec.token {
+                key = key.token(token.clone());
+            }
+            // The library's error keeps the module's own reason in source().
+            Ok(Credential::pkcs11(&key, SignatureAlgorithm::Ps256)?)
         }
         CredentialSpec::FederatedTokenFile(file) => {
             // Read once now so a wrong path is a configuration error, not a token failure later.

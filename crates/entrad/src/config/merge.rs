@@ -57,6 +57,21 @@ pub enum CredentialSpec {
     },
     /// A client assertion in a file, re-read for every token (workload identity).
     FederatedTokenFile(FileRef),
+    /// A key held in a PKCS#11 token, with its certificate stored next to it.
+    Pkcs11(Pkcs11Spec),
+}
+
+/// Where a PKCS#11 key is, and its PIN.
+#[derive(Debug)]
+pub struct Pkcs11Spec {
+    /// The module (shared library).
+    pub module: PathBuf,
+    /// The token's label, when given.
+    pub token: Option<String>,
+    /// The key's label or `id:HEX`.
+    pub key: String,
+    /// The user PIN.
+    pub pin: SecretString,
 }
 
 /// Everything the commands need, merged from the three sources.
@@ -263,6 +278,9 @@ fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<Crede
         path: path.clone(),
         origin: flag.to_owned(),
     };
+    if let (Some(module), Some(key)) = (&flags.pkcs11_module, &flags.pkcs11_key) {
+        return pkcs11_spec(flags, env, module, key).map(Some);
+    }
     if let Some(secret) = &flags.client_secret {
         tracing::warn!(
             "--client-secret is visible to other users in the process list: prefer AZURE_CLIENT_SECRET"
@@ -309,6 +327,44 @@ fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<Crede
         .federated_token_file
         .as_ref()
         .map(|p| CredentialSpec::FederatedTokenFile(flag_file(p, "--federated-token-file"))))
+}
+
+/// The PKCS#11 key of the flags, with the PIN from --pkcs11-pin-file or ENTRAD_PKCS11_PIN.
+fn pkcs11_spec(
+    flags: &IdentityArgs,
+    env: &EnvConfig,
+    module: &std::path::Path,
+    key: &str,
+) -> Result<CredentialSpec, Error> {
+    let pin = match (&flags.pkcs11_pin_file, &env.pkcs11_pin) {
+        (Some(path), _) => {
+            let bytes = entrad_auth::read_bounded(path, 4096).map_err(|e| {
+                Error::Config(format!(
+                    "cannot read --pkcs11-pin-file {}: {e}",
+                    path.display()
+                ))
+            })?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                Error::Config(format!(
+                    "--pkcs11-pin-file {} is not UTF-8 text",
+                    path.display()
+                ))
+            })?;
+            SecretString::from(text.trim_end_matches(['\r', '\n']).to_owned())
+        }
+        (None, Some(pin)) => pin.clone(),
+        (None, None) => {
+            return Err(Error::Config(
+                "--pkcs11-module needs the token's PIN: set ENTRAD_PKCS11_PIN or pass --pkcs11-pin-file".to_owned(),
+            ));
+        }
+    };
+    Ok(CredentialSpec::Pkcs11(Pkcs11Spec {
+        module: module.to_path_buf(),
+        token: flags.pkcs11_token.clone(),
+        key: key.to_owned(),
+        pin,
+    }))
 }
 
 /// Host and tenant merge separately, so AZURE_TENANT_ID can retarget the
