@@ -101,7 +101,8 @@ pub use cache::{
 pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
 pub use credential::{
-    CallbackSigner, Credential, EXPIRY_WARNING, KeyStorage, SignatureAlgorithm, Signer,
+    CREDENTIAL_NO_LONGER_VALID, CallbackSigner, Credential, EXPIRY_WARNING, KeyStorage,
+    SignatureAlgorithm, Signer,
 };
 #[cfg(feature = "pkcs11")]
 pub use credential::{Pkcs11Key, Pkcs11KeyRef, Pkcs11Signer};

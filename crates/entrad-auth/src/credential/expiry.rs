@@ -53,6 +53,14 @@ fn first_warning(name: &str) -> bool {
         .insert(name.to_string())
 }
 
+/// Whether the certificate's end is past at `now`.
+pub(crate) fn expired(cert: &SigningCertificate, now: SystemTime) -> bool {
+    let now = now
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    cert.not_after.is_some_and(|not_after| now >= not_after)
+}
+
 /// `YYYY-MM-DD` (UTC) of Unix seconds.
 fn date(unix: i64) -> String {
     // Days since 1970-01-01 to a civil date (Howard Hinnant's algorithm).

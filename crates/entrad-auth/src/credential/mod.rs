@@ -3,6 +3,7 @@
 mod assertion;
 mod certificate;
 mod expiry;
+mod list;
 mod signer;
 
 use std::fmt;
@@ -17,6 +18,8 @@ use crate::file_limit::{ASSERTION_FILE_LIMIT, read_bounded_async};
 use crate::{Error, Result};
 use certificate::SigningCertificate;
 pub use expiry::EXPIRY_WARNING;
+pub use list::CREDENTIAL_NO_LONGER_VALID;
+pub(crate) use list::try_in_turn;
 pub use signer::{CallbackSigner, KeyStorage, SignatureAlgorithm, Signer};
 #[cfg(feature = "pkcs11")]
 pub use signer::{Pkcs11Key, Pkcs11KeyRef, Pkcs11Signer};
@@ -29,6 +32,7 @@ enum Source {
     Certificate(Arc<SigningCertificate>),
     AssertionFile(PathBuf),
     AssertionCallback(Arc<AssertionFn>),
+    List(Arc<list::CredentialList>),
 }
 
 /// The app's credential. Cheap to clone; `Debug` never shows secret material.
@@ -118,11 +122,42 @@ impl Credential {
         Credential::signer(signer, certificate, algorithm)
     }
 
+    /// Several credentials tried in order, for rotation without downtime (the
+    /// model is Microsoft.Identity.Web's `ClientCredentials` array of
+    /// credential descriptions). A token request uses the credential that
+    /// worked last; when the token service refuses it as no longer valid
+    /// (AADSTS7000222 expired secret, 700027 unknown or invalid certificate,
+    /// 7000215 wrong or deleted secret: [`CREDENTIAL_NO_LONGER_VALID`]), or
+    /// it is a certificate already expired, the next one is tried and, when
+    /// accepted, remembered by this credential and its clones. Other errors
+    /// are returned at once. An empty list is a configuration error.
+    pub fn list(credentials: Vec<Credential>) -> Result<Credential> {
+        let list = list::CredentialList::new(credentials)?;
+        Ok(Credential::from_source(Source::List(Arc::new(list))))
+    }
+
+    /// The credentials of a list, `None` for a single credential.
+    pub(crate) fn as_list(&self) -> Option<&list::CredentialList> {
+        match &self.source {
+            Source::List(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a certificate whose end is past at `now`.
+    pub(crate) fn expired_at(&self, now: SystemTime) -> bool {
+        match &self.source {
+            Source::Certificate(cert) => expiry::expired(cert, now),
+            _ => false,
+        }
+    }
+
     /// Where the private key is held, for a credential that signs
     /// assertions with one (`None` for secrets and assertions).
     pub fn key_storage(&self) -> Option<KeyStorage> {
         match &self.source {
             Source::Certificate(cert) => Some(cert.key.storage()),
+            Source::List(list) => list.entries.iter().find_map(Credential::key_storage),
             _ => None,
         }
     }
@@ -200,6 +235,10 @@ impl Credential {
             Source::AssertionCallback(callback) => non_empty_assertion(callback()?, || {
                 "the client assertion callback returned an empty assertion".to_string()
             }),
+            // Token requests go through `try_in_turn`; the first entry otherwise.
+            Source::List(list) => {
+                Box::pin(list.entries[0].client_auth(client_id, token_endpoint)).await
+            }
         }
     }
 }
@@ -228,6 +267,10 @@ impl fmt::Debug for Credential {
                 .field(path)
                 .finish(),
             Source::AssertionCallback(_) => f.write_str("Credential::AssertionCallback(..)"),
+            Source::List(list) => f
+                .debug_tuple("Credential::List")
+                .field(&list.entries)
+                .finish(),
         }
     }
 }
