@@ -17,6 +17,7 @@ mod fuzz_regressions;
 mod msal_interop;
 mod retries;
 mod secrets;
+mod signers;
 mod support;
 mod tls;
 mod token_flow;
