@@ -17,6 +17,7 @@ mod formats;
 mod pfx;
 mod pkcs11;
 mod quickstart;
+mod rotation;
 mod soak;
 mod support;
 mod token_scope;

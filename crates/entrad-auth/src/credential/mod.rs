@@ -4,6 +4,7 @@ mod assertion;
 mod certificate;
 mod expiry;
 mod list;
+mod reload;
 mod signer;
 
 use std::fmt;
@@ -33,6 +34,7 @@ enum Source {
     AssertionFile(PathBuf),
     AssertionCallback(Arc<AssertionFn>),
     List(Arc<list::CredentialList>),
+    Reloading(Arc<reload::Reloading>),
 }
 
 /// The app's credential. Cheap to clone; `Debug` never shows secret material.
@@ -136,6 +138,57 @@ impl Credential {
         Ok(Credential::from_source(Source::List(Arc::new(list))))
     }
 
+    /// `initial`, loaded from `paths` by `load`, and loaded again by `load`
+    /// before a token request when one of the files changed (modification
+    /// time, length or inode): certificate, key and secret files rotated in
+    /// place are picked up without a restart. A changed file that cannot be
+    /// loaded leaves the previous credential in use, with a warning.
+    pub fn reloading(
+        initial: Credential,
+        paths: Vec<PathBuf>,
+        load: impl Fn() -> Result<Credential> + Send + Sync + 'static,
+    ) -> Credential {
+        let reloading = reload::Reloading::new(initial, paths, load);
+        Credential::from_source(Source::Reloading(Arc::new(reloading)))
+    }
+
+    /// A client secret read from a file (a mounted secret, say), read again
+    /// when the file changes; surrounding whitespace is ignored. A file larger
+    /// than [`ASSERTION_FILE_LIMIT`](crate::ASSERTION_FILE_LIMIT) or empty is
+    /// refused.
+    pub fn secret_file(path: impl Into<PathBuf>) -> Result<Credential> {
+        let path = path.into();
+        let load = {
+            let path = path.clone();
+            move || -> Result<Credential> {
+                let cannot_read = |e: std::io::Error| {
+                    Error::credential(
+                        format!("cannot read the client secret file {}", path.display()),
+                        e,
+                    )
+                };
+                let bytes =
+                    crate::read_bounded(&path, ASSERTION_FILE_LIMIT).map_err(cannot_read)?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    cannot_read(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "it is not UTF-8 text",
+                    ))
+                })?;
+                let secret = text.trim();
+                if secret.is_empty() {
+                    return Err(Error::Credential(format!(
+                        "the client secret file {} is empty",
+                        path.display()
+                    )));
+                }
+                Ok(Credential::secret(secret))
+            }
+        };
+        let initial = load()?;
+        Ok(Credential::reloading(initial, vec![path], load))
+    }
+
     /// The credentials of a list, `None` for a single credential.
     pub(crate) fn as_list(&self) -> Option<&list::CredentialList> {
         match &self.source {
@@ -148,6 +201,7 @@ impl Credential {
     pub(crate) fn expired_at(&self, now: SystemTime) -> bool {
         match &self.source {
             Source::Certificate(cert) => expiry::expired(cert, now),
+            Source::Reloading(reloading) => reloading.current().expired_at(now),
             _ => false,
         }
     }
@@ -158,6 +212,7 @@ impl Credential {
         match &self.source {
             Source::Certificate(cert) => Some(cert.key.storage()),
             Source::List(list) => list.entries.iter().find_map(Credential::key_storage),
+            Source::Reloading(reloading) => reloading.current().key_storage(),
             _ => None,
         }
     }
@@ -239,6 +294,10 @@ impl Credential {
             Source::List(list) => {
                 Box::pin(list.entries[0].client_auth(client_id, token_endpoint)).await
             }
+            Source::Reloading(reloading) => {
+                let current = reloading.current();
+                Box::pin(current.client_auth(client_id, token_endpoint)).await
+            }
         }
     }
 }
@@ -270,6 +329,11 @@ impl fmt::Debug for Credential {
             Source::List(list) => f
                 .debug_tuple("Credential::List")
                 .field(&list.entries)
+                .finish(),
+            Source::Reloading(reloading) => f
+                .debug_tuple("Credential::Reloading")
+                .field(&reloading.paths())
+                .field(&reloading.last())
                 .finish(),
         }
     }

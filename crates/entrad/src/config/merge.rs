@@ -30,7 +30,7 @@ pub struct FileRef {
 }
 
 /// How the app proves who it is, before any file is read.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum CredentialSpec {
     /// A client secret.
     Secret(SecretString),
@@ -59,10 +59,12 @@ pub enum CredentialSpec {
     FederatedTokenFile(FileRef),
     /// A key held in a PKCS#11 token, with its certificate stored next to it.
     Pkcs11(Pkcs11Spec),
+    /// parameters.json's `ClientCredentials`: tried in order (rotation).
+    List(Vec<CredentialSpec>),
 }
 
 /// Where a PKCS#11 key is, and its PIN.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Pkcs11Spec {
     /// The module (shared library).
     pub module: PathBuf,
@@ -112,7 +114,7 @@ impl Settings {
         ca_file: Option<PathBuf>,
     ) -> Result<Settings, Error> {
         let file_credential = match &file {
-            Some(f) => file_credential(f)?,
+            Some(f) => file_credential(f, &env)?,
             None => None,
         };
         let credential = match flag_credential(flags, &env)? {
@@ -226,8 +228,21 @@ impl Settings {
     }
 }
 
-fn file_credential(file: &ParametersFile) -> Result<Option<CredentialSpec>, Error> {
+fn file_credential(
+    file: &ParametersFile,
+    env: &EnvConfig,
+) -> Result<Option<CredentialSpec>, Error> {
     let name = file.path.display();
+    if let Some(list) = &file.client_credentials {
+        if file.secret.is_some() || file.thumbprint.is_some() || file.private_key_file.is_some() {
+            return Err(Error::Config(format!(
+                "{name}: has both `{}` and `secret`/`thumbprint`/`private_key_file`: keep one",
+                super::credential_list::KEY
+            )));
+        }
+        let specs = super::credential_list::parse(list, &file.base_dir, &name.to_string(), env)?;
+        return Ok(Some(CredentialSpec::List(specs)));
+    }
     let key = file.private_key_file.as_ref().map(|path| FileRef {
         path: path.clone(),
         origin: format!("`private_key_file` of {name}"),
@@ -329,6 +344,17 @@ fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<Crede
         .map(|p| CredentialSpec::FederatedTokenFile(flag_file(p, "--federated-token-file"))))
 }
 
+/// A PIN file's content, without its final line break.
+pub fn read_pin_file(path: &std::path::Path) -> Result<SecretString, Error> {
+    let bytes = entrad_auth::read_bounded(path, 4096)
+        .map_err(|e| Error::Config(format!("cannot read the PIN file {}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::Config(format!("the PIN file {} is not UTF-8 text", path.display())))?;
+    Ok(SecretString::from(
+        text.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
 /// The PKCS#11 key of the flags, with the PIN from --pkcs11-pin-file or ENTRAD_PKCS11_PIN.
 fn pkcs11_spec(
     flags: &IdentityArgs,
@@ -337,21 +363,7 @@ fn pkcs11_spec(
     key: &str,
 ) -> Result<CredentialSpec, Error> {
     let pin = match (&flags.pkcs11_pin_file, &env.pkcs11_pin) {
-        (Some(path), _) => {
-            let bytes = entrad_auth::read_bounded(path, 4096).map_err(|e| {
-                Error::Config(format!(
-                    "cannot read --pkcs11-pin-file {}: {e}",
-                    path.display()
-                ))
-            })?;
-            let text = String::from_utf8(bytes).map_err(|_| {
-                Error::Config(format!(
-                    "--pkcs11-pin-file {} is not UTF-8 text",
-                    path.display()
-                ))
-            })?;
-            SecretString::from(text.trim_end_matches(['\r', '\n']).to_owned())
-        }
+        (Some(path), _) => read_pin_file(path)?,
         (None, Some(pin)) => pin.clone(),
         (None, None) => {
             return Err(Error::Config(
