@@ -6,7 +6,7 @@
 //! * [`Authority`]: `https://login.microsoftonline.com/{tenant}`, sovereign
 //!   clouds, any https host (the entrad emulator), or a generic OIDC issuer.
 //! * [`Credential`]: client secret, certificate (PEM or PKCS#12), a key that
-//!   never leaves a PKCS#11 token ([`Pkcs11Signer`], feature `pkcs11`) or a
+//!   never leaves a PKCS#11 token (`Pkcs11Signer`, feature `pkcs11`) or a
 //!   remote signing service ([`CallbackSigner`], any [`Signer`]), or a client
 //!   assertion from a callback or a file (workload identity).
 //! * [`ConfidentialClient::acquire_token`]: cache first (the client's own copy
