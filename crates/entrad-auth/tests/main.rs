@@ -16,6 +16,7 @@ mod errors;
 mod fuzz_regressions;
 mod msal_interop;
 mod retries;
+mod rotation;
 mod secrets;
 mod signers;
 mod support;
