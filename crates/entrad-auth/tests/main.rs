@@ -14,6 +14,7 @@ mod caches;
 mod discovery;
 mod errors;
 mod fuzz_regressions;
+mod hardware;
 mod msal_interop;
 mod retries;
 mod rotation;

@@ -4,10 +4,10 @@
 
 use std::path::Path;
 
-use entrad_auth::{Authority, ConfidentialClient, Credential};
+use entrad_auth::Credential;
 use entrad_testkit::InProcess;
 
-use crate::support::{GRAPH, KEY_PEM};
+use crate::support::{GRAPH, KEY_PEM, emulator_client};
 
 fn load(key: &Path, cert: &Path) -> entrad_auth::Result<Credential> {
     let read =
@@ -32,14 +32,7 @@ async fn certificate_files_replaced_on_disk_are_used_without_a_restart() {
             move || load(&key, &cert),
         )
     };
-    let auth = ConfidentialClient::builder(
-        client_id,
-        Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
-        credential,
-    )
-    .ca_file(emulator.dir.path().join("ca.pem"))
-    .build()
-    .unwrap();
+    let auth = emulator_client(&emulator, credential);
     auth.acquire_token(&[GRAPH]).await.unwrap();
 
     // Rotation: a new key and certificate are registered, the old certificate

@@ -6,26 +6,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use entrad_auth::{
-    Authority, CallbackSigner, ConfidentialClient, Credential, KeyStorage, SignatureAlgorithm,
-};
+use entrad_auth::{CallbackSigner, Credential, KeyStorage, SignatureAlgorithm};
 use entrad_testkit::InProcess;
 use ring::rand::SystemRandom;
 use ring::signature::{RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaKeyPair};
 
 use crate::support::{Captured, GRAPH, KEY_PEM};
 
-fn client(emulator: &InProcess, credential: Credential) -> ConfidentialClient {
-    let p = emulator.parameters("parameters.json");
-    ConfidentialClient::builder(
-        p["client_id"].as_str().unwrap(),
-        Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
-        credential,
-    )
-    .ca_file(emulator.dir.path().join("ca.pem"))
-    .build()
-    .unwrap()
-}
+use crate::support::emulator_client as client;
 
 fn pem_der(pem: &[u8]) -> Vec<u8> {
     match rustls_pemfile::read_one(&mut &pem[..]).unwrap().unwrap() {

@@ -180,6 +180,12 @@ impl SoftHsm {
         Ok(flags)
     }
 
+    /// Logs this application out of the token: every session of the process
+    /// loses its login (what a token restart or an operator's logout does).
+    pub fn log_out(&self) -> Result<()> {
+        self.session()?.logout().map_err(p11("log out"))
+    }
+
     /// A read-write session, logged in as the user.
     fn session(&self) -> Result<Session> {
         let context = context(&self.module)?;

@@ -101,8 +101,14 @@ pub struct Pkcs11Signer {
 struct Inner {
     token: String,
     key_name: String,
-    key: ObjectHandle,
-    session: Mutex<Session>,
+    /// What opening the session again needs (after the token logged out,
+    /// closed the session or came back from a restart).
+    context: Pkcs11,
+    slot: Slot,
+    pin: SecretString,
+    key_ref: Pkcs11KeyRef,
+    /// The logged-in session and the key's handle in it.
+    session: Mutex<(Session, ObjectHandle)>,
 }
 
 impl Pkcs11Signer {
@@ -139,8 +145,11 @@ impl Pkcs11Signer {
             inner: Arc::new(Inner {
                 token,
                 key_name,
-                key,
-                session: Mutex::new(session),
+                context,
+                slot,
+                pin: config.pin.clone(),
+                key_ref: config.key.clone(),
+                session: Mutex::new((session, key)),
             }),
         };
         Ok((signer, certificate))
@@ -182,8 +191,8 @@ impl Inner {
             }),
         };
         // C_Sign is one operation per session: the lock makes them take turns.
-        let session = self.session.lock().unwrap_or_else(PoisonError::into_inner);
-        session.sign(&mechanism, self.key, message).map_err(|e| {
+        let mut state = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        let failed = |e| {
             Error::credential(
                 format!(
                     "PKCS#11 token {:?} could not sign with key {:?}",
@@ -191,7 +200,29 @@ impl Inner {
                 ),
                 e,
             )
-        })
+        };
+        match state.0.sign(&mechanism, state.1, message) {
+            Ok(signature) => Ok(signature),
+            Err(P11Error::Pkcs11(
+                RvError::UserNotLoggedIn
+                | RvError::SessionHandleInvalid
+                | RvError::SessionClosed
+                | RvError::KeyHandleInvalid
+                | RvError::ObjectHandleInvalid
+                | RvError::DeviceRemoved
+                | RvError::TokenNotPresent,
+                _,
+            )) => {
+                // The session is gone (a logout, the token restarted): open
+                // another, log in again, and sign once more.
+                tracing::info!(token = %self.token, "the PKCS#11 session was lost; opening a new one");
+                let session = log_in(&self.context, self.slot, &self.pin, &self.token)?;
+                let (key, _, _) = find_key(&session, &self.key_ref, &self.token)?;
+                *state = (session, key);
+                state.0.sign(&mechanism, state.1, message).map_err(failed)
+            }
+            Err(e) => Err(failed(e)),
+        }
     }
 }
 
@@ -233,6 +264,23 @@ fn context(module: &Path) -> Result<Pkcs11> {
     }
     contexts.insert(module.to_path_buf(), context.clone());
     Ok(context)
+}
+
+/// A read-only session on `slot`, logged in as the user.
+fn log_in(context: &Pkcs11, slot: Slot, pin: &SecretString, token: &str) -> Result<Session> {
+    let session = context
+        .open_ro_session(slot)
+        .map_err(|e| Error::credential(format!("cannot open a session on token {token:?}"), e))?;
+    match session.login(UserType::User, Some(pin)) {
+        Ok(()) | Err(P11Error::Pkcs11(RvError::UserAlreadyLoggedIn, _)) => Ok(session),
+        Err(P11Error::Pkcs11(RvError::PinIncorrect | RvError::PinInvalid, _)) => Err(
+            Error::Credential(format!("the PIN of PKCS#11 token {token:?} is incorrect")),
+        ),
+        Err(e) => Err(Error::credential(
+            format!("cannot log in to PKCS#11 token {token:?}"),
+            e,
+        )),
+    }
 }
 
 fn find_token(context: &Pkcs11, config: &Pkcs11Key) -> Result<(Slot, String)> {
