@@ -6,7 +6,7 @@
 use entrad_testkit::SoftHsm;
 use serde_json::Value;
 
-use crate::support::{Emulator, stderr_of, succeed, unique_ids};
+use crate::support::{Emulator, stderr_of, succeed, unique_ids, write_json};
 
 fn softhsm() -> SoftHsm {
     SoftHsm::from_env().unwrap_or_else(|e| panic!("{e}"))
@@ -93,6 +93,21 @@ fn a_key_generated_in_the_token_lists_every_user_and_never_leaves_it() {
         stderr_of(&output)
     );
     assert!(!all.contains(&hsm.pin), "the PIN leaked");
+
+    // The same key from parameters.json's ClientCredentials, PIN from a file.
+    let mut p = emulator.parameters("parameters.json");
+    p.as_object_mut().unwrap().remove("secret");
+    p["ClientCredentials"] = serde_json::json!([{
+        "SourceType": "Pkcs11",
+        "Pkcs11Module": hsm.module,
+        "Pkcs11Token": hsm.token,
+        "Pkcs11Key": label,
+        "Pkcs11PinFile": pin_file,
+    }]);
+    let file = write_json(dir.path(), "parameters.json", &p);
+    let output = succeed(emulator.entrad().arg("run").arg(&file));
+    let listed: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(listed["value"].as_array().map(Vec::len), Some(25));
 
     // The emulator checked the token's signature against this certificate:
     // once it is removed from the app, the same key is refused.
