@@ -5,7 +5,9 @@
 //!
 //! * [`Authority`]: `https://login.microsoftonline.com/{tenant}`, sovereign
 //!   clouds, any https host (the entrad emulator), or a generic OIDC issuer.
-//! * [`Credential`]: client secret, certificate (PEM or PKCS#12), or a client
+//! * [`Credential`]: client secret, certificate (PEM or PKCS#12), a key that
+//!   never leaves a PKCS#11 token (`Pkcs11Signer`, feature `pkcs11`) or a
+//!   remote signing service ([`CallbackSigner`], any [`Signer`]), or a client
 //!   assertion from a callback or a file (workload identity).
 //! * [`ConfidentialClient::acquire_token`]: cache first (the client's own copy
 //!   of its last token per scope set, then the store), one request per key in
@@ -102,7 +104,12 @@ pub use cache::{
 #[cfg(feature = "redis")]
 pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
-pub use credential::Credential;
+pub use credential::{
+    CREDENTIAL_NO_LONGER_VALID, CallbackSigner, Credential, EXPIRY_WARNING, KeyStorage,
+    SignatureAlgorithm, Signer,
+};
+#[cfg(feature = "pkcs11")]
+pub use credential::{Pkcs11Key, Pkcs11KeyRef, Pkcs11Signer};
 pub use error::{Cause, Error, ErrorKind, Result, ServiceError};
 pub use file_limit::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, read_bounded};
 pub use retry::RetryPolicy;

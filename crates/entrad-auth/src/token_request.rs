@@ -9,7 +9,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::cache::CachedToken;
-use crate::credential::ClientAuth;
+use crate::credential::{ClientAuth, try_in_turn};
 use crate::refresh;
 use crate::service_reply::{describe_body, loose_u64, service_error};
 use crate::transport::{self, Reply};
@@ -39,10 +39,19 @@ pub(crate) struct Received {
 impl TokenRequest<'_> {
     /// Requests a token: the credential's proof, the POST (retried), then the
     /// token or the service's refusal.
+    ///
+    /// A credential list tries its credentials in turn (`try_in_turn`).
     pub(crate) async fn send(&self) -> Result<Received> {
+        match self.credential.as_list() {
+            Some(list) => try_in_turn(list, |i| self.send_with(&list.entries[i])).await,
+            None => self.send_with(self.credential).await,
+        }
+    }
+
+    /// One request with `credential`.
+    async fn send_with(&self, credential: &Credential) -> Result<Received> {
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let auth = self
-            .credential
+        let auth = credential
             .client_auth(self.client_id, self.token_endpoint)
             .await?;
         let reply = self.post(&auth, &client_request_id).await?;

@@ -9,6 +9,7 @@
 
 mod admin;
 mod admin_token;
+mod app_credentials;
 mod assertion;
 mod azure_identity;
 mod batch;

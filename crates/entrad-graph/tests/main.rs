@@ -14,6 +14,7 @@ mod fuzz_regressions;
 mod paging;
 mod queries;
 mod retries;
+mod rotation;
 mod support;
 mod token_scope;
 mod tokens;

@@ -9,7 +9,9 @@
 //!   files ([`msal_access_tokens`]);
 //! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]),
 //!   and the loopback Redis scripts/test starts ([`redis_url`]);
-//! - a wiremock token service ([`token_service`]).
+//! - a wiremock token service ([`token_service`]);
+//! - the SoftHSM2 token `scripts/test` initialises, with keys generated inside
+//!   it ([`SoftHsm`]).
 //!
 //! It holds no assertions: tests say what they expect. Failures to set up are
 //! [`Error`]s; the conveniences of [`InProcess`] for tests panic with the reason.
@@ -37,6 +39,7 @@ mod in_process;
 mod keys;
 mod node;
 mod parameters;
+mod pkcs11;
 mod python;
 mod redis;
 pub mod token_service;
@@ -50,6 +53,7 @@ pub use in_process::{InProcess, config};
 pub use keys::state_dir;
 pub use node::{node, node_dir};
 pub use parameters::{Parameters, msal_access_tokens, read_json};
+pub use pkcs11::{KeyFlags, SoftHsm};
 pub use python::python;
 pub use redis::redis_url;
 

@@ -198,6 +198,25 @@ pub struct IdentityArgs {
         conflicts_with = "client_secret"
     )]
     pub federated_token_file: Option<PathBuf>,
+    /// PKCS#11 module (shared library) of the token holding the app's key, e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so: the key never leaves the token. PIN from
+    /// ENTRAD_PKCS11_PIN or --pkcs11-pin-file.
+    #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_key", conflicts_with_all = ["client_secret", "certificate", "thumbprint", "private_key", "federated_token_file"])]
+    pub pkcs11_module: Option<PathBuf>,
+    /// The key in the token: its label, or id:HEX (the certificate is read from the token, same id or label).
+    #[arg(
+        long,
+        global = true,
+        value_name = "LABEL|id:HEX",
+        requires = "pkcs11_module"
+    )]
+    pub pkcs11_key: Option<String>,
+    /// The token's label, when the module has several tokens.
+    #[arg(long, global = true, value_name = "LABEL", requires = "pkcs11_module")]
+    pub pkcs11_token: Option<String>,
+    /// A file holding the token's user PIN (instead of ENTRAD_PKCS11_PIN).
+    #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_module")]
+    pub pkcs11_pin_file: Option<PathBuf>,
     /// Scope to request; repeat or space-separate for several (default https://graph.microsoft.com/.default).
     #[arg(long, global = true, value_name = "SCOPE")]
     pub scope: Vec<String>,

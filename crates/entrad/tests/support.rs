@@ -21,6 +21,7 @@ pub const AZURE_VARS: &[&str] = &[
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_AUTHORITY_HOST",
+    "ENTRAD_PKCS11_PIN",
     "RUST_LOG",
 ];
 
@@ -85,6 +86,11 @@ impl Emulator {
     /// Adds users (`{"userPrincipalName":..,...}` or a list of them).
     pub fn add_users(&self, users: Value) {
         self.0.block_on(self.0.admin().add_users(&users)).unwrap();
+    }
+
+    /// The emulator process, for its admin API.
+    pub fn child(&self) -> &ChildEmulator {
+        &self.0
     }
 
     /// A file of the state directory, e.g. `parameters.json`.

@@ -256,7 +256,7 @@ fn new_epoch() -> String {
 }
 
 /// A secret shaped like Entra's: three characters, `8Q~`, then 34 more.
-fn new_secret_value() -> SecretString {
+pub(crate) fn new_secret_value() -> SecretString {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-";
     let mut rng = rand::rngs::OsRng;

@@ -1,6 +1,6 @@
 //! The token client and the Graph client, built from the settings.
 
-use entrad_auth::{Authority, ConfidentialClient, RetryPolicy};
+use entrad_auth::{Authority, ConfidentialClient, KeyStorage, RetryPolicy};
 use entrad_graph::GraphClient;
 
 use crate::commands::listing::Failure;
@@ -15,6 +15,8 @@ pub struct Session {
     pub auth: ConfidentialClient,
     /// Graph calls, with tokens from `auth`.
     pub graph: GraphClient,
+    /// Where the credential's private key is held (certificate credentials).
+    pub key_storage: Option<KeyStorage>,
     consent_url: String,
 }
 
@@ -37,6 +39,7 @@ impl Session {
         let authority = authority(&settings)?;
         let client_id = settings.client_id()?.to_owned();
         let credential = load_credential(settings.credential()?)?;
+        let key_storage = credential.key_storage();
         let consent_url = authority.admin_consent_url(&client_id).to_string();
         let mut builder = ConfidentialClient::builder(client_id, authority, credential);
         if let Some(ca_file) = &settings.ca_file {
@@ -75,6 +78,7 @@ impl Session {
             settings,
             auth,
             graph,
+            key_storage,
             consent_url,
         })
     }

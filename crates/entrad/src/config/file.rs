@@ -38,6 +38,11 @@ pub struct ParametersFile {
     pub thumbprint: Option<String>,
     /// `private_key_file`, resolved against the file's directory (certificate variant).
     pub private_key_file: Option<PathBuf>,
+    /// `ClientCredentials` (an entrad extension MSAL ignores): credential
+    /// descriptions as Microsoft.Identity.Web's, checked by `credential_list`.
+    pub client_credentials: Option<Vec<Value>>,
+    /// The directory of the file, against which relative paths resolve.
+    pub base_dir: PathBuf,
     /// `cache` (an entrad extension MSAL ignores): the token cache; a relative
     /// `file:PATH` is resolved against the file's directory.
     pub cache: Option<CacheSpec>,
@@ -85,6 +90,18 @@ impl ParametersFile {
                 .map(|p| base_dir.join(p)),
             cache: keys.cache(base_dir).map_err(fail)?,
             client_capabilities: keys.client_capabilities().map_err(fail)?,
+            client_credentials: match map.get(super::credential_list::KEY) {
+                None => None,
+                Some(Value::Array(list)) => Some(list.clone()),
+                Some(other) => {
+                    return Err(fail(format!(
+                        "`{}` must be a list of credential descriptions, found {}",
+                        super::credential_list::KEY,
+                        describe(other)
+                    )));
+                }
+            },
+            base_dir: base_dir.to_path_buf(),
         };
         Ok(file)
     }

@@ -2,6 +2,7 @@
 //! environment variables and flags, merged in that order of precedence.
 
 mod credential;
+mod credential_list;
 mod env;
 mod file;
 mod merge;
