@@ -62,6 +62,9 @@ pub enum Command {
     },
     /// Print the admin consent URL for the app (the quickstart's step 4).
     ConsentUrl,
+    /// Serve the app's tokens to local processes over the managed identity
+    /// protocols (App Service; IMDS with --imds), until SIGTERM.
+    Serve(crate::serve::ServeArgs),
     /// Run the offline Entra + Graph emulator.
     #[cfg(feature = "emulator")]
     Emulator(entrad_emulator::EmulatorArgs),

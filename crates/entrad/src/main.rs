@@ -1,7 +1,7 @@
 //! `entrad`: a daemon that acts as itself on Microsoft Entra ID and calls
 //! Microsoft Graph. It runs the MSAL Python quickstart's `parameters.json`
 //! unchanged (`entrad run parameters.json`), and goes further: `users`, `get`,
-//! `token`, `consent-url`, an offline `emulator`, and a self-contained `demo`.
+//! `token`, `consent-url`, a token broker for local processes (`serve`), an offline `emulator`, and a self-contained `demo`.
 //! `emulator` and `demo` come with the default feature `emulator`; a build
 //! without it (`--no-default-features`) has no emulator's server side in it and
 //! treats both as unknown subcommands (usage error, exit 2).
@@ -18,6 +18,7 @@ mod exit;
 mod logging;
 mod output;
 mod report;
+mod serve;
 
 use std::process::ExitCode;
 

@@ -20,6 +20,7 @@ mod pfx;
 mod pkcs11;
 mod quickstart;
 mod rotation;
+mod serve;
 mod soak;
 mod support;
 mod token_scope;

@@ -8,6 +8,7 @@ mod emulator;
 mod get;
 mod listing;
 mod run;
+mod serve;
 mod session;
 mod token;
 mod users;
@@ -24,6 +25,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
         Command::Token { raw } => token::run(&global, raw).await,
         Command::ConsentUrl => consent_url::run(&global),
+        Command::Serve(args) => serve::run(&global, &args).await,
         #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(args).await,
         #[cfg(feature = "emulator")]
