@@ -1,5 +1,5 @@
 //! One audit line per issued token on stderr: who asked (address, or uid on
-//! the Unix socket), for what, and whether the cache answered; never the token.
+//! the Unix socket), for what, and whether the cache answered (`hit`, `miss`, or `joined`: waited for another caller's token request); never the token.
 
 use std::io::Write;
 use std::time::SystemTime;
@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::serve::listener::Peer;
-use crate::serve::metrics::Protocol;
+use crate::serve::metrics::{Origin, Protocol};
 
 #[derive(Serialize)]
 struct Line<'a> {
@@ -27,7 +27,7 @@ pub fn token_issued(
     peer: &Peer,
     protocol: Protocol,
     resource: &str,
-    from_cache: bool,
+    origin: Origin,
     expires_on: SystemTime,
 ) {
     let line = Line {
@@ -38,7 +38,7 @@ pub fn token_issued(
         caller: peer.to_string(),
         protocol: protocol.label(),
         resource,
-        cache: if from_cache { "hit" } else { "miss" },
+        cache: origin.label(),
         expires_on: epoch_seconds(expires_on),
     };
     if let Ok(mut text) = serde_json::to_vec(&line) {

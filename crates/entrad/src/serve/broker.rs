@@ -48,6 +48,11 @@ impl Broker {
 
     async fn route<B>(&self, request: &Request<B>, peer: &Peer) -> Response<Full<Bytes>> {
         let path = request.uri().path();
+        // Clients differ on a trailing slash (MSAL Node asks IMDS for `.../token/`).
+        let path = match path.trim_end_matches('/') {
+            "" => path,
+            trimmed => trimmed,
+        };
         let protocol = match path {
             app_service::PATH => Some(Protocol::AppService),
             imds::PATH if self.imds => Some(Protocol::Imds),
@@ -172,15 +177,13 @@ impl Broker {
             }
         };
         let expires_on = token.expires_on();
-        self.metrics
-            .token_served(protocol, &resource.scope, token.from_cache(), expires_on);
-        audit::token_issued(
-            peer,
-            protocol,
-            &resource.requested,
-            token.from_cache(),
-            expires_on,
-        );
+        let request_id = (!token.from_cache())
+            .then(|| token.client_request_id())
+            .flatten();
+        let origin = self
+            .metrics
+            .token_served(protocol, &resource.scope, request_id, expires_on);
+        audit::token_issued(peer, protocol, &resource.requested, origin, expires_on);
         Ok(match protocol {
             Protocol::AppService => app_service::success(
                 token.secret(),

@@ -17,6 +17,7 @@ pub struct Metrics {
     tokens_app_service: AtomicU64,
     tokens_imds: AtomicU64,
     cache_hits: AtomicU64,
+    joined: AtomicU64,
     upstream_requests: AtomicU64,
     upstream_errors: Mutex<BTreeMap<&'static str, u64>>,
     refused: Mutex<BTreeMap<&'static str, u64>>,
@@ -24,6 +25,31 @@ pub struct Metrics {
     latency_count: AtomicU64,
     latency_sum_nanos: AtomicU64,
     expiry: Mutex<BTreeMap<String, SystemTime>>,
+    /// The request id of the last token request counted: callers that joined
+    /// one request in flight get its token with the same id.
+    last_request: Mutex<Option<String>>,
+}
+
+/// Where a served token came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The token cache (memory, file or Redis).
+    Cache,
+    /// A token request this caller's acquisition made.
+    Request,
+    /// A token request another caller started and this one waited for.
+    Joined,
+}
+
+impl Origin {
+    /// The label in audit lines.
+    pub fn label(self) -> &'static str {
+        match self {
+            Origin::Cache => "hit",
+            Origin::Request => "miss",
+            Origin::Joined => "joined",
+        }
+    }
 }
 
 /// Which protocol served a token.
@@ -53,24 +79,41 @@ fn bump(map: &Mutex<BTreeMap<&'static str, u64>>, key: &'static str) {
 }
 
 impl Metrics {
-    /// A token handed out: from the cache or after a request to the token service.
+    /// A token handed out (`request_id`: its token request's client-request-id,
+    /// `None` from the cache); says where it came from.
     pub fn token_served(
         &self,
         protocol: Protocol,
         scope: &str,
-        from_cache: bool,
+        request_id: Option<&str>,
         expires_on: SystemTime,
-    ) {
+    ) -> Origin {
         match protocol {
             Protocol::AppService => &self.tokens_app_service,
             Protocol::Imds => &self.tokens_imds,
         }
         .fetch_add(1, Relaxed);
-        if from_cache {
-            self.cache_hits.fetch_add(1, Relaxed);
-        } else {
-            self.upstream_requests.fetch_add(1, Relaxed);
+        let origin = match request_id {
+            None => Origin::Cache,
+            Some(id) => {
+                let mut last = self
+                    .last_request
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                if last.as_deref() == Some(id) {
+                    Origin::Joined
+                } else {
+                    *last = Some(id.to_owned());
+                    Origin::Request
+                }
+            }
+        };
+        match origin {
+            Origin::Cache => &self.cache_hits,
+            Origin::Request => &self.upstream_requests,
+            Origin::Joined => &self.joined,
         }
+        .fetch_add(1, Relaxed);
         let mut expiry = self
             .expiry
             .lock()
@@ -81,6 +124,7 @@ impl Metrics {
                 expiry.insert(scope.to_owned(), expires_on);
             }
         }
+        origin
     }
 
     /// No token: the token service or the credential failed (`kind` is entrad-auth's error kind).
@@ -137,6 +181,16 @@ impl Metrics {
             out,
             "entrad_serve_cache_hits_total {}",
             self.cache_hits.load(Relaxed)
+        );
+        counter(
+            &mut out,
+            "entrad_serve_joined_requests_total",
+            "Tokens served from a token request another caller started.",
+        );
+        let _ = writeln!(
+            out,
+            "entrad_serve_joined_requests_total {}",
+            self.joined.load(Relaxed)
         );
         counter(
             &mut out,
@@ -234,25 +288,19 @@ mod tests {
     fn counts_and_histogram_in_the_text_format() {
         let metrics = Metrics::default();
         let later = SystemTime::now() + Duration::from_secs(3000);
-        metrics.token_served(
-            Protocol::AppService,
-            "https://graph.microsoft.com/.default",
-            false,
-            later,
-        );
-        metrics.token_served(
-            Protocol::Imds,
-            "https://graph.microsoft.com/.default",
-            true,
-            later,
-        );
+        let scope = "https://graph.microsoft.com/.default";
+        let served = |protocol, id| metrics.token_served(protocol, scope, id, later);
+        assert_eq!(served(Protocol::AppService, Some("r1")), Origin::Request);
+        assert_eq!(served(Protocol::AppService, Some("r1")), Origin::Joined);
+        assert_eq!(served(Protocol::Imds, None), Origin::Cache);
         metrics.upstream_error("unavailable");
         metrics.refused("header");
         metrics.observe(Duration::from_micros(300));
         metrics.observe(Duration::from_secs(10));
         let text = metrics.render();
         for line in [
-            "entrad_serve_tokens_served_total{protocol=\"app_service\"} 1",
+            "entrad_serve_tokens_served_total{protocol=\"app_service\"} 2",
+            "entrad_serve_joined_requests_total 1",
             "entrad_serve_tokens_served_total{protocol=\"imds\"} 1",
             "entrad_serve_cache_hits_total 1",
             "entrad_serve_upstream_token_requests_total 2",
