@@ -624,3 +624,103 @@ fn refuses_a_listen_address_off_loopback() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_certificate_file_replaced_on_disk_signs_the_next_token_request() {
+    let emulator = Emulator::start(1);
+    let parameters = emulator.parameters("parameters-certificate.json");
+    let client_id = parameters["client_id"].as_str().unwrap().to_owned();
+    let old_thumbprint = parameters["thumbprint"].as_str().unwrap().to_owned();
+    let dir = tempfile::tempdir().unwrap();
+    let pem = dir.path().join("app.pem");
+    let combined = |key: &Path, cert: &Path| {
+        format!(
+            "{}{}",
+            std::fs::read_to_string(key).unwrap(),
+            std::fs::read_to_string(cert).unwrap()
+        )
+    };
+    std::fs::write(
+        &pem,
+        combined(
+            &emulator.file("app-key.pem"),
+            &emulator.file("app-cert.pem"),
+        ),
+    )
+    .unwrap();
+    let authority = parameters["authority"].as_str().unwrap();
+    let identity = [
+        "--authority".as_ref(),
+        authority.as_ref(),
+        "--client-id".as_ref(),
+        client_id.as_ref(),
+        "--certificate".as_ref(),
+        pem.as_os_str(),
+    ];
+    // Graph by its URI and by its app id: two scopes, so the second needs a new token request.
+    let broker = Broker::start_with(
+        &emulator,
+        "memory",
+        &identity,
+        &[
+            "--allow-resource",
+            GRAPH,
+            "--allow-resource",
+            "00000003-0000-0000-c000-000000000000",
+        ],
+    );
+    assert_eq!(broker.app_service(GRAPH).0, 200);
+    // Rotation: a new certificate registered, the old one removed, the file replaced.
+    let (new_key, new_cert) = (
+        dir.path().join("new-key.pem"),
+        dir.path().join("new-cert.pem"),
+    );
+    let openssl = Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=rotated",
+            "-keyout",
+        ])
+        .arg(&new_key)
+        .arg("-out")
+        .arg(&new_cert)
+        .output()
+        .unwrap();
+    assert!(
+        openssl.status.success(),
+        "{}",
+        String::from_utf8_lossy(&openssl.stderr)
+    );
+    let child = emulator.child();
+    child
+        .block_on(
+            child
+                .admin()
+                .add_certificate(&client_id, &std::fs::read_to_string(&new_cert).unwrap()),
+        )
+        .unwrap();
+    child
+        .block_on(
+            child
+                .admin()
+                .remove_certificate(&client_id, &old_thumbprint),
+        )
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1100));
+    let staged = dir.path().join("app.pem.new");
+    std::fs::write(&staged, combined(&new_key, &new_cert)).unwrap();
+    std::fs::rename(&staged, &pem).unwrap();
+    let (status, body) = broker.app_service("00000003-0000-0000-c000-000000000000");
+    assert_eq!(
+        status, 200,
+        "the broker kept signing with the removed certificate: {body}"
+    );
+    assert_eq!(emulator.stats().route("token"), 2);
+}
