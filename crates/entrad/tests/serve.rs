@@ -724,3 +724,71 @@ fn a_certificate_file_replaced_on_disk_signs_the_next_token_request() {
     );
     assert_eq!(emulator.stats().route("token"), 2);
 }
+
+#[test]
+fn an_unavailable_token_service_is_a_503_in_the_protocol_shape_and_counted() {
+    let emulator = Emulator::start(1);
+    emulator.add_fault(serde_json::json!({"route": "token", "kind": "503"}));
+    let parameters = emulator.file("parameters.json");
+    let identity = [
+        "--config".as_ref(),
+        parameters.as_os_str(),
+        "--max-attempts".as_ref(),
+        "1".as_ref(),
+    ];
+    let broker = Broker::start_with(&emulator, "memory", &identity, &[]);
+    let (status, body) = broker.app_service(GRAPH);
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["statusCode"], 503);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("no token from the token service"),
+        "{body}"
+    );
+    assert!(broker.audit().is_empty());
+    let stream = std::net::TcpStream::connect(&broker.address).unwrap();
+    let (_, metrics) = http_get(stream, "/metrics", &[]);
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "entrad_serve_upstream_errors_total{kind=\"unavailable\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn connections_past_the_limit_wait_for_one_to_close() {
+    let emulator = Emulator::start(1);
+    let broker = Broker::start(&emulator, "memory", &["--max-connections", "1"]);
+    // The one connection allowed, open and idle mid-request.
+    let mut first = std::net::TcpStream::connect(&broker.address).unwrap();
+    first
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut second = std::net::TcpStream::connect(&broker.address).unwrap();
+    second
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    second
+        .set_read_timeout(Some(Duration::from_millis(500)))
+        .unwrap();
+    let mut byte = [0u8; 1];
+    let waited = second.read(&mut byte).unwrap_err();
+    assert!(
+        matches!(
+            waited.kind(),
+            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+        ),
+        "the second connection was served while the first was open: {waited}"
+    );
+    drop(first);
+    second
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut answer = String::new();
+    second.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}

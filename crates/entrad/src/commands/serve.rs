@@ -9,5 +9,6 @@ use crate::serve::ServeArgs;
 /// Builds the token client from the usual configuration and serves its tokens.
 pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<(), Error> {
     let session = Session::open(config::load(global, None)?)?;
-    crate::serve::run(session.auth, args).await
+    let client_id = session.settings.client_id()?.to_owned();
+    crate::serve::run(session.auth, client_id, args).await
 }

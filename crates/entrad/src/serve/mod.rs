@@ -38,7 +38,8 @@ use resource::AllowedResources;
 pub type Upstream = entrad_auth::ConfidentialClient;
 
 /// Binds, announces the endpoint on stdout, and serves until SIGTERM or SIGINT.
-pub async fn run(upstream: Upstream, args: &ServeArgs) -> Result<(), Error> {
+/// `client_id` is the identity the tokens are for (answered as `client_id`).
+pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Result<(), Error> {
     let allowed = AllowedResources::new(&args.allow_resources)?;
     let header_file = match &args.identity_header_file {
         Some(path) => path.clone(),
@@ -72,9 +73,9 @@ pub async fn run(upstream: Upstream, args: &ServeArgs) -> Result<(), Error> {
     }
     out.flush()?;
     drop(out);
-    tracing::info!(%address, "serving tokens for {}", upstream.client_id());
+    tracing::info!(%address, "serving tokens for {client_id}");
     let broker = Arc::new(Broker {
-        client_id: upstream.client_id().to_owned(),
+        client_id,
         upstream,
         allowed,
         secret,
