@@ -163,7 +163,13 @@ fn http_get(
     target: &str,
     headers: &[(&str, &str)],
 ) -> (u16, String) {
-    let mut request = format!("GET {target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n");
+    let mut request = format!("GET {target} HTTP/1.1\r\nConnection: close\r\n");
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+    {
+        request.push_str("Host: localhost\r\n");
+    }
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -383,6 +389,7 @@ fn the_header_is_enforced_and_refusals_say_why() {
     for (name, value, expected) in [
         ("X-Forwarded-For", "10.0.0.1", 400),
         ("Origin", "https://evil.example", 403),
+        ("Host", "rebound.example", 403),
     ] {
         let (status, body) = broker.get(&target, &[("X-IDENTITY-HEADER", &header), (name, value)]);
         assert_eq!(status, expected, "{name}: {body}");
@@ -416,6 +423,7 @@ fn the_header_is_enforced_and_refusals_say_why() {
         "entrad_serve_requests_refused_total{reason=\"resource\"} 1",
         "entrad_serve_requests_refused_total{reason=\"forwarded\"} 1",
         "entrad_serve_requests_refused_total{reason=\"origin\"} 1",
+        "entrad_serve_requests_refused_total{reason=\"host\"} 1",
         "entrad_serve_requests_refused_total{reason=\"size\"} 1",
         "entrad_serve_upstream_token_requests_total 0",
     ] {

@@ -1,8 +1,9 @@
 //! What every request must pass before any route: a GET without a body, no
 //! `X-Forwarded-For` (IMDS refuses proxied requests too), no `Origin` (a
-//! browser page must not get tokens), a bounded URI.
+//! browser page must not get tokens), a loopback `Host` (a page whose name
+//! was rebound to 127.0.0.1 sends its own name), a bounded URI.
 
-use hyper::header::{CONTENT_LENGTH, ORIGIN, TRANSFER_ENCODING};
+use hyper::header::{CONTENT_LENGTH, HOST, ORIGIN, TRANSFER_ENCODING};
 use hyper::{Method, Request, StatusCode};
 
 /// The longest request target accepted (path and query).
@@ -49,6 +50,17 @@ pub fn check<B>(request: &Request<B>) -> Result<(), Refusal> {
             "requests from browsers (with an Origin header) are refused",
         ));
     }
+    if headers
+        .get_all(HOST)
+        .iter()
+        .any(|host| !loopback_host(host.as_bytes()))
+    {
+        return Err(Refusal::new(
+            StatusCode::FORBIDDEN,
+            "host",
+            "the Host header must name this machine (127.0.0.1, [::1] or localhost)",
+        ));
+    }
     if request.method() != Method::GET {
         return Err(Refusal::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -79,6 +91,14 @@ pub fn check<B>(request: &Request<B>) -> Result<(), Refusal> {
         ));
     }
     Ok(())
+}
+
+/// Whether a `Host` header names a loopback host (with or without a port).
+fn loopback_host(host: &[u8]) -> bool {
+    std::str::from_utf8(host)
+        .ok()
+        .and_then(|host| url::Url::parse(&format!("http://{host}/")).ok())
+        .is_some_and(|url| entrad_auth::is_loopback(&url))
 }
 
 #[cfg(test)]
@@ -116,6 +136,26 @@ mod tests {
             reason(get("/").header("Content-Length", "5").body(()).unwrap()),
             Err("body")
         );
+        for host in ["127.0.0.1:8080", "localhost", "[::1]:1", "127.1.2.3"] {
+            assert_eq!(
+                reason(get("/").header("Host", host).body(()).unwrap()),
+                Ok(()),
+                "{host}"
+            );
+        }
+        for host in [
+            "evil.example",
+            "evil.example:80",
+            "10.0.0.1",
+            "127.0.0.1@evil",
+            "",
+        ] {
+            assert_eq!(
+                reason(get("/").header("Host", host).body(()).unwrap()),
+                Err("host"),
+                "{host}"
+            );
+        }
         let long = format!("/msi/token?resource={}", "a".repeat(MAX_URI_BYTES));
         assert_eq!(reason(get(&long).body(()).unwrap()), Err("size"));
     }
