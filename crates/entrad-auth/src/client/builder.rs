@@ -136,6 +136,7 @@ impl ClientBuilder {
                 flights: SingleFlight::new(),
                 refresh_pause: RefreshPause::default(),
                 retries: AtomicU64::new(0),
+                token_requests: AtomicU64::new(0),
             }),
         })
     }

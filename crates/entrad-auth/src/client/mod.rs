@@ -50,6 +50,8 @@ pub(crate) struct Inner {
     refresh_pause: RefreshPause,
     /// Attempts repeated after a busy answer or a network failure (discovery and token).
     retries: AtomicU64,
+    /// Token requests sent to the service (each counted once, retries apart).
+    token_requests: AtomicU64,
 }
 
 /// Why a flight runs: it decides which cached token makes the request unnecessary.
@@ -157,6 +159,13 @@ impl ConfidentialClient {
     /// of how hard the service pushed back.
     pub fn retries(&self) -> u64 {
         self.inner.retries.load(Ordering::Relaxed)
+    }
+
+    /// How many tokens this client and its clones asked the token service
+    /// for (a retried request counts once; cache hits never count): what a
+    /// shared cache saves shows here.
+    pub fn token_requests(&self) -> u64 {
+        self.inner.token_requests.load(Ordering::Relaxed)
     }
 
     /// The application (client) id.
@@ -326,6 +335,7 @@ impl Inner {
                 .map(Arc::new)
             })
             .await?;
+        self.token_requests.fetch_add(1, Ordering::Relaxed);
         let received = TokenRequest {
             http: &self.http,
             retry: &self.retry,

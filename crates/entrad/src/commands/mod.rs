@@ -9,6 +9,7 @@ mod get;
 mod listing;
 mod run;
 mod session;
+mod sync;
 mod token;
 mod users;
 
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Run { file } => run::run(&global, &file).await,
         Command::Users(args) => users::run(&global, &args).await,
         Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
+        Command::Sync(args) => sync::run(&global, &args).await,
         Command::Token { raw } => token::run(&global, raw).await,
         Command::ConsentUrl => consent_url::run(&global),
         #[cfg(feature = "emulator")]

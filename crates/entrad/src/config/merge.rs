@@ -170,6 +170,16 @@ impl Settings {
             })
     }
 
+    /// The same app in another tenant: the authority's tenant (its path) becomes `tenant`.
+    pub fn set_tenant(&mut self, tenant: &str) -> Result<(), Error> {
+        let (url, origin) = self.authority()?;
+        let mut url = Url::parse(url.trim())
+            .map_err(|e| Error::Config(format!("{origin}: invalid authority URL: {e}")))?;
+        url.set_path(&format!("/{}", tenant.trim()));
+        self.authority = Some((url.to_string(), format!("tenant `{tenant}` of --tenants")));
+        Ok(())
+    }
+
     /// The application (client) ID, or how to give one.
     pub fn client_id(&self) -> Result<&str, Error> {
         self.client_id
