@@ -1,8 +1,8 @@
 //! Delta rounds into a store: from the stored link, page by page, each page
 //! applied with the link that follows it.
 
-use futures_util::TryStreamExt;
 use entrad_graph::GraphClient;
+use futures_util::TryStreamExt;
 
 use crate::changes::Changes;
 use crate::error::{Error, Result};
@@ -78,7 +78,9 @@ async fn sync_kind<S: Store>(
     plan: &Plan,
     on_page: &mut (dyn FnMut(&Counts) + Send),
 ) -> Result<Counts> {
-    store.add_columns(kind, &plan.selection.columns(kind)).await?;
+    store
+        .add_columns(kind, &plan.selection.columns(kind))
+        .await?;
     let selection = plan.selection.fingerprint(kind);
     let fresh = |round: i64| Cursor {
         link: plan.selection.first_link(kind),
@@ -113,10 +115,7 @@ async fn sync_kind<S: Store>(
                 Err(e) => break e,
             };
             let next = match (page.next_link, page.delta_link) {
-                (Some(link), _) => Cursor {
-                    link,
-                    ..at.clone()
-                },
+                (Some(link), _) => Cursor { link, ..at.clone() },
                 (None, Some(link)) => Cursor {
                     link,
                     done: true,

@@ -143,6 +143,13 @@ impl Admin {
         self.call(Method::POST, "/users", Some(body)).await
     }
 
+    /// Forgets every delta round: stored delta and next links then get 410 `syncStateNotFound`.
+    pub async fn reset_delta(&self) -> Result<()> {
+        self.call(Method::POST, "/delta/reset", None)
+            .await
+            .map(drop)
+    }
+
     /// One user as the emulator stores it.
     pub async fn user(&self, id: &str) -> Result<Value> {
         self.call(Method::GET, &format!("/users/{id}"), None).await
@@ -154,9 +161,16 @@ impl Admin {
             .await
     }
 
-    /// Removes a user.
+    /// Removes a user softly (delta reports `@removed` with reason `changed`).
     pub async fn remove_user(&self, id: &str) -> Result<()> {
         self.call(Method::DELETE, &format!("/users/{id}"), None)
+            .await
+            .map(drop)
+    }
+
+    /// Deletes a user for good (delta reports `@removed` with reason `deleted`).
+    pub async fn delete_user(&self, id: &str) -> Result<()> {
+        self.call(Method::DELETE, &format!("/users/{id}?permanent=true"), None)
             .await
             .map(drop)
     }

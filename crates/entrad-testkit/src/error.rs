@@ -58,6 +58,9 @@ pub enum Error {
     /// A URL could not be built.
     #[error("bad URL")]
     Url(#[from] url::ParseError),
+    /// The test PostgreSQL server refused or could not be reached.
+    #[error("the test PostgreSQL server failed")]
+    Postgres(#[source] tokio_postgres::Error),
     /// A tool the test needs (Python with MSAL, Node with MSAL Node) is missing.
     #[error("{0}")]
     MissingTool(String),

@@ -8,6 +8,8 @@
 //! - the parameters files ([`Parameters`], [`read_json`]) and MSAL token cache
 //!   files ([`msal_access_tokens`]);
 //! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]);
+//! - the PostgreSQL server of the sync tests, a fresh database each
+//!   ([`postgres_url`], [`fresh_postgres_database`]);
 //! - a wiremock token service ([`token_service`]).
 //!
 //! It holds no assertions: tests say what they expect. Failures to set up are
@@ -36,6 +38,7 @@ mod in_process;
 mod keys;
 mod node;
 mod parameters;
+mod postgres;
 mod python;
 pub mod token_service;
 
@@ -48,6 +51,7 @@ pub use in_process::{InProcess, config};
 pub use keys::state_dir;
 pub use node::{node, node_dir};
 pub use parameters::{Parameters, msal_access_tokens, read_json};
+pub use postgres::{fresh_postgres_database, postgres_url};
 pub use python::python;
 
 /// The workspace's root directory (this crate is `crates/entrad-testkit`).

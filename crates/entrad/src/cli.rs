@@ -101,7 +101,12 @@ pub struct SyncArgs {
     pub kinds: Vec<SyncKind>,
     /// The database: sqlite:PATH or postgres://user[:password]@host[:port]/db
     /// (default: sqlite:mirror.db in the user's data directory, under entrad/).
-    #[arg(long, env = "ENTRAD_SYNC_INTO", hide_env_values = true, value_name = "DB")]
+    #[arg(
+        long,
+        env = "ENTRAD_SYNC_INTO",
+        hide_env_values = true,
+        value_name = "DB"
+    )]
     pub into: Option<String>,
     /// Properties to request and store as columns, comma-separated (the whole object is kept as JSON too).
     #[arg(long, value_delimiter = ',', value_name = "PROPS")]

@@ -18,5 +18,6 @@ mod pfx;
 mod quickstart;
 mod soak;
 mod support;
+mod sync;
 mod token_scope;
 mod workload_identity;

@@ -56,6 +56,30 @@ impl Emulator {
         self.0.block_on(self.0.admin().faults()).unwrap()
     }
 
+    /// Runs an admin call on the emulator's runtime: `emulator.admin(|a| a.reset_delta())`.
+    pub fn admin<'a, F, T>(&'a self, call: impl FnOnce(&'a entrad_testkit::Admin) -> F) -> T
+    where
+        F: std::future::Future<Output = entrad_testkit::Result<T>>,
+    {
+        self.0
+            .block_on(call(self.0.admin()))
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// Runs a future on the emulator's runtime (e.g. a PostgreSQL query).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    /// The emulator's tenant id (from its ready line).
+    pub fn tenant_id(&self) -> String {
+        self.parameters("parameters.json")["authority"]
+            .as_str()
+            .and_then(|a| a.rsplit('/').next())
+            .unwrap()
+            .to_owned()
+    }
+
     /// The CA the emulator's certificate chains to.
     pub fn ca_file(&self) -> &Path {
         self.0.ca_file()

@@ -5,6 +5,7 @@
 mod apps;
 mod auth;
 mod consent;
+mod delta_reset;
 mod faults;
 mod federated;
 mod stats;
@@ -71,6 +72,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             patch(users::modify).delete(users::remove).get(users::get),
         )
         .route("/consent", post(consent::set))
+        .route("/delta/reset", post(delta_reset::reset))
         .route("/apps", get(apps::list))
         .route("/token", post(apps::token))
         .route("/federated-token", post(federated::token))

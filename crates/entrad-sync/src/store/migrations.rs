@@ -1,7 +1,8 @@
 //! The schema, as numbered SQL files kept in `migrations/`, applied in order once.
 
 /// `(version, SQL)` for SQLite.
-pub(crate) const SQLITE: &[(i64, &str)] = &[(1, include_str!("../../migrations/sqlite/0001_mirror.sql"))];
+pub(crate) const SQLITE: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/sqlite/0001_mirror.sql"))];
 
 /// `(version, SQL)` for PostgreSQL.
 pub(crate) const POSTGRES: &[(i64, &str)] =

@@ -107,7 +107,9 @@ impl Store for PostgresStore {
             );
             tx.batch_execute(&sql)
                 .await
-                .map_err(Error::postgres(format!("adding the column {table}.{column}")))?;
+                .map_err(Error::postgres(format!(
+                    "adding the column {table}.{column}"
+                )))?;
         }
         tx.commit().await.map_err(Error::postgres(what()))
     }
@@ -167,7 +169,10 @@ impl Store for PostgresStore {
 
     async fn unlock(&mut self, tenant: &str) -> Result<()> {
         self.client
-            .execute(&format!("SELECT pg_advisory_unlock({TENANT_KEY})"), &[&tenant])
+            .execute(
+                &format!("SELECT pg_advisory_unlock({TENANT_KEY})"),
+                &[&tenant],
+            )
             .await
             .map_err(Error::postgres("releasing the tenant's advisory lock"))?;
         Ok(())
@@ -257,8 +262,16 @@ async fn write_page(
             .await?;
     }
     if !changes.members_removed.is_empty() {
-        let groups: Vec<&str> = changes.members_removed.iter().map(|m| m.0.as_str()).collect();
-        let members: Vec<&str> = changes.members_removed.iter().map(|m| m.1.as_str()).collect();
+        let groups: Vec<&str> = changes
+            .members_removed
+            .iter()
+            .map(|m| m.0.as_str())
+            .collect();
+        let members: Vec<&str> = changes
+            .members_removed
+            .iter()
+            .map(|m| m.1.as_str())
+            .collect();
         counts.members_removed += tx
             .execute(
                 "DELETE FROM memberships AS s USING unnest($2::text[], $3::text[]) AS m (g, m)

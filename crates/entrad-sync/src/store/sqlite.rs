@@ -26,7 +26,10 @@ impl SqliteStore {
             && !dir.as_os_str().is_empty()
         {
             std::fs::create_dir_all(dir).map_err(|e| {
-                Error::Config(format!("cannot create the directory {}: {e}", dir.display()))
+                Error::Config(format!(
+                    "cannot create the directory {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
         let what = format!("opening {}", path.display());
@@ -66,11 +69,15 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         if done.is_none() {
             tx.execute_batch(sql)
                 .map_err(Error::sqlite(format!("applying migration {version}")))?;
-            tx.execute("INSERT INTO schema_migrations (version) VALUES (?1)", [version])
-                .map_err(Error::sqlite("recording a migration"))?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version) VALUES (?1)",
+                [version],
+            )
+            .map_err(Error::sqlite("recording a migration"))?;
         }
     }
-    tx.commit().map_err(Error::sqlite("committing the migrations"))
+    tx.commit()
+        .map_err(Error::sqlite("committing the migrations"))
 }
 
 impl Store for SqliteStore {
@@ -134,8 +141,7 @@ impl Store for SqliteStore {
         let mut counts = write_page(&tx, tenant, kind, changes, next)
             .map_err(Error::sqlite(format!("applying a page of {kind}")))?;
         counts.pages = 1;
-        tx.commit()
-            .map_err(Error::sqlite("committing a page"))?;
+        tx.commit().map_err(Error::sqlite("committing a page"))?;
         Ok(counts)
     }
 
@@ -178,7 +184,11 @@ fn write_page(
     }
     // A full round brings whole objects; a round of changes may bring only
     // the changed properties, merged into the stored object.
-    let data = if next.full { "?3" } else { "json_patch(data, ?3)" };
+    let data = if next.full {
+        "?3"
+    } else {
+        "json_patch(data, ?3)"
+    };
     let mut update = tx.prepare_cached(&format!(
         "UPDATE {table} SET data = {data}, removed = NULL, seen_round = ?4 WHERE tenant = ?1 AND id = ?2"
     ))?;

@@ -77,8 +77,13 @@ mod tests {
         let pg = Target::parse("postgres://u:hunter2@127.0.0.1:5432/db").unwrap();
         assert_eq!(pg.to_string(), "postgres://***@127.0.0.1:5432/db");
         assert!(!format!("{pg:?}").contains("hunter2"));
-        let bad = Target::parse("mysql://u:hunter2@h/db").unwrap_err().to_string();
-        assert!(bad.contains("sqlite:PATH") && !bad.contains("hunter2"), "{bad}");
+        let bad = Target::parse("mysql://u:hunter2@h/db")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            bad.contains("sqlite:PATH") && !bad.contains("hunter2"),
+            "{bad}"
+        );
         assert!(Target::parse("sqlite:").is_err());
     }
 }

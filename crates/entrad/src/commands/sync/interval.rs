@@ -55,7 +55,10 @@ mod tests {
         let base = Duration::from_secs(100);
         for _ in 0..100 {
             let d = jittered(base);
-            assert!(d >= Duration::from_secs(90) && d <= Duration::from_secs(110), "{d:?}");
+            assert!(
+                d >= Duration::from_secs(90) && d <= Duration::from_secs(110),
+                "{d:?}"
+            );
         }
     }
 }

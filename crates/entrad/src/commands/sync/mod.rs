@@ -58,7 +58,8 @@ fn target(into: Option<&str>) -> Result<Target, Error> {
         None => {
             let dir = dirs::data_dir().ok_or_else(|| {
                 Error::Config(
-                    "no data directory for the default database: pass --into sqlite:PATH".to_owned(),
+                    "no data directory for the default database: pass --into sqlite:PATH"
+                        .to_owned(),
                 )
             })?;
             Ok(Target::Sqlite(dir.join("entrad").join("mirror.db")))

@@ -122,7 +122,11 @@ impl RunReport {
     /// The run's end as an error: the failure itself with one tenant, else how many failed.
     pub fn into_result(mut self) -> Result<(), Error> {
         let tenants = self.tenants.len();
-        let failed = self.tenants.iter().filter(|run| run.result.is_err()).count();
+        let failed = self
+            .tenants
+            .iter()
+            .filter(|run| run.result.is_err())
+            .count();
         if failed == 0 {
             return Ok(());
         }

@@ -9,12 +9,12 @@ const MAX_BYTES: u64 = 64 << 20;
 
 /// The tenants of `path`: blank lines and `#` comments skipped, duplicates once.
 pub fn read(path: &Path) -> Result<Vec<String>, Error> {
-    let bytes = entrad_auth::read_bounded(path, MAX_BYTES).map_err(|e| {
-        Error::Config(format!("cannot read --tenants {}: {e}", path.display()))
-    })?;
+    let bytes = entrad_auth::read_bounded(path, MAX_BYTES)
+        .map_err(|e| Error::Config(format!("cannot read --tenants {}: {e}", path.display())))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| Error::Config(format!("--tenants {}: not UTF-8 text", path.display())))?;
-    parse(&text).map_err(|message| Error::Config(format!("--tenants {}: {message}", path.display())))
+    parse(&text)
+        .map_err(|message| Error::Config(format!("--tenants {}: {message}", path.display())))
 }
 
 fn parse(text: &str) -> Result<Vec<String>, String> {

@@ -1,0 +1,18 @@
+//! `POST /_emulator/delta/reset`: forgets every delta round, as Graph does when
+//! a sync state expires: every stored nextLink and deltaLink then gets
+//! `410 Gone` with `syncStateNotFound`, and clients must start a fresh round.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::shared::AppState;
+
+pub(crate) async fn reset(State(state): State<AppState>) -> Response {
+    let mut directory = state.write();
+    directory.sync_epoch = uuid::Uuid::new_v4().simple().to_string();
+    if let Err(e) = directory.save() {
+        tracing::error!("cannot save the state: {e}");
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
