@@ -11,6 +11,8 @@
 //!   `/{tenant}/adminconsent?client_id=` (a GET shows the prompt; its POST grants).
 //! * Graph: `/v1.0/users` (`$select`, `$top`, `$filter`, `$count`, `$search`, paging),
 //!   `/v1.0/users/{id|upn}`, `/v1.0/users/$count`, `/v1.0/users/delta`, `POST /v1.0/$batch`,
+//!   `/v1.0/groups`, `/v1.0/groups/{id}`, `/v1.0/groups/{id}/members`,
+//!   `/v1.0/groups/delta` (with `members@delta`),
 //!   each checking the bearer token as Graph does (401/403).
 //! * Workload identity federation: the emulator is also an external OIDC issuer
 //!   (`/_emulator/oidc`, like a Kubernetes service-account issuer); the consented app
@@ -20,7 +22,7 @@
 //! * `app-cert.pfx`: the consented app's certificate as PKCS#12 (AES-256, HMAC-SHA256),
 //!   password [`APP_PFX_PASSWORD`].
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
-//!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`;
+//!   latency, dropped connections), `users`, `groups`, `consent`, `apps`, `token`, `federated-token`;
 //!   each needs `Authorization: Bearer` [`Emulator::admin_token`] (also in the
 //!   ready line and `state_dir/admin-token`, mode 0600) unless [`Config::no_admin_token`].
 //!
@@ -42,7 +44,8 @@
 //! or `POST /_emulator/faults` with
 //! `{"route":"users","kind":"429","retry_after":1,"count":3}` (or `"rate":0.3`; neither
 //! means every request). Routes: `openid-configuration`, `instance-discovery`, `jwks`,
-//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `batch`, or `*`. Kinds:
+//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `groups`, `group`,
+//! `group-members`, `groups-delta`, `batch`, or `*`. Kinds:
 //! `429`, `503`, `504`, `latency`, `drop`. A client (token `appid`, or `client_id` at
 //! the token endpoint) that comes back before its `Retry-After` gets another 429.
 //!

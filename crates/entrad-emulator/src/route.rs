@@ -14,10 +14,14 @@ pub(crate) enum Route {
     User,
     UsersDelta,
     Batch,
+    Groups,
+    Group,
+    GroupMembers,
+    GroupsDelta,
 }
 
 impl Route {
-    pub(crate) const ALL: [Route; 9] = [
+    pub(crate) const ALL: [Route; 13] = [
         Route::OpenidConfiguration,
         Route::InstanceDiscovery,
         Route::Jwks,
@@ -27,6 +31,10 @@ impl Route {
         Route::User,
         Route::UsersDelta,
         Route::Batch,
+        Route::Groups,
+        Route::Group,
+        Route::GroupMembers,
+        Route::GroupsDelta,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -40,6 +48,10 @@ impl Route {
             Route::User => "user",
             Route::UsersDelta => "users-delta",
             Route::Batch => "batch",
+            Route::Groups => "groups",
+            Route::Group => "group",
+            Route::GroupMembers => "group-members",
+            Route::GroupsDelta => "groups-delta",
         }
     }
 
@@ -55,7 +67,14 @@ impl Route {
     pub(crate) fn is_graph(self) -> bool {
         matches!(
             self,
-            Route::Users | Route::User | Route::UsersDelta | Route::Batch
+            Route::Users
+                | Route::User
+                | Route::UsersDelta
+                | Route::Batch
+                | Route::Groups
+                | Route::Group
+                | Route::GroupMembers
+                | Route::GroupsDelta
         )
     }
 }

@@ -104,6 +104,24 @@ pub(crate) fn build(state: AppState) -> Router {
             graph(Route::UsersDelta, get(graph::users_delta)),
         )
         .route("/v1.0/users/{id}", graph(Route::User, get(graph::get_user)))
+        .route(
+            "/v1.0/groups",
+            graph(Route::Groups, get(graph::list_groups)),
+        )
+        .merge(graph::DELTA_SEGMENTS.iter().fold(Router::new(), |r, s| {
+            r.route(
+                &format!("/v1.0/groups/{s}"),
+                graph(Route::GroupsDelta, get(graph::groups_delta)),
+            )
+        }))
+        .route(
+            "/v1.0/groups/{id}",
+            graph(Route::Group, get(graph::get_group)),
+        )
+        .route(
+            "/v1.0/groups/{id}/members",
+            graph(Route::GroupMembers, get(graph::group_members)),
+        )
         .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
         .route("/v1.0/{*rest}", any(graph::unknown_segment))
         .nest("/_emulator", crate::admin::router(&state))

@@ -19,6 +19,7 @@ mod faults;
 mod federated;
 mod fuzz_regressions;
 mod graph_users;
+mod groups;
 mod hostile_input;
 mod idle_connections;
 mod msal_node;

@@ -244,7 +244,10 @@ async fn secret_in_form_gives_a_v1_app_token_with_roles() {
     assert_eq!(claims["ver"], "1.0");
     assert_eq!(claims["app_displayname"], "entrad-daemon");
     assert_eq!(claims["oid"], claims["sub"]);
-    assert_eq!(claims["roles"], json!(["User.Read.All"]));
+    assert_eq!(
+        claims["roles"],
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     let (iat, nbf, exp) = (
         claims["iat"].as_i64().unwrap(),
         claims["nbf"].as_i64().unwrap(),
@@ -693,7 +696,10 @@ async fn admin_consent_posted_grants_roles_and_redirects() {
         format!("http://localhost/done?admin_consent=True&tenant={tid}&state=xyz")
     );
     let claims = claims_of(&h.token_from("parameters-unconsented.json").await);
-    assert_eq!(claims["roles"], json!(["User.Read.All"]));
+    assert_eq!(
+        claims["roles"],
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     // Without redirect_uri: a page. Unknown app: 700016. Unknown tenant: 90002.
     let page = h
         .client
@@ -732,7 +738,10 @@ async fn admin_consent_posted_grants_roles_and_redirects() {
         .unwrap();
     assert_eq!(sp.status(), 200);
     let token = h.token_from("parameters-no-service-principal.json").await;
-    assert_eq!(claims_of(&token)["roles"], json!(["User.Read.All"]));
+    assert_eq!(
+        claims_of(&token)["roles"],
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     assert_eq!(h.stats().await["requests"]["adminconsent"], 5);
 }
 
@@ -768,5 +777,8 @@ async fn admin_consent_by_get_only_shows_the_prompt_and_changes_nothing() {
     let accepted = h.client.post(&consent_url).send().await.unwrap();
     assert_eq!(accepted.status(), 302);
     let claims = claims_of(&h.token_from("parameters-unconsented.json").await);
-    assert_eq!(claims["roles"], json!(["User.Read.All"]));
+    assert_eq!(
+        claims["roles"],
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
 }

@@ -175,6 +175,55 @@ impl Admin {
             .map(drop)
     }
 
+    /// Creates a group (`{"displayName":..,"members":[user ids or UPNs]}`); returns it
+    /// with its `id` and `members`.
+    pub async fn add_group(&self, body: &Value) -> Result<Value> {
+        self.call(Method::POST, "/groups", Some(body)).await
+    }
+
+    /// One group as the emulator stores it, with its member ids.
+    pub async fn group(&self, id: &str) -> Result<Value> {
+        self.call(Method::GET, &format!("/groups/{id}"), None).await
+    }
+
+    /// Changes a group's properties.
+    pub async fn modify_group(&self, id: &str, changes: &Value) -> Result<Value> {
+        self.call(Method::PATCH, &format!("/groups/{id}"), Some(changes))
+            .await
+    }
+
+    /// Removes a group: soft (`@removed` reason `changed`) or `permanent` (`deleted`).
+    pub async fn remove_group(&self, id: &str, permanent: bool) -> Result<()> {
+        self.call(
+            Method::DELETE,
+            &format!("/groups/{id}?permanent={permanent}"),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Adds a user (id or UPN) to a group; `{"changed":false}` when it was a member.
+    pub async fn add_member(&self, group: &str, user: &str) -> Result<Value> {
+        let body = serde_json::json!({ "id": user });
+        self.call(
+            Method::POST,
+            &format!("/groups/{group}/members"),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Removes a user (id or UPN) from a group; `{"changed":false}` when it was not a member.
+    pub async fn remove_member(&self, group: &str, user: &str) -> Result<Value> {
+        self.call(
+            Method::DELETE,
+            &format!("/groups/{group}/members/{user}"),
+            None,
+        )
+        .await
+    }
+
     /// Grants or revokes an app's consent (`{"client_id":..,"granted":..}`).
     pub async fn set_consent(&self, body: &Value) -> Result<Value> {
         self.call(Method::POST, "/consent", Some(body)).await

@@ -1,5 +1,5 @@
 //! The admin API under `/_emulator/` (loopback only, behind the admin token): stats,
-//! faults, users, consent, apps, test tokens; and, public as any issuer's, the OIDC
+//! faults, users, groups, consent, apps, test tokens; and, public as any issuer's, the OIDC
 //! discovery and keys of the issuer of federated tokens.
 
 mod apps;
@@ -8,6 +8,7 @@ mod consent;
 mod delta_reset;
 mod faults;
 mod federated;
+mod groups;
 mod stats;
 mod users;
 
@@ -70,6 +71,18 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route(
             "/users/{id}",
             patch(users::modify).delete(users::remove).get(users::get),
+        )
+        .route("/groups", post(groups::add))
+        .route(
+            "/groups/{id}",
+            patch(groups::modify)
+                .delete(groups::remove)
+                .get(groups::get),
+        )
+        .route("/groups/{id}/members", post(groups::add_member))
+        .route(
+            "/groups/{id}/members/{member}",
+            axum::routing::delete(groups::remove_member),
         )
         .route("/consent", post(consent::set))
         .route("/delta/reset", post(delta_reset::reset))

@@ -12,13 +12,18 @@ use crate::shared::AppState;
 use crate::state::{ChangeError, User};
 
 fn refused(error: ChangeError, key: &str) -> Response {
+    refused_as(error, "user", key)
+}
+
+/// The admin API's answer to a refused change of a `kind` (`user`, `group`).
+pub(super) fn refused_as(error: ChangeError, kind: &str, key: &str) -> Response {
     match error {
-        ChangeError::NotFound => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
+        ChangeError::NotFound => admin_error(StatusCode::NOT_FOUND, format!("no {kind} {key}")),
         ChangeError::Invalid(message) => admin_error(StatusCode::BAD_REQUEST, message),
     }
 }
 
-fn saved(directory: &crate::state::Directory) {
+pub(super) fn saved(directory: &crate::state::Directory) {
     if let Err(e) = directory.save() {
         tracing::error!("cannot save the state: {e}");
     }
@@ -68,7 +73,7 @@ pub(crate) async fn modify(
 #[derive(Deserialize)]
 pub(crate) struct RemoveQuery {
     #[serde(default)]
-    permanent: bool,
+    pub(super) permanent: bool,
 }
 
 /// Soft delete by default (`@removed: changed`); `?permanent=true` reports `deleted`.

@@ -12,9 +12,17 @@ use crate::token::jws::{self, date_claim};
 use crate::token::mint::{GRAPH_APP_ID, GRAPH_AUDIENCE, v1_issuer};
 
 /// Any of these application permissions allows reading users.
-const READ_ROLES: [&str; 4] = [
+pub(crate) const USER_ROLES: [&str; 4] = [
     "User.Read.All",
     "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// Any of these application permissions allows reading groups and their members.
+pub(crate) const GROUP_ROLES: [&str; 5] = [
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
@@ -29,9 +37,9 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
-    /// Graph's 403 when the token carries no role that allows reading users.
-    pub(crate) fn require_read(&self, ctx: &GraphCtx) -> Result<(), Reply> {
-        if self.roles.iter().any(|r| READ_ROLES.contains(&r.as_str())) {
+    /// Graph's 403 when the token carries none of `allowed` (e.g. [`USER_ROLES`]).
+    pub(crate) fn require_any(&self, allowed: &[&str], ctx: &GraphCtx) -> Result<(), Reply> {
+        if self.roles.iter().any(|r| allowed.contains(&r.as_str())) {
             return Ok(());
         }
         Err(Reply::error(
@@ -70,7 +78,7 @@ fn unauthorized(message: &str, ctx: &GraphCtx) -> Reply {
 }
 
 /// Checks the request's bearer token (401s); roles are checked per request with
-/// [`Caller::require_read`] (403s).
+/// [`Caller::require_any`] (403s).
 pub(crate) fn authenticate(
     state: &Shared,
     headers: &HeaderMap,

@@ -126,6 +126,10 @@ fn route(url: &str) -> Result<(Target, Option<String>), String> {
         ["users", "delta"] => Target::Delta,
         ["users", "$count"] => Target::Count,
         ["users", key] => Target::User(key.to_string()),
+        ["groups"] => Target::Groups,
+        ["groups", key] if super::DELTA_SEGMENTS.contains(key) => Target::GroupsDelta,
+        ["groups", key] => Target::Group(key.to_string()),
+        ["groups", key, "members"] => Target::GroupMembers(key.to_string()),
         [first, ..] if *first != "users" => return Err(first.to_string()),
         [_, _, next, ..] => return Err(next.to_string()),
         _ => return Err(path.to_string()),
@@ -246,7 +250,7 @@ async fn run_inner(
         );
         return fault_reply(status, retry_after, ctx);
     }
-    if let Err(reply) = caller.require_read(ctx) {
+    if let Err(reply) = caller.require_any(target.roles(), ctx) {
         return reply;
     }
     run(state, ctx, &target, query)
@@ -263,7 +267,18 @@ mod tests {
         assert!(
             matches!(route("https://graph.microsoft.com/v1.0/users/a%40b"), Ok((Target::User(k), None)) if k == "a@b")
         );
-        assert!(matches!(route("/groups"), Err(s) if s == "groups"));
+        assert!(matches!(route("/devices"), Err(s) if s == "devices"));
+        assert!(matches!(
+            route("/groups?$top=2"),
+            Ok((Target::Groups, Some(_)))
+        ));
+        assert!(matches!(
+            route("/groups/microsoft.graph.delta()"),
+            Ok((Target::GroupsDelta, None))
+        ));
+        assert!(
+            matches!(route("/groups/g1/members"), Ok((Target::GroupMembers(k), None)) if k == "g1")
+        );
         assert!(matches!(route("/users/x/manager"), Err(s) if s == "manager"));
     }
 

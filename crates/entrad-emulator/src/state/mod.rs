@@ -3,6 +3,9 @@
 
 mod apps;
 mod generate;
+mod group;
+mod group_changes;
+mod group_generate;
 mod persist;
 mod store;
 mod tenant;
@@ -19,8 +22,9 @@ pub(crate) use apps::{
     TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT,
 };
 pub use apps::{CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID};
+pub(crate) use group::{Group, GroupStore, MemberChange};
 use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
-pub(crate) use store::{Tombstone, UserStore};
+pub(crate) use store::{Entry, Store, Tombstone, UserStore};
 pub(crate) use tenant::Tenant;
 pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
 pub(crate) use user::User;
@@ -28,8 +32,9 @@ pub(crate) use user::User;
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-/// Application permission granted to the consented app.
-const GRAPH_ROLE: &str = "User.Read.All";
+/// Application permissions granted to the consented app: reading users, and groups
+/// with their members.
+const GRAPH_ROLES: [&str; 2] = ["User.Read.All", "GroupMember.Read.All"];
 const DAY: i64 = 86_400;
 
 /// Everything the token service and Graph serve.
@@ -38,6 +43,7 @@ pub(crate) struct Directory {
     pub(crate) tenant: Tenant,
     pub(crate) apps: Vec<App>,
     pub(crate) users: UserStore,
+    pub(crate) groups: GroupStore,
     /// Identifies this history of changes: delta tokens of another one are refused.
     pub(crate) sync_epoch: String,
     base: UsersBase,
@@ -98,10 +104,11 @@ impl Directory {
             ),
         };
         let mut users = UserStore::new(initial_users(&base, &tenant.domain)?);
+        let mut groups = GroupStore::new(group_changes::initial_groups(&base, &users, &tenant));
         let journal = match journal {
             Some(journal) => {
                 for entry in &journal {
-                    apply(&mut users, entry.clone());
+                    apply(&mut users, &mut groups, entry.clone());
                 }
                 journal
             }
@@ -114,6 +121,7 @@ impl Directory {
             tenant,
             apps,
             users,
+            groups,
             sync_epoch,
             base,
             journal,
@@ -146,7 +154,7 @@ impl Directory {
     }
 
     fn record(&mut self, entry: JournalEntry) {
-        apply(&mut self.users, entry.clone());
+        apply(&mut self.users, &mut self.groups, entry.clone());
         self.journal.push(entry);
     }
 
@@ -235,12 +243,15 @@ impl Directory {
     }
 }
 
-fn apply(users: &mut UserStore, entry: JournalEntry) {
+fn apply(users: &mut UserStore, groups: &mut GroupStore, entry: JournalEntry) {
     match entry {
         JournalEntry::Upsert { seq, user } => users.upsert_at(user, seq),
         JournalEntry::Remove { seq, id, permanent } => {
-            users.remove_at(id, permanent, seq);
+            if users.remove_at(id, permanent, seq) {
+                groups.remove_member_everywhere(id);
+            }
         }
+        other => group_changes::apply(groups, other),
     }
 }
 
@@ -283,7 +294,7 @@ fn default_apps(certificate: &RegisteredCertificate) -> Vec<App> {
         client_id: client_id.into(),
         display_name: name.into(),
         service_principal_id: sp.map(String::from),
-        roles: vec![GRAPH_ROLE.into()],
+        roles: GRAPH_ROLES.map(String::from).to_vec(),
         consented,
         secrets: vec![secret(now + 730 * DAY)],
         certificates: Vec::new(),
