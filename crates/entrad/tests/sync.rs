@@ -130,6 +130,19 @@ impl Db {
     }
 }
 
+/// Two mirrors hold the same rows; the first rows that differ otherwise.
+fn assert_same(emulator: &Emulator, left: &Db, right: &Db) {
+    let (left, right) = (left.dump(emulator), right.dump(emulator));
+    let only_left: Vec<_> = left.iter().filter(|r| !right.contains(r)).take(3).collect();
+    let only_right: Vec<_> = right.iter().filter(|r| !left.contains(r)).take(3).collect();
+    assert!(
+        only_left.is_empty() && only_right.is_empty() && left.len() == right.len(),
+        "{} and {} rows; only in the first: {only_left:?}; only in the second: {only_right:?}",
+        left.len(),
+        right.len()
+    );
+}
+
 /// `entrad --format json sync users --page-size 20 --into DB` for `emulator`.
 fn sync(emulator: &Emulator, db: &Db) -> assert_cmd::Command {
     let mut cmd = emulator.configured();
@@ -146,7 +159,15 @@ fn sync(emulator: &Emulator, db: &Db) -> assert_cmd::Command {
     cmd
 }
 
-/// The same, as a process to kill or signal.
+/// `entrad --format json sync --page-size 20 --into DB`: users and groups.
+fn sync_both(emulator: &Emulator, db: &Db) -> assert_cmd::Command {
+    let mut cmd = emulator.configured();
+    cmd.args(["--format", "json", "sync", "--page-size", PAGE, "--into"])
+        .arg(db.spec());
+    cmd
+}
+
+/// `sync_both`, as a process to kill or signal.
 fn spawn_sync(emulator: &Emulator, db: &Db, extra: &[&str]) -> Child {
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
     for var in AZURE_VARS {
@@ -157,15 +178,7 @@ fn spawn_sync(emulator: &Emulator, db: &Db, extra: &[&str]) -> Child {
         .arg(emulator.ca_file())
         .arg("--config")
         .arg(emulator.file("parameters.json"))
-        .args([
-            "--format",
-            "json",
-            "sync",
-            "users",
-            "--page-size",
-            PAGE,
-            "--into",
-        ])
+        .args(["--format", "json", "sync", "--page-size", PAGE, "--into"])
         .arg(db.spec())
         .args(extra)
         .stdout(Stdio::piped())
@@ -305,20 +318,24 @@ fn kill_until_done(emulator: &Emulator, db: &Db) -> usize {
 
 fn killed_at_random_pages(emulator: &Emulator, clean: &Db, killed: &Db) {
     // Slow pages, so that kills land in the middle of rounds.
-    emulator.add_fault(json!({"route": "users-delta", "kind": "latency", "latency_ms": 40}));
-    succeed(&mut sync(emulator, clean));
+    for route in ["users-delta", "groups-delta"] {
+        emulator.add_fault(json!({"route": route, "kind": "latency", "latency_ms": 40}));
+    }
+    succeed(&mut sync_both(emulator, clean));
     let half_done = kill_until_done(emulator, killed);
     assert!(half_done >= 2, "only {half_done} kills landed mid-round");
-    assert_eq!(killed.dump(emulator), clean.dump(emulator));
+    assert_same(emulator, killed, clean);
     // Then a round of changes, killed too, against a clean run of it.
     let ids = clean.user_ids(emulator);
     for id in &ids[..30] {
         rename(emulator, id, format!("New {id}"));
     }
     emulator.admin(|a| a.delete_user(&ids[40]));
-    succeed(&mut sync(emulator, clean));
+    let group = clean.value(emulator, "SELECT id FROM groups ORDER BY id LIMIT 1");
+    emulator.admin(|a| a.add_member(&group, &ids[41]));
+    succeed(&mut sync_both(emulator, clean));
     kill_until_done(emulator, killed);
-    assert_eq!(killed.dump(emulator), clean.dump(emulator));
+    assert_same(emulator, killed, clean);
 }
 
 #[test]
@@ -347,21 +364,21 @@ fn under_20_percent_throttling_and_outages_the_mirror_ends_as_a_clean_run() {
     let emulator = Emulator::start(USERS * 4);
     let dir = tempfile::tempdir().unwrap();
     let clean = Db::sqlite(dir.path(), "clean.db");
-    succeed(&mut sync(&emulator, &clean));
+    succeed(&mut sync_both(&emulator, &clean));
     for kind in ["429", "503", "504"] {
         emulator.add_fault(
             json!({"route": "users-delta", "kind": kind, "rate": 0.07, "retry_after": 0}),
         );
     }
     for db in [Db::sqlite(dir.path(), "faults.db"), Db::postgres(&emulator)] {
-        succeed(sync(&emulator, &db).args(["--max-attempts", "12"]));
-        assert_eq!(db.dump(&emulator), clean.dump(&emulator));
+        succeed(sync_both(&emulator, &db).args(["--max-attempts", "12"]));
+        assert_same(&emulator, &db, &clean);
     }
     assert!(emulator.stats().faults() > 0, "no fault fired");
 }
 
 fn resync_after_410(emulator: &Emulator, db: &Db, clean: &Db) {
-    succeed(&mut sync(emulator, db));
+    succeed(&mut sync_both(emulator, db));
     let ids = db.user_ids(emulator);
     rename(emulator, &ids[0], "After The Reset");
     emulator.admin(|a| a.remove_user(&ids[1]));
@@ -369,13 +386,13 @@ fn resync_after_410(emulator: &Emulator, db: &Db, clean: &Db) {
     add_users(emulator, 1);
     // Graph forgets every round: the stored deltaLink now gets 410 syncStateNotFound.
     emulator.admin(|a| a.reset_delta());
-    let resynced = summary(&succeed(&mut sync(emulator, db)));
+    let resynced = summary(&succeed(&mut sync_both(emulator, db)));
     // The fresh round did not see the two removed users: swept.
     assert_eq!(resynced["removed"], 2, "{resynced}");
     assert_eq!(resynced["added"], 1, "{resynced}");
-    succeed(&mut sync(emulator, clean));
-    assert_eq!(db.dump(emulator), clean.dump(emulator));
-    let next = summary(&succeed(&mut sync(emulator, db)));
+    succeed(&mut sync_both(emulator, clean));
+    assert_same(emulator, db, clean);
+    let next = summary(&succeed(&mut sync_both(emulator, db)));
     assert_eq!(
         (&next["added"], &next["removed"]),
         (&json!(0), &json!(0)),
@@ -505,7 +522,7 @@ fn watch_syncs_again_and_stops_cleanly_on_sigterm() {
     let mut child = spawn_sync(&emulator, &db, &["--watch", "1s"]);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
-    assert_eq!(first["added"], USERS, "{first}");
+    assert_eq!(first["added"], USERS + USERS / 10, "{first}");
     add_users(&emulator, 3);
     // Later runs pick up the change (within about a second each).
     let mut added = 0;
@@ -582,4 +599,115 @@ fn bad_targets_and_intervals_are_usage_errors() {
         assert!(!stderr.contains("hunter2"), "{stderr}");
         assert_eq!(stderr.lines().count(), 1, "{stderr}");
     }
+}
+
+/// `entrad --format json sync` (users and groups) into `db`.
+fn sync_all(emulator: &Emulator, db: &Db) -> Value {
+    let mut cmd = emulator.configured();
+    cmd.args(["--format", "json", "sync", "--page-size", PAGE, "--into"])
+        .arg(db.spec());
+    summary(&succeed(&mut cmd))
+}
+
+/// Each mirrored group's members, against the emulator's.
+fn memberships_match(emulator: &Emulator, db: &Db) -> usize {
+    let groups = db.query(
+        emulator,
+        "SELECT id FROM groups WHERE removed IS NULL ORDER BY id",
+    );
+    for row in &groups {
+        let group = emulator.admin(|a| a.group(&row[0]));
+        let mut expected: Vec<String> = group["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_owned())
+            .collect();
+        expected.sort();
+        let mirrored: Vec<String> = db
+            .query(
+                emulator,
+                &format!(
+                    "SELECT member_id FROM memberships WHERE group_id = '{}' ORDER BY member_id",
+                    row[0]
+                ),
+            )
+            .into_iter()
+            .map(|mut r| r.remove(0))
+            .collect();
+        assert_eq!(mirrored, expected, "group {}", row[0]);
+    }
+    groups.len()
+}
+
+fn groups_and_members(emulator: &Emulator, db: &Db) {
+    let first = sync_all(emulator, db);
+    assert_eq!(first["added"], USERS + USERS / 10, "{first}");
+    assert!(
+        first["members_added"].as_u64().unwrap() >= (USERS / 10) as u64,
+        "{first}"
+    );
+    assert_eq!(memberships_match(emulator, db), USERS / 10);
+    let groups: Vec<String> = db
+        .query(emulator, "SELECT id FROM groups ORDER BY id")
+        .into_iter()
+        .map(|mut r| r.remove(0))
+        .collect();
+    let member = db.value(
+        emulator,
+        &format!(
+            "SELECT member_id FROM memberships WHERE group_id = '{}' ORDER BY member_id LIMIT 1",
+            groups[0]
+        ),
+    );
+    let outsider = db.value(
+        emulator,
+        &format!("SELECT id FROM users WHERE id NOT IN (SELECT member_id FROM memberships WHERE group_id = '{}') ORDER BY id LIMIT 1", groups[0]),
+    );
+    emulator.admin(|a| a.remove_member(&groups[0], &member));
+    emulator.admin(|a| a.add_member(&groups[0], &outsider));
+    emulator.admin(|a| a.remove_group(&groups[1], false));
+    emulator.admin(|a| a.remove_group(&groups[2], true));
+    let second = sync_all(emulator, db);
+    assert_eq!(second["removed"], 2, "{second}");
+    assert_eq!(second["members_added"], 1, "{second}");
+    assert!(second["members_removed"].as_u64().unwrap() >= 1, "{second}");
+    assert_eq!(memberships_match(emulator, db), USERS / 10 - 2);
+    assert_eq!(
+        db.value(
+            emulator,
+            &format!("SELECT removed FROM groups WHERE id = '{}'", groups[1])
+        ),
+        "changed"
+    );
+    assert_eq!(
+        db.value(
+            emulator,
+            &format!(
+                "SELECT count(*) FROM memberships WHERE group_id = '{}'",
+                groups[2]
+            )
+        ),
+        "0"
+    );
+    assert_eq!(
+        db.value(
+            emulator,
+            &format!("SELECT count(*) FROM groups WHERE id = '{}'", groups[2])
+        ),
+        "0"
+    );
+}
+
+#[test]
+fn sqlite_groups_carry_their_members_into_the_membership_table() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    groups_and_members(&emulator, &Db::sqlite(dir.path(), "mirror.db"));
+}
+
+#[test]
+fn postgres_groups_carry_their_members_into_the_membership_table() {
+    let emulator = Emulator::start(USERS);
+    groups_and_members(&emulator, &Db::postgres(&emulator));
 }
