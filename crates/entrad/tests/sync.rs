@@ -470,17 +470,21 @@ fn a_tenant_locked_by_another_worker_is_skipped_then_taken_when_the_worker_dies(
     };
     let tenant = emulator.tenant_id();
     // Another worker, here the test itself, holds the tenant.
-    let (client, connection) = emulator
-        .block_on(tokio_postgres::connect(url, tokio_postgres::NoTls))
-        .unwrap();
-    let connection = emulator.block_on(async { tokio::spawn(connection) });
-    let held: bool = emulator
-        .block_on(client.query_one(
-            "SELECT pg_try_advisory_lock(hashtextextended('entrad-sync:' || $1, 0))",
-            &[&tenant],
-        ))
-        .unwrap()
-        .get(0);
+    let (client, connection, held) = emulator.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let connection = tokio::spawn(connection);
+        let held: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock(hashtextextended('entrad-sync:' || $1, 0))",
+                &[&tenant],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        (client, connection, held)
+    });
     assert!(held);
     let busy = summary(&succeed(&mut sync(&emulator, &db)));
     assert_eq!(busy["busy"], json!([tenant]), "{busy}");

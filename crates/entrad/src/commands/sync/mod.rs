@@ -37,7 +37,7 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<(), Error> {
         let run = run_once(&mut workers, &target, &plan, concurrency, !global.quiet);
         let report = tokio::select! {
             report = run => report,
-            () = &mut stop => return Ok(stopped()),
+            () = &mut stop => return stopped(),
         };
         report.write(&mut std::io::stdout().lock(), json)?;
         let Some(interval) = watch else {
@@ -46,7 +46,7 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<(), Error> {
         report.print_failures();
         tokio::select! {
             () = tokio::time::sleep(interval::jittered(interval)) => {}
-            () = &mut stop => return Ok(stopped()),
+            () = &mut stop => return stopped(),
         }
     }
 }
@@ -122,9 +122,10 @@ async fn run_once(
     }
 }
 
-/// Says why the process stops; every applied page stays applied.
-fn stopped() {
+/// Says why the process stops (every applied page stays applied): not a failure.
+fn stopped() -> Result<(), Error> {
     eprintln!("entrad: stopped by a signal; the next sync resumes after the last page applied");
+    Ok(())
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).
