@@ -19,6 +19,24 @@
 //!   ([`Store::try_lock`]).
 //!
 //! The schema is in `migrations/` (one numbered SQL file per change, per database).
+//!
+//! ```no_run
+//! use entrad_sync::{AnyStore, Kind, Plan, Selection, Target};
+//!
+//! # async fn demo(graph: entrad_graph::GraphClient) -> Result<(), entrad_sync::Error> {
+//! let mut store = AnyStore::open(&Target::parse("sqlite:/var/lib/entrad/mirror.db")?).await?;
+//! let plan = Plan {
+//!     kinds: vec![Kind::Users, Kind::Groups],
+//!     selection: Selection::new(&["displayName", "mail"])?,
+//!     page_size: Some(999),
+//! };
+//! let outcome =
+//!     entrad_sync::sync_tenant(&graph, &mut store, "contoso.onmicrosoft.com", &plan, &mut |_| {})
+//!         .await?;
+//! println!("{outcome:?}");
+//! # Ok(())
+//! # }
+//! ```
 
 mod changes;
 mod error;
