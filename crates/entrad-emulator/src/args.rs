@@ -39,6 +39,9 @@ pub struct EmulatorArgs {
     /// use: anyone who can reach the port can then read app secrets and mint tokens.
     #[arg(long)]
     pub no_admin_token: bool,
+    /// Serve N tenants, each with its own users and groups, the same app consented in each.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub tenants: u16,
 }
 
 impl EmulatorArgs {
@@ -53,6 +56,7 @@ impl EmulatorArgs {
             users_file: self.users_file,
             faults: self.faults,
             no_admin_token: self.no_admin_token,
+            tenants: usize::from(self.tenants),
             ..Config::default()
         }
     }
@@ -70,6 +74,7 @@ impl Default for EmulatorArgs {
             users_file: None,
             faults: Vec::new(),
             no_admin_token: false,
+            tenants: 1,
         }
     }
 }

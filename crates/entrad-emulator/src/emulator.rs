@@ -30,6 +30,16 @@ struct ReadyLine<'a> {
     tenant_id: &'a str,
     client_id: &'a str,
     admin_token: Option<&'a str>,
+    tenants: &'a [TenantInfo],
+}
+
+/// One tenant the emulator serves (several with `--tenants N`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TenantInfo {
+    /// Its GUID.
+    pub tenant_id: String,
+    /// Its domain (`entrademo.onmicrosoft.com`, `entrademo2.onmicrosoft.com`, ...).
+    pub domain: String,
 }
 
 /// A running emulator: where it is, what it serves, and how to stop it.
@@ -42,6 +52,7 @@ pub struct Emulator {
     state_dir: PathBuf,
     ca_file: PathBuf,
     tenant_id: String,
+    tenants: Vec<TenantInfo>,
     client_id: String,
     admin_token: Option<AdminToken>,
     server: Option<Server>,
@@ -89,7 +100,8 @@ impl Emulator {
                 .await
                 .map_err(Error::KeyGeneration)??
         };
-        let (tls, signing, directory, admin_token) = prepared;
+        let (tls, signing, mut directories, admin_token) = prepared;
+        let directory = directories.remove(0);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -114,10 +126,18 @@ impl Emulator {
             faults.add(spec.clone());
         }
         let tenant_id = directory.tenant.id.clone();
+        let tenants = std::iter::once(&directory)
+            .chain(&directories)
+            .map(|d| TenantInfo {
+                tenant_id: d.tenant.id.clone(),
+                domain: d.tenant.domain.clone(),
+            })
+            .collect();
         let shared = Arc::new(Shared {
             base_url: base.clone(),
             port: local.port(),
             directory: RwLock::new(directory),
+            tenants: directories.into_iter().map(RwLock::new).collect(),
             signing,
             stats: Stats::default(),
             faults,
@@ -142,6 +162,7 @@ impl Emulator {
             state_dir: dir.root().to_path_buf(),
             ca_file: dir.file(names::CA_CERT),
             tenant_id,
+            tenants,
             client_id: CONSENTED_CLIENT_ID.to_string(),
             admin_token,
             server: Some(server),
@@ -153,7 +174,7 @@ impl Emulator {
 type Prepared = (
     Arc<rustls::ServerConfig>,
     SigningKey,
-    Directory,
+    Vec<Directory>,
     Option<AdminToken>,
 );
 
@@ -162,14 +183,18 @@ fn prepare(dir: &StateDir, config: &Config) -> Result<Prepared, Error> {
     let tls = crate::tls::server_config(dir)?;
     let signing = SigningKey::load_or_create(dir)?;
     let app_certificate = keys::app_certificate(dir)?;
-    let store = (!config.in_memory).then(|| dir.file(names::STATE));
-    let directory = Directory::open(config, store, app_certificate)?;
+    let store = |n: usize| match n {
+        _ if config.in_memory => None,
+        0 => Some(dir.file(names::STATE)),
+        n => Some(dir.file(&format!("state-tenant{}.json", n + 1))),
+    };
+    let directories = crate::state::open_all(config, store, &app_certificate)?;
     let admin_token = if config.no_admin_token {
         None
     } else {
         Some(crate::admin_token::load_or_create(dir, config.in_memory)?)
     };
-    Ok((tls, signing, directory, admin_token))
+    Ok((tls, signing, directories, admin_token))
 }
 
 impl Emulator {
@@ -191,6 +216,11 @@ impl Emulator {
     /// The tenant's GUID.
     pub fn tenant_id(&self) -> &str {
         &self.tenant_id
+    }
+
+    /// Every tenant served, the default one first (one unless `Config::tenants` says more).
+    pub fn tenants(&self) -> &[TenantInfo] {
+        &self.tenants
     }
 
     /// The client id of the consented app.
@@ -233,7 +263,7 @@ impl Emulator {
     }
 
     /// The one-line JSON announcing readiness:
-    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..}`
+    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..,"tenants":[{"tenant_id":..,"domain":..}]}`
     /// (the URL without a trailing `/`; `admin_token` is null without one).
     pub fn ready_line(&self) -> String {
         let line = ReadyLine {
@@ -244,6 +274,7 @@ impl Emulator {
             tenant_id: &self.tenant_id,
             client_id: &self.client_id,
             admin_token: self.admin_token.as_ref().map(AdminToken::as_str),
+            tenants: &self.tenants,
         };
         serde_json::to_string(&line).unwrap_or_default()
     }

@@ -107,7 +107,7 @@ pub use config::{
     Config, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_SEED,
     DEFAULT_USERS,
 };
-pub use emulator::{Emulator, run};
+pub use emulator::{Emulator, TenantInfo, run};
 pub use error::{CryptoCause, Error, Result};
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
 pub use pfx::APP_PFX_PASSWORD;

@@ -25,4 +25,5 @@ mod idle_connections;
 mod msal_node;
 mod msal_python;
 mod scale;
+mod tenants;
 mod token;

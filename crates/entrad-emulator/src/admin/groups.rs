@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::tenant::AdminTenant;
 use super::users::{RemoveQuery, refused_as, saved};
 use super::{admin_error, json_body};
 use crate::shared::AppState;
@@ -45,12 +46,16 @@ fn not_found(key: &str) -> Response {
     refused(ChangeError::NotFound, key)
 }
 
-pub(crate) async fn add(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn add(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    body: Bytes,
+) -> Response {
     let new: NewGroup = match json_body(&body) {
         Ok(g) => g,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid group: {e}")),
     };
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.add_group(new.group, &new.members) {
         Ok(group) => {
             saved(&directory);
@@ -60,8 +65,12 @@ pub(crate) async fn add(State(state): State<AppState>, body: Bytes) -> Response 
     }
 }
 
-pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    let directory = state.read();
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    Path(key): Path<String>,
+) -> Response {
+    let directory = state.read_at(tenant);
     match uuid::Uuid::parse_str(&key)
         .ok()
         .and_then(|id| directory.groups.get(id))
@@ -73,6 +82,7 @@ pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) 
 
 pub(crate) async fn modify(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -80,7 +90,7 @@ pub(crate) async fn modify(
         Ok(p) => p,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid patch: {e}")),
     };
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.patch_group(&key, patch) {
         Ok(group) => {
             saved(&directory);
@@ -93,10 +103,11 @@ pub(crate) async fn modify(
 /// Soft delete by default (`@removed: changed`); `?permanent=true` reports `deleted`.
 pub(crate) async fn remove(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     Query(query): Query<RemoveQuery>,
 ) -> Response {
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.remove_group(&key, query.permanent) {
         Ok(_) => {
             saved(&directory);
@@ -106,8 +117,14 @@ pub(crate) async fn remove(
     }
 }
 
-fn member_change(state: &AppState, group: &str, member: &str, added: bool) -> Response {
-    let mut directory = state.write();
+fn member_change(
+    state: &AppState,
+    tenant: usize,
+    group: &str,
+    member: &str,
+    added: bool,
+) -> Response {
+    let mut directory = state.write_at(tenant);
     match directory.change_member(group, member, added) {
         Ok(changed) => {
             saved(&directory);
@@ -120,11 +137,12 @@ fn member_change(state: &AppState, group: &str, member: &str, added: bool) -> Re
 /// Adds a member; `{"changed": false}` when the user already was one.
 pub(crate) async fn add_member(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path(group): Path<String>,
     body: Bytes,
 ) -> Response {
     match json_body::<NewMember>(&body) {
-        Ok(member) => member_change(&state, &group, &member.id, true),
+        Ok(member) => member_change(&state, tenant, &group, &member.id, true),
         Err(e) => admin_error(StatusCode::BAD_REQUEST, format!("invalid member: {e}")),
     }
 }
@@ -132,7 +150,8 @@ pub(crate) async fn add_member(
 /// Removes a member; `{"changed": false}` when the user was not one.
 pub(crate) async fn remove_member(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path((group, member)): Path<(String, String)>,
 ) -> Response {
-    member_change(&state, &group, &member, false)
+    member_change(&state, tenant, &group, &member, false)
 }

@@ -10,6 +10,7 @@ mod faults;
 mod federated;
 mod groups;
 mod stats;
+mod tenant;
 mod users;
 
 use axum::Router;

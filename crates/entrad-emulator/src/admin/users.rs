@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::admin_error;
+use super::tenant::AdminTenant;
 use crate::shared::AppState;
 use crate::state::{ChangeError, User};
 
@@ -29,12 +30,16 @@ pub(super) fn saved(directory: &crate::state::Directory) {
     }
 }
 
-pub(crate) async fn add(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn add(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    body: Bytes,
+) -> Response {
     let user: User = match serde_json::from_slice(&body) {
         Ok(u) => u,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid user: {e}")),
     };
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.add_user(user) {
         Ok(user) => {
             saved(&directory);
@@ -44,8 +49,12 @@ pub(crate) async fn add(State(state): State<AppState>, body: Bytes) -> Response 
     }
 }
 
-pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    match state.read().users.find(&key) {
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    Path(key): Path<String>,
+) -> Response {
+    match state.read_at(tenant).users.find(&key) {
         Some(user) => axum::Json(user).into_response(),
         None => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
     }
@@ -53,6 +62,7 @@ pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) 
 
 pub(crate) async fn modify(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -60,7 +70,7 @@ pub(crate) async fn modify(
         Ok(p) => p,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid patch: {e}")),
     };
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.patch_user(&key, patch) {
         Ok(user) => {
             saved(&directory);
@@ -79,10 +89,11 @@ pub(crate) struct RemoveQuery {
 /// Soft delete by default (`@removed: changed`); `?permanent=true` reports `deleted`.
 pub(crate) async fn remove(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     Query(query): Query<RemoveQuery>,
 ) -> Response {
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.remove_user(&key, query.permanent) {
         Ok(_) => {
             saved(&directory);

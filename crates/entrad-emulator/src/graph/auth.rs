@@ -33,6 +33,8 @@ const SKEW_SECS: f64 = 300.0;
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub(crate) appid: String,
+    /// The number of the tenant that issued the token (its `tid`).
+    pub(crate) tenant: usize,
     roles: Vec<String>,
 }
 
@@ -113,7 +115,13 @@ pub(crate) fn authenticate(
         ));
     }
     let claims = &jws.claims;
-    let tenant_id = state.read().tenant.id.clone();
+    // The token's tenant (by `tid`), whose issuer it must then carry.
+    let tenant = claims
+        .get("tid")
+        .and_then(Value::as_str)
+        .and_then(|tid| state.tenant_index(tid))
+        .unwrap_or(0);
+    let tenant_id = state.read_at(tenant).tenant.id.clone();
     if claims.get("iss").and_then(Value::as_str) != Some(v1_issuer(&tenant_id).as_str()) {
         return Err(unauthorized(
             "Access token validation failure. Invalid issuer.",
@@ -156,6 +164,7 @@ pub(crate) fn authenticate(
         })
         .unwrap_or_default();
     Ok(Caller {
+        tenant,
         appid: claims
             .get("appid")
             .and_then(Value::as_str)

@@ -180,7 +180,8 @@ pub(crate) async fn execute(state: &Shared, ctx: &GraphCtx, caller: &Caller, bod
     let mut failed: HashSet<String> = HashSet::new();
     let mut responses = Vec::with_capacity(items.len());
     for item in items {
-        let item_ctx = GraphCtx::new(&inner_headers(&item), ctx.base.clone());
+        let mut item_ctx = GraphCtx::new(&inner_headers(&item), ctx.base.clone());
+        item_ctx.tenant = caller.tenant;
         if item.depends_on.iter().any(|d| failed.contains(d)) {
             failed.insert(item.id.clone());
             let reply = Reply::error(

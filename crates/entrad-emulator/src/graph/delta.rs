@@ -54,7 +54,7 @@ pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
         Ok(params) => params,
         Err(reply) => return reply,
     };
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let props = params.select.as_deref().unwrap_or(&DEFAULT);
     round(
         &params,

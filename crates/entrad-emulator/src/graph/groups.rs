@@ -95,7 +95,7 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let (groups, next_link) =
         match page_of(directory.groups.all(), |g| g.id, &params, ctx, "groups") {
             Ok(page) => page,
@@ -129,7 +129,7 @@ pub(crate) fn get(state: &Shared, ctx: &GraphCtx, key: &str, query: Option<&str>
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let Some(group) = find(&directory.groups, key) else {
         return not_found(key, ctx);
     };
@@ -167,7 +167,7 @@ pub(crate) fn members(state: &Shared, ctx: &GraphCtx, key: &str, query: Option<&
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let Some(group) = find(&directory.groups, key) else {
         return not_found(key, ctx);
     };

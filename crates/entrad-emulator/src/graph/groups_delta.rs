@@ -17,7 +17,7 @@ pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
         Ok(params) => params,
         Err(reply) => return reply,
     };
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     // Delta items always carry their id, selected or not.
     let props: Vec<GroupProp> = match params.select.as_deref() {
         None => GROUP_DEFAULT.to_vec(),

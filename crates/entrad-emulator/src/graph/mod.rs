@@ -109,11 +109,14 @@ fn serve(
     target: Target,
     query: Option<String>,
 ) -> Response {
-    let ctx = GraphCtx::new(headers, base);
+    let mut ctx = GraphCtx::new(headers, base);
     let reply = match auth::authenticate(state, headers, &ctx)
-        .and_then(|caller| caller.require_any(target.roles(), &ctx))
+        .and_then(|caller| caller.require_any(target.roles(), &ctx).map(|()| caller))
     {
-        Ok(()) => run(state, &ctx, &target, query.as_deref()),
+        Ok(caller) => {
+            ctx.tenant = caller.tenant;
+            run(state, &ctx, &target, query.as_deref())
+        }
         Err(reply) => reply,
     };
     reply.into_response(&ctx)

@@ -54,7 +54,7 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
         },
     };
     let size = params.page_size(ctx);
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let users = directory.users.all();
     let props = params.select.as_deref().unwrap_or(&DEFAULT);
     let mut page = Vec::with_capacity(size.min(users.len()));
@@ -115,7 +115,7 @@ pub(crate) fn count(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let n = directory
         .users
         .all()

@@ -9,6 +9,7 @@ mod group_generate;
 mod persist;
 mod store;
 mod tenant;
+mod tenants;
 mod user;
 
 use std::path::PathBuf;
@@ -27,6 +28,7 @@ use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
 pub(crate) use store::{Entry, Store, Tombstone, UserStore};
 pub(crate) use tenant::Tenant;
 pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
+pub(crate) use tenants::{Fresh, open_all};
 pub(crate) use user::User;
 
 use crate::config::Config;
@@ -68,6 +70,16 @@ impl Directory {
         store: Option<PathBuf>,
         app_certificate: RegisteredCertificate,
     ) -> Result<Directory> {
+        Directory::open_as(config, store, app_certificate, Fresh::home(config))
+    }
+
+    /// [`Directory::open`] for a tenant that starts as `fresh` says when it has no state.
+    pub(crate) fn open_as(
+        config: &Config,
+        store: Option<PathBuf>,
+        app_certificate: RegisteredCertificate,
+        fresh: Fresh,
+    ) -> Result<Directory> {
         let base = match &config.users_file {
             Some(path) => UsersBase::File {
                 path: std::path::absolute(path)
@@ -75,7 +87,7 @@ impl Directory {
             },
             None => UsersBase::Generated {
                 count: config.users,
-                seed: config.seed,
+                seed: fresh.seed,
             },
         };
         let saved = match &store {
@@ -97,8 +109,8 @@ impl Directory {
                 )
             }
             None => (
-                Tenant::default(),
-                default_apps(&app_certificate),
+                fresh.tenant,
+                fresh.apps.unwrap_or_else(|| default_apps(&app_certificate)),
                 new_epoch(),
                 None,
             ),

@@ -75,7 +75,7 @@ pub(crate) async fn prompt(
     headers: HeaderMap,
 ) -> Response {
     let correlation = correlation_id(&headers);
-    let request = match check(&state.read(), &segment, &query) {
+    let request = match check(&state.read_for(&segment), &segment, &query) {
         Ok(request) => request,
         Err(error) => return error.respond(&correlation),
     };
@@ -112,7 +112,7 @@ pub(crate) async fn accept(
 ) -> Response {
     let correlation = correlation_id(&headers);
     let request = {
-        let mut directory = state.write();
+        let mut directory = state.write_at(state.tenant_index(&segment).unwrap_or(0));
         let request = match check(&directory, &segment, &query) {
             Ok(request) => request,
             Err(error) => return error.respond(&correlation),
