@@ -150,6 +150,12 @@ impl Admin {
             .map(drop)
     }
 
+    /// Adds a user (`{"userPrincipalName":..,...}`) to the tenant `tenant` (id or domain).
+    pub async fn add_user_in(&self, tenant: &str, user: &Value) -> Result<Value> {
+        let path = format!("/users?tenant={tenant}");
+        self.call(Method::POST, &path, Some(user)).await
+    }
+
     /// One user as the emulator stores it.
     pub async fn user(&self, id: &str) -> Result<Value> {
         self.call(Method::GET, &format!("/users/{id}"), None).await

@@ -36,6 +36,32 @@ impl Emulator {
         )
     }
 
+    /// An emulator serving `tenants` tenants of `users` users each (`--tenants N`).
+    pub fn start_tenants(users: usize, tenants: usize) -> Emulator {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
+        command
+            .args(["emulator", "--listen", "127.0.0.1:0", "--in-memory"])
+            .args([
+                "--users",
+                &users.to_string(),
+                "--tenants",
+                &tenants.to_string(),
+            ])
+            .arg("--state-dir")
+            .arg(dir.path());
+        Emulator(ChildEmulator::spawn(command, Some(dir)).unwrap_or_else(|e| panic!("{e:?}")))
+    }
+
+    /// The tenants served, the default one first: (tenant id, domain).
+    pub fn tenants(&self) -> Vec<(String, String)> {
+        self.0
+            .tenants()
+            .iter()
+            .map(|t| (t.tenant_id.clone(), t.domain.clone()))
+            .collect()
+    }
+
     /// The request counters.
     pub fn stats(&self) -> Stats {
         self.0.block_on(self.0.admin().stats()).unwrap()

@@ -210,6 +210,15 @@ fn add_users(emulator: &Emulator, n: usize) {
     }
 }
 
+/// Adds `n` new users to the tenant `tenant` (id or domain).
+fn add_users_in(emulator: &Emulator, tenant: &str, n: usize) {
+    for _ in 0..n {
+        let name = format!("new{}", random_below(1 << 40));
+        let body = json!({"userPrincipalName": format!("{name}@{tenant}"), "displayName": name});
+        emulator.admin(|a| a.add_user_in(tenant, &body));
+    }
+}
+
 /// A random number below `n` (a fresh hasher key each call).
 fn random_below(n: u64) -> u64 {
     use std::hash::{BuildHasher, Hasher};
@@ -422,20 +431,24 @@ fn postgres_a_lost_sync_state_starts_a_fresh_round_and_sweeps_what_it_did_not_se
 }
 
 #[test]
-fn one_failing_tenant_is_reported_without_stopping_the_others() {
-    let emulator = Emulator::start(USERS);
+fn tenants_are_synced_each_into_its_own_rows_and_one_failing_is_reported_alone() {
+    let emulator = Emulator::start_tenants(USERS, 3);
+    let tenants = emulator.tenants();
     let dir = tempfile::tempdir().unwrap();
     let db = Db::sqlite(dir.path(), "mirror.db");
-    let tenant = emulator.tenant_id();
-    let tenants = dir.path().join("tenants.txt");
+    // By id, by domain, and one the token service does not know.
+    let file = dir.path().join("tenants.txt");
     std::fs::write(
-        &tenants,
-        format!("# the fleet\n{tenant}\nno-such-tenant.example\n"),
+        &file,
+        format!(
+            "# the fleet\n{}\n{}  # by domain\nno-such-tenant.example\n{}\n",
+            tenants[0].0, tenants[1].1, tenants[2].0
+        ),
     )
     .unwrap();
-    let output = sync(&emulator, &db)
-        .arg("--tenants")
-        .arg(&tenants)
+    let output = sync_both(&emulator, &db)
+        .args(["--concurrency", "2", "--tenants"])
+        .arg(&file)
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(3), "{}", stderr_of(&output));
@@ -444,21 +457,107 @@ fn one_failing_tenant_is_reported_without_stopping_the_others() {
         stderr.contains("tenant no-such-tenant.example:"),
         "{stderr}"
     );
-    assert!(stderr.contains("1 of 2 tenants failed"), "{stderr}");
+    assert!(stderr.contains("1 of 4 tenants failed"), "{stderr}");
     let line = summary(&output);
-    assert_eq!(line["tenants"], 2, "{line}");
-    assert_eq!(line["added"], USERS, "{line}");
+    assert_eq!(line["tenants"], 4, "{line}");
+    assert_eq!(line["added"], 3 * (USERS + USERS / 10), "{line}");
     assert_eq!(
         line["failed"][0]["tenant"], "no-such-tenant.example",
         "{line}"
     );
-    assert_eq!(
-        db.value(
+    let keys = [&tenants[0].0, &tenants[1].1, &tenants[2].0];
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        assert_eq!(
+            db.value(
+                &emulator,
+                &format!("SELECT count(*) FROM users WHERE tenant = '{key}'")
+            ),
+            USERS.to_string()
+        );
+        assert_eq!(
+            db.value(
+                &emulator,
+                &format!("SELECT count(*) FROM groups WHERE tenant = '{key}'")
+            ),
+            (USERS / 10).to_string()
+        );
+        for row in db.query(
             &emulator,
-            &format!("SELECT count(*) FROM users WHERE tenant = '{tenant}'")
-        ),
-        USERS.to_string()
+            &format!("SELECT id FROM users WHERE tenant = '{key}'"),
+        ) {
+            seen.insert(row[0].clone());
+        }
+    }
+    // Three directories, not one read three times.
+    assert_eq!(seen.len(), 3 * USERS);
+}
+
+#[test]
+fn a_fleet_of_watchers_splits_the_tenants_and_takes_over_from_a_dead_one() {
+    let emulator = Emulator::start_tenants(USERS, 3);
+    let tenants = emulator.tenants();
+    let db = Db::postgres(&emulator);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tenants.txt");
+    let ids: Vec<&str> = tenants.iter().map(|t| t.0.as_str()).collect();
+    std::fs::write(&file, ids.join("\n")).unwrap();
+    for route in ["users-delta", "groups-delta"] {
+        emulator.add_fault(json!({"route": route, "kind": "latency", "latency_ms": 30}));
+    }
+    let file = file.to_str().unwrap();
+    let watch = ["--watch", "1s", "--concurrency", "3", "--tenants", file];
+    let mut first = spawn_sync(&emulator, &db, &watch);
+    let mut second = spawn_sync(&emulator, &db, &watch);
+    let first_lines = BufReader::new(first.stdout.take().unwrap()).lines();
+    let mut second_lines = BufReader::new(second.stdout.take().unwrap()).lines();
+    // Both run at once: a tenant one holds, the other skips.
+    let mut busy = 0;
+    let mut runs: Vec<Value> = Vec::new();
+    for line in first_lines.take(2).chain(second_lines.by_ref().take(2)) {
+        let run: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        assert_eq!(run["failed"], json!([]), "{run}");
+        busy += run["busy"].as_array().unwrap().len();
+        runs.push(run);
+    }
+    assert!(busy > 0, "the two workers never met on a tenant: {runs:?}");
+    // The first dies; the second keeps every tenant current on its own.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    add_users_in(&emulator, &tenants[1].1, 2);
+    let mut taken_over = false;
+    for line in second_lines.by_ref().take(10) {
+        let run: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if run["busy"] == json!([]) && run["tenants"] == 3 {
+            taken_over = true;
+            if db.value(
+                &emulator,
+                &format!(
+                    "SELECT count(*) FROM users WHERE tenant = '{}'",
+                    tenants[1].0
+                ),
+            ) == (USERS + 2).to_string()
+            {
+                break;
+            }
+        }
+    }
+    assert!(
+        taken_over,
+        "the second worker never had every tenant to itself"
     );
+    for (i, (id, _)) in tenants.iter().enumerate() {
+        let expected = if i == 1 { USERS + 2 } else { USERS };
+        assert_eq!(
+            db.value(
+                &emulator,
+                &format!("SELECT count(*) FROM users WHERE tenant = '{id}'")
+            ),
+            expected.to_string()
+        );
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
 }
 
 #[test]
