@@ -189,17 +189,19 @@ fn write_page(
     } else {
         "json_patch(data, ?3)"
     };
+    // New rows first (the whole first round): one statement each; a row
+    // that exists is left alone by the insert, then updated.
+    let mut insert = tx.prepare_cached(&format!(
+        "INSERT OR IGNORE INTO {table} (tenant, id, data, removed, seen_round) VALUES (?1, ?2, ?3, NULL, ?4)"
+    ))?;
     let mut update = tx.prepare_cached(&format!(
         "UPDATE {table} SET data = {data}, removed = NULL, seen_round = ?4 WHERE tenant = ?1 AND id = ?2"
     ))?;
-    let mut insert = tx.prepare_cached(&format!(
-        "INSERT INTO {table} (tenant, id, data, removed, seen_round) VALUES (?1, ?2, ?3, NULL, ?4)"
-    ))?;
     for (id, json) in &changes.upserts {
-        if update.execute(params![tenant, id, json, next.round])? == 0 {
-            insert.execute(params![tenant, id, json, next.round])?;
+        if insert.execute(params![tenant, id, json, next.round])? == 1 {
             counts.added += 1;
         } else {
+            update.execute(params![tenant, id, json, next.round])?;
             counts.changed += 1;
         }
     }
