@@ -814,3 +814,47 @@ fn postgres_groups_carry_their_members_into_the_membership_table() {
     let emulator = Emulator::start(USERS);
     groups_and_members(&emulator, &Db::postgres(&emulator));
 }
+
+#[test]
+fn select_fixes_the_columns_and_a_new_selection_starts_a_fresh_round() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::sqlite(dir.path(), "mirror.db");
+    let first = summary(&succeed(
+        sync(&emulator, &db).args(["--select", "displayName"]),
+    ));
+    assert_eq!(first["added"], USERS, "{first}");
+    // Only the selected property (and id) is asked for and kept.
+    assert_eq!(
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE json_extract(data, '$.mail') IS NOT NULL"
+        ),
+        "0"
+    );
+    let second = summary(&succeed(
+        sync(&emulator, &db).args(["--select", "displayName,mail"]),
+    ));
+    assert_eq!(
+        (&second["added"], &second["changed"]),
+        (&json!(0), &json!(USERS)),
+        "{second}"
+    );
+    assert_eq!(
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE mail IS NOT NULL"
+        ),
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE json_extract(data, '$.mail') IS NOT NULL"
+        )
+    );
+    assert_ne!(
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE mail IS NOT NULL"
+        ),
+        "0"
+    );
+}
