@@ -87,13 +87,14 @@ start_emulator() {
 
 # change_users N: N users get a new displayName through the admin API.
 change_users() {
-  "$python" - "$url" "$admin_token" "$ca" "$1" "$work/e-sqlite-users-1.db" <<'PY'
-import json, sqlite3, sys, uuid, requests
+  "$python" - "$url" "$admin_token" "$ca" "$1" "$work/e-sqlite-users-$n-1.db" <<'PY'
+import os, sqlite3, sys, uuid, requests
 url, token, ca, n, db = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+os.environ["REQUESTS_CA_BUNDLE"] = ca
 ids = [r[0] for r in sqlite3.connect(db).execute(f"SELECT id FROM users ORDER BY random() LIMIT {n}")]
 s = requests.Session(); s.verify = ca; s.headers["Authorization"] = "Bearer " + token
 for i in ids:
-    s.patch(f"{url}/_emulator/users/{i}", json={"displayName": "Changed " + uuid.uuid4().hex[:8]}).raise_for_status()
+    s.patch(f"{url}/_emulator/users/{i}", json={"displayName": "Changed " + uuid.uuid4().hex[:8]}, verify=ca).raise_for_status()
 PY
 }
 
@@ -117,23 +118,23 @@ for n in $sizes; do
   start_emulator "$n"
   for run in $(seq "$runs"); do
     measure entrad-sqlite-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$run.db"
+      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
     measure entrad-sqlite-all "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users groups --page-size 999 --into "sqlite:$work/e-sqlite-all-$run.db"
+      sync users groups --page-size 999 --into "sqlite:$work/e-sqlite-all-$n-$run.db"
     measure entrad-postgres-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --page-size 999 --into "$(fresh_pg "bench_u_${n}_$run")"
     measure entrad-postgres-all "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users groups --page-size 999 --into "$(fresh_pg "bench_a_${n}_$run")"
-    measure python-sqlite-users "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$run.db"
+    measure python-sqlite-users "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-$run.db"
   done
   # Incremental: 100 changed users, then each mirror catches up (the first run's mirrors).
   for run in $(seq "$runs"); do
     change_users 100
     measure entrad-sqlite-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-1.db"
+      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-1.db"
     measure entrad-postgres-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --page-size 999 --into "${pg_server%/*}/bench_u_${n}_1"
-    measure python-sqlite-incremental "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-1.db"
+    measure python-sqlite-incremental "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-1.db"
   done
   stop_emulator
 done
