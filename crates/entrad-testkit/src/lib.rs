@@ -117,8 +117,8 @@ mod tests {
                 undeclared(&tests, &tests.join("main.rs"), &mut missing);
             }
         }
-        // entrad, entrad-auth, entrad-emulator, entrad-graph.
-        assert_eq!(binaries, 4);
+        // entrad, entrad-auth, entrad-emulator, entrad-graph, entrad-sync.
+        assert_eq!(binaries, 5);
         assert!(
             missing.is_empty(),
             "test areas no main.rs or mod.rs declares (they would never run): {missing:?}"
