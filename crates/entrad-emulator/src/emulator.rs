@@ -30,6 +30,7 @@ struct ReadyLine<'a> {
     tenant_id: &'a str,
     client_id: &'a str,
     admin_token: Option<&'a str>,
+    portal_url: String,
 }
 
 /// A running emulator: where it is, what it serves, and how to stop it.
@@ -44,6 +45,8 @@ pub struct Emulator {
     tenant_id: String,
     client_id: String,
     admin_token: Option<AdminToken>,
+    /// The portal's one-time login code (with an admin token only).
+    portal_code: Option<AdminToken>,
     server: Option<Server>,
     /// A temporary state directory this instance created and removes.
     temporary: bool,
@@ -114,6 +117,7 @@ impl Emulator {
             faults.add(spec.clone());
         }
         let tenant_id = directory.tenant.id.clone();
+        let portal_code = admin_token.as_ref().map(|_| AdminToken::random());
         let shared = Arc::new(Shared {
             base_url: base.clone(),
             port: local.port(),
@@ -123,6 +127,7 @@ impl Emulator {
             faults,
             throttle: Throttle::default(),
             admin_token: admin_token.clone(),
+            web: crate::web::Web::new(portal_code.as_ref().map(|c| c.as_str().to_string())),
         });
         crate::oidc::write_token_file(&dir, &shared)?;
         let timeouts = Timeouts {
@@ -144,6 +149,7 @@ impl Emulator {
             tenant_id,
             client_id: CONSENTED_CLIENT_ID.to_string(),
             admin_token,
+            portal_code,
             server: Some(server),
             temporary,
         })
@@ -204,6 +210,20 @@ impl Emulator {
         self.admin_token.as_ref().map(AdminToken::as_str)
     }
 
+    /// The portal's address for a browser: with an admin token, a one-time login URL
+    /// (`/_emulator/portal/login?code=..`, good for one sign-in; the login page also takes
+    /// the admin token), else `/_emulator/portal/`.
+    pub fn portal_url(&self) -> String {
+        match &self.portal_code {
+            Some(code) => format!(
+                "{}/_emulator/portal/login?code={}",
+                self.base,
+                code.as_str()
+            ),
+            None => format!("{}/_emulator/portal/", self.base),
+        }
+    }
+
     /// `state_dir/parameters.json`: the quickstart's file, with the consented app's secret.
     pub fn parameters_file(&self) -> PathBuf {
         self.state_dir.join(names::PARAMETERS)
@@ -233,8 +253,9 @@ impl Emulator {
     }
 
     /// The one-line JSON announcing readiness:
-    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..}`
-    /// (the URL without a trailing `/`; `admin_token` is null without one).
+    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..,"portal_url":..}`
+    /// (the URL without a trailing `/`; `admin_token` is null without one;
+    /// `portal_url` is [`Emulator::portal_url`]).
     pub fn ready_line(&self) -> String {
         let line = ReadyLine {
             ready: true,
@@ -244,6 +265,7 @@ impl Emulator {
             tenant_id: &self.tenant_id,
             client_id: &self.client_id,
             admin_token: self.admin_token.as_ref().map(AdminToken::as_str),
+            portal_url: self.portal_url(),
         };
         serde_json::to_string(&line).unwrap_or_default()
     }

@@ -98,6 +98,7 @@ mod state;
 mod stats;
 mod tls;
 mod token;
+mod web;
 
 pub use args::EmulatorArgs;
 pub use config::{
@@ -109,6 +110,6 @@ pub use error::{CryptoCause, Error, Result};
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
 pub use pfx::APP_PFX_PASSWORD;
 pub use state::{
-    CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
-    UNCONSENTED_CLIENT_ID,
+    CONSENT_REDIRECT_URI, CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID,
+    GLOBAL_ADMINISTRATOR, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID,
 };

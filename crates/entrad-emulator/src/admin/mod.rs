@@ -7,6 +7,7 @@ mod auth;
 mod consent;
 mod faults;
 mod federated;
+mod roles;
 mod stats;
 mod users;
 
@@ -70,6 +71,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
             "/users/{id}",
             patch(users::modify).delete(users::remove).get(users::get),
         )
+        .route("/users/{id}/roles", get(roles::get).put(roles::set))
         .route("/consent", post(consent::set))
         .route("/apps", get(apps::list))
         .route("/token", post(apps::token))

@@ -4,6 +4,7 @@
 mod apps;
 mod generate;
 mod persist;
+mod roles;
 mod store;
 mod tenant;
 mod user;
@@ -18,8 +19,13 @@ pub(crate) use apps::{
     App, ClientSecret, FederatedCredential, RegisteredCertificate, SecretCheck,
     TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT,
 };
-pub use apps::{CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID};
+pub use apps::{
+    CONSENT_REDIRECT_URI, CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
+    UNCONSENTED_CLIENT_ID,
+};
 use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
+pub use roles::GLOBAL_ADMINISTRATOR;
+pub(crate) use roles::can_consent;
 pub(crate) use store::{Tombstone, UserStore};
 pub(crate) use tenant::Tenant;
 pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
@@ -40,6 +46,8 @@ pub(crate) struct Directory {
     pub(crate) users: UserStore,
     /// Identifies this history of changes: delta tokens of another one are refused.
     pub(crate) sync_epoch: String,
+    /// Users' directory roles (Global Administrator, ...).
+    pub(crate) roles: roles::Roles,
     base: UsersBase,
     journal: Vec<JournalEntry>,
     /// `state.json`, or `None` in memory.
@@ -76,7 +84,7 @@ impl Directory {
             Some(path) => persist::load(path)?,
             None => None,
         };
-        let (tenant, apps, mut sync_epoch, journal) = match saved {
+        let (tenant, apps, mut sync_epoch, journal, saved_roles) = match saved {
             Some(saved) => {
                 let apps = saved
                     .apps
@@ -88,12 +96,14 @@ impl Directory {
                     apps,
                     saved.sync_epoch,
                     (saved.users == base).then_some(saved.journal),
+                    saved.directory_roles,
                 )
             }
             None => (
                 Tenant::default(),
                 default_apps(&app_certificate),
                 new_epoch(),
+                None,
                 None,
             ),
         };
@@ -110,11 +120,13 @@ impl Directory {
                 Vec::new()
             }
         };
+        let roles = saved_roles.unwrap_or_else(|| roles::initial(&users));
         let directory = Directory {
             tenant,
             apps,
             users,
             sync_epoch,
+            roles,
             base,
             journal,
             store,
@@ -141,6 +153,7 @@ impl Directory {
             self.sync_epoch.clone(),
             self.base.clone(),
             self.journal.clone(),
+            self.roles.clone(),
         );
         persist::save(path, &saved)
     }
@@ -219,6 +232,36 @@ impl Directory {
         Ok(id)
     }
 
+    /// The directory roles of a user.
+    pub(crate) fn roles_of(&self, id: Uuid) -> &[String] {
+        self.roles.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Replaces the directory roles of a user found by id or UPN.
+    pub(crate) fn set_roles(&mut self, key: &str, roles: Vec<String>) -> Result<Uuid, ChangeError> {
+        let id = self.users.find(key).ok_or(ChangeError::NotFound)?.id;
+        if roles.is_empty() {
+            self.roles.remove(&id);
+        } else {
+            self.roles.insert(id, roles);
+        }
+        Ok(id)
+    }
+
+    /// Grants admin consent to an app, creating its service principal if it had none.
+    pub(crate) fn grant_consent(&mut self, client_id: &str) {
+        if let Some(app) = self
+            .apps
+            .iter_mut()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        {
+            app.consented = true;
+            if app.service_principal_id.is_none() {
+                app.service_principal_id = Some(Uuid::new_v4().to_string());
+            }
+        }
+    }
+
     /// Grants or revokes admin consent; false when no such app exists.
     pub(crate) fn set_consent(&mut self, client_id: &str, granted: bool) -> bool {
         match self
@@ -288,6 +331,7 @@ fn default_apps(certificate: &RegisteredCertificate) -> Vec<App> {
         secrets: vec![secret(now + 730 * DAY)],
         certificates: Vec::new(),
         federated_credentials: Vec::new(),
+        redirect_uris: vec![CONSENT_REDIRECT_URI.into()],
     };
     let mut consented = app(
         CONSENTED_CLIENT_ID,
@@ -350,6 +394,9 @@ fn app_from_saved(saved: SavedApp, certificate: &RegisteredCertificate) -> App {
             Vec::new()
         },
         federated_credentials,
+        redirect_uris: saved
+            .redirect_uris
+            .unwrap_or_else(|| vec![CONSENT_REDIRECT_URI.into()]),
     }
 }
 
@@ -371,5 +418,6 @@ fn saved_app(app: &App) -> SavedApp {
             .collect(),
         has_certificate: !app.certificates.is_empty(),
         federated_credentials: Some(app.federated_credentials.clone()),
+        redirect_uris: Some(app.redirect_uris.clone()),
     }
 }
