@@ -104,6 +104,15 @@ impl Admin {
         }
     }
 
+    /// Replaces a user's directory roles (`PUT /_emulator/users/{id}/roles`); the
+    /// roles that may grant admin consent are Global Administrator and Privileged
+    /// Role Administrator.
+    pub async fn set_roles(&self, user: &str, roles: &[&str]) -> Result<Value> {
+        let body = serde_json::json!({ "roles": roles });
+        self.call(Method::PUT, &format!("/users/{user}/roles"), Some(&body))
+            .await
+    }
+
     /// The request counters (`GET /_emulator/stats`).
     pub async fn stats(&self) -> Result<Stats> {
         self.call(Method::GET, "/stats", None).await.map(Stats)

@@ -58,6 +58,9 @@ pub enum Error {
     /// A URL could not be built.
     #[error("bad URL")]
     Url(#[from] url::ParseError),
+    /// The browser (chromedriver, Chromium, a WebDriver command) failed.
+    #[error("{0}")]
+    Browser(String),
     /// A tool the test needs (Python with MSAL, Node with MSAL Node) is missing.
     #[error("{0}")]
     MissingTool(String),

@@ -8,7 +8,8 @@
 //! - the parameters files ([`Parameters`], [`read_json`]) and MSAL token cache
 //!   files ([`msal_access_tokens`]);
 //! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]);
-//! - a wiremock token service ([`token_service`]).
+//! - a wiremock token service ([`token_service`]);
+//! - headless Chromium over WebDriver, trusting the emulator's CA ([`Browser`]).
 //!
 //! It holds no assertions: tests say what they expect. Failures to set up are
 //! [`Error`]s; the conveniences of [`InProcess`] for tests panic with the reason.
@@ -28,6 +29,7 @@
 //! ```
 
 mod admin;
+mod browser;
 mod child;
 mod error;
 mod fuzz_corpus;
@@ -40,6 +42,7 @@ mod python;
 pub mod token_service;
 
 pub use admin::{Admin, Reply, Stats};
+pub use browser::{Browser, chromedriver, screenshot_dir};
 pub use child::{ChildEmulator, Ready};
 pub use error::{Error, Result};
 pub use fuzz_corpus::replay_fuzz_inputs;

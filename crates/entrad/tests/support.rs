@@ -36,6 +36,23 @@ impl Emulator {
         )
     }
 
+    /// Runs `future` on the emulator's runtime (for the browser tests' WebDriver calls).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    /// What the ready line said (URL, portal URL, admin token).
+    pub fn ready(&self) -> &entrad_testkit::Ready {
+        &self.0.ready
+    }
+
+    /// Replaces a user's directory roles (e.g. `["Global Administrator"]`).
+    pub fn set_roles(&self, user: &str, roles: &[&str]) {
+        self.0
+            .block_on(self.0.admin().set_roles(user, roles))
+            .unwrap();
+    }
+
     /// The request counters.
     pub fn stats(&self) -> Stats {
         self.0.block_on(self.0.admin().stats()).unwrap()
