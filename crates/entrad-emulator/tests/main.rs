@@ -13,6 +13,7 @@ mod assertion;
 mod azure_identity;
 mod batch;
 mod binary;
+mod consent;
 mod delta;
 mod drivers;
 mod faults;
