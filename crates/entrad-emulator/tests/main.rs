@@ -24,5 +24,6 @@ mod hostile_input;
 mod idle_connections;
 mod msal_node;
 mod msal_python;
+mod portal;
 mod scale;
 mod token;
