@@ -8,7 +8,10 @@
 //! * Token service, per tenant (GUID or domain): OIDC metadata, instance discovery,
 //!   JWKS, `POST /{tenant}/oauth2/v2.0/token` (client secret in the form or HTTP Basic,
 //!   client assertion RS256/`x5t` or PS256/`x5t#S256`), the real AADSTS errors, and
-//!   `/{tenant}/adminconsent?client_id=` (a GET shows the prompt; its POST grants).
+//!   `/{tenant}/adminconsent?client_id=` in a browser as Entra does it (sign-in, then the
+//!   consent page for a Global Administrator or "Need admin approval"; Accept and Cancel
+//!   are POSTs with a CSRF token and redirect with `admin_consent=True` or AADSTS65004;
+//!   an unregistered `redirect_uri` gets AADSTS50011 on a page). Nothing changes on a GET.
 //! * Graph: `/v1.0/users` (`$select`, `$top`, `$filter`, `$count`, `$search`, paging),
 //!   `/v1.0/users/{id|upn}`, `/v1.0/users/$count`, `/v1.0/users/delta`, `POST /v1.0/$batch`,
 //!   each checking the bearer token as Graph does (401/403).
@@ -19,8 +22,12 @@
 //!   are exchanged at the token endpoint (AADSTS70021/700211/700212/700213 otherwise).
 //! * `app-cert.pfx`: the consented app's certificate as PKCS#12 (AES-256, HMAC-SHA256),
 //!   password [`APP_PFX_PASSWORD`].
+//! * A portal for people at `/_emulator/portal/` (apps and consent, users, recent
+//!   requests, faults), server-rendered, behind the admin token or the one-time
+//!   [`Emulator::portal_url`], with CSRF tokens and a strict Content-Security-Policy.
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
-//!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`;
+//!   latency, dropped connections), `users` (and their directory `roles`), `consent`,
+//!   `apps`, `token`, `federated-token`;
 //!   each needs `Authorization: Bearer` [`Emulator::admin_token`] (also in the
 //!   ready line and `state_dir/admin-token`, mode 0600) unless [`Config::no_admin_token`].
 //!

@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 
-use super::{ROOT, checked_form, field, session};
+use super::{ROOT, checked_form, expired_form, field, session};
 use crate::clock::unix_now;
 use crate::keys::thumbprint_hex;
 use crate::shared::AppState;
@@ -89,9 +89,8 @@ pub(crate) async fn set_consent(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match checked_form(&state, &headers, &body) {
-        Ok(fields) => fields,
-        Err(refused) => return refused,
+    let Some(fields) = checked_form(&state, &headers, &body) else {
+        return expired_form();
     };
     let client_id = field(&fields, "client_id").unwrap_or("");
     let granted = field(&fields, "granted") == Some("true");

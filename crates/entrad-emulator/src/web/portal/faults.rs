@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{ROOT, checked_form, field, session};
+use super::{ROOT, checked_form, expired_form, field, session};
 use crate::faults::FaultSpec;
 use crate::route::Route;
 use crate::shared::AppState;
@@ -88,9 +88,8 @@ pub(crate) async fn add(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match checked_form(&state, &headers, &body) {
-        Ok(fields) => fields,
-        Err(refused) => return refused,
+    let Some(fields) = checked_form(&state, &headers, &body) else {
+        return expired_form();
     };
     match spec_text(&fields).parse::<FaultSpec>() {
         Ok(spec) => {
@@ -112,9 +111,8 @@ pub(crate) async fn remove(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match checked_form(&state, &headers, &body) {
-        Ok(fields) => fields,
-        Err(refused) => return refused,
+    let Some(fields) = checked_form(&state, &headers, &body) else {
+        return expired_form();
     };
     let id = field(&fields, "id").and_then(|id| id.parse().ok());
     if let Some(id) = id {

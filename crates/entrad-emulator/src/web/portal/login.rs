@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{ROOT, checked_form, field};
+use super::{ROOT, checked_form, expired_form, field};
 use crate::admin_token;
 use crate::shared::AppState;
 use crate::web::page::{Page, see_other};
@@ -79,9 +79,8 @@ pub(crate) async fn submit(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let fields = match checked_form(&state, &headers, &body) {
-        Ok(fields) => fields,
-        Err(refused) => return refused,
+    let Some(fields) = checked_form(&state, &headers, &body) else {
+        return expired_form();
     };
     let session = super::session(&state, &headers);
     let given = field(&fields, "token").unwrap_or("").trim();
@@ -107,8 +106,8 @@ pub(crate) async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    if let Err(refused) = checked_form(&state, &headers, &body) {
-        return refused;
+    if checked_form(&state, &headers, &body).is_none() {
+        return expired_form();
     }
     let session = super::session(&state, &headers);
     state.web.sessions.update(&session.id, |s| s.portal = false);

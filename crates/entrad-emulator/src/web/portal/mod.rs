@@ -71,26 +71,27 @@ fn session(state: &AppState, headers: &HeaderMap) -> Session {
     state.web.sessions.current(headers).session
 }
 
-/// A posted portal form: its fields, once its CSRF token matched the session's.
+/// A posted portal form: its fields, when its CSRF token matches the session's.
 fn checked_form(
     state: &AppState,
     headers: &HeaderMap,
     body: &[u8],
-) -> Result<Vec<(String, String)>, Response> {
+) -> Option<Vec<(String, String)>> {
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let given = field(&fields, "csrf");
-    if super::csrf::valid(&session(state, headers), given) {
-        Ok(fields)
-    } else {
-        Err(Page::new(&ErrorPage {
-            title: "This form has expired".into(),
-            message: "The form did not come from this portal session (its CSRF token is missing or stale): reload the page and try again.".into(),
-        })
-        .status(axum::http::StatusCode::FORBIDDEN)
-        .into_response())
-    }
+    super::csrf::valid(&session(state, headers), given).then_some(fields)
+}
+
+/// The answer to a form whose CSRF token is missing or stale: 403, nothing changed.
+fn expired_form() -> Response {
+    Page::new(&ErrorPage {
+        title: "This form has expired".into(),
+        message: "The form did not come from this portal session (its CSRF token is missing or stale): reload the page and try again.".into(),
+    })
+    .status(axum::http::StatusCode::FORBIDDEN)
+    .into_response()
 }
 
 /// A form field by name.
