@@ -178,6 +178,19 @@ async fn the_admin_token_opens_the_portal_whose_forms_need_the_csrf_token() {
     assert_eq!(portal.get("/_emulator/portal/").await.status(), 303);
 }
 
+/// The live view's JSON: the requests after `after`, newest first.
+async fn recent_requests(h: &InProcess, cookie: &str, after: u64) -> serde_json::Value {
+    h.client
+        .get(h.url(&format!("/_emulator/portal/requests.json?after={after}")))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn the_one_time_login_url_works_once_and_the_live_view_lists_requests() {
     let h = InProcess::start(3).await.unwrap();
@@ -191,31 +204,13 @@ async fn the_one_time_login_url_works_once_and_the_live_view_lists_requests() {
     let token = h.token().await;
     let (status, _) = h.get_json("/v1.0/users?$top=2", &token).await;
     assert_eq!(status, 200);
-    let recent: serde_json::Value = h
-        .client
-        .get(h.url("/_emulator/portal/requests.json?after=0"))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let recent = recent_requests(&h, &cookie, 0).await;
     let newest = &recent["requests"][0];
     assert_eq!(newest["path"], "/v1.0/users", "{recent}");
     assert_eq!(newest["status"], 200);
     assert!(newest["latency_ms"].as_f64().unwrap() >= 0.0);
     let after = newest["seq"].as_u64().unwrap();
-    let none: serde_json::Value = h
-        .client
-        .get(h.url(&format!("/_emulator/portal/requests.json?after={after}")))
-        .header("cookie", &cookie)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let none = recent_requests(&h, &cookie, after).await;
     assert_eq!(none["requests"], json!([]));
     let script = h
         .client

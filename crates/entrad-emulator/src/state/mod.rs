@@ -229,6 +229,7 @@ impl Directory {
         let id = self.users.find(key).ok_or(ChangeError::NotFound)?.id;
         let seq = self.users.seq() + 1;
         self.record(JournalEntry::Remove { seq, id, permanent });
+        self.roles.remove(&id);
         Ok(id)
     }
 

@@ -2,13 +2,12 @@
 //! secrets and certificates masked), with Grant and Revoke.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 
-use super::{ROOT, checked_form, expired_form, field, session};
+use super::{CheckedForm, ROOT, field, session};
 use crate::clock::unix_now;
 use crate::keys::thumbprint_hex;
 use crate::shared::AppState;
@@ -86,12 +85,8 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> R
 /// `POST /consent` (`client_id`, `granted` = true|false): grant or revoke.
 pub(crate) async fn set_consent(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
-    let Some(fields) = checked_form(&state, &headers, &body) else {
-        return expired_form();
-    };
     let client_id = field(&fields, "client_id").unwrap_or("");
     let granted = field(&fields, "granted") == Some("true");
     {

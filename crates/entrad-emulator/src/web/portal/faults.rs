@@ -2,12 +2,11 @@
 //! count, Retry-After) and a Remove button each; the same registry as the admin API.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-use super::{ROOT, checked_form, expired_form, field, session};
+use super::{CheckedForm, ROOT, field, session};
 use crate::faults::FaultSpec;
 use crate::route::Route;
 use crate::shared::AppState;
@@ -85,12 +84,8 @@ fn spec_text(fields: &[(String, String)]) -> String {
 
 pub(crate) async fn add(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
-    let Some(fields) = checked_form(&state, &headers, &body) else {
-        return expired_form();
-    };
     match spec_text(&fields).parse::<FaultSpec>() {
         Ok(spec) => {
             tracing::info!(route = %spec.route, kind = spec.kind.name(), "fault added in the portal");
@@ -108,12 +103,8 @@ pub(crate) async fn add(
 
 pub(crate) async fn remove(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
-    let Some(fields) = checked_form(&state, &headers, &body) else {
-        return expired_form();
-    };
     let id = field(&fields, "id").and_then(|id| id.parse().ok());
     if let Some(id) = id {
         state.faults.remove(id);

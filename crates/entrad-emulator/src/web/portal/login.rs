@@ -3,13 +3,12 @@
 //! session as a portal session.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{ROOT, checked_form, expired_form, field};
+use super::{CheckedForm, ROOT, field};
 use crate::admin_token;
 use crate::shared::AppState;
 use crate::web::page::{Page, see_other};
@@ -77,11 +76,8 @@ pub(crate) async fn page(
 pub(crate) async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    CheckedForm(fields): CheckedForm,
 ) -> Response {
-    let Some(fields) = checked_form(&state, &headers, &body) else {
-        return expired_form();
-    };
     let session = super::session(&state, &headers);
     let given = field(&fields, "token").unwrap_or("").trim();
     let valid = match &state.admin_token {
@@ -104,11 +100,8 @@ pub(crate) async fn submit(
 pub(crate) async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    _form: CheckedForm,
 ) -> Response {
-    if checked_form(&state, &headers, &body).is_none() {
-        return expired_form();
-    }
     let session = super::session(&state, &headers);
     state.web.sessions.update(&session.id, |s| s.portal = false);
     see_other(&format!("{ROOT}/login"), None)

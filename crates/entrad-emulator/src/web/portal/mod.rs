@@ -12,7 +12,8 @@ mod requests;
 mod users;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::{Next, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -71,27 +72,32 @@ fn session(state: &AppState, headers: &HeaderMap) -> Session {
     state.web.sessions.current(headers).session
 }
 
-/// A posted portal form: its fields, when its CSRF token matches the session's.
-fn checked_form(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Option<Vec<(String, String)>> {
-    let fields: Vec<(String, String)> = url::form_urlencoded::parse(body)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    let given = field(&fields, "csrf");
-    super::csrf::valid(&session(state, headers), given).then_some(fields)
-}
+/// A posted portal form whose CSRF token matched the session's: its fields. A form
+/// without it is answered 403 before the handler runs, so nothing changes.
+pub(crate) struct CheckedForm(pub(crate) Vec<(String, String)>);
 
-/// The answer to a form whose CSRF token is missing or stale: 403, nothing changed.
-fn expired_form() -> Response {
-    Page::new(&ErrorPage {
-        title: "This form has expired".into(),
-        message: "The form did not come from this portal session (its CSRF token is missing or stale): reload the page and try again.".into(),
-    })
-    .status(axum::http::StatusCode::FORBIDDEN)
-    .into_response()
+impl FromRequest<AppState> for CheckedForm {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &AppState) -> Result<Self, Response> {
+        let session = session(state, request.headers());
+        let body = Bytes::from_request(request, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let fields: Vec<(String, String)> = url::form_urlencoded::parse(&body)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        if super::csrf::valid(&session, field(&fields, "csrf")) {
+            Ok(CheckedForm(fields))
+        } else {
+            Err(Page::new(&ErrorPage {
+                title: "This form has expired".into(),
+                message: "The form did not come from this portal session (its CSRF token is missing or stale): reload the page and try again.".into(),
+            })
+            .status(axum::http::StatusCode::FORBIDDEN)
+            .into_response())
+        }
+    }
 }
 
 /// A form field by name.
