@@ -127,7 +127,7 @@ impl Emulator {
             faults,
             throttle: Throttle::default(),
             admin_token: admin_token.clone(),
-            web: crate::web::Web::new(portal_code.as_ref().map(|c| c.as_str().to_string())),
+            web: crate::web::Web::new(portal_code.clone()),
         });
         crate::oidc::write_token_file(&dir, &shared)?;
         let timeouts = Timeouts {

@@ -16,6 +16,8 @@ mod session;
 
 use axum::Router;
 
+use crate::admin_token::AdminToken;
+
 pub(crate) use recent::Recent;
 pub(crate) use session::Sessions;
 
@@ -26,13 +28,13 @@ use crate::shared::AppState;
 pub(crate) struct Web {
     pub(crate) sessions: Sessions,
     pub(crate) recent: Recent,
-    /// The one-time code of the portal's login URL, until it is used.
-    pub(crate) login_code: std::sync::Mutex<Option<String>>,
+    /// The one-time code of the portal's login URL, until it is used (redacted in `Debug`).
+    pub(crate) login_code: std::sync::Mutex<Option<AdminToken>>,
 }
 
 impl Web {
     /// A web state whose portal can be entered once with `login_code`.
-    pub(crate) fn new(login_code: Option<String>) -> Web {
+    pub(crate) fn new(login_code: Option<AdminToken>) -> Web {
         Web {
             login_code: std::sync::Mutex::new(login_code),
             ..Web::default()

@@ -13,8 +13,8 @@ const COOKIE: &str = "entrad_session";
 /// Sessions kept at most; the oldest go first.
 const MAX_SESSIONS: usize = 10_000;
 
-/// One browser's session.
-#[derive(Debug, Clone)]
+/// One browser's session (`Debug` leaves out its id and CSRF token).
+#[derive(Clone)]
 pub(crate) struct Session {
     pub(crate) id: String,
     pub(crate) csrf: String,
@@ -25,16 +25,34 @@ pub(crate) struct Session {
     created: u64,
 }
 
-#[derive(Debug, Default)]
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("user", &self.user)
+            .field("portal", &self.portal)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Default)]
 struct Store {
     map: HashMap<String, Session>,
     next: u64,
 }
 
 /// All sessions.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Sessions {
     store: Mutex<Store>,
+}
+
+/// Session ids and CSRF tokens are credentials: `Debug` shows only how many there are.
+impl std::fmt::Debug for Sessions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sessions")
+            .field("count", &self.lock().map.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A session found or begun for a request; `cookie` is set when it is new.
@@ -129,5 +147,10 @@ mod tests {
             HeaderValue::from_static("entrad_session=forged"),
         );
         assert_ne!(sessions.current(&headers).session.id, first.session.id);
+        let debug = format!("{sessions:?} {:?}", first.session);
+        assert!(
+            !debug.contains(&first.session.id) && !debug.contains(&first.session.csrf),
+            "{debug}"
+        );
     }
 }

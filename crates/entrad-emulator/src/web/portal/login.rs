@@ -40,8 +40,8 @@ pub(crate) async fn page(
                 .lock()
                 .unwrap_or_else(|p| p.into_inner());
             let valid = expected
-                .as_deref()
-                .is_some_and(|e| admin_token::matches(e, code));
+                .as_ref()
+                .is_some_and(|e| admin_token::matches(e.as_str(), code));
             if valid {
                 *expected = None;
             }
