@@ -225,10 +225,25 @@ async fn cancel_redirects_with_aadsts65004_and_without_redirect_uri_the_outcome_
     walk.sign_in(&admin).await;
     let cancelled = walk.post(&[("action", "cancel")]).await;
     assert_eq!(cancelled.status(), 302);
+    let location = url::Url::parse(cancelled.headers()["location"].to_str().unwrap()).unwrap();
+    assert_eq!(location.path(), "/admin-consent");
+    let pairs: Vec<(String, String)> = location.query_pairs().into_owned().collect();
+    let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(
-        cancelled.headers()["location"],
-        "http://localhost:8400/admin-consent?error=access_denied&error_subcode=cancel&error_description=AADSTS65004%3A+User+declined+to+consent+to+access+the+app.&state=xyz"
+        names,
+        ["error", "error_subcode", "error_description", "state"]
     );
+    assert_eq!(pairs[0].1, "access_denied");
+    assert_eq!(pairs[1].1, "cancel");
+    let description = &pairs[2].1;
+    assert!(
+        description
+            .starts_with("AADSTS65004: User declined to consent to access the app.\r\nTrace ID: ")
+            && description.contains("\r\nCorrelation ID: ")
+            && description.contains("\r\nTimestamp: "),
+        "{description}"
+    );
+    assert_eq!(pairs[3].1, "xyz");
     assert_eq!(roles_of_unconsented(&h).await, json!(null));
     // The v2.0 form, without redirect_uri, for an app without a service principal.
     let (walk, _) = Walk::open(

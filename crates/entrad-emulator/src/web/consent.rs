@@ -21,6 +21,7 @@ use uuid::Uuid;
 use super::page::{Page, see_other};
 use super::session::Session;
 use super::{csrf, permissions, redirect};
+use crate::clock::ests_timestamp;
 use crate::shared::AppState;
 use crate::state::{Directory, can_consent};
 use crate::token::errors::{TokenError, correlation_id};
@@ -342,7 +343,7 @@ pub(crate) async fn submit(
             see_other(&action, None)
         }
         "accept" => accept(&state, &request, &session, query.state.as_deref(), &action),
-        "cancel" => cancel(&request, query.state.as_deref()),
+        "cancel" => cancel(&request, query.state.as_deref(), &correlation_id(&headers)),
         _ => Page::new(&ErrorPage {
             title: "Unknown action".into(),
             message: "The form's action must be signin, signout, accept or cancel.".into(),
@@ -392,18 +393,24 @@ fn accept(
     }
 }
 
-/// The description Entra gives a declined consent.
+/// The description Entra gives a declined consent (before its trace lines).
 const DECLINED: &str = "AADSTS65004: User declined to consent to access the app.";
 
-fn cancel(request: &Request, app_state: Option<&str>) -> Response {
+fn cancel(request: &Request, app_state: Option<&str>, correlation: &str) -> Response {
     tracing::info!(client_id = %request.client_id, "admin consent declined");
+    // As Entra's redirects do, the description ends with the trace lines.
+    let description = format!(
+        "{DECLINED}\r\nTrace ID: {}\r\nCorrelation ID: {correlation}\r\nTimestamp: {}",
+        Uuid::new_v4(),
+        ests_timestamp()
+    );
     match &request.redirect {
         Some(url) => back_to_app(
             url,
             &[
                 ("error", "access_denied"),
                 ("error_subcode", "cancel"),
-                ("error_description", DECLINED),
+                ("error_description", &description),
             ],
             app_state,
         ),

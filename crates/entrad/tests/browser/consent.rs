@@ -130,18 +130,23 @@ fn an_administrator_cancels_and_the_app_gets_aadsts65004() {
         let at = client.current_url().await.unwrap();
         assert_eq!(at.path(), "/admin-consent");
         let pairs: Vec<(String, String)> = at.query_pairs().into_owned().collect();
+        let names: Vec<&str> = pairs.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
-            pairs,
-            [
-                ("error".into(), "access_denied".into()),
-                ("error_subcode".into(), "cancel".into()),
-                (
-                    "error_description".into(),
-                    "AADSTS65004: User declined to consent to access the app.".into()
-                ),
-                ("state".into(), "step-4".into()),
-            ]
+            names,
+            ["error", "error_subcode", "error_description", "state"]
         );
+        assert_eq!(
+            (pairs[0].1.as_str(), pairs[1].1.as_str()),
+            ("access_denied", "cancel")
+        );
+        assert!(
+            pairs[2].1.starts_with(
+                "AADSTS65004: User declined to consent to access the app.\r\nTrace ID: "
+            ),
+            "{}",
+            pairs[2].1
+        );
+        assert_eq!(pairs[3].1, "step-4");
     });
     assert_eq!(
         run_unconsented(&emulator),
