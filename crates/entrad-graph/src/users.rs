@@ -1,4 +1,4 @@
-//! `GET /v1.0/users` with Graph's query options.
+//! `GET /v1.0/users` (and other directory collections, e.g. groups) with Graph's query options.
 
 use futures_util::Stream;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -9,14 +9,18 @@ use crate::client::GraphClient;
 use crate::error::Result;
 use crate::page::Page;
 use crate::paging::flatten;
+use crate::raw_page::RawPage;
 
-/// A users query: `$select`, `$filter`, `$top`, `$count`.
+/// A users query: `$select`, `$filter`, `$top`, `$count`; [`GraphClient::groups`]
+/// gives the same query on `/v1.0/groups`.
 ///
 /// `$count` and the advanced filter operators (`ne`, `not`, `endsWith`) need
 /// `ConsistencyLevel: eventual` and `$count=true`: the query adds both.
 #[derive(Debug, Clone)]
 pub struct UsersQuery<'a> {
     client: &'a GraphClient,
+    /// The collection, e.g. `v1.0/users`.
+    path: &'static str,
     select: Vec<String>,
     filter: Option<String>,
     top: Option<u32>,
@@ -28,6 +32,7 @@ impl GraphClient {
     pub fn users(&self) -> UsersQuery<'_> {
         UsersQuery {
             client: self,
+            path: "v1.0/users",
             select: Vec::new(),
             filter: None,
             top: None,
@@ -72,7 +77,7 @@ impl<'a> UsersQuery<'a> {
 
     /// The first page's URL.
     pub fn url(&self) -> Result<Url> {
-        let mut url = self.client.resolve("v1.0/users")?;
+        let mut url = self.client.resolve(self.path)?;
         let mut query = Vec::new();
         if !self.select.is_empty() {
             query.push(format!("$select={}", encode(&self.select.join(","))));
@@ -92,13 +97,28 @@ impl<'a> UsersQuery<'a> {
         Ok(url)
     }
 
-    /// The pages of the result.
-    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'a {
+    /// The same query on another collection (`v1.0/groups`).
+    pub(crate) fn on(mut self, path: &'static str) -> Self {
+        self.path = path;
+        self
+    }
+
+    fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if self.needs_eventual_consistency() {
             headers.insert("ConsistencyLevel", HeaderValue::from_static("eventual"));
         }
-        self.client.pages_from(self.url(), headers)
+        headers
+    }
+
+    /// The pages of the result.
+    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'a {
+        self.client.pages_from(self.url(), self.headers())
+    }
+
+    /// The pages of the result with each item as the JSON text Graph sent.
+    pub fn raw_pages(self) -> impl Stream<Item = Result<RawPage>> + Send + 'a {
+        self.client.pages_from(self.url(), self.headers())
     }
 
     /// The users, across pages.

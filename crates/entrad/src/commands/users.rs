@@ -19,7 +19,7 @@ pub async fn run(global: &GlobalArgs, args: &UsersArgs) -> Result<(), Error> {
     }
     let mut sink = output::sink(global.format, output::stdout(), args.select.clone());
     let mut progress = Progress::new(!global.quiet);
-    let written = write_pages(query.pages(), sink.as_mut(), &mut progress).await;
+    let written = write_pages(query.raw_pages(), sink.as_mut(), &mut progress).await;
     session.report_retries();
     match written {
         Ok(_) => Ok(()),
