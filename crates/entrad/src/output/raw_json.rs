@@ -8,7 +8,8 @@ use std::io::{self, Write};
 /// How to lay a JSON text out.
 #[derive(Debug, Clone, Copy)]
 pub enum Layout<'a> {
-    /// No whitespace between tokens.
+    /// On one line: a text without line breaks as it is (JSON strings hold none
+    /// raw), any other without whitespace between tokens.
     Compact,
     /// Two spaces per level, every line after the first starting with `margin`.
     Pretty { margin: &'a str },
@@ -22,7 +23,7 @@ pub fn write(
     raw: &str,
     layout: Layout<'_>,
 ) -> io::Result<()> {
-    if matches!(layout, Layout::Compact) && !raw.bytes().any(is_space) {
+    if matches!(layout, Layout::Compact) && !raw.bytes().any(|b| b == b'\n' || b == b'\r') {
         return out.write_all(raw.as_bytes());
     }
     buf.clear();
