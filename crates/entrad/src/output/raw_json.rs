@@ -43,32 +43,34 @@ fn newline(buf: &mut Vec<u8>, margin: &str, depth: usize) {
     }
 }
 
-/// The layout pass: strings are copied whole (escapes included), whitespace
-/// between tokens dropped, and with `Pretty` a line break after `{`, `[` and `,`
-/// (none inside an empty `{}` or `[]`) and a space after `:`.
+/// The layout pass: strings are copied whole (escapes included) and so are the
+/// runs of bytes between structural characters; whitespace between tokens is
+/// dropped, and with `Pretty` a line break follows `{`, `[` and `,` (none inside
+/// an empty `{}` or `[]`) and a space follows `:`.
 fn layout_into(buf: &mut Vec<u8>, raw: &[u8], layout: Layout<'_>) {
     let margin = match layout {
         Layout::Compact => None,
         Layout::Pretty { margin } => Some(margin),
     };
     let mut depth = 0usize;
-    let mut i = 0;
+    // Bytes from `start` to `i` are copied as they are, in one go.
+    let (mut start, mut i) = (0, 0);
     while i < raw.len() {
         let b = raw[i];
+        if b == b'"' {
+            i = string_end(raw, i + 1);
+            continue;
+        }
+        if !matches!(b, b'{' | b'[' | b'}' | b']' | b',' | b':') && !is_space(b) {
+            i += 1;
+            continue;
+        }
+        buf.extend_from_slice(&raw[start..i]);
+        i += 1;
         match b {
-            b'"' => {
-                let start = i;
-                i += 1;
-                while i < raw.len() && raw[i] != b'"' {
-                    i += if raw[i] == b'\\' { 2 } else { 1 };
-                }
-                i = (i + 1).min(raw.len());
-                buf.extend_from_slice(&raw[start..i]);
-                continue;
-            }
             b'{' | b'[' => {
                 let close = if b == b'{' { b'}' } else { b']' };
-                let mut next = i + 1;
+                let mut next = i;
                 while next < raw.len() && is_space(raw[next]) {
                     next += 1;
                 }
@@ -76,11 +78,11 @@ fn layout_into(buf: &mut Vec<u8>, raw: &[u8], layout: Layout<'_>) {
                 if raw.get(next) == Some(&close) {
                     buf.push(close);
                     i = next + 1;
-                    continue;
-                }
-                depth += 1;
-                if let Some(margin) = margin {
-                    newline(buf, margin, depth);
+                } else {
+                    depth += 1;
+                    if let Some(margin) = margin {
+                        newline(buf, margin, depth);
+                    }
                 }
             }
             b'}' | b']' => {
@@ -102,11 +104,22 @@ fn layout_into(buf: &mut Vec<u8>, raw: &[u8], layout: Layout<'_>) {
                     buf.push(b' ');
                 }
             }
-            b if is_space(b) => {}
-            _ => buf.push(b),
+            _ => {} // whitespace between tokens
         }
-        i += 1;
+        start = i;
     }
+    buf.extend_from_slice(&raw[start.min(raw.len())..]);
+}
+
+/// The index just past the closing quote of the string whose content starts at `i`.
+fn string_end(raw: &[u8], mut i: usize) -> usize {
+    while let Some(k) = memchr::memchr2(b'"', b'\\', &raw[i.min(raw.len())..]) {
+        if raw[i + k] == b'"' {
+            return i + k + 1;
+        }
+        i += k + 2; // an escape: the next byte is never the end
+    }
+    raw.len()
 }
 
 #[cfg(test)]
