@@ -49,6 +49,8 @@ pub enum Command {
     },
     /// List users (GET /v1.0/users), every page.
     Users(UsersArgs),
+    /// List groups (GET /v1.0/groups), every page, with the options of `users`.
+    Groups(UsersArgs),
     /// Any Graph GET, every page (`/v1.0/groups`, `v1.0/users/{id}` or a full URL).
     Get {
         /// A path relative to the Graph URL, or an absolute URL.
