@@ -25,6 +25,12 @@
 //!   (`/_emulator/cae/events`: service principal disabled or deleted, location or risk
 //!   policy changed) Graph answers such tokens issued before it with a 401 claims
 //!   challenge; a disabled service principal gets AADSTS7000112.
+//! * Managed identity, as on an Azure host: the identities are service principals of the
+//!   tenant ([`SYSTEM_ASSIGNED`], [`USER_ASSIGNED`]); IMDS, App Service, Azure Arc (key
+//!   file challenge), Machine Learning and Cloud Shell over plain http on a second
+//!   loopback listener, Service Fabric over https with a self-signed certificate pinned
+//!   by thumbprint ([`Emulator::managed_identity`]); each source's environment in
+//!   `mi-<source>.env` ([`MANAGED_IDENTITY_ENV_FILES`]).
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
 //!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`,
 //!   `cae/events`, `cae/enable`;
@@ -49,8 +55,10 @@
 //! or `POST /_emulator/faults` with
 //! `{"route":"users","kind":"429","retry_after":1,"count":3}` (or `"rate":0.3`; neither
 //! means every request). Routes: `openid-configuration`, `instance-discovery`, `jwks`,
-//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `batch`, or `*`. Kinds:
-//! `429`, `503`, `504`, `latency`, `drop`. A client (token `appid`, or `client_id` at
+//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `batch`, the managed identity
+//! routes `imds`, `app-service`, `arc`, `service-fabric`, `machine-learning`,
+//! `cloud-shell`, or `*`. Kinds: `429`, `503`, `504`, `404`, `410` (IMDS starting),
+//! `500`, `latency`, `drop`. A client (token `appid`, or `client_id` at
 //! the token endpoint) that comes back before its `Retry-After` gets another 429.
 //!
 //! # Example
@@ -95,6 +103,7 @@ pub mod fuzz;
 mod graph;
 mod idle;
 mod keys;
+mod managed_identity;
 mod oidc;
 mod parameters;
 mod pfx;
@@ -115,6 +124,9 @@ pub use config::{
 pub use emulator::{Emulator, run};
 pub use error::{CryptoCause, Error, Result};
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
+pub use managed_identity::{
+    Identity, MANAGED_IDENTITY_ENV_FILES, ManagedIdentityInfo, SYSTEM_ASSIGNED, USER_ASSIGNED,
+};
 pub use pfx::APP_PFX_PASSWORD;
 pub use state::{
     CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,

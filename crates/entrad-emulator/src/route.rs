@@ -14,10 +14,17 @@ pub(crate) enum Route {
     User,
     UsersDelta,
     Batch,
+    /// The managed identity endpoints (plain http, their own listener).
+    Imds,
+    AppService,
+    Arc,
+    ServiceFabric,
+    MachineLearning,
+    CloudShell,
 }
 
 impl Route {
-    pub(crate) const ALL: [Route; 9] = [
+    pub(crate) const ALL: [Route; 15] = [
         Route::OpenidConfiguration,
         Route::InstanceDiscovery,
         Route::Jwks,
@@ -27,6 +34,12 @@ impl Route {
         Route::User,
         Route::UsersDelta,
         Route::Batch,
+        Route::Imds,
+        Route::AppService,
+        Route::Arc,
+        Route::ServiceFabric,
+        Route::MachineLearning,
+        Route::CloudShell,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -40,6 +53,12 @@ impl Route {
             Route::User => "user",
             Route::UsersDelta => "users-delta",
             Route::Batch => "batch",
+            Route::Imds => "imds",
+            Route::AppService => "app-service",
+            Route::Arc => "arc",
+            Route::ServiceFabric => "service-fabric",
+            Route::MachineLearning => "machine-learning",
+            Route::CloudShell => "cloud-shell",
         }
     }
 

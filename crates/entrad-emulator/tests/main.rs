@@ -23,6 +23,7 @@ mod fuzz_regressions;
 mod graph_users;
 mod hostile_input;
 mod idle_connections;
+mod managed_identity;
 mod msal_node;
 mod msal_python;
 mod msgraph;

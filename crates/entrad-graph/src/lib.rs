@@ -46,6 +46,7 @@
 //! # }
 //! ```
 
+mod auth;
 mod batch;
 mod challenge;
 mod client;
@@ -60,6 +61,7 @@ mod paging;
 mod request;
 mod users;
 
+pub use auth::GraphAuth;
 pub use batch::{BatchRequest, BatchResponse};
 pub use client::{GraphClient, GraphClientBuilder};
 pub use delta::DeltaPage;

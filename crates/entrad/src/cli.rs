@@ -217,6 +217,16 @@ pub struct IdentityArgs {
     /// A file holding the token's user PIN (instead of ENTRAD_PKCS11_PIN).
     #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_module")]
     pub pkcs11_pin_file: Option<PathBuf>,
+    /// Use a managed identity instead of a secret: system, client-id:ID,
+    /// resource-id:ID or object-id:ID (its source is detected from the
+    /// environment, as MSAL does: IDENTITY_ENDPOINT, MSI_ENDPOINT, else IMDS).
+    #[arg(long, global = true, value_name = "IDENTITY", conflicts_with_all = ["client_secret", "certificate", "thumbprint", "private_key", "federated_token_file", "credential"])]
+    pub managed_identity: Option<String>,
+    /// `chain`: try the environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH),
+    /// workload identity, managed identity and the Azure CLI in turn, as
+    /// azure-identity's DefaultAzureCredential; the default when no credential is configured.
+    #[arg(long, global = true, value_name = "KIND", value_parser = ["chain"])]
+    pub credential: Option<String>,
     /// Scope to request; repeat or space-separate for several (default https://graph.microsoft.com/.default).
     #[arg(long, global = true, value_name = "SCOPE")]
     pub scope: Vec<String>,

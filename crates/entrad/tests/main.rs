@@ -15,6 +15,7 @@ mod errors;
 mod faults;
 mod file_limits;
 mod formats;
+mod managed_identity;
 mod orderby;
 mod pfx;
 mod pkcs11;

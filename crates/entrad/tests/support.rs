@@ -116,6 +116,25 @@ impl Emulator {
         cmd
     }
 
+    /// `entrad --graph-url <emulator>` in the environment of the managed
+    /// identity `source` (`mi-<source>.env`), with no app credential.
+    pub fn on_host(&self, source: &str) -> Command {
+        let mut cmd = self.entrad();
+        cmd.envs(self.0.mi_env(source))
+            .args(["--graph-url", self.0.url()]);
+        cmd
+    }
+
+    /// The variables of `mi-<source>.env`.
+    pub fn on_host_env(&self, source: &str) -> Vec<(String, String)> {
+        self.0.mi_env(source)
+    }
+
+    /// The emulator's URL.
+    pub fn url(&self) -> &str {
+        self.0.url()
+    }
+
     /// `entrad run <state dir>/<parameters>`: the quickstart's command.
     pub fn run(&self, parameters: &str) -> Command {
         let mut cmd = self.entrad();
@@ -172,10 +191,18 @@ impl Emulator {
 /// memory only (never in the developer's cache directory).
 pub fn entrad() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrad"));
-    for var in AZURE_VARS {
+    for var in AZURE_VARS
+        .iter()
+        .chain(entrad_testkit::MANAGED_IDENTITY_VARS)
+    {
         cmd.env_remove(var);
     }
     cmd.env("ENTRAD_CACHE", "memory");
+    // With no credential the chain asks IMDS: never the real address from a test.
+    cmd.env(
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        entrad_testkit::closed_loopback_url(),
+    );
     cmd
 }
 

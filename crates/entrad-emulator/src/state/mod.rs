@@ -29,7 +29,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 
 /// Application permission granted to the consented app.
-const GRAPH_ROLE: &str = "User.Read.All";
+pub(crate) const GRAPH_ROLE: &str = "User.Read.All";
 const DAY: i64 = 86_400;
 
 /// Everything the token service and Graph serve.

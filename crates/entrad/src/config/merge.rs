@@ -1,5 +1,6 @@
 //! parameters.json < environment < flags, field by field.
 
+use super::source::TokenSourceSpec;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -105,6 +106,8 @@ pub struct Settings {
     /// The token cache: the file's `cache`, else the file cache at its
     /// default path (`--cache`/`ENTRAD_CACHE` are applied by `config::load`).
     pub cache: CacheSpec,
+    /// Where tokens come from: the app's credential, a managed identity, or the chain.
+    pub token_source: TokenSourceSpec,
 }
 
 impl Settings {
@@ -158,7 +161,9 @@ impl Settings {
             endpoint.as_ref(),
             allow_insecure_loopback,
         )?;
+        let token_source = TokenSourceSpec::decide(flags, file.as_ref(), credential.is_some())?;
         Ok(Settings {
+            token_source,
             authority,
             client_id: flags
                 .client_id
