@@ -24,7 +24,7 @@ const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 /// fresh token. A 401 claims challenge (`WWW-Authenticate: Bearer
 /// error="insufficient_claims", claims="<base64>"`, sent to the tokens of
 /// clients with the `cp1` capability when continuous access evaluation revokes
-/// them) gets a token from [`ConfidentialClient::acquire_token_with_claims`]
+/// them) gets a token from [`TokenSource::acquire_token_with_claims`]
 /// and the request is sent once more; a second challenge for the same request
 /// is [`Error::ClaimsChallengeRepeated`](crate::Error::ClaimsChallengeRepeated).
 ///
