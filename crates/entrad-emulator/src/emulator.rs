@@ -31,6 +31,7 @@ struct ReadyLine<'a> {
     client_id: &'a str,
     admin_token: Option<&'a str>,
     tenants: &'a [TenantInfo],
+    managed_identity: &'a crate::managed_identity::ManagedIdentityInfo,
 }
 
 /// One tenant the emulator serves (several with `--tenants N`).
@@ -56,6 +57,8 @@ pub struct Emulator {
     client_id: String,
     admin_token: Option<AdminToken>,
     server: Option<Server>,
+    managed_identity: Option<crate::managed_identity::Listeners>,
+    managed_identity_info: crate::managed_identity::ManagedIdentityInfo,
     /// A temporary state directory this instance created and removes.
     temporary: bool,
 }
@@ -101,7 +104,8 @@ impl Emulator {
                 .map_err(Error::KeyGeneration)??
         };
         let (tls, signing, mut directories, admin_token) = prepared;
-        let directory = directories.remove(0);
+        let mut directory = directories.remove(0);
+        crate::managed_identity::ensure_identities(&mut directory);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -143,12 +147,15 @@ impl Emulator {
             faults,
             throttle: Throttle::default(),
             admin_token: admin_token.clone(),
+            cae: Default::default(),
         });
         crate::oidc::write_token_file(&dir, &shared)?;
         let timeouts = Timeouts {
             header_read: config.header_read_timeout,
             idle: config.idle_timeout,
         };
+        let managed_identity =
+            crate::managed_identity::start(shared.clone(), &dir, local.ip(), timeouts).await?;
         let server = Server::spawn(listener, tls, crate::router::build(shared), timeouts);
         if config.no_admin_token {
             tracing::warn!(
@@ -166,6 +173,8 @@ impl Emulator {
             client_id: CONSENTED_CLIENT_ID.to_string(),
             admin_token,
             server: Some(server),
+            managed_identity_info: managed_identity.info.clone(),
+            managed_identity: Some(managed_identity),
             temporary,
         })
     }
@@ -262,6 +271,18 @@ impl Emulator {
         self.state_dir.join(names::FEDERATED_TOKEN)
     }
 
+    /// The managed identity endpoints and identities (also in the ready
+    /// line as `managed_identity`).
+    pub fn managed_identity(&self) -> &crate::managed_identity::ManagedIdentityInfo {
+        &self.managed_identity_info
+    }
+
+    /// The environment file of a managed identity source, by name (one of
+    /// [`MANAGED_IDENTITY_ENV_FILES`](crate::MANAGED_IDENTITY_ENV_FILES)).
+    pub fn managed_identity_env_file(&self, name: &str) -> PathBuf {
+        self.state_dir.join(name)
+    }
+
     /// The one-line JSON announcing readiness:
     /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..,"tenants":[{"tenant_id":..,"domain":..}]}`
     /// (the URL without a trailing `/`; `admin_token` is null without one).
@@ -275,6 +296,7 @@ impl Emulator {
             client_id: &self.client_id,
             admin_token: self.admin_token.as_ref().map(AdminToken::as_str),
             tenants: &self.tenants,
+            managed_identity: &self.managed_identity_info,
         };
         serde_json::to_string(&line).unwrap_or_default()
     }
@@ -284,6 +306,9 @@ impl Emulator {
     pub async fn shutdown(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
+        }
+        if let Some(listeners) = self.managed_identity.take() {
+            listeners.shutdown().await;
         }
         self.remove_temporary();
         tracing::info!("emulator stopped");

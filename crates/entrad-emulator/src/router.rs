@@ -99,21 +99,21 @@ pub(crate) fn build(state: AppState) -> Router {
             "/v1.0/users/$count",
             graph(Route::Users, get(graph::count_users)),
         )
-        .route(
-            "/v1.0/users/delta",
+        .merge(graph::function::routes(
+            "/v1.0/users",
+            "delta",
             graph(Route::UsersDelta, get(graph::users_delta)),
-        )
+        ))
         .route("/v1.0/users/{id}", graph(Route::User, get(graph::get_user)))
         .route(
             "/v1.0/groups",
             graph(Route::Groups, get(graph::list_groups)),
         )
-        .merge(graph::DELTA_SEGMENTS.iter().fold(Router::new(), |r, s| {
-            r.route(
-                &format!("/v1.0/groups/{s}"),
-                graph(Route::GroupsDelta, get(graph::groups_delta)),
-            )
-        }))
+        .merge(graph::function::routes(
+            "/v1.0/groups",
+            "delta",
+            graph(Route::GroupsDelta, get(graph::groups_delta)),
+        ))
         .route(
             "/v1.0/groups/{id}",
             graph(Route::Group, get(graph::get_group)),

@@ -4,10 +4,13 @@
 //!   [`ConfidentialClient`](entrad_auth::ConfidentialClient) and a
 //!   `client-request-id`; retries 429/503/504 honouring `Retry-After`, bounded
 //!   by an [`entrad_auth::RetryPolicy`]; a cached token Graph refuses (401)
-//!   is forgotten and the request sent once more with a fresh one.
+//!   is forgotten and the request sent once more with a fresh one; a claims
+//!   challenge (401 `insufficient_claims`, continuous access evaluation of a
+//!   client declaring `cp1`) is answered with a token obtained with its claims
+//!   and the request sent once more, in listings and delta rounds too.
 //! - [`GraphClient::pages`] / [`GraphClient::items`]: streams across pages,
 //!   following `@odata.nextLink` verbatim; memory holds one page at a time.
-//! - [`GraphClient::users`]: `$select`, `$filter`, `$top`, `$count` (adding
+//! - [`GraphClient::users`]: `$select`, `$filter`, `$orderby`, `$top`, `$count` (adding
 //!   `ConsistencyLevel: eventual` when Graph needs it).
 //!   [`GraphClient::groups`]: the same on `/v1.0/groups`.
 //! - [`GraphClient::raw_pages`], [`UsersQuery::raw_pages`], [`GraphClient::get_raw`]:
@@ -47,7 +50,9 @@
 //! # }
 //! ```
 
+mod auth;
 mod batch;
+mod challenge;
 mod client;
 mod cycle;
 mod delta;
@@ -62,6 +67,7 @@ mod raw_page;
 mod request;
 mod users;
 
+pub use auth::GraphAuth;
 pub use batch::{BatchRequest, BatchResponse};
 pub use client::{GraphClient, GraphClientBuilder};
 pub use delta::DeltaPage;

@@ -11,11 +11,13 @@ use crate::page::Page;
 use crate::paging::flatten;
 use crate::raw_page::RawPage;
 
-/// A users query: `$select`, `$filter`, `$top`, `$count`; [`GraphClient::groups`]
-/// gives the same query on `/v1.0/groups`.
+/// A users query: `$select`, `$filter`, `$orderby`, `$top`, `$count`;
+/// [`GraphClient::groups`] gives the same query on `/v1.0/groups`.
 ///
-/// `$count` and the advanced filter operators (`ne`, `not`, `endsWith`) need
-/// `ConsistencyLevel: eventual` and `$count=true`: the query adds both.
+/// `$count`, the advanced filter operators (`ne`, `not`, `endsWith`), sorting by
+/// anything but `displayName` or `userPrincipalName`, and sorting together with a
+/// filter need `ConsistencyLevel: eventual` and `$count=true`
+/// (<https://learn.microsoft.com/graph/aad-advanced-queries>): the query adds both.
 #[derive(Debug, Clone)]
 pub struct UsersQuery<'a> {
     client: &'a GraphClient,
@@ -23,6 +25,7 @@ pub struct UsersQuery<'a> {
     path: &'static str,
     select: Vec<String>,
     filter: Option<String>,
+    orderby: Option<String>,
     top: Option<u32>,
     count: bool,
 }
@@ -35,6 +38,7 @@ impl GraphClient {
             path: "v1.0/users",
             select: Vec::new(),
             filter: None,
+            orderby: None,
             top: None,
             count: false,
         }
@@ -58,6 +62,13 @@ impl<'a> UsersQuery<'a> {
         self
     }
 
+    /// Sort order (`$orderby`): a property, then optionally `asc` or `desc`,
+    /// e.g. `displayName desc`.
+    pub fn orderby(mut self, orderby: impl Into<String>) -> Self {
+        self.orderby = Some(orderby.into());
+        self
+    }
+
     /// Page size (`$top`, 1 to 999 for users).
     pub fn top(mut self, top: u32) -> Self {
         self.top = Some(top);
@@ -72,7 +83,12 @@ impl<'a> UsersQuery<'a> {
 
     /// True when the query needs `ConsistencyLevel: eventual` (and `$count=true`).
     pub fn needs_eventual_consistency(&self) -> bool {
-        self.count || self.filter.as_deref().is_some_and(is_advanced_filter)
+        self.count
+            || self.filter.as_deref().is_some_and(is_advanced_filter)
+            || self
+                .orderby
+                .as_deref()
+                .is_some_and(|o| self.filter.is_some() || !is_default_sort(o))
     }
 
     /// The first page's URL.
@@ -84,6 +100,9 @@ impl<'a> UsersQuery<'a> {
         }
         if let Some(filter) = &self.filter {
             query.push(format!("$filter={}", encode(filter)));
+        }
+        if let Some(orderby) = &self.orderby {
+            query.push(format!("$orderby={}", encode(orderby.trim())));
         }
         if let Some(top) = self.top {
             query.push(format!("$top={top}"));
@@ -132,6 +151,16 @@ fn is_advanced_filter(filter: &str) -> bool {
     let lower = filter.to_ascii_lowercase();
     let padded = format!(" {} ", lower.replace(['(', ')'], " "));
     padded.contains(" ne ") || padded.contains(" not ") || lower.contains("endswith(")
+}
+
+/// Graph sorts users by `displayName` and `userPrincipalName` without advanced
+/// query parameters, by nothing else.
+fn is_default_sort(orderby: &str) -> bool {
+    orderby.split_whitespace().next().is_some_and(|property| {
+        ["displayName", "userPrincipalName"]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(property))
+    })
 }
 
 /// Escapes what would end or change a query value; `$`, `,`, `(`, `'` stay

@@ -37,6 +37,8 @@ use crate::error::{Error, Result};
 /// Application permissions granted to the consented app: reading users, and groups
 /// with their members.
 const GRAPH_ROLES: [&str; 2] = ["User.Read.All", "GroupMember.Read.All"];
+/// Application permission granted to the managed identities.
+pub(crate) const GRAPH_ROLE: &str = "User.Read.All";
 const DAY: i64 = 86_400;
 
 /// Everything the token service and Graph serve.
@@ -279,7 +281,7 @@ fn new_epoch() -> String {
 }
 
 /// A secret shaped like Entra's: three characters, `8Q~`, then 34 more.
-fn new_secret_value() -> SecretString {
+pub(crate) fn new_secret_value() -> SecretString {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-";
     let mut rng = rand::rngs::OsRng;

@@ -10,6 +10,7 @@ mod listing;
 mod run;
 mod session;
 mod token;
+mod token_source;
 mod users;
 
 use crate::cli::{Cli, Command};

@@ -31,6 +31,9 @@ async fn list(
     if let Some(filter) = &args.filter {
         query = query.filter(filter.clone());
     }
+    if let Some(orderby) = &args.orderby {
+        query = query.orderby(orderby.clone());
+    }
     if let Some(top) = args.top {
         query = query.top(u32::from(top));
     }
