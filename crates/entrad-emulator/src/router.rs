@@ -100,11 +100,29 @@ pub(crate) fn build(state: AppState) -> Router {
             "/v1.0/users/$count",
             graph(Route::Users, get(graph::count_users)),
         )
-        .route(
-            "/v1.0/users/delta",
+        .merge(graph::function::routes(
+            "/v1.0/users",
+            "delta",
             graph(Route::UsersDelta, get(graph::users_delta)),
-        )
+        ))
         .route("/v1.0/users/{id}", graph(Route::User, get(graph::get_user)))
+        .route(
+            "/v1.0/groups",
+            graph(Route::Groups, get(graph::list_groups)),
+        )
+        .merge(graph::function::routes(
+            "/v1.0/groups",
+            "delta",
+            graph(Route::GroupsDelta, get(graph::groups_delta)),
+        ))
+        .route(
+            "/v1.0/groups/{id}",
+            graph(Route::Group, get(graph::get_group)),
+        )
+        .route(
+            "/v1.0/groups/{id}/members",
+            graph(Route::GroupMembers, get(graph::group_members)),
+        )
         .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
         .route("/v1.0/{*rest}", any(graph::unknown_segment))
         .nest("/_emulator", crate::admin::router(&state))

@@ -137,7 +137,8 @@ async fn consent_revoke_and_grant_change_the_next_tokens() {
         400
     );
     let (_, apps) = h.admin_request(Method::GET, "/apps", None).await;
-    assert_eq!(apps["apps"].as_array().unwrap().len(), 3);
+    // The three apps and the two managed identities' service principals.
+    assert_eq!(apps["apps"].as_array().unwrap().len(), 5);
     assert!(apps["apps"][0]["certificates"][0]["thumbprint"].is_string());
 }
 

@@ -9,10 +9,12 @@
 
 mod admin;
 mod admin_token;
+mod app_credentials;
 mod assertion;
 mod azure_identity;
 mod batch;
 mod binary;
+mod cae;
 mod consent;
 mod delta;
 mod drivers;
@@ -20,10 +22,15 @@ mod faults;
 mod federated;
 mod fuzz_regressions;
 mod graph_users;
+mod groups;
 mod hostile_input;
 mod idle_connections;
+mod managed_identity;
 mod msal_node;
 mod msal_python;
+mod msgraph;
+mod orderby;
 mod portal;
 mod scale;
+mod tenants;
 mod token;

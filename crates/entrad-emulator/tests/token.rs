@@ -249,7 +249,10 @@ async fn secret_in_form_gives_a_v1_app_token_with_roles() {
     assert_eq!(claims["ver"], "1.0");
     assert_eq!(claims["app_displayname"], "entrad-daemon");
     assert_eq!(claims["oid"], claims["sub"]);
-    assert_eq!(claims["roles"], json!(["User.Read.All"]));
+    assert_eq!(
+        claims["roles"],
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     let (iat, nbf, exp) = (
         claims["iat"].as_i64().unwrap(),
         claims["nbf"].as_i64().unwrap(),

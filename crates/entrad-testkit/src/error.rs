@@ -61,6 +61,17 @@ pub enum Error {
     /// The browser (chromedriver, Chromium, a WebDriver command) failed.
     #[error("{0}")]
     Browser(String),
+    /// The PKCS#11 token refused an operation.
+    #[error("PKCS#11: {what}")]
+    Pkcs11 {
+        /// What was being done.
+        what: String,
+        /// Why.
+        source: cryptoki::error::Error,
+    },
+    /// A certificate could not be made.
+    #[error("cannot make a certificate")]
+    Certificate(#[from] rcgen::Error),
     /// A tool the test needs (Python with MSAL, Node with MSAL Node) is missing.
     #[error("{0}")]
     MissingTool(String),

@@ -10,13 +10,18 @@
 
 mod browser;
 mod caches;
+mod cae;
 mod control_characters;
 mod errors;
 mod faults;
 mod file_limits;
 mod formats;
+mod managed_identity;
+mod orderby;
 mod pfx;
+mod pkcs11;
 mod quickstart;
+mod rotation;
 mod soak;
 mod support;
 mod token_scope;

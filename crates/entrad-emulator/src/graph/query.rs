@@ -2,6 +2,7 @@
 //! and the links (`@odata.nextLink`, `@odata.deltaLink`) that carry them on.
 
 use super::filter::{Filter, FilterError};
+use super::orderby::{OrderBy, OrderByError};
 use super::props::Prop;
 use super::reply::{GraphCtx, Reply};
 use super::search::Search;
@@ -11,13 +12,34 @@ pub(crate) const DEFAULT_PAGE: usize = 100;
 /// The largest `$top` Graph accepts for users.
 pub(crate) const MAX_PAGE: usize = 999;
 
-/// The query options of one request.
-#[derive(Debug, Default)]
-pub(crate) struct Params {
-    pub(crate) select: Option<Vec<Prop>>,
+/// A property `$select` may name, of the entity type a request lists.
+pub(crate) trait Selectable: Sized + Copy + PartialEq {
+    /// The OData type, as errors name it (`microsoft.graph.user`).
+    const TYPE: &'static str;
+    /// Looks a property up by name, ignoring case as Graph does.
+    fn parse(name: &str) -> Option<Self>;
+    /// The property's name as Graph writes it.
+    fn name(self) -> &'static str;
+}
+
+impl Selectable for Prop {
+    const TYPE: &'static str = "microsoft.graph.user";
+    fn parse(name: &str) -> Option<Self> {
+        Prop::parse(name)
+    }
+    fn name(self) -> &'static str {
+        Prop::name(self)
+    }
+}
+
+/// The query options of one request, selecting properties of `P` (users by default).
+#[derive(Debug)]
+pub(crate) struct Params<P = Prop> {
+    pub(crate) select: Option<Vec<P>>,
     pub(crate) top: Option<usize>,
     pub(crate) filter: Option<Filter>,
     pub(crate) search: Option<Search>,
+    pub(crate) orderby: Option<OrderBy>,
     pub(crate) count: bool,
     pub(crate) skiptoken: Option<String>,
     pub(crate) deltatoken: Option<String>,
@@ -55,17 +77,22 @@ fn unsupported(message: &str, ctx: &GraphCtx) -> Reply {
 /// Graph passes those through untouched (and so do links). Graph reads the
 /// common options without their `$` too.
 fn is_custom(key: &str, name: &str) -> bool {
-    !key.starts_with('$') && !matches!(name, "select" | "top" | "filter" | "count" | "search")
+    !key.starts_with('$')
+        && !matches!(
+            name,
+            "select" | "top" | "filter" | "count" | "search" | "orderby"
+        )
 }
 
-/// `$select`: known user properties, each once; `None` for an empty list.
-fn parse_select(value: &str, ctx: &GraphCtx) -> Result<Option<Vec<Prop>>, Reply> {
+/// `$select`: known properties, each once; `None` for an empty list.
+fn parse_select<P: Selectable>(value: &str, ctx: &GraphCtx) -> Result<Option<Vec<P>>, Reply> {
     let mut props = Vec::new();
     for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let prop = Prop::parse(item).ok_or_else(|| {
+        let prop = P::parse(item).ok_or_else(|| {
             bad_request(
                 &format!(
-                    "Could not find a property named '{item}' on type 'microsoft.graph.user'."
+                    "Could not find a property named '{item}' on type '{}'.",
+                    P::TYPE
                 ),
                 ctx,
             )
@@ -109,6 +136,21 @@ fn parse_filter(value: &str, ctx: &GraphCtx) -> Result<(Filter, bool), Reply> {
     })
 }
 
+/// `$orderby`: one user property, `asc` or `desc`; whether Graph sorts by it is
+/// decided with the other options ([`Params::check_consistency`]).
+fn parse_orderby(value: &str, ctx: &GraphCtx) -> Result<OrderBy, Reply> {
+    OrderBy::parse(value).map_err(|error| match error {
+        OrderByError::UnknownProperty(p) => bad_request(
+            &format!("Could not find a property named '{p}' on type 'microsoft.graph.user'."),
+            ctx,
+        ),
+        OrderByError::Syntax => unsupported(SORTING_NOT_SUPPORTED, ctx),
+    })
+}
+
+/// Graph's refusal of a sort combined with options it cannot sort under.
+const SORTING_NOT_SUPPORTED: &str = "Sorting not supported for current query.";
+
 /// `$count`: `true` or `false` only.
 fn parse_count(value: &str, ctx: &GraphCtx) -> Result<bool, Reply> {
     match value {
@@ -130,9 +172,33 @@ enum Applied {
 }
 
 impl Params {
-    /// Parses and validates the query string (`None`: no query).
+    /// Parses and validates the query string of a users request (`None`: no query).
     pub(crate) fn parse(raw: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
-        let mut params = Params::default();
+        Params::parse_of(raw, ctx)
+    }
+
+    /// Whether a user passes `$filter` and `$search`.
+    pub(crate) fn matches(&self, user: &crate::state::User) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(user))
+            && self.search.as_ref().is_none_or(|s| s.matches(user))
+    }
+}
+
+impl<P: Selectable> Params<P> {
+    /// Parses and validates the query string of a request on `P`'s type.
+    pub(crate) fn parse_of(raw: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
+        let mut params = Params {
+            select: None,
+            top: None,
+            filter: None,
+            search: None,
+            orderby: None,
+            count: false,
+            skiptoken: None,
+            deltatoken: None,
+            kept: Vec::new(),
+            advanced_filter: false,
+        };
         for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
             let name = key.trim_start_matches('$').to_ascii_lowercase();
             let applied = if is_custom(&key, &name) {
@@ -187,9 +253,7 @@ impl Params {
                 return Ok(Applied::Token);
             }
             "skip" => return Err(bad_request("'$skip' is not supported by the service.", ctx)),
-            "orderby" => {
-                return Err(unsupported("Sorting not supported for current query.", ctx));
-            }
+            "orderby" => self.orderby = Some(parse_orderby(value, ctx)?),
             "expand" => {
                 return Err(unsupported(
                     "Expand is not supported by the emulator for users.",
@@ -228,6 +292,23 @@ impl Params {
                 ctx,
             ));
         }
+        self.check_orderby(ctx)
+    }
+
+    /// `$orderby` by the default properties works alone or with `$search`; other
+    /// properties, and any sort with `$filter`, need an advanced query
+    /// (`ConsistencyLevel: eventual` and `$count=true`, or `$search`).
+    fn check_orderby(&self, ctx: &GraphCtx) -> Result<(), Reply> {
+        let Some(order) = &self.orderby else {
+            return Ok(());
+        };
+        let advanced_query = ctx.eventual && (self.count || self.search.is_some());
+        if let Some(message) = order.refusal(advanced_query) {
+            return Err(unsupported(&message, ctx));
+        }
+        if self.filter.is_some() && !advanced_query {
+            return Err(unsupported(SORTING_NOT_SUPPORTED, ctx));
+        }
         Ok(())
     }
 
@@ -259,12 +340,6 @@ impl Params {
         } else {
             format!("{}/v1.0/{path}?{}", ctx.base, self.kept.join("&"))
         }
-    }
-
-    /// Whether a user passes `$filter` and `$search`.
-    pub(crate) fn matches(&self, user: &crate::state::User) -> bool {
-        self.filter.as_ref().is_none_or(|f| f.matches(user))
-            && self.search.as_ref().is_none_or(|s| s.matches(user))
     }
 }
 

@@ -3,10 +3,14 @@
 
 mod apps;
 mod generate;
+mod group;
+mod group_changes;
+mod group_generate;
 mod persist;
 mod roles;
 mod store;
 mod tenant;
+mod tenants;
 mod user;
 
 use std::path::PathBuf;
@@ -23,19 +27,24 @@ pub use apps::{
     CONSENT_REDIRECT_URI, CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
     UNCONSENTED_CLIENT_ID,
 };
+pub(crate) use group::{Group, GroupStore, MemberChange};
 use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
 pub use roles::GLOBAL_ADMINISTRATOR;
 pub(crate) use roles::can_consent;
-pub(crate) use store::{Tombstone, UserStore};
+pub(crate) use store::{Entry, Store, Tombstone, UserStore};
 pub(crate) use tenant::Tenant;
 pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
+pub(crate) use tenants::{Fresh, open_all};
 pub(crate) use user::User;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-/// Application permission granted to the consented app.
-const GRAPH_ROLE: &str = "User.Read.All";
+/// Application permissions granted to the consented app: reading users, and groups
+/// with their members.
+const GRAPH_ROLES: [&str; 2] = ["User.Read.All", "GroupMember.Read.All"];
+/// Application permission granted to the managed identities.
+pub(crate) const GRAPH_ROLE: &str = "User.Read.All";
 const DAY: i64 = 86_400;
 
 /// Everything the token service and Graph serve.
@@ -44,6 +53,7 @@ pub(crate) struct Directory {
     pub(crate) tenant: Tenant,
     pub(crate) apps: Vec<App>,
     pub(crate) users: UserStore,
+    pub(crate) groups: GroupStore,
     /// Identifies this history of changes: delta tokens of another one are refused.
     pub(crate) sync_epoch: String,
     /// Users' directory roles (Global Administrator, ...).
@@ -70,6 +80,16 @@ impl Directory {
         store: Option<PathBuf>,
         app_certificate: RegisteredCertificate,
     ) -> Result<Directory> {
+        Directory::open_as(config, store, app_certificate, Fresh::home(config))
+    }
+
+    /// [`Directory::open`] for a tenant that starts as `fresh` says when it has no state.
+    pub(crate) fn open_as(
+        config: &Config,
+        store: Option<PathBuf>,
+        app_certificate: RegisteredCertificate,
+        fresh: Fresh,
+    ) -> Result<Directory> {
         let base = match &config.users_file {
             Some(path) => UsersBase::File {
                 path: std::path::absolute(path)
@@ -77,7 +97,7 @@ impl Directory {
             },
             None => UsersBase::Generated {
                 count: config.users,
-                seed: config.seed,
+                seed: fresh.seed,
             },
         };
         let saved = match &store {
@@ -100,18 +120,19 @@ impl Directory {
                 )
             }
             None => (
-                Tenant::default(),
-                default_apps(&app_certificate),
+                fresh.tenant,
+                fresh.apps.unwrap_or_else(|| default_apps(&app_certificate)),
                 new_epoch(),
                 None,
                 None,
             ),
         };
         let mut users = UserStore::new(initial_users(&base, &tenant.domain)?);
+        let mut groups = GroupStore::new(group_changes::initial_groups(&base, &users, &tenant));
         let journal = match journal {
             Some(journal) => {
                 for entry in &journal {
-                    apply(&mut users, entry.clone());
+                    apply(&mut users, &mut groups, entry.clone());
                 }
                 journal
             }
@@ -125,6 +146,7 @@ impl Directory {
             tenant,
             apps,
             users,
+            groups,
             sync_epoch,
             roles,
             base,
@@ -159,7 +181,7 @@ impl Directory {
     }
 
     fn record(&mut self, entry: JournalEntry) {
-        apply(&mut self.users, entry.clone());
+        apply(&mut self.users, &mut self.groups, entry.clone());
         self.journal.push(entry);
     }
 
@@ -279,12 +301,15 @@ impl Directory {
     }
 }
 
-fn apply(users: &mut UserStore, entry: JournalEntry) {
+fn apply(users: &mut UserStore, groups: &mut GroupStore, entry: JournalEntry) {
     match entry {
         JournalEntry::Upsert { seq, user } => users.upsert_at(user, seq),
         JournalEntry::Remove { seq, id, permanent } => {
-            users.remove_at(id, permanent, seq);
+            if users.remove_at(id, permanent, seq) {
+                groups.remove_member_everywhere(id);
+            }
         }
+        other => group_changes::apply(groups, other),
     }
 }
 
@@ -300,7 +325,7 @@ fn new_epoch() -> String {
 }
 
 /// A secret shaped like Entra's: three characters, `8Q~`, then 34 more.
-fn new_secret_value() -> SecretString {
+pub(crate) fn new_secret_value() -> SecretString {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-";
     let mut rng = rand::rngs::OsRng;
@@ -327,7 +352,7 @@ fn default_apps(certificate: &RegisteredCertificate) -> Vec<App> {
         client_id: client_id.into(),
         display_name: name.into(),
         service_principal_id: sp.map(String::from),
-        roles: vec![GRAPH_ROLE.into()],
+        roles: GRAPH_ROLES.map(String::from).to_vec(),
         consented,
         secrets: vec![secret(now + 730 * DAY)],
         certificates: Vec::new(),

@@ -9,6 +9,7 @@ use sha2::Digest;
 use uuid::Uuid;
 
 use super::apps::FederatedCredential;
+use super::group::Group;
 use super::tenant::Tenant;
 use super::user::User;
 use crate::error::{Error, Result};
@@ -28,8 +29,32 @@ pub(crate) enum UsersBase {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub(crate) enum JournalEntry {
-    Upsert { seq: u64, user: User },
-    Remove { seq: u64, id: Uuid, permanent: bool },
+    Upsert {
+        seq: u64,
+        user: User,
+    },
+    Remove {
+        seq: u64,
+        id: Uuid,
+        permanent: bool,
+    },
+    /// A group created or changed (group changes have their own sequence).
+    GroupUpsert {
+        seq: u64,
+        group: Group,
+    },
+    GroupRemove {
+        seq: u64,
+        id: Uuid,
+        permanent: bool,
+    },
+    /// A member added to (or removed from) a group.
+    Member {
+        seq: u64,
+        group: Uuid,
+        member: Uuid,
+        added: bool,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]

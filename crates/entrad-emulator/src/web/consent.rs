@@ -256,7 +256,7 @@ pub(crate) async fn prompt(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let directory = state.read();
+    let directory = state.read_for(&segment);
     let request = match check(&directory, &segment, &query) {
         Ok(request) => request,
         Err(refusal) => return refused(refusal, &headers),
@@ -310,13 +310,13 @@ pub(crate) async fn submit(
     }
     let session = current.session;
     let action = action_of(&uri);
-    let request = match check(&state.read(), &segment, &query) {
+    let request = match check(&state.read_for(&segment), &segment, &query) {
         Ok(request) => request,
         Err(refusal) => return refused(refusal, &headers),
     };
     match form.action.as_str() {
         "signin" => {
-            let directory = state.read();
+            let directory = state.read_for(&segment);
             let Some(user) = directory.users.find(&form.login) else {
                 return Page::new(&SignIn {
                     app_name: &request.app_name,
@@ -361,7 +361,7 @@ fn accept(
     action: &str,
 ) -> Response {
     {
-        let mut directory = state.write();
+        let mut directory = state.write_at(state.tenant_index(&request.tenant_id).unwrap_or(0));
         match signed_in(&directory, session) {
             Some((_, _, true)) => {}
             _ => {
