@@ -142,7 +142,10 @@ async fn an_admin_signs_in_reads_the_permissions_and_accept_grants_and_redirects
         format!("http://localhost:8400/admin-consent?admin_consent=True&tenant={tid}&state=xyz")
             .as_str()
     );
-    assert_eq!(roles_of_unconsented(&h).await, json!(["User.Read.All"]));
+    assert_eq!(
+        roles_of_unconsented(&h).await,
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
 }
 
 #[tokio::test]
@@ -209,7 +212,10 @@ async fn a_user_without_an_admin_role_needs_admin_approval_even_when_posting_acc
     assert_eq!(reply.1["roles"], json!([GLOBAL_ADMINISTRATOR]));
     assert!(walk.get().await.contains("Permissions requested"));
     assert_eq!(walk.post(&[("action", "accept")]).await.status(), 302);
-    assert_eq!(roles_of_unconsented(&h).await, json!(["User.Read.All"]));
+    assert_eq!(
+        roles_of_unconsented(&h).await,
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     let missing = h
         .admin_status(Method::GET, "/users/nobody@nowhere/roles", None)
         .await;
@@ -268,7 +274,10 @@ async fn cancel_redirects_with_aadsts65004_and_without_redirect_uri_the_outcome_
     );
     // Consent created the missing service principal.
     let token = h.token_from("parameters-no-service-principal.json").await;
-    assert_eq!(claims_of(&token)["roles"], json!(["User.Read.All"]));
+    assert_eq!(
+        claims_of(&token)["roles"],
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
 }
 
 #[tokio::test]
