@@ -32,7 +32,7 @@ pub struct EmulatorArgs {
     /// Inject a fault from the start: ROUTE:KIND then options :count=N or :rate=R,
     /// :retry_after=S, :latency_ms=M; e.g. users:429:count=3:retry_after=1. ROUTE is token, users, user, users-delta,
     /// groups, group, group-members, groups-delta, batch, openid-configuration, instance-discovery, jwks, adminconsent or *;
-    /// KIND is 429, 503, 504, latency or drop. Repeatable.
+    /// KIND is 429, 503, 504, 404, 410, 500, latency or drop. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<FaultSpec>,
     /// Serve the admin API (/_emulator/...) without its bearer token, for throwaway

@@ -30,7 +30,9 @@ struct ReadyLine<'a> {
     tenant_id: &'a str,
     client_id: &'a str,
     admin_token: Option<&'a str>,
+    portal_url: String,
     tenants: &'a [TenantInfo],
+    managed_identity: &'a crate::managed_identity::ManagedIdentityInfo,
 }
 
 /// One tenant the emulator serves (several with `--tenants N`).
@@ -55,7 +57,11 @@ pub struct Emulator {
     tenants: Vec<TenantInfo>,
     client_id: String,
     admin_token: Option<AdminToken>,
+    /// The portal's one-time login code (with an admin token only).
+    portal_code: Option<AdminToken>,
     server: Option<Server>,
+    managed_identity: Option<crate::managed_identity::Listeners>,
+    managed_identity_info: crate::managed_identity::ManagedIdentityInfo,
     /// A temporary state directory this instance created and removes.
     temporary: bool,
 }
@@ -101,7 +107,8 @@ impl Emulator {
                 .map_err(Error::KeyGeneration)??
         };
         let (tls, signing, mut directories, admin_token) = prepared;
-        let directory = directories.remove(0);
+        let mut directory = directories.remove(0);
+        crate::managed_identity::ensure_identities(&mut directory);
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|source| Error::Bind {
@@ -126,6 +133,7 @@ impl Emulator {
             faults.add(spec.clone());
         }
         let tenant_id = directory.tenant.id.clone();
+        let portal_code = admin_token.as_ref().map(|_| AdminToken::random());
         let tenants = std::iter::once(&directory)
             .chain(&directories)
             .map(|d| TenantInfo {
@@ -143,12 +151,16 @@ impl Emulator {
             faults,
             throttle: Throttle::default(),
             admin_token: admin_token.clone(),
+            web: crate::web::Web::new(portal_code.clone()),
+            cae: Default::default(),
         });
         crate::oidc::write_token_file(&dir, &shared)?;
         let timeouts = Timeouts {
             header_read: config.header_read_timeout,
             idle: config.idle_timeout,
         };
+        let managed_identity =
+            crate::managed_identity::start(shared.clone(), &dir, local.ip(), timeouts).await?;
         let server = Server::spawn(listener, tls, crate::router::build(shared), timeouts);
         if config.no_admin_token {
             tracing::warn!(
@@ -165,7 +177,10 @@ impl Emulator {
             tenants,
             client_id: CONSENTED_CLIENT_ID.to_string(),
             admin_token,
+            portal_code,
             server: Some(server),
+            managed_identity_info: managed_identity.info.clone(),
+            managed_identity: Some(managed_identity),
             temporary,
         })
     }
@@ -234,6 +249,20 @@ impl Emulator {
         self.admin_token.as_ref().map(AdminToken::as_str)
     }
 
+    /// The portal's address for a browser: with an admin token, a one-time login URL
+    /// (`/_emulator/portal/login?code=..`, good for one sign-in; the login page also takes
+    /// the admin token), else `/_emulator/portal/`.
+    pub fn portal_url(&self) -> String {
+        match &self.portal_code {
+            Some(code) => format!(
+                "{}/_emulator/portal/login?code={}",
+                self.base,
+                code.as_str()
+            ),
+            None => format!("{}/_emulator/portal/", self.base),
+        }
+    }
+
     /// `state_dir/parameters.json`: the quickstart's file, with the consented app's secret.
     pub fn parameters_file(&self) -> PathBuf {
         self.state_dir.join(names::PARAMETERS)
@@ -262,9 +291,22 @@ impl Emulator {
         self.state_dir.join(names::FEDERATED_TOKEN)
     }
 
+    /// The managed identity endpoints and identities (also in the ready
+    /// line as `managed_identity`).
+    pub fn managed_identity(&self) -> &crate::managed_identity::ManagedIdentityInfo {
+        &self.managed_identity_info
+    }
+
+    /// The environment file of a managed identity source, by name (one of
+    /// [`MANAGED_IDENTITY_ENV_FILES`](crate::MANAGED_IDENTITY_ENV_FILES)).
+    pub fn managed_identity_env_file(&self, name: &str) -> PathBuf {
+        self.state_dir.join(name)
+    }
+
     /// The one-line JSON announcing readiness:
-    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..,"tenants":[{"tenant_id":..,"domain":..}]}`
-    /// (the URL without a trailing `/`; `admin_token` is null without one).
+    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..,"portal_url":..,"tenants":[{"tenant_id":..,"domain":..}],"managed_identity":{..}}`
+    /// (the URL without a trailing `/`; `admin_token` is null without one;
+    /// `portal_url` is [`Emulator::portal_url`]).
     pub fn ready_line(&self) -> String {
         let line = ReadyLine {
             ready: true,
@@ -274,7 +316,9 @@ impl Emulator {
             tenant_id: &self.tenant_id,
             client_id: &self.client_id,
             admin_token: self.admin_token.as_ref().map(AdminToken::as_str),
+            portal_url: self.portal_url(),
             tenants: &self.tenants,
+            managed_identity: &self.managed_identity_info,
         };
         serde_json::to_string(&line).unwrap_or_default()
     }
@@ -284,6 +328,9 @@ impl Emulator {
     pub async fn shutdown(mut self) {
         if let Some(server) = self.server.take() {
             server.shutdown().await;
+        }
+        if let Some(listeners) = self.managed_identity.take() {
+            listeners.shutdown().await;
         }
         self.remove_temporary();
         tracing::info!("emulator stopped");

@@ -18,10 +18,17 @@ pub(crate) enum Route {
     Group,
     GroupMembers,
     GroupsDelta,
+    /// The managed identity endpoints (plain http, their own listener).
+    Imds,
+    AppService,
+    Arc,
+    ServiceFabric,
+    MachineLearning,
+    CloudShell,
 }
 
 impl Route {
-    pub(crate) const ALL: [Route; 13] = [
+    pub(crate) const ALL: [Route; 19] = [
         Route::OpenidConfiguration,
         Route::InstanceDiscovery,
         Route::Jwks,
@@ -35,6 +42,12 @@ impl Route {
         Route::Group,
         Route::GroupMembers,
         Route::GroupsDelta,
+        Route::Imds,
+        Route::AppService,
+        Route::Arc,
+        Route::ServiceFabric,
+        Route::MachineLearning,
+        Route::CloudShell,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -52,6 +65,12 @@ impl Route {
             Route::Group => "group",
             Route::GroupMembers => "group-members",
             Route::GroupsDelta => "groups-delta",
+            Route::Imds => "imds",
+            Route::AppService => "app-service",
+            Route::Arc => "arc",
+            Route::ServiceFabric => "service-fabric",
+            Route::MachineLearning => "machine-learning",
+            Route::CloudShell => "cloud-shell",
         }
     }
 

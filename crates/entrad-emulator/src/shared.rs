@@ -25,6 +25,10 @@ pub(crate) struct Shared {
     pub(crate) throttle: Throttle,
     /// The bearer token the admin API requires; `None` with `--no-admin-token`.
     pub(crate) admin_token: Option<crate::admin_token::AdminToken>,
+    /// Browser sessions, recent requests and the portal's one-time login code.
+    pub(crate) web: crate::web::Web,
+    /// Continuous access evaluation events.
+    pub(crate) cae: crate::cae::Events,
 }
 
 pub(crate) type AppState = Arc<Shared>;

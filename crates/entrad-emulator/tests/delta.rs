@@ -187,3 +187,52 @@ async fn bad_and_foreign_delta_tokens() {
         .await;
     assert_eq!(status, 400);
 }
+
+/// Graph's four OData forms of the delta function, as SDKs build them
+/// (`/users/delta()`) and as people write them: the same round, directly and in `$batch`.
+#[tokio::test]
+async fn delta_answers_every_odata_function_form() {
+    let h = InProcess::start(30).await.unwrap();
+    let token = h.token().await;
+    for form in [
+        "delta",
+        "delta()",
+        "microsoft.graph.delta",
+        "microsoft.graph.delta()",
+    ] {
+        let (items, link, pages) = round(
+            &h,
+            &token,
+            &h.url(&format!("/v1.0/users/{form}?$select=id")),
+        )
+        .await;
+        assert_eq!((items.len(), pages), (30, 1), "{form}");
+        let (nothing, _, _) = round(&h, &token, &link).await;
+        assert!(nothing.is_empty(), "{form}");
+    }
+    assert_eq!(h.stats().await["requests"]["users-delta"], 8);
+    let (status, body) = h
+        .get_json(
+            "/v1.0/users/microsoft.graph.delta()?$orderby=displayName",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    let batch = json!({ "requests": [
+        { "id": "1", "method": "GET", "url": "/users/microsoft.graph.delta()?$select=id" },
+        { "id": "2", "method": "GET", "url": "/users/delta()?$select=id" },
+    ]});
+    let response = h
+        .client
+        .post(h.url("/v1.0/$batch"))
+        .bearer_auth(&token)
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    for answer in body["responses"].as_array().unwrap() {
+        assert_eq!(answer["status"], 200, "{body}");
+        assert_eq!(answer["body"]["value"].as_array().unwrap().len(), 30);
+    }
+}

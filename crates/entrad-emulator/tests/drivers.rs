@@ -41,4 +41,6 @@ pub fn assert_graph_token_and_every_user(s: &Value, h: &InProcess, appidacr: &st
     assert_eq!(s["graph_status"], 200, "{s}");
     assert_eq!(s["users"], users);
     assert_eq!(s["unique_users"], users);
+    assert_eq!(s["groups_status"], 200, "{s}");
+    assert_eq!(s["groups"], users / 10, "{s}");
 }

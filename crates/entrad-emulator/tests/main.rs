@@ -9,10 +9,13 @@
 
 mod admin;
 mod admin_token;
+mod app_credentials;
 mod assertion;
 mod azure_identity;
 mod batch;
 mod binary;
+mod cae;
+mod consent;
 mod delta;
 mod drivers;
 mod faults;
@@ -22,8 +25,12 @@ mod graph_users;
 mod groups;
 mod hostile_input;
 mod idle_connections;
+mod managed_identity;
 mod msal_node;
 mod msal_python;
+mod msgraph;
+mod orderby;
+mod portal;
 mod scale;
 mod tenants;
 mod token;

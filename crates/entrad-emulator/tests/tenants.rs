@@ -196,4 +196,6 @@ async fn azure_identity_gets_a_token_from_the_second_tenant_and_lists_its_users(
     assert_eq!(s["tid"], second.tenant_id.as_str(), "{s}");
     assert_eq!(s["graph_status"], 200, "{s}");
     assert_eq!(s["unique_users"], 40, "{s}");
+    assert_eq!(s["groups_status"], 200, "{s}");
+    assert_eq!(s["groups"], 4, "{s}");
 }

@@ -1,4 +1,4 @@
-//! `GET /v1.0/users` with Graph's query options.
+//! `GET /v1.0/users` (and other directory collections, e.g. groups) with Graph's query options.
 
 use futures_util::Stream;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -9,16 +9,23 @@ use crate::client::GraphClient;
 use crate::error::Result;
 use crate::page::Page;
 use crate::paging::flatten;
+use crate::raw_page::RawPage;
 
-/// A users query: `$select`, `$filter`, `$top`, `$count`.
+/// A users query: `$select`, `$filter`, `$orderby`, `$top`, `$count`;
+/// [`GraphClient::groups`] gives the same query on `/v1.0/groups`.
 ///
-/// `$count` and the advanced filter operators (`ne`, `not`, `endsWith`) need
-/// `ConsistencyLevel: eventual` and `$count=true`: the query adds both.
+/// `$count`, the advanced filter operators (`ne`, `not`, `endsWith`), sorting by
+/// anything but `displayName` or `userPrincipalName`, and sorting together with a
+/// filter need `ConsistencyLevel: eventual` and `$count=true`
+/// (<https://learn.microsoft.com/graph/aad-advanced-queries>): the query adds both.
 #[derive(Debug, Clone)]
 pub struct UsersQuery<'a> {
     client: &'a GraphClient,
+    /// The collection, e.g. `v1.0/users`.
+    path: &'static str,
     select: Vec<String>,
     filter: Option<String>,
+    orderby: Option<String>,
     top: Option<u32>,
     count: bool,
 }
@@ -28,8 +35,10 @@ impl GraphClient {
     pub fn users(&self) -> UsersQuery<'_> {
         UsersQuery {
             client: self,
+            path: "v1.0/users",
             select: Vec::new(),
             filter: None,
+            orderby: None,
             top: None,
             count: false,
         }
@@ -53,6 +62,13 @@ impl<'a> UsersQuery<'a> {
         self
     }
 
+    /// Sort order (`$orderby`): a property, then optionally `asc` or `desc`,
+    /// e.g. `displayName desc`.
+    pub fn orderby(mut self, orderby: impl Into<String>) -> Self {
+        self.orderby = Some(orderby.into());
+        self
+    }
+
     /// Page size (`$top`, 1 to 999 for users).
     pub fn top(mut self, top: u32) -> Self {
         self.top = Some(top);
@@ -67,18 +83,26 @@ impl<'a> UsersQuery<'a> {
 
     /// True when the query needs `ConsistencyLevel: eventual` (and `$count=true`).
     pub fn needs_eventual_consistency(&self) -> bool {
-        self.count || self.filter.as_deref().is_some_and(is_advanced_filter)
+        self.count
+            || self.filter.as_deref().is_some_and(is_advanced_filter)
+            || self
+                .orderby
+                .as_deref()
+                .is_some_and(|o| self.filter.is_some() || !is_default_sort(o))
     }
 
     /// The first page's URL.
     pub fn url(&self) -> Result<Url> {
-        let mut url = self.client.resolve("v1.0/users")?;
+        let mut url = self.client.resolve(self.path)?;
         let mut query = Vec::new();
         if !self.select.is_empty() {
             query.push(format!("$select={}", encode(&self.select.join(","))));
         }
         if let Some(filter) = &self.filter {
             query.push(format!("$filter={}", encode(filter)));
+        }
+        if let Some(orderby) = &self.orderby {
+            query.push(format!("$orderby={}", encode(orderby.trim())));
         }
         if let Some(top) = self.top {
             query.push(format!("$top={top}"));
@@ -92,13 +116,28 @@ impl<'a> UsersQuery<'a> {
         Ok(url)
     }
 
-    /// The pages of the result.
-    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'a {
+    /// The same query on another collection (`v1.0/groups`).
+    pub(crate) fn on(mut self, path: &'static str) -> Self {
+        self.path = path;
+        self
+    }
+
+    fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if self.needs_eventual_consistency() {
             headers.insert("ConsistencyLevel", HeaderValue::from_static("eventual"));
         }
-        self.client.pages_from(self.url(), headers)
+        headers
+    }
+
+    /// The pages of the result.
+    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'a {
+        self.client.pages_from(self.url(), self.headers())
+    }
+
+    /// The pages of the result with each item as the JSON text Graph sent.
+    pub fn raw_pages(self) -> impl Stream<Item = Result<RawPage>> + Send + 'a {
+        self.client.pages_from(self.url(), self.headers())
     }
 
     /// The users, across pages.
@@ -112,6 +151,16 @@ fn is_advanced_filter(filter: &str) -> bool {
     let lower = filter.to_ascii_lowercase();
     let padded = format!(" {} ", lower.replace(['(', ')'], " "));
     padded.contains(" ne ") || padded.contains(" not ") || lower.contains("endswith(")
+}
+
+/// Graph sorts users by `displayName` and `userPrincipalName` without advanced
+/// query parameters, by nothing else.
+fn is_default_sort(orderby: &str) -> bool {
+    orderby.split_whitespace().next().is_some_and(|property| {
+        ["displayName", "userPrincipalName"]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(property))
+    })
 }
 
 /// Escapes what would end or change a query value; `$`, `,`, `(`, `'` stay

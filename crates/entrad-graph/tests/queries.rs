@@ -1,4 +1,4 @@
-//! Query options and URLs: `$select`, `$filter`, `$top`, consistency level,
+//! Query options and URLs: `$select`, `$filter`, `$orderby`, `$top`, consistency level,
 //! and bad URLs as configuration errors.
 
 use entrad_graph::ErrorKind;
@@ -43,4 +43,35 @@ async fn bad_urls_are_configuration_errors() {
     assert_eq!(err.kind(), ErrorKind::Config);
     let err = graph.get_json("  ").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Config);
+}
+
+#[tokio::test]
+async fn sorting_needs_advanced_parameters_beyond_the_default_properties_or_with_a_filter() {
+    let (server, graph) = setup().await;
+    let query = |orderby: &str| graph.users().orderby(orderby);
+    assert!(!query("displayName").needs_eventual_consistency());
+    assert!(!query("userprincipalname desc").needs_eventual_consistency());
+    assert!(query("createdDateTime desc").needs_eventual_consistency());
+    assert!(
+        query("displayName")
+            .filter("startswith(displayName,'A')")
+            .needs_eventual_consistency()
+    );
+    let url = query("displayName desc").top(25).url().unwrap();
+    assert_eq!(url.query(), Some("$orderby=displayName%20desc&$top=25"));
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .and(query_param("$orderby", "createdDateTime desc"))
+        .and(query_param("$count", "true"))
+        .and(header("ConsistencyLevel", "eventual"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{"id": "1"}]})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let pages: Vec<_> = query("createdDateTime desc")
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 1);
 }

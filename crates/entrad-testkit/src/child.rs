@@ -25,6 +25,8 @@ pub struct Ready {
     pub ca_file: PathBuf,
     /// The admin API's token; `None` when the emulator requires none.
     pub admin_token: Option<String>,
+    /// The portal's address (a one-time login URL when there is an admin token).
+    pub portal_url: Option<String>,
     /// The tenants served, the default one first (`--tenants N`).
     pub tenants: Vec<TenantInfo>,
 }
@@ -49,6 +51,7 @@ impl Ready {
             state_dir: PathBuf::from(text("state_dir")?),
             ca_file: PathBuf::from(text("ca_file")?),
             admin_token: json["admin_token"].as_str().map(str::to_owned),
+            portal_url: json["portal_url"].as_str().map(str::to_owned),
             tenants: json["tenants"]
                 .as_array()
                 .into_iter()

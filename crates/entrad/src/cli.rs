@@ -49,6 +49,8 @@ pub enum Command {
     },
     /// List users (GET /v1.0/users), every page.
     Users(UsersArgs),
+    /// List groups (GET /v1.0/groups), every page, with the options of `users`.
+    Groups(UsersArgs),
     /// Any Graph GET, every page (`/v1.0/groups`, `v1.0/users/{id}` or a full URL).
     Get {
         /// A path relative to the Graph URL, or an absolute URL.
@@ -85,6 +87,11 @@ pub struct UsersArgs {
     /// An OData filter (`$filter`), e.g. "startswith(displayName,'A')".
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
+    /// Sort order (`$orderby`): "displayName", "userPrincipalName desc", ...;
+    /// sorting by other properties or with --filter adds `ConsistencyLevel: eventual`
+    /// and `$count=true`, as Graph requires.
+    #[arg(long, value_name = "PROP[ desc]", value_parser = orderby_clause)]
+    pub orderby: Option<String>,
     /// Page size (`$top`, 1 to 999).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=999))]
     pub top: Option<u16>,
@@ -135,6 +142,27 @@ pub enum SyncKind {
     Users,
     /// Groups and their members (`/v1.0/groups/delta`).
     Groups,
+}
+
+/// `--orderby`: one property name, then optionally `asc` or `desc`.
+fn orderby_clause(value: &str) -> Result<String, String> {
+    let words: Vec<&str> = value.split_whitespace().collect();
+    let property_ok = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric());
+    match words.as_slice() {
+        [property] if property_ok(property) => Ok((*property).to_owned()),
+        [property, direction]
+            if property_ok(property)
+                && ["asc", "desc"]
+                    .iter()
+                    .any(|d| d.eq_ignore_ascii_case(direction)) =>
+        {
+            Ok(format!("{property} {}", direction.to_ascii_lowercase()))
+        }
+        _ => Err(
+            "expected one property, optionally followed by asc or desc, e.g. \"displayName desc\""
+                .to_owned(),
+        ),
+    }
 }
 
 /// Output formats for collections.
@@ -218,6 +246,35 @@ pub struct IdentityArgs {
         conflicts_with = "client_secret"
     )]
     pub federated_token_file: Option<PathBuf>,
+    /// PKCS#11 module (shared library) of the token holding the app's key, e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so: the key never leaves the token. PIN from
+    /// ENTRAD_PKCS11_PIN or --pkcs11-pin-file.
+    #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_key", conflicts_with_all = ["client_secret", "certificate", "thumbprint", "private_key", "federated_token_file"])]
+    pub pkcs11_module: Option<PathBuf>,
+    /// The key in the token: its label, or id:HEX (the certificate is read from the token, same id or label).
+    #[arg(
+        long,
+        global = true,
+        value_name = "LABEL|id:HEX",
+        requires = "pkcs11_module"
+    )]
+    pub pkcs11_key: Option<String>,
+    /// The token's label, when the module has several tokens.
+    #[arg(long, global = true, value_name = "LABEL", requires = "pkcs11_module")]
+    pub pkcs11_token: Option<String>,
+    /// A file holding the token's user PIN (instead of ENTRAD_PKCS11_PIN).
+    #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_module")]
+    pub pkcs11_pin_file: Option<PathBuf>,
+    /// Use a managed identity instead of a secret: system, client-id:ID,
+    /// resource-id:ID or object-id:ID (its source is detected from the
+    /// environment, as MSAL does: IDENTITY_ENDPOINT, MSI_ENDPOINT, else IMDS).
+    #[arg(long, global = true, value_name = "IDENTITY", conflicts_with_all = ["client_secret", "certificate", "thumbprint", "private_key", "federated_token_file", "credential"])]
+    pub managed_identity: Option<String>,
+    /// `chain`: try the environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH),
+    /// workload identity, managed identity and the Azure CLI in turn, as
+    /// azure-identity's DefaultAzureCredential; the default when no credential is configured.
+    #[arg(long, global = true, value_name = "KIND", value_parser = ["chain"])]
+    pub credential: Option<String>,
     /// Scope to request; repeat or space-separate for several (default https://graph.microsoft.com/.default).
     #[arg(long, global = true, value_name = "SCOPE")]
     pub scope: Vec<String>,
@@ -240,6 +297,12 @@ pub struct IdentityArgs {
     /// host (MSAL's `instance_discovery=False`): one round trip less, e.g. for the emulator.
     #[arg(long, global = true)]
     pub no_instance_discovery: bool,
+    /// Client capabilities to declare (MSAL's `client_capabilities`); `cp1`
+    /// opts into continuous access evaluation: day-long tokens that Graph
+    /// revokes with a claims challenge, answered with a new token. Repeat or
+    /// comma-separate for several.
+    #[arg(long, global = true, value_name = "NAME", value_delimiter = ',')]
+    pub client_capabilities: Vec<String>,
 }
 
 #[cfg(test)]
@@ -316,5 +379,39 @@ mod tests {
             .is_err()
         );
         assert!(Cli::try_parse_from(["entrad", "users", "--top", "1000"]).is_err());
+    }
+
+    #[test]
+    fn orderby_takes_one_property_and_a_direction() {
+        let orderby = |value: &str| {
+            Cli::try_parse_from(["entrad", "users", "--orderby", value]).map(|cli| {
+                match cli.command {
+                    Command::Users(users) => users.orderby,
+                    _ => None,
+                }
+            })
+        };
+        assert_eq!(
+            orderby("displayName").unwrap().as_deref(),
+            Some("displayName")
+        );
+        assert_eq!(
+            orderby(" userPrincipalName  DESC ").unwrap().as_deref(),
+            Some("userPrincipalName desc")
+        );
+        for bad in [
+            "",
+            "displayName sideways",
+            "displayName,mail",
+            "a b c",
+            "x&$top=1",
+        ] {
+            let error = orderby(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad}");
+            assert!(
+                error.to_string().contains("\"displayName desc\""),
+                "{error}"
+            );
+        }
     }
 }

@@ -8,14 +8,20 @@
 //! goes in `crates/entrad-testkit`. Unit tests stay inline in `src/`
 //! (`#[cfg(test)] mod tests { ... }`).
 
+mod browser;
 mod caches;
+mod cae;
 mod control_characters;
 mod errors;
 mod faults;
 mod file_limits;
 mod formats;
+mod managed_identity;
+mod orderby;
 mod pfx;
+mod pkcs11;
 mod quickstart;
+mod rotation;
 mod soak;
 mod support;
 mod sync;

@@ -21,6 +21,7 @@ pub const AZURE_VARS: &[&str] = &[
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_AUTHORITY_HOST",
+    "ENTRAD_PKCS11_PIN",
     "RUST_LOG",
 ];
 
@@ -62,6 +63,23 @@ impl Emulator {
             .collect()
     }
 
+    /// Runs `future` on the emulator's runtime (for the browser tests' WebDriver calls).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    /// What the ready line said (URL, portal URL, admin token).
+    pub fn ready(&self) -> &entrad_testkit::Ready {
+        &self.0.ready
+    }
+
+    /// Replaces a user's directory roles (e.g. `["Global Administrator"]`).
+    pub fn set_roles(&self, user: &str, roles: &[&str]) {
+        self.0
+            .block_on(self.0.admin().set_roles(user, roles))
+            .unwrap();
+    }
+
     /// The request counters.
     pub fn stats(&self) -> Stats {
         self.0.block_on(self.0.admin().stats()).unwrap()
@@ -92,11 +110,6 @@ impl Emulator {
             .unwrap_or_else(|e| panic!("{e:?}"))
     }
 
-    /// Runs a future on the emulator's runtime (e.g. a PostgreSQL query).
-    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
-        self.0.block_on(future)
-    }
-
     /// The emulator's tenant id (from its ready line).
     pub fn tenant_id(&self) -> String {
         self.parameters("parameters.json")["authority"]
@@ -104,6 +117,22 @@ impl Emulator {
             .and_then(|a| a.rsplit('/').next())
             .unwrap()
             .to_owned()
+    }
+
+    /// Records a continuous access evaluation event (`location_policy_changed`, ...).
+    pub fn cae_event(&self, event: &str, client_id: Option<&str>) {
+        self.0
+            .block_on(self.0.admin().cae_event(event, client_id))
+            .unwrap();
+    }
+
+    /// Graph's claims challenges sent, and token requests that carried one's claims.
+    pub fn cae_challenges(&self) -> (u64, u64) {
+        let events = self.0.block_on(self.0.admin().cae_events()).unwrap();
+        (
+            events["challenges_sent"].as_u64().unwrap(),
+            events["challenges_answered"].as_u64().unwrap(),
+        )
     }
 
     /// The CA the emulator's certificate chains to.
@@ -119,6 +148,11 @@ impl Emulator {
     /// Adds users (`{"userPrincipalName":..,...}` or a list of them).
     pub fn add_users(&self, users: Value) {
         self.0.block_on(self.0.admin().add_users(&users)).unwrap();
+    }
+
+    /// The emulator process, for its admin API.
+    pub fn child(&self) -> &ChildEmulator {
+        &self.0
     }
 
     /// A file of the state directory, e.g. `parameters.json`.
@@ -142,6 +176,25 @@ impl Emulator {
             format!("file:{}", self.cache_file().display()),
         );
         cmd
+    }
+
+    /// `entrad --graph-url <emulator>` in the environment of the managed
+    /// identity `source` (`mi-<source>.env`), with no app credential.
+    pub fn on_host(&self, source: &str) -> Command {
+        let mut cmd = self.entrad();
+        cmd.envs(self.0.mi_env(source))
+            .args(["--graph-url", self.0.url()]);
+        cmd
+    }
+
+    /// The variables of `mi-<source>.env`.
+    pub fn on_host_env(&self, source: &str) -> Vec<(String, String)> {
+        self.0.mi_env(source)
+    }
+
+    /// The emulator's URL.
+    pub fn url(&self) -> &str {
+        self.0.url()
     }
 
     /// `entrad run <state dir>/<parameters>`: the quickstart's command.
@@ -200,10 +253,18 @@ impl Emulator {
 /// memory only (never in the developer's cache directory).
 pub fn entrad() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrad"));
-    for var in AZURE_VARS {
+    for var in AZURE_VARS
+        .iter()
+        .chain(entrad_testkit::MANAGED_IDENTITY_VARS)
+    {
         cmd.env_remove(var);
     }
     cmd.env("ENTRAD_CACHE", "memory");
+    // With no credential the chain asks IMDS: never the real address from a test.
+    cmd.env(
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        entrad_testkit::closed_loopback_url(),
+    );
     cmd
 }
 

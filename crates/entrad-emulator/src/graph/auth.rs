@@ -152,6 +152,9 @@ pub(crate) fn authenticate(
             ctx,
         ));
     }
+    if let Some(challenge) = crate::cae::challenge(state, claims, ctx) {
+        return Err(challenge);
+    }
     let roles = claims
         .get("roles")
         .and_then(Value::as_array)

@@ -123,11 +123,11 @@ fn route(url: &str) -> Result<(Target, Option<String>), String> {
         .as_slice()
     {
         ["users"] => Target::Users,
-        ["users", "delta"] => Target::Delta,
+        ["users", function] if super::function::name(function) == "delta" => Target::Delta,
         ["users", "$count"] => Target::Count,
         ["users", key] => Target::User(key.to_string()),
         ["groups"] => Target::Groups,
-        ["groups", key] if super::DELTA_SEGMENTS.contains(key) => Target::GroupsDelta,
+        ["groups", function] if super::function::name(function) == "delta" => Target::GroupsDelta,
         ["groups", key] => Target::Group(key.to_string()),
         ["groups", key, "members"] => Target::GroupMembers(key.to_string()),
         [first, ..] if *first != "users" => return Err(first.to_string()),
@@ -264,7 +264,15 @@ mod tests {
     #[test]
     fn routes_relative_and_absolute_urls() {
         assert!(matches!(route("/users?$top=1"), Ok((Target::Users, Some(q))) if q == "$top=1"));
-        assert!(matches!(route("users/delta"), Ok((Target::Delta, None))));
+        for delta in [
+            "delta",
+            "delta()",
+            "microsoft.graph.delta",
+            "microsoft.graph.delta()",
+        ] {
+            let path = format!("users/{delta}");
+            assert!(matches!(route(&path), Ok((Target::Delta, None))), "{path}");
+        }
         assert!(
             matches!(route("https://graph.microsoft.com/v1.0/users/a%40b"), Ok((Target::User(k), None)) if k == "a@b")
         );

@@ -101,7 +101,11 @@ pub(crate) fn delta_params<P: Selectable>(
     entity: &str,
 ) -> Result<Params<P>, Reply> {
     let params = Params::parse_of(query, ctx)?;
-    if params.filter.is_some() || params.search.is_some() || params.count {
+    if params.filter.is_some()
+        || params.search.is_some()
+        || params.count
+        || params.orderby.is_some()
+    {
         return Err(Reply::error(
             400,
             "Request_UnsupportedQuery",

@@ -16,7 +16,11 @@ use crate::state::{Group, User};
 /// emulator serves them for users only), no `$deltatoken` outside delta.
 fn list_params<P: Selectable>(query: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
     let params = Params::parse_of(query, ctx)?;
-    if params.filter.is_some() || params.search.is_some() || params.count {
+    if params.filter.is_some()
+        || params.search.is_some()
+        || params.count
+        || params.orderby.is_some()
+    {
         return Err(Reply::error(
             400,
             "Request_UnsupportedQuery",

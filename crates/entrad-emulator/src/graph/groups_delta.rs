@@ -7,10 +7,6 @@ use super::reply::{GraphCtx, Reply};
 use crate::shared::Shared;
 use crate::state::MemberChange;
 
-/// The path segments that name the delta function after `/groups/`: the short
-/// form, the call form and the fully qualified one SDKs send.
-pub(crate) const DELTA_SEGMENTS: [&str; 3] = ["delta", "delta()", "microsoft.graph.delta()"];
-
 /// Answers one group delta request.
 pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     let params = match delta_params::<GroupProp>(query, ctx, "groups") {

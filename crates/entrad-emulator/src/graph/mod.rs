@@ -4,9 +4,11 @@ pub(crate) mod auth;
 mod batch;
 mod delta;
 mod filter;
+pub(crate) mod function;
 mod group_props;
 mod groups;
 mod groups_delta;
+mod orderby;
 mod paging;
 mod props;
 mod query;
@@ -14,8 +16,6 @@ pub(crate) mod reply;
 mod search;
 mod user;
 mod users;
-
-pub(crate) use groups_delta::DELTA_SEGMENTS;
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -195,7 +195,7 @@ pub(crate) async fn group_members(
     serve(&state, base, &headers, Target::GroupMembers(key), query)
 }
 
-/// `GET /v1.0/groups/delta` (and its other spellings, [`DELTA_SEGMENTS`]).
+/// `GET /v1.0/groups/delta` (and its other OData forms, [`function::paths`]).
 pub(crate) async fn groups_delta(
     State(state): State<AppState>,
     BaseUrl(base): BaseUrl,

@@ -2,6 +2,7 @@
 //! and the links (`@odata.nextLink`, `@odata.deltaLink`) that carry them on.
 
 use super::filter::{Filter, FilterError};
+use super::orderby::{OrderBy, OrderByError};
 use super::props::Prop;
 use super::reply::{GraphCtx, Reply};
 use super::search::Search;
@@ -38,6 +39,7 @@ pub(crate) struct Params<P = Prop> {
     pub(crate) top: Option<usize>,
     pub(crate) filter: Option<Filter>,
     pub(crate) search: Option<Search>,
+    pub(crate) orderby: Option<OrderBy>,
     pub(crate) count: bool,
     pub(crate) skiptoken: Option<String>,
     pub(crate) deltatoken: Option<String>,
@@ -75,7 +77,11 @@ fn unsupported(message: &str, ctx: &GraphCtx) -> Reply {
 /// Graph passes those through untouched (and so do links). Graph reads the
 /// common options without their `$` too.
 fn is_custom(key: &str, name: &str) -> bool {
-    !key.starts_with('$') && !matches!(name, "select" | "top" | "filter" | "count" | "search")
+    !key.starts_with('$')
+        && !matches!(
+            name,
+            "select" | "top" | "filter" | "count" | "search" | "orderby"
+        )
 }
 
 /// `$select`: known properties, each once; `None` for an empty list.
@@ -130,6 +136,21 @@ fn parse_filter(value: &str, ctx: &GraphCtx) -> Result<(Filter, bool), Reply> {
     })
 }
 
+/// `$orderby`: one user property, `asc` or `desc`; whether Graph sorts by it is
+/// decided with the other options ([`Params::check_consistency`]).
+fn parse_orderby(value: &str, ctx: &GraphCtx) -> Result<OrderBy, Reply> {
+    OrderBy::parse(value).map_err(|error| match error {
+        OrderByError::UnknownProperty(p) => bad_request(
+            &format!("Could not find a property named '{p}' on type 'microsoft.graph.user'."),
+            ctx,
+        ),
+        OrderByError::Syntax => unsupported(SORTING_NOT_SUPPORTED, ctx),
+    })
+}
+
+/// Graph's refusal of a sort combined with options it cannot sort under.
+const SORTING_NOT_SUPPORTED: &str = "Sorting not supported for current query.";
+
 /// `$count`: `true` or `false` only.
 fn parse_count(value: &str, ctx: &GraphCtx) -> Result<bool, Reply> {
     match value {
@@ -171,6 +192,7 @@ impl<P: Selectable> Params<P> {
             top: None,
             filter: None,
             search: None,
+            orderby: None,
             count: false,
             skiptoken: None,
             deltatoken: None,
@@ -231,9 +253,7 @@ impl<P: Selectable> Params<P> {
                 return Ok(Applied::Token);
             }
             "skip" => return Err(bad_request("'$skip' is not supported by the service.", ctx)),
-            "orderby" => {
-                return Err(unsupported("Sorting not supported for current query.", ctx));
-            }
+            "orderby" => self.orderby = Some(parse_orderby(value, ctx)?),
             "expand" => {
                 return Err(unsupported(
                     "Expand is not supported by the emulator for users.",
@@ -271,6 +291,23 @@ impl<P: Selectable> Params<P> {
                 "Operator 'ne', 'not', 'endsWith' or a comparison with null in $filter is an advanced query: it needs the header 'ConsistencyLevel: eventual' and $count=true.",
                 ctx,
             ));
+        }
+        self.check_orderby(ctx)
+    }
+
+    /// `$orderby` by the default properties works alone or with `$search`; other
+    /// properties, and any sort with `$filter`, need an advanced query
+    /// (`ConsistencyLevel: eventual` and `$count=true`, or `$search`).
+    fn check_orderby(&self, ctx: &GraphCtx) -> Result<(), Reply> {
+        let Some(order) = &self.orderby else {
+            return Ok(());
+        };
+        let advanced_query = ctx.eventual && (self.count || self.search.is_some());
+        if let Some(message) = order.refusal(advanced_query) {
+            return Err(unsupported(&message, ctx));
+        }
+        if self.filter.is_some() && !advanced_query {
+            return Err(unsupported(SORTING_NOT_SUPPORTED, ctx));
         }
         Ok(())
     }

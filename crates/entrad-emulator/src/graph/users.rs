@@ -7,6 +7,7 @@ use super::props::{DEFAULT, UserView, context};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
 use crate::shared::Shared;
+use crate::state::{User, UserStore};
 
 /// A page of a collection, in Graph's key order.
 #[derive(Serialize)]
@@ -31,8 +32,8 @@ fn expired_page_token(ctx: &GraphCtx) -> Reply {
     )
 }
 
-/// One page of users, from the id after the `$skiptoken`, filtered, with a nextLink
-/// while more remain.
+/// One page of users after the `$skiptoken`'s position (by id, or in `$orderby`'s
+/// order), filtered, with a nextLink while more remain.
 pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     let params = match Params::parse(query, ctx) {
         Ok(p) => p,
@@ -46,47 +47,36 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
             ctx,
         );
     }
-    let after = match params.skiptoken.as_deref() {
-        None => None,
-        Some(token) => match paging::list_after(token) {
-            Some(id) => Some(id),
-            None => return expired_page_token(ctx),
-        },
-    };
     let size = params.page_size(ctx);
     let directory = state.read_at(ctx.tenant);
     let users = directory.users.all();
+    let Some((served, more)) = page(&directory.users, &params, size) else {
+        return expired_page_token(ctx);
+    };
     let props = params.select.as_deref().unwrap_or(&DEFAULT);
-    let mut page = Vec::with_capacity(size.min(users.len()));
-    let mut more = false;
-    for user in &users[directory.users.position_after(after)..] {
-        if !params.matches(user) {
-            continue;
-        }
-        if page.len() == size {
-            more = true;
-            break;
-        }
-        page.push(UserView {
+    let page: Vec<UserView> = served
+        .iter()
+        .map(|user| UserView {
             user,
             props,
             context: None,
-        });
-    }
-    let count = (params.count && after.is_none()).then(|| {
+        })
+        .collect();
+    let count = (params.count && params.skiptoken.is_none()).then(|| {
         if params.filter.is_none() && params.search.is_none() {
             users.len()
         } else {
             users.iter().filter(|u| params.matches(u)).count()
         }
     });
-    let next_link = match page.last() {
-        Some(last) if more => Some(params.link(
-            ctx,
-            "users",
-            "$skiptoken",
-            &paging::list_token(last.user.id),
-        )),
+    let next_link = match served.last() {
+        Some(last) if more => {
+            let token = match &params.orderby {
+                Some(order) => order.token(last),
+                None => paging::list_token(last.id),
+            };
+            Some(params.link(ctx, "users", "$skiptoken", &token))
+        }
         _ => None,
     };
     Reply::json(
@@ -99,6 +89,32 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
         },
         ctx,
     )
+}
+
+/// Up to `size` users passing the query after its `$skiptoken`, in `$orderby`'s
+/// order or else the store's (by id), and whether more follow; `None` for a
+/// token this query did not write.
+fn page<'a>(store: &'a UserStore, params: &Params, size: usize) -> Option<(Vec<&'a User>, bool)> {
+    let users = store.all();
+    let skiptoken = params.skiptoken.as_deref();
+    if let Some(order) = &params.orderby {
+        return order.page(users, |u| params.matches(u), skiptoken, size);
+    }
+    let after = match skiptoken {
+        None => None,
+        Some(token) => Some(paging::list_after(token)?),
+    };
+    let mut served = Vec::with_capacity(size.min(users.len()));
+    for user in users[store.position_after(after)..]
+        .iter()
+        .filter(|u| params.matches(u))
+    {
+        if served.len() == size {
+            return Some((served, true));
+        }
+        served.push(user);
+    }
+    Some((served, false))
 }
 
 /// `/users/$count`: a plain-text number, an advanced query.

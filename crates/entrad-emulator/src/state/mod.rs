@@ -7,6 +7,7 @@ mod group;
 mod group_changes;
 mod group_generate;
 mod persist;
+mod roles;
 mod store;
 mod tenant;
 mod tenants;
@@ -22,9 +23,14 @@ pub(crate) use apps::{
     App, ClientSecret, FederatedCredential, RegisteredCertificate, SecretCheck,
     TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT,
 };
-pub use apps::{CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID};
+pub use apps::{
+    CONSENT_REDIRECT_URI, CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
+    UNCONSENTED_CLIENT_ID,
+};
 pub(crate) use group::{Group, GroupStore, MemberChange};
 use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
+pub use roles::GLOBAL_ADMINISTRATOR;
+pub(crate) use roles::can_consent;
 pub(crate) use store::{Entry, Store, Tombstone, UserStore};
 pub(crate) use tenant::Tenant;
 pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
@@ -37,6 +43,8 @@ use crate::error::{Error, Result};
 /// Application permissions granted to the consented app: reading users, and groups
 /// with their members.
 const GRAPH_ROLES: [&str; 2] = ["User.Read.All", "GroupMember.Read.All"];
+/// Application permission granted to the managed identities.
+pub(crate) const GRAPH_ROLE: &str = "User.Read.All";
 const DAY: i64 = 86_400;
 
 /// Everything the token service and Graph serve.
@@ -48,6 +56,8 @@ pub(crate) struct Directory {
     pub(crate) groups: GroupStore,
     /// Identifies this history of changes: delta tokens of another one are refused.
     pub(crate) sync_epoch: String,
+    /// Users' directory roles (Global Administrator, ...).
+    pub(crate) roles: roles::Roles,
     base: UsersBase,
     journal: Vec<JournalEntry>,
     /// `state.json`, or `None` in memory.
@@ -94,7 +104,7 @@ impl Directory {
             Some(path) => persist::load(path)?,
             None => None,
         };
-        let (tenant, apps, mut sync_epoch, journal) = match saved {
+        let (tenant, apps, mut sync_epoch, journal, saved_roles) = match saved {
             Some(saved) => {
                 let apps = saved
                     .apps
@@ -106,12 +116,14 @@ impl Directory {
                     apps,
                     saved.sync_epoch,
                     (saved.users == base).then_some(saved.journal),
+                    saved.directory_roles,
                 )
             }
             None => (
                 fresh.tenant,
                 fresh.apps.unwrap_or_else(|| default_apps(&app_certificate)),
                 new_epoch(),
+                None,
                 None,
             ),
         };
@@ -129,12 +141,14 @@ impl Directory {
                 Vec::new()
             }
         };
+        let roles = saved_roles.unwrap_or_else(|| roles::initial(&users));
         let directory = Directory {
             tenant,
             apps,
             users,
             groups,
             sync_epoch,
+            roles,
             base,
             journal,
             store,
@@ -161,6 +175,7 @@ impl Directory {
             self.sync_epoch.clone(),
             self.base.clone(),
             self.journal.clone(),
+            self.roles.clone(),
         );
         persist::save(path, &saved)
     }
@@ -236,7 +251,38 @@ impl Directory {
         let id = self.users.find(key).ok_or(ChangeError::NotFound)?.id;
         let seq = self.users.seq() + 1;
         self.record(JournalEntry::Remove { seq, id, permanent });
+        self.roles.remove(&id);
         Ok(id)
+    }
+
+    /// The directory roles of a user.
+    pub(crate) fn roles_of(&self, id: Uuid) -> &[String] {
+        self.roles.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Replaces the directory roles of a user found by id or UPN.
+    pub(crate) fn set_roles(&mut self, key: &str, roles: Vec<String>) -> Result<Uuid, ChangeError> {
+        let id = self.users.find(key).ok_or(ChangeError::NotFound)?.id;
+        if roles.is_empty() {
+            self.roles.remove(&id);
+        } else {
+            self.roles.insert(id, roles);
+        }
+        Ok(id)
+    }
+
+    /// Grants admin consent to an app, creating its service principal if it had none.
+    pub(crate) fn grant_consent(&mut self, client_id: &str) {
+        if let Some(app) = self
+            .apps
+            .iter_mut()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        {
+            app.consented = true;
+            if app.service_principal_id.is_none() {
+                app.service_principal_id = Some(Uuid::new_v4().to_string());
+            }
+        }
     }
 
     /// Grants or revokes admin consent; false when no such app exists.
@@ -279,7 +325,7 @@ fn new_epoch() -> String {
 }
 
 /// A secret shaped like Entra's: three characters, `8Q~`, then 34 more.
-fn new_secret_value() -> SecretString {
+pub(crate) fn new_secret_value() -> SecretString {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-";
     let mut rng = rand::rngs::OsRng;
@@ -311,6 +357,7 @@ fn default_apps(certificate: &RegisteredCertificate) -> Vec<App> {
         secrets: vec![secret(now + 730 * DAY)],
         certificates: Vec::new(),
         federated_credentials: Vec::new(),
+        redirect_uris: vec![CONSENT_REDIRECT_URI.into()],
     };
     let mut consented = app(
         CONSENTED_CLIENT_ID,
@@ -373,6 +420,9 @@ fn app_from_saved(saved: SavedApp, certificate: &RegisteredCertificate) -> App {
             Vec::new()
         },
         federated_credentials,
+        redirect_uris: saved
+            .redirect_uris
+            .unwrap_or_else(|| vec![CONSENT_REDIRECT_URI.into()]),
     }
 }
 
@@ -394,5 +444,6 @@ fn saved_app(app: &App) -> SavedApp {
             .collect(),
         has_certificate: !app.certificates.is_empty(),
         federated_credentials: Some(app.federated_credentials.clone()),
+        redirect_uris: Some(app.redirect_uris.clone()),
     }
 }

@@ -78,6 +78,9 @@ pub(crate) struct SavedApp {
     /// defaults apply then.
     #[serde(default)]
     pub(crate) federated_credentials: Option<Vec<FederatedCredential>>,
+    /// Absent in state files written before redirect URIs existed: the default applies.
+    #[serde(default)]
+    pub(crate) redirect_uris: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -88,6 +91,9 @@ pub(crate) struct Saved {
     pub(crate) sync_epoch: String,
     pub(crate) users: UsersBase,
     pub(crate) journal: Vec<JournalEntry>,
+    /// Users' directory roles; absent in state files written before roles existed.
+    #[serde(default)]
+    pub(crate) directory_roles: Option<super::roles::Roles>,
 }
 
 impl Saved {
@@ -97,6 +103,7 @@ impl Saved {
         sync_epoch: String,
         users: UsersBase,
         journal: Vec<JournalEntry>,
+        directory_roles: super::roles::Roles,
     ) -> Saved {
         Saved {
             version: VERSION,
@@ -105,6 +112,7 @@ impl Saved {
             sync_epoch,
             users,
             journal,
+            directory_roles: Some(directory_roles),
         }
     }
 }

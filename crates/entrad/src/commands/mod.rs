@@ -11,6 +11,7 @@ mod run;
 mod session;
 mod sync;
 mod token;
+mod token_source;
 mod users;
 
 use crate::cli::{Cli, Command};
@@ -22,6 +23,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     match command {
         Command::Run { file } => run::run(&global, &file).await,
         Command::Users(args) => users::run(&global, &args).await,
+        Command::Groups(args) => users::groups(&global, &args).await,
         Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
         Command::Sync(args) => sync::run(&global, &args).await,
         Command::Token { raw } => token::run(&global, raw).await,

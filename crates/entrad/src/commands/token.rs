@@ -16,10 +16,16 @@ use crate::error::Error;
 /// What `entrad token` prints.
 #[derive(Serialize)]
 struct TokenInfo<'a> {
+    /// What served the token: "client secret", "managed identity (IMDS, …)", …
+    source: String,
     token_type: &'a str,
     expires_on: String,
     expires_in: u64,
     from_cache: bool,
+    /// Where the credential's private key is held, e.g. "hardware-held (PKCS#11
+    /// token ..)"; absent for secrets and assertions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
     /// The decoded payload, not verified; `null` for a token that is not a JWT.
     claims: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -34,6 +40,7 @@ pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
     let token = session.auth.acquire_token(&scopes).await?;
     let expires_on = token.expires_on();
     let info = TokenInfo {
+        source: session.auth.source_name(),
         token_type: token.token_type(),
         // Only a year past 9999 fails to format; an empty string says "unknown" then.
         expires_on: OffsetDateTime::from(expires_on)
@@ -44,6 +51,7 @@ pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
             .map(|d| d.as_secs())
             .unwrap_or(0),
         from_cache: token.from_cache(),
+        key: session.key_storage.as_ref().map(ToString::to_string),
         claims: token.claims().unwrap_or(Value::Null),
         access_token: raw.then(|| token.secret()),
     };

@@ -2,10 +2,12 @@
 //! environment variables and flags, merged in that order of precedence.
 
 mod credential;
+mod credential_list;
 mod env;
 mod file;
 mod merge;
 pub mod plain_http;
+mod source;
 
 use std::path::Path;
 
@@ -16,6 +18,7 @@ pub use credential::load_credential;
 pub use env::EnvConfig;
 pub use file::ParametersFile;
 pub use merge::Settings;
+pub use source::TokenSourceSpec;
 
 use crate::cli::GlobalArgs;
 use crate::error::Error;

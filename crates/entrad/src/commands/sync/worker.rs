@@ -22,12 +22,11 @@ impl Worker {
     pub fn all(global: &GlobalArgs, tenants: Option<Vec<String>>) -> Result<Vec<Worker>, Error> {
         let Some(tenants) = tenants else {
             let session = Session::open(config::load(global, None)?)?;
-            let tenant = session
-                .auth
-                .authority()
-                .tenant()
-                .unwrap_or("default")
-                .to_owned();
+            // A managed identity or the chain has no authority of its own.
+            let tenant = crate::commands::session::authority(&session.settings)
+                .ok()
+                .and_then(|a| a.tenant().map(str::to_owned))
+                .unwrap_or_else(|| "default".to_owned());
             return Ok(vec![Worker {
                 tenant,
                 session,
