@@ -219,6 +219,12 @@ pub enum Error {
         #[source]
         source: Option<Cause>,
     },
+    /// No source of a credential chain could give a token: each one and why.
+    #[error("no credential source could give a token: {reasons}")]
+    NoCredential {
+        /// Each source tried and why it was unavailable, `; `-separated.
+        reasons: String,
+    },
     /// The token task panicked or was cancelled.
     #[error("internal error: the token request task failed")]
     TokenTask(#[source] Cause),
@@ -290,7 +296,7 @@ impl Error {
             Error::Service { error, .. } if is_transient_status(error.status) => {
                 ErrorKind::Unavailable
             }
-            Error::Service { .. } => ErrorKind::Authentication,
+            Error::Service { .. } | Error::NoCredential { .. } => ErrorKind::Authentication,
             Error::Network { .. } => ErrorKind::Unavailable,
             Error::UnexpectedResponse { status, .. } if is_transient_status(*status) => {
                 ErrorKind::Unavailable

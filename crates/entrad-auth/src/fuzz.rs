@@ -40,6 +40,7 @@ pub fn token_response(data: &[u8]) {
         status: 400,
         content_type: Some("application/json".into()),
         body: data.to_vec(),
+        challenge: None,
     };
     if let Some(error) = service_error(&reply, &[SENT_SECRET]) {
         for text in [&error.error, &error.error_description] {

@@ -15,6 +15,15 @@
 //! * Continuous access evaluation: [`ClientBuilder::client_capabilities`]
 //!   (`cp1`, MSAL's `client_capabilities`) and
 //!   [`ConfidentialClient::acquire_token_with_claims`] for claims challenges.
+//! * [`ManagedIdentityClient`]: tokens from the Azure host, no secret held
+//!   (MSAL's `ManagedIdentityClient`): IMDS, App Service, Azure Arc, Service
+//!   Fabric, Machine Learning and Cloud Shell, detected in MSAL's order;
+//!   system- or user-assigned ([`ManagedIdentity`]).
+//! * [`ChainedCredential`]: azure-identity's `DefaultAzureCredential` order for
+//!   a daemon (environment, workload identity, managed identity, Azure CLI).
+//! * [`TokenSource`]: what all three implement (object safe), so that
+//!   `Arc<dyn TokenSource>` serves whatever the configuration chose; they share
+//!   one engine for the cache, single-flight and refresh.
 //! * [`TokenCache`]: in-memory by default ([`MemoryCache`]); a file shared by
 //!   the processes of a machine and with MSAL apps ([`FileCache`]); Redis for
 //!   fleets (`RedisCache`, feature `redis`); chosen by name with [`CacheSpec`].
@@ -22,7 +31,7 @@
 //! * [`Error`]: one error type; service refusals carry the AADSTS codes, ids
 //!   and a one-line hint.
 //!
-//! Secrets, keys, assertions and tokens never appear in `Debug`, `Display`,
+//! Secrets, keys, assertions, identity headers and tokens never appear in `Debug`, `Display`,
 //! logs or errors.
 //!
 //! # Example
@@ -81,6 +90,7 @@ mod client;
 mod clock;
 mod credential;
 mod discovery;
+mod engine;
 mod error;
 mod file_limit;
 #[doc(hidden)]
@@ -93,6 +103,7 @@ mod service_reply;
 mod single_flight;
 mod token;
 mod token_request;
+mod token_source;
 mod transport;
 mod transport_failure;
 
@@ -104,6 +115,10 @@ pub use cache::{
 #[cfg(feature = "redis")]
 pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
+pub use credential::chain::{ChainedCredential, ChainedCredentialBuilder};
+pub use credential::managed_identity::{
+    ManagedIdentity, ManagedIdentityClient, ManagedIdentityClientBuilder, ManagedIdentitySource,
+};
 pub use credential::{
     CREDENTIAL_NO_LONGER_VALID, CallbackSigner, Credential, EXPIRY_WARNING, KeyStorage,
     SignatureAlgorithm, Signer,
@@ -114,6 +129,7 @@ pub use error::{Cause, Error, ErrorKind, Result, ServiceError};
 pub use file_limit::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, read_bounded};
 pub use retry::RetryPolicy;
 pub use token::AccessToken;
+pub use token_source::TokenSource;
 
 /// Plumbing entrad-graph shares with this crate: the retry loop and the
 /// statuses it retries, transport failures, and the token client's HTTP
@@ -128,5 +144,17 @@ pub mod internal {
     /// same-origin redirects only), for requests that carry its tokens.
     pub fn http_client(client: &crate::ConfidentialClient) -> &reqwest::Client {
         client.http()
+    }
+
+    /// An HTTP client as a [`ConfidentialClient`](crate::ConfidentialClient)'s
+    /// (30 s timeout, same-origin redirects only) trusting `ca_files` too: for
+    /// requests carrying the tokens of any other [`TokenSource`](crate::TokenSource).
+    pub fn http_client_trusting(ca_files: &[std::path::PathBuf]) -> crate::Result<reqwest::Client> {
+        crate::client::http_client(
+            ca_files,
+            &[],
+            std::time::Duration::from_secs(30),
+            std::time::Duration::from_secs(10),
+        )
     }
 }

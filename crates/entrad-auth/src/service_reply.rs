@@ -76,6 +76,7 @@ mod tests {
             status,
             content_type: Some("application/json".into()),
             body: body.as_bytes().to_vec(),
+            challenge: None,
         }
     }
 

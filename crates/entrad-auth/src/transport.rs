@@ -15,6 +15,8 @@ pub(crate) struct Reply {
     pub(crate) status: u16,
     pub(crate) content_type: Option<String>,
     pub(crate) body: Vec<u8>,
+    /// The `WWW-Authenticate` challenge, when one came (Azure Arc's key file).
+    pub(crate) challenge: Option<String>,
 }
 
 /// Headers every request to the token service carries (MSAL's telemetry names).
@@ -63,8 +65,53 @@ pub(crate) async fn send(
     client_request_id: Option<&str>,
     make: impl Fn() -> reqwest::RequestBuilder,
 ) -> Result<Reply> {
+    send_retrying(
+        StatusSet::TOKEN_SERVICE,
+        policy,
+        retries,
+        what,
+        client_request_id,
+        make,
+    )
+    .await
+}
+
+/// [`send`], retrying the answers in `statuses` (IMDS retries 404 and 410 too).
+pub(crate) async fn send_retrying(
+    statuses: StatusSet,
+    policy: &RetryPolicy,
+    retries: &AtomicU64,
+    what: &str,
+    client_request_id: Option<&str>,
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Result<Reply> {
     let make = &make;
-    let outcome = retry::run(policy, retries, what, move || attempt(make(), what)).await;
+    let outcome = retry::run(policy, retries, what, move || {
+        attempt(make(), what, statuses)
+    })
+    .await;
+    settle(outcome, what, client_request_id)
+}
+
+/// One attempt and no retry, logging nothing: a probe (is IMDS there at
+/// all?), whose failure is an expected answer, not a warning.
+pub(crate) async fn probe(what: &str, request: reqwest::RequestBuilder) -> Result<Reply> {
+    let outcome = match attempt(request, what, StatusSet::IMDS).await {
+        Attempt::Done(done) => Ok(done),
+        Attempt::Transient { failure, .. } | Attempt::Fatal(failure) => Err(Failed {
+            failure,
+            attempts: 1,
+        }),
+    };
+    settle(outcome, what, None)
+}
+
+/// The reply, or the error, of the last attempt.
+fn settle(
+    outcome: std::result::Result<Result<Reply>, Failed<Failure>>,
+    what: &str,
+    client_request_id: Option<&str>,
+) -> Result<Reply> {
     match outcome {
         Ok(done) => done,
         // The last busy answer is the answer: its body says why.
@@ -84,7 +131,11 @@ pub(crate) async fn send(
 
 /// One attempt: a final answer, a busy one worth retrying, or a network failure
 /// sorted by [`classify`].
-async fn attempt(request: reqwest::RequestBuilder, what: &str) -> Attempt<Result<Reply>, Failure> {
+async fn attempt(
+    request: reqwest::RequestBuilder,
+    what: &str,
+    statuses: StatusSet,
+) -> Attempt<Result<Reply>, Failure> {
     let response = match request.send().await {
         Ok(response) => response,
         Err(error) => return classify(&error, what),
@@ -96,6 +147,11 @@ async fn attempt(request: reqwest::RequestBuilder, what: &str) -> Attempt<Result
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let challenge = response
+        .headers()
+        .get(reqwest::header::WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     let body = match response.bytes().await {
         Ok(body) => body,
         Err(error) => return classify(&error, what),
@@ -104,8 +160,9 @@ async fn attempt(request: reqwest::RequestBuilder, what: &str) -> Attempt<Result
         status,
         content_type,
         body: body.to_vec(),
+        challenge,
     };
-    if StatusSet::TOKEN_SERVICE.contains(status) {
+    if statuses.contains(status) {
         Attempt::Transient {
             failure: Failure::Busy(reply),
             retry_after,

@@ -16,6 +16,7 @@ mod discovery;
 mod errors;
 mod fuzz_regressions;
 mod hardware;
+mod managed_identity;
 mod msal_interop;
 mod retries;
 mod rotation;

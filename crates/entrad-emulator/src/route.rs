@@ -14,10 +14,21 @@ pub(crate) enum Route {
     User,
     UsersDelta,
     Batch,
+    Groups,
+    Group,
+    GroupMembers,
+    GroupsDelta,
+    /// The managed identity endpoints (plain http, their own listener).
+    Imds,
+    AppService,
+    Arc,
+    ServiceFabric,
+    MachineLearning,
+    CloudShell,
 }
 
 impl Route {
-    pub(crate) const ALL: [Route; 9] = [
+    pub(crate) const ALL: [Route; 19] = [
         Route::OpenidConfiguration,
         Route::InstanceDiscovery,
         Route::Jwks,
@@ -27,6 +38,16 @@ impl Route {
         Route::User,
         Route::UsersDelta,
         Route::Batch,
+        Route::Groups,
+        Route::Group,
+        Route::GroupMembers,
+        Route::GroupsDelta,
+        Route::Imds,
+        Route::AppService,
+        Route::Arc,
+        Route::ServiceFabric,
+        Route::MachineLearning,
+        Route::CloudShell,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -40,6 +61,16 @@ impl Route {
             Route::User => "user",
             Route::UsersDelta => "users-delta",
             Route::Batch => "batch",
+            Route::Groups => "groups",
+            Route::Group => "group",
+            Route::GroupMembers => "group-members",
+            Route::GroupsDelta => "groups-delta",
+            Route::Imds => "imds",
+            Route::AppService => "app-service",
+            Route::Arc => "arc",
+            Route::ServiceFabric => "service-fabric",
+            Route::MachineLearning => "machine-learning",
+            Route::CloudShell => "cloud-shell",
         }
     }
 
@@ -55,7 +86,14 @@ impl Route {
     pub(crate) fn is_graph(self) -> bool {
         matches!(
             self,
-            Route::Users | Route::User | Route::UsersDelta | Route::Batch
+            Route::Users
+                | Route::User
+                | Route::UsersDelta
+                | Route::Batch
+                | Route::Groups
+                | Route::Group
+                | Route::GroupMembers
+                | Route::GroupsDelta
         )
     }
 }

@@ -80,16 +80,25 @@ pub(crate) fn server_config(dir: &StateDir) -> Result<Arc<rustls::ServerConfig>>
     let cert = params
         .signed_by(&key, &issuer)
         .map_err(|e| Error::crypto("cannot sign the server certificate", e))?;
+    single_certificate(cert.der(), &key, &[b"h2", b"http/1.1"])
+}
+
+/// A server configuration presenting `certificate` (DER) with `key`, offering `alpn`.
+pub(crate) fn single_certificate(
+    certificate: &[u8],
+    key: &KeyPair,
+    alpn: &[&[u8]],
+) -> Result<Arc<rustls::ServerConfig>> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| Error::crypto("cannot configure TLS", e))?
         .with_no_client_auth()
         .with_single_cert(
-            vec![CertificateDer::from(cert.der().to_vec())],
+            vec![CertificateDer::from(certificate.to_vec())],
             PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der())),
         )
         .map_err(|e| Error::crypto("cannot configure TLS", e))?;
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(Arc::new(config))
 }

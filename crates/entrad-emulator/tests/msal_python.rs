@@ -28,7 +28,10 @@ async fn msal_python_secret_flow_lists_every_user_once() {
     assert_eq!(s["token_source"], "identity_provider");
     assert_eq!(s["second_token_source"], "cache");
     assert_eq!(s["appidacr"], "1");
-    assert_eq!(s["roles"], serde_json::json!(["User.Read.All"]));
+    assert_eq!(
+        s["roles"],
+        serde_json::json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     assert_eq!(s["graph_status"], 200);
     assert_eq!(s["users"], 1234);
     assert_eq!(s["unique_users"], 1234);
@@ -154,7 +157,10 @@ async fn msal_python_exchanges_the_federated_token_file() {
     let s = run_msal(&h, "parameters.json", "client_assertion", None).await;
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["appidacr"], "2");
-    assert_eq!(s["roles"], serde_json::json!(["User.Read.All"]));
+    assert_eq!(
+        s["roles"],
+        serde_json::json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     assert_eq!(s["users"], 7);
 }
 

@@ -2,7 +2,7 @@
 //! `WWW-Authenticate: Bearer realm="", ..., error="insufficient_claims", claims="<base64>"`,
 //! sent to tokens of clients that declared the `cp1` capability when continuous
 //! access evaluation revoked them. The request is answered once with a token
-//! obtained with those claims ([`entrad_auth::ConfidentialClient::acquire_token_with_claims`]).
+//! obtained with those claims ([`entrad_auth::TokenSource::acquire_token_with_claims`]).
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};

@@ -4,9 +4,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use entrad_auth::{ConfidentialClient, RetryPolicy};
+use entrad_auth::{RetryPolicy, TokenSource};
 use url::Url;
 
+use crate::auth::GraphAuth;
 use crate::error::{Error, Result};
 use crate::origin::AllowedOrigins;
 
@@ -16,14 +17,14 @@ const DEFAULT_BASE_URL: &str = "https://graph.microsoft.com/";
 const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 
 /// Calls Microsoft Graph as the app: every request carries a bearer token
-/// from the [`ConfidentialClient`] (cheap when cached) and a fresh
+/// from its [`TokenSource`] (cheap when cached) and a fresh
 /// `client-request-id`, and is retried on 429/503/504 honouring `Retry-After`.
 /// A cached token Graph refuses with 401 (revoked, or signed with keys the
 /// service has replaced) is forgotten and the request sent once more with a
 /// fresh token. A 401 claims challenge (`WWW-Authenticate: Bearer
 /// error="insufficient_claims", claims="<base64>"`, sent to the tokens of
 /// clients with the `cp1` capability when continuous access evaluation revokes
-/// them) gets a token from [`ConfidentialClient::acquire_token_with_claims`]
+/// them) gets a token from [`TokenSource::acquire_token_with_claims`]
 /// and the request is sent once more; a second challenge for the same request
 /// is [`Error::ClaimsChallengeRepeated`](crate::Error::ClaimsChallengeRepeated).
 ///
@@ -40,7 +41,7 @@ const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 /// Cheap to clone: clones share the token client and the connection pool.
 #[derive(Clone)]
 pub struct GraphClient {
-    pub(crate) auth: ConfidentialClient,
+    pub(crate) auth: Arc<dyn TokenSource>,
     pub(crate) http: reqwest::Client,
     pub(crate) base_url: Url,
     pub(crate) scope: String,
@@ -53,7 +54,7 @@ pub struct GraphClient {
 impl fmt::Debug for GraphClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("GraphClient")
-            .field("client_id", &self.auth.client_id())
+            .field("source", &self.auth.source_name())
             .field("base_url", &self.base_url.as_str())
             .field("scope", &self.scope)
             .field("retry", &self.retry)
@@ -65,7 +66,7 @@ impl fmt::Debug for GraphClient {
 /// Configures a [`GraphClient`].
 #[derive(Debug)]
 pub struct GraphClientBuilder {
-    auth: ConfidentialClient,
+    auth: GraphAuth,
     base_url: Option<Url>,
     scope: String,
     retry: RetryPolicy,
@@ -74,10 +75,12 @@ pub struct GraphClientBuilder {
 }
 
 impl GraphClient {
-    /// A builder using `auth` for tokens and its HTTP client (CA, timeouts) for requests.
-    pub fn builder(auth: ConfidentialClient) -> GraphClientBuilder {
+    /// A builder using `auth` for tokens and its HTTP client (CA, timeouts)
+    /// for requests: a [`ConfidentialClient`](entrad_auth::ConfidentialClient),
+    /// or any [`TokenSource`] through [`GraphAuth::new`].
+    pub fn builder(auth: impl Into<GraphAuth>) -> GraphClientBuilder {
         GraphClientBuilder {
-            auth,
+            auth: auth.into(),
             base_url: None,
             scope: DEFAULT_SCOPE.to_owned(),
             retry: RetryPolicy::default(),
@@ -88,7 +91,7 @@ impl GraphClient {
 
     /// How many Graph requests this client and its clones repeated after a
     /// 429/503/504 or a network failure (token requests count in
-    /// [`ConfidentialClient::retries`]).
+    /// [`TokenSource::retries`]).
     pub fn retries(&self) -> u64 {
         self.retries.load(Ordering::Relaxed)
     }
@@ -177,8 +180,8 @@ impl GraphClientBuilder {
         );
         GraphClient {
             origins: Arc::new(origins),
-            http: entrad_auth::internal::http_client(&self.auth).clone(),
-            auth: self.auth,
+            http: self.auth.http,
+            auth: self.auth.source,
             base_url,
             scope: self.scope,
             retry: self.retry,

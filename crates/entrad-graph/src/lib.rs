@@ -12,6 +12,10 @@
 //!   following `@odata.nextLink` verbatim; memory holds one page at a time.
 //! - [`GraphClient::users`]: `$select`, `$filter`, `$orderby`, `$top`, `$count` (adding
 //!   `ConsistencyLevel: eventual` when Graph needs it).
+//!   [`GraphClient::groups`]: the same on `/v1.0/groups`.
+//! - [`GraphClient::raw_pages`], [`UsersQuery::raw_pages`], [`GraphClient::get_raw`]:
+//!   pages whose items stay the JSON text Graph sent ([`RawPage`]), for callers
+//!   that pass them on (print, store) without building `serde_json::Value`s.
 //! - [`GraphClient::delta`] and [`GraphClient::batch`].
 //! - The token only goes over https to the Graph hosts of the public and
 //!   national clouds, the base URL's origin and origins added with
@@ -46,6 +50,7 @@
 //! # }
 //! ```
 
+mod auth;
 mod batch;
 mod challenge;
 mod client;
@@ -54,15 +59,19 @@ mod delta;
 mod error;
 #[doc(hidden)]
 pub mod fuzz;
+mod groups;
 mod origin;
 mod page;
 mod paging;
+mod raw_page;
 mod request;
 mod users;
 
+pub use auth::GraphAuth;
 pub use batch::{BatchRequest, BatchResponse};
 pub use client::{GraphClient, GraphClientBuilder};
 pub use delta::DeltaPage;
 pub use error::{Error, ErrorKind, GraphError, Result};
 pub use page::Page;
+pub use raw_page::{RawBody, RawPage};
 pub use users::UsersQuery;

@@ -14,6 +14,7 @@ use url::Url;
 use crate::client::GraphClient;
 use crate::error::{Error, GraphError, Result};
 use crate::origin::Checked;
+use crate::raw_page::RawBody;
 
 /// Why an attempt failed in a way that waiting may fix.
 enum Transient {
@@ -234,6 +235,16 @@ impl GraphClient {
             .execute(Method::GET, &url, &HeaderMap::new(), None)
             .await?;
         parse_json(&bytes)
+    }
+
+    /// GET `path_or_url`: a collection page with its items as JSON text (follow it
+    /// with [`GraphClient::raw_pages_after`]), or any other answer as JSON.
+    pub async fn get_raw(&self, path_or_url: &str) -> Result<RawBody> {
+        let url = self.resolve(path_or_url)?;
+        let bytes = self
+            .execute(Method::GET, &url, &HeaderMap::new(), None)
+            .await?;
+        RawBody::from_bytes(bytes)
     }
 }
 

@@ -58,6 +58,12 @@ pub enum Error {
     /// A URL could not be built.
     #[error("bad URL")]
     Url(#[from] url::ParseError),
+    /// The test PostgreSQL server refused or could not be reached.
+    #[error("the test PostgreSQL server failed")]
+    Postgres(#[source] tokio_postgres::Error),
+    /// The browser (chromedriver, Chromium, a WebDriver command) failed.
+    #[error("{0}")]
+    Browser(String),
     /// The PKCS#11 token refused an operation.
     #[error("PKCS#11: {what}")]
     Pkcs11 {

@@ -49,11 +49,15 @@ pub enum Command {
     },
     /// List users (GET /v1.0/users), every page.
     Users(UsersArgs),
+    /// List groups (GET /v1.0/groups), every page, with the options of `users`.
+    Groups(UsersArgs),
     /// Any Graph GET, every page (`/v1.0/groups`, `v1.0/users/{id}` or a full URL).
     Get {
         /// A path relative to the Graph URL, or an absolute URL.
         path_or_url: String,
     },
+    /// Mirror users and groups into SQLite or PostgreSQL with delta rounds, resumably.
+    Sync(SyncArgs),
     /// Acquire a token and print its expiry and decoded claims.
     Token {
         /// Print the raw access token too (it is a credential: handle with care).
@@ -97,6 +101,50 @@ pub struct UsersArgs {
     /// Ask for the total count (`$count=true`, with `ConsistencyLevel: eventual`).
     #[arg(long)]
     pub count: bool,
+}
+
+/// `entrad sync` options.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// What to mirror: users, groups (with their members), or both (the default).
+    #[arg(value_enum)]
+    pub kinds: Vec<SyncKind>,
+    /// The database: sqlite:PATH or postgres://user[:password]@host[:port]/db
+    /// (default: sqlite:mirror.db in the user's data directory, under entrad/).
+    #[arg(
+        long,
+        env = "ENTRAD_SYNC_INTO",
+        hide_env_values = true,
+        value_name = "DB"
+    )]
+    pub into: Option<String>,
+    /// Properties to request and store as columns, comma-separated (the whole object is kept as JSON too).
+    #[arg(long, value_delimiter = ',', value_name = "PROPS")]
+    pub select: Vec<String>,
+    /// Keep running: a sync every INTERVAL (e.g. 90s, 5m, 1h), give or take a tenth; stops cleanly on SIGTERM or Ctrl-C.
+    #[arg(long, value_name = "INTERVAL")]
+    pub watch: Option<String>,
+    /// A file of tenant ids or domains, one a line (# starts a comment): each is synced with the same app.
+    #[arg(long, value_name = "FILE")]
+    pub tenants: Option<PathBuf>,
+    /// Tenants synced at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Items per delta page to ask Graph for (Prefer: odata.maxpagesize).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
+    pub page_size: Option<u32>,
+    /// Set from the command line: --format was given (json prints the summary as JSON).
+    #[arg(skip)]
+    pub format_given: bool,
+}
+
+/// What `entrad sync` mirrors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncKind {
+    /// Users (`/v1.0/users/delta`).
+    Users,
+    /// Groups and their members (`/v1.0/groups/delta`).
+    Groups,
 }
 
 /// `--orderby`: one property name, then optionally `asc` or `desc`.
@@ -220,6 +268,16 @@ pub struct IdentityArgs {
     /// A file holding the token's user PIN (instead of ENTRAD_PKCS11_PIN).
     #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_module")]
     pub pkcs11_pin_file: Option<PathBuf>,
+    /// Use a managed identity instead of a secret: system, client-id:ID,
+    /// resource-id:ID or object-id:ID (its source is detected from the
+    /// environment, as MSAL does: IDENTITY_ENDPOINT, MSI_ENDPOINT, else IMDS).
+    #[arg(long, global = true, value_name = "IDENTITY", conflicts_with_all = ["client_secret", "certificate", "thumbprint", "private_key", "federated_token_file", "credential"])]
+    pub managed_identity: Option<String>,
+    /// `chain`: try the environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH),
+    /// workload identity, managed identity and the Azure CLI in turn, as
+    /// azure-identity's DefaultAzureCredential; the default when no credential is configured.
+    #[arg(long, global = true, value_name = "KIND", value_parser = ["chain"])]
+    pub credential: Option<String>,
     /// Scope to request; repeat or space-separate for several (default https://graph.microsoft.com/.default).
     #[arg(long, global = true, value_name = "SCOPE")]
     pub scope: Vec<String>,

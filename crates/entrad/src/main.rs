@@ -22,10 +22,15 @@ mod serve;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let matches = cli::Cli::command().get_matches();
+    let mut cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // `entrad sync` prints a line unless a format is asked for.
+    if let cli::Command::Sync(args) = &mut cli.command {
+        args.format_given = matches.value_source("format") == Some(ValueSource::CommandLine);
+    }
     logging::init(cli.global.verbose, cli.global.quiet);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -8,6 +8,7 @@
 //! goes in `crates/entrad-testkit`. Unit tests stay inline in `src/`
 //! (`#[cfg(test)] mod tests { ... }`).
 
+mod browser;
 mod caches;
 mod cae;
 mod control_characters;
@@ -15,6 +16,7 @@ mod errors;
 mod faults;
 mod file_limits;
 mod formats;
+mod managed_identity;
 mod orderby;
 mod pfx;
 mod pkcs11;
@@ -23,5 +25,6 @@ mod rotation;
 mod serve;
 mod soak;
 mod support;
+mod sync;
 mod token_scope;
 mod workload_identity;

@@ -37,6 +37,49 @@ impl Emulator {
         )
     }
 
+    /// An emulator serving `tenants` tenants of `users` users each (`--tenants N`).
+    pub fn start_tenants(users: usize, tenants: usize) -> Emulator {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
+        command
+            .args(["emulator", "--listen", "127.0.0.1:0", "--in-memory"])
+            .args([
+                "--users",
+                &users.to_string(),
+                "--tenants",
+                &tenants.to_string(),
+            ])
+            .arg("--state-dir")
+            .arg(dir.path());
+        Emulator(ChildEmulator::spawn(command, Some(dir)).unwrap_or_else(|e| panic!("{e:?}")))
+    }
+
+    /// The tenants served, the default one first: (tenant id, domain).
+    pub fn tenants(&self) -> Vec<(String, String)> {
+        self.0
+            .tenants()
+            .iter()
+            .map(|t| (t.tenant_id.clone(), t.domain.clone()))
+            .collect()
+    }
+
+    /// Runs `future` on the emulator's runtime (for the browser tests' WebDriver calls).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    /// What the ready line said (URL, portal URL, admin token).
+    pub fn ready(&self) -> &entrad_testkit::Ready {
+        &self.0.ready
+    }
+
+    /// Replaces a user's directory roles (e.g. `["Global Administrator"]`).
+    pub fn set_roles(&self, user: &str, roles: &[&str]) {
+        self.0
+            .block_on(self.0.admin().set_roles(user, roles))
+            .unwrap();
+    }
+
     /// The request counters.
     pub fn stats(&self) -> Stats {
         self.0.block_on(self.0.admin().stats()).unwrap()
@@ -55,6 +98,25 @@ impl Emulator {
     /// The faults still set (`{"faults":[..]}`).
     pub fn faults(&self) -> Value {
         self.0.block_on(self.0.admin().faults()).unwrap()
+    }
+
+    /// Runs an admin call on the emulator's runtime: `emulator.admin(|a| a.reset_delta())`.
+    pub fn admin<'a, F, T>(&'a self, call: impl FnOnce(&'a entrad_testkit::Admin) -> F) -> T
+    where
+        F: std::future::Future<Output = entrad_testkit::Result<T>>,
+    {
+        self.0
+            .block_on(call(self.0.admin()))
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// The emulator's tenant id (from its ready line).
+    pub fn tenant_id(&self) -> String {
+        self.parameters("parameters.json")["authority"]
+            .as_str()
+            .and_then(|a| a.rsplit('/').next())
+            .unwrap()
+            .to_owned()
     }
 
     /// Records a continuous access evaluation event (`location_policy_changed`, ...).
@@ -116,6 +178,25 @@ impl Emulator {
         cmd
     }
 
+    /// `entrad --graph-url <emulator>` in the environment of the managed
+    /// identity `source` (`mi-<source>.env`), with no app credential.
+    pub fn on_host(&self, source: &str) -> Command {
+        let mut cmd = self.entrad();
+        cmd.envs(self.0.mi_env(source))
+            .args(["--graph-url", self.0.url()]);
+        cmd
+    }
+
+    /// The variables of `mi-<source>.env`.
+    pub fn on_host_env(&self, source: &str) -> Vec<(String, String)> {
+        self.0.mi_env(source)
+    }
+
+    /// The emulator's URL.
+    pub fn url(&self) -> &str {
+        self.0.url()
+    }
+
     /// `entrad run <state dir>/<parameters>`: the quickstart's command.
     pub fn run(&self, parameters: &str) -> Command {
         let mut cmd = self.entrad();
@@ -172,10 +253,18 @@ impl Emulator {
 /// memory only (never in the developer's cache directory).
 pub fn entrad() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrad"));
-    for var in AZURE_VARS {
+    for var in AZURE_VARS
+        .iter()
+        .chain(entrad_testkit::MANAGED_IDENTITY_VARS)
+    {
         cmd.env_remove(var);
     }
     cmd.env("ENTRAD_CACHE", "memory");
+    // With no credential the chain asks IMDS: never the real address from a test.
+    cmd.env(
+        "AZURE_POD_IDENTITY_AUTHORITY_HOST",
+        entrad_testkit::closed_loopback_url(),
+    );
     cmd
 }
 

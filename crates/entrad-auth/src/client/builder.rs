@@ -6,12 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
-use super::{ConfidentialClient, Inner};
+use super::{ConfidentialClient, Requester};
 use crate::cache::{CacheKey, MemoryCache, TokenCache};
+use crate::engine::Engine;
 use crate::file_limit::{CERTIFICATE_FILE_LIMIT, read_bounded};
-use crate::hot::HotTokens;
-use crate::refresh::RefreshPause;
-use crate::single_flight::SingleFlight;
 use crate::{Authority, Credential, Error, Result, RetryPolicy};
 
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -30,8 +28,8 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     retry_policy: RetryPolicy,
-    cache: Option<Arc<dyn TokenCache>>,
     capabilities: Vec<String>,
+    cache: Option<Arc<dyn TokenCache>>,
 }
 
 impl ClientBuilder {
@@ -47,8 +45,8 @@ impl ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry_policy: RetryPolicy::default(),
-            cache: None,
             capabilities: Vec::new(),
+            cache: None,
         }
     }
 
@@ -147,51 +145,63 @@ impl ClientBuilder {
         }
         let http = self.http_client()?;
         let key_parts = CacheKey::new(&self.authority, &client_id, &[]);
+        let requester = Requester {
+            client_id,
+            authority: self.authority,
+            credential: self.credential,
+            http,
+            retry: self.retry_policy,
+            instance_discovery: self.instance_discovery,
+            allow_insecure_loopback: self.allow_insecure_loopback,
+            endpoints: tokio::sync::OnceCell::new(),
+            capabilities: self.capabilities,
+            retries: AtomicU64::new(0),
+        };
+        let cache = self.cache.unwrap_or_else(|| Arc::new(MemoryCache::new()));
         Ok(ConfidentialClient {
-            inner: Arc::new(Inner {
-                key_parts,
-                hot: HotTokens::default(),
-                client_id,
-                authority: self.authority,
-                credential: self.credential,
-                http,
-                retry: self.retry_policy,
-                cache: self.cache.unwrap_or_else(|| Arc::new(MemoryCache::new())),
-                instance_discovery: self.instance_discovery,
-                allow_insecure_loopback: self.allow_insecure_loopback,
-                endpoints: tokio::sync::OnceCell::new(),
-                flights: SingleFlight::new(),
-                claims_flights: SingleFlight::new(),
-                capabilities: self.capabilities,
-                refresh_pause: RefreshPause::default(),
-                retries: AtomicU64::new(0),
-            }),
+            engine: Engine::new(requester, cache, key_parts),
         })
     }
 
     fn http_client(&self) -> Result<reqwest::Client> {
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("entrad-auth/", env!("CARGO_PKG_VERSION")))
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .redirect(same_origin_redirects());
-        for path in &self.ca_files {
-            let pem = read_bounded(path, CERTIFICATE_FILE_LIMIT).map_err(|e| {
-                Error::config(format!("cannot read the CA file {}", path.display()), e)
-            })?;
-            for cert in roots(&pem, &path.display().to_string())? {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        for pem in &self.root_pems {
-            for cert in roots(pem, "the root certificate PEM")? {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        builder
-            .build()
-            .map_err(|e| Error::config("cannot set up the HTTP client", e))
+        http_client(
+            &self.ca_files,
+            &self.root_pems,
+            self.timeout,
+            self.connect_timeout,
+        )
     }
+}
+
+/// The HTTP client token requests (and the Graph requests carrying their
+/// tokens) go through: the CA files and PEMs trusted too, the timeouts,
+/// same-origin redirects only.
+pub(crate) fn http_client(
+    ca_files: &[PathBuf],
+    root_pems: &[Vec<u8>],
+    timeout: Duration,
+    connect_timeout: Duration,
+) -> Result<reqwest::Client> {
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("entrad-auth/", env!("CARGO_PKG_VERSION")))
+        .timeout(timeout)
+        .connect_timeout(connect_timeout)
+        .redirect(same_origin_redirects());
+    for path in ca_files {
+        let pem = read_bounded(path, CERTIFICATE_FILE_LIMIT)
+            .map_err(|e| Error::config(format!("cannot read the CA file {}", path.display()), e))?;
+        for cert in roots(&pem, &path.display().to_string())? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    for pem in root_pems {
+        for cert in roots(pem, "the root certificate PEM")? {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    builder
+        .build()
+        .map_err(|e| Error::config("cannot set up the HTTP client", e))
 }
 
 fn roots(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>> {
@@ -234,8 +244,8 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry_policy", &self.retry_policy)
-            .field("cache", &self.cache)
             .field("capabilities", &self.capabilities)
+            .field("cache", &self.cache)
             .finish()
     }
 }

@@ -1,27 +1,23 @@
-//! The confidential client: its own copy first, then the store; one request
-//! per key; proactive refresh.
+//! The confidential client: a token request per the client-credentials
+//! flow, run through the shared [`Engine`] (its own copy first, then the
+//! store; one request per key; proactive refresh).
 
 mod builder;
 
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, UNIX_EPOCH};
 
-use futures_util::future::FutureExt as _;
-use secrecy::ExposeSecret as _;
+use futures_util::future::{BoxFuture, FutureExt as _};
 
 pub use builder::ClientBuilder;
+pub(crate) use builder::http_client;
 
-use crate::cache::{CacheKey, CacheLock, CachedToken, TokenCache};
-use crate::clock::now_secs;
+use crate::cache::CachedToken;
 use crate::discovery::{Discovery, Endpoints};
-use crate::hot::{HotTokens, Times};
-use crate::refresh::{self, Freshness, RefreshPause};
-use crate::single_flight::SingleFlight;
-use crate::token::Bearer;
+use crate::engine::{Engine, Fetch};
 use crate::token_request::TokenRequest;
-use crate::{AccessToken, Authority, Credential, Error, Result, RetryPolicy};
+use crate::{AccessToken, Authority, Credential, Result, RetryPolicy};
 
 /// A daemon's client for the client-credentials flow (MSAL's
 /// `ConfidentialClientApplication` + `acquire_token_for_client`).
@@ -30,40 +26,23 @@ use crate::{AccessToken, Authority, Credential, Error, Result, RetryPolicy};
 /// cache, the copy of the last tokens and the in-flight requests.
 #[derive(Clone)]
 pub struct ConfidentialClient {
-    inner: Arc<Inner>,
+    engine: Engine<Requester>,
 }
 
-pub(crate) struct Inner {
+/// What the engine asks for a token: discovery, then the token request.
+pub(crate) struct Requester {
     client_id: String,
     authority: Authority,
     credential: Credential,
     http: reqwest::Client,
     retry: RetryPolicy,
-    cache: Arc<dyn TokenCache>,
-    /// The environment, client id and realm of every key, derived once.
-    key_parts: CacheKey,
-    /// The last token per scope set, served before the store is asked.
-    hot: HotTokens,
     instance_discovery: bool,
     allow_insecure_loopback: bool,
     endpoints: tokio::sync::OnceCell<Arc<Endpoints>>,
-    flights: SingleFlight<CacheKey, Result<AccessToken>>,
-    /// Requests answering a claims challenge, one per key and claims.
-    claims_flights: SingleFlight<(CacheKey, String), Result<AccessToken>>,
     /// Client capabilities declared in every token request (`cp1`).
     capabilities: Vec<String>,
-    refresh_pause: RefreshPause,
     /// Attempts repeated after a busy answer or a network failure (discovery and token).
     retries: AtomicU64,
-}
-
-/// Why a flight runs: it decides which cached token makes the request unnecessary.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Purpose {
-    /// Nothing usable was cached: any servable token will do.
-    Miss,
-    /// The cached token is due for refresh: only one not yet due will do.
-    Refresh,
 }
 
 impl ConfidentialClient {
@@ -88,33 +67,32 @@ impl ConfidentialClient {
     /// scopes share one request. Transient failures are retried under the
     /// retry policy. Needs a tokio runtime.
     pub async fn acquire_token(&self, scopes: &[&str]) -> Result<AccessToken> {
-        // Kept tokens are for checked scopes, so a hit needs no check.
-        if let Some(hit) = self.inner.hot.get(scopes, now_secs()) {
-            if let Some(key) = hit.refresh_due {
-                self.refresh_in_background(key, scopes);
-            }
-            return Ok(hit.token);
-        }
-        // Boxed so that this future stays small: a hit moves it whole.
-        self.acquire_from_store(scopes).boxed().await
+        self.engine.acquire(scopes).await
     }
 
-    /// A miss of the copy: the store, else one request shared by all callers.
-    async fn acquire_from_store(&self, scopes: &[&str]) -> Result<AccessToken> {
-        check_scopes(scopes)?;
-        let key = self.inner.key_parts.for_scopes(scopes);
-        let epoch = self.inner.hot.epoch();
-        if let Some(cached) = self.inner.cached(&key).await {
-            let freshness = refresh::freshness(&cached, now_secs());
-            if freshness != Freshness::Spent {
-                let token = self.inner.keep(epoch, &key, cached, None);
-                if freshness == Freshness::RefreshDue {
-                    self.refresh_in_background(key, scopes);
-                }
-                return Ok(token);
-            }
-        }
-        self.flight(key, scopes, Purpose::Miss).await
+    /// A new token for `scopes` that satisfies `claims`, a claims challenge
+    /// (decoded JSON, e.g. `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`
+    /// from Graph's 401 `WWW-Authenticate: Bearer error="insufficient_claims", claims="<base64>"`):
+    /// MSAL's `acquire_token_for_client(scopes, claims_challenge=...)`.
+    ///
+    /// The cached token is bypassed: the request carries the claims, merged
+    /// with the [client capabilities](ClientBuilder::client_capabilities). The
+    /// new token replaces the cached one in this client's copy and in the
+    /// store (memory, file, Redis), so that other processes sharing the store
+    /// find it. Concurrent callers with the same scopes and claims share one
+    /// request. One exception spares a request: when the challenge only asks
+    /// for a token issued after a time (`access_token.nbf`, what continuous
+    /// access evaluation sends) and the store holds a token obtained since,
+    /// other than the one this client was using, another process has already
+    /// answered the same challenge, and its token is returned.
+    ///
+    /// Fails with a configuration error when `claims` is not a JSON object.
+    pub async fn acquire_token_with_claims(
+        &self,
+        scopes: &[&str],
+        claims: &str,
+    ) -> Result<AccessToken> {
+        self.engine.acquire_with_claims(scopes, claims).await
     }
 
     /// Drops the token cached for `scopes`, so that the next
@@ -147,266 +125,64 @@ impl ConfidentialClient {
     /// # }
     /// ```
     pub async fn forget_token(&self, scopes: &[&str]) -> Result<()> {
-        check_scopes(scopes)?;
-        let key = self.inner.key_parts.for_scopes(scopes);
-        tracing::debug!(client_id = %self.inner.client_id, scope = %key.target, "forgetting the cached token");
-        let removed = self.inner.cache.remove(&key).await;
-        // After the store: a lookup that read the entry before it went cannot
-        // keep it (forgetting moves the copy's epoch on).
-        self.inner.hot.forget(&key);
-        removed
-    }
-
-    /// A new token for `scopes` that satisfies `claims`, a claims challenge
-    /// (decoded JSON, e.g. `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`
-    /// from Graph's 401 `WWW-Authenticate: Bearer error="insufficient_claims", claims="<base64>"`):
-    /// MSAL's `acquire_token_for_client(scopes, claims_challenge=...)`.
-    ///
-    /// The cached token is bypassed: the request carries the claims, merged
-    /// with the [client capabilities](ClientBuilder::client_capabilities). The
-    /// new token replaces the cached one in this client's copy and in the
-    /// store (memory, file, Redis), so that other processes sharing the store
-    /// find it. Concurrent callers with the same scopes and claims share one
-    /// request. One exception spares a request: when the challenge only asks
-    /// for a token issued after a time (`access_token.nbf`, what continuous
-    /// access evaluation sends) and the store holds a token obtained since,
-    /// other than the one this client was using, another process has already
-    /// answered the same challenge, and its token is returned.
-    ///
-    /// Fails with a configuration error when `claims` is not a JSON object.
-    pub async fn acquire_token_with_claims(
-        &self,
-        scopes: &[&str],
-        claims: &str,
-    ) -> Result<AccessToken> {
-        check_scopes(scopes)?;
-        let issued_after = crate::claims::required_issue_time(&crate::claims::parse(claims)?);
-        let key = self.inner.key_parts.for_scopes(scopes);
-        let refused = self
-            .inner
-            .hot
-            .get(scopes, now_secs())
-            .map(|hit| hit.token.bearer);
-        tracing::info!(client_id = %self.inner.client_id, scope = %key.target, "requesting a token for a claims challenge");
-        let inner = Arc::clone(&self.inner);
-        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-        let claims = claims.to_owned();
-        let flight_key = (key.clone(), claims.clone());
-        self.inner
-            .claims_flights
-            .join(
-                &flight_key,
-                move || {
-                    async move {
-                        inner
-                            .fly_with_claims(key, scopes, claims, issued_after, refused)
-                            .await
-                    }
-                    .boxed()
-                },
-                |e| Err(Error::TokenTask(crate::Cause::new(e))),
-            )
-            .await
+        self.engine.forget(scopes).await
     }
 
     /// How many requests to the token service (discovery included) this client
     /// and its clones repeated after a 429/5xx or a network failure: a measure
     /// of how hard the service pushed back.
     pub fn retries(&self) -> u64 {
-        self.inner.retries.load(Ordering::Relaxed)
+        self.engine.fetcher().retries.load(Ordering::Relaxed)
+    }
+
+    /// How many tokens this client and its clones asked the token service
+    /// for (a retried request counts once; cache hits never count): what a
+    /// shared cache saves shows here.
+    pub fn token_requests(&self) -> u64 {
+        self.engine.requests()
     }
 
     /// The application (client) id.
     pub fn client_id(&self) -> &str {
-        &self.inner.client_id
+        &self.engine.fetcher().client_id
     }
 
     /// The authority tokens come from.
     pub fn authority(&self) -> &Authority {
-        &self.inner.authority
+        &self.engine.fetcher().authority
+    }
+
+    /// The kind of credential the client presents ("client secret", …).
+    pub(crate) fn credential_name(&self) -> &'static str {
+        self.engine.fetcher().credential.kind_name()
     }
 
     /// The configured HTTP client (custom CA, timeouts, same-origin
     /// redirects only); entrad-graph gets it through [`crate::internal`].
     pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
-    }
-
-    /// Starts one background refresh for `key`, unless one failed lately.
-    /// Past `refresh_on` every hit comes here; the single-flight makes the
-    /// hits while the refresh runs join it instead of starting another.
-    fn refresh_in_background(&self, key: CacheKey, scopes: &[&str]) {
-        if self.inner.refresh_pause.allows(&key) {
-            tracing::debug!(client_id = %self.inner.client_id, scope = %key.target, "token due for refresh, refreshing in the background");
-            // The flight runs on its own task: dropping our handle does not stop it.
-            drop(self.flight(key, scopes, Purpose::Refresh));
-        }
-    }
-
-    fn flight(
-        &self,
-        key: CacheKey,
-        scopes: &[&str],
-        purpose: Purpose,
-    ) -> crate::single_flight::Flight<Result<AccessToken>> {
-        let inner = Arc::clone(&self.inner);
-        let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-        let flight_key = key.clone();
-        self.inner.flights.join(
-            &key,
-            move || async move { inner.fly(flight_key, scopes, purpose).await }.boxed(),
-            |e| Err(Error::TokenTask(crate::Cause::new(e))),
-        )
+        &self.engine.fetcher().http
     }
 }
 
-impl Inner {
-    /// Runs one flight: re-checks the cache (another flight may just have
-    /// filled it), else requests a token and stores it. A store shared by
-    /// several processes is locked around the last look and the request, so
-    /// that processes starting together cause one request between them.
-    async fn fly(
-        self: Arc<Self>,
-        key: CacheKey,
-        scopes: Vec<String>,
-        purpose: Purpose,
-    ) -> Result<AccessToken> {
-        let epoch = self.hot.epoch();
-        if let Some(token) = self.servable(epoch, &key, purpose).await {
-            return Ok(token);
+impl Fetch for Requester {
+    fn fetch<'a>(
+        &'a self,
+        scopes: &'a [String],
+        claims: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(CachedToken, Option<String>)>> {
+        async move {
+            let (token, client_request_id) = self.request(scopes, claims).await?;
+            Ok((token, Some(client_request_id)))
         }
-        let lock = self.cross_process_lock(&key).await;
-        let result = match &lock {
-            Some(_) => match self.servable(epoch, &key, purpose).await {
-                Some(token) => Ok(token),
-                None => {
-                    self.request_and_store(epoch, &key, &scopes, purpose, None)
-                        .await
-                }
-            },
-            None => {
-                self.request_and_store(epoch, &key, &scopes, purpose, None)
-                    .await
-            }
-        };
-        release(lock).await;
-        result
+        .boxed()
     }
 
-    /// Answers a claims challenge: under the store's lock, a token another
-    /// process obtained after `issued_after` (not the one `refused`), else a
-    /// request with the claims, whose token replaces the cached one.
-    async fn fly_with_claims(
-        self: Arc<Self>,
-        key: CacheKey,
-        scopes: Vec<String>,
-        claims: String,
-        issued_after: Option<u64>,
-        refused: Option<Arc<Bearer>>,
-    ) -> Result<AccessToken> {
-        let epoch = self.hot.epoch();
-        let lock = self.cross_process_lock(&key).await;
-        let answered = match issued_after {
-            Some(after) => self.cached(&key).await.filter(|cached| {
-                cached.cached_at >= after
-                    && refresh::freshness(cached, now_secs()) != Freshness::Spent
-                    && refused
-                        .as_ref()
-                        .is_none_or(|r| r.secret.expose_secret() != cached.secret.expose_secret())
-            }),
-            None => None,
-        };
-        let result = match answered {
-            Some(cached) => {
-                tracing::info!(client_id = %self.client_id, scope = %key.target, "the store holds a token issued since the claims challenge's time; using it");
-                Ok(self.keep(epoch, &key, cached, None))
-            }
-            None => {
-                self.request_and_store(epoch, &key, &scopes, Purpose::Miss, Some(&claims))
-                    .await
-            }
-        };
-        release(lock).await;
-        result
+    fn who(&self) -> &str {
+        &self.client_id
     }
+}
 
-    /// The cached token, when it makes a request for `purpose` unnecessary.
-    async fn servable(&self, epoch: u64, key: &CacheKey, purpose: Purpose) -> Option<AccessToken> {
-        let cached = self.cached(key).await?;
-        let usable = match refresh::freshness(&cached, now_secs()) {
-            Freshness::Fresh => true,
-            Freshness::RefreshDue => purpose == Purpose::Miss,
-            Freshness::Spent => false,
-        };
-        usable.then(|| self.keep(epoch, key, cached, None))
-    }
-
-    /// The store's cross-process lock; without it (none, or the store
-    /// failed) the request goes ahead all the same.
-    async fn cross_process_lock(&self, key: &CacheKey) -> Option<CacheLock> {
-        match self.cache.lock(key).await {
-            Ok(lock) => lock,
-            Err(e) => {
-                tracing::warn!(error = %e, "could not lock the token cache; requesting a token without the lock");
-                None
-            }
-        }
-    }
-
-    async fn request_and_store(
-        &self,
-        epoch: u64,
-        key: &CacheKey,
-        scopes: &[String],
-        purpose: Purpose,
-        challenge: Option<&str>,
-    ) -> Result<AccessToken> {
-        let result = self.request(scopes, challenge).await;
-        match (&result, purpose) {
-            (Ok(_), _) => self.refresh_pause.succeeded(key),
-            (Err(e), Purpose::Refresh) => {
-                tracing::warn!(client_id = %self.client_id, scope = %key.target, error = %e, "background token refresh failed; serving the cached token");
-                self.refresh_pause.failed(key);
-            }
-            (Err(_), Purpose::Miss) => {}
-        }
-        let (token, client_request_id) = result?;
-        if let Err(e) = self.cache.put(key, &token).await {
-            tracing::warn!(error = %e, "could not store the token in the cache");
-        }
-        Ok(self.keep(epoch, key, token, Some(client_request_id)))
-    }
-
-    /// The token to hand out for `token`, which came from the store (no
-    /// request id) or from a request; kept in the copy too, unless
-    /// `forget_token` ran since `epoch`.
-    fn keep(
-        &self,
-        epoch: u64,
-        key: &CacheKey,
-        token: CachedToken,
-        client_request_id: Option<String>,
-    ) -> AccessToken {
-        let times = Times {
-            cached_at: token.cached_at,
-            expires_on: token.expires_on,
-            refresh_on: token.refresh_on,
-        };
-        let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
-        let access_token = AccessToken {
-            bearer: Arc::new(Bearer {
-                secret: token.secret,
-                token_type: token.token_type,
-            }),
-            expires_on: at(times.expires_on),
-            refresh_on: times.refresh_on.map(at),
-            from_cache: client_request_id.is_none(),
-            client_request_id,
-        };
-        self.hot.fill(epoch, key, &access_token, times, now_secs());
-        access_token
-    }
-
+impl Requester {
     /// One token request; `challenge` is a claims challenge to satisfy.
     async fn request(
         &self,
@@ -443,60 +219,18 @@ impl Inner {
         .await?;
         Ok((received.token, received.client_request_id))
     }
-
-    /// A failing store counts as a miss: the cache must never stop a daemon.
-    async fn cached(&self, key: &CacheKey) -> Option<CachedToken> {
-        match self.cache.get(key).await {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(error = %e, "token cache lookup failed; treating it as a miss");
-                None
-            }
-        }
-    }
-}
-
-/// Releases the store's lock, if one was taken; one that stays expires.
-async fn release(lock: Option<CacheLock>) {
-    if let Some(lock) = lock
-        && let Err(e) = lock.release().await
-    {
-        tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
-    }
-}
-
-fn check_scopes(scopes: &[&str]) -> Result<()> {
-    if scopes.is_empty() {
-        return Err(Error::Config(
-            "no scope given: client credentials need {resource}/.default, e.g. https://graph.microsoft.com/.default".into(),
-        ));
-    }
-    if let Some(bad) = scopes.iter().find(|s| s.is_empty() || has_whitespace(s)) {
-        return Err(Error::Config(format!(
-            "scope {bad:?} is empty or contains spaces: give each scope separately"
-        )));
-    }
-    Ok(())
-}
-
-/// Unicode whitespace, scanning bytes while they are ASCII (scopes are URIs).
-fn has_whitespace(s: &str) -> bool {
-    if s.is_ascii() {
-        // char::is_whitespace's ASCII members: \t \n \x0B \x0C \r and space.
-        s.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '))
-    } else {
-        s.chars().any(char::is_whitespace)
-    }
 }
 
 impl fmt::Debug for ConfidentialClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let requester = self.engine.fetcher();
         f.debug_struct("ConfidentialClient")
-            .field("client_id", &self.inner.client_id)
-            .field("authority", &self.inner.authority)
-            .field("credential", &self.inner.credential)
-            .field("retry", &self.inner.retry)
-            .field("cache", &self.inner.cache)
+            .field("client_id", &requester.client_id)
+            .field("authority", &requester.authority)
+            .field("credential", &requester.credential)
+            .field("retry", &requester.retry)
+            .field("capabilities", &requester.capabilities)
+            .field("cache", self.engine.cache())
             .finish_non_exhaustive()
     }
 }
@@ -505,10 +239,13 @@ impl fmt::Debug for ConfidentialClient {
 mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
+    use std::time::Duration;
+
     use futures_util::future::BoxFuture;
 
     use super::*;
-    use crate::cache::fixtures;
+    use crate::cache::{CacheKey, TokenCache, fixtures};
+    use crate::clock::now_secs;
 
     fn builder(authority: &str) -> ClientBuilder {
         ConfidentialClient::builder(
@@ -708,15 +445,6 @@ mod tests {
         assert_eq!(token.secret(), "from-elsewhere");
         assert!(token.from_cache());
         assert_eq!(store.gets(), 2, "each client reads the store once");
-    }
-
-    #[test]
-    fn whitespace_in_scopes_is_found_by_bytes_and_by_chars() {
-        assert!(!has_whitespace("https://graph.microsoft.com/.default"));
-        for bad in ["a b", "a\tb", "a\x0Bb", "a\rb", "a\u{a0}b", "é\u{2003}"] {
-            assert!(has_whitespace(bad), "{bad:?}");
-        }
-        assert!(!has_whitespace("api://é/.default"));
     }
 
     #[test]

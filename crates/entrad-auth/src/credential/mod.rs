@@ -1,9 +1,13 @@
 //! How the app proves who it is: a secret, a certificate, or a client assertion.
 
 mod assertion;
+mod azure_cli;
 mod certificate;
+pub(crate) mod chain;
 mod expiry;
 mod list;
+pub(crate) mod managed_identity;
+mod name;
 mod reload;
 mod signer;
 

@@ -11,6 +11,13 @@ impl StatusSet {
     /// retries the token service's 5xx too.
     pub const TOKEN_SERVICE: StatusSet = StatusSet(&[429, 500, 502, 503, 504]);
 
+    /// What IMDS answers while it starts or is busy, as MSAL and
+    /// azure-identity retry it: 404 and 410 (the endpoint is starting), 429
+    /// and every 5xx.
+    pub const IMDS: StatusSet = StatusSet(&[
+        404, 410, 429, 500, 501, 502, 503, 504, 505, 506, 507, 508, 509, 510, 511,
+    ]);
+
     /// Graph: 429, 503, 504, as the Graph SDKs' retry handler. A 500 from
     /// Graph can follow a write that was applied (a POST, a `$batch`), so it
     /// is not sent again blindly; throttling and "busy" answers are.
@@ -33,6 +40,12 @@ mod tests {
         }
         for s in [200, 400, 401, 403, 404, 501] {
             assert!(!StatusSet::TOKEN_SERVICE.contains(s), "{s}");
+        }
+        for s in [404, 410, 429, 500, 503, 511] {
+            assert!(StatusSet::IMDS.contains(s), "{s}");
+        }
+        for s in [200, 400, 401, 403] {
+            assert!(!StatusSet::IMDS.contains(s), "{s}");
         }
         for s in [429, 503, 504] {
             assert!(StatusSet::GRAPH.contains(s), "{s}");

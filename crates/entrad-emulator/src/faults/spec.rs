@@ -23,6 +23,12 @@ pub enum FaultKind {
     Latency,
     /// The connection is closed without a response.
     Drop,
+    /// 404 Not Found (IMDS while its identity endpoint starts).
+    NotFound,
+    /// 410 Gone (IMDS while it is being updated).
+    Gone,
+    /// 500 Internal Server Error.
+    InternalServerError,
 }
 
 impl FaultKind {
@@ -34,6 +40,9 @@ impl FaultKind {
             FaultKind::GatewayTimeout => "504",
             FaultKind::Latency => "latency",
             FaultKind::Drop => "drop",
+            FaultKind::NotFound => "404",
+            FaultKind::Gone => "410",
+            FaultKind::InternalServerError => "500",
         }
     }
 
@@ -44,6 +53,9 @@ impl FaultKind {
             FaultKind::GatewayTimeout,
             FaultKind::Latency,
             FaultKind::Drop,
+            FaultKind::NotFound,
+            FaultKind::Gone,
+            FaultKind::InternalServerError,
         ]
         .into_iter()
         .find(|k| k.name() == name)
@@ -55,6 +67,9 @@ impl FaultKind {
             FaultKind::TooManyRequests => Some(429),
             FaultKind::ServiceUnavailable => Some(503),
             FaultKind::GatewayTimeout => Some(504),
+            FaultKind::NotFound => Some(404),
+            FaultKind::Gone => Some(410),
+            FaultKind::InternalServerError => Some(500),
             FaultKind::Latency | FaultKind::Drop => None,
         }
     }
@@ -130,7 +145,9 @@ impl FaultSpec {
             ));
         }
         let kind = FaultKind::parse(kind).ok_or_else(|| {
-            format!("unknown kind {kind:?} (expected 429, 503, 504, latency or drop)")
+            format!(
+                "unknown kind {kind:?} (expected 429, 503, 504, 404, 410, 500, latency or drop)"
+            )
         })?;
         let trigger = match (count, rate) {
             (Some(_), Some(_)) => return Err("give count or rate, not both".into()),

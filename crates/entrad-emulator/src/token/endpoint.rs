@@ -109,7 +109,7 @@ pub(crate) async fn token(
     let correlation = correlation_id(&headers);
     let form = TokenForm::parse(&body);
     let result = {
-        let directory = state.read();
+        let directory = state.read_for(&tenant);
         issue(&state, &directory, &tenant, &base, &headers, form)
     };
     match result {

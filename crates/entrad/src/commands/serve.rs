@@ -9,6 +9,11 @@ use crate::serve::ServeArgs;
 /// Builds the token client from the usual configuration and serves its tokens.
 pub async fn run(global: &GlobalArgs, args: &ServeArgs) -> Result<(), Error> {
     let session = Session::open(config::load(global, None)?)?;
-    let client_id = session.settings.client_id()?.to_owned();
+    // A managed identity or the chain upstream needs no client id in the configuration.
+    let client_id = session
+        .settings
+        .client_id()
+        .map(str::to_owned)
+        .unwrap_or_default();
     crate::serve::run(session.auth, client_id, args).await
 }

@@ -1,23 +1,26 @@
-//! The token client and the Graph client, built from the settings.
+//! The token source and the Graph client, built from the settings.
 
-use entrad_auth::{Authority, ConfidentialClient, KeyStorage, RetryPolicy};
-use entrad_graph::GraphClient;
+use std::sync::Arc;
+
+use entrad_auth::{Authority, ConfidentialClient, KeyStorage, RetryPolicy, TokenSource};
+use entrad_graph::{GraphAuth, GraphClient};
 
 use crate::commands::listing::Failure;
-use crate::config::{Settings, load_credential, plain_http};
+use crate::config::{Settings, TokenSourceSpec, load_credential, plain_http};
 use crate::error::Error;
 
 /// What a command that calls Graph needs.
 pub struct Session {
     /// The merged configuration.
     pub settings: Settings,
-    /// Token acquisition.
-    pub auth: ConfidentialClient,
+    /// Token acquisition: the app's client, a managed identity or the chain.
+    pub auth: Arc<dyn TokenSource>,
     /// Graph calls, with tokens from `auth`.
     pub graph: GraphClient,
     /// Where the credential's private key is held (certificate credentials).
     pub key_storage: Option<KeyStorage>,
-    consent_url: String,
+    /// The app's admin consent URL (for the app's own credential only).
+    consent_url: Option<String>,
 }
 
 /// The authority, checked by entrad-auth; a refusal names where the URL came from.
@@ -29,42 +32,32 @@ pub fn authority(settings: &Settings) -> Result<Authority, Error> {
 impl Session {
     /// Builds both clients; fails on configuration errors before any request.
     pub fn open(settings: Settings) -> Result<Session, Error> {
-        // The token request carries the secret: the authority's scheme is
-        // checked here, where the message can name the flag.
-        if let Ok((url, origin)) = settings.authority()
-            && let Ok(parsed) = url::Url::parse(url.trim())
-        {
-            plain_http::check(&parsed, origin, settings.allow_insecure_loopback)?;
-        }
-        let authority = authority(&settings)?;
-        let client_id = settings.client_id()?.to_owned();
-        let credential = load_credential(settings.credential()?)?;
-        let key_storage = credential.key_storage();
-        let consent_url = authority.admin_consent_url(&client_id).to_string();
-        let mut builder = ConfidentialClient::builder(client_id, authority, credential);
-        if let Some(ca_file) = &settings.ca_file {
-            // entrad-auth reads it at build time; a clear message for the common mistake first.
-            std::fs::metadata(ca_file).map_err(|e| {
-                Error::Config(format!("cannot read --ca-file {}: {e}", ca_file.display()))
-            })?;
-            builder = builder.ca_file(ca_file.clone());
-        }
-        if let Some(timeout) = settings.timeout {
-            builder = builder.timeout(timeout);
-        }
         let retry = settings
             .max_attempts
             .map_or_else(RetryPolicy::default, |n| {
                 RetryPolicy::default().with_max_attempts(n)
             });
-        builder = builder
-            .allow_insecure_loopback(settings.allow_insecure_loopback)
-            .retry_policy(retry)
-            .instance_discovery(settings.instance_discovery)
-            .client_capabilities(settings.client_capabilities.iter().cloned())
-            .cache(settings.cache.build()?);
-        let auth = builder.build()?;
-        let mut graph = GraphClient::builder(auth.clone())
+        let mut key_storage = None;
+        let (auth, graph_auth, consent_url): (Arc<dyn TokenSource>, GraphAuth, _) = match &settings
+            .token_source
+        {
+            TokenSourceSpec::App => {
+                let (client, storage, consent_url) = confidential(&settings, retry)?;
+                key_storage = storage;
+                (Arc::new(client.clone()), client.into(), Some(consent_url))
+            }
+            spec => {
+                let source = super::token_source::open(&settings, spec, retry)?;
+                let ca_files: Vec<_> = settings.ca_file.iter().cloned().collect();
+                let graph_auth =
+                    GraphAuth::new(source.clone(), &ca_files).map_err(|source| Error::Graph {
+                        source,
+                        consent_url: None,
+                    })?;
+                (source, graph_auth, None)
+            }
+        };
+        let mut graph = GraphClient::builder(graph_auth)
             .base_url(settings.graph_url.clone())
             .allow_insecure_loopback(settings.allow_insecure_loopback)
             .scope(settings.scopes.join(" "))
@@ -87,18 +80,20 @@ impl Session {
     pub fn graph_error(&self, source: entrad_graph::Error) -> Error {
         Error::Graph {
             source,
-            consent_url: Some(self.consent_url.clone()),
+            consent_url: self.consent_url.clone(),
         }
     }
 
-    /// Logs how many token and Graph requests were repeated after a busy
-    /// answer or a network failure (`info`: shown with `-v`).
+    /// Logs which source served the tokens and how many token and Graph
+    /// requests were repeated after a busy answer or a network failure
+    /// (`info`: shown with `-v`).
     pub fn report_retries(&self) {
         let (token, graph) = (self.auth.retries(), self.graph.retries());
+        let source = self.auth.source_name();
         tracing::info!(
             token_retries = token,
             graph_retries = graph,
-            "retried {token} token request(s) and {graph} Graph request(s)"
+            "tokens from {source}; retried {token} token request(s) and {graph} Graph request(s)"
         );
     }
 
@@ -109,4 +104,47 @@ impl Session {
             Failure::Output(e) => Error::Output(e),
         }
     }
+}
+
+/// The app's own client (the quickstart's credential), where its key is held
+/// and its admin consent URL.
+fn confidential(
+    settings: &Settings,
+    retry: RetryPolicy,
+) -> Result<(ConfidentialClient, Option<KeyStorage>, String), Error> {
+    // The token request carries the secret: the authority's scheme is
+    // checked here, where the message can name the flag.
+    if let Ok((url, origin)) = settings.authority()
+        && let Ok(parsed) = url::Url::parse(url.trim())
+    {
+        plain_http::check(&parsed, origin, settings.allow_insecure_loopback)?;
+    }
+    let authority = authority(settings)?;
+    let client_id = settings.client_id()?.to_owned();
+    let credential = load_credential(settings.credential()?)?;
+    let key_storage = credential.key_storage();
+    let consent_url = authority.admin_consent_url(&client_id).to_string();
+    let mut builder = ConfidentialClient::builder(client_id, authority, credential);
+    if let Some(ca_file) = &settings.ca_file {
+        // entrad-auth reads it at build time; a clear message for the common mistake first.
+        check_ca_file(ca_file)?;
+        builder = builder.ca_file(ca_file.clone());
+    }
+    if let Some(timeout) = settings.timeout {
+        builder = builder.timeout(timeout);
+    }
+    builder = builder
+        .allow_insecure_loopback(settings.allow_insecure_loopback)
+        .retry_policy(retry)
+        .instance_discovery(settings.instance_discovery)
+        .client_capabilities(settings.client_capabilities.iter().cloned())
+        .cache(settings.cache.build()?);
+    Ok((builder.build()?, key_storage, consent_url))
+}
+
+/// `--ca-file` exists (a clear message before entrad-auth reads it).
+pub fn check_ca_file(ca_file: &std::path::Path) -> Result<(), Error> {
+    std::fs::metadata(ca_file)
+        .map(drop)
+        .map_err(|e| Error::Config(format!("cannot read --ca-file {}: {e}", ca_file.display())))
 }

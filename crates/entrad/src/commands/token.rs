@@ -16,6 +16,8 @@ use crate::error::Error;
 /// What `entrad token` prints.
 #[derive(Serialize)]
 struct TokenInfo<'a> {
+    /// What served the token: "client secret", "managed identity (IMDS, …)", …
+    source: String,
     token_type: &'a str,
     expires_on: String,
     expires_in: u64,
@@ -38,6 +40,7 @@ pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
     let token = session.auth.acquire_token(&scopes).await?;
     let expires_on = token.expires_on();
     let info = TokenInfo {
+        source: session.auth.source_name(),
         token_type: token.token_type(),
         // Only a year past 9999 fails to format; an empty string says "unknown" then.
         expires_on: OffsetDateTime::from(expires_on)

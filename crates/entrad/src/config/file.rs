@@ -49,6 +49,9 @@ pub struct ParametersFile {
     /// `client_capabilities` (MSAL's option of that name): e.g. `["cp1"]` for
     /// continuous access evaluation.
     pub client_capabilities: Option<Vec<String>>,
+    /// `managed_identity` (an entrad extension): `system`, `client-id:ID`,
+    /// `resource-id:ID` or `object-id:ID` instead of a secret.
+    pub managed_identity: Option<String>,
 }
 
 impl ParametersFile {
@@ -102,6 +105,7 @@ impl ParametersFile {
                 }
             },
             base_dir: base_dir.to_path_buf(),
+            managed_identity: keys.string("managed_identity").map_err(fail)?,
         };
         Ok(file)
     }

@@ -1,5 +1,6 @@
 //! parameters.json < environment < flags, field by field.
 
+use super::source::TokenSourceSpec;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -105,6 +106,8 @@ pub struct Settings {
     /// The token cache: the file's `cache`, else the file cache at its
     /// default path (`--cache`/`ENTRAD_CACHE` are applied by `config::load`).
     pub cache: CacheSpec,
+    /// Where tokens come from: the app's credential, a managed identity, or the chain.
+    pub token_source: TokenSourceSpec,
 }
 
 impl Settings {
@@ -158,7 +161,9 @@ impl Settings {
             endpoint.as_ref(),
             allow_insecure_loopback,
         )?;
+        let token_source = TokenSourceSpec::decide(flags, file.as_ref(), credential.is_some())?;
         Ok(Settings {
+            token_source,
             authority,
             client_id: flags
                 .client_id
@@ -194,6 +199,16 @@ impl Settings {
             .ok_or_else(|| {
                 self.missing("authority", "AZURE_TENANT_ID", "--authority or --tenant-id")
             })
+    }
+
+    /// The same app in another tenant: the authority's tenant (its path) becomes `tenant`.
+    pub fn set_tenant(&mut self, tenant: &str) -> Result<(), Error> {
+        let (url, origin) = self.authority()?;
+        let mut url = Url::parse(url.trim())
+            .map_err(|e| Error::Config(format!("{origin}: invalid authority URL: {e}")))?;
+        url.set_path(&format!("/{}", tenant.trim()));
+        self.authority = Some((url.to_string(), format!("tenant `{tenant}` of --tenants")));
+        Ok(())
     }
 
     /// The application (client) ID, or how to give one.

@@ -7,6 +7,7 @@ mod env;
 mod file;
 mod merge;
 pub mod plain_http;
+mod source;
 
 use std::path::Path;
 
@@ -17,6 +18,7 @@ pub use credential::load_credential;
 pub use env::EnvConfig;
 pub use file::ParametersFile;
 pub use merge::Settings;
+pub use source::TokenSourceSpec;
 
 use crate::cli::GlobalArgs;
 use crate::error::Error;

@@ -129,6 +129,7 @@ impl Broker {
             _ => {}
         }
         if let Some(client_id) = query.get("client_id")
+            && !self.client_id.is_empty()
             && !client_id.eq_ignore_ascii_case(&self.client_id)
         {
             return Err(bad(format!(

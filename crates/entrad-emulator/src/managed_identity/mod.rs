@@ -1,0 +1,217 @@
+//! The managed identity endpoints, served exactly as the real ones: plain
+//! http on a second loopback listener (IMDS, App Service, Azure Arc,
+//! Machine Learning, Cloud Shell) and Service Fabric's https endpoint with
+//! a self-signed certificate pinned by its thumbprint. Each source's
+//! environment is written to `mi-<source>.env` in the state directory.
+
+mod app_service;
+mod arc;
+mod cloud_shell;
+mod env_files;
+mod identities;
+mod imds;
+mod issue;
+mod machine_learning;
+mod service_fabric;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{MethodRouter, get, post};
+use rand::RngCore;
+use serde::Serialize;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+pub use env_files::ENV_FILES as MANAGED_IDENTITY_ENV_FILES;
+pub(crate) use identities::ensure as ensure_identities;
+pub use identities::{Identity, SYSTEM_ASSIGNED, USER_ASSIGNED};
+
+use crate::error::{Error, Result};
+use crate::faults::guard;
+use crate::files::StateDir;
+use crate::route::Route;
+use crate::server::{Server, Timeouts};
+use crate::shared::AppState;
+
+/// The secrets each source's caller must present, fresh at every start.
+pub(crate) struct Secrets {
+    pub(crate) app_service: String,
+    pub(crate) machine_learning: String,
+    pub(crate) service_fabric: String,
+}
+
+/// What the managed identity routes share.
+pub(crate) struct MiState {
+    pub(crate) shared: AppState,
+    pub(crate) secrets: Secrets,
+    /// Where Azure Arc's key files are written.
+    pub(crate) arc_dir: PathBuf,
+    /// The Arc keys issued and still accepted.
+    pub(crate) arc_keys: Mutex<Vec<String>>,
+}
+
+/// True when the request's `name` header is `expected` (compared in constant time).
+pub(crate) fn header_matches(headers: &HeaderMap, name: &str, expected: &str) -> bool {
+    headers
+        .get(name)
+        .map(|v| v.as_bytes())
+        .is_some_and(|given| {
+            given.len() == expected.len()
+                && given
+                    .iter()
+                    .zip(expected.as_bytes())
+                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                    == 0
+        })
+}
+
+/// Where the managed identity endpoints are, for the ready line.
+#[derive(Debug, Clone, Serialize)]
+pub struct ManagedIdentityInfo {
+    /// The plain http listener (IMDS's host: `AZURE_POD_IDENTITY_AUTHORITY_HOST`).
+    pub url: String,
+    /// Service Fabric's https endpoint.
+    pub service_fabric_url: String,
+    /// The host's system-assigned identity.
+    pub system_assigned: Identity,
+    /// The user-assigned identity attached to it.
+    pub user_assigned: Identity,
+}
+
+/// The running listeners; dropping them stops both.
+#[derive(Debug)]
+pub(crate) struct Listeners {
+    pub(crate) info: ManagedIdentityInfo,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    fabric: Option<Server>,
+}
+
+impl Listeners {
+    pub(crate) async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        if let Some(fabric) = self.fabric.take() {
+            fabric.shutdown().await;
+        }
+    }
+}
+
+fn random_secret() -> String {
+    let mut bytes = [0u8; 24];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn base(scheme: &str, addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => format!("{scheme}://{}:{}", a.ip(), a.port()),
+        SocketAddr::V6(a) => format!("{scheme}://[{}]:{}", a.ip(), a.port()),
+    }
+}
+
+async fn bind(ip: IpAddr) -> Result<(TcpListener, SocketAddr)> {
+    let addr = SocketAddr::new(ip, 0);
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| Error::Bind { addr, source })?;
+    let local = listener
+        .local_addr()
+        .map_err(|source| Error::Bind { addr, source })?;
+    Ok((listener, local))
+}
+
+/// Starts both listeners on `ip` (loopback, any port) and writes the env files.
+pub(crate) async fn start(
+    shared: AppState,
+    dir: &StateDir,
+    ip: IpAddr,
+    timeouts: Timeouts,
+) -> Result<Listeners> {
+    let arc_dir = dir.file("arc-keys");
+    std::fs::create_dir_all(&arc_dir).map_err(|e| Error::io("cannot create", &arc_dir, e))?;
+    let state = Arc::new(MiState {
+        shared: shared.clone(),
+        secrets: Secrets {
+            app_service: random_secret(),
+            machine_learning: random_secret(),
+            service_fabric: random_secret(),
+        },
+        arc_dir,
+        arc_keys: Mutex::new(Vec::new()),
+    });
+    let guarded = |route: Route, methods: MethodRouter<Arc<MiState>>| {
+        methods.layer(from_fn_with_state((shared.clone(), route), guard))
+    };
+    let plain = Router::new()
+        .route(
+            "/metadata/identity/oauth2/token",
+            guarded(Route::Imds, get(imds::token)),
+        )
+        .route(
+            "/msi/token",
+            guarded(Route::AppService, get(app_service::token)),
+        )
+        .route(
+            "/arc/metadata/identity/oauth2/token",
+            guarded(Route::Arc, get(arc::token)),
+        )
+        .route(
+            "/ml/token",
+            guarded(Route::MachineLearning, get(machine_learning::token)),
+        )
+        .route(
+            "/cloudshell/token",
+            guarded(Route::CloudShell, post(cloud_shell::token)),
+        )
+        .with_state(state.clone());
+    let fabric = Router::new()
+        .route(
+            "/metadata/identity/oauth2/token",
+            guarded(Route::ServiceFabric, get(service_fabric::token)),
+        )
+        .with_state(state.clone());
+
+    let (plain_listener, plain_addr) = bind(ip).await?;
+    let (fabric_listener, fabric_addr) = bind(ip).await?;
+    let (fabric_tls, thumbprint) = service_fabric::tls()?;
+    let info = ManagedIdentityInfo {
+        url: base("http", plain_addr),
+        service_fabric_url: format!(
+            "{}/metadata/identity/oauth2/token",
+            base("https", fabric_addr)
+        ),
+        system_assigned: SYSTEM_ASSIGNED,
+        user_assigned: USER_ASSIGNED,
+    };
+    env_files::write(dir, &info, &state, &thumbprint)?;
+
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let served = axum::serve(plain_listener, plain)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            })
+            .await;
+        if let Err(e) = served {
+            tracing::warn!("the managed identity listener stopped: {e}");
+        }
+    });
+    let fabric = Server::spawn(fabric_listener, fabric_tls, fabric, timeouts);
+    tracing::info!(url = %info.url, service_fabric = %info.service_fabric_url, "managed identity endpoints serving");
+    Ok(Listeners {
+        info,
+        stop: Some(stop),
+        task: Some(task),
+        fabric: Some(fabric),
+    })
+}

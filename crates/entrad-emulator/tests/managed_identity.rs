@@ -1,0 +1,245 @@
+//! The managed identity endpoints against real clients: MSAL Python's
+//! `ManagedIdentityClient` (IMDS, App Service, Azure Arc, Service Fabric,
+//! Machine Learning) and azure-identity's `ManagedIdentityCredential` (IMDS,
+//! App Service) get tokens, system- and user-assigned, and list users with
+//! them; IMDS's refusals; consent decides what Graph grants; faults; the
+//! files in the state directory.
+
+use entrad_testkit::{InProcess, SYSTEM_ASSIGNED, USER_ASSIGNED};
+use serde_json::{Value, json};
+
+use crate::drivers::{driver, summary};
+
+async fn run(h: &InProcess, client: &str, source: &str, identity: &str) -> Value {
+    let mut command = tokio::process::Command::new(entrad_testkit::python().unwrap());
+    for var in entrad_testkit::MANAGED_IDENTITY_VARS {
+        command.env_remove(var);
+    }
+    command.env_remove("AZURE_CLIENT_ID");
+    command
+        .arg(driver("managed_identity/mi_client.py"))
+        .args([client, source, identity])
+        .arg(h.emulator.state_dir())
+        .arg(&h.base)
+        .arg(h.emulator.ca_file());
+    summary(command, "mi_client.py").await
+}
+
+fn identities(source: &str) -> Vec<(String, &'static str)> {
+    let mut all = vec![("system".to_string(), SYSTEM_ASSIGNED.client_id)];
+    if source != "service-fabric" {
+        for (kind, id) in [
+            ("client-id", USER_ASSIGNED.client_id),
+            ("resource-id", USER_ASSIGNED.resource_id),
+            ("object-id", USER_ASSIGNED.object_id),
+        ] {
+            all.push((format!("{kind}:{id}"), USER_ASSIGNED.client_id));
+        }
+    }
+    all
+}
+
+#[tokio::test]
+async fn msal_python_gets_tokens_from_every_source_and_lists_users() {
+    let h = InProcess::start(7).await.unwrap();
+    for source in [
+        "imds",
+        "app-service",
+        "arc",
+        "service-fabric",
+        "machine-learning",
+    ] {
+        for (identity, appid) in identities(source) {
+            let s = run(&h, "msal", source, &identity).await;
+            assert_eq!(s["source"], source, "{source} {identity}: {s}");
+            assert_eq!(s["appid"], appid, "{source} {identity}: {s}");
+            assert_eq!(s["users"], 7, "{s}");
+            assert_eq!(s["cached"], true, "MSAL's second call is a cache hit: {s}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn azure_identity_gets_tokens_from_imds_and_app_service() {
+    let h = InProcess::start(4).await.unwrap();
+    for (source, class) in [
+        ("imds", "ImdsCredential"),
+        ("app-service", "AppServiceCredential"),
+    ] {
+        for (identity, appid) in identities(source) {
+            let s = run(&h, "azure-identity", source, &identity).await;
+            assert_eq!(s["source"], class, "{source} {identity}: {s}");
+            assert_eq!(s["appid"], appid, "{source} {identity}: {s}");
+            assert_eq!(s["users"], 4, "{s}");
+        }
+    }
+}
+
+/// IMDS's token for `query`'s identity, by hand.
+async fn imds(h: &InProcess, query: &str, headers: &[(&str, &str)]) -> reqwest::Response {
+    let url = format!(
+        "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com{query}",
+        h.emulator.managed_identity().url
+    );
+    let mut request = reqwest::Client::new().get(url);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+async fn graph_status(h: &InProcess, token: &str) -> u16 {
+    h.client
+        .get(h.url("/v1.0/users"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn imds_answers_as_imds_and_graph_follows_consent() {
+    let h = InProcess::start(2).await.unwrap();
+    let metadata = [("Metadata", "true")];
+    let no_header = imds(&h, "", &[]).await;
+    assert_eq!(no_header.status(), 400);
+    let proxied = imds(
+        &h,
+        "",
+        &[("Metadata", "true"), ("X-Forwarded-For", "10.0.0.1")],
+    )
+    .await;
+    assert_eq!(proxied.status(), 400);
+    let unknown = imds(
+        &h,
+        "&client_id=00000000-0000-0000-0000-000000000001",
+        &metadata,
+    )
+    .await;
+    assert_eq!(unknown.status(), 400);
+    let body: Value = unknown.json().await.unwrap();
+    assert_eq!(body["error_description"], "Identity not found");
+    let other = reqwest::Client::new()
+        .get(format!(
+            "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://vault.azure.net",
+            h.emulator.managed_identity().url
+        ))
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), 400);
+
+    let ok: Value = imds(&h, "", &metadata).await.json().await.unwrap();
+    // IMDS gives its numbers as strings.
+    assert_eq!(ok["expires_in"], "3599");
+    assert!(ok["expires_on"].is_string());
+    assert_eq!(ok["client_id"], SYSTEM_ASSIGNED.client_id);
+    assert_eq!(
+        graph_status(&h, ok["access_token"].as_str().unwrap()).await,
+        200
+    );
+
+    // Without the role assignment ("consent"), Graph refuses the identity's tokens.
+    h.admin()
+        .set_consent(&json!({"client_id": SYSTEM_ASSIGNED.client_id, "granted": false}))
+        .await
+        .unwrap();
+    let refused: Value = imds(&h, "", &metadata).await.json().await.unwrap();
+    assert_eq!(
+        graph_status(&h, refused["access_token"].as_str().unwrap()).await,
+        403
+    );
+    let user: Value = imds(
+        &h,
+        &format!("&object_id={}", USER_ASSIGNED.object_id),
+        &metadata,
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(
+        graph_status(&h, user["access_token"].as_str().unwrap()).await,
+        200
+    );
+}
+
+#[tokio::test]
+async fn faults_reach_the_managed_identity_routes() {
+    let h = InProcess::start(1).await.unwrap();
+    for kind in ["410", "404", "500", "429"] {
+        h.admin()
+            .add_fault(&json!({"route": "imds", "kind": kind, "count": 1, "retry_after": 0}))
+            .await
+            .unwrap();
+        let status = imds(&h, "", &[("Metadata", "true")]).await.status();
+        assert_eq!(status.as_u16().to_string(), kind);
+    }
+    assert_eq!(imds(&h, "", &[("Metadata", "true")]).await.status(), 200);
+    let stats = h.admin().stats().await.unwrap();
+    assert_eq!(stats.route("imds"), 5);
+    assert_eq!(stats.faults(), 4);
+}
+
+#[tokio::test]
+async fn the_state_directory_holds_each_source_environment_privately() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let h = InProcess::start(1).await.unwrap();
+    let ready: Value = serde_json::from_str(&h.emulator.ready_line()).unwrap();
+    assert_eq!(
+        ready["managed_identity"]["url"],
+        h.emulator.managed_identity().url.as_str()
+    );
+    assert_eq!(
+        ready["managed_identity"]["user_assigned"]["client_id"],
+        USER_ASSIGNED.client_id
+    );
+    for name in entrad_emulator::MANAGED_IDENTITY_ENV_FILES {
+        let path = h.emulator.managed_identity_env_file(name);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}");
+    }
+    let arc = h.mi_env("arc");
+    let thumbprint = &h.mi_env("service-fabric")[2];
+    assert_eq!(thumbprint.0, "IDENTITY_SERVER_THUMBPRINT");
+    assert_eq!(thumbprint.1.len(), 40);
+    // Arc's challenge writes a key file into the state directory.
+    let endpoint = &arc
+        .iter()
+        .find(|(k, _)| k == "IDENTITY_ENDPOINT")
+        .unwrap()
+        .1;
+    let challenge = reqwest::Client::new()
+        .get(format!(
+            "{endpoint}?api-version=2020-06-01&resource=https://graph.microsoft.com"
+        ))
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(challenge.status(), 401);
+    let realm = challenge.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let file = realm.strip_prefix("Basic realm=").unwrap();
+    assert!(
+        file.starts_with(&h.emulator.state_dir().display().to_string()),
+        "{realm}"
+    );
+    let mode = std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let wrong = reqwest::Client::new()
+        .get(format!(
+            "{endpoint}?api-version=2020-06-01&resource=https://graph.microsoft.com"
+        ))
+        .header("Metadata", "true")
+        .header("Authorization", "Basic not-the-key")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+}
