@@ -43,6 +43,9 @@ pub(crate) fn for_code(code: u32) -> Option<&'static str> {
         7000229 => {
             "the app has no service principal in this tenant: grant admin consent (or create the service principal) in the tenant"
         }
+        7000112 => {
+            "the app's service principal is disabled in this tenant: an admin must enable it again (Enterprise applications, the app's Properties)"
+        }
         50049 => {
             "the authority host is not a known Entra instance: check the host, or turn instance discovery off for a custom authority"
         }
@@ -57,8 +60,8 @@ mod tests {
     #[test]
     fn common_codes_have_one_line_hints() {
         for code in [
-            7000215, 7000222, 7000218, 700016, 90002, 1002012, 70011, 500011, 700027, 700024,
-            700021, 7000229, 50049, 70021, 700211, 700212, 700213, 7000272,
+            7000215, 7000222, 7000218, 7000112, 700016, 90002, 1002012, 70011, 500011, 700027,
+            700024, 700021, 7000229, 50049, 70021, 700211, 700212, 700213, 7000272,
         ] {
             let hint = for_code(code).unwrap_or_else(|| panic!("no hint for {code}"));
             assert!(!hint.contains('\n'));

@@ -5,11 +5,16 @@
 //!
 //! * [`Authority`]: `https://login.microsoftonline.com/{tenant}`, sovereign
 //!   clouds, any https host (the entrad emulator), or a generic OIDC issuer.
-//! * [`Credential`]: client secret, certificate (PEM or PKCS#12), or a client
+//! * [`Credential`]: client secret, certificate (PEM or PKCS#12), a key that
+//!   never leaves a PKCS#11 token (`Pkcs11Signer`, feature `pkcs11`) or a
+//!   remote signing service ([`CallbackSigner`], any [`Signer`]), or a client
 //!   assertion from a callback or a file (workload identity).
 //! * [`ConfidentialClient::acquire_token`]: cache first (the client's own copy
 //!   of its last token per scope set, then the store), one request per key in
 //!   flight, refresh at `refresh_on`, retries of 429/5xx honouring `Retry-After`.
+//! * Continuous access evaluation: [`ClientBuilder::client_capabilities`]
+//!   (`cp1`, MSAL's `client_capabilities`) and
+//!   [`ConfidentialClient::acquire_token_with_claims`] for claims challenges.
 //! * [`ManagedIdentityClient`]: tokens from the Azure host, no secret held
 //!   (MSAL's `ManagedIdentityClient`): IMDS, App Service, Azure Arc, Service
 //!   Fabric, Machine Learning and Cloud Shell, detected in MSAL's order;
@@ -95,6 +100,7 @@ mod authority;
 #[cfg(feature = "azure-core")]
 mod azure_core_bridge;
 mod cache;
+mod claims;
 mod client;
 mod clock;
 mod credential;
@@ -126,11 +132,16 @@ pub use cache::{
 #[cfg(feature = "redis")]
 pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};
 pub use client::{ClientBuilder, ConfidentialClient};
-pub use credential::Credential;
 pub use credential::chain::{ChainedCredential, ChainedCredentialBuilder};
 pub use credential::managed_identity::{
     ManagedIdentity, ManagedIdentityClient, ManagedIdentityClientBuilder, ManagedIdentitySource,
 };
+pub use credential::{
+    CREDENTIAL_NO_LONGER_VALID, CallbackSigner, Credential, EXPIRY_WARNING, KeyStorage,
+    SignatureAlgorithm, Signer,
+};
+#[cfg(feature = "pkcs11")]
+pub use credential::{Pkcs11Key, Pkcs11KeyRef, Pkcs11Signer};
 pub use error::{Cause, Error, ErrorKind, Result, ServiceError};
 pub use file_limit::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, read_bounded};
 pub use retry::RetryPolicy;

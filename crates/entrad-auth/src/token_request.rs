@@ -9,7 +9,7 @@ use serde_json::Value;
 use url::Url;
 
 use crate::cache::CachedToken;
-use crate::credential::ClientAuth;
+use crate::credential::{ClientAuth, try_in_turn};
 use crate::refresh;
 use crate::service_reply::{describe_body, loose_u64, service_error};
 use crate::transport::{self, Reply};
@@ -26,6 +26,8 @@ pub(crate) struct TokenRequest<'a> {
     pub(crate) client_id: &'a str,
     pub(crate) scopes: &'a [String],
     pub(crate) credential: &'a Credential,
+    /// The `claims` parameter: capabilities and any claims challenge, merged.
+    pub(crate) claims: Option<&'a str>,
 }
 
 /// A token as received, with the `client-request-id` that obtained it.
@@ -37,10 +39,19 @@ pub(crate) struct Received {
 impl TokenRequest<'_> {
     /// Requests a token: the credential's proof, the POST (retried), then the
     /// token or the service's refusal.
+    ///
+    /// A credential list tries its credentials in turn (`try_in_turn`).
     pub(crate) async fn send(&self) -> Result<Received> {
+        match self.credential.as_list() {
+            Some(list) => try_in_turn(list, |i| self.send_with(&list.entries[i])).await,
+            None => self.send_with(self.credential).await,
+        }
+    }
+
+    /// One request with `credential`.
+    async fn send_with(&self, credential: &Credential) -> Result<Received> {
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let auth = self
-            .credential
+        let auth = credential
             .client_auth(self.client_id, self.token_endpoint)
             .await?;
         let reply = self.post(&auth, &client_request_id).await?;
@@ -133,6 +144,9 @@ impl TokenRequest<'_> {
         form.append_pair("client_id", self.client_id)
             .append_pair("scope", &self.scopes.join(" "))
             .append_pair("grant_type", "client_credentials");
+        if let Some(claims) = self.claims {
+            form.append_pair("claims", claims);
+        }
         match auth {
             ClientAuth::Secret(secret) => {
                 form.append_pair("client_secret", secret.expose_secret());

@@ -30,6 +30,10 @@ pub trait TokenSource: Send + Sync + fmt::Debug {
     /// Requests repeated after a busy answer or a network failure.
     fn retries(&self) -> u64;
 
+    /// Tokens requested from the service or endpoint (a retried request
+    /// counts once; cache hits never count).
+    fn token_requests(&self) -> u64;
+
     /// What serves the tokens, for people: "client secret",
     /// "managed identity (App Service, user-assigned client id …)".
     fn source_name(&self) -> String;
@@ -54,6 +58,10 @@ impl<T: TokenSource + ?Sized> TokenSource for Arc<T> {
 
     fn retries(&self) -> u64 {
         (**self).retries()
+    }
+
+    fn token_requests(&self) -> u64 {
+        (**self).token_requests()
     }
 
     fn source_name(&self) -> String {
@@ -82,6 +90,10 @@ impl TokenSource for crate::ConfidentialClient {
 
     fn retries(&self) -> u64 {
         crate::ConfidentialClient::retries(self)
+    }
+
+    fn token_requests(&self) -> u64 {
+        crate::ConfidentialClient::token_requests(self)
     }
 
     fn source_name(&self) -> String {

@@ -12,13 +12,17 @@
 mod assertions;
 mod azure_core_bridge;
 mod caches;
+mod claims;
 mod discovery;
 mod errors;
 mod fuzz_regressions;
+mod hardware;
 mod managed_identity;
 mod msal_interop;
 mod retries;
+mod rotation;
 mod secrets;
+mod signers;
 mod support;
 mod tls;
 mod token_flow;

@@ -131,3 +131,19 @@ impl Captured {
             .finish()
     }
 }
+
+/// A client of the in-process emulator's consented app with `credential`.
+pub fn emulator_client(
+    emulator: &entrad_testkit::InProcess,
+    credential: Credential,
+) -> ConfidentialClient {
+    let p = emulator.parameters("parameters.json");
+    ConfidentialClient::builder(
+        p["client_id"].as_str().unwrap(),
+        entrad_auth::Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
+        credential,
+    )
+    .ca_file(emulator.dir.path().join("ca.pem"))
+    .build()
+    .unwrap()
+}

@@ -16,6 +16,11 @@ const TOKEN_LEN: usize = 64;
 pub(crate) struct AdminToken(String);
 
 impl AdminToken {
+    /// A fresh random value, kept in memory only (the portal's one-time login code).
+    pub(crate) fn random() -> AdminToken {
+        AdminToken(generate())
+    }
+
     pub(crate) fn as_str(&self) -> &str {
         &self.0
     }

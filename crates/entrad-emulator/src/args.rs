@@ -31,7 +31,7 @@ pub struct EmulatorArgs {
     pub users_file: Option<PathBuf>,
     /// Inject a fault from the start: ROUTE:KIND then options :count=N or :rate=R,
     /// :retry_after=S, :latency_ms=M; e.g. users:429:count=3:retry_after=1. ROUTE is token, users, user, users-delta,
-    /// batch, openid-configuration, instance-discovery, jwks, adminconsent or *;
+    /// groups, group, group-members, groups-delta, batch, openid-configuration, instance-discovery, jwks, adminconsent or *;
     /// KIND is 429, 503, 504, 404, 410, 500, latency or drop. Repeatable.
     #[arg(long = "fault", value_name = "SPEC")]
     pub faults: Vec<FaultSpec>,
@@ -39,6 +39,9 @@ pub struct EmulatorArgs {
     /// use: anyone who can reach the port can then read app secrets and mint tokens.
     #[arg(long)]
     pub no_admin_token: bool,
+    /// Serve N tenants, each with its own users and groups, the same app consented in each.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub tenants: u16,
 }
 
 impl EmulatorArgs {
@@ -53,6 +56,7 @@ impl EmulatorArgs {
             users_file: self.users_file,
             faults: self.faults,
             no_admin_token: self.no_admin_token,
+            tenants: usize::from(self.tenants),
             ..Config::default()
         }
     }
@@ -70,6 +74,7 @@ impl Default for EmulatorArgs {
             users_file: None,
             faults: Vec::new(),
             no_admin_token: false,
+            tenants: 1,
         }
     }
 }

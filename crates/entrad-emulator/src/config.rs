@@ -54,6 +54,10 @@ pub struct Config {
     /// Serve the admin API without its bearer token (`--no-admin-token`): anyone who
     /// can reach the port can then read the apps' secrets and mint tokens.
     pub no_admin_token: bool,
+    /// Number of tenants (0 counts as 1). The first is the default one; each other
+    /// has its own id and domain (`entrademoN.onmicrosoft.com`), its own users and
+    /// groups (generated from `seed + N - 1`) and the same apps, consented.
+    pub tenants: usize,
     /// See [`DEFAULT_HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
     /// See [`DEFAULT_IDLE_TIMEOUT`].
@@ -71,6 +75,7 @@ impl Default for Config {
             users_file: None,
             faults: Vec::new(),
             no_admin_token: false,
+            tenants: 1,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }

@@ -30,7 +30,18 @@ struct ReadyLine<'a> {
     tenant_id: &'a str,
     client_id: &'a str,
     admin_token: Option<&'a str>,
+    portal_url: String,
+    tenants: &'a [TenantInfo],
     managed_identity: &'a crate::managed_identity::ManagedIdentityInfo,
+}
+
+/// One tenant the emulator serves (several with `--tenants N`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TenantInfo {
+    /// Its GUID.
+    pub tenant_id: String,
+    /// Its domain (`entrademo.onmicrosoft.com`, `entrademo2.onmicrosoft.com`, ...).
+    pub domain: String,
 }
 
 /// A running emulator: where it is, what it serves, and how to stop it.
@@ -43,8 +54,11 @@ pub struct Emulator {
     state_dir: PathBuf,
     ca_file: PathBuf,
     tenant_id: String,
+    tenants: Vec<TenantInfo>,
     client_id: String,
     admin_token: Option<AdminToken>,
+    /// The portal's one-time login code (with an admin token only).
+    portal_code: Option<AdminToken>,
     server: Option<Server>,
     managed_identity: Option<crate::managed_identity::Listeners>,
     managed_identity_info: crate::managed_identity::ManagedIdentityInfo,
@@ -92,7 +106,8 @@ impl Emulator {
                 .await
                 .map_err(Error::KeyGeneration)??
         };
-        let (tls, signing, mut directory, admin_token) = prepared;
+        let (tls, signing, mut directories, admin_token) = prepared;
+        let mut directory = directories.remove(0);
         crate::managed_identity::ensure_identities(&mut directory);
         let listener = TcpListener::bind(config.listen)
             .await
@@ -118,15 +133,26 @@ impl Emulator {
             faults.add(spec.clone());
         }
         let tenant_id = directory.tenant.id.clone();
+        let portal_code = admin_token.as_ref().map(|_| AdminToken::random());
+        let tenants = std::iter::once(&directory)
+            .chain(&directories)
+            .map(|d| TenantInfo {
+                tenant_id: d.tenant.id.clone(),
+                domain: d.tenant.domain.clone(),
+            })
+            .collect();
         let shared = Arc::new(Shared {
             base_url: base.clone(),
             port: local.port(),
             directory: RwLock::new(directory),
+            tenants: directories.into_iter().map(RwLock::new).collect(),
             signing,
             stats: Stats::default(),
             faults,
             throttle: Throttle::default(),
             admin_token: admin_token.clone(),
+            web: crate::web::Web::new(portal_code.clone()),
+            cae: Default::default(),
         });
         crate::oidc::write_token_file(&dir, &shared)?;
         let timeouts = Timeouts {
@@ -148,8 +174,10 @@ impl Emulator {
             state_dir: dir.root().to_path_buf(),
             ca_file: dir.file(names::CA_CERT),
             tenant_id,
+            tenants,
             client_id: CONSENTED_CLIENT_ID.to_string(),
             admin_token,
+            portal_code,
             server: Some(server),
             managed_identity_info: managed_identity.info.clone(),
             managed_identity: Some(managed_identity),
@@ -161,7 +189,7 @@ impl Emulator {
 type Prepared = (
     Arc<rustls::ServerConfig>,
     SigningKey,
-    Directory,
+    Vec<Directory>,
     Option<AdminToken>,
 );
 
@@ -170,14 +198,18 @@ fn prepare(dir: &StateDir, config: &Config) -> Result<Prepared, Error> {
     let tls = crate::tls::server_config(dir)?;
     let signing = SigningKey::load_or_create(dir)?;
     let app_certificate = keys::app_certificate(dir)?;
-    let store = (!config.in_memory).then(|| dir.file(names::STATE));
-    let directory = Directory::open(config, store, app_certificate)?;
+    let store = |n: usize| match n {
+        _ if config.in_memory => None,
+        0 => Some(dir.file(names::STATE)),
+        n => Some(dir.file(&format!("state-tenant{}.json", n + 1))),
+    };
+    let directories = crate::state::open_all(config, store, &app_certificate)?;
     let admin_token = if config.no_admin_token {
         None
     } else {
         Some(crate::admin_token::load_or_create(dir, config.in_memory)?)
     };
-    Ok((tls, signing, directory, admin_token))
+    Ok((tls, signing, directories, admin_token))
 }
 
 impl Emulator {
@@ -201,6 +233,11 @@ impl Emulator {
         &self.tenant_id
     }
 
+    /// Every tenant served, the default one first (one unless `Config::tenants` says more).
+    pub fn tenants(&self) -> &[TenantInfo] {
+        &self.tenants
+    }
+
     /// The client id of the consented app.
     pub fn client_id(&self) -> &str {
         &self.client_id
@@ -210,6 +247,20 @@ impl Emulator {
     /// `state_dir/admin-token` (owner-only); `None` when started without one.
     pub fn admin_token(&self) -> Option<&str> {
         self.admin_token.as_ref().map(AdminToken::as_str)
+    }
+
+    /// The portal's address for a browser: with an admin token, a one-time login URL
+    /// (`/_emulator/portal/login?code=..`, good for one sign-in; the login page also takes
+    /// the admin token), else `/_emulator/portal/`.
+    pub fn portal_url(&self) -> String {
+        match &self.portal_code {
+            Some(code) => format!(
+                "{}/_emulator/portal/login?code={}",
+                self.base,
+                code.as_str()
+            ),
+            None => format!("{}/_emulator/portal/", self.base),
+        }
     }
 
     /// `state_dir/parameters.json`: the quickstart's file, with the consented app's secret.
@@ -253,8 +304,9 @@ impl Emulator {
     }
 
     /// The one-line JSON announcing readiness:
-    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..}`
-    /// (the URL without a trailing `/`; `admin_token` is null without one).
+    /// `{"ready":true,"url":..,"state_dir":..,"ca_file":..,"tenant_id":..,"client_id":..,"admin_token":..,"portal_url":..,"tenants":[{"tenant_id":..,"domain":..}],"managed_identity":{..}}`
+    /// (the URL without a trailing `/`; `admin_token` is null without one;
+    /// `portal_url` is [`Emulator::portal_url`]).
     pub fn ready_line(&self) -> String {
         let line = ReadyLine {
             ready: true,
@@ -264,6 +316,8 @@ impl Emulator {
             tenant_id: &self.tenant_id,
             client_id: &self.client_id,
             admin_token: self.admin_token.as_ref().map(AdminToken::as_str),
+            portal_url: self.portal_url(),
+            tenants: &self.tenants,
             managed_identity: &self.managed_identity_info,
         };
         serde_json::to_string(&line).unwrap_or_default()

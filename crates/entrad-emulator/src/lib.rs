@@ -8,11 +8,16 @@
 //! * Token service, per tenant (GUID or domain): OIDC metadata, instance discovery,
 //!   JWKS, `POST /{tenant}/oauth2/v2.0/token` (client secret in the form or HTTP Basic,
 //!   client assertion RS256/`x5t` or PS256/`x5t#S256`), the real AADSTS errors, and
-//!   `/{tenant}/adminconsent?client_id=` (a GET shows the prompt; its POST grants).
+//!   `/{tenant}/adminconsent?client_id=` in a browser as Entra does it (sign-in, then the
+//!   consent page for a Global Administrator or "Need admin approval"; Accept and Cancel
+//!   are POSTs with a CSRF token and redirect with `admin_consent=True` or AADSTS65004;
+//!   an unregistered `redirect_uri` gets AADSTS50011 on a page). Nothing changes on a GET.
 //! * Graph: `/v1.0/users` (`$select`, `$top`, `$filter`, `$orderby`, `$count`, `$search`,
 //!   paging), `/v1.0/users/{id|upn}`, `/v1.0/users/$count`, `/v1.0/users/delta` (also
-//!   `delta()`, `microsoft.graph.delta()`), `POST /v1.0/$batch`, each checking the
-//!   bearer token as Graph does (401/403).
+//!   `delta()`, `microsoft.graph.delta()`), `POST /v1.0/$batch`,
+//!   `/v1.0/groups`, `/v1.0/groups/{id}`, `/v1.0/groups/{id}/members`,
+//!   `/v1.0/groups/delta` (with `members@delta`),
+//!   each checking the bearer token as Graph does (401/403).
 //! * Workload identity federation: the emulator is also an external OIDC issuer
 //!   (`/_emulator/oidc`, like a Kubernetes service-account issuer); the consented app
 //!   trusts it through a federated identity credential, and its tokens
@@ -20,14 +25,23 @@
 //!   are exchanged at the token endpoint (AADSTS70021/700211/700212/700213 otherwise).
 //! * `app-cert.pfx`: the consented app's certificate as PKCS#12 (AES-256, HMAC-SHA256),
 //!   password [`APP_PFX_PASSWORD`].
+//! * Continuous access evaluation for workload identities: a token requested with the
+//!   `cp1` client capability carries `xms_cc` and lives 24 hours; after an event
+//!   (`/_emulator/cae/events`: service principal disabled or deleted, location or risk
+//!   policy changed) Graph answers such tokens issued before it with a 401 claims
+//!   challenge; a disabled service principal gets AADSTS7000112.
 //! * Managed identity, as on an Azure host: the identities are service principals of the
 //!   tenant ([`SYSTEM_ASSIGNED`], [`USER_ASSIGNED`]); IMDS, App Service, Azure Arc (key
 //!   file challenge), Machine Learning and Cloud Shell over plain http on a second
 //!   loopback listener, Service Fabric over https with a self-signed certificate pinned
 //!   by thumbprint ([`Emulator::managed_identity`]); each source's environment in
 //!   `mi-<source>.env` ([`MANAGED_IDENTITY_ENV_FILES`]).
+//! * A portal for people at `/_emulator/portal/` (apps and consent, users, recent
+//!   requests, faults), server-rendered, behind the admin token or the one-time
+//!   [`Emulator::portal_url`], with CSRF tokens and a strict Content-Security-Policy.
 //! * Admin API under `/_emulator/`: `stats`, `faults` (429/503/504 with `Retry-After`,
-//!   latency, dropped connections), `users`, `consent`, `apps`, `token`, `federated-token`;
+//!   latency, dropped connections), `users` (and their directory `roles`), `groups`, `consent`, `apps`, `token`, `federated-token`,
+//!   `cae/events`, `cae/enable`;
 //!   each needs `Authorization: Bearer` [`Emulator::admin_token`] (also in the
 //!   ready line and `state_dir/admin-token`, mode 0600) unless [`Config::no_admin_token`].
 //!
@@ -49,7 +63,8 @@
 //! or `POST /_emulator/faults` with
 //! `{"route":"users","kind":"429","retry_after":1,"count":3}` (or `"rate":0.3`; neither
 //! means every request). Routes: `openid-configuration`, `instance-discovery`, `jwks`,
-//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `batch`, the managed identity
+//! `token`, `adminconsent`, `users`, `user`, `users-delta`, `groups`, `group`,
+//! `group-members`, `groups-delta`, `batch`, the managed identity
 //! routes `imds`, `app-service`, `arc`, `service-fabric`, `machine-learning`,
 //! `cloud-shell`, or `*`. Kinds: `429`, `503`, `504`, `404`, `410` (IMDS starting),
 //! `500`, `latency`, `drop`. A client (token `appid`, or `client_id` at
@@ -85,6 +100,7 @@ mod admin;
 mod admin_token;
 mod args;
 mod body_limit;
+mod cae;
 mod clock;
 mod config;
 mod emulator;
@@ -108,13 +124,14 @@ mod state;
 mod stats;
 mod tls;
 mod token;
+mod web;
 
 pub use args::EmulatorArgs;
 pub use config::{
     Config, DEFAULT_HEADER_READ_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_LISTEN, DEFAULT_SEED,
     DEFAULT_USERS,
 };
-pub use emulator::{Emulator, run};
+pub use emulator::{Emulator, TenantInfo, run};
 pub use error::{CryptoCause, Error, Result};
 pub use faults::{FaultKind, FaultSpec, FaultTrigger};
 pub use managed_identity::{
@@ -122,6 +139,6 @@ pub use managed_identity::{
 };
 pub use pfx::APP_PFX_PASSWORD;
 pub use state::{
-    CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
-    UNCONSENTED_CLIENT_ID,
+    CONSENT_REDIRECT_URI, CONSENTED_CLIENT_ID, DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID,
+    GLOBAL_ADMINISTRATOR, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID,
 };

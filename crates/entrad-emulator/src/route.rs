@@ -14,6 +14,10 @@ pub(crate) enum Route {
     User,
     UsersDelta,
     Batch,
+    Groups,
+    Group,
+    GroupMembers,
+    GroupsDelta,
     /// The managed identity endpoints (plain http, their own listener).
     Imds,
     AppService,
@@ -24,7 +28,7 @@ pub(crate) enum Route {
 }
 
 impl Route {
-    pub(crate) const ALL: [Route; 15] = [
+    pub(crate) const ALL: [Route; 19] = [
         Route::OpenidConfiguration,
         Route::InstanceDiscovery,
         Route::Jwks,
@@ -34,6 +38,10 @@ impl Route {
         Route::User,
         Route::UsersDelta,
         Route::Batch,
+        Route::Groups,
+        Route::Group,
+        Route::GroupMembers,
+        Route::GroupsDelta,
         Route::Imds,
         Route::AppService,
         Route::Arc,
@@ -53,6 +61,10 @@ impl Route {
             Route::User => "user",
             Route::UsersDelta => "users-delta",
             Route::Batch => "batch",
+            Route::Groups => "groups",
+            Route::Group => "group",
+            Route::GroupMembers => "group-members",
+            Route::GroupsDelta => "groups-delta",
             Route::Imds => "imds",
             Route::AppService => "app-service",
             Route::Arc => "arc",
@@ -74,7 +86,14 @@ impl Route {
     pub(crate) fn is_graph(self) -> bool {
         matches!(
             self,
-            Route::Users | Route::User | Route::UsersDelta | Route::Batch
+            Route::Users
+                | Route::User
+                | Route::UsersDelta
+                | Route::Batch
+                | Route::Groups
+                | Route::Group
+                | Route::GroupMembers
+                | Route::GroupsDelta
         )
     }
 }

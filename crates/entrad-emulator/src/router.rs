@@ -13,7 +13,8 @@ use crate::faults::guard;
 use crate::graph;
 use crate::route::Route;
 use crate::shared::AppState;
-use crate::token::{consent, endpoint, metadata};
+use crate::token::{endpoint, metadata};
+use crate::web::consent;
 
 async fn log(request: Request, next: Next) -> Response {
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
@@ -84,14 +85,14 @@ pub(crate) fn build(state: AppState) -> Router {
             "/{tenant}/adminconsent",
             guarded(
                 Route::AdminConsent,
-                get(consent::prompt).post(consent::accept),
+                get(consent::prompt).post(consent::submit),
             ),
         )
         .route(
             "/{tenant}/v2.0/adminconsent",
             guarded(
                 Route::AdminConsent,
-                get(consent::prompt).post(consent::accept),
+                get(consent::prompt).post(consent::submit),
             ),
         )
         .route("/v1.0/users", graph(Route::Users, get(graph::list_users)))
@@ -105,9 +106,27 @@ pub(crate) fn build(state: AppState) -> Router {
             graph(Route::UsersDelta, get(graph::users_delta)),
         ))
         .route("/v1.0/users/{id}", graph(Route::User, get(graph::get_user)))
+        .route(
+            "/v1.0/groups",
+            graph(Route::Groups, get(graph::list_groups)),
+        )
+        .merge(graph::function::routes(
+            "/v1.0/groups",
+            "delta",
+            graph(Route::GroupsDelta, get(graph::groups_delta)),
+        ))
+        .route(
+            "/v1.0/groups/{id}",
+            graph(Route::Group, get(graph::get_group)),
+        )
+        .route(
+            "/v1.0/groups/{id}/members",
+            graph(Route::GroupMembers, get(graph::group_members)),
+        )
         .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
         .route("/v1.0/{*rest}", any(graph::unknown_segment))
         .nest("/_emulator", crate::admin::router(&state))
+        .merge(crate::web::router(&state))
         .fallback(not_found)
         .layer(from_fn(log))
         .with_state(state)

@@ -17,12 +17,18 @@ pub(crate) struct Shared {
     pub(crate) base_url: String,
     pub(crate) port: u16,
     pub(crate) directory: RwLock<Directory>,
+    /// The other tenants (`--tenants N`), numbered from 1.
+    pub(crate) tenants: Vec<RwLock<Directory>>,
     pub(crate) signing: SigningKey,
     pub(crate) stats: Stats,
     pub(crate) faults: Faults,
     pub(crate) throttle: Throttle,
     /// The bearer token the admin API requires; `None` with `--no-admin-token`.
     pub(crate) admin_token: Option<crate::admin_token::AdminToken>,
+    /// Browser sessions, recent requests and the portal's one-time login code.
+    pub(crate) web: crate::web::Web,
+    /// Continuous access evaluation events.
+    pub(crate) cae: crate::cae::Events,
 }
 
 pub(crate) type AppState = Arc<Shared>;
@@ -36,6 +42,34 @@ impl Shared {
 
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Directory> {
         self.directory.write().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Reads the directory of tenant number `tenant` (0, or any unknown number: the
+    /// default one).
+    pub(crate) fn read_at(&self, tenant: usize) -> RwLockReadGuard<'_, Directory> {
+        match tenant.checked_sub(1).and_then(|i| self.tenants.get(i)) {
+            Some(lock) => lock.read().unwrap_or_else(|p| p.into_inner()),
+            None => self.read(),
+        }
+    }
+
+    /// Changes the directory of tenant number `tenant` (as [`Shared::read_at`] picks it).
+    pub(crate) fn write_at(&self, tenant: usize) -> RwLockWriteGuard<'_, Directory> {
+        match tenant.checked_sub(1).and_then(|i| self.tenants.get(i)) {
+            Some(lock) => lock.write().unwrap_or_else(|p| p.into_inner()),
+            None => self.write(),
+        }
+    }
+
+    /// The number of the tenant a path segment or claim names (GUID or domain).
+    pub(crate) fn tenant_index(&self, segment: &str) -> Option<usize> {
+        (0..=self.tenants.len()).find(|&n| self.read_at(n).tenant.is(segment))
+    }
+
+    /// The directory of the tenant `segment` names, or the default one (whose
+    /// tenant check then refuses the segment as unknown).
+    pub(crate) fn read_for(&self, segment: &str) -> RwLockReadGuard<'_, Directory> {
+        self.read_at(self.tenant_index(segment).unwrap_or(0))
     }
 }
 

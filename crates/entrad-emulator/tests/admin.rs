@@ -193,6 +193,15 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
         .admin_request(Method::DELETE, &format!("/users/{removed}"), None)
         .await;
     set_consent(&first, UNCONSENTED_CLIENT_ID, true).await;
+    // Directory roles: the kept user becomes an admin.
+    let (status, _) = first
+        .admin_request(
+            Method::PUT,
+            "/users/kept@entrademo.onmicrosoft.com/roles",
+            Some(json!({ "roles": ["Privileged Role Administrator"] })),
+        )
+        .await;
+    assert_eq!(status, 200);
     let (_, delta_first) = first
         .get_json("/v1.0/users/delta?$deltatoken=latest", &token)
         .await;
@@ -235,6 +244,18 @@ async fn state_dir_holds_the_parameters_files_and_survives_restarts() {
             .await
             .status(),
         200
+    );
+    let (_, roles) = second
+        .admin_request(
+            Method::GET,
+            "/users/kept@entrademo.onmicrosoft.com/roles",
+            None,
+        )
+        .await;
+    assert_eq!(
+        roles["roles"],
+        json!(["Privileged Role Administrator"]),
+        "roles persist"
     );
     let (_, count) = second.get_json("/v1.0/users?$top=999", &token).await;
     assert_eq!(count["value"].as_array().unwrap().len(), 40);

@@ -47,6 +47,9 @@ async fn every_admin_route_needs_the_token() {
         (Method::POST, "/_emulator/users"),
         (Method::GET, "/_emulator/faults"),
         (Method::POST, "/_emulator/stats/reset"),
+        (Method::POST, "/_emulator/cae/events"),
+        (Method::GET, "/_emulator/cae/events"),
+        (Method::POST, "/_emulator/cae/enable"),
     ] {
         let response = h
             .client

@@ -39,7 +39,7 @@ async fn inner_requests_answer_like_their_own_routes() {
         { "id": "4", "method": "GET", "url": "/users?$top=2", "dependsOn": ["3"] },
         { "id": "5", "method": "GET", "url": "/users/delta?$select=id" , "dependsOn": ["1"] },
         { "id": "6", "method": "GET", "url": "/users/$count", "headers": { "ConsistencyLevel": "eventual" } },
-        { "id": "7", "method": "GET", "url": "/groups" },
+        { "id": "7", "method": "GET", "url": "/devices" },
         { "id": "8", "method": "DELETE", "url": format!("/users/{id}") },
     ]})).await;
     assert_eq!(status, 200);

@@ -112,3 +112,53 @@ fn no_admin_token_opens_the_admin_api_and_says_null_in_the_ready_line() {
     let stats = emulator.block_on(emulator.admin().stats()).unwrap();
     assert_eq!(stats.total(), 0);
 }
+
+#[test]
+fn tenants_are_listed_in_the_ready_line_and_keep_their_changes_across_restarts() {
+    let dir = entrad_testkit::state_dir().unwrap();
+    let start = |dir: &std::path::Path| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"));
+        command
+            .args(["--listen", "127.0.0.1:0", "--users", "5", "--tenants", "3"])
+            .arg("--state-dir")
+            .arg(dir);
+        ChildEmulator::spawn(command, None).unwrap()
+    };
+    let mut first = start(dir.path());
+    let tenants = first.tenants().to_vec();
+    assert_eq!(tenants.len(), 3, "{}", first.ready.line);
+    assert_eq!(tenants[1].domain, "entrademo2.onmicrosoft.com");
+    let upn = format!("kept@{}", tenants[2].domain);
+    let path = format!("/users/{upn}?tenant={}", tenants[2].tenant_id);
+    let body = serde_json::json!({ "userPrincipalName": upn });
+    let added = first.block_on(first.admin().request(
+        reqwest::Method::POST,
+        &format!("/users?tenant={}", tenants[2].domain),
+        Some(&body),
+    ));
+    assert_eq!(added.unwrap().status, 201);
+    first.kill();
+    drop(first);
+
+    let second = start(dir.path());
+    assert_eq!(
+        second.tenants(),
+        tenants.as_slice(),
+        "the same tenants again"
+    );
+    let kept = second.block_on(second.admin().request(reqwest::Method::GET, &path, None));
+    assert_eq!(kept.unwrap().status, 200);
+    let elsewhere = format!("/users/{upn}?tenant={}", tenants[1].tenant_id);
+    let other = second.block_on(
+        second
+            .admin()
+            .request(reqwest::Method::GET, &elsewhere, None),
+    );
+    assert_eq!(other.unwrap().status, 404);
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_entrad-emulator"))
+        .args(["--tenants", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(2));
+}

@@ -35,10 +35,12 @@ pub async fn summary(mut command: tokio::process::Command, name: &str) -> Value 
 pub fn assert_graph_token_and_every_user(s: &Value, h: &InProcess, appidacr: &str, users: u64) {
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["appidacr"], appidacr, "{s}");
-    assert_eq!(s["roles"], json!(["User.Read.All"]));
+    assert_eq!(s["roles"], json!(["User.Read.All", "GroupMember.Read.All"]));
     assert_eq!(s["aud"], "https://graph.microsoft.com");
     assert_eq!(s["tid"], h.emulator.tenant_id());
     assert_eq!(s["graph_status"], 200, "{s}");
     assert_eq!(s["users"], users);
     assert_eq!(s["unique_users"], users);
+    assert_eq!(s["groups_status"], 200, "{s}");
+    assert_eq!(s["groups"], users / 10, "{s}");
 }

@@ -120,7 +120,10 @@ async fn a_matching_federated_token_gets_an_app_token_that_lists_users() {
         let claims = claims_of(access_token);
         assert_eq!(claims["appid"], CONSENTED_CLIENT_ID);
         assert_eq!(claims["appidacr"], "2");
-        assert_eq!(claims["roles"], json!(["User.Read.All"]));
+        assert_eq!(
+            claims["roles"],
+            json!(["User.Read.All", "GroupMember.Read.All"])
+        );
         let (status, users) = h.get_json("/v1.0/users", access_token).await;
         assert_eq!(status, 200);
         assert_eq!(users["value"].as_array().unwrap().len(), 3);

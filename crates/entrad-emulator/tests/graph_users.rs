@@ -329,12 +329,15 @@ async fn one_user_by_id_or_upn_and_404() {
             "Resource '00000000-0000-4000-8000-000000000000' does not exist or one of its queried reference-property objects are not present."
         )
     );
-    let (status, body) = h.get_json("/v1.0/groups", &token).await;
+    let (status, body) = h.get_json("/v1.0/devices", &token).await;
     assert_eq!(
         (status, graph_error(&body)),
         (
             400,
-            ("BadRequest", "Resource not found for the segment 'groups'.")
+            (
+                "BadRequest",
+                "Resource not found for the segment 'devices'."
+            )
         )
     );
     let post = h

@@ -9,16 +9,20 @@
 
 mod admin;
 mod admin_token;
+mod app_credentials;
 mod assertion;
 mod azure_identity;
 mod batch;
 mod binary;
+mod cae;
+mod consent;
 mod delta;
 mod drivers;
 mod faults;
 mod federated;
 mod fuzz_regressions;
 mod graph_users;
+mod groups;
 mod hostile_input;
 mod idle_connections;
 mod managed_identity;
@@ -26,5 +30,7 @@ mod msal_node;
 mod msal_python;
 mod msgraph;
 mod orderby;
+mod portal;
 mod scale;
+mod tenants;
 mod token;

@@ -28,7 +28,10 @@ async fn msal_python_secret_flow_lists_every_user_once() {
     assert_eq!(s["token_source"], "identity_provider");
     assert_eq!(s["second_token_source"], "cache");
     assert_eq!(s["appidacr"], "1");
-    assert_eq!(s["roles"], serde_json::json!(["User.Read.All"]));
+    assert_eq!(
+        s["roles"],
+        serde_json::json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     assert_eq!(s["graph_status"], 200);
     assert_eq!(s["users"], 1234);
     assert_eq!(s["unique_users"], 1234);
@@ -37,6 +40,79 @@ async fn msal_python_secret_flow_lists_every_user_once() {
     assert_eq!(stats["requests"]["token"], 1);
     assert_eq!(stats["requests"]["openid-configuration"], 1);
     assert_eq!(stats["requests"]["users"], 5);
+}
+
+#[tokio::test]
+async fn msal_python_with_client_capabilities_gets_a_long_lived_cae_token() {
+    let h = InProcess::start(120).await.unwrap();
+    let s = run_msal(&h, "parameters.json", "cae", None).await;
+    assert_eq!(s["ok"], true, "{s}");
+    assert_eq!(s["xms_cc"], serde_json::json!(["cp1"]));
+    assert_eq!(s["expires_in"], 86_399);
+    assert_eq!(s["second_token_source"], "cache");
+    assert_eq!(s["graph_status"], 200);
+    assert_eq!(s["unique_users"], 120);
+    let plain = run_msal(&h, "parameters.json", "secret", None).await;
+    assert_eq!(plain["xms_cc"], Value::Null, "{plain}");
+    assert_eq!(plain["expires_in"], 3599);
+}
+
+/// MSAL Python answers the emulator's claims challenge as Microsoft's CAE guide
+/// shows: the claims from `WWW-Authenticate` go to `acquire_token_for_client`,
+/// whose new token Graph accepts.
+#[tokio::test]
+async fn msal_python_answers_the_claims_challenge_after_a_cae_event() {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let h = InProcess::start(10).await.unwrap();
+    let mut child = tokio::process::Command::new(entrad_testkit::python().unwrap())
+        .arg(driver("msal/msal_cae.py"))
+        .arg(h.emulator.parameters_file())
+        .arg(h.emulator.ca_file())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("ready"));
+    // Issue times and events compare in whole seconds.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let event = h
+        .admin()
+        .cae_event("service_principal_deleted", None)
+        .await
+        .unwrap_err();
+    assert!(event.to_string().contains("400"), "{event}");
+    let event = h
+        .admin()
+        .cae_event("risk_policy_changed", None)
+        .await
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"go\n").await.unwrap();
+    let line = lines.next_line().await.unwrap().expect("a summary");
+    let s: Value = serde_json::from_str(&line).unwrap();
+    assert!(child.wait().await.unwrap().success());
+    assert_eq!(s["before"], 200, "{s}");
+    assert_eq!(s["challenged_status"], 401, "{s}");
+    assert_eq!(
+        s["challenge"],
+        serde_json::json!({"access_token": {"nbf": {"essential": true, "value": event["time"].to_string()}}})
+    );
+    assert!(
+        s["graph_code"]
+            .as_str()
+            .unwrap()
+            .ends_with("TokenCreatedWithOutdatedPolicies"),
+        "{s}"
+    );
+    assert_eq!(s["second_token_source"], "identity_provider");
+    assert_eq!(s["second_xms_cc"], serde_json::json!(["cp1"]));
+    assert_eq!(s["new_token"], true);
+    assert_eq!(s["retried_status"], 200, "{s}");
+    let events = h.admin().cae_events().await.unwrap();
+    assert_eq!(events["challenges_sent"], 1);
+    assert_eq!(events["challenges_answered"], 1);
 }
 
 #[tokio::test]
@@ -81,7 +157,10 @@ async fn msal_python_exchanges_the_federated_token_file() {
     let s = run_msal(&h, "parameters.json", "client_assertion", None).await;
     assert_eq!(s["ok"], true, "{s}");
     assert_eq!(s["appidacr"], "2");
-    assert_eq!(s["roles"], serde_json::json!(["User.Read.All"]));
+    assert_eq!(
+        s["roles"],
+        serde_json::json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     assert_eq!(s["users"], 7);
 }
 

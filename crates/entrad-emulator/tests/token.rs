@@ -1,5 +1,5 @@
 //! The token service: metadata, discovery, JWKS, the token endpoint's successes and
-//! every error of protocol.md, and admin consent.
+//! every error of protocol.md (admin consent: `consent.rs`).
 
 use crate::assertion;
 use base64::Engine;
@@ -13,7 +13,12 @@ use serde_json::{Value, json};
 const GRAPH: &str = "https://graph.microsoft.com/.default";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-async fn expect_error(response: reqwest::Response, status: u16, error: &str, code: u64) -> Value {
+pub(crate) async fn expect_error(
+    response: reqwest::Response,
+    status: u16,
+    error: &str,
+    code: u64,
+) -> Value {
     assert_eq!(response.status().as_u16(), status);
     assert_eq!(response.headers()["cache-control"], "no-store, no-cache");
     let body: Value = response.json().await.unwrap();
@@ -36,7 +41,7 @@ async fn expect_error(response: reqwest::Response, status: u16, error: &str, cod
     body
 }
 
-fn claims_of(token: &str) -> Value {
+pub(crate) fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).unwrap();
     serde_json::from_slice(
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -244,7 +249,10 @@ async fn secret_in_form_gives_a_v1_app_token_with_roles() {
     assert_eq!(claims["ver"], "1.0");
     assert_eq!(claims["app_displayname"], "entrad-daemon");
     assert_eq!(claims["oid"], claims["sub"]);
-    assert_eq!(claims["roles"], json!(["User.Read.All"]));
+    assert_eq!(
+        claims["roles"],
+        json!(["User.Read.All", "GroupMember.Read.All"])
+    );
     let (iat, nbf, exp) = (
         claims["iat"].as_i64().unwrap(),
         claims["nbf"].as_i64().unwrap(),
@@ -669,104 +677,4 @@ async fn every_token_error_of_the_protocol_table() {
             .unwrap()
             .contains("Correlation ID: abc-123")
     );
-}
-
-#[tokio::test]
-async fn admin_consent_posted_grants_roles_and_redirects() {
-    let h = InProcess::start(1).await.unwrap();
-    let tid = h.emulator.tenant_id().to_string();
-    let response = h
-        .client
-        .post(h.url(&format!("/{tid}/adminconsent")))
-        .query(&[
-            ("client_id", UNCONSENTED_CLIENT_ID),
-            ("redirect_uri", "http://localhost/done"),
-            ("state", "xyz"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 302);
-    let location = response.headers()["location"].to_str().unwrap().to_string();
-    assert_eq!(
-        location,
-        format!("http://localhost/done?admin_consent=True&tenant={tid}&state=xyz")
-    );
-    let claims = claims_of(&h.token_from("parameters-unconsented.json").await);
-    assert_eq!(claims["roles"], json!(["User.Read.All"]));
-    // Without redirect_uri: a page. Unknown app: 700016. Unknown tenant: 90002.
-    let page = h
-        .client
-        .post(h.url(&format!(
-            "/{DEFAULT_TENANT_DOMAIN}/adminconsent?client_id={CONSENTED_CLIENT_ID}"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().contains("Permissions granted"));
-    let unknown = h
-        .client
-        .get(h.url(&format!(
-            "/{tid}/adminconsent?client_id=00000000-0000-0000-0000-000000000000"
-        )))
-        .send()
-        .await
-        .unwrap();
-    expect_error(unknown, 400, "unauthorized_client", 700016).await;
-    let tenant = h
-        .client
-        .get(h.url("/nope/adminconsent?client_id=x"))
-        .send()
-        .await
-        .unwrap();
-    expect_error(tenant, 400, "invalid_tenant", 90002).await;
-    // Consent creates the missing service principal.
-    let sp = h
-        .client
-        .post(h.url(&format!(
-            "/{tid}/adminconsent?client_id={NO_SERVICE_PRINCIPAL_CLIENT_ID}"
-        )))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sp.status(), 200);
-    let token = h.token_from("parameters-no-service-principal.json").await;
-    assert_eq!(claims_of(&token)["roles"], json!(["User.Read.All"]));
-    assert_eq!(h.stats().await["requests"]["adminconsent"], 5);
-}
-
-#[tokio::test]
-async fn admin_consent_by_get_only_shows_the_prompt_and_changes_nothing() {
-    let h = InProcess::start(1).await.unwrap();
-    let tid = h.emulator.tenant_id().to_string();
-    let consent_url = h.url(&format!(
-        "/{tid}/adminconsent?client_id={UNCONSENTED_CLIENT_ID}&redirect_uri=http://localhost/done&state=xyz"
-    ));
-    let prompt = h.client.get(&consent_url).send().await.unwrap();
-    assert_eq!(prompt.status(), 200);
-    let page = prompt.text().await.unwrap();
-    assert!(page.contains("<form method=\"post\""), "{page}");
-    assert!(page.contains("User.Read.All"), "{page}");
-    assert!(
-        page.contains(&format!(
-            "action=\"/{tid}/adminconsent?client_id={UNCONSENTED_CLIENT_ID}&amp;redirect_uri="
-        )),
-        "{page}"
-    );
-    let claims = claims_of(&h.token_from("parameters-unconsented.json").await);
-    assert_eq!(claims.get("roles"), None, "a GET granted consent: {claims}");
-    let (status, _) = h
-        .get_json(
-            "/v1.0/users",
-            &h.token_from("parameters-unconsented.json").await,
-        )
-        .await;
-    assert_eq!(status, 403);
-
-    // The form's POST is what grants.
-    let accepted = h.client.post(&consent_url).send().await.unwrap();
-    assert_eq!(accepted.status(), 302);
-    let claims = claims_of(&h.token_from("parameters-unconsented.json").await);
-    assert_eq!(claims["roles"], json!(["User.Read.All"]));
 }

@@ -21,7 +21,12 @@ const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 /// `client-request-id`, and is retried on 429/503/504 honouring `Retry-After`.
 /// A cached token Graph refuses with 401 (revoked, or signed with keys the
 /// service has replaced) is forgotten and the request sent once more with a
-/// fresh token.
+/// fresh token. A 401 claims challenge (`WWW-Authenticate: Bearer
+/// error="insufficient_claims", claims="<base64>"`, sent to the tokens of
+/// clients with the `cp1` capability when continuous access evaluation revokes
+/// them) gets a token from [`TokenSource::acquire_token_with_claims`]
+/// and the request is sent once more; a second challenge for the same request
+/// is [`Error::ClaimsChallengeRepeated`](crate::Error::ClaimsChallengeRepeated).
 ///
 /// The token only goes over https to the Graph hosts of the public and
 /// national clouds (`graph.microsoft.com`, `graph.microsoft.us`,

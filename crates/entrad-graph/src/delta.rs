@@ -1,10 +1,12 @@
 //! `users/delta` and friends: every page of a round, up to its `@odata.deltaLink`.
 
-use futures_util::TryStreamExt;
+use futures_util::{Stream, TryStreamExt};
+use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use crate::client::GraphClient;
 use crate::error::{Error, Result};
+use crate::page::Page;
 
 /// One delta round: the changes, and the link that asks for the next changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,5 +33,24 @@ impl GraphClient {
             source: None,
         })?;
         Ok(DeltaPage { value, delta_link })
+    }
+
+    /// The pages of a delta round from `link_or_path` (the delta path, a
+    /// stored nextLink or deltaLink), one at a time as [`GraphClient::pages`]
+    /// gives them, so that a caller can store each page with the link after
+    /// it. `max_page_size` asks for pages of that many items (`Prefer:
+    /// odata.maxpagesize=N`; the service may send fewer).
+    pub fn delta_pages<'a>(
+        &'a self,
+        link_or_path: &str,
+        max_page_size: Option<u32>,
+    ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
+        let mut headers = HeaderMap::new();
+        if let Some(size) = max_page_size
+            && let Ok(value) = HeaderValue::try_from(format!("odata.maxpagesize={size}"))
+        {
+            headers.insert("prefer", value);
+        }
+        self.pages_from(self.resolve(link_or_path), headers)
     }
 }

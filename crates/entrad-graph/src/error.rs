@@ -161,6 +161,17 @@ pub enum Error {
     /// Graph answered with an error that retrying does not fix.
     #[error("Graph refused the request: {0}")]
     Graph(Box<GraphError>),
+    /// Graph answered a claims challenge (401 `insufficient_claims`, continuous
+    /// access evaluation) again, to the token obtained with the claims of its
+    /// first challenge for the same request: the token service and Graph
+    /// disagree, or the app lost access in between.
+    #[error(
+        "Graph sent a second claims challenge for the same request, to a token obtained with the claims of the first: {refused}"
+    )]
+    ClaimsChallengeRepeated {
+        /// Graph's second refusal.
+        refused: Box<GraphError>,
+    },
     /// Graph stayed busy (429/503/504) until the retry policy gave up.
     #[error("Graph stayed unavailable after {attempts} attempts: {last}")]
     Exhausted {
@@ -281,6 +292,7 @@ impl Error {
                 _ => ErrorKind::Internal,
             },
             Error::Graph(e) => e.kind(),
+            Error::ClaimsChallengeRepeated { .. } => ErrorKind::Permission,
             Error::Exhausted { .. } | Error::Network { .. } => ErrorKind::Unavailable,
             Error::InvalidUrl { .. }
             | Error::InvalidRequest(_)
@@ -299,7 +311,9 @@ impl Error {
     /// Graph's error, when Graph answered with one.
     pub fn graph_error(&self) -> Option<&GraphError> {
         match self {
-            Error::Graph(e) | Error::Exhausted { last: e, .. } => Some(e.as_ref()),
+            Error::Graph(e)
+            | Error::Exhausted { last: e, .. }
+            | Error::ClaimsChallengeRepeated { refused: e } => Some(e.as_ref()),
             _ => None,
         }
     }

@@ -4,11 +4,18 @@
 //!   [`ConfidentialClient`](entrad_auth::ConfidentialClient) and a
 //!   `client-request-id`; retries 429/503/504 honouring `Retry-After`, bounded
 //!   by an [`entrad_auth::RetryPolicy`]; a cached token Graph refuses (401)
-//!   is forgotten and the request sent once more with a fresh one.
+//!   is forgotten and the request sent once more with a fresh one; a claims
+//!   challenge (401 `insufficient_claims`, continuous access evaluation of a
+//!   client declaring `cp1`) is answered with a token obtained with its claims
+//!   and the request sent once more, in listings and delta rounds too.
 //! - [`GraphClient::pages`] / [`GraphClient::items`]: streams across pages,
 //!   following `@odata.nextLink` verbatim; memory holds one page at a time.
 //! - [`GraphClient::users`]: `$select`, `$filter`, `$orderby`, `$top`, `$count` (adding
 //!   `ConsistencyLevel: eventual` when Graph needs it).
+//!   [`GraphClient::groups`]: the same on `/v1.0/groups`.
+//! - [`GraphClient::raw_pages`], [`UsersQuery::raw_pages`], [`GraphClient::get_raw`]:
+//!   pages whose items stay the JSON text Graph sent ([`RawPage`]), for callers
+//!   that pass them on (print, store) without building `serde_json::Value`s.
 //! - [`GraphClient::delta`] and [`GraphClient::batch`].
 //! - The token only goes over https to the Graph hosts of the public and
 //!   national clouds, the base URL's origin and origins added with
@@ -45,15 +52,18 @@
 
 mod auth;
 mod batch;
+mod challenge;
 mod client;
 mod cycle;
 mod delta;
 mod error;
 #[doc(hidden)]
 pub mod fuzz;
+mod groups;
 mod origin;
 mod page;
 mod paging;
+mod raw_page;
 mod request;
 mod users;
 
@@ -63,4 +73,5 @@ pub use client::{GraphClient, GraphClientBuilder};
 pub use delta::DeltaPage;
 pub use error::{Error, ErrorKind, GraphError, Result};
 pub use page::Page;
+pub use raw_page::{RawBody, RawPage};
 pub use users::UsersQuery;

@@ -5,6 +5,7 @@
 //! a broken or hostile page can neither collect the token nor keep a listing
 //! going forever.
 
+use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt, stream};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -17,9 +18,41 @@ use crate::cycle::CycleCheck;
 use crate::error::{Error, Result};
 use crate::origin;
 use crate::page::Page;
+use crate::raw_page::RawPage;
 
 const NEXT_LINK: &str = "@odata.nextLink";
 const DELTA_LINK: &str = "@odata.deltaLink";
+
+/// A page as the stream hands it out: parsed from a body, with its links.
+pub(crate) trait Paged: Sized + Send + 'static {
+    fn parse(body: Bytes) -> Result<Self>;
+    fn next_link(&self) -> Option<&str>;
+    fn delta_link(&self) -> Option<&str>;
+}
+
+impl Paged for Page {
+    fn parse(body: Bytes) -> Result<Self> {
+        Page::from_slice(&body)
+    }
+    fn next_link(&self) -> Option<&str> {
+        self.next_link.as_deref()
+    }
+    fn delta_link(&self) -> Option<&str> {
+        self.delta_link.as_deref()
+    }
+}
+
+impl Paged for RawPage {
+    fn parse(body: Bytes) -> Result<Self> {
+        RawPage::from_bytes(body)
+    }
+    fn next_link(&self) -> Option<&str> {
+        self.next_link.as_deref()
+    }
+    fn delta_link(&self) -> Option<&str> {
+        self.delta_link.as_deref()
+    }
+}
 
 impl GraphClient {
     /// The pages of a collection until a page has no `@odata.nextLink`. The
@@ -35,6 +68,15 @@ impl GraphClient {
         self.pages_from(self.resolve(path_or_url), HeaderMap::new())
     }
 
+    /// [`GraphClient::pages`] with each item kept as the JSON text Graph sent
+    /// ([`RawPage`]): no `Value` is built, for callers that pass items on.
+    pub fn raw_pages<'a>(
+        &'a self,
+        path_or_url: &str,
+    ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
+        self.pages_from(self.resolve(path_or_url), HeaderMap::new())
+    }
+
     /// `first`, a page already fetched from `path_or_url` (e.g. with
     /// [`GraphClient::get_json`]), then the pages its `@odata.nextLink` leads
     /// to, as [`GraphClient::pages`] gives them: the second page is requested
@@ -44,6 +86,23 @@ impl GraphClient {
         path_or_url: &str,
         first: Page,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
+        self.after(path_or_url, first)
+    }
+
+    /// [`GraphClient::pages_after`] for [`RawPage`]s (e.g. from [`GraphClient::get_raw`]).
+    pub fn raw_pages_after<'a>(
+        &'a self,
+        path_or_url: &str,
+        first: RawPage,
+    ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
+        self.after(path_or_url, first)
+    }
+
+    fn after<P: Paged>(
+        &self,
+        path_or_url: &str,
+        first: P,
+    ) -> impl Stream<Item = Result<P>> + Send + use<'_, P> {
         let mut cycle = CycleCheck::new();
         let next = match self.resolve(path_or_url) {
             Ok(from) => {
@@ -65,11 +124,11 @@ impl GraphClient {
     }
 
     /// Pages from `first`, sending `headers` (e.g. `ConsistencyLevel`) with every request.
-    pub(crate) fn pages_from(
+    pub(crate) fn pages_from<P: Paged>(
         &self,
         first: Result<Url>,
         headers: HeaderMap,
-    ) -> impl Stream<Item = Result<Page>> + Send + use<'_> {
+    ) -> impl Stream<Item = Result<P>> + Send + use<'_, P> {
         let mut cycle = CycleCheck::new();
         if let Ok(url) = &first {
             cycle.visit(url);
@@ -79,12 +138,12 @@ impl GraphClient {
 
     /// Hands out each page once the next one's request is on its way.
     /// `cycle` has seen the URLs requested so far.
-    fn stream(
+    fn stream<P: Paged>(
         &self,
-        start: Ahead,
+        start: Ahead<P>,
         headers: HeaderMap,
         cycle: CycleCheck,
-    ) -> impl Stream<Item = Result<Page>> + Send + use<'_> {
+    ) -> impl Stream<Item = Result<P>> + Send + use<'_, P> {
         stream::unfold(Some((start, headers, cycle)), move |state| async move {
             let (ahead, headers, mut cycle) = state?;
             let received = match ahead {
@@ -120,7 +179,7 @@ impl GraphClient {
     }
 
     /// Starts fetching the page at `url` on its own task.
-    fn fetch(&self, url: Url, headers: HeaderMap) -> Fetch {
+    fn fetch<P: Paged>(&self, url: Url, headers: HeaderMap) -> Fetch<P> {
         let graph = self.clone();
         Fetch {
             task: tokio::spawn(async move { graph.fetch_now(url, &headers).await }),
@@ -128,9 +187,9 @@ impl GraphClient {
     }
 
     /// One page, and the URL of the next one (checked not to be this page's).
-    async fn fetch_now(&self, url: Url, headers: &HeaderMap) -> Result<Received> {
+    async fn fetch_now<P: Paged>(&self, url: Url, headers: &HeaderMap) -> Result<Received<P>> {
         let bytes = self.execute(Method::GET, &url, headers, None).await?;
-        let page = Page::from_slice(&bytes)?;
+        let page = P::parse(bytes)?;
         let next = self.next_url(&url, &page);
         if let Some(Ok(next)) = &next
             && *next == url
@@ -145,7 +204,7 @@ impl GraphClient {
 
     /// Where `page` (from `from`) leads: its nextLink, if any. Either link
     /// leading to another origin than `from` is an error that comes after the page.
-    fn next_url(&self, from: &Url, page: &Page) -> Option<Result<Url>> {
+    fn next_url(&self, from: &Url, page: &impl Paged) -> Option<Result<Url>> {
         let same_origin = |link: &'static str, text: &str| {
             let url = self.resolve(text)?;
             if url.origin() == from.origin() {
@@ -158,42 +217,38 @@ impl GraphClient {
                 })
             }
         };
-        if let Some(Err(e)) = page
-            .delta_link
-            .as_deref()
-            .map(|text| same_origin(DELTA_LINK, text))
-        {
+        if let Some(Err(e)) = page.delta_link().map(|text| same_origin(DELTA_LINK, text)) {
             return Some(Err(e));
         }
-        let next = page.next_link.as_deref()?;
+        let next = page.next_link()?;
         Some(same_origin(NEXT_LINK, next))
     }
 }
 
 /// What comes after the page just handed out.
-enum Ahead {
+enum Ahead<P> {
     /// Nothing yet: the first page's URL (or why there is none).
     First(Result<Url>),
     /// A page on hand (or a link that cannot be followed).
-    Received(Result<Received>),
+    Received(Result<Received<P>>),
     /// The next page's request (or why it could not be made).
-    Requested(Result<Fetch>),
+    Requested(Result<Fetch<P>>),
 }
 
 /// A page, and where the next one is (`Err` when its link is unusable: the
 /// error comes after the page).
-struct Received {
-    page: Page,
+struct Received<P> {
+    page: P,
     next: Option<Result<Url>>,
 }
 
 /// A page being fetched on its own task; dropping it cancels the task.
-struct Fetch {
-    task: JoinHandle<Result<Received>>,
+struct Fetch<P> {
+    task: JoinHandle<Result<Received<P>>>,
 }
 
-impl Fetch {
-    async fn finish(mut self) -> Result<Received> {
+impl<P> Fetch<P> {
+    async fn finish(mut self) -> Result<Received<P>> {
         match (&mut self.task).await {
             Ok(received) => received,
             // A panic in the request is a bug: raise it where it would have
@@ -204,7 +259,7 @@ impl Fetch {
     }
 }
 
-impl Drop for Fetch {
+impl<P> Drop for Fetch<P> {
     fn drop(&mut self) {
         self.task.abort();
     }

@@ -14,6 +14,7 @@ use url::Url;
 use crate::client::GraphClient;
 use crate::error::{Error, GraphError, Result};
 use crate::origin::Checked;
+use crate::raw_page::RawBody;
 
 /// Why an attempt failed in a way that waiting may fix.
 enum Transient {
@@ -33,6 +34,25 @@ impl fmt::Display for Transient {
 /// What one attempt came to, in the terms of the retry loop.
 type Outcome = Attempt<Result<Bytes>, Transient>;
 
+/// What one send came to: an outcome, or a claims challenge to answer.
+enum Sent {
+    Outcome(Outcome),
+    /// Graph's 401 claims challenge: its decoded claims and the refusal.
+    Challenge {
+        claims: String,
+        refused: Box<GraphError>,
+    },
+}
+
+/// The token renewals one logical request (all its attempts) may make, once each.
+#[derive(Default)]
+struct Renewals {
+    /// A cached token Graph refused with 401 was replaced.
+    refused_token: AtomicBool,
+    /// A claims challenge was answered with a token obtained with its claims.
+    claims_challenge: AtomicBool,
+}
+
 impl GraphClient {
     /// Sends `method url` until it succeeds, fails for good, or the retry
     /// policy gives up; returns the response body. Every request that
@@ -50,12 +70,12 @@ impl GraphClient {
         // One id for all attempts, so the service's logs tie the retries together.
         let client_request_id = uuid::Uuid::new_v4().to_string();
         let client_request_id = client_request_id.as_str();
-        let token_renewed = AtomicBool::new(false);
-        let token_renewed = &token_renewed;
+        let renewals = Renewals::default();
+        let renewals = &renewals;
         let method = &method;
         let what = format!("Graph {method} {}", url.url());
         let outcome = retry::run(&self.retry, &self.retries, &what, move || async move {
-            self.attempt(method, url, headers, body, client_request_id, token_renewed)
+            self.attempt(method, url, headers, body, client_request_id, renewals)
                 .await
         })
         .await;
@@ -80,8 +100,13 @@ impl GraphClient {
     /// A cached token can be refused before its expiry (revoked, or signed
     /// with keys the service no longer has): on a 401 to a token from the
     /// cache, the token is forgotten and the request sent again with a fresh
-    /// one, once per logical request (`token_renewed`), so a token Graph
+    /// one, once per logical request (`renewals`), so a token Graph
     /// keeps refusing fails as before instead of looping.
+    ///
+    /// A claims challenge (continuous access evaluation revoked the token)
+    /// gets a new token obtained with its claims, which replaces the cached
+    /// one, and the request is sent once more; a second challenge for the
+    /// same request is [`Error::ClaimsChallengeRepeated`].
     async fn attempt(
         &self,
         method: &Method,
@@ -89,24 +114,42 @@ impl GraphClient {
         headers: &HeaderMap,
         body: Option<&Value>,
         client_request_id: &str,
-        token_renewed: &AtomicBool,
+        renewals: &Renewals,
     ) -> Outcome {
         let scopes = [self.scope.as_str()];
+        let mut next_token = None;
         loop {
-            let token = match self.auth.acquire_token(&scopes).await {
-                Ok(token) => token,
-                Err(e) => return Attempt::Done(Err(e.into())),
+            let token = match next_token.take() {
+                Some(token) => token,
+                None => match self.auth.acquire_token(&scopes).await {
+                    Ok(token) => token,
+                    Err(e) => return Attempt::Done(Err(e.into())),
+                },
             };
-            match self
+            let outcome = match self
                 .send(&token, method, url, headers, body, client_request_id)
                 .await
             {
+                Sent::Outcome(outcome) => outcome,
+                Sent::Challenge { claims, refused } => {
+                    if renewals.claims_challenge.swap(true, Ordering::Relaxed) {
+                        return Attempt::Done(Err(Error::ClaimsChallengeRepeated { refused }));
+                    }
+                    tracing::info!(url = %url.url(), message = %refused.message, "Graph sent a claims challenge; requesting a token with its claims and retrying");
+                    match self.auth.acquire_token_with_claims(&scopes, &claims).await {
+                        Ok(token) => next_token = Some(token),
+                        Err(e) => return Attempt::Done(Err(e.into())),
+                    }
+                    continue;
+                }
+            };
+            match outcome {
                 Attempt::Done(Err(Error::Graph(refused)))
                     if refused.status == 401
                         && token.from_cache()
-                        && !token_renewed.load(Ordering::Relaxed) =>
+                        && !renewals.refused_token.load(Ordering::Relaxed) =>
                 {
-                    token_renewed.store(true, Ordering::Relaxed);
+                    renewals.refused_token.store(true, Ordering::Relaxed);
                     tracing::info!(url = %url.url(), code = %refused.code, "Graph refused the cached token; forgetting it and retrying with a fresh one");
                     // The retry goes ahead even so: a store that failed to
                     // remove the entry likely fails to serve it too (a miss).
@@ -128,7 +171,7 @@ impl GraphClient {
         headers: &HeaderMap,
         body: Option<&Value>,
         client_request_id: &str,
-    ) -> Outcome {
+    ) -> Sent {
         let url = url.url();
         let mut request = self
             .http
@@ -143,7 +186,7 @@ impl GraphClient {
         tracing::debug!(%method, %url, client_request_id, "Graph request");
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return network_failure(&e),
+            Err(e) => return Sent::Outcome(network_failure(&e)),
         };
         let status = response.status().as_u16();
         let request_id = response
@@ -152,13 +195,16 @@ impl GraphClient {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let retry_after = retry::retry_after(response.headers());
+        let challenge = (status == 401)
+            .then(|| crate::challenge::claims(response.headers()))
+            .flatten();
         let bytes = match response.bytes().await {
             Ok(bytes) => bytes,
-            Err(e) => return network_failure(&e),
+            Err(e) => return Sent::Outcome(network_failure(&e)),
         };
         tracing::debug!(status, len = bytes.len(), request_id, "Graph response");
         if (200..300).contains(&status) {
-            return Attempt::Done(Ok(bytes));
+            return Sent::Outcome(Attempt::Done(Ok(bytes)));
         }
         let error = GraphError::parse(
             status,
@@ -166,14 +212,20 @@ impl GraphClient {
             request_id,
             Some(client_request_id.to_owned()),
         );
-        if StatusSet::GRAPH.contains(status) {
+        if let Some(claims) = challenge {
+            return Sent::Challenge {
+                claims,
+                refused: Box::new(error),
+            };
+        }
+        Sent::Outcome(if StatusSet::GRAPH.contains(status) {
             Attempt::Transient {
                 failure: Transient::Graph(error),
                 retry_after,
             }
         } else {
             Attempt::Done(Err(Error::Graph(Box::new(error))))
-        }
+        })
     }
 
     /// GET `path_or_url` and parse the JSON body (`null` for an empty one).
@@ -183,6 +235,16 @@ impl GraphClient {
             .execute(Method::GET, &url, &HeaderMap::new(), None)
             .await?;
         parse_json(&bytes)
+    }
+
+    /// GET `path_or_url`: a collection page with its items as JSON text (follow it
+    /// with [`GraphClient::raw_pages_after`]), or any other answer as JSON.
+    pub async fn get_raw(&self, path_or_url: &str) -> Result<RawBody> {
+        let url = self.resolve(path_or_url)?;
+        let bytes = self
+            .execute(Method::GET, &url, &HeaderMap::new(), None)
+            .await?;
+        RawBody::from_bytes(bytes)
     }
 }
 

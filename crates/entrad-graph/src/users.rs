@@ -1,4 +1,4 @@
-//! `GET /v1.0/users` with Graph's query options.
+//! `GET /v1.0/users` (and other directory collections, e.g. groups) with Graph's query options.
 
 use futures_util::Stream;
 use reqwest::header::{HeaderMap, HeaderValue};
@@ -9,8 +9,10 @@ use crate::client::GraphClient;
 use crate::error::Result;
 use crate::page::Page;
 use crate::paging::flatten;
+use crate::raw_page::RawPage;
 
-/// A users query: `$select`, `$filter`, `$orderby`, `$top`, `$count`.
+/// A users query: `$select`, `$filter`, `$orderby`, `$top`, `$count`;
+/// [`GraphClient::groups`] gives the same query on `/v1.0/groups`.
 ///
 /// `$count`, the advanced filter operators (`ne`, `not`, `endsWith`), sorting by
 /// anything but `displayName` or `userPrincipalName`, and sorting together with a
@@ -19,6 +21,8 @@ use crate::paging::flatten;
 #[derive(Debug, Clone)]
 pub struct UsersQuery<'a> {
     client: &'a GraphClient,
+    /// The collection, e.g. `v1.0/users`.
+    path: &'static str,
     select: Vec<String>,
     filter: Option<String>,
     orderby: Option<String>,
@@ -31,6 +35,7 @@ impl GraphClient {
     pub fn users(&self) -> UsersQuery<'_> {
         UsersQuery {
             client: self,
+            path: "v1.0/users",
             select: Vec::new(),
             filter: None,
             orderby: None,
@@ -88,7 +93,7 @@ impl<'a> UsersQuery<'a> {
 
     /// The first page's URL.
     pub fn url(&self) -> Result<Url> {
-        let mut url = self.client.resolve("v1.0/users")?;
+        let mut url = self.client.resolve(self.path)?;
         let mut query = Vec::new();
         if !self.select.is_empty() {
             query.push(format!("$select={}", encode(&self.select.join(","))));
@@ -111,13 +116,28 @@ impl<'a> UsersQuery<'a> {
         Ok(url)
     }
 
-    /// The pages of the result.
-    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'a {
+    /// The same query on another collection (`v1.0/groups`).
+    pub(crate) fn on(mut self, path: &'static str) -> Self {
+        self.path = path;
+        self
+    }
+
+    fn headers(&self) -> HeaderMap {
         let mut headers = HeaderMap::new();
         if self.needs_eventual_consistency() {
             headers.insert("ConsistencyLevel", HeaderValue::from_static("eventual"));
         }
-        self.client.pages_from(self.url(), headers)
+        headers
+    }
+
+    /// The pages of the result.
+    pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'a {
+        self.client.pages_from(self.url(), self.headers())
+    }
+
+    /// The pages of the result with each item as the JSON text Graph sent.
+    pub fn raw_pages(self) -> impl Stream<Item = Result<RawPage>> + Send + 'a {
+        self.client.pages_from(self.url(), self.headers())
     }
 
     /// The users, across pages.

@@ -8,11 +8,13 @@
 //! Unit tests stay inline in `src/` (`#[cfg(test)] mod tests { ... }`).
 
 mod batch;
+mod cae;
 mod delta;
 mod fuzz_regressions;
 mod paging;
 mod queries;
 mod retries;
+mod rotation;
 mod support;
 mod token_scope;
 mod tokens;

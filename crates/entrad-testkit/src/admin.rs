@@ -104,6 +104,15 @@ impl Admin {
         }
     }
 
+    /// Replaces a user's directory roles (`PUT /_emulator/users/{id}/roles`); the
+    /// roles that may grant admin consent are Global Administrator and Privileged
+    /// Role Administrator.
+    pub async fn set_roles(&self, user: &str, roles: &[&str]) -> Result<Value> {
+        let body = serde_json::json!({ "roles": roles });
+        self.call(Method::PUT, &format!("/users/{user}/roles"), Some(&body))
+            .await
+    }
+
     /// The request counters (`GET /_emulator/stats`).
     pub async fn stats(&self) -> Result<Stats> {
         self.call(Method::GET, "/stats", None).await.map(Stats)
@@ -143,6 +152,19 @@ impl Admin {
         self.call(Method::POST, "/users", Some(body)).await
     }
 
+    /// Forgets every delta round: stored delta and next links then get 410 `syncStateNotFound`.
+    pub async fn reset_delta(&self) -> Result<()> {
+        self.call(Method::POST, "/delta/reset", None)
+            .await
+            .map(drop)
+    }
+
+    /// Adds a user (`{"userPrincipalName":..,...}`) to the tenant `tenant` (id or domain).
+    pub async fn add_user_in(&self, tenant: &str, user: &Value) -> Result<Value> {
+        let path = format!("/users?tenant={tenant}");
+        self.call(Method::POST, &path, Some(user)).await
+    }
+
     /// One user as the emulator stores it.
     pub async fn user(&self, id: &str) -> Result<Value> {
         self.call(Method::GET, &format!("/users/{id}"), None).await
@@ -154,11 +176,67 @@ impl Admin {
             .await
     }
 
-    /// Removes a user.
+    /// Removes a user softly (delta reports `@removed` with reason `changed`).
     pub async fn remove_user(&self, id: &str) -> Result<()> {
         self.call(Method::DELETE, &format!("/users/{id}"), None)
             .await
             .map(drop)
+    }
+
+    /// Deletes a user for good (delta reports `@removed` with reason `deleted`).
+    pub async fn delete_user(&self, id: &str) -> Result<()> {
+        self.call(Method::DELETE, &format!("/users/{id}?permanent=true"), None)
+            .await
+            .map(drop)
+    }
+
+    /// Creates a group (`{"displayName":..,"members":[user ids or UPNs]}`); returns it
+    /// with its `id` and `members`.
+    pub async fn add_group(&self, body: &Value) -> Result<Value> {
+        self.call(Method::POST, "/groups", Some(body)).await
+    }
+
+    /// One group as the emulator stores it, with its member ids.
+    pub async fn group(&self, id: &str) -> Result<Value> {
+        self.call(Method::GET, &format!("/groups/{id}"), None).await
+    }
+
+    /// Changes a group's properties.
+    pub async fn modify_group(&self, id: &str, changes: &Value) -> Result<Value> {
+        self.call(Method::PATCH, &format!("/groups/{id}"), Some(changes))
+            .await
+    }
+
+    /// Removes a group: soft (`@removed` reason `changed`) or `permanent` (`deleted`).
+    pub async fn remove_group(&self, id: &str, permanent: bool) -> Result<()> {
+        self.call(
+            Method::DELETE,
+            &format!("/groups/{id}?permanent={permanent}"),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Adds a user (id or UPN) to a group; `{"changed":false}` when it was a member.
+    pub async fn add_member(&self, group: &str, user: &str) -> Result<Value> {
+        let body = serde_json::json!({ "id": user });
+        self.call(
+            Method::POST,
+            &format!("/groups/{group}/members"),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Removes a user (id or UPN) from a group; `{"changed":false}` when it was not a member.
+    pub async fn remove_member(&self, group: &str, user: &str) -> Result<Value> {
+        self.call(
+            Method::DELETE,
+            &format!("/groups/{group}/members/{user}"),
+            None,
+        )
+        .await
     }
 
     /// Grants or revokes an app's consent (`{"client_id":..,"granted":..}`).
@@ -171,9 +249,86 @@ impl Admin {
         self.call(Method::GET, "/apps", None).await
     }
 
+    /// Adds a client secret to an app, expiring in `expires_in` seconds (the
+    /// portal's two years when `None`; negative for one already expired).
+    /// Returns `{"key_id","value","expires"}`.
+    pub async fn add_secret(&self, client_id: &str, expires_in: Option<i64>) -> Result<Value> {
+        let body = serde_json::json!({ "expires_in": expires_in });
+        self.call(
+            Method::POST,
+            &format!("/apps/{client_id}/secrets"),
+            Some(&body),
+        )
+        .await
+    }
+
+    /// Removes an app's client secret by its key id.
+    pub async fn remove_secret(&self, client_id: &str, key_id: &str) -> Result<()> {
+        self.call(
+            Method::DELETE,
+            &format!("/apps/{client_id}/secrets/{key_id}"),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// Registers a certificate (PEM) on an app; returns its SHA-1 thumbprint (hex).
+    pub async fn add_certificate(&self, client_id: &str, pem: &str) -> Result<String> {
+        let body = serde_json::json!({ "certificate": pem });
+        let answer = self
+            .call(
+                Method::POST,
+                &format!("/apps/{client_id}/certificates"),
+                Some(&body),
+            )
+            .await?;
+        Ok(answer["thumbprint"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string())
+    }
+
+    /// Removes a certificate from an app by its SHA-1 thumbprint (hex).
+    pub async fn remove_certificate(&self, client_id: &str, thumbprint: &str) -> Result<()> {
+        self.call(
+            Method::DELETE,
+            &format!("/apps/{client_id}/certificates/{thumbprint}"),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
     /// A test token as the emulator signs it (`POST /_emulator/token`).
     pub async fn token(&self, body: &Value) -> Result<Value> {
         self.call(Method::POST, "/token", Some(body)).await
+    }
+
+    /// Records a continuous access evaluation event (`POST /_emulator/cae/events`):
+    /// `event` is `service_principal_disabled`, `service_principal_deleted`,
+    /// `location_policy_changed` or `risk_policy_changed`, for the app `client_id`
+    /// (a policy change without one concerns every app). Returns the event with its time.
+    pub async fn cae_event(&self, event: &str, client_id: Option<&str>) -> Result<Value> {
+        let mut body = serde_json::json!({ "event": event });
+        if let Some(client_id) = client_id {
+            body["client_id"] = client_id.into();
+        }
+        self.call(Method::POST, "/cae/events", Some(&body)).await
+    }
+
+    /// The recorded CAE events, with `challenges_sent` (Graph's claims challenges)
+    /// and `challenges_answered` (token requests carrying a challenge's claims).
+    pub async fn cae_events(&self) -> Result<Value> {
+        self.call(Method::GET, "/cae/events", None).await
+    }
+
+    /// Enables a disabled service principal again (`POST /_emulator/cae/enable`).
+    pub async fn cae_enable(&self, client_id: &str) -> Result<()> {
+        let body = serde_json::json!({ "client_id": client_id });
+        self.call(Method::POST, "/cae/enable", Some(&body))
+            .await
+            .map(drop)
     }
 
     /// A token of the emulator's OIDC issuer (`POST /_emulator/federated-token`),

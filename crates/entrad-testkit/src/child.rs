@@ -6,6 +6,7 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Command, ExitStatus, Stdio};
 
+use entrad_emulator::TenantInfo;
 use serde_json::Value;
 use url::Url;
 
@@ -24,6 +25,10 @@ pub struct Ready {
     pub ca_file: PathBuf,
     /// The admin API's token; `None` when the emulator requires none.
     pub admin_token: Option<String>,
+    /// The portal's address (a one-time login URL when there is an admin token).
+    pub portal_url: Option<String>,
+    /// The tenants served, the default one first (`--tenants N`).
+    pub tenants: Vec<TenantInfo>,
 }
 
 impl Ready {
@@ -46,6 +51,24 @@ impl Ready {
             state_dir: PathBuf::from(text("state_dir")?),
             ca_file: PathBuf::from(text("ca_file")?),
             admin_token: json["admin_token"].as_str().map(str::to_owned),
+            portal_url: json["portal_url"].as_str().map(str::to_owned),
+            tenants: json["tenants"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| {
+                    let field = |name: &str| {
+                        t[name]
+                            .as_str()
+                            .map(str::to_owned)
+                            .ok_or_else(|| format!("ready line with a bad tenant {t}: {line}"))
+                    };
+                    Ok(TenantInfo {
+                        tenant_id: field("tenant_id")?,
+                        domain: field("domain")?,
+                    })
+                })
+                .collect::<Result<_, String>>()?,
         })
     }
 }
@@ -159,6 +182,11 @@ impl ChildEmulator {
     /// A file of the state directory, e.g. `parameters.json`.
     pub fn file(&self, name: &str) -> PathBuf {
         self.ready.state_dir.join(name)
+    }
+
+    /// The tenants its ready line lists, the default one first.
+    pub fn tenants(&self) -> &[TenantInfo] {
+        &self.ready.tenants
     }
 
     /// Its admin API (async: run calls with [`ChildEmulator::block_on`]).

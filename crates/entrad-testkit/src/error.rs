@@ -64,6 +64,23 @@ pub enum Error {
     /// A URL could not be built.
     #[error("bad URL")]
     Url(#[from] url::ParseError),
+    /// The test PostgreSQL server refused or could not be reached.
+    #[error("the test PostgreSQL server failed")]
+    Postgres(#[source] tokio_postgres::Error),
+    /// The browser (chromedriver, Chromium, a WebDriver command) failed.
+    #[error("{0}")]
+    Browser(String),
+    /// The PKCS#11 token refused an operation.
+    #[error("PKCS#11: {what}")]
+    Pkcs11 {
+        /// What was being done.
+        what: String,
+        /// Why.
+        source: cryptoki::error::Error,
+    },
+    /// A certificate could not be made.
+    #[error("cannot make a certificate")]
+    Certificate(#[from] rcgen::Error),
     /// A tool the test needs (Python with MSAL, Node with MSAL Node) is missing.
     #[error("{0}")]
     MissingTool(String),

@@ -122,12 +122,29 @@ impl InProcess {
     /// When the emulator refuses it.
     pub async fn token_from(&self, parameters: &str) -> String {
         let response = self.secret_token_request(parameters).await;
-        let status = response.status();
-        let body: Value = response.json().await.unwrap_or(Value::Null);
-        match body["access_token"].as_str() {
-            Some(token) if status == 200 => token.to_owned(),
-            _ => panic!("no token for {parameters}: {status} {body}"),
-        }
+        access_token(response, parameters).await
+    }
+
+    /// An access token for the consented app (`parameters.json`'s secret) from the
+    /// token endpoint of `tenant` (a GUID or domain of [`Emulator::tenants`]).
+    ///
+    /// # Panics
+    /// When the emulator refuses it.
+    pub async fn token_in(&self, tenant: &str) -> String {
+        let p = self.parameters("parameters.json");
+        let response = self
+            .client
+            .post(self.url(&format!("/{tenant}/oauth2/v2.0/token")))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", p["client_id"].as_str().unwrap_or_default()),
+                ("scope", "https://graph.microsoft.com/.default"),
+                ("client_secret", p["secret"].as_str().unwrap_or_default()),
+            ])
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("token request: {e:?}"));
+        access_token(response, &format!("tenant {tenant}")).await
     }
 
     /// An access token for the consented app (`parameters.json`).
@@ -188,5 +205,15 @@ impl InProcess {
             .await
             .unwrap_or_else(|e| panic!("stats: {e:?}"))
             .0
+    }
+}
+
+/// The `access_token` of a token endpoint's answer; panics naming `what` otherwise.
+async fn access_token(response: reqwest::Response, what: &str) -> String {
+    let status = response.status();
+    let body: Value = response.json().await.unwrap_or(Value::Null);
+    match body["access_token"].as_str() {
+        Some(token) if status == 200 => token.to_owned(),
+        _ => panic!("no token for {what}: {status} {body}"),
     }
 }

@@ -8,8 +8,14 @@
 //!   Rust's transport trusting it ([`azure_transport`]);
 //! - the parameters files ([`Parameters`], [`read_json`]) and MSAL token cache
 //!   files ([`msal_access_tokens`]);
-//! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]);
-//! - a wiremock token service ([`token_service`]).
+//! - the Python and Node.js the interop tests run ([`python`], [`node`], [`node_dir`]),
+//!   and the loopback Redis scripts/test starts ([`redis_url`]);
+//! - the PostgreSQL server of the sync tests, a fresh database each
+//!   ([`postgres_url`], [`fresh_postgres_database`]);
+//! - a wiremock token service ([`token_service`]);
+//! - the SoftHSM2 token `scripts/test` initialises, with keys generated inside
+//!   it ([`SoftHsm`]);
+//! - headless Chromium over WebDriver, trusting the emulator's CA ([`Browser`]).
 //!
 //! It holds no assertions: tests say what they expect. Failures to set up are
 //! [`Error`]s; the conveniences of [`InProcess`] for tests panic with the reason.
@@ -30,6 +36,7 @@
 
 mod admin;
 mod azure_sdk;
+mod browser;
 mod child;
 mod error;
 mod fuzz_corpus;
@@ -39,11 +46,15 @@ mod keys;
 mod managed_identity;
 mod node;
 mod parameters;
+mod pkcs11;
+mod postgres;
 mod python;
+mod redis;
 pub mod token_service;
 
 pub use admin::{Admin, Reply, Stats};
 pub use azure_sdk::azure_transport;
+pub use browser::{Browser, chromedriver, screenshot_dir};
 pub use child::{ChildEmulator, Ready};
 pub use entrad_emulator::{Identity as EmulatedIdentity, SYSTEM_ASSIGNED, USER_ASSIGNED};
 pub use error::{Error, Result};
@@ -54,7 +65,10 @@ pub use keys::state_dir;
 pub use managed_identity::{MANAGED_IDENTITY_VARS, closed_loopback_url, mi_env};
 pub use node::{node, node_dir};
 pub use parameters::{Parameters, msal_access_tokens, read_json};
+pub use pkcs11::{KeyFlags, SoftHsm};
+pub use postgres::{fresh_postgres_database, postgres_url};
 pub use python::python;
+pub use redis::redis_url;
 
 /// The workspace's root directory (this crate is `crates/entrad-testkit`).
 fn workspace_root() -> std::path::PathBuf {
@@ -119,8 +133,8 @@ mod tests {
                 undeclared(&tests, &tests.join("main.rs"), &mut missing);
             }
         }
-        // entrad, entrad-auth, entrad-emulator, entrad-graph.
-        assert_eq!(binaries, 4);
+        // entrad, entrad-auth, entrad-emulator, entrad-graph, entrad-sync.
+        assert_eq!(binaries, 5);
         assert!(
             missing.is_empty(),
             "test areas no main.rs or mod.rs declares (they would never run): {missing:?}"

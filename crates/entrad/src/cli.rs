@@ -52,11 +52,15 @@ pub enum Command {
     },
     /// List users (GET /v1.0/users), every page.
     Users(UsersArgs),
+    /// List groups (GET /v1.0/groups), every page, with the options of `users`.
+    Groups(UsersArgs),
     /// Any Graph GET, every page (`/v1.0/groups`, `v1.0/users/{id}` or a full URL).
     Get {
         /// A path relative to the Graph URL, or an absolute URL.
         path_or_url: String,
     },
+    /// Mirror users and groups into SQLite or PostgreSQL with delta rounds, resumably.
+    Sync(SyncArgs),
     /// Acquire a token and print its expiry and decoded claims.
     Token {
         /// Print the raw access token too (it is a credential: handle with care).
@@ -65,6 +69,9 @@ pub enum Command {
     },
     /// Print the admin consent URL for the app (the quickstart's step 4).
     ConsentUrl,
+    /// Serve the app's tokens to local processes over the managed identity
+    /// protocols (App Service; IMDS with --imds), until SIGTERM.
+    Serve(crate::serve::ServeArgs),
     /// Print the shell completion script for SHELL on stdout, e.g.
     /// `entrad completions bash > /usr/share/bash-completion/completions/entrad`.
     Completions {
@@ -106,6 +113,50 @@ pub struct UsersArgs {
     /// Ask for the total count (`$count=true`, with `ConsistencyLevel: eventual`).
     #[arg(long)]
     pub count: bool,
+}
+
+/// `entrad sync` options.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// What to mirror: users, groups (with their members), or both (the default).
+    #[arg(value_enum)]
+    pub kinds: Vec<SyncKind>,
+    /// The database: sqlite:PATH or postgres://user[:password]@host[:port]/db
+    /// (default: sqlite:mirror.db in the user's data directory, under entrad/).
+    #[arg(
+        long,
+        env = "ENTRAD_SYNC_INTO",
+        hide_env_values = true,
+        value_name = "DB"
+    )]
+    pub into: Option<String>,
+    /// Properties to request and store as columns, comma-separated (the whole object is kept as JSON too).
+    #[arg(long, value_delimiter = ',', value_name = "PROPS")]
+    pub select: Vec<String>,
+    /// Keep running: a sync every INTERVAL (e.g. 90s, 5m, 1h), give or take a tenth; stops cleanly on SIGTERM or Ctrl-C.
+    #[arg(long, value_name = "INTERVAL")]
+    pub watch: Option<String>,
+    /// A file of tenant ids or domains, one a line (# starts a comment): each is synced with the same app.
+    #[arg(long, value_name = "FILE")]
+    pub tenants: Option<PathBuf>,
+    /// Tenants synced at the same time.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
+    /// Items per delta page to ask Graph for (Prefer: odata.maxpagesize).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
+    pub page_size: Option<u32>,
+    /// Set from the command line: --format was given (json prints the summary as JSON).
+    #[arg(skip)]
+    pub format_given: bool,
+}
+
+/// What `entrad sync` mirrors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncKind {
+    /// Users (`/v1.0/users/delta`).
+    Users,
+    /// Groups and their members (`/v1.0/groups/delta`).
+    Groups,
 }
 
 /// `--orderby`: one property name, then optionally `asc` or `desc`.
@@ -229,6 +280,25 @@ pub struct IdentityArgs {
         conflicts_with = "client_secret"
     )]
     pub federated_token_file: Option<PathBuf>,
+    /// PKCS#11 module (shared library) of the token holding the app's key, e.g.
+    /// /usr/lib/softhsm/libsofthsm2.so: the key never leaves the token. PIN from
+    /// ENTRAD_PKCS11_PIN or --pkcs11-pin-file.
+    #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_key", conflicts_with_all = ["client_secret", "certificate", "thumbprint", "private_key", "federated_token_file"])]
+    pub pkcs11_module: Option<PathBuf>,
+    /// The key in the token: its label, or id:HEX (the certificate is read from the token, same id or label).
+    #[arg(
+        long,
+        global = true,
+        value_name = "LABEL|id:HEX",
+        requires = "pkcs11_module"
+    )]
+    pub pkcs11_key: Option<String>,
+    /// The token's label, when the module has several tokens.
+    #[arg(long, global = true, value_name = "LABEL", requires = "pkcs11_module")]
+    pub pkcs11_token: Option<String>,
+    /// A file holding the token's user PIN (instead of ENTRAD_PKCS11_PIN).
+    #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_module")]
+    pub pkcs11_pin_file: Option<PathBuf>,
     /// Use a managed identity instead of a secret: system, client-id:ID,
     /// resource-id:ID or object-id:ID (its source is detected from the
     /// environment, as MSAL does: IDENTITY_ENDPOINT, MSI_ENDPOINT, else IMDS).
@@ -261,6 +331,12 @@ pub struct IdentityArgs {
     /// host (MSAL's `instance_discovery=False`): one round trip less, e.g. for the emulator.
     #[arg(long, global = true)]
     pub no_instance_discovery: bool,
+    /// Client capabilities to declare (MSAL's `client_capabilities`); `cp1`
+    /// opts into continuous access evaluation: day-long tokens that Graph
+    /// revokes with a claims challenge, answered with a new token. Repeat or
+    /// comma-separate for several.
+    #[arg(long, global = true, value_name = "NAME", value_delimiter = ',')]
+    pub client_capabilities: Vec<String>,
 }
 
 #[cfg(test)]

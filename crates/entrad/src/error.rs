@@ -21,6 +21,19 @@ pub enum Error {
         /// Where an admin grants consent, for a 403 `Authorization_RequestDenied`.
         consent_url: Option<String>,
     },
+    /// The mirror's database (or a delta page) failed.
+    #[error("sync failed")]
+    Sync(#[source] entrad_sync::Error),
+    /// Some tenants of a sync failed; each was reported on its own line.
+    #[error("{failed} of {tenants} tenants failed to sync (see above)")]
+    TenantsFailed {
+        /// Tenants that failed.
+        failed: usize,
+        /// Tenants in the run.
+        tenants: usize,
+        /// The exit code of the first failure.
+        code: u8,
+    },
     /// Writing to stdout failed.
     #[error("cannot write the output")]
     Output(#[from] std::io::Error),

@@ -30,6 +30,8 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
         Error::Demo(_) => (INTERNAL, Some(chain(error))),
         Error::Output(_) => (INTERNAL, Some(chain(error))),
         Error::Config(message) => (CONFIG, Some(message.clone())),
+        Error::Sync(e) => (sync_code(e), Some(chain(e))),
+        Error::TenantsFailed { code, .. } => (*code, Some(error.to_string())),
         Error::Auth(e) => (auth_code(e.kind()), Some(auth_message(e))),
         Error::Graph {
             source,
@@ -61,6 +63,17 @@ fn emulator_message(error: &entrad_emulator::Error) -> String {
     match error {
         entrad_emulator::Error::NoDataDir => format!("{error}: pass --state-dir"),
         _ => chain(error),
+    }
+}
+
+fn sync_code(error: &entrad_sync::Error) -> u8 {
+    use entrad_sync::Error as E;
+    match error {
+        E::Config(_) => CONFIG,
+        E::Graph(e) => graph_code(e.kind()),
+        // The database could not be reached or refused: like a service down.
+        E::Postgres { .. } | E::Sqlite { .. } => UNAVAILABLE,
+        _ => INTERNAL,
     }
 }
 

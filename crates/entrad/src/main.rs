@@ -1,7 +1,7 @@
 //! `entrad`: a daemon that acts as itself on Microsoft Entra ID and calls
 //! Microsoft Graph. It runs the MSAL Python quickstart's `parameters.json`
 //! unchanged (`entrad run parameters.json`), and goes further: `users`, `get`,
-//! `token`, `consent-url`, an offline `emulator`, and a self-contained `demo`.
+//! `token`, `consent-url`, a token broker for local processes (`serve`), an offline `emulator`, and a self-contained `demo`.
 //! `emulator` and `demo` come with the default feature `emulator`; a build
 //! without it (`--no-default-features`) has no emulator's server side in it and
 //! treats both as unknown subcommands (usage error, exit 2).
@@ -18,13 +18,19 @@ mod exit;
 mod logging;
 mod output;
 mod report;
+mod serve;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let matches = cli::Cli::command().get_matches();
+    let mut cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // `entrad sync` prints a line unless a format is asked for.
+    if let cli::Command::Sync(args) = &mut cli.command {
+        args.format_given = matches.value_source("format") == Some(ValueSource::CommandLine);
+    }
     logging::init(cli.global.verbose, cli.global.quiet, cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -19,14 +19,7 @@ const USERS: usize = 150;
 const CACHE_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 
 fn redis_url() -> String {
-    let url = std::env::var("ENTRAD_TEST_REDIS_URL").unwrap_or_else(|_| {
-        panic!(
-            "ENTRAD_TEST_REDIS_URL is not set: run scripts/test, which starts a loopback \
-             redis-server, or start one and export it: redis-server --port 6391 --save '' \
-             --daemonize yes; export ENTRAD_TEST_REDIS_URL=redis://127.0.0.1:6391/"
-        )
-    });
-    format!("{}/", url.trim_end_matches('/'))
+    entrad_testkit::redis_url()
 }
 
 /// A key prefix no other test or earlier run uses: the cache starts cold.

@@ -175,3 +175,21 @@ fn a_pem_certificate_from_the_environment() {
         15
     );
 }
+
+#[test]
+fn groups_are_listed_like_users() {
+    let emulator = Emulator::start(250);
+    let output = succeed(
+        emulator
+            .configured()
+            .args(["groups", "--format", "ndjson", "--top", "10"])
+            .args(["--select", "id,displayName,securityEnabled"]),
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text.lines().count(), 25, "one group per ten users: {text}");
+    for line in text.lines() {
+        let group: Value = serde_json::from_str(line).unwrap();
+        assert!(group["displayName"].is_string(), "{group}");
+        assert!(group["securityEnabled"].is_boolean(), "{group}");
+    }
+}

@@ -8,7 +8,9 @@
 //! goes in `crates/entrad-testkit`. Unit tests stay inline in `src/`
 //! (`#[cfg(test)] mod tests { ... }`).
 
+mod browser;
 mod caches;
+mod cae;
 mod control_characters;
 mod errors;
 mod faults;
@@ -18,10 +20,14 @@ mod log_format;
 mod managed_identity;
 mod orderby;
 mod pfx;
+mod pkcs11;
 mod quickstart;
+mod rotation;
+mod serve;
 mod shell_integration;
 mod soak;
 mod support;
+mod sync;
 mod systemd;
 mod token_scope;
 mod workload_identity;

@@ -21,6 +21,7 @@ pub const AZURE_VARS: &[&str] = &[
     "AZURE_CLIENT_CERTIFICATE_PASSWORD",
     "AZURE_FEDERATED_TOKEN_FILE",
     "AZURE_AUTHORITY_HOST",
+    "ENTRAD_PKCS11_PIN",
     "RUST_LOG",
     "CREDENTIALS_DIRECTORY",
     "ENTRAD_LOG_FORMAT",
@@ -36,6 +37,49 @@ impl Emulator {
             ChildEmulator::start(Path::new(env!("CARGO_BIN_EXE_entrad")), users)
                 .unwrap_or_else(|e| panic!("{e:?}")),
         )
+    }
+
+    /// An emulator serving `tenants` tenants of `users` users each (`--tenants N`).
+    pub fn start_tenants(users: usize, tenants: usize) -> Emulator {
+        let dir = tempfile::tempdir().unwrap();
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
+        command
+            .args(["emulator", "--listen", "127.0.0.1:0", "--in-memory"])
+            .args([
+                "--users",
+                &users.to_string(),
+                "--tenants",
+                &tenants.to_string(),
+            ])
+            .arg("--state-dir")
+            .arg(dir.path());
+        Emulator(ChildEmulator::spawn(command, Some(dir)).unwrap_or_else(|e| panic!("{e:?}")))
+    }
+
+    /// The tenants served, the default one first: (tenant id, domain).
+    pub fn tenants(&self) -> Vec<(String, String)> {
+        self.0
+            .tenants()
+            .iter()
+            .map(|t| (t.tenant_id.clone(), t.domain.clone()))
+            .collect()
+    }
+
+    /// Runs `future` on the emulator's runtime (for the browser tests' WebDriver calls).
+    pub fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    /// What the ready line said (URL, portal URL, admin token).
+    pub fn ready(&self) -> &entrad_testkit::Ready {
+        &self.0.ready
+    }
+
+    /// Replaces a user's directory roles (e.g. `["Global Administrator"]`).
+    pub fn set_roles(&self, user: &str, roles: &[&str]) {
+        self.0
+            .block_on(self.0.admin().set_roles(user, roles))
+            .unwrap();
     }
 
     /// The request counters.
@@ -58,6 +102,41 @@ impl Emulator {
         self.0.block_on(self.0.admin().faults()).unwrap()
     }
 
+    /// Runs an admin call on the emulator's runtime: `emulator.admin(|a| a.reset_delta())`.
+    pub fn admin<'a, F, T>(&'a self, call: impl FnOnce(&'a entrad_testkit::Admin) -> F) -> T
+    where
+        F: std::future::Future<Output = entrad_testkit::Result<T>>,
+    {
+        self.0
+            .block_on(call(self.0.admin()))
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    }
+
+    /// The emulator's tenant id (from its ready line).
+    pub fn tenant_id(&self) -> String {
+        self.parameters("parameters.json")["authority"]
+            .as_str()
+            .and_then(|a| a.rsplit('/').next())
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Records a continuous access evaluation event (`location_policy_changed`, ...).
+    pub fn cae_event(&self, event: &str, client_id: Option<&str>) {
+        self.0
+            .block_on(self.0.admin().cae_event(event, client_id))
+            .unwrap();
+    }
+
+    /// Graph's claims challenges sent, and token requests that carried one's claims.
+    pub fn cae_challenges(&self) -> (u64, u64) {
+        let events = self.0.block_on(self.0.admin().cae_events()).unwrap();
+        (
+            events["challenges_sent"].as_u64().unwrap(),
+            events["challenges_answered"].as_u64().unwrap(),
+        )
+    }
+
     /// The CA the emulator's certificate chains to.
     pub fn ca_file(&self) -> &Path {
         self.0.ca_file()
@@ -71,6 +150,11 @@ impl Emulator {
     /// Adds users (`{"userPrincipalName":..,...}` or a list of them).
     pub fn add_users(&self, users: Value) {
         self.0.block_on(self.0.admin().add_users(&users)).unwrap();
+    }
+
+    /// The emulator process, for its admin API.
+    pub fn child(&self) -> &ChildEmulator {
+        &self.0
     }
 
     /// A file of the state directory, e.g. `parameters.json`.

@@ -28,6 +28,7 @@ pub struct ClientBuilder {
     timeout: Duration,
     connect_timeout: Duration,
     retry_policy: RetryPolicy,
+    capabilities: Vec<String>,
     cache: Option<Arc<dyn TokenCache>>,
 }
 
@@ -44,8 +45,25 @@ impl ClientBuilder {
             timeout: DEFAULT_TIMEOUT,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             retry_policy: RetryPolicy::default(),
+            capabilities: Vec::new(),
             cache: None,
         }
+    }
+
+    /// Client capabilities to declare in every token request (MSAL's
+    /// `client_capabilities`): `["cp1"]` says the client handles claims
+    /// challenges, so Entra issues tokens for continuous access evaluation
+    /// (`xms_cc`, living up to 24 hours) that Graph revokes with a 401 claims
+    /// challenge, answered with [`ConfidentialClient::acquire_token_with_claims`].
+    /// The request then carries `claims={"access_token":{"xms_cc":{"values":["cp1"]}}}`,
+    /// merged with any claims challenge.
+    pub fn client_capabilities<I, S>(mut self, capabilities: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.capabilities = capabilities.into_iter().map(Into::into).collect();
+        self
     }
 
     /// Trust the root certificate(s) in this PEM file too (e.g. the emulator's
@@ -116,6 +134,15 @@ impl ClientBuilder {
                 self.authority
             )));
         }
+        if let Some(bad) = self
+            .capabilities
+            .iter()
+            .find(|c| c.trim().is_empty() || c.contains(|ch: char| ch.is_whitespace() || ch == '"'))
+        {
+            return Err(Error::Config(format!(
+                "client capability {bad:?} is empty or contains spaces or quotes: give names such as cp1"
+            )));
+        }
         let http = self.http_client()?;
         let key_parts = CacheKey::new(&self.authority, &client_id, &[]);
         let requester = Requester {
@@ -127,6 +154,7 @@ impl ClientBuilder {
             instance_discovery: self.instance_discovery,
             allow_insecure_loopback: self.allow_insecure_loopback,
             endpoints: tokio::sync::OnceCell::new(),
+            capabilities: self.capabilities,
             retries: AtomicU64::new(0),
         };
         let cache = self.cache.unwrap_or_else(|| Arc::new(MemoryCache::new()));
@@ -216,6 +244,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry_policy", &self.retry_policy)
+            .field("capabilities", &self.capabilities)
             .field("cache", &self.cache)
             .finish()
     }

@@ -39,6 +39,8 @@ pub(crate) struct Requester {
     instance_discovery: bool,
     allow_insecure_loopback: bool,
     endpoints: tokio::sync::OnceCell<Arc<Endpoints>>,
+    /// Client capabilities declared in every token request (`cp1`).
+    capabilities: Vec<String>,
     /// Attempts repeated after a busy answer or a network failure (discovery and token).
     retries: AtomicU64,
 }
@@ -68,18 +70,29 @@ impl ConfidentialClient {
         self.engine.acquire(scopes).await
     }
 
-    /// An app token for `scopes` requested anew, whatever is cached: for a
-    /// resource's claims challenge (the cached token was refused). The new
-    /// token replaces the cached one.
+    /// A new token for `scopes` that satisfies `claims`, a claims challenge
+    /// (decoded JSON, e.g. `{"access_token":{"nbf":{"essential":true,"value":"1700000000"}}}`
+    /// from Graph's 401 `WWW-Authenticate: Bearer error="insufficient_claims", claims="<base64>"`):
+    /// MSAL's `acquire_token_for_client(scopes, claims_challenge=...)`.
+    ///
+    /// The cached token is bypassed: the request carries the claims, merged
+    /// with the [client capabilities](ClientBuilder::client_capabilities). The
+    /// new token replaces the cached one in this client's copy and in the
+    /// store (memory, file, Redis), so that other processes sharing the store
+    /// find it. Concurrent callers with the same scopes and claims share one
+    /// request. One exception spares a request: when the challenge only asks
+    /// for a token issued after a time (`access_token.nbf`, what continuous
+    /// access evaluation sends) and the store holds a token obtained since,
+    /// other than the one this client was using, another process has already
+    /// answered the same challenge, and its token is returned.
+    ///
+    /// Fails with a configuration error when `claims` is not a JSON object.
     pub async fn acquire_token_with_claims(
         &self,
         scopes: &[&str],
         claims: &str,
     ) -> Result<AccessToken> {
-        // Sending the claims to the token service is the "cae" work; bypassing
-        // the cache is what a challenge needs from every source.
-        let _ = claims;
-        self.engine.acquire_fresh(scopes).await
+        self.engine.acquire_with_claims(scopes, claims).await
     }
 
     /// Drops the token cached for `scopes`, so that the next
@@ -122,6 +135,13 @@ impl ConfidentialClient {
         self.engine.fetcher().retries.load(Ordering::Relaxed)
     }
 
+    /// How many tokens this client and its clones asked the token service
+    /// for (a retried request counts once; cache hits never count): what a
+    /// shared cache saves shows here.
+    pub fn token_requests(&self) -> u64 {
+        self.engine.requests()
+    }
+
     /// The application (client) id.
     pub fn client_id(&self) -> &str {
         &self.engine.fetcher().client_id
@@ -148,9 +168,10 @@ impl Fetch for Requester {
     fn fetch<'a>(
         &'a self,
         scopes: &'a [String],
+        claims: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(CachedToken, Option<String>)>> {
         async move {
-            let (token, client_request_id) = self.request(scopes).await?;
+            let (token, client_request_id) = self.request(scopes, claims).await?;
             Ok((token, Some(client_request_id)))
         }
         .boxed()
@@ -162,7 +183,13 @@ impl Fetch for Requester {
 }
 
 impl Requester {
-    async fn request(&self, scopes: &[String]) -> Result<(CachedToken, String)> {
+    /// One token request; `challenge` is a claims challenge to satisfy.
+    async fn request(
+        &self,
+        scopes: &[String],
+        challenge: Option<&str>,
+    ) -> Result<(CachedToken, String)> {
+        let claims = crate::claims::merge(&self.capabilities, challenge)?;
         let endpoints = self
             .endpoints
             .get_or_try_init(|| async {
@@ -186,6 +213,7 @@ impl Requester {
             client_id: &self.client_id,
             scopes,
             credential: &self.credential,
+            claims: claims.as_deref(),
         }
         .send()
         .await?;
@@ -201,6 +229,7 @@ impl fmt::Debug for ConfidentialClient {
             .field("authority", &requester.authority)
             .field("credential", &requester.credential)
             .field("retry", &requester.retry)
+            .field("capabilities", &requester.capabilities)
             .field("cache", self.engine.cache())
             .finish_non_exhaustive()
     }

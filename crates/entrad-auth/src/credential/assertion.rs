@@ -5,8 +5,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, Header};
-use ring::rand::SystemRandom;
-use ring::signature::{RSA_PKCS1_SHA256, RSA_PSS_SHA256, RsaEncoding};
 use secrecy::SecretString;
 use serde::Serialize;
 use url::Url;
@@ -29,23 +27,23 @@ struct Claims<'a> {
 }
 
 /// Signs a fresh assertion for `client_id` addressed to `token_endpoint`.
-pub(crate) fn sign(
+pub(crate) async fn sign(
     cert: &SigningCertificate,
     client_id: &str,
     token_endpoint: &Url,
     send_x5c: bool,
     now: SystemTime,
 ) -> Result<SecretString> {
-    let (mut header, encoding): (Header, &'static dyn RsaEncoding) = match &cert.thumbprint {
+    let mut header = match &cert.thumbprint {
         Thumbprint::Sha256(t) => {
             let mut h = Header::new(Algorithm::PS256);
             h.x5t_s256 = Some(t.clone());
-            (h, &RSA_PSS_SHA256)
+            h
         }
         Thumbprint::Sha1(t) => {
             let mut h = Header::new(Algorithm::RS256);
             h.x5t = Some(t.clone());
-            (h, &RSA_PKCS1_SHA256)
+            h
         }
     };
     if send_x5c && !cert.chain.is_empty() {
@@ -69,15 +67,10 @@ pub(crate) fn sign(
         URL_SAFE_NO_PAD.encode(to_json(&header)?),
         URL_SAFE_NO_PAD.encode(to_json(&claims)?)
     );
-    let mut signature = vec![0u8; cert.key.public().modulus_len()];
-    cert.key
-        .sign(
-            encoding,
-            &SystemRandom::new(),
-            signing_input.as_bytes(),
-            &mut signature,
-        )
-        .map_err(|_| Error::Credential("signing the client assertion failed".into()))?;
+    let signature = cert
+        .key
+        .sign(cert.thumbprint.algorithm(), signing_input.as_bytes())
+        .await?;
     Ok(SecretString::from(format!(
         "{signing_input}.{}",
         URL_SAFE_NO_PAD.encode(signature)
@@ -103,8 +96,21 @@ mod tests {
         Url::parse("https://127.0.0.1:8443/t/oauth2/v2.0/token").unwrap()
     }
 
-    fn decode(token: &str, alg: Algorithm, cert: &SigningCertificate) -> serde_json::Value {
-        let key = DecodingKey::from_rsa_der(cert.key.public().as_ref());
+    /// The fixture key's public half (RSAPublicKey DER), as ring sees it.
+    fn public_der() -> Vec<u8> {
+        let Some(Ok(rustls_pemfile::Item::Pkcs8Key(key))) =
+            rustls_pemfile::read_all(&mut &KEY[..]).next()
+        else {
+            panic!("the fixture key is PKCS#8")
+        };
+        let pair = ring::signature::RsaKeyPair::from_pkcs8(key.secret_pkcs8_der()).unwrap();
+        ring::signature::KeyPair::public_key(&pair)
+            .as_ref()
+            .to_vec()
+    }
+
+    fn decode(token: &str, alg: Algorithm, _cert: &SigningCertificate) -> serde_json::Value {
+        let key = DecodingKey::from_rsa_der(&public_der());
         let mut validation = Validation::new(alg);
         validation.set_audience(&[endpoint().as_str()]);
         validation.set_issuer(&["client-1"]);
@@ -114,11 +120,13 @@ mod tests {
             .claims
     }
 
-    #[test]
-    fn ps256_with_x5t_s256_by_default() {
+    #[tokio::test]
+    async fn ps256_with_x5t_s256_by_default() {
         let cert = SigningCertificate::from_pem(KEY, CERT).unwrap();
         let now = SystemTime::now();
-        let jwt = sign(&cert, "client-1", &endpoint(), false, now).unwrap();
+        let jwt = sign(&cert, "client-1", &endpoint(), false, now)
+            .await
+            .unwrap();
         let header = jsonwebtoken::decode_header(jwt.expose_secret()).unwrap();
         assert_eq!(header.alg, Algorithm::PS256);
         assert_eq!(header.typ.as_deref(), Some("JWT"));
@@ -135,12 +143,14 @@ mod tests {
         assert!(uuid::Uuid::parse_str(claims["jti"].as_str().unwrap()).is_ok());
     }
 
-    #[test]
-    fn rs256_with_x5t_for_thumbprint_only() {
+    #[tokio::test]
+    async fn rs256_with_x5t_for_thumbprint_only() {
         let cert =
             SigningCertificate::from_thumbprint(KEY, "E77928A6454F3902D3C758F9AFFBF5E28F15A955")
                 .unwrap();
-        let jwt = sign(&cert, "client-1", &endpoint(), true, SystemTime::now()).unwrap();
+        let jwt = sign(&cert, "client-1", &endpoint(), true, SystemTime::now())
+            .await
+            .unwrap();
         let header = jsonwebtoken::decode_header(jwt.expose_secret()).unwrap();
         assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.x5t.as_deref(), Some("53kopkVPOQLTx1j5r_v14o8VqVU"));
@@ -148,19 +158,25 @@ mod tests {
         decode(jwt.expose_secret(), Algorithm::RS256, &cert);
     }
 
-    #[test]
-    fn x5c_on_request() {
+    #[tokio::test]
+    async fn x5c_on_request() {
         let cert = SigningCertificate::from_pem(KEY, CERT).unwrap();
-        let jwt = sign(&cert, "client-1", &endpoint(), true, SystemTime::now()).unwrap();
+        let jwt = sign(&cert, "client-1", &endpoint(), true, SystemTime::now())
+            .await
+            .unwrap();
         let header = jsonwebtoken::decode_header(jwt.expose_secret()).unwrap();
         assert_eq!(header.x5c, Some(vec![STANDARD.encode(&cert.chain[0])]));
     }
 
-    #[test]
-    fn each_assertion_has_its_own_jti() {
+    #[tokio::test]
+    async fn each_assertion_has_its_own_jti() {
         let cert = SigningCertificate::from_pem(KEY, CERT).unwrap();
-        let a = sign(&cert, "client-1", &endpoint(), false, SystemTime::now()).unwrap();
-        let b = sign(&cert, "client-1", &endpoint(), false, SystemTime::now()).unwrap();
+        let a = sign(&cert, "client-1", &endpoint(), false, SystemTime::now())
+            .await
+            .unwrap();
+        let b = sign(&cert, "client-1", &endpoint(), false, SystemTime::now())
+            .await
+            .unwrap();
         let ca = decode(a.expose_secret(), Algorithm::PS256, &cert);
         let cb = decode(b.expose_secret(), Algorithm::PS256, &cert);
         assert_ne!(ca["jti"], cb["jti"]);

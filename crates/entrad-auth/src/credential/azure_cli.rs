@@ -130,6 +130,9 @@ impl Fetch for AzureCli {
     fn fetch<'a>(
         &'a self,
         scopes: &'a [String],
+        // Neither the Azure CLI nor the managed identity endpoints take
+        // claims: a token requested anew is what a challenge can get.
+        _claims: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(CachedToken, Option<String>)>> {
         async move { Ok((self.token(scopes).await?, None)) }.boxed()
     }

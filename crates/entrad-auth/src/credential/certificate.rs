@@ -1,6 +1,7 @@
 //! Loading an RSA signing key and its certificate from PEM or PKCS#12.
 
 use std::fmt;
+use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -8,6 +9,7 @@ use ring::signature::RsaKeyPair;
 use rustls_pemfile::Item;
 use sha2::{Digest as _, Sha256};
 
+use super::signer::{KeyStorage, MemoryKey, SignatureAlgorithm, Signer};
 use crate::{Error, Result};
 
 const ENCRYPTED_KEY: &str = "the private key is encrypted; decrypt it (openssl pkey -in key.pem -out key-plain.pem) or use a PKCS#12 file with its password";
@@ -22,12 +24,25 @@ pub(crate) enum Thumbprint {
     Sha1(String),
 }
 
+impl Thumbprint {
+    /// The algorithm that goes with this way of naming the certificate.
+    pub(crate) fn algorithm(&self) -> SignatureAlgorithm {
+        match self {
+            Thumbprint::Sha256(_) => SignatureAlgorithm::Ps256,
+            Thumbprint::Sha1(_) => SignatureAlgorithm::Rs256,
+        }
+    }
+}
+
 /// An RSA key with what the token service needs to find its certificate.
 pub(crate) struct SigningCertificate {
-    pub(crate) key: RsaKeyPair,
+    /// Whoever holds the key: this process, a PKCS#11 token, a callback.
+    pub(crate) key: Arc<dyn Signer>,
     pub(crate) thumbprint: Thumbprint,
     /// DER certificates, leaf first; empty when only a thumbprint is known.
     pub(crate) chain: Vec<Vec<u8>>,
+    /// The leaf's notAfter (Unix seconds), when the certificate is known.
+    pub(crate) not_after: Option<i64>,
 }
 
 impl fmt::Debug for SigningCertificate {
@@ -37,8 +52,12 @@ impl fmt::Debug for SigningCertificate {
             Thumbprint::Sha256(t) => s.field("alg", &"PS256").field("x5t#S256", t),
             Thumbprint::Sha1(t) => s.field("alg", &"RS256").field("x5t", t),
         };
+        let key = match self.key.storage() {
+            KeyStorage::Memory => "[REDACTED]".to_string(),
+            other => other.to_string(),
+        };
         s.field("chain_len", &self.chain.len())
-            .field("key", &format_args!("[REDACTED]"))
+            .field("key", &format_args!("{key}"))
             .finish()
     }
 }
@@ -59,9 +78,10 @@ impl SigningCertificate {
         let key = key_from_pem(private_key_pem)?;
         let digest = parse_sha1_hex(sha1_hex)?;
         Ok(SigningCertificate {
-            key,
+            key: Arc::new(MemoryKey(key)),
             thumbprint: Thumbprint::Sha1(URL_SAFE_NO_PAD.encode(digest)),
             chain: Vec::new(),
+            not_after: None,
         })
     }
 
@@ -88,6 +108,33 @@ impl SigningCertificate {
         let certs = chain.certs().iter().map(|c| c.as_der().to_vec()).collect();
         with_chain(key, certs)
     }
+
+    /// A key held by `signer` (a token, a remote service) and its DER
+    /// certificate: PS256 names it by SHA-256 (`x5t#S256`), RS256 by SHA-1 (`x5t`).
+    pub(crate) fn from_signer(
+        signer: Arc<dyn Signer>,
+        certificate_der: Vec<u8>,
+        algorithm: SignatureAlgorithm,
+    ) -> Result<Self> {
+        let (_, cert) = x509_parser::parse_x509_certificate(&certificate_der)
+            .map_err(|e| Error::credential("the certificate cannot be parsed", e))?;
+        let not_after = cert.validity().not_after.timestamp();
+        let thumbprint = match algorithm {
+            SignatureAlgorithm::Ps256 => {
+                Thumbprint::Sha256(URL_SAFE_NO_PAD.encode(Sha256::digest(&certificate_der)))
+            }
+            SignatureAlgorithm::Rs256 => {
+                use sha1::Digest as _;
+                Thumbprint::Sha1(URL_SAFE_NO_PAD.encode(sha1::Sha1::digest(&certificate_der)))
+            }
+        };
+        Ok(SigningCertificate {
+            key: signer,
+            thumbprint,
+            chain: vec![certificate_der],
+            not_after: Some(not_after),
+        })
+    }
 }
 
 /// Puts the certificate of `key` first; refuses certificates that are not its own.
@@ -98,15 +145,15 @@ fn with_chain(key: RsaKeyPair, certs: Vec<Vec<u8>>) -> Result<SigningCertificate
         ));
     }
     let public = key.public().as_ref().to_vec();
-    let mut leaf_index = None;
+    let mut leaf = None;
     for (index, der) in certs.iter().enumerate() {
         let (_, cert) = x509_parser::parse_x509_certificate(der)
             .map_err(|e| Error::credential("a certificate cannot be parsed", e))?;
-        if leaf_index.is_none() && cert.public_key().subject_public_key.data.as_ref() == public {
-            leaf_index = Some(index);
+        if leaf.is_none() && cert.public_key().subject_public_key.data.as_ref() == public {
+            leaf = Some((index, cert.validity().not_after.timestamp()));
         }
     }
-    let leaf_index = leaf_index.ok_or_else(|| {
+    let (leaf_index, not_after) = leaf.ok_or_else(|| {
         Error::Credential(
             "the certificate does not match the private key: give the certificate of this key"
                 .into(),
@@ -117,9 +164,10 @@ fn with_chain(key: RsaKeyPair, certs: Vec<Vec<u8>>) -> Result<SigningCertificate
     let thumbprint = Thumbprint::Sha256(URL_SAFE_NO_PAD.encode(Sha256::digest(&leaf)));
     chain.insert(0, leaf);
     Ok(SigningCertificate {
-        key,
+        key: Arc::new(MemoryKey(key)),
         thumbprint,
         chain,
+        not_after: Some(not_after),
     })
 }
 

@@ -376,9 +376,9 @@ impl TokenSource for CliCredential {
     fn acquire_token_with_claims<'a>(
         &'a self,
         scopes: &'a [&'a str],
-        _claims: &'a str,
+        claims: &'a str,
     ) -> BoxFuture<'a, Result<AccessToken>> {
-        self.engine.acquire_fresh(scopes).boxed()
+        self.engine.acquire_with_claims(scopes, claims).boxed()
     }
 
     fn forget_token<'a>(&'a self, scopes: &'a [&'a str]) -> BoxFuture<'a, Result<()>> {
@@ -387,6 +387,10 @@ impl TokenSource for CliCredential {
 
     fn retries(&self) -> u64 {
         0
+    }
+
+    fn token_requests(&self) -> u64 {
+        self.engine.requests()
     }
 
     fn source_name(&self) -> String {
@@ -428,6 +432,14 @@ impl TokenSource for ChainedCredential {
             .iter()
             .filter_map(|l| l.source.as_ref().ok())
             .map(|s| s.retries())
+            .sum()
+    }
+
+    fn token_requests(&self) -> u64 {
+        self.links
+            .iter()
+            .filter_map(|l| l.source.as_ref().ok())
+            .map(|s| s.token_requests())
             .sum()
     }
 

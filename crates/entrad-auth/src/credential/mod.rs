@@ -4,8 +4,12 @@ mod assertion;
 mod azure_cli;
 mod certificate;
 pub(crate) mod chain;
+mod expiry;
+mod list;
 pub(crate) mod managed_identity;
 mod name;
+mod reload;
+mod signer;
 
 use std::fmt;
 use std::path::PathBuf;
@@ -18,6 +22,12 @@ use url::Url;
 use crate::file_limit::{ASSERTION_FILE_LIMIT, read_bounded_async};
 use crate::{Error, Result};
 use certificate::SigningCertificate;
+pub use expiry::EXPIRY_WARNING;
+pub use list::CREDENTIAL_NO_LONGER_VALID;
+pub(crate) use list::try_in_turn;
+pub use signer::{CallbackSigner, KeyStorage, SignatureAlgorithm, Signer};
+#[cfg(feature = "pkcs11")]
+pub use signer::{Pkcs11Key, Pkcs11KeyRef, Pkcs11Signer};
 
 type AssertionFn = dyn Fn() -> Result<String> + Send + Sync;
 
@@ -27,6 +37,8 @@ enum Source {
     Certificate(Arc<SigningCertificate>),
     AssertionFile(PathBuf),
     AssertionCallback(Arc<AssertionFn>),
+    List(Arc<list::CredentialList>),
+    Reloading(Arc<reload::Reloading>),
 }
 
 /// The app's credential. Cheap to clone; `Debug` never shows secret material.
@@ -92,6 +104,123 @@ impl Credential {
         Ok(Credential::from_source(Source::Certificate(Arc::new(cert))))
     }
 
+    /// A key held by `signer` (a PKCS#11 token, a remote signing service)
+    /// with its DER certificate; assertions are signed with `algorithm`
+    /// (PS256 with `x5t#S256`, or RS256 with the SHA-1 `x5t`). The library
+    /// builds each assertion and only asks the signer to sign it (MSAL Go's
+    /// `crypto.Signer`, MSAL.NET's assertion delegate).
+    pub fn signer(
+        signer: impl Signer,
+        certificate_der: Vec<u8>,
+        algorithm: SignatureAlgorithm,
+    ) -> Result<Credential> {
+        let cert = SigningCertificate::from_signer(Arc::new(signer), certificate_der, algorithm)?;
+        Ok(Credential::from_source(Source::Certificate(Arc::new(cert))))
+    }
+
+    /// A key that never leaves a PKCS#11 token, with the certificate stored
+    /// next to it in the token (feature `pkcs11`). The session is opened and
+    /// the key and certificate found now, so a wrong PIN, label or module is
+    /// an error here rather than at the first token request.
+    #[cfg(feature = "pkcs11")]
+    pub fn pkcs11(key: &Pkcs11Key, algorithm: SignatureAlgorithm) -> Result<Credential> {
+        let (signer, certificate) = Pkcs11Signer::open(key)?;
+        Credential::signer(signer, certificate, algorithm)
+    }
+
+    /// Several credentials tried in order, for rotation without downtime (the
+    /// model is Microsoft.Identity.Web's `ClientCredentials` array of
+    /// credential descriptions). A token request uses the credential that
+    /// worked last; when the token service refuses it as no longer valid
+    /// (AADSTS7000222 expired secret, 700027 unknown or invalid certificate,
+    /// 7000215 wrong or deleted secret: [`CREDENTIAL_NO_LONGER_VALID`]), or
+    /// it is a certificate already expired, the next one is tried and, when
+    /// accepted, remembered by this credential and its clones. Other errors
+    /// are returned at once. An empty list is a configuration error.
+    pub fn list(credentials: Vec<Credential>) -> Result<Credential> {
+        let list = list::CredentialList::new(credentials)?;
+        Ok(Credential::from_source(Source::List(Arc::new(list))))
+    }
+
+    /// `initial`, loaded from `paths` by `load`, and loaded again by `load`
+    /// before a token request when one of the files changed (modification
+    /// time, length or inode): certificate, key and secret files rotated in
+    /// place are picked up without a restart. A changed file that cannot be
+    /// loaded leaves the previous credential in use, with a warning.
+    pub fn reloading(
+        initial: Credential,
+        paths: Vec<PathBuf>,
+        load: impl Fn() -> Result<Credential> + Send + Sync + 'static,
+    ) -> Credential {
+        let reloading = reload::Reloading::new(initial, paths, load);
+        Credential::from_source(Source::Reloading(Arc::new(reloading)))
+    }
+
+    /// A client secret read from a file (a mounted secret, say), read again
+    /// when the file changes; surrounding whitespace is ignored. A file larger
+    /// than [`ASSERTION_FILE_LIMIT`](crate::ASSERTION_FILE_LIMIT) or empty is
+    /// refused.
+    pub fn secret_file(path: impl Into<PathBuf>) -> Result<Credential> {
+        let path = path.into();
+        let load = {
+            let path = path.clone();
+            move || -> Result<Credential> {
+                let cannot_read = |e: std::io::Error| {
+                    Error::credential(
+                        format!("cannot read the client secret file {}", path.display()),
+                        e,
+                    )
+                };
+                let bytes =
+                    crate::read_bounded(&path, ASSERTION_FILE_LIMIT).map_err(cannot_read)?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    cannot_read(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        "it is not UTF-8 text",
+                    ))
+                })?;
+                let secret = text.trim();
+                if secret.is_empty() {
+                    return Err(Error::Credential(format!(
+                        "the client secret file {} is empty",
+                        path.display()
+                    )));
+                }
+                Ok(Credential::secret(secret))
+            }
+        };
+        let initial = load()?;
+        Ok(Credential::reloading(initial, vec![path], load))
+    }
+
+    /// The credentials of a list, `None` for a single credential.
+    pub(crate) fn as_list(&self) -> Option<&list::CredentialList> {
+        match &self.source {
+            Source::List(list) => Some(list),
+            _ => None,
+        }
+    }
+
+    /// Whether this is a certificate whose end is past at `now`.
+    pub(crate) fn expired_at(&self, now: SystemTime) -> bool {
+        match &self.source {
+            Source::Certificate(cert) => expiry::expired(cert, now),
+            Source::Reloading(reloading) => reloading.current().expired_at(now),
+            _ => false,
+        }
+    }
+
+    /// Where the private key is held, for a credential that signs
+    /// assertions with one (`None` for secrets and assertions).
+    pub fn key_storage(&self) -> Option<KeyStorage> {
+        match &self.source {
+            Source::Certificate(cert) => Some(cert.key.storage()),
+            Source::List(list) => list.entries.iter().find_map(Credential::key_storage),
+            Source::Reloading(reloading) => reloading.current().key_storage(),
+            _ => None,
+        }
+    }
+
     /// A client assertion read from a file on every request, e.g.
     /// `AZURE_FEDERATED_TOKEN_FILE` (workload identity): the platform rotates
     /// the file, so it is never cached. A file larger than
@@ -135,14 +264,13 @@ impl Credential {
                 Error::Credential("the client secret is empty: give the secret's Value".into()),
             ),
             Source::Secret(secret) => Ok(ClientAuth::Secret(secret.clone())),
-            Source::Certificate(cert) => assertion::sign(
-                cert,
-                client_id,
-                token_endpoint,
-                self.send_x5c,
-                SystemTime::now(),
-            )
-            .map(ClientAuth::Assertion),
+            Source::Certificate(cert) => {
+                let now = SystemTime::now();
+                expiry::check(cert, now)?;
+                assertion::sign(cert, client_id, token_endpoint, self.send_x5c, now)
+                    .await
+                    .map(ClientAuth::Assertion)
+            }
             Source::AssertionFile(path) => {
                 let cannot_read = |e: std::io::Error| {
                     Error::credential(
@@ -166,6 +294,14 @@ impl Credential {
             Source::AssertionCallback(callback) => non_empty_assertion(callback()?, || {
                 "the client assertion callback returned an empty assertion".to_string()
             }),
+            // Token requests go through `try_in_turn`; the first entry otherwise.
+            Source::List(list) => {
+                Box::pin(list.entries[0].client_auth(client_id, token_endpoint)).await
+            }
+            Source::Reloading(reloading) => {
+                let current = reloading.current();
+                Box::pin(current.client_auth(client_id, token_endpoint)).await
+            }
         }
     }
 }
@@ -194,6 +330,15 @@ impl fmt::Debug for Credential {
                 .field(path)
                 .finish(),
             Source::AssertionCallback(_) => f.write_str("Credential::AssertionCallback(..)"),
+            Source::List(list) => f
+                .debug_tuple("Credential::List")
+                .field(&list.entries)
+                .finish(),
+            Source::Reloading(reloading) => f
+                .debug_tuple("Credential::Reloading")
+                .field(&reloading.paths())
+                .field(&reloading.last())
+                .finish(),
         }
     }
 }

@@ -5,9 +5,11 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::future::{BoxFuture, FutureExt as _};
+use secrecy::ExposeSecret as _;
 
 use crate::cache::{CacheKey, CacheLock, CachedToken, TokenCache};
 use crate::clock::now_secs;
@@ -19,11 +21,13 @@ use crate::{AccessToken, Error, Result};
 
 /// How a token source obtains a token when the cache cannot serve one.
 pub(crate) trait Fetch: Send + Sync + 'static {
-    /// Requests a token for `scopes` (already checked). Returns it with the
-    /// request id when the source sends one.
+    /// Requests a token for `scopes` (already checked), satisfying `claims`
+    /// (a claims challenge, JSON) when given and the source can send it.
+    /// Returns it with the request id when the source sends one.
     fn fetch<'a>(
         &'a self,
         scopes: &'a [String],
+        claims: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(CachedToken, Option<String>)>>;
 
     /// Who asks, for log lines (a client id, or a managed identity).
@@ -52,7 +56,11 @@ struct Inner<F> {
     /// The last token per scope set, served before the store is asked.
     hot: HotTokens,
     flights: SingleFlight<CacheKey, Result<AccessToken>>,
+    /// Requests answering a claims challenge, one per key and claims.
+    claims_flights: SingleFlight<(CacheKey, String), Result<AccessToken>>,
     refresh_pause: RefreshPause,
+    /// Tokens requested from the source (cache hits never count).
+    requests: AtomicU64,
 }
 
 /// Why a flight runs: it decides which cached token makes the request unnecessary.
@@ -75,7 +83,9 @@ impl<F: Fetch> Engine<F> {
                 key_parts,
                 hot: HotTokens::default(),
                 flights: SingleFlight::new(),
+                claims_flights: SingleFlight::new(),
                 refresh_pause: RefreshPause::default(),
+                requests: AtomicU64::new(0),
             }),
         }
     }
@@ -83,6 +93,12 @@ impl<F: Fetch> Engine<F> {
     /// The source.
     pub(crate) fn fetcher(&self) -> &F {
         &self.inner.fetch
+    }
+
+    /// How many tokens were requested from the source (a retried request
+    /// counts once; cache hits never count): what a shared cache saves.
+    pub(crate) fn requests(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
     }
 
     /// The store.
@@ -122,16 +138,47 @@ impl<F: Fetch> Engine<F> {
         self.flight(key, scopes, Purpose::Miss).await
     }
 
-    /// A token requested anew whatever is cached (a claims challenge: the
-    /// resource refused the cached one), then cached as any other.
-    pub(crate) async fn acquire_fresh(&self, scopes: &[&str]) -> Result<AccessToken> {
+    /// A token for `scopes` that satisfies `claims`, a claims challenge (the
+    /// resource refused the cached token): requested anew with the claims,
+    /// whatever is cached, and replacing the cached one; one request per
+    /// scopes and claims in flight. One exception spares a request: when the
+    /// challenge only asks for a token issued after a time (`access_token.nbf`,
+    /// what continuous access evaluation sends) and the store holds a token
+    /// obtained since, other than the one this source was using, another
+    /// process has already answered the same challenge, and its token is
+    /// returned.
+    pub(crate) async fn acquire_with_claims(
+        &self,
+        scopes: &[&str],
+        claims: &str,
+    ) -> Result<AccessToken> {
         check_scopes(scopes)?;
+        let issued_after = crate::claims::required_issue_time(&crate::claims::parse(claims)?);
         let key = self.inner.key_parts.for_scopes(scopes);
+        let refused = self
+            .inner
+            .hot
+            .get(scopes, now_secs())
+            .map(|hit| hit.token.bearer);
+        tracing::info!(who = %self.inner.fetch.who(), scope = %key.target, "requesting a token for a claims challenge");
+        let inner = Arc::clone(&self.inner);
         let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
-        self.inner.hot.forget(&key);
-        let epoch = self.inner.hot.epoch();
+        let claims = claims.to_owned();
+        let flight_key = (key.clone(), claims.clone());
         self.inner
-            .request_and_store(epoch, &key, &scopes, Purpose::Miss)
+            .claims_flights
+            .join(
+                &flight_key,
+                move || {
+                    async move {
+                        inner
+                            .fly_with_claims(key, scopes, claims, issued_after, refused)
+                            .await
+                    }
+                    .boxed()
+                },
+                |e| Err(Error::TokenTask(crate::Cause::new(e))),
+            )
             .await
     }
 
@@ -194,15 +241,54 @@ impl<F: Fetch> Inner<F> {
         let result = match &lock {
             Some(_) => match self.servable(epoch, &key, purpose).await {
                 Some(token) => Ok(token),
-                None => self.request_and_store(epoch, &key, &scopes, purpose).await,
+                None => {
+                    self.request_and_store(epoch, &key, &scopes, purpose, None)
+                        .await
+                }
             },
-            None => self.request_and_store(epoch, &key, &scopes, purpose).await,
+            None => {
+                self.request_and_store(epoch, &key, &scopes, purpose, None)
+                    .await
+            }
         };
-        if let Some(lock) = lock
-            && let Err(e) = lock.release().await
-        {
-            tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
-        }
+        release(lock).await;
+        result
+    }
+
+    /// Answers a claims challenge: under the store's lock, a token another
+    /// process obtained after `issued_after` (not the one `refused`), else a
+    /// request with the claims, whose token replaces the cached one.
+    async fn fly_with_claims(
+        self: Arc<Self>,
+        key: CacheKey,
+        scopes: Vec<String>,
+        claims: String,
+        issued_after: Option<u64>,
+        refused: Option<Arc<Bearer>>,
+    ) -> Result<AccessToken> {
+        let epoch = self.hot.epoch();
+        let lock = self.cross_process_lock(&key).await;
+        let answered = match issued_after {
+            Some(after) => self.cached(&key).await.filter(|cached| {
+                cached.cached_at >= after
+                    && refresh::freshness(cached, now_secs()) != Freshness::Spent
+                    && refused
+                        .as_ref()
+                        .is_none_or(|r| r.secret.expose_secret() != cached.secret.expose_secret())
+            }),
+            None => None,
+        };
+        let result = match answered {
+            Some(cached) => {
+                tracing::info!(who = %self.fetch.who(), scope = %key.target, "the store holds a token issued since the claims challenge's time; using it");
+                Ok(self.keep(epoch, &key, cached, None))
+            }
+            None => {
+                self.request_and_store(epoch, &key, &scopes, Purpose::Miss, Some(&claims))
+                    .await
+            }
+        };
+        release(lock).await;
         result
     }
 
@@ -235,8 +321,10 @@ impl<F: Fetch> Inner<F> {
         key: &CacheKey,
         scopes: &[String],
         purpose: Purpose,
+        claims: Option<&str>,
     ) -> Result<AccessToken> {
-        let result = self.fetch.fetch(scopes).await;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let result = self.fetch.fetch(scopes, claims).await;
         match (&result, purpose) {
             (Ok(_), _) => self.refresh_pause.succeeded(key),
             (Err(e), Purpose::Refresh) => {
@@ -299,6 +387,15 @@ impl<F> fmt::Debug for Engine<F> {
         f.debug_struct("Engine")
             .field("cache", &self.inner.cache)
             .finish_non_exhaustive()
+    }
+}
+
+/// Releases the store's lock, if one was taken; one that stays expires.
+async fn release(lock: Option<CacheLock>) {
+    if let Some(lock) = lock
+        && let Err(e) = lock.release().await
+    {
+        tracing::debug!(error = %e, "could not release the token cache lock; it will expire");
     }
 }
 

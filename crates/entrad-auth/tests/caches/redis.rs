@@ -16,13 +16,7 @@ use crate::support::*;
 
 /// The test server's URL; missing means the tests were not started by scripts/test.
 pub fn url() -> String {
-    std::env::var("ENTRAD_TEST_REDIS_URL").unwrap_or_else(|_| {
-        panic!(
-            "ENTRAD_TEST_REDIS_URL is not set: run scripts/test, which starts a loopback \
-             redis-server, or start one and export it: redis-server --port 6391 --save '' \
-             --daemonize yes; export ENTRAD_TEST_REDIS_URL=redis://127.0.0.1:6391/"
-        )
-    })
+    entrad_testkit::redis_url()
 }
 
 /// A prefix no other test (or earlier run) uses.

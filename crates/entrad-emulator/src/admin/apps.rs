@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use super::tenant::AdminTenant;
 use super::{admin_error, json_body, override_claims};
 use crate::clock::unix_now;
 use crate::keys::thumbprint_hex;
@@ -16,9 +17,12 @@ use crate::shared::AppState;
 use crate::state::CONSENTED_CLIENT_ID;
 use crate::token::mint::{self, ClientAuth};
 
-pub(crate) async fn list(State(state): State<AppState>) -> Response {
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+) -> Response {
     let issuer = crate::oidc::issuer(&state.base_url);
-    let directory = state.read();
+    let directory = state.read_at(tenant);
     let apps: Vec<serde_json::Value> = directory
         .apps
         .iter()
@@ -58,12 +62,16 @@ pub(crate) struct TokenRequest {
     claims: serde_json::Map<String, serde_json::Value>,
 }
 
-pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    body: Bytes,
+) -> Response {
     let request: TokenRequest = match json_body(&body) {
         Ok(request) => request,
         Err(message) => return admin_error(StatusCode::BAD_REQUEST, message),
     };
-    let directory = state.read();
+    let directory = state.read_at(tenant);
     let client_id = request.client_id.as_deref().unwrap_or(CONSENTED_CLIENT_ID);
     let Some(app) = directory.app(client_id) else {
         return admin_error(StatusCode::NOT_FOUND, format!("no app {client_id}"));

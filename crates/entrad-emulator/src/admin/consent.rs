@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::admin_error;
+use super::tenant::AdminTenant;
 use crate::shared::AppState;
 
 #[derive(Deserialize)]
@@ -14,12 +15,16 @@ pub(crate) struct ConsentBody {
     granted: bool,
 }
 
-pub(crate) async fn set(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+pub(crate) async fn set(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    body: axum::body::Bytes,
+) -> Response {
     let body: ConsentBody = match serde_json::from_slice(&body) {
         Ok(b) => b,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
     };
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     if !directory.set_consent(&body.client_id, body.granted) {
         return admin_error(StatusCode::NOT_FOUND, format!("no app {}", body.client_id));
     }

@@ -8,28 +8,38 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::admin_error;
+use super::tenant::AdminTenant;
 use crate::shared::AppState;
 use crate::state::{ChangeError, User};
 
 fn refused(error: ChangeError, key: &str) -> Response {
+    refused_as(error, "user", key)
+}
+
+/// The admin API's answer to a refused change of a `kind` (`user`, `group`).
+pub(super) fn refused_as(error: ChangeError, kind: &str, key: &str) -> Response {
     match error {
-        ChangeError::NotFound => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
+        ChangeError::NotFound => admin_error(StatusCode::NOT_FOUND, format!("no {kind} {key}")),
         ChangeError::Invalid(message) => admin_error(StatusCode::BAD_REQUEST, message),
     }
 }
 
-fn saved(directory: &crate::state::Directory) {
+pub(super) fn saved(directory: &crate::state::Directory) {
     if let Err(e) = directory.save() {
         tracing::error!("cannot save the state: {e}");
     }
 }
 
-pub(crate) async fn add(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn add(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    body: Bytes,
+) -> Response {
     let user: User = match serde_json::from_slice(&body) {
         Ok(u) => u,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid user: {e}")),
     };
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.add_user(user) {
         Ok(user) => {
             saved(&directory);
@@ -39,8 +49,12 @@ pub(crate) async fn add(State(state): State<AppState>, body: Bytes) -> Response 
     }
 }
 
-pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    match state.read().users.find(&key) {
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    Path(key): Path<String>,
+) -> Response {
+    match state.read_at(tenant).users.find(&key) {
         Some(user) => axum::Json(user).into_response(),
         None => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
     }
@@ -48,6 +62,7 @@ pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) 
 
 pub(crate) async fn modify(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -55,7 +70,7 @@ pub(crate) async fn modify(
         Ok(p) => p,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid patch: {e}")),
     };
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.patch_user(&key, patch) {
         Ok(user) => {
             saved(&directory);
@@ -68,16 +83,17 @@ pub(crate) async fn modify(
 #[derive(Deserialize)]
 pub(crate) struct RemoveQuery {
     #[serde(default)]
-    permanent: bool,
+    pub(super) permanent: bool,
 }
 
 /// Soft delete by default (`@removed: changed`); `?permanent=true` reports `deleted`.
 pub(crate) async fn remove(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     Query(query): Query<RemoveQuery>,
 ) -> Response {
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.remove_user(&key, query.permanent) {
         Ok(_) => {
             saved(&directory);

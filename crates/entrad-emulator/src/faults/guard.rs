@@ -86,17 +86,32 @@ fn fault_response(
     }
 }
 
-/// The middleware; its state names the route it guards.
+/// The middleware; its state names the route it guards. Each answered request joins
+/// the portal's recent requests, with its status and latency.
 pub(crate) async fn guard(
     State((state, route)): State<(AppState, Route)>,
     request: Request,
     next: Next,
 ) -> Response {
+    let started = Instant::now();
+    let (method, path) = (request.method().clone(), request.uri().path().to_string());
+    let response = answer(&state, route, request, next).await;
+    state.web.recent.record(
+        method.as_str(),
+        &path,
+        route.name(),
+        response.status().as_u16(),
+        started.elapsed(),
+    );
+    response
+}
+
+async fn answer(state: &AppState, route: Route, request: Request, next: Next) -> Response {
     state.stats.count(route);
     let (request, client) = identify(route, request).await;
     if let Some(wait) = state.throttle.too_early(&client, route, Instant::now()) {
         state.stats.throttled();
-        return fault_response(&state, route, 429, wait, request.headers());
+        return fault_response(state, route, 429, wait, request.headers());
     }
     let decision = state.faults.decide(route, true);
     if !decision.latency.is_zero() {
@@ -121,7 +136,7 @@ pub(crate) async fn guard(
                 route,
                 Instant::now() + Duration::from_secs(retry_after),
             );
-            fault_response(&state, route, status, retry_after, request.headers())
+            fault_response(state, route, status, retry_after, request.headers())
         }
     }
 }

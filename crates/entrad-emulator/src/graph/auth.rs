@@ -12,9 +12,17 @@ use crate::token::jws::{self, date_claim};
 use crate::token::mint::{GRAPH_APP_ID, GRAPH_AUDIENCE, v1_issuer};
 
 /// Any of these application permissions allows reading users.
-const READ_ROLES: [&str; 4] = [
+pub(crate) const USER_ROLES: [&str; 4] = [
     "User.Read.All",
     "User.ReadWrite.All",
+    "Directory.Read.All",
+    "Directory.ReadWrite.All",
+];
+/// Any of these application permissions allows reading groups and their members.
+pub(crate) const GROUP_ROLES: [&str; 5] = [
+    "GroupMember.Read.All",
+    "Group.Read.All",
+    "Group.ReadWrite.All",
     "Directory.Read.All",
     "Directory.ReadWrite.All",
 ];
@@ -25,13 +33,15 @@ const SKEW_SECS: f64 = 300.0;
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub(crate) appid: String,
+    /// The number of the tenant that issued the token (its `tid`).
+    pub(crate) tenant: usize,
     roles: Vec<String>,
 }
 
 impl Caller {
-    /// Graph's 403 when the token carries no role that allows reading users.
-    pub(crate) fn require_read(&self, ctx: &GraphCtx) -> Result<(), Reply> {
-        if self.roles.iter().any(|r| READ_ROLES.contains(&r.as_str())) {
+    /// Graph's 403 when the token carries none of `allowed` (e.g. [`USER_ROLES`]).
+    pub(crate) fn require_any(&self, allowed: &[&str], ctx: &GraphCtx) -> Result<(), Reply> {
+        if self.roles.iter().any(|r| allowed.contains(&r.as_str())) {
             return Ok(());
         }
         Err(Reply::error(
@@ -70,7 +80,7 @@ fn unauthorized(message: &str, ctx: &GraphCtx) -> Reply {
 }
 
 /// Checks the request's bearer token (401s); roles are checked per request with
-/// [`Caller::require_read`] (403s).
+/// [`Caller::require_any`] (403s).
 pub(crate) fn authenticate(
     state: &Shared,
     headers: &HeaderMap,
@@ -105,7 +115,13 @@ pub(crate) fn authenticate(
         ));
     }
     let claims = &jws.claims;
-    let tenant_id = state.read().tenant.id.clone();
+    // The token's tenant (by `tid`), whose issuer it must then carry.
+    let tenant = claims
+        .get("tid")
+        .and_then(Value::as_str)
+        .and_then(|tid| state.tenant_index(tid))
+        .unwrap_or(0);
+    let tenant_id = state.read_at(tenant).tenant.id.clone();
     if claims.get("iss").and_then(Value::as_str) != Some(v1_issuer(&tenant_id).as_str()) {
         return Err(unauthorized(
             "Access token validation failure. Invalid issuer.",
@@ -136,6 +152,9 @@ pub(crate) fn authenticate(
             ctx,
         ));
     }
+    if let Some(challenge) = crate::cae::challenge(state, claims, ctx) {
+        return Err(challenge);
+    }
     let roles = claims
         .get("roles")
         .and_then(Value::as_array)
@@ -148,6 +167,7 @@ pub(crate) fn authenticate(
         })
         .unwrap_or_default();
     Ok(Caller {
+        tenant,
         appid: claims
             .get("appid")
             .and_then(Value::as_str)

@@ -126,6 +126,10 @@ fn route(url: &str) -> Result<(Target, Option<String>), String> {
         ["users", function] if super::function::name(function) == "delta" => Target::Delta,
         ["users", "$count"] => Target::Count,
         ["users", key] => Target::User(key.to_string()),
+        ["groups"] => Target::Groups,
+        ["groups", function] if super::function::name(function) == "delta" => Target::GroupsDelta,
+        ["groups", key] => Target::Group(key.to_string()),
+        ["groups", key, "members"] => Target::GroupMembers(key.to_string()),
         [first, ..] if *first != "users" => return Err(first.to_string()),
         [_, _, next, ..] => return Err(next.to_string()),
         _ => return Err(path.to_string()),
@@ -176,7 +180,8 @@ pub(crate) async fn execute(state: &Shared, ctx: &GraphCtx, caller: &Caller, bod
     let mut failed: HashSet<String> = HashSet::new();
     let mut responses = Vec::with_capacity(items.len());
     for item in items {
-        let item_ctx = GraphCtx::new(&inner_headers(&item), ctx.base.clone());
+        let mut item_ctx = GraphCtx::new(&inner_headers(&item), ctx.base.clone());
+        item_ctx.tenant = caller.tenant;
         if item.depends_on.iter().any(|d| failed.contains(d)) {
             failed.insert(item.id.clone());
             let reply = Reply::error(
@@ -246,7 +251,7 @@ async fn run_inner(
         );
         return fault_reply(status, retry_after, ctx);
     }
-    if let Err(reply) = caller.require_read(ctx) {
+    if let Err(reply) = caller.require_any(target.roles(), ctx) {
         return reply;
     }
     run(state, ctx, &target, query)
@@ -271,7 +276,18 @@ mod tests {
         assert!(
             matches!(route("https://graph.microsoft.com/v1.0/users/a%40b"), Ok((Target::User(k), None)) if k == "a@b")
         );
-        assert!(matches!(route("/groups"), Err(s) if s == "groups"));
+        assert!(matches!(route("/devices"), Err(s) if s == "devices"));
+        assert!(matches!(
+            route("/groups?$top=2"),
+            Ok((Target::Groups, Some(_)))
+        ));
+        assert!(matches!(
+            route("/groups/microsoft.graph.delta()"),
+            Ok((Target::GroupsDelta, None))
+        ));
+        assert!(
+            matches!(route("/groups/g1/members"), Ok((Target::GroupMembers(k), None)) if k == "g1")
+        );
         assert!(matches!(route("/users/x/manager"), Err(s) if s == "manager"));
     }
 

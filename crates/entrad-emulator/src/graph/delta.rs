@@ -8,23 +8,23 @@ use serde::ser::{SerializeMap, Serializer};
 use uuid::Uuid;
 
 use super::paging::{self, DeltaCursor, DeltaToken};
-use super::props::{DEFAULT, Prop, UserView, context};
-use super::query::Params;
+use super::props::{DEFAULT, UserView, context};
+use super::query::{Params, Selectable};
 use super::reply::{GraphCtx, Reply};
 use super::users::Page;
 use crate::shared::Shared;
-use crate::state::{Directory, Tombstone, User};
+use crate::state::{Entry, Store, Tombstone};
 
-/// One entry of a delta page.
-enum Item<'a> {
-    User(UserView<'a>),
+/// One entry of a delta page: an object (its view) or a removal.
+enum Item<'a, V> {
+    Object(V),
     Removed(&'a Tombstone),
 }
 
-impl Serialize for Item<'_> {
+impl<V: Serialize> Serialize for Item<'_, V> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Item::User(view) => view.serialize(serializer),
+            Item::Object(view) => view.serialize(serializer),
             Item::Removed(t) => {
                 let mut map = serializer.serialize_map(Some(2))?;
                 map.serialize_entry("id", &t.id)?;
@@ -36,8 +36,8 @@ impl Serialize for Item<'_> {
     }
 }
 
-fn sync_state_not_found(params: &Params, ctx: &GraphCtx) -> Reply {
-    let fresh = params.plain_link(ctx, "users/delta");
+fn sync_state_not_found<P: Selectable>(params: &Params<P>, ctx: &GraphCtx, entity: &str) -> Reply {
+    let fresh = params.plain_link(ctx, &format!("{entity}/delta"));
     Reply::error(
         410,
         "syncStateNotFound",
@@ -50,38 +50,57 @@ fn sync_state_not_found(params: &Params, ctx: &GraphCtx) -> Reply {
 /// Answers one delta request: where the round stands, the page of changed users
 /// then of removals, and the link to the next page or round.
 pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
-    let params = match delta_params(query, ctx) {
+    let params = match delta_params(query, ctx, "users") {
         Ok(params) => params,
         Err(reply) => return reply,
     };
-    let directory = state.read();
-    let cursor = match round_position(&params, &directory, ctx) {
+    let directory = state.read_at(ctx.tenant);
+    let props = params.select.as_deref().unwrap_or(&DEFAULT);
+    round(
+        &params,
+        ctx,
+        "users",
+        &directory.sync_epoch,
+        &directory.users,
+        |user, _| UserView {
+            user,
+            props,
+            context: None,
+        },
+    )
+}
+
+/// Answers one delta request on `entity` (`users`, `groups`) kept in `store`: where
+/// the round stands, the page of changed objects (as `view` shows them, given the
+/// round's `since`) then of removals, and the link to the next page or round.
+pub(crate) fn round<'a, P: Selectable, T: Entry, V: Serialize>(
+    params: &Params<P>,
+    ctx: &GraphCtx,
+    entity: &str,
+    epoch: &str,
+    store: &'a Store<T>,
+    view: impl Fn(&'a T, Option<u64>) -> V,
+) -> Reply {
+    let cursor = match round_position(params, epoch, store.seq(), entity, ctx) {
         ControlFlow::Continue(cursor) => cursor,
         ControlFlow::Break(reply) => return reply,
     };
-    let size = params.page_size(ctx);
-    let props = params.select.as_deref().unwrap_or(&DEFAULT);
-    let mut items = Vec::with_capacity(size.min(directory.users.all().len()));
-    let mut next = None;
-    if cursor.from_tombstone.is_none() {
-        next = changed_users(&directory, &cursor, props, size, &mut items);
-    }
-    if next.is_none()
-        && let Some(since) = cursor.since
-    {
-        next = removals(&directory, &cursor, since, size, &mut items);
-    }
+    let (items, next) = fill(store, &cursor, params.page_size(ctx), view);
     let (next_link, delta_link) = match next {
-        Some(next) => (Some(skip_link(&params, ctx, &next)), None),
-        None => (None, Some(next_round_link(&params, ctx, &cursor))),
+        Some(next) => (Some(skip_link(params, ctx, entity, &next)), None),
+        None => (None, Some(next_round_link(params, ctx, entity, &cursor))),
     };
-    page(&params, ctx, next_link, delta_link, &items)
+    page(params, ctx, entity, next_link, delta_link, &items)
 }
 
 /// The query options, limited to the two the emulator serves with delta
 /// (`$select`, `$top`): a round must not silently ignore a `$filter` or `$search`.
-fn delta_params(query: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
-    let params = Params::parse(query, ctx)?;
+pub(crate) fn delta_params<P: Selectable>(
+    query: Option<&str>,
+    ctx: &GraphCtx,
+    entity: &str,
+) -> Result<Params<P>, Reply> {
+    let params = Params::parse_of(query, ctx)?;
     if params.filter.is_some()
         || params.search.is_some()
         || params.count
@@ -90,7 +109,9 @@ fn delta_params(query: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
         return Err(Reply::error(
             400,
             "Request_UnsupportedQuery",
-            "Only $select and $top are supported with delta queries on users by the emulator.",
+            &format!(
+                "Only $select and $top are supported with delta queries on {entity} by the emulator."
+            ),
             ctx,
         ));
     }
@@ -100,24 +121,24 @@ fn delta_params(query: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
 /// Where this request starts, from its `$skiptoken` (a page of a round),
 /// `$deltatoken` (a new round of changes) or neither (a full sync); `Break` when
 /// the answer is already known (a bad or stale token, `$deltatoken=latest`).
-fn round_position(
-    params: &Params,
-    directory: &Directory,
+fn round_position<P: Selectable>(
+    params: &Params<P>,
+    epoch: &str,
+    seq: u64,
+    entity: &str,
     ctx: &GraphCtx,
 ) -> ControlFlow<Reply, DeltaCursor> {
-    let epoch = &directory.sync_epoch;
-    let seq = directory.users.seq();
     match (&params.skiptoken, &params.deltatoken) {
         (Some(token), _) => match paging::decode::<DeltaCursor>(token) {
-            Some(cursor) if &cursor.epoch == epoch => ControlFlow::Continue(cursor),
-            Some(_) => ControlFlow::Break(sync_state_not_found(params, ctx)),
+            Some(cursor) if cursor.epoch == epoch => ControlFlow::Continue(cursor),
+            Some(_) => ControlFlow::Break(sync_state_not_found(params, ctx, entity)),
             None => ControlFlow::Break(invalid_token("$skiptoken", ctx)),
         },
         (None, Some(token)) if token == "latest" => {
-            ControlFlow::Break(latest(params, ctx, epoch, seq))
+            ControlFlow::Break(latest(params, ctx, entity, epoch, seq))
         }
         (None, Some(token)) => match paging::decode::<DeltaToken>(token) {
-            Some(token) if &token.epoch == epoch && token.since <= seq => {
+            Some(token) if token.epoch == epoch && token.since <= seq => {
                 ControlFlow::Continue(DeltaCursor {
                     epoch: token.epoch,
                     since: Some(token.since),
@@ -126,11 +147,11 @@ fn round_position(
                     from_tombstone: None,
                 })
             }
-            Some(_) => ControlFlow::Break(sync_state_not_found(params, ctx)),
+            Some(_) => ControlFlow::Break(sync_state_not_found(params, ctx, entity)),
             None => ControlFlow::Break(invalid_token("$deltatoken", ctx)),
         },
         (None, None) => ControlFlow::Continue(DeltaCursor {
-            epoch: epoch.clone(),
+            epoch: epoch.to_owned(),
             since: None,
             round_start: seq,
             after_user: None,
@@ -151,29 +172,56 @@ fn invalid_token(name: &str, ctx: &GraphCtx) -> Reply {
 
 /// `$deltatoken=latest`: no items, only a deltaLink from now on (Graph's way to
 /// skip the initial full sync).
-fn latest(params: &Params, ctx: &GraphCtx, epoch: &str, seq: u64) -> Reply {
+fn latest<P: Selectable>(
+    params: &Params<P>,
+    ctx: &GraphCtx,
+    entity: &str,
+    epoch: &str,
+    seq: u64,
+) -> Reply {
     let token = DeltaToken {
         epoch: epoch.to_owned(),
         since: seq,
     };
-    let link = params.link(ctx, "users/delta", "$deltatoken", &paging::encode(&token));
-    let empty: [Item; 0] = [];
-    page(params, ctx, None, Some(link), &empty)
+    let path = format!("{entity}/delta");
+    let link = params.link(ctx, &path, "$deltatoken", &paging::encode(&token));
+    let empty: [Item<'_, ()>; 0] = [];
+    page(params, ctx, entity, None, Some(link), &empty)
 }
 
-/// Phase 1: users after the cursor's (changed since the round's start, or all in
-/// a full sync), up to `size` items; the cursor to resume from when the page is full.
-fn changed_users<'a>(
-    directory: &'a Directory,
+/// One page of a round on `store`: changed objects (as `view` shows them), then
+/// removals; the cursor to resume from when the page is full.
+fn fill<'a, T: Entry, V>(
+    store: &'a Store<T>,
     cursor: &DeltaCursor,
-    props: &'a [Prop],
     size: usize,
-    items: &mut Vec<Item<'a>>,
+    view: impl Fn(&'a T, Option<u64>) -> V,
+) -> (Vec<Item<'a, V>>, Option<DeltaCursor>) {
+    let mut items = Vec::with_capacity(size.min(store.all().len()));
+    let mut next = None;
+    if cursor.from_tombstone.is_none() {
+        next = changed_objects(store, cursor, size, &mut items, view);
+    }
+    if next.is_none()
+        && let Some(since) = cursor.since
+    {
+        next = removals(store, cursor, since, size, &mut items);
+    }
+    (items, next)
+}
+
+/// Phase 1: objects after the cursor's (changed since the round's start, or all in
+/// a full sync), up to `size` items; the cursor to resume from when the page is full.
+fn changed_objects<'a, T: Entry, V>(
+    store: &'a Store<T>,
+    cursor: &DeltaCursor,
+    size: usize,
+    items: &mut Vec<Item<'a, V>>,
+    view: impl Fn(&'a T, Option<u64>) -> V,
 ) -> Option<DeltaCursor> {
-    let changed = |user: &&User| cursor.since.is_none_or(|since| user.changed > since);
-    let users = directory.users.all();
+    let changed = |object: &&T| cursor.since.is_none_or(|since| object.changed() > since);
     let mut last: Option<Uuid> = None;
-    for user in users[directory.users.position_after(cursor.after_user)..]
+    for object in store.all()[store.position_after(cursor.after_user)..]
         .iter()
         .filter(changed)
     {
@@ -184,35 +232,29 @@ fn changed_users<'a>(
                 ..cursor.clone()
             });
         }
-        last = Some(user.id);
-        items.push(Item::User(UserView {
-            user,
-            props,
-            context: None,
-        }));
+        last = Some(object.id());
+        items.push(Item::Object(view(object, cursor.since)));
     }
     None
 }
 
-/// Phase 2 (rounds of changes only): users removed during `since..=round_start`
+/// Phase 2 (rounds of changes only): objects removed during `since..=round_start`
 /// and not back since, from the cursor's tombstone on; the cursor to resume
 /// from when the page is full.
-fn removals<'a>(
-    directory: &'a Directory,
+fn removals<'a, T: Entry, V>(
+    store: &'a Store<T>,
     cursor: &DeltaCursor,
     since: u64,
     size: usize,
-    items: &mut Vec<Item<'a>>,
+    items: &mut Vec<Item<'a, V>>,
 ) -> Option<DeltaCursor> {
-    let tombstones = directory.users.tombstones();
     let start = cursor.from_tombstone.unwrap_or(0);
-    for (index, tombstone) in tombstones.iter().enumerate().skip(start) {
+    for (index, tombstone) in store.tombstones().iter().enumerate().skip(start) {
         let reported = tombstone.seq > since
             && tombstone.seq <= cursor.round_start
-            && directory
-                .users
+            && store
                 .get(tombstone.id)
-                .is_none_or(|user| user.changed < tombstone.seq);
+                .is_none_or(|object| object.changed() < tombstone.seq);
         if !reported {
             continue;
         }
@@ -229,30 +271,43 @@ fn removals<'a>(
 }
 
 /// The nextLink of a round that has more pages.
-fn skip_link(params: &Params, ctx: &GraphCtx, next: &DeltaCursor) -> String {
-    params.link(ctx, "users/delta", "$skiptoken", &paging::encode(next))
+fn skip_link<P: Selectable>(
+    params: &Params<P>,
+    ctx: &GraphCtx,
+    entity: &str,
+    next: &DeltaCursor,
+) -> String {
+    let path = format!("{entity}/delta");
+    params.link(ctx, &path, "$skiptoken", &paging::encode(next))
 }
 
 /// The deltaLink ending a round: the next round reports changes after this one's start.
-fn next_round_link(params: &Params, ctx: &GraphCtx, cursor: &DeltaCursor) -> String {
+fn next_round_link<P: Selectable>(
+    params: &Params<P>,
+    ctx: &GraphCtx,
+    entity: &str,
+    cursor: &DeltaCursor,
+) -> String {
     let token = DeltaToken {
         epoch: cursor.epoch.clone(),
         since: cursor.round_start,
     };
-    params.link(ctx, "users/delta", "$deltatoken", &paging::encode(&token))
+    let path = format!("{entity}/delta");
+    params.link(ctx, &path, "$deltatoken", &paging::encode(&token))
 }
 
-/// One delta page in Graph's shape.
-fn page(
-    params: &Params,
+/// One delta page of `entity` (`users`, `groups`) in Graph's shape.
+fn page<P: Selectable, T: Serialize>(
+    params: &Params<P>,
     ctx: &GraphCtx,
+    entity: &str,
     next_link: Option<String>,
     delta_link: Option<String>,
-    items: &[Item],
+    items: &[T],
 ) -> Reply {
     Reply::json(
         &Page {
-            context: context(&ctx.base, "users", params.select.as_deref(), ""),
+            context: context(&ctx.base, entity, params.select.as_deref(), ""),
             count: None,
             next_link,
             delta_link,

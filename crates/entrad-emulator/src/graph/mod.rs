@@ -5,6 +5,9 @@ mod batch;
 mod delta;
 mod filter;
 pub(crate) mod function;
+mod group_props;
+mod groups;
+mod groups_delta;
 mod orderby;
 mod paging;
 mod props;
@@ -30,6 +33,10 @@ pub(crate) enum Target {
     Count,
     User(String),
     Delta,
+    Groups,
+    Group(String),
+    GroupMembers(String),
+    GroupsDelta,
 }
 
 impl Target {
@@ -38,6 +45,20 @@ impl Target {
             Target::Users | Target::Count => Route::Users,
             Target::User(_) => Route::User,
             Target::Delta => Route::UsersDelta,
+            Target::Groups => Route::Groups,
+            Target::Group(_) => Route::Group,
+            Target::GroupMembers(_) => Route::GroupMembers,
+            Target::GroupsDelta => Route::GroupsDelta,
+        }
+    }
+
+    /// The application permissions that allow this read (any one of them).
+    pub(crate) fn roles(&self) -> &'static [&'static str] {
+        match self {
+            Target::Users | Target::Count | Target::User(_) | Target::Delta => &auth::USER_ROLES,
+            Target::Groups | Target::Group(_) | Target::GroupMembers(_) | Target::GroupsDelta => {
+                &auth::GROUP_ROLES
+            }
         }
     }
 }
@@ -49,6 +70,10 @@ pub(crate) fn run(state: &Shared, ctx: &GraphCtx, target: &Target, query: Option
         Target::Count => users::count(state, ctx, query),
         Target::User(key) => user::get(state, ctx, key, query),
         Target::Delta => delta::delta(state, ctx, query),
+        Target::Groups => groups::list(state, ctx, query),
+        Target::Group(key) => groups::get(state, ctx, key, query),
+        Target::GroupMembers(key) => groups::members(state, ctx, key, query),
+        Target::GroupsDelta => groups_delta::delta(state, ctx, query),
     }
 }
 
@@ -84,11 +109,14 @@ fn serve(
     target: Target,
     query: Option<String>,
 ) -> Response {
-    let ctx = GraphCtx::new(headers, base);
+    let mut ctx = GraphCtx::new(headers, base);
     let reply = match auth::authenticate(state, headers, &ctx)
-        .and_then(|caller| caller.require_read(&ctx))
+        .and_then(|caller| caller.require_any(target.roles(), &ctx).map(|()| caller))
     {
-        Ok(()) => run(state, &ctx, &target, query.as_deref()),
+        Ok(caller) => {
+            ctx.tenant = caller.tenant;
+            run(state, &ctx, &target, query.as_deref())
+        }
         Err(reply) => reply,
     };
     reply.into_response(&ctx)
@@ -133,6 +161,48 @@ pub(crate) async fn users_delta(
     RawQuery(query): RawQuery,
 ) -> Response {
     serve(&state, base, &headers, Target::Delta, query)
+}
+
+/// `GET /v1.0/groups`.
+pub(crate) async fn list_groups(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&state, base, &headers, Target::Groups, query)
+}
+
+/// `GET /v1.0/groups/{id}`.
+pub(crate) async fn get_group(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&state, base, &headers, Target::Group(key), query)
+}
+
+/// `GET /v1.0/groups/{id}/members`.
+pub(crate) async fn group_members(
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&state, base, &headers, Target::GroupMembers(key), query)
+}
+
+/// `GET /v1.0/groups/delta` (and its other OData forms, [`function::paths`]).
+pub(crate) async fn groups_delta(
+    State(state): State<AppState>,
+    BaseUrl(base): BaseUrl,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    serve(&state, base, &headers, Target::GroupsDelta, query)
 }
 
 /// `POST /v1.0/$batch`: the token is checked once; roles per inner request.

@@ -2,6 +2,7 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use super::query::Selectable;
 use crate::state::User;
 
 /// A property of `microsoft.graph.user` that `$select` may name.
@@ -147,27 +148,36 @@ impl Serialize for UserView<'_> {
         if let Some(context) = self.context {
             map.serialize_entry("@odata.context", context)?;
         }
-        let user = self.user;
-        for prop in self.props {
-            let name = prop.name();
-            match prop {
-                Prop::BusinessPhones => map.serialize_entry(name, &user.business_phones)?,
-                Prop::Id => map.serialize_entry(name, &user.id)?,
-                Prop::AccountEnabled => map.serialize_entry(name, &user.account_enabled)?,
-                Prop::Null(_) => map.serialize_entry(name, &())?,
-                Prop::Empty(_) => map.serialize_entry(name, &[(); 0])?,
-                other => map.serialize_entry(name, &other.text(user))?,
-            }
-        }
+        user_entries(&mut map, self.user, self.props)?;
         map.end()
     }
 }
 
+/// Writes the `props` of `user` into a JSON object being serialized.
+pub(crate) fn user_entries<M: SerializeMap>(
+    map: &mut M,
+    user: &User,
+    props: &[Prop],
+) -> Result<(), M::Error> {
+    for prop in props {
+        let name = prop.name();
+        match prop {
+            Prop::BusinessPhones => map.serialize_entry(name, &user.business_phones)?,
+            Prop::Id => map.serialize_entry(name, &user.id)?,
+            Prop::AccountEnabled => map.serialize_entry(name, &user.account_enabled)?,
+            Prop::Null(_) => map.serialize_entry(name, &())?,
+            Prop::Empty(_) => map.serialize_entry(name, &[(); 0])?,
+            other => map.serialize_entry(name, &other.text(user))?,
+        }
+    }
+    Ok(())
+}
+
 /// `$metadata#users` or `$metadata#users(a,b)` (selections keep the client's order).
-pub(crate) fn context(
+pub(crate) fn context<P: Selectable>(
     base: &str,
     entity_set: &str,
-    select: Option<&[Prop]>,
+    select: Option<&[P]>,
     suffix: &str,
 ) -> String {
     match select {

@@ -12,10 +12,30 @@ pub(crate) const DEFAULT_PAGE: usize = 100;
 /// The largest `$top` Graph accepts for users.
 pub(crate) const MAX_PAGE: usize = 999;
 
-/// The query options of one request.
-#[derive(Debug, Default)]
-pub(crate) struct Params {
-    pub(crate) select: Option<Vec<Prop>>,
+/// A property `$select` may name, of the entity type a request lists.
+pub(crate) trait Selectable: Sized + Copy + PartialEq {
+    /// The OData type, as errors name it (`microsoft.graph.user`).
+    const TYPE: &'static str;
+    /// Looks a property up by name, ignoring case as Graph does.
+    fn parse(name: &str) -> Option<Self>;
+    /// The property's name as Graph writes it.
+    fn name(self) -> &'static str;
+}
+
+impl Selectable for Prop {
+    const TYPE: &'static str = "microsoft.graph.user";
+    fn parse(name: &str) -> Option<Self> {
+        Prop::parse(name)
+    }
+    fn name(self) -> &'static str {
+        Prop::name(self)
+    }
+}
+
+/// The query options of one request, selecting properties of `P` (users by default).
+#[derive(Debug)]
+pub(crate) struct Params<P = Prop> {
+    pub(crate) select: Option<Vec<P>>,
     pub(crate) top: Option<usize>,
     pub(crate) filter: Option<Filter>,
     pub(crate) search: Option<Search>,
@@ -64,14 +84,15 @@ fn is_custom(key: &str, name: &str) -> bool {
         )
 }
 
-/// `$select`: known user properties, each once; `None` for an empty list.
-fn parse_select(value: &str, ctx: &GraphCtx) -> Result<Option<Vec<Prop>>, Reply> {
+/// `$select`: known properties, each once; `None` for an empty list.
+fn parse_select<P: Selectable>(value: &str, ctx: &GraphCtx) -> Result<Option<Vec<P>>, Reply> {
     let mut props = Vec::new();
     for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        let prop = Prop::parse(item).ok_or_else(|| {
+        let prop = P::parse(item).ok_or_else(|| {
             bad_request(
                 &format!(
-                    "Could not find a property named '{item}' on type 'microsoft.graph.user'."
+                    "Could not find a property named '{item}' on type '{}'.",
+                    P::TYPE
                 ),
                 ctx,
             )
@@ -151,9 +172,33 @@ enum Applied {
 }
 
 impl Params {
-    /// Parses and validates the query string (`None`: no query).
+    /// Parses and validates the query string of a users request (`None`: no query).
     pub(crate) fn parse(raw: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
-        let mut params = Params::default();
+        Params::parse_of(raw, ctx)
+    }
+
+    /// Whether a user passes `$filter` and `$search`.
+    pub(crate) fn matches(&self, user: &crate::state::User) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(user))
+            && self.search.as_ref().is_none_or(|s| s.matches(user))
+    }
+}
+
+impl<P: Selectable> Params<P> {
+    /// Parses and validates the query string of a request on `P`'s type.
+    pub(crate) fn parse_of(raw: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
+        let mut params = Params {
+            select: None,
+            top: None,
+            filter: None,
+            search: None,
+            orderby: None,
+            count: false,
+            skiptoken: None,
+            deltatoken: None,
+            kept: Vec::new(),
+            advanced_filter: false,
+        };
         for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
             let name = key.trim_start_matches('$').to_ascii_lowercase();
             let applied = if is_custom(&key, &name) {
@@ -295,12 +340,6 @@ impl Params {
         } else {
             format!("{}/v1.0/{path}?{}", ctx.base, self.kept.join("&"))
         }
-    }
-
-    /// Whether a user passes `$filter` and `$search`.
-    pub(crate) fn matches(&self, user: &crate::state::User) -> bool {
-        self.filter.as_ref().is_none_or(|f| f.matches(user))
-            && self.search.as_ref().is_none_or(|s| s.matches(user))
     }
 }
 

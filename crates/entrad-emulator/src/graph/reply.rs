@@ -22,6 +22,8 @@ pub(crate) struct GraphCtx {
     pub(crate) eventual: bool,
     /// `Prefer: odata.maxpagesize=N`.
     pub(crate) max_page_size: Option<usize>,
+    /// The number of the caller's tenant, once its token is accepted (0: the default one).
+    pub(crate) tenant: usize,
 }
 
 impl GraphCtx {
@@ -55,6 +57,7 @@ impl GraphCtx {
             base,
             eventual,
             max_page_size,
+            tenant: 0,
         }
     }
 }

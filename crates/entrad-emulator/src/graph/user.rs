@@ -10,7 +10,7 @@ pub(crate) fn get(state: &Shared, ctx: &GraphCtx, key: &str, query: Option<&str>
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let Some(user) = directory.users.find(key) else {
         return Reply::error(
             404,

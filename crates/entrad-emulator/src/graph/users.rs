@@ -48,7 +48,7 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
         );
     }
     let size = params.page_size(ctx);
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let users = directory.users.all();
     let Some((served, more)) = page(&directory.users, &params, size) else {
         return expired_page_token(ctx);
@@ -131,7 +131,7 @@ pub(crate) fn count(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read();
+    let directory = state.read_at(ctx.tenant);
     let n = directory
         .users
         .all()

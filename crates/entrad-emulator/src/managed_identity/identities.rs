@@ -54,6 +54,8 @@ pub(crate) fn ensure(directory: &mut Directory) {
                 secrets: Vec::new(),
                 certificates: Vec::new(),
                 federated_credentials: Vec::new(),
+                // Managed identities have no sign-in: nothing to redirect to.
+                redirect_uris: Vec::new(),
             });
         }
     }

@@ -10,6 +10,9 @@ pub const CONSENTED_CLIENT_ID: &str = "4f7c2a91-8d3e-4b6a-a5f0-1c9e7d2b3a64";
 pub const UNCONSENTED_CLIENT_ID: &str = "7b1e9d40-2c6f-4e8a-b3d5-9a0f1e2c4b87";
 /// Client id of an app that has no service principal in the tenant (AADSTS7000229).
 pub const NO_SERVICE_PRINCIPAL_CLIENT_ID: &str = "a2d4f6b8-1c3e-4a5b-8d7f-0e2c4a6b8d9f";
+/// The redirect URI registered on every app: where admin consent sends the browser back.
+/// A loopback URI, so its port is not compared (as Entra does for `localhost`).
+pub const CONSENT_REDIRECT_URI: &str = "http://localhost/admin-consent";
 
 /// One client secret of an app.
 pub(crate) struct ClientSecret {
@@ -90,6 +93,8 @@ pub(crate) struct App {
     pub(crate) secrets: Vec<ClientSecret>,
     pub(crate) certificates: Vec<RegisteredCertificate>,
     pub(crate) federated_credentials: Vec<FederatedCredential>,
+    /// Redirect URIs (reply URLs) registered on the app.
+    pub(crate) redirect_uris: Vec<String>,
 }
 
 impl App {

@@ -3,9 +3,14 @@
 
 mod apps;
 mod generate;
+mod group;
+mod group_changes;
+mod group_generate;
 mod persist;
+mod roles;
 mod store;
 mod tenant;
+mod tenants;
 mod user;
 
 use std::path::PathBuf;
@@ -18,17 +23,27 @@ pub(crate) use apps::{
     App, ClientSecret, FederatedCredential, RegisteredCertificate, SecretCheck,
     TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT,
 };
-pub use apps::{CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID, UNCONSENTED_CLIENT_ID};
+pub use apps::{
+    CONSENT_REDIRECT_URI, CONSENTED_CLIENT_ID, NO_SERVICE_PRINCIPAL_CLIENT_ID,
+    UNCONSENTED_CLIENT_ID,
+};
+pub(crate) use group::{Group, GroupStore, MemberChange};
 use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
-pub(crate) use store::{Tombstone, UserStore};
+pub use roles::GLOBAL_ADMINISTRATOR;
+pub(crate) use roles::can_consent;
+pub(crate) use store::{Entry, Store, Tombstone, UserStore};
 pub(crate) use tenant::Tenant;
 pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
+pub(crate) use tenants::{Fresh, open_all};
 pub(crate) use user::User;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
 
-/// Application permission granted to the consented app.
+/// Application permissions granted to the consented app: reading users, and groups
+/// with their members.
+const GRAPH_ROLES: [&str; 2] = ["User.Read.All", "GroupMember.Read.All"];
+/// Application permission granted to the managed identities.
 pub(crate) const GRAPH_ROLE: &str = "User.Read.All";
 const DAY: i64 = 86_400;
 
@@ -38,8 +53,11 @@ pub(crate) struct Directory {
     pub(crate) tenant: Tenant,
     pub(crate) apps: Vec<App>,
     pub(crate) users: UserStore,
+    pub(crate) groups: GroupStore,
     /// Identifies this history of changes: delta tokens of another one are refused.
     pub(crate) sync_epoch: String,
+    /// Users' directory roles (Global Administrator, ...).
+    pub(crate) roles: roles::Roles,
     base: UsersBase,
     journal: Vec<JournalEntry>,
     /// `state.json`, or `None` in memory.
@@ -62,6 +80,16 @@ impl Directory {
         store: Option<PathBuf>,
         app_certificate: RegisteredCertificate,
     ) -> Result<Directory> {
+        Directory::open_as(config, store, app_certificate, Fresh::home(config))
+    }
+
+    /// [`Directory::open`] for a tenant that starts as `fresh` says when it has no state.
+    pub(crate) fn open_as(
+        config: &Config,
+        store: Option<PathBuf>,
+        app_certificate: RegisteredCertificate,
+        fresh: Fresh,
+    ) -> Result<Directory> {
         let base = match &config.users_file {
             Some(path) => UsersBase::File {
                 path: std::path::absolute(path)
@@ -69,14 +97,14 @@ impl Directory {
             },
             None => UsersBase::Generated {
                 count: config.users,
-                seed: config.seed,
+                seed: fresh.seed,
             },
         };
         let saved = match &store {
             Some(path) => persist::load(path)?,
             None => None,
         };
-        let (tenant, apps, mut sync_epoch, journal) = match saved {
+        let (tenant, apps, mut sync_epoch, journal, saved_roles) = match saved {
             Some(saved) => {
                 let apps = saved
                     .apps
@@ -88,20 +116,23 @@ impl Directory {
                     apps,
                     saved.sync_epoch,
                     (saved.users == base).then_some(saved.journal),
+                    saved.directory_roles,
                 )
             }
             None => (
-                Tenant::default(),
-                default_apps(&app_certificate),
+                fresh.tenant,
+                fresh.apps.unwrap_or_else(|| default_apps(&app_certificate)),
                 new_epoch(),
+                None,
                 None,
             ),
         };
         let mut users = UserStore::new(initial_users(&base, &tenant.domain)?);
+        let mut groups = GroupStore::new(group_changes::initial_groups(&base, &users, &tenant));
         let journal = match journal {
             Some(journal) => {
                 for entry in &journal {
-                    apply(&mut users, entry.clone());
+                    apply(&mut users, &mut groups, entry.clone());
                 }
                 journal
             }
@@ -110,11 +141,14 @@ impl Directory {
                 Vec::new()
             }
         };
+        let roles = saved_roles.unwrap_or_else(|| roles::initial(&users));
         let directory = Directory {
             tenant,
             apps,
             users,
+            groups,
             sync_epoch,
+            roles,
             base,
             journal,
             store,
@@ -141,12 +175,13 @@ impl Directory {
             self.sync_epoch.clone(),
             self.base.clone(),
             self.journal.clone(),
+            self.roles.clone(),
         );
         persist::save(path, &saved)
     }
 
     fn record(&mut self, entry: JournalEntry) {
-        apply(&mut self.users, entry.clone());
+        apply(&mut self.users, &mut self.groups, entry.clone());
         self.journal.push(entry);
     }
 
@@ -216,7 +251,38 @@ impl Directory {
         let id = self.users.find(key).ok_or(ChangeError::NotFound)?.id;
         let seq = self.users.seq() + 1;
         self.record(JournalEntry::Remove { seq, id, permanent });
+        self.roles.remove(&id);
         Ok(id)
+    }
+
+    /// The directory roles of a user.
+    pub(crate) fn roles_of(&self, id: Uuid) -> &[String] {
+        self.roles.get(&id).map_or(&[], Vec::as_slice)
+    }
+
+    /// Replaces the directory roles of a user found by id or UPN.
+    pub(crate) fn set_roles(&mut self, key: &str, roles: Vec<String>) -> Result<Uuid, ChangeError> {
+        let id = self.users.find(key).ok_or(ChangeError::NotFound)?.id;
+        if roles.is_empty() {
+            self.roles.remove(&id);
+        } else {
+            self.roles.insert(id, roles);
+        }
+        Ok(id)
+    }
+
+    /// Grants admin consent to an app, creating its service principal if it had none.
+    pub(crate) fn grant_consent(&mut self, client_id: &str) {
+        if let Some(app) = self
+            .apps
+            .iter_mut()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        {
+            app.consented = true;
+            if app.service_principal_id.is_none() {
+                app.service_principal_id = Some(Uuid::new_v4().to_string());
+            }
+        }
     }
 
     /// Grants or revokes admin consent; false when no such app exists.
@@ -235,12 +301,15 @@ impl Directory {
     }
 }
 
-fn apply(users: &mut UserStore, entry: JournalEntry) {
+fn apply(users: &mut UserStore, groups: &mut GroupStore, entry: JournalEntry) {
     match entry {
         JournalEntry::Upsert { seq, user } => users.upsert_at(user, seq),
         JournalEntry::Remove { seq, id, permanent } => {
-            users.remove_at(id, permanent, seq);
+            if users.remove_at(id, permanent, seq) {
+                groups.remove_member_everywhere(id);
+            }
         }
+        other => group_changes::apply(groups, other),
     }
 }
 
@@ -256,7 +325,7 @@ fn new_epoch() -> String {
 }
 
 /// A secret shaped like Entra's: three characters, `8Q~`, then 34 more.
-fn new_secret_value() -> SecretString {
+pub(crate) fn new_secret_value() -> SecretString {
     use rand::Rng;
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-";
     let mut rng = rand::rngs::OsRng;
@@ -283,11 +352,12 @@ fn default_apps(certificate: &RegisteredCertificate) -> Vec<App> {
         client_id: client_id.into(),
         display_name: name.into(),
         service_principal_id: sp.map(String::from),
-        roles: vec![GRAPH_ROLE.into()],
+        roles: GRAPH_ROLES.map(String::from).to_vec(),
         consented,
         secrets: vec![secret(now + 730 * DAY)],
         certificates: Vec::new(),
         federated_credentials: Vec::new(),
+        redirect_uris: vec![CONSENT_REDIRECT_URI.into()],
     };
     let mut consented = app(
         CONSENTED_CLIENT_ID,
@@ -350,6 +420,9 @@ fn app_from_saved(saved: SavedApp, certificate: &RegisteredCertificate) -> App {
             Vec::new()
         },
         federated_credentials,
+        redirect_uris: saved
+            .redirect_uris
+            .unwrap_or_else(|| vec![CONSENT_REDIRECT_URI.into()]),
     }
 }
 
@@ -371,5 +444,6 @@ fn saved_app(app: &App) -> SavedApp {
             .collect(),
         has_certificate: !app.certificates.is_empty(),
         federated_credentials: Some(app.federated_credentials.clone()),
+        redirect_uris: Some(app.redirect_uris.clone()),
     }
 }

@@ -9,6 +9,7 @@ use sha2::Digest;
 use uuid::Uuid;
 
 use super::apps::FederatedCredential;
+use super::group::Group;
 use super::tenant::Tenant;
 use super::user::User;
 use crate::error::{Error, Result};
@@ -28,8 +29,32 @@ pub(crate) enum UsersBase {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub(crate) enum JournalEntry {
-    Upsert { seq: u64, user: User },
-    Remove { seq: u64, id: Uuid, permanent: bool },
+    Upsert {
+        seq: u64,
+        user: User,
+    },
+    Remove {
+        seq: u64,
+        id: Uuid,
+        permanent: bool,
+    },
+    /// A group created or changed (group changes have their own sequence).
+    GroupUpsert {
+        seq: u64,
+        group: Group,
+    },
+    GroupRemove {
+        seq: u64,
+        id: Uuid,
+        permanent: bool,
+    },
+    /// A member added to (or removed from) a group.
+    Member {
+        seq: u64,
+        group: Uuid,
+        member: Uuid,
+        added: bool,
+    },
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -53,6 +78,9 @@ pub(crate) struct SavedApp {
     /// defaults apply then.
     #[serde(default)]
     pub(crate) federated_credentials: Option<Vec<FederatedCredential>>,
+    /// Absent in state files written before redirect URIs existed: the default applies.
+    #[serde(default)]
+    pub(crate) redirect_uris: Option<Vec<String>>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -63,6 +91,9 @@ pub(crate) struct Saved {
     pub(crate) sync_epoch: String,
     pub(crate) users: UsersBase,
     pub(crate) journal: Vec<JournalEntry>,
+    /// Users' directory roles; absent in state files written before roles existed.
+    #[serde(default)]
+    pub(crate) directory_roles: Option<super::roles::Roles>,
 }
 
 impl Saved {
@@ -72,6 +103,7 @@ impl Saved {
         sync_epoch: String,
         users: UsersBase,
         journal: Vec<JournalEntry>,
+        directory_roles: super::roles::Roles,
     ) -> Saved {
         Saved {
             version: VERSION,
@@ -80,6 +112,7 @@ impl Saved {
             sync_epoch,
             users,
             journal,
+            directory_roles: Some(directory_roles),
         }
     }
 }

@@ -26,6 +26,22 @@ impl Default for Tenant {
 }
 
 impl Tenant {
+    /// Tenant number `n` (1 and up) of several: a GUID derived from `n`, and
+    /// `entrademo{n+1}.onmicrosoft.com`.
+    pub(crate) fn numbered(n: usize) -> Tenant {
+        use sha2::Digest;
+        let digest = sha2::Sha256::digest(format!("entrad-emulator-tenant-{n}").as_bytes());
+        let mut bytes = [0u8; 16];
+        bytes.copy_from_slice(&digest[..16]);
+        Tenant {
+            id: uuid::Builder::from_random_bytes(bytes)
+                .into_uuid()
+                .to_string(),
+            domain: format!("entrademo{}.onmicrosoft.com", n + 1),
+            display_name: format!("Entrad Demo {}", n + 1),
+        }
+    }
+
     /// Whether a path segment names this tenant (its GUID or its domain, any case).
     pub(crate) fn is(&self, segment: &str) -> bool {
         segment.eq_ignore_ascii_case(&self.id) || segment.eq_ignore_ascii_case(&self.domain)

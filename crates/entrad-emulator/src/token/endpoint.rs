@@ -12,7 +12,7 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::errors::{TokenError, correlation_id, ests_headers};
-use super::mint::{self, ClientAuth, GRAPH_APP_ID, GRAPH_AUDIENCE, LIFETIME_SECS};
+use super::mint::{self, ClientAuth, GRAPH_APP_ID, GRAPH_AUDIENCE};
 use super::{assertion, federated};
 use crate::clock::unix_now;
 use crate::shared::{AppState, BaseUrl};
@@ -38,6 +38,8 @@ pub(crate) struct TokenForm {
     client_secret: Option<SecretString>,
     client_assertion_type: Option<String>,
     client_assertion: Option<SecretString>,
+    /// Requested claims: client capabilities (`cp1`) and claims challenges.
+    claims: Option<String>,
 }
 
 impl TokenForm {
@@ -56,6 +58,7 @@ impl TokenForm {
                 "client_assertion_type" if form.client_assertion_type.is_none() => {
                     form.client_assertion_type = Some(value)
                 }
+                "claims" if form.claims.is_none() => form.claims = Some(value),
                 "client_assertion" if form.client_assertion.is_none() => {
                     form.client_assertion = Some(SecretString::from(value))
                 }
@@ -106,7 +109,7 @@ pub(crate) async fn token(
     let correlation = correlation_id(&headers);
     let form = TokenForm::parse(&body);
     let result = {
-        let directory = state.read();
+        let directory = state.read_for(&tenant);
         issue(&state, &directory, &tenant, &base, &headers, form)
     };
     match result {
@@ -159,6 +162,7 @@ fn issue(
             &directory.tenant.id,
         ));
     }
+    crate::cae::admit(state, app, form.claims.as_deref())?;
     let scope = form
         .scope
         .as_deref()
@@ -194,14 +198,15 @@ fn issue(
     } else {
         return Err(TokenError::no_credentials());
     };
-    let claims = mint::claims(&directory.tenant.id, app, auth, now);
+    let mut claims = mint::claims(&directory.tenant.id, app, auth, now);
+    let lifetime = crate::cae::issue(&mut claims, form.claims.as_deref(), now);
     let access_token = mint::sign(&state.signing, &claims).ok_or_else(|| {
         TokenError::new(500, "server_error", 50000, "The token could not be signed.")
     })?;
     Ok(Success {
         token_type: "Bearer",
-        expires_in: LIFETIME_SECS,
-        ext_expires_in: LIFETIME_SECS,
+        expires_in: lifetime,
+        ext_expires_in: lifetime,
         access_token,
     })
 }

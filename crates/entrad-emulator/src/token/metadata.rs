@@ -34,7 +34,7 @@ fn resolve(state: &AppState, segment: &str) -> Option<String> {
     {
         return Some("{tenantid}".into());
     }
-    let directory = state.read();
+    let directory = state.read_for(segment);
     directory
         .tenant
         .is(segment)

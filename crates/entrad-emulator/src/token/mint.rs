@@ -13,7 +13,7 @@ use crate::state::App;
 /// Lifetime of issued tokens, as `expires_in` reports it.
 pub(crate) const LIFETIME_SECS: i64 = 3599;
 /// `iat`/`nbf` are set this far in the past, as Entra does for clock skew.
-const BACKDATE_SECS: i64 = 300;
+pub(crate) const BACKDATE_SECS: i64 = 300;
 /// The audience of Graph tokens.
 pub(crate) const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 /// Graph's well-known application id (also accepted as audience).

@@ -1,7 +1,6 @@
 //! The emulated Entra v2.0 token service.
 
 pub(crate) mod assertion;
-pub(crate) mod consent;
 pub(crate) mod endpoint;
 pub(crate) mod errors;
 pub(crate) mod federated;

@@ -4,7 +4,8 @@ Usage: azure_identity_client.py STATE_DIR AUTHORITY_HOST TENANT_ID CLIENT_ID CA_
 MODE is "secret" (ClientSecretCredential with parameters.json's secret), "certificate"
 (CertificateCredential with app-key.pem + app-cert.pem as one PEM), "pfx"
 (CertificateCredential with app-cert.pfx and its password) or "workload_identity"
-(WorkloadIdentityCredential with federated-token.jwt). Prints one JSON object.
+(WorkloadIdentityCredential with federated-token.jwt). Lists every user, then every
+group, with the token. Prints one JSON object.
 """
 import base64
 import json
@@ -54,7 +55,8 @@ def credential_for(mode, state_dir, authority, tenant_id, client_id, ca_file):
     raise SystemExit("unknown mode " + mode)
 
 
-def list_users(url, token, ca_file, summary):
+def list_all(url, token, ca_file, summary):
+    """Follows nextLinks from url; puts the status, the ids' count and the pages in summary."""
     session = requests.Session()
     # Otherwise REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE and proxy variables override ours.
     session.trust_env = False
@@ -97,7 +99,10 @@ def main():
         aud=claims.get("aud"),
         tid=claims.get("tid"),
     )
-    list_users(authority + "/v1.0/users" + ("?$top=" + top if top else ""), token.token, ca_file, summary)
+    list_all(authority + "/v1.0/users" + ("?$top=" + top if top else ""), token.token, ca_file, summary)
+    groups = {}
+    list_all(authority + "/v1.0/groups", token.token, ca_file, groups)
+    summary.update(groups_status=groups["graph_status"], groups=groups["users"])
     print(json.dumps(summary))
 
 

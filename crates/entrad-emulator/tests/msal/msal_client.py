@@ -4,7 +4,8 @@ Usage: msal_client.py PARAMETERS_JSON CA_PEM MODE [TOP]
 MODE is "secret" (client_secret), "thumbprint" (private_key + SHA-1 thumbprint: RS256
 with x5t), "public_certificate" (private_key + certificate: PS256 with x5t#S256 and
 x5c), "pfx" (the state directory's app-cert.pfx and its password) or
-"client_assertion" (the state directory's federated-token.jwt: workload identity).
+"client_assertion" (the state directory's federated-token.jwt: workload identity), or
+"cae" (client_secret with client_capabilities=["cp1"]: continuous access evaluation).
 Prints one JSON object summarising what happened.
 """
 import base64
@@ -30,7 +31,7 @@ def main():
     # Otherwise REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE and proxy variables override ours.
     session.trust_env = False
     session.verify = ca_file
-    if mode == "secret":
+    if mode in ("secret", "cae"):
         credential = config["secret"]
     elif mode == "thumbprint":
         credential = {
@@ -58,6 +59,7 @@ def main():
         client_credential=credential,
         instance_discovery=False,
         http_client=session,
+        client_capabilities=["cp1"] if mode == "cae" else None,
     )
     result = app.acquire_token_for_client(scopes=config["scope"])
     summary = {"msal_version": msal.__version__, "mode": mode}
@@ -77,6 +79,7 @@ def main():
         appidacr=claims.get("appidacr"),
         roles=claims.get("roles"),
         aud=claims.get("aud"),
+        xms_cc=claims.get("xms_cc"),
     )
     url = config["endpoint"] + ("?$top=" + top if top else "")
     headers = {"Authorization": "Bearer " + result["access_token"]}

@@ -101,6 +101,9 @@ async function main() {
     tid: claims.tid,
   });
   await listUsers(parameters.endpoint + (top ? `?$top=${top}` : ""), result.accessToken, summary);
+  const groups = {};
+  await listUsers(parameters.endpoint.replace(/\/users$/, "/groups"), result.accessToken, groups);
+  Object.assign(summary, { groups_status: groups.graph_status, groups: groups.users });
   console.log(JSON.stringify(summary));
 }
 

@@ -2,7 +2,7 @@
 
 use std::pin::pin;
 
-use entrad_graph::{GraphClient, Page};
+use entrad_graph::{GraphClient, RawBody, RawPage};
 use futures_util::{Stream, TryStreamExt};
 
 use crate::output::progress::Progress;
@@ -59,20 +59,22 @@ pub async fn write_get(
     sink: &mut dyn Sink,
     progress: &mut Progress,
 ) -> Result<Written, Failure> {
-    let body = graph.get_json(path_or_url).await?;
-    if !Page::is_collection(&body) {
-        sink.single(&body)?;
-        progress.page(1);
-        return Ok(Written { items: 1, pages: 1 });
-    }
+    let first = match graph.get_raw(path_or_url).await? {
+        RawBody::Page(first) => first,
+        RawBody::Document(body) => {
+            sink.single(&body)?;
+            progress.page(1);
+            return Ok(Written { items: 1, pages: 1 });
+        }
+    };
     // The second page is requested as the first is written.
-    let first = Page::from_json(body)?;
-    write_pages(graph.pages_after(path_or_url, first), sink, progress).await
+    write_pages(graph.raw_pages_after(path_or_url, first), sink, progress).await
 }
 
-/// Writes every page's items; the first page's annotations open the document.
+/// Writes every page's items (as the JSON text Graph sent: the sink parses them
+/// only if its format needs to); the first page's annotations open the document.
 pub async fn write_pages(
-    pages: impl Stream<Item = entrad_graph::Result<Page>>,
+    pages: impl Stream<Item = entrad_graph::Result<RawPage>>,
     sink: &mut dyn Sink,
     progress: &mut Progress,
 ) -> Result<Written, Failure> {
@@ -85,13 +87,13 @@ pub async fn write_pages(
                 count: page.count,
             })?;
         }
-        for item in &page.value {
-            sink.item(item)?;
+        for item in page.items() {
+            sink.raw_item(item)?;
         }
         sink.flush()?;
         written.pages += 1;
-        written.items += page.value.len() as u64;
-        progress.page(page.value.len());
+        written.items += page.len() as u64;
+        progress.page(page.len());
     }
     if written.pages == 0 {
         sink.start(&Meta::default())?;
@@ -99,4 +101,50 @@ pub async fn write_pages(
     sink.finish()?;
     tracing::info!("listed {written}");
     Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Format;
+    use crate::output::{self, test_support::Shared};
+
+    /// Two pages as Graph could send them: a number and an escape that a trip
+    /// through `serde_json::Value` would rewrite (`1.5`, `é`).
+    fn pages() -> impl Stream<Item = entrad_graph::Result<RawPage>> {
+        let bodies = [
+            r#"{"@odata.context":"ctx","value":[{"id":"1","n":1.50,"s":"Zo\u00eb"}]}"#,
+            r#"{"value":[{"id":"2","n":2,"s":"plain"}]}"#,
+        ];
+        futures_util::stream::iter(bodies.map(RawPage::from_bytes))
+    }
+
+    async fn written(format: Format) -> String {
+        let out = Shared::default();
+        let mut sink = output::sink(format, Box::new(out.clone()), Vec::new());
+        let mut progress = Progress::new(false);
+        let written = write_pages(pages(), sink.as_mut(), &mut progress).await;
+        assert_eq!(written.ok(), Some(Written { items: 2, pages: 2 }));
+        out.text()
+    }
+
+    #[tokio::test]
+    async fn json_and_ndjson_pass_items_through_as_graph_sent_them() {
+        let json = written(Format::Json).await;
+        assert!(
+            json.contains("\"n\": 1.50,\n      \"s\": \"Zo\\u00eb\""),
+            "{json}"
+        );
+        let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(doc["@odata.context"], "ctx");
+        assert_eq!(doc["value"][0]["s"], "Zo\u{eb}");
+        let ndjson = written(Format::Ndjson).await;
+        assert_eq!(
+            ndjson,
+            "{\"id\":\"1\",\"n\":1.50,\"s\":\"Zo\\u00eb\"}\n{\"id\":\"2\",\"n\":2,\"s\":\"plain\"}\n"
+        );
+        // csv and table read the items: the values, not the text.
+        let csv = written(Format::Csv).await;
+        assert_eq!(csv, "id,n,s\n1,1.5,Zo\u{eb}\n2,2,plain\n");
+    }
 }

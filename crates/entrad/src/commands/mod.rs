@@ -10,7 +10,9 @@ mod get;
 mod listing;
 mod man;
 mod run;
+mod serve;
 mod session;
+mod sync;
 mod token;
 mod token_source;
 mod users;
@@ -24,11 +26,14 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
     match command {
         Command::Run { file } => run::run(&global, &file).await,
         Command::Users(args) => users::run(&global, &args).await,
+        Command::Groups(args) => users::groups(&global, &args).await,
         Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
+        Command::Sync(args) => sync::run(&global, &args).await,
         Command::Token { raw } => token::run(&global, raw).await,
         Command::ConsentUrl => consent_url::run(&global),
         Command::Completions { shell } => completions::run(shell),
         Command::Man => man::run(),
+        Command::Serve(args) => serve::run(&global, &args).await,
         #[cfg(feature = "emulator")]
         Command::Emulator(args) => emulator::run(args).await,
         #[cfg(feature = "emulator")]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use entrad_auth::{Authority, ConfidentialClient, RetryPolicy, TokenSource};
+use entrad_auth::{Authority, ConfidentialClient, KeyStorage, RetryPolicy, TokenSource};
 use entrad_graph::{GraphAuth, GraphClient};
 
 use crate::commands::listing::Failure;
@@ -17,6 +17,8 @@ pub struct Session {
     pub auth: Arc<dyn TokenSource>,
     /// Graph calls, with tokens from `auth`.
     pub graph: GraphClient,
+    /// Where the credential's private key is held (certificate credentials).
+    pub key_storage: Option<KeyStorage>,
     /// The app's admin consent URL (for the app's own credential only).
     consent_url: Option<String>,
 }
@@ -35,11 +37,13 @@ impl Session {
             .map_or_else(RetryPolicy::default, |n| {
                 RetryPolicy::default().with_max_attempts(n)
             });
+        let mut key_storage = None;
         let (auth, graph_auth, consent_url): (Arc<dyn TokenSource>, GraphAuth, _) = match &settings
             .token_source
         {
             TokenSourceSpec::App => {
-                let (client, consent_url) = confidential(&settings, retry)?;
+                let (client, storage, consent_url) = confidential(&settings, retry)?;
+                key_storage = storage;
                 (Arc::new(client.clone()), client.into(), Some(consent_url))
             }
             spec => {
@@ -67,6 +71,7 @@ impl Session {
             settings,
             auth,
             graph,
+            key_storage,
             consent_url,
         })
     }
@@ -101,11 +106,12 @@ impl Session {
     }
 }
 
-/// The app's own client (the quickstart's credential) and its admin consent URL.
+/// The app's own client (the quickstart's credential), where its key is held
+/// and its admin consent URL.
 fn confidential(
     settings: &Settings,
     retry: RetryPolicy,
-) -> Result<(ConfidentialClient, String), Error> {
+) -> Result<(ConfidentialClient, Option<KeyStorage>, String), Error> {
     // The token request carries the secret: the authority's scheme is
     // checked here, where the message can name the flag.
     if let Ok((url, origin)) = settings.authority()
@@ -116,6 +122,7 @@ fn confidential(
     let authority = authority(settings)?;
     let client_id = settings.client_id()?.to_owned();
     let credential = load_credential(settings.credential()?)?;
+    let key_storage = credential.key_storage();
     let consent_url = authority.admin_consent_url(&client_id).to_string();
     let mut builder = ConfidentialClient::builder(client_id, authority, credential);
     if let Some(ca_file) = &settings.ca_file {
@@ -130,8 +137,9 @@ fn confidential(
         .allow_insecure_loopback(settings.allow_insecure_loopback)
         .retry_policy(retry)
         .instance_discovery(settings.instance_discovery)
+        .client_capabilities(settings.client_capabilities.iter().cloned())
         .cache(settings.cache.build()?);
-    Ok((builder.build()?, consent_url))
+    Ok((builder.build()?, key_storage, consent_url))
 }
 
 /// `--ca-file` exists (a clear message before entrad-auth reads it).

@@ -22,6 +22,10 @@ struct TokenInfo<'a> {
     expires_on: String,
     expires_in: u64,
     from_cache: bool,
+    /// Where the credential's private key is held, e.g. "hardware-held (PKCS#11
+    /// token ..)"; absent for secrets and assertions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<String>,
     /// The decoded payload, not verified; `null` for a token that is not a JWT.
     claims: Value,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -47,6 +51,7 @@ pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
             .map(|d| d.as_secs())
             .unwrap_or(0),
         from_cache: token.from_cache(),
+        key: session.key_storage.as_ref().map(ToString::to_string),
         claims: token.claims().unwrap_or(Value::Null),
         access_token: raw.then(|| token.secret()),
     };

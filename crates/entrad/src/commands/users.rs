@@ -1,4 +1,6 @@
-//! `entrad users`: the directory's users, every page.
+//! `entrad users` and `entrad groups`: the directory's users (or groups), every page.
+
+use entrad_graph::{GraphClient, UsersQuery};
 
 use crate::cli::{GlobalArgs, UsersArgs};
 use crate::commands::listing::write_pages;
@@ -9,8 +11,23 @@ use crate::output::{self, progress::Progress};
 
 /// Lists users with Graph's query options; `--select` also fixes csv/table columns.
 pub async fn run(global: &GlobalArgs, args: &UsersArgs) -> Result<(), Error> {
+    list(global, args, GraphClient::users).await
+}
+
+/// Lists groups as [`run`] lists users.
+pub async fn groups(global: &GlobalArgs, args: &UsersArgs) -> Result<(), Error> {
+    list(global, args, GraphClient::groups).await
+}
+
+async fn list(
+    global: &GlobalArgs,
+    args: &UsersArgs,
+    collection: fn(&GraphClient) -> UsersQuery<'_>,
+) -> Result<(), Error> {
     let session = Session::open(config::load(global, None)?)?;
-    let mut query = session.graph.users().select(&args.select).count(args.count);
+    let mut query = collection(&session.graph)
+        .select(&args.select)
+        .count(args.count);
     if let Some(filter) = &args.filter {
         query = query.filter(filter.clone());
     }
@@ -22,7 +39,7 @@ pub async fn run(global: &GlobalArgs, args: &UsersArgs) -> Result<(), Error> {
     }
     let mut sink = output::sink(global.format, output::stdout(), args.select.clone());
     let mut progress = Progress::new(!global.quiet);
-    let written = write_pages(query.pages(), sink.as_mut(), &mut progress).await;
+    let written = write_pages(query.raw_pages(), sink.as_mut(), &mut progress).await;
     session.report_retries();
     match written {
         Ok(_) => Ok(()),

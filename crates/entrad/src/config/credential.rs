@@ -2,16 +2,50 @@
 
 use std::path::Path;
 
-use entrad_auth::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, Credential, read_bounded};
+use entrad_auth::{
+    ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, Credential, Pkcs11Key, Pkcs11KeyRef,
+    SignatureAlgorithm, read_bounded,
+};
 use secrecy::ExposeSecret;
 
 use super::merge::{CredentialSpec, FileRef};
 use crate::error::Error;
 
 /// Reads the files `spec` names and builds the credential; every failure
-/// names the file and where its name came from.
+/// names the file and where its name came from. Certificate and key files
+/// are read again when they change (rotation without a restart); a list
+/// tries its credentials in turn.
 pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
     match spec {
+        CredentialSpec::List(specs) => {
+            let credentials = specs
+                .iter()
+                .map(load_credential)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(Credential::list(credentials)?)
+        }
+        CredentialSpec::Certificate { file, .. } => reloading(spec, vec![file.path.clone()]),
+        CredentialSpec::KeyAndCertificate { key, certificate } => {
+            reloading(spec, vec![key.path.clone(), certificate.path.clone()])
+        }
+        CredentialSpec::Thumbprint { key, .. } => reloading(spec, vec![key.path.clone()]),
+        _ => load_once(spec),
+    }
+}
+
+/// The credential of `spec`, loaded again when one of `paths` changes.
+fn reloading(spec: &CredentialSpec, paths: Vec<std::path::PathBuf>) -> Result<Credential, Error> {
+    let initial = load_once(spec)?;
+    let spec = spec.clone();
+    Ok(Credential::reloading(initial, paths, move || {
+        load_once(&spec).map_err(|e| entrad_auth::Error::Credential(e.to_string()))
+    }))
+}
+
+/// Reads the files of `spec` once and builds its credential.
+fn load_once(spec: &CredentialSpec) -> Result<Credential, Error> {
+    match spec {
+        CredentialSpec::List(_) => load_credential(spec),
         CredentialSpec::Secret(secret) => Ok(Credential::secret(secret.expose_secret())),
         CredentialSpec::Certificate { file, password } => {
             let bytes = read(file, CERTIFICATE_FILE_LIMIT)?;
@@ -32,6 +66,18 @@ pub fn load_credential(spec: &CredentialSpec) -> Result<Credential, Error> {
             let key_pem = read(key, CERTIFICATE_FILE_LIMIT)?;
             Credential::private_key_with_thumbprint(&key_pem, thumbprint)
                 .map_err(|e| invalid(key, &e))
+        }
+        CredentialSpec::Pkcs11(spec) => {
+            let mut key = Pkcs11Key::new(
+                spec.module.clone(),
+                Pkcs11KeyRef::parse(&spec.key),
+                spec.pin.clone(),
+            );
+            if let Some(token) = &spec.token {
+                key = key.token(token.clone());
+            }
+            // The library's error keeps the module's own reason in source().
+            Ok(Credential::pkcs11(&key, SignatureAlgorithm::Ps256)?)
         }
         CredentialSpec::FederatedTokenFile(file) => {
             // Read once now so a wrong path is a configuration error, not a token failure later.

@@ -21,6 +21,8 @@ pub struct EnvConfig {
     pub federated_token_file: Option<PathBuf>,
     /// `AZURE_AUTHORITY_HOST`, e.g. `https://login.microsoftonline.com`.
     pub authority_host: Option<String>,
+    /// `ENTRAD_PKCS11_PIN`: the user PIN of the PKCS#11 token (`--pkcs11-module`).
+    pub pkcs11_pin: Option<SecretString>,
 }
 
 impl EnvConfig {
@@ -46,6 +48,9 @@ impl EnvConfig {
                 .map(SecretString::from),
             federated_token_file: get("AZURE_FEDERATED_TOKEN_FILE").map(PathBuf::from),
             authority_host: get("AZURE_AUTHORITY_HOST"),
+            pkcs11_pin: lookup("ENTRAD_PKCS11_PIN")
+                .filter(|v| !v.is_empty())
+                .map(SecretString::from),
         }
     }
 }

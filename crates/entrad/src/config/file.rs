@@ -38,9 +38,17 @@ pub struct ParametersFile {
     pub thumbprint: Option<String>,
     /// `private_key_file`, resolved against the file's directory (certificate variant).
     pub private_key_file: Option<PathBuf>,
+    /// `ClientCredentials` (an entrad extension MSAL ignores): credential
+    /// descriptions as Microsoft.Identity.Web's, checked by `credential_list`.
+    pub client_credentials: Option<Vec<Value>>,
+    /// The directory of the file, against which relative paths resolve.
+    pub base_dir: PathBuf,
     /// `cache` (an entrad extension MSAL ignores): the token cache; a relative
     /// `file:PATH` is resolved against the file's directory.
     pub cache: Option<CacheSpec>,
+    /// `client_capabilities` (MSAL's option of that name): e.g. `["cp1"]` for
+    /// continuous access evaluation.
+    pub client_capabilities: Option<Vec<String>>,
     /// `managed_identity` (an entrad extension): `system`, `client-id:ID`,
     /// `resource-id:ID` or `object-id:ID` instead of a secret.
     pub managed_identity: Option<String>,
@@ -84,6 +92,19 @@ impl ParametersFile {
                 .map_err(fail)?
                 .map(|p| base_dir.join(p)),
             cache: keys.cache(base_dir).map_err(fail)?,
+            client_capabilities: keys.client_capabilities().map_err(fail)?,
+            client_credentials: match map.get(super::credential_list::KEY) {
+                None => None,
+                Some(Value::Array(list)) => Some(list.clone()),
+                Some(other) => {
+                    return Err(fail(format!(
+                        "`{}` must be a list of credential descriptions, found {}",
+                        super::credential_list::KEY,
+                        describe(other)
+                    )));
+                }
+            },
+            base_dir: base_dir.to_path_buf(),
             managed_identity: keys.string("managed_identity").map_err(fail)?,
         };
         Ok(file)
@@ -163,19 +184,41 @@ impl Keys<'_> {
         }))
     }
 
-    fn scope(&self) -> Result<Option<Vec<String>>, String> {
-        const WRONG: &str = "`scope` must be a list of strings or a string";
-        let scopes: Vec<String> = match self.map.get("scope") {
+    /// A list of strings, or one string of space-separated items.
+    fn list(&self, key: &str) -> Result<Option<Vec<String>>, String> {
+        let wrong = format!("`{key}` must be a list of strings or a string");
+        let items = match self.map.get(key) {
             None => return Ok(None),
             Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|item| match item {
                     Value::String(s) => Ok(s.trim().to_owned()),
-                    other => Err(format!("{WRONG}, found a list holding {}", describe(other))),
+                    other => Err(format!("{wrong}, found a list holding {}", describe(other))),
                 })
                 .collect::<Result<_, _>>()?,
-            Some(other) => return Err(format!("{WRONG}, found {}", describe(other))),
+            Some(other) => return Err(format!("{wrong}, found {}", describe(other))),
+        };
+        Ok(Some(items))
+    }
+
+    fn client_capabilities(&self) -> Result<Option<Vec<String>>, String> {
+        let capabilities = self.list("client_capabilities")?;
+        if let Some(bad) = capabilities
+            .iter()
+            .flatten()
+            .find(|c| c.is_empty() || c.contains(['"', '\\']))
+        {
+            return Err(format!(
+                "`client_capabilities` holds {bad:?}: use names such as [\"cp1\"]"
+            ));
+        }
+        Ok(capabilities)
+    }
+
+    fn scope(&self) -> Result<Option<Vec<String>>, String> {
+        let Some(scopes) = self.list("scope")? else {
+            return Ok(None);
         };
         if scopes.is_empty() || scopes.iter().any(String::is_empty) {
             return Err(
@@ -295,13 +338,40 @@ mod tests {
         assert!(err.contains("`scope` is empty"));
     }
 
+    #[test]
+    fn client_capabilities_as_msal_names_them() {
+        let caps = |text: &str| parse(text).map(|f| f.client_capabilities);
+        assert_eq!(
+            caps(r#"{"client_capabilities": ["cp1"]}"#).unwrap(),
+            Some(vec!["cp1".to_owned()])
+        );
+        assert_eq!(
+            caps(r#"{"client_capabilities": "cp1 cp2"}"#).unwrap(),
+            Some(vec!["cp1".to_owned(), "cp2".to_owned()])
+        );
+        assert_eq!(
+            caps(r#"{"client_capabilities": []}"#).unwrap(),
+            Some(vec![])
+        );
+        assert_eq!(caps("{}").unwrap(), None);
+        let err = caps(r#"{"client_capabilities": true}"#).unwrap_err();
+        assert!(
+            err.contains(
+                "`client_capabilities` must be a list of strings or a string, found a boolean"
+            ),
+            "{err}"
+        );
+        let err = caps(r#"{"client_capabilities": ["cp1", ""]}"#).unwrap_err();
+        assert!(err.contains("use names such as [\"cp1\"]"), "{err}");
+    }
+
     mod prop {
         use proptest::prelude::*;
         use serde_json::{Map, Value};
 
         use super::parse;
 
-        const KEYS: [&str; 8] = [
+        const KEYS: [&str; 9] = [
             "authority",
             "client_id",
             "scope",
@@ -310,6 +380,7 @@ mod tests {
             "thumbprint",
             "private_key_file",
             "cache",
+            "client_capabilities",
         ];
 
         /// Strings a user might put in any key: URLs, placeholders, cache

@@ -31,7 +31,7 @@ pub struct FileRef {
 }
 
 /// How the app proves who it is, before any file is read.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum CredentialSpec {
     /// A client secret.
     Secret(SecretString),
@@ -58,6 +58,23 @@ pub enum CredentialSpec {
     },
     /// A client assertion in a file, re-read for every token (workload identity).
     FederatedTokenFile(FileRef),
+    /// A key held in a PKCS#11 token, with its certificate stored next to it.
+    Pkcs11(Pkcs11Spec),
+    /// parameters.json's `ClientCredentials`: tried in order (rotation).
+    List(Vec<CredentialSpec>),
+}
+
+/// Where a PKCS#11 key is, and its PIN.
+#[derive(Debug, Clone)]
+pub struct Pkcs11Spec {
+    /// The module (shared library).
+    pub module: PathBuf,
+    /// The token's label, when given.
+    pub token: Option<String>,
+    /// The key's label or `id:HEX`.
+    pub key: String,
+    /// The user PIN.
+    pub pin: SecretString,
 }
 
 /// Everything the commands need, merged from the three sources.
@@ -82,6 +99,8 @@ pub struct Settings {
     pub max_attempts: Option<u32>,
     /// Ask the authority's host for instance discovery when it is not a known Microsoft host.
     pub instance_discovery: bool,
+    /// Client capabilities (`cp1`): the flag's, else the file's `client_capabilities`.
+    pub client_capabilities: Vec<String>,
     /// Accept `http://` for loopback hosts (`--allow-insecure-loopback`).
     pub allow_insecure_loopback: bool,
     /// The token cache: the file's `cache`, else the file cache at its
@@ -100,7 +119,7 @@ impl Settings {
         ca_file: Option<PathBuf>,
     ) -> Result<Settings, Error> {
         let file_credential = match &file {
-            Some(f) => file_credential(f)?,
+            Some(f) => file_credential(f, &env)?,
             None => None,
         };
         let credential = match flag_credential(flags, &env)? {
@@ -159,6 +178,13 @@ impl Settings {
             timeout: flags.timeout.map(Duration::from_secs),
             max_attempts: flags.max_attempts,
             instance_discovery: !flags.no_instance_discovery,
+            client_capabilities: if flags.client_capabilities.is_empty() {
+                file.as_ref()
+                    .and_then(|f| f.client_capabilities.clone())
+                    .unwrap_or_default()
+            } else {
+                flags.client_capabilities.clone()
+            },
             allow_insecure_loopback,
             cache,
             file: file.map(|f| f.path),
@@ -173,6 +199,16 @@ impl Settings {
             .ok_or_else(|| {
                 self.missing("authority", "AZURE_TENANT_ID", "--authority or --tenant-id")
             })
+    }
+
+    /// The same app in another tenant: the authority's tenant (its path) becomes `tenant`.
+    pub fn set_tenant(&mut self, tenant: &str) -> Result<(), Error> {
+        let (url, origin) = self.authority()?;
+        let mut url = Url::parse(url.trim())
+            .map_err(|e| Error::Config(format!("{origin}: invalid authority URL: {e}")))?;
+        url.set_path(&format!("/{}", tenant.trim()));
+        self.authority = Some((url.to_string(), format!("tenant `{tenant}` of --tenants")));
+        Ok(())
     }
 
     /// The application (client) ID, or how to give one.
@@ -216,8 +252,21 @@ impl Settings {
     }
 }
 
-fn file_credential(file: &ParametersFile) -> Result<Option<CredentialSpec>, Error> {
+fn file_credential(
+    file: &ParametersFile,
+    env: &EnvConfig,
+) -> Result<Option<CredentialSpec>, Error> {
     let name = file.path.display();
+    if let Some(list) = &file.client_credentials {
+        if file.secret.is_some() || file.thumbprint.is_some() || file.private_key_file.is_some() {
+            return Err(Error::Config(format!(
+                "{name}: has both `{}` and `secret`/`thumbprint`/`private_key_file`: keep one",
+                super::credential_list::KEY
+            )));
+        }
+        let specs = super::credential_list::parse(list, &file.base_dir, &name.to_string(), env)?;
+        return Ok(Some(CredentialSpec::List(specs)));
+    }
     let key = file.private_key_file.as_ref().map(|path| FileRef {
         path: path.clone(),
         origin: format!("`private_key_file` of {name}"),
@@ -268,6 +317,9 @@ fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<Crede
         path: path.clone(),
         origin: flag.to_owned(),
     };
+    if let (Some(module), Some(key)) = (&flags.pkcs11_module, &flags.pkcs11_key) {
+        return pkcs11_spec(flags, env, module, key).map(Some);
+    }
     if let Some(secret) = &flags.client_secret {
         tracing::warn!(
             "--client-secret is visible to other users in the process list: prefer AZURE_CLIENT_SECRET"
@@ -314,6 +366,41 @@ fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<Crede
         .federated_token_file
         .as_ref()
         .map(|p| CredentialSpec::FederatedTokenFile(flag_file(p, "--federated-token-file"))))
+}
+
+/// A PIN file's content, without its final line break.
+pub fn read_pin_file(path: &std::path::Path) -> Result<SecretString, Error> {
+    let bytes = entrad_auth::read_bounded(path, 4096)
+        .map_err(|e| Error::Config(format!("cannot read the PIN file {}: {e}", path.display())))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Error::Config(format!("the PIN file {} is not UTF-8 text", path.display())))?;
+    Ok(SecretString::from(
+        text.trim_end_matches(['\r', '\n']).to_owned(),
+    ))
+}
+
+/// The PKCS#11 key of the flags, with the PIN from --pkcs11-pin-file or ENTRAD_PKCS11_PIN.
+fn pkcs11_spec(
+    flags: &IdentityArgs,
+    env: &EnvConfig,
+    module: &std::path::Path,
+    key: &str,
+) -> Result<CredentialSpec, Error> {
+    let pin = match (&flags.pkcs11_pin_file, &env.pkcs11_pin) {
+        (Some(path), _) => read_pin_file(path)?,
+        (None, Some(pin)) => pin.clone(),
+        (None, None) => {
+            return Err(Error::Config(
+                "--pkcs11-module needs the token's PIN: set ENTRAD_PKCS11_PIN or pass --pkcs11-pin-file".to_owned(),
+            ));
+        }
+    };
+    Ok(CredentialSpec::Pkcs11(Pkcs11Spec {
+        module: module.to_path_buf(),
+        token: flags.pkcs11_token.clone(),
+        key: key.to_owned(),
+        pin,
+    }))
 }
 
 /// Host and tenant merge separately, so AZURE_TENANT_ID can retarget the

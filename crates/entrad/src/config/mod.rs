@@ -2,6 +2,7 @@
 //! environment variables and flags, merged in that order of precedence.
 
 mod credential;
+mod credential_list;
 pub mod credentials_dir;
 mod env;
 mod file;

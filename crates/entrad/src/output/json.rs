@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
+use super::raw_json::{self, Layout};
 use super::{Meta, Sink};
 
 /// Streams `{"@odata.context":..,"value":[..]}`.
@@ -16,6 +17,15 @@ pub struct JsonSink {
 }
 
 impl JsonSink {
+    /// What comes before an item: a comma after the one before, a new line.
+    fn separate(&mut self) -> io::Result<()> {
+        if self.items > 0 {
+            self.out.write_all(b",")?;
+        }
+        self.items += 1;
+        self.out.write_all(b"\n    ")
+    }
+
     /// A writer on `out`.
     pub fn new(out: Box<dyn Write>) -> JsonSink {
         JsonSink {
@@ -63,13 +73,14 @@ impl Sink for JsonSink {
     }
 
     fn item(&mut self, item: &Value) -> io::Result<()> {
-        if self.items > 0 {
-            self.out.write_all(b",")?;
-        }
-        self.out.write_all(b"\n    ")?;
-        write_indented(&mut self.out, &mut self.buf, item, "    ")?;
-        self.items += 1;
-        Ok(())
+        self.separate()?;
+        write_indented(&mut self.out, &mut self.buf, item, "    ")
+    }
+
+    fn raw_item(&mut self, item: &str) -> io::Result<()> {
+        self.separate()?;
+        let layout = Layout::Pretty { margin: "    " };
+        raw_json::write(&mut self.out, &mut self.buf, item, layout)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -9,6 +9,7 @@ mod csv;
 mod json;
 mod ndjson;
 pub mod progress;
+mod raw_json;
 mod table;
 mod visible;
 
@@ -33,6 +34,13 @@ pub trait Sink {
     fn start(&mut self, meta: &Meta) -> io::Result<()>;
     /// One item of `value`.
     fn item(&mut self, item: &Value) -> io::Result<()>;
+    /// One item of `value` as the JSON text Graph sent. Writers that only pass
+    /// items on (json, ndjson) lay the text out without parsing it; the others
+    /// parse it and take [`Sink::item`].
+    fn raw_item(&mut self, item: &str) -> io::Result<()> {
+        let value: Value = serde_json::from_str(item).map_err(io::Error::other)?;
+        self.item(&value)
+    }
     /// Pushes what is buffered to the reader (called after each page).
     fn flush(&mut self) -> io::Result<()>;
     /// Called once, after the last item.

@@ -4,17 +4,23 @@ use std::io::{self, Write};
 
 use serde_json::Value;
 
+use super::raw_json::{self, Layout};
 use super::{Meta, Sink};
 
 /// Newline-delimited JSON; collection annotations are dropped (they are not items).
 pub struct NdjsonSink {
     out: Box<dyn Write>,
+    /// Reused for items that need their whitespace taken out.
+    buf: Vec<u8>,
 }
 
 impl NdjsonSink {
     /// A writer on `out`.
     pub fn new(out: Box<dyn Write>) -> NdjsonSink {
-        NdjsonSink { out }
+        NdjsonSink {
+            out,
+            buf: Vec::new(),
+        }
     }
 }
 
@@ -25,6 +31,11 @@ impl Sink for NdjsonSink {
 
     fn item(&mut self, item: &Value) -> io::Result<()> {
         serde_json::to_writer(&mut self.out, item).map_err(io::Error::other)?;
+        self.out.write_all(b"\n")
+    }
+
+    fn raw_item(&mut self, item: &str) -> io::Result<()> {
+        raw_json::write(&mut self.out, &mut self.buf, item, Layout::Compact)?;
         self.out.write_all(b"\n")
     }
 

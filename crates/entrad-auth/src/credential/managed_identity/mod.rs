@@ -226,8 +226,7 @@ impl ManagedIdentityClient {
         scopes: &[&str],
         claims: &str,
     ) -> Result<AccessToken> {
-        let _ = claims;
-        self.engine.acquire_fresh(scopes).await
+        self.engine.acquire_with_claims(scopes, claims).await
     }
 
     /// Drops the token cached for `scopes`.
@@ -239,6 +238,12 @@ impl ManagedIdentityClient {
     /// network failure.
     pub fn retries(&self) -> u64 {
         self.engine.fetcher().retries.load(Ordering::Relaxed)
+    }
+
+    /// How many tokens this client asked the endpoint for (a retried
+    /// request counts once; cache hits never count).
+    pub fn token_requests(&self) -> u64 {
+        self.engine.requests()
     }
 
     /// The detected (or chosen) source.
@@ -261,6 +266,9 @@ impl Fetch for Requester {
     fn fetch<'a>(
         &'a self,
         scopes: &'a [String],
+        // Neither the Azure CLI nor the managed identity endpoints take
+        // claims: a token requested anew is what a challenge can get.
+        _claims: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(CachedToken, Option<String>)>> {
         async move {
             let resource = scope_to_resource(scopes)?;
@@ -324,6 +332,10 @@ impl TokenSource for ManagedIdentityClient {
 
     fn retries(&self) -> u64 {
         ManagedIdentityClient::retries(self)
+    }
+
+    fn token_requests(&self) -> u64 {
+        ManagedIdentityClient::token_requests(self)
     }
 
     fn source_name(&self) -> String {

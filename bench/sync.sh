@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# `entrad sync` next to the mirror a Python user would write
+# (bench/sync_reference.py: MSAL Python + requests + sqlite3 over the same delta
+# pages), against the emulator on loopback: the initial sync of N users (and
+# N/10 groups with their members) into SQLite and PostgreSQL, wall time and peak
+# RSS, then an incremental run after 100 changed users. Run
+# `cargo build --release -p entrad` first.
+#
+#   bench/sync.sh [OUT_DIR]          (default: target/bench-results/sync)
+#
+# Environment: ENTRAD (default target/release/entrad), PYTHON (default
+# .venv/bin/python), SIZES ("10000 100000"), RUNS (3, the median is reported),
+# ENTRAD_TEST_POSTGRES_URL (a server to create databases on; without it one is
+# started with scripts/services/postgres.sh, as scripts/test does).
+# Writes results.tsv (one line per run) and summary.md to OUT_DIR.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$root/target/bench-results/sync}
+entrad=${ENTRAD:-$root/target/release/entrad}
+python=${PYTHON:-$root/.venv/bin/python}
+sizes=${SIZES:-10000 100000}
+runs=${RUNS:-3}
+
+log() { printf '\n==> %s\n' "$*" >&2; }
+die() { printf 'sync.sh: %s\n' "$*" >&2; exit 1; }
+
+[ -x "$entrad" ] || die "no $entrad: run cargo build --release -p entrad first"
+"$python" -c 'import msal, requests' 2>/dev/null \
+  || die "$python lacks msal + requests: python3 -m venv .venv && .venv/bin/pip install -r scripts/requirements-test.txt"
+[ -x /usr/bin/time ] || die "GNU time missing: apt-get install -y time"
+
+mkdir -p "$out"
+work=$(mktemp -d)
+exit_actions=()
+on_exit() { exit_actions+=("$1"); }
+cleanup() {
+  local i
+  for ((i = ${#exit_actions[@]} - 1; i >= 0; i--)); do "${exit_actions[i]}" || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -z "${ENTRAD_TEST_POSTGRES_URL:-}" ]; then
+  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
+  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+  # shellcheck source=/dev/null
+  source "$root/scripts/services/postgres.sh"
+fi
+pg_server=$ENTRAD_TEST_POSTGRES_URL
+psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
+# fresh_pg NAME: a new database on the server, and its URL.
+fresh_pg() {
+  "$psql_bin" -q "$pg_server" -c "CREATE DATABASE $1" >/dev/null
+  echo "${pg_server%/*}/$1"
+}
+
+emulator_pid=""
+stop_emulator() {
+  if [ -n "$emulator_pid" ]; then
+    kill "$emulator_pid" 2>/dev/null || true
+    wait "$emulator_pid" 2>/dev/null || true
+    emulator_pid=""
+  fi
+}
+on_exit stop_emulator
+json_field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
+# start_emulator USERS: sets $ca, $params, $url, $admin_token.
+start_emulator() {
+  local state="$work/emulator-$1"
+  mkdir -p "$state"
+  "$entrad" emulator --listen 127.0.0.1:0 --state-dir "$state" --in-memory --users "$1" \
+    >"$state/ready.json" 2>"$state/emulator.log" &
+  emulator_pid=$!
+  for _ in $(seq 1200); do
+    grep -q '"ready":true' "$state/ready.json" 2>/dev/null && break
+    kill -0 "$emulator_pid" 2>/dev/null || die "the emulator exited: $(cat "$state/emulator.log")"
+    sleep 0.1
+  done
+  grep -q '"ready":true' "$state/ready.json" || die "the emulator did not get ready"
+  ca=$(json_field "$state/ready.json" ca_file)
+  url=$(json_field "$state/ready.json" url)
+  admin_token=$(json_field "$state/ready.json" admin_token)
+  params="$state/parameters.json"
+  export ENTRAD_CA_FILE="$ca"
+}
+
+# change_users N: N users get a new displayName through the admin API.
+change_users() {
+  "$python" - "$url" "$admin_token" "$ca" "$1" "$work/e-sqlite-users-$n-1.db" <<'PY'
+import os, sqlite3, sys, uuid, requests
+url, token, ca, n, db = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5]
+os.environ["REQUESTS_CA_BUNDLE"] = ca
+ids = [r[0] for r in sqlite3.connect(db).execute(f"SELECT id FROM users ORDER BY random() LIMIT {n}")]
+s = requests.Session(); s.verify = ca; s.headers["Authorization"] = "Bearer " + token
+for i in ids:
+    s.patch(f"{url}/_emulator/users/{i}", json={"displayName": "Changed " + uuid.uuid4().hex[:8]}, verify=ca).raise_for_status()
+PY
+}
+
+# measure LABEL N RUN CMD...: runs CMD, records wall ms and peak RSS (KiB).
+measure() {
+  local label=$1 n=$2 run=$3
+  shift 3
+  local start end
+  start=$(date +%s%N)
+  /usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr" \
+    || die "$label failed: $(tail -n 5 "$work/stderr")"
+  end=$(date +%s%N)
+  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$n" "$run" $(((end - start) / 1000000)) \
+    "$(tail -n 1 "$work/rss")" "$(tail -n 1 "$work/stdout")" | tee -a "$out/results.tsv" >&2
+}
+
+entrad_sync=("$entrad" --cache memory --format json)
+: >"$out/results.tsv"
+for n in $sizes; do
+  log "$n users ($((n / 10)) groups)"
+  start_emulator "$n"
+  for run in $(seq "$runs"); do
+    measure entrad-sqlite-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
+    measure entrad-sqlite-all "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users groups --page-size 999 --into "sqlite:$work/e-sqlite-all-$n-$run.db"
+    measure entrad-postgres-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users --page-size 999 --into "$(fresh_pg "bench_u_${n}_$run")"
+    measure entrad-postgres-all "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users groups --page-size 999 --into "$(fresh_pg "bench_a_${n}_$run")"
+    measure python-sqlite-users "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-$run.db"
+  done
+  # Incremental: 100 changed users, then each mirror catches up (the first run's mirrors).
+  for run in $(seq "$runs"); do
+    change_users 100
+    measure entrad-sqlite-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-1.db"
+    measure entrad-postgres-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users --page-size 999 --into "${pg_server%/*}/bench_u_${n}_1"
+    measure python-sqlite-incremental "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-1.db"
+  done
+  stop_emulator
+done
+
+# Medians per label and size.
+python3 - "$out/results.tsv" >"$out/summary.md" <<'PY'
+import collections, statistics, sys
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    label, n, run, ms, rss, _ = line.rstrip("\n").split("\t", 5)
+    rows[(label, int(n))].append((int(ms), int(rss)))
+print("| what | users | wall (median) | users/s | peak RSS (max) |")
+print("|---|---|---|---|---|")
+for (label, n), values in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+    ms = statistics.median(v[0] for v in values)
+    rss = max(v[1] for v in values) / 1024
+    rate = "" if "incremental" in label else f"{n / (ms / 1000):,.0f}"
+    print(f"| {label} | {n:,} | {ms:.0f} ms | {rate} | {rss:.1f} MiB |")
+PY
+cat "$out/summary.md"

@@ -1,0 +1,126 @@
+//! The portal's first page: the tenant and its apps (client ids, consent state,
+//! secrets and certificates masked), with Grant and Revoke.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
+
+use super::{CheckedForm, ROOT, field, session};
+use crate::clock::unix_now;
+use crate::keys::thumbprint_hex;
+use crate::shared::AppState;
+use crate::state::App;
+use crate::web::consent::ErrorPage;
+use crate::web::page::{Page, see_other};
+
+struct AppRow {
+    client_id: String,
+    name: String,
+    service_principal: String,
+    permissions: String,
+    consented: bool,
+    secrets: Vec<String>,
+    certificates: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "portal/apps.html")]
+struct Apps {
+    csrf: String,
+    tenant_id: String,
+    tenant_domain: String,
+    tenant_name: String,
+    apps: Vec<AppRow>,
+}
+
+/// A secret as Entra's portal shows it after creation: its first three characters.
+fn masked_secret(value: &str, key_id: &str, expires: i64, now: i64) -> String {
+    let hint: String = value.chars().take(3).collect();
+    let state = if expires > now { "valid" } else { "expired" };
+    let date = time::OffsetDateTime::from_unix_timestamp(expires)
+        .map(|t| t.date().to_string())
+        .unwrap_or_default();
+    format!("{hint}************ (id {key_id}, {state}, expires {date})")
+}
+
+fn row(app: &App, now: i64) -> AppRow {
+    AppRow {
+        client_id: app.client_id.clone(),
+        name: app.display_name.clone(),
+        service_principal: app
+            .service_principal_id
+            .clone()
+            .unwrap_or_else(|| "none in this tenant".into()),
+        permissions: app.roles.join(", "),
+        consented: app.consented,
+        secrets: app
+            .secrets
+            .iter()
+            .map(|s| masked_secret(s.value.expose_secret(), &s.key_id, s.expires, now))
+            .collect(),
+        certificates: app
+            .certificates
+            .iter()
+            .map(|c| format!("SHA-1 thumbprint {}", thumbprint_hex(c)))
+            .collect(),
+    }
+}
+
+pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let csrf = session(&state, &headers).csrf;
+    let directory = state.read();
+    let now = unix_now();
+    Page::new(&Apps {
+        csrf,
+        tenant_id: directory.tenant.id.clone(),
+        tenant_domain: directory.tenant.domain.clone(),
+        tenant_name: directory.tenant.display_name.clone(),
+        apps: directory.apps.iter().map(|a| row(a, now)).collect(),
+    })
+    .into_response()
+}
+
+/// `POST /consent` (`client_id`, `granted` = true|false): grant or revoke.
+pub(crate) async fn set_consent(
+    State(state): State<AppState>,
+    CheckedForm(fields): CheckedForm,
+) -> Response {
+    let client_id = field(&fields, "client_id").unwrap_or("");
+    let granted = field(&fields, "granted") == Some("true");
+    {
+        let mut directory = state.write();
+        let found = if granted {
+            let found = directory.app(client_id).is_some();
+            directory.grant_consent(client_id);
+            found
+        } else {
+            directory.set_consent(client_id, false)
+        };
+        if !found {
+            return Page::new(&ErrorPage {
+                title: "No such app".into(),
+                message: format!("No app has the client id '{client_id}'."),
+            })
+            .status(StatusCode::NOT_FOUND)
+            .into_response();
+        }
+        if let Err(e) = directory.save() {
+            tracing::error!("cannot save the state: {e}");
+        }
+    }
+    tracing::info!(client_id, granted, "consent changed in the portal");
+    see_other(&format!("{ROOT}/"), None)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_masked_secret_shows_three_characters_only() {
+        let shown = super::masked_secret("abc8Q~secretsecret", "k1", 10, 5);
+        assert!(shown.starts_with("abc****"), "{shown}");
+        assert!(!shown.contains("8Q~"), "{shown}");
+        assert!(shown.contains("valid"), "{shown}");
+    }
+}

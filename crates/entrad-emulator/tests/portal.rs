@@ -1,0 +1,230 @@
+//! The portal over HTTP (the Chromium walk is in the CLI's `browser` tests): the
+//! admin token or the one-time login URL opens a session, every form needs the
+//! session's CSRF token, pages carry a strict policy, secrets stay masked, and the
+//! JSON admin API still wants its bearer token.
+
+use entrad_emulator::UNCONSENTED_CLIENT_ID;
+use entrad_testkit::InProcess;
+use reqwest::Method;
+use serde_json::json;
+
+/// A browser session in the portal.
+struct Portal<'a> {
+    h: &'a InProcess,
+    cookie: String,
+    csrf: String,
+}
+
+fn csrf_of(page: &str) -> String {
+    let at = page.find("name=\"csrf\" value=\"").unwrap() + 19;
+    page[at..at + 64].to_owned()
+}
+
+impl<'a> Portal<'a> {
+    /// Opens the login page and enters the admin token.
+    async fn log_in(h: &'a InProcess) -> Portal<'a> {
+        let login = h
+            .client
+            .get(h.url("/_emulator/portal/login"))
+            .send()
+            .await
+            .unwrap();
+        let cookie = login.headers()["set-cookie"].to_str().unwrap();
+        let cookie = cookie.split(';').next().unwrap().to_owned();
+        let page = login.text().await.unwrap();
+        let portal = Portal {
+            h,
+            cookie,
+            csrf: csrf_of(&page),
+        };
+        let wrong = portal
+            .post(
+                "/_emulator/portal/login",
+                &[("token", "0".repeat(64).as_str())],
+            )
+            .await;
+        assert_eq!(wrong.status(), 401);
+        let token = h.emulator.admin_token().unwrap().to_owned();
+        let entered = portal
+            .post("/_emulator/portal/login", &[("token", token.as_str())])
+            .await;
+        assert_eq!(entered.status(), 303);
+        assert_eq!(entered.headers()["location"], "/_emulator/portal/");
+        portal
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.h
+            .client
+            .get(self.h.url(path))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut form = vec![("csrf", self.csrf.as_str())];
+        form.extend_from_slice(fields);
+        self.h
+            .client
+            .post(self.h.url(path))
+            .header("cookie", &self.cookie)
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn the_admin_token_opens_the_portal_whose_forms_need_the_csrf_token() {
+    let h = InProcess::start(3).await.unwrap();
+    let closed = h
+        .client
+        .get(h.url("/_emulator/portal/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 303);
+    assert_eq!(closed.headers()["location"], "/_emulator/portal/login");
+    let portal = Portal::log_in(&h).await;
+    let apps = portal.get("/_emulator/portal/").await;
+    assert_eq!(apps.status(), 200);
+    let csp = apps.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.starts_with("default-src 'none'; script-src 'self'; style-src 'self';")
+            && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let page = apps.text().await.unwrap();
+    assert!(page.contains(h.emulator.tenant_id()));
+    let secret = h.parameters("parameters.json")["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!page.contains(&secret), "a secret is shown");
+    // Grant: refused without the token, done with it.
+    let forged = h
+        .client
+        .post(h.url("/_emulator/portal/consent"))
+        .header("cookie", &portal.cookie)
+        .form(&[("client_id", UNCONSENTED_CLIENT_ID), ("granted", "true")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let consented = |apps: &serde_json::Value| {
+        apps["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["client_id"] == UNCONSENTED_CLIENT_ID)
+            .unwrap()["consented"]
+            .clone()
+    };
+    assert_eq!(consented(&h.admin().apps().await.unwrap()), json!(false));
+    let granted = portal
+        .post(
+            "/_emulator/portal/consent",
+            &[("client_id", UNCONSENTED_CLIENT_ID), ("granted", "true")],
+        )
+        .await;
+    assert_eq!(granted.status(), 303);
+    assert_eq!(consented(&h.admin().apps().await.unwrap()), json!(true));
+    // Faults added in the portal are the admin API's faults.
+    let added = portal
+        .post(
+            "/_emulator/portal/faults",
+            &[
+                ("route", "users"),
+                ("kind", "429"),
+                ("count", "2"),
+                ("retry_after", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status(), 303);
+    let faults = h.admin().faults().await.unwrap();
+    assert_eq!(
+        faults["faults"][0],
+        json!({"id": 1, "route": "users", "kind": "429", "count": 2, "retry_after": 3, "fired": 0})
+    );
+    let bad = portal
+        .post(
+            "/_emulator/portal/faults",
+            &[("route", "nope"), ("kind", "429")],
+        )
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("unknown route"));
+    // A portal session is not the admin API's bearer token.
+    let stats = h
+        .client
+        .get(h.url("/_emulator/stats"))
+        .header("cookie", &portal.cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stats.status(), 401);
+    // Signing out closes the portal to this session.
+    assert_eq!(
+        portal.post("/_emulator/portal/logout", &[]).await.status(),
+        303
+    );
+    assert_eq!(portal.get("/_emulator/portal/").await.status(), 303);
+}
+
+/// The live view's JSON: the requests after `after`, newest first.
+async fn recent_requests(h: &InProcess, cookie: &str, after: u64) -> serde_json::Value {
+    h.client
+        .get(h.url(&format!("/_emulator/portal/requests.json?after={after}")))
+        .header("cookie", cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_one_time_login_url_works_once_and_the_live_view_lists_requests() {
+    let h = InProcess::start(3).await.unwrap();
+    let url = h.emulator.portal_url();
+    assert!(h.emulator.ready_line().contains(&url));
+    let first = h.client.get(&url).send().await.unwrap();
+    assert_eq!(first.status(), 303);
+    let cookie = first.headers()["set-cookie"].to_str().unwrap();
+    let cookie = cookie.split(';').next().unwrap().to_owned();
+    assert_eq!(h.client.get(&url).send().await.unwrap().status(), 403);
+    let token = h.token().await;
+    let (status, _) = h.get_json("/v1.0/users?$top=2", &token).await;
+    assert_eq!(status, 200);
+    let recent = recent_requests(&h, &cookie, 0).await;
+    let newest = &recent["requests"][0];
+    assert_eq!(newest["path"], "/v1.0/users", "{recent}");
+    assert_eq!(newest["status"], 200);
+    assert!(newest["latency_ms"].as_f64().unwrap() >= 0.0);
+    let after = newest["seq"].as_u64().unwrap();
+    let none = recent_requests(&h, &cookie, after).await;
+    assert_eq!(none["requests"], json!([]));
+    let script = h
+        .client
+        .get(h.url("/_emulator/portal/static/live.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        script.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        h.admin_status(Method::GET, "/stats", None).await,
+        200,
+        "the admin API is unchanged"
+    );
+}

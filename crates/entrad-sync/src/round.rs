@@ -1,0 +1,157 @@
+//! Delta rounds into a store: from the stored link, page by page, each page
+//! applied with the link that follows it.
+
+use entrad_graph::GraphClient;
+use futures_util::TryStreamExt;
+
+use crate::changes::Changes;
+use crate::error::{Error, Result};
+use crate::kind::Kind;
+use crate::selection::Selection;
+use crate::store::{Cursor, Store};
+use crate::summary::Counts;
+
+/// Fresh rounds started in one run after Graph forgot the sync state, before giving up.
+const MAX_RESYNCS: u32 = 3;
+
+/// What to mirror, and how.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The collections, in order.
+    pub kinds: Vec<Kind>,
+    /// The properties asked for and stored as columns.
+    pub selection: Selection,
+    /// Items per page asked for (`Prefer: odata.maxpagesize`); `None`: the service's default.
+    pub page_size: Option<u32>,
+}
+
+/// How a tenant's sync ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Synced: what changed.
+    Synced(Counts),
+    /// Another worker holds the tenant (PostgreSQL advisory lock): skipped.
+    Busy,
+}
+
+/// Brings `tenant`'s mirror up to date for every kind of `plan`: from the
+/// stored cursor (or a first full round), every page up to the deltaLink,
+/// each applied in one transaction with the link after it. `on_page` sees
+/// each applied page's counts (for a progress display). A tenant another
+/// worker holds is skipped ([`Outcome::Busy`]).
+pub async fn sync_tenant<S: Store>(
+    graph: &GraphClient,
+    store: &mut S,
+    tenant: &str,
+    plan: &Plan,
+    on_page: &mut (dyn FnMut(&Counts) + Send),
+) -> Result<Outcome> {
+    if !store.try_lock(tenant).await? {
+        return Ok(Outcome::Busy);
+    }
+    let mut synced = Ok(Counts::default());
+    for &kind in &plan.kinds {
+        match sync_kind(graph, store, tenant, kind, plan, on_page).await {
+            Ok(counts) => {
+                if let Ok(total) = &mut synced {
+                    *total += counts;
+                }
+            }
+            Err(e) => {
+                synced = Err(e);
+                break;
+            }
+        }
+    }
+    let unlocked = store.unlock(tenant).await;
+    let counts = synced?;
+    unlocked?;
+    Ok(Outcome::Synced(counts))
+}
+
+/// One kind: the rest of the current round, or the next round.
+async fn sync_kind<S: Store>(
+    graph: &GraphClient,
+    store: &mut S,
+    tenant: &str,
+    kind: Kind,
+    plan: &Plan,
+    on_page: &mut (dyn FnMut(&Counts) + Send),
+) -> Result<Counts> {
+    store
+        .add_columns(kind, &plan.selection.columns(kind))
+        .await?;
+    let selection = plan.selection.fingerprint(kind);
+    let fresh = |round: i64| Cursor {
+        link: plan.selection.first_link(kind),
+        done: false,
+        full: true,
+        round,
+        selection: selection.clone(),
+    };
+    let mut at = match store.cursor(tenant, kind).await? {
+        None => fresh(1),
+        Some(stored) if stored.selection != selection => fresh(stored.round + 1),
+        Some(stored) if stored.done => Cursor {
+            done: false,
+            full: false,
+            round: stored.round + 1,
+            ..stored
+        },
+        Some(stored) => stored,
+    };
+    let mut counts = Counts::default();
+    let mut resyncs = 0;
+    loop {
+        let mut pages = std::pin::pin!(graph.delta_pages(&at.link, plan.page_size));
+        let failure = loop {
+            let page = match pages.try_next().await {
+                Ok(Some(page)) => page,
+                Ok(None) => {
+                    return Err(Error::Page(format!(
+                        "the {kind} round ended without an @odata.deltaLink"
+                    )));
+                }
+                Err(e) => break e,
+            };
+            let next = match (page.next_link, page.delta_link) {
+                (Some(link), _) => Cursor { link, ..at.clone() },
+                (None, Some(link)) => Cursor {
+                    link,
+                    done: true,
+                    ..at.clone()
+                },
+                (None, None) => {
+                    return Err(Error::Page(format!(
+                        "a {kind} page has neither @odata.nextLink nor @odata.deltaLink"
+                    )));
+                }
+            };
+            let changes = Changes::read(kind, page.value)?;
+            let applied = store.apply(tenant, kind, &changes, &next).await?;
+            on_page(&applied);
+            counts += applied;
+            if next.done {
+                return Ok(counts);
+            }
+            at = next;
+        };
+        if !sync_state_lost(&failure) || resyncs == MAX_RESYNCS {
+            return Err(Error::Graph(failure));
+        }
+        // Graph no longer knows the round: start a fresh one; its last page
+        // sweeps what it did not see.
+        resyncs += 1;
+        tracing::info!(%tenant, %kind, "Graph lost the sync state (410): starting a fresh round");
+        at = fresh(at.round + 1);
+    }
+}
+
+/// 410 Gone, `syncStateNotFound`, `resyncRequired`: the link can no longer be used.
+fn sync_state_lost(error: &entrad_graph::Error) -> bool {
+    error.graph_error().is_some_and(|e| {
+        e.status == 410
+            || e.code.eq_ignore_ascii_case("syncStateNotFound")
+            || e.code.eq_ignore_ascii_case("resyncRequired")
+    })
+}

@@ -1,0 +1,13 @@
+//! The schema, as numbered SQL files kept in `migrations/`, applied in order once.
+
+/// `(version, SQL)` for SQLite.
+pub(crate) const SQLITE: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/sqlite/0001_mirror.sql"))];
+
+/// `(version, SQL)` for PostgreSQL.
+pub(crate) const POSTGRES: &[(i64, &str)] =
+    &[(1, include_str!("../../migrations/postgres/0001_mirror.sql"))];
+
+/// The table recording applied versions (same SQL in both databases).
+pub(crate) const VERSIONS_TABLE: &str =
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY)";

@@ -1,0 +1,149 @@
+//! `entrad sync`: users and groups mirrored into SQLite or PostgreSQL with
+//! delta rounds (entrad-sync), once or every `--watch` interval, for one
+//! tenant or every tenant of `--tenants`.
+
+mod interval;
+mod report;
+mod tenants;
+mod worker;
+
+use std::sync::Mutex;
+use std::time::Instant;
+
+use entrad_sync::{Counts, Kind, Plan, Selection, Target};
+use futures_util::StreamExt;
+
+use crate::cli::{Format, GlobalArgs, SyncArgs, SyncKind};
+use crate::error::Error;
+use crate::output::progress::Progress;
+use report::{RunReport, TenantRun};
+use worker::Worker;
+
+/// Syncs once, or until SIGTERM/Ctrl-C with `--watch`.
+pub async fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<(), Error> {
+    let target = target(args.into.as_deref())?;
+    let plan = Plan {
+        kinds: kinds(&args.kinds),
+        selection: Selection::new(&args.select).map_err(Error::Sync)?,
+        page_size: args.page_size,
+    };
+    let watch = args.watch.as_deref().map(interval::parse).transpose()?;
+    let tenants = args.tenants.as_deref().map(tenants::read).transpose()?;
+    let mut workers = Worker::all(global, tenants)?;
+    let json = args.format_given && matches!(global.format, Format::Json | Format::Ndjson);
+    let concurrency = usize::from(args.concurrency);
+    let mut stop = std::pin::pin!(stop_signal());
+    loop {
+        let run = run_once(&mut workers, &target, &plan, concurrency, !global.quiet);
+        let report = tokio::select! {
+            report = run => report,
+            () = &mut stop => return stopped(),
+        };
+        report.write(&mut std::io::stdout().lock(), json)?;
+        let Some(interval) = watch else {
+            return report.into_result();
+        };
+        report.print_failures();
+        tokio::select! {
+            () = tokio::time::sleep(interval::jittered(interval)) => {}
+            () = &mut stop => return stopped(),
+        }
+    }
+}
+
+/// The database of `--into`, or the default file in the user's data directory.
+fn target(into: Option<&str>) -> Result<Target, Error> {
+    match into {
+        Some(spec) => Target::parse(spec).map_err(Error::Sync),
+        None => {
+            let dir = dirs::data_dir().ok_or_else(|| {
+                Error::Config(
+                    "no data directory for the default database: pass --into sqlite:PATH"
+                        .to_owned(),
+                )
+            })?;
+            Ok(Target::Sqlite(dir.join("entrad").join("mirror.db")))
+        }
+    }
+}
+
+/// The kinds asked for, in order, each once; none means both.
+fn kinds(asked: &[SyncKind]) -> Vec<Kind> {
+    let mut kinds: Vec<Kind> = asked
+        .iter()
+        .map(|kind| match kind {
+            SyncKind::Users => Kind::Users,
+            SyncKind::Groups => Kind::Groups,
+        })
+        .collect();
+    if kinds.is_empty() {
+        kinds = vec![Kind::Users, Kind::Groups];
+    }
+    kinds.sort();
+    kinds.dedup();
+    kinds
+}
+
+/// Every tenant once, `concurrency` at a time; a failure stops only its tenant.
+async fn run_once(
+    workers: &mut [Worker],
+    target: &Target,
+    plan: &Plan,
+    concurrency: usize,
+    show_progress: bool,
+) -> RunReport {
+    let started = Instant::now();
+    let progress = Mutex::new(Progress::new(show_progress));
+    let tenants = futures_util::stream::iter(workers.iter_mut())
+        .map(|worker| {
+            let progress = &progress;
+            async move {
+                let before = worker.token_requests();
+                let mut on_page = |counts: &Counts| {
+                    if let Ok(mut progress) = progress.lock() {
+                        let items = counts.added + counts.changed + counts.removed;
+                        progress.page(usize::try_from(items).unwrap_or(usize::MAX));
+                    }
+                };
+                let result = worker.sync(target, plan, &mut on_page).await;
+                TenantRun {
+                    tenant: worker.tenant.clone(),
+                    result,
+                    token_requests: worker.token_requests() - before,
+                }
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    RunReport {
+        tenants,
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Says why the process stops (every applied page stays applied): not a failure.
+fn stopped() -> Result<(), Error> {
+    eprintln!("entrad: stopped by a signal; the next sync resumes after the last page applied");
+    Ok(())
+}
+
+/// Completes on SIGTERM or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    // Without a SIGTERM handler, Ctrl-C still stops cleanly; if neither
+    // can be watched, never complete (the default handlers end the process).
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}

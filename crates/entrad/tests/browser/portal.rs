@@ -1,0 +1,214 @@
+//! The portal in Chromium: entered once through the ready line's one-time login URL;
+//! consent granted and revoked from the apps page (and felt by `entrad run`); a 429
+//! added on the faults page hits a real `entrad users`, and the live view shows it
+//! with the requests that follow; users searched and paged.
+
+use entrad_emulator::UNCONSENTED_CLIENT_ID;
+use fantoccini::{Client, Locator};
+
+use super::{PAGE_TIMEOUT, browser, click, text_of, text_when};
+use crate::support::{Emulator, succeed};
+
+fn run_unconsented(emulator: &Emulator) -> Option<i32> {
+    emulator
+        .run("parameters-unconsented.json")
+        .env("ENTRAD_CACHE", "memory")
+        .output()
+        .unwrap()
+        .status
+        .code()
+}
+
+/// Waits until the unconsented app's consent cell reads `state`.
+async fn consent_is(client: &Client, state: &str) {
+    text_when(
+        client,
+        &format!("tr[data-client-id='{UNCONSENTED_CLIENT_ID}'] td.consent"),
+        |t| t == state,
+    )
+    .await;
+}
+
+#[test]
+fn the_portal_grants_and_revokes_consent_and_masks_secrets() {
+    let emulator = Emulator::start(5);
+    let portal = emulator.ready().portal_url.clone().unwrap();
+    let base = emulator.ready().url.clone();
+    assert!(portal.contains("/_emulator/portal/login?code="), "{portal}");
+    let secret = emulator.parameters("parameters.json")["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let browser = browser(&emulator);
+    emulator.block_on(async {
+        let client = browser.client();
+        // Without the session, the portal asks for the admin token.
+        client
+            .goto(&format!("{base}/_emulator/portal/"))
+            .await
+            .unwrap();
+        text_of(client, "#token").await;
+        client.goto(&portal).await.unwrap();
+        consent_is(client, "Not granted").await;
+        let source = client.source().await.unwrap();
+        assert!(!source.contains(&secret), "a secret is shown in the portal");
+        assert!(source.contains(&format!("{}************", &secret[..3])));
+        browser.screenshot("portal-1-apps").await.unwrap();
+        click(
+            client,
+            &format!("tr[data-client-id='{UNCONSENTED_CLIENT_ID}'] button.grant"),
+        )
+        .await;
+        consent_is(client, "Granted").await;
+    });
+    assert_eq!(run_unconsented(&emulator), Some(0), "granted in the portal");
+    emulator.block_on(async {
+        let client = browser.client();
+        click(
+            client,
+            &format!("tr[data-client-id='{UNCONSENTED_CLIENT_ID}'] button.revoke"),
+        )
+        .await;
+        consent_is(client, "Not granted").await;
+        // The login URL was good once.
+        client.goto(&portal).await.unwrap();
+        let error = text_of(client, "#login-error").await;
+        assert!(error.contains("has been used"), "{error}");
+    });
+    assert_eq!(run_unconsented(&emulator), Some(4), "revoked in the portal");
+    emulator.block_on(browser.close());
+}
+
+#[test]
+fn a_429_added_in_the_portal_hits_entrad_users_and_the_live_view_shows_it() {
+    let emulator = Emulator::start(30);
+    let portal = emulator.ready().portal_url.clone().unwrap();
+    let base = emulator.ready().url.clone();
+    let browser = browser(&emulator);
+    emulator.block_on(async {
+        let client = browser.client();
+        client.goto(&portal).await.unwrap();
+        click(client, "a[href='/_emulator/portal/faults']").await;
+        text_when(client, "#no-faults", |t| t.starts_with("No faults")).await;
+        let form = client.form(Locator::Css("#add-fault")).await.unwrap();
+        client
+            .find(Locator::Css("#fault-route"))
+            .await
+            .unwrap()
+            .select_by_value("users")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#fault-kind"))
+            .await
+            .unwrap()
+            .select_by_value("429")
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#fault-count"))
+            .await
+            .unwrap()
+            .send_keys("1")
+            .await
+            .unwrap();
+        form.submit_with(Locator::Css("#fault-add")).await.unwrap();
+        let row = text_when(client, "#faults tbody tr", |t| !t.is_empty()).await;
+        assert!(
+            row.contains("users") && row.contains("429") && row.contains("1 times"),
+            "{row}"
+        );
+        browser.screenshot("portal-2-faults").await.unwrap();
+        click(client, "a[href='/_emulator/portal/requests']").await;
+        text_when(client, "h1", |t| t == "Recent requests").await;
+    });
+    emulator.reset_stats();
+    // The live view is open while entrad runs: its script adds the rows.
+    succeed(emulator.configured().args(["users", "--format", "ndjson"]));
+    assert_eq!(
+        emulator.stats().faults(),
+        1,
+        "the portal's fault did not fire"
+    );
+    emulator.block_on(async {
+        let client = browser.client();
+        let throttled = client
+            .wait()
+            .at_most(PAGE_TIMEOUT)
+            .for_element(Locator::XPath(
+                "//table[@id='requests']/tbody/tr[td[3]='/v1.0/users'][td[5]='429']",
+            ))
+            .await
+            .expect("the live view shows the 429");
+        assert!(throttled.text().await.unwrap().contains("users"));
+        client
+            .wait()
+            .at_most(PAGE_TIMEOUT)
+            .for_element(Locator::XPath(
+                "//table[@id='requests']/tbody/tr[td[3]='/v1.0/users'][td[5]='200']",
+            ))
+            .await
+            .expect("the live view shows the retry's 200");
+        browser.screenshot("portal-3-live-requests").await.unwrap();
+        // The fault fired its one time and is gone.
+        client
+            .goto(&format!("{base}/_emulator/portal/faults"))
+            .await
+            .unwrap();
+        text_of(client, "#no-faults").await;
+        browser.close().await;
+    });
+}
+
+#[test]
+fn the_portal_searches_and_pages_users_and_removes_faults() {
+    let emulator = Emulator::start(60);
+    let portal = emulator.ready().portal_url.clone().unwrap();
+    let base = emulator.ready().url.clone();
+    emulator.add_fault(serde_json::json!({"route": "token", "kind": "503"}));
+    let browser = browser(&emulator);
+    emulator.block_on(async {
+        let client = browser.client();
+        client.goto(&portal).await.unwrap();
+        client
+            .goto(&format!("{base}/_emulator/portal/users"))
+            .await
+            .unwrap();
+        let count = text_of(client, "#count").await;
+        assert_eq!(count, "60 users, showing 1 to 25.");
+        click(client, "#next").await;
+        assert_eq!(
+            text_of(client, "#count").await,
+            "60 users, showing 26 to 50."
+        );
+        let upn = client
+            .find(Locator::Css("#users tbody tr td:nth-child(2)"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        client
+            .find(Locator::Css("#q"))
+            .await
+            .unwrap()
+            .send_keys(&upn)
+            .await
+            .unwrap();
+        click(client, "#search").await;
+        text_when(client, "#count", |t| t.starts_with("1 users matching")).await;
+        assert_eq!(
+            text_of(client, "#users tbody tr td:nth-child(2)").await,
+            upn
+        );
+        browser.screenshot("portal-4-users").await.unwrap();
+        client
+            .goto(&format!("{base}/_emulator/portal/faults"))
+            .await
+            .unwrap();
+        click(client, "#faults button.remove").await;
+        text_when(client, "#no-faults", |t| t.starts_with("No faults")).await;
+        browser.close().await;
+    });
+    assert_eq!(emulator.faults()["faults"], serde_json::json!([]));
+}

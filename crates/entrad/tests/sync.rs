@@ -1,0 +1,860 @@
+//! `entrad sync`: the real binary mirrors the emulator's directory into a
+//! real SQLite file or PostgreSQL server (scripts/test starts one), and the
+//! mirror is compared with what Graph holds and with a clean run's.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{AZURE_VARS, Emulator, stderr_of, succeed};
+
+/// Users of every emulator here; pages of 20 give several pages per round.
+const USERS: usize = 120;
+const PAGE: &str = "20";
+
+/// A mirror database: a SQLite file or a fresh PostgreSQL database.
+enum Db {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Db {
+    fn sqlite(dir: &Path, name: &str) -> Db {
+        Db::Sqlite(dir.join(name))
+    }
+
+    fn postgres(emulator: &Emulator) -> Db {
+        Db::Postgres(
+            emulator
+                .block_on(entrad_testkit::fresh_postgres_database())
+                .unwrap_or_else(|e| panic!("{e}")),
+        )
+    }
+
+    fn spec(&self) -> String {
+        match self {
+            Db::Sqlite(path) => format!("sqlite:{}", path.display()),
+            Db::Postgres(url) => url.clone(),
+        }
+    }
+
+    /// Rows of `sql` (the same text in both databases), each column as text.
+    fn query(&self, emulator: &Emulator, sql: &str) -> Vec<Vec<String>> {
+        match self {
+            Db::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut statement = conn.prepare(sql).unwrap();
+                let columns = statement.column_count();
+                statement
+                    .query_map([], |row| {
+                        (0..columns)
+                            .map(|i| {
+                                Ok(match row.get_ref(i)? {
+                                    rusqlite::types::ValueRef::Null => "NULL".to_owned(),
+                                    rusqlite::types::ValueRef::Integer(n) => n.to_string(),
+                                    rusqlite::types::ValueRef::Text(t) => {
+                                        String::from_utf8_lossy(t).into_owned()
+                                    }
+                                    other => format!("{other:?}"),
+                                })
+                            })
+                            .collect()
+                    })
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap()
+            }
+            Db::Postgres(url) => emulator.block_on(async {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .unwrap();
+                let connection = tokio::spawn(connection);
+                let rows = client.simple_query(sql).await.unwrap();
+                connection.abort();
+                rows.into_iter()
+                    .filter_map(|message| match message {
+                        tokio_postgres::SimpleQueryMessage::Row(row) => Some(
+                            (0..row.len())
+                                .map(|i| row.get(i).unwrap_or("NULL").to_owned())
+                                .collect(),
+                        ),
+                        _ => None,
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    /// One value.
+    fn value(&self, emulator: &Emulator, sql: &str) -> String {
+        let rows = self.query(emulator, sql);
+        assert_eq!(rows.len(), 1, "{sql}: {rows:?}");
+        rows[0][0].clone()
+    }
+
+    /// Every mirrored row, in order: what two runs must agree on.
+    fn dump(&self, emulator: &Emulator) -> Vec<Vec<String>> {
+        let data = match self {
+            Db::Sqlite(_) => "data",
+            Db::Postgres(_) => "data::text",
+        };
+        let mut rows = Vec::new();
+        for table in ["users", "groups"] {
+            rows.extend(self.query(
+                emulator,
+                &format!("SELECT '{table}', tenant, id, {data}, coalesce(removed, '') FROM {table} ORDER BY tenant, id"),
+            ));
+        }
+        rows.extend(self.query(
+            emulator,
+            "SELECT 'member', tenant, group_id, member_id, member_type FROM memberships ORDER BY tenant, group_id, member_id",
+        ));
+        // The same object reads the same from either database.
+        for row in &mut rows {
+            if let Ok(value) = serde_json::from_str::<Value>(&row[3]) {
+                row[3] = value.to_string();
+            }
+        }
+        rows
+    }
+
+    /// The user ids, in order.
+    fn user_ids(&self, emulator: &Emulator) -> Vec<String> {
+        self.query(emulator, "SELECT id FROM users ORDER BY id")
+            .into_iter()
+            .map(|mut row| row.remove(0))
+            .collect()
+    }
+}
+
+/// Two mirrors hold the same rows; the first rows that differ otherwise.
+fn assert_same(emulator: &Emulator, left: &Db, right: &Db) {
+    let (left, right) = (left.dump(emulator), right.dump(emulator));
+    let only_left: Vec<_> = left.iter().filter(|r| !right.contains(r)).take(3).collect();
+    let only_right: Vec<_> = right.iter().filter(|r| !left.contains(r)).take(3).collect();
+    assert!(
+        only_left.is_empty() && only_right.is_empty() && left.len() == right.len(),
+        "{} and {} rows; only in the first: {only_left:?}; only in the second: {only_right:?}",
+        left.len(),
+        right.len()
+    );
+}
+
+/// `entrad --format json sync users --page-size 20 --into DB` for `emulator`.
+fn sync(emulator: &Emulator, db: &Db) -> assert_cmd::Command {
+    let mut cmd = emulator.configured();
+    cmd.args([
+        "--format",
+        "json",
+        "sync",
+        "users",
+        "--page-size",
+        PAGE,
+        "--into",
+    ])
+    .arg(db.spec());
+    cmd
+}
+
+/// `entrad --format json sync --page-size 20 --into DB`: users and groups.
+fn sync_both(emulator: &Emulator, db: &Db) -> assert_cmd::Command {
+    let mut cmd = emulator.configured();
+    cmd.args(["--format", "json", "sync", "--page-size", PAGE, "--into"])
+        .arg(db.spec());
+    cmd
+}
+
+/// `sync_both`, as a process to kill or signal.
+fn spawn_sync(emulator: &Emulator, db: &Db, extra: &[&str]) -> Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
+    for var in AZURE_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env("ENTRAD_CACHE", "memory")
+        .arg("--ca-file")
+        .arg(emulator.ca_file())
+        .arg("--config")
+        .arg(emulator.file("parameters.json"))
+        .args(["--format", "json", "sync", "--page-size", PAGE, "--into"])
+        .arg(db.spec())
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.spawn().unwrap()
+}
+
+/// The summary a run printed (its last line of stdout).
+fn summary(output: &std::process::Output) -> Value {
+    let text = String::from_utf8_lossy(&output.stdout);
+    let line = text.lines().last().expect("a summary line");
+    serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}"))
+}
+
+/// Sets a user's displayName through the admin API.
+fn rename(emulator: &Emulator, id: &str, name: impl Into<String>) {
+    let body = json!({"displayName": name.into()});
+    emulator.admin(|a| a.modify_user(id, &body));
+}
+
+/// Adds `n` new users through the admin API.
+fn add_users(emulator: &Emulator, n: usize) {
+    for _ in 0..n {
+        let name = format!("new{}", random_below(1 << 40));
+        emulator.add_users(json!({
+            "userPrincipalName": format!("{name}@entrademo.onmicrosoft.com"),
+            "displayName": name,
+        }));
+    }
+}
+
+/// Adds `n` new users to the tenant `tenant` (id or domain).
+fn add_users_in(emulator: &Emulator, tenant: &str, n: usize) {
+    for _ in 0..n {
+        let name = format!("new{}", random_below(1 << 40));
+        let body = json!({"userPrincipalName": format!("{name}@{tenant}"), "displayName": name});
+        emulator.admin(|a| a.add_user_in(tenant, &body));
+    }
+}
+
+/// A random number below `n` (a fresh hasher key each call).
+fn random_below(n: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+        % n
+}
+
+fn changes_then_delta(emulator: &Emulator, db: &Db) {
+    let first = summary(&succeed(&mut sync(emulator, db)));
+    assert_eq!(first["added"], USERS, "{first}");
+    assert_eq!(first["pages"], USERS / 20, "{first}");
+    let tenant = emulator.tenant_id();
+    assert_eq!(
+        db.value(emulator, &format!("SELECT count(*) FROM users WHERE tenant = '{tenant}' AND \"displayName\" IS NOT NULL")),
+        USERS.to_string()
+    );
+    let ids = db.user_ids(emulator);
+    rename(emulator, &ids[0], "Renamed Once");
+    rename(emulator, &ids[1], "Renamed Twice");
+    emulator.admin(|a| a.remove_user(&ids[2]));
+    emulator.admin(|a| a.delete_user(&ids[3]));
+    add_users(emulator, 2);
+
+    let second = summary(&succeed(&mut sync(emulator, db)));
+    assert_eq!(
+        (&second["added"], &second["changed"], &second["removed"]),
+        (&json!(2), &json!(2), &json!(2)),
+        "{second}"
+    );
+    let name = |id: &str| {
+        db.value(
+            emulator,
+            &format!("SELECT \"displayName\" FROM users WHERE id = '{id}'"),
+        )
+    };
+    assert_eq!(name(&ids[0]), "Renamed Once");
+    assert_eq!(name(&ids[1]), "Renamed Twice");
+    // Soft delete: the row stays, marked; hard delete: the row is gone.
+    assert_eq!(
+        db.value(
+            emulator,
+            &format!("SELECT removed FROM users WHERE id = '{}'", ids[2])
+        ),
+        "changed"
+    );
+    assert_eq!(
+        db.value(
+            emulator,
+            &format!("SELECT count(*) FROM users WHERE id = '{}'", ids[3])
+        ),
+        "0"
+    );
+    assert_eq!(
+        db.value(emulator, "SELECT count(*) FROM users"),
+        (USERS + 2 - 1).to_string()
+    );
+    let third = summary(&succeed(&mut sync(emulator, db)));
+    assert_eq!(
+        (
+            &third["added"],
+            &third["changed"],
+            &third["removed"],
+            &third["pages"]
+        ),
+        (&json!(0), &json!(0), &json!(0), &json!(1)),
+        "{third}"
+    );
+}
+
+#[test]
+fn sqlite_first_run_is_a_full_round_and_the_next_applies_exactly_the_changes() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    changes_then_delta(&emulator, &Db::sqlite(dir.path(), "mirror.db"));
+}
+
+#[test]
+fn postgres_first_run_is_a_full_round_and_the_next_applies_exactly_the_changes() {
+    let emulator = Emulator::start(USERS);
+    changes_then_delta(&emulator, &Db::postgres(&emulator));
+}
+
+/// Kills `entrad sync` (SIGKILL) at random points until a run finishes on its
+/// own; returns how many kills left a round half done.
+fn kill_until_done(emulator: &Emulator, db: &Db) -> usize {
+    let mut half_done = 0;
+    for _ in 0..40 {
+        let mut child = spawn_sync(emulator, db, &[]);
+        std::thread::sleep(Duration::from_millis(150 + random_below(600)));
+        if child.try_wait().unwrap().is_some() {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "{}", stderr_of(&output));
+            return half_done;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        let states = db.query(emulator, "SELECT count(*) FROM sync_state WHERE NOT done");
+        if states.first().is_some_and(|row| row[0] == "1") {
+            half_done += 1;
+        }
+    }
+    panic!("the sync never finished between kills");
+}
+
+fn killed_at_random_pages(emulator: &Emulator, clean: &Db, killed: &Db) {
+    // Slow pages, so that kills land in the middle of rounds.
+    for route in ["users-delta", "groups-delta"] {
+        emulator.add_fault(json!({"route": route, "kind": "latency", "latency_ms": 40}));
+    }
+    succeed(&mut sync_both(emulator, clean));
+    let half_done = kill_until_done(emulator, killed);
+    assert!(half_done >= 2, "only {half_done} kills landed mid-round");
+    assert_same(emulator, killed, clean);
+    // Then a round of changes, killed too, against a clean run of it.
+    let ids = clean.user_ids(emulator);
+    for id in &ids[..30] {
+        rename(emulator, id, format!("New {id}"));
+    }
+    emulator.admin(|a| a.delete_user(&ids[40]));
+    let group = clean.value(emulator, "SELECT id FROM groups ORDER BY id LIMIT 1");
+    emulator.admin(|a| a.add_member(&group, &ids[41]));
+    succeed(&mut sync_both(emulator, clean));
+    kill_until_done(emulator, killed);
+    assert_same(emulator, killed, clean);
+}
+
+#[test]
+fn sqlite_killed_at_random_pages_resumes_with_nothing_lost_or_applied_twice() {
+    let emulator = Emulator::start(USERS * 4);
+    let dir = tempfile::tempdir().unwrap();
+    killed_at_random_pages(
+        &emulator,
+        &Db::sqlite(dir.path(), "clean.db"),
+        &Db::sqlite(dir.path(), "killed.db"),
+    );
+}
+
+#[test]
+fn postgres_killed_at_random_pages_resumes_with_nothing_lost_or_applied_twice() {
+    let emulator = Emulator::start(USERS * 4);
+    killed_at_random_pages(
+        &emulator,
+        &Db::postgres(&emulator),
+        &Db::postgres(&emulator),
+    );
+}
+
+#[test]
+fn under_20_percent_throttling_and_outages_the_mirror_ends_as_a_clean_run() {
+    let emulator = Emulator::start(USERS * 4);
+    let dir = tempfile::tempdir().unwrap();
+    let clean = Db::sqlite(dir.path(), "clean.db");
+    succeed(&mut sync_both(&emulator, &clean));
+    for kind in ["429", "503", "504"] {
+        emulator.add_fault(
+            json!({"route": "users-delta", "kind": kind, "rate": 0.07, "retry_after": 0}),
+        );
+    }
+    for db in [Db::sqlite(dir.path(), "faults.db"), Db::postgres(&emulator)] {
+        succeed(sync_both(&emulator, &db).args(["--max-attempts", "12"]));
+        assert_same(&emulator, &db, &clean);
+    }
+    assert!(emulator.stats().faults() > 0, "no fault fired");
+}
+
+fn resync_after_410(emulator: &Emulator, db: &Db, clean: &Db) {
+    succeed(&mut sync_both(emulator, db));
+    let ids = db.user_ids(emulator);
+    rename(emulator, &ids[0], "After The Reset");
+    emulator.admin(|a| a.remove_user(&ids[1]));
+    emulator.admin(|a| a.delete_user(&ids[2]));
+    add_users(emulator, 1);
+    // Graph forgets every round: the stored deltaLink now gets 410 syncStateNotFound.
+    emulator.admin(|a| a.reset_delta());
+    let resynced = summary(&succeed(&mut sync_both(emulator, db)));
+    // The fresh round did not see the two removed users: swept.
+    assert_eq!(resynced["removed"], 2, "{resynced}");
+    assert_eq!(resynced["added"], 1, "{resynced}");
+    succeed(&mut sync_both(emulator, clean));
+    assert_same(emulator, db, clean);
+    let next = summary(&succeed(&mut sync_both(emulator, db)));
+    assert_eq!(
+        (&next["added"], &next["removed"]),
+        (&json!(0), &json!(0)),
+        "{next}"
+    );
+}
+
+#[test]
+fn sqlite_a_lost_sync_state_starts_a_fresh_round_and_sweeps_what_it_did_not_see() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    resync_after_410(
+        &emulator,
+        &Db::sqlite(dir.path(), "mirror.db"),
+        &Db::sqlite(dir.path(), "clean.db"),
+    );
+}
+
+#[test]
+fn postgres_a_lost_sync_state_starts_a_fresh_round_and_sweeps_what_it_did_not_see() {
+    let emulator = Emulator::start(USERS);
+    resync_after_410(
+        &emulator,
+        &Db::postgres(&emulator),
+        &Db::postgres(&emulator),
+    );
+}
+
+#[test]
+fn tenants_are_synced_each_into_its_own_rows_and_one_failing_is_reported_alone() {
+    let emulator = Emulator::start_tenants(USERS, 3);
+    let tenants = emulator.tenants();
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::sqlite(dir.path(), "mirror.db");
+    // By id, by domain, and one the token service does not know.
+    let file = dir.path().join("tenants.txt");
+    std::fs::write(
+        &file,
+        format!(
+            "# the fleet\n{}\n{}  # by domain\nno-such-tenant.example\n{}\n",
+            tenants[0].0, tenants[1].1, tenants[2].0
+        ),
+    )
+    .unwrap();
+    let output = sync_both(&emulator, &db)
+        .args(["--concurrency", "2", "--tenants"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(3), "{}", stderr_of(&output));
+    let stderr = stderr_of(&output);
+    assert!(
+        stderr.contains("tenant no-such-tenant.example:"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("1 of 4 tenants failed"), "{stderr}");
+    let line = summary(&output);
+    assert_eq!(line["tenants"], 4, "{line}");
+    assert_eq!(line["added"], 3 * (USERS + USERS / 10), "{line}");
+    assert_eq!(
+        line["failed"][0]["tenant"], "no-such-tenant.example",
+        "{line}"
+    );
+    let keys = [&tenants[0].0, &tenants[1].1, &tenants[2].0];
+    let mut seen = std::collections::HashSet::new();
+    for key in keys {
+        assert_eq!(
+            db.value(
+                &emulator,
+                &format!("SELECT count(*) FROM users WHERE tenant = '{key}'")
+            ),
+            USERS.to_string()
+        );
+        assert_eq!(
+            db.value(
+                &emulator,
+                &format!("SELECT count(*) FROM groups WHERE tenant = '{key}'")
+            ),
+            (USERS / 10).to_string()
+        );
+        for row in db.query(
+            &emulator,
+            &format!("SELECT id FROM users WHERE tenant = '{key}'"),
+        ) {
+            seen.insert(row[0].clone());
+        }
+    }
+    // Three directories, not one read three times.
+    assert_eq!(seen.len(), 3 * USERS);
+}
+
+#[test]
+fn a_fleet_of_watchers_splits_the_tenants_and_takes_over_from_a_dead_one() {
+    let emulator = Emulator::start_tenants(USERS, 3);
+    let tenants = emulator.tenants();
+    let db = Db::postgres(&emulator);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("tenants.txt");
+    let ids: Vec<&str> = tenants.iter().map(|t| t.0.as_str()).collect();
+    std::fs::write(&file, ids.join("\n")).unwrap();
+    for route in ["users-delta", "groups-delta"] {
+        emulator.add_fault(json!({"route": route, "kind": "latency", "latency_ms": 30}));
+    }
+    let file = file.to_str().unwrap();
+    let watch = ["--watch", "1s", "--concurrency", "3", "--tenants", file];
+    let mut first = spawn_sync(&emulator, &db, &watch);
+    let mut second = spawn_sync(&emulator, &db, &watch);
+    let first_lines = BufReader::new(first.stdout.take().unwrap()).lines();
+    let mut second_lines = BufReader::new(second.stdout.take().unwrap()).lines();
+    // Both run at once: a tenant one holds, the other skips.
+    let mut busy = 0;
+    let mut runs: Vec<Value> = Vec::new();
+    for line in first_lines.take(2).chain(second_lines.by_ref().take(2)) {
+        let run: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        assert_eq!(run["failed"], json!([]), "{run}");
+        busy += run["busy"].as_array().unwrap().len();
+        runs.push(run);
+    }
+    assert!(busy > 0, "the two workers never met on a tenant: {runs:?}");
+    // The first dies; the second keeps every tenant current on its own.
+    first.kill().unwrap();
+    first.wait().unwrap();
+    add_users_in(&emulator, &tenants[1].1, 2);
+    let mut taken_over = false;
+    for line in second_lines.by_ref().take(10) {
+        let run: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        if run["busy"] == json!([]) && run["tenants"] == 3 {
+            taken_over = true;
+            if db.value(
+                &emulator,
+                &format!(
+                    "SELECT count(*) FROM users WHERE tenant = '{}'",
+                    tenants[1].0
+                ),
+            ) == (USERS + 2).to_string()
+            {
+                break;
+            }
+        }
+    }
+    assert!(
+        taken_over,
+        "the second worker never had every tenant to itself"
+    );
+    for (i, (id, _)) in tenants.iter().enumerate() {
+        let expected = if i == 1 { USERS + 2 } else { USERS };
+        assert_eq!(
+            db.value(
+                &emulator,
+                &format!("SELECT count(*) FROM users WHERE tenant = '{id}'")
+            ),
+            expected.to_string()
+        );
+    }
+    second.kill().unwrap();
+    second.wait().unwrap();
+}
+
+#[test]
+fn a_tenant_locked_by_another_worker_is_skipped_then_taken_when_the_worker_dies() {
+    let emulator = Emulator::start(USERS);
+    let db = Db::postgres(&emulator);
+    let Db::Postgres(url) = &db else {
+        unreachable!()
+    };
+    let tenant = emulator.tenant_id();
+    // Another worker, here the test itself, holds the tenant.
+    let (client, connection, held) = emulator.block_on(async {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let connection = tokio::spawn(connection);
+        let held: bool = client
+            .query_one(
+                "SELECT pg_try_advisory_lock(hashtextextended('entrad-sync:' || $1, 0))",
+                &[&tenant],
+            )
+            .await
+            .unwrap()
+            .get(0);
+        (client, connection, held)
+    });
+    assert!(held);
+    let busy = summary(&succeed(&mut sync(&emulator, &db)));
+    assert_eq!(busy["busy"], json!([tenant]), "{busy}");
+    assert_eq!(busy["added"], 0, "{busy}");
+    drop(client);
+    connection.abort();
+
+    // A worker dies mid-round (SIGKILL) holding the tenant: its connection
+    // ends, the lock goes with it, and the next worker finishes the round.
+    emulator.add_fault(json!({"route": "users-delta", "kind": "latency", "latency_ms": 300}));
+    let mut worker = spawn_sync(&emulator, &db, &["--watch", "1h"]);
+    let mut started = false;
+    for _ in 0..100 {
+        std::thread::sleep(Duration::from_millis(100));
+        let rows = db.query(&emulator, "SELECT count(*) FROM sync_state WHERE NOT done");
+        if rows.first().is_some_and(|row| row[0] == "1") {
+            started = true;
+            break;
+        }
+    }
+    assert!(started, "the first worker never applied a page");
+    let while_held = summary(&succeed(&mut sync(&emulator, &db)));
+    assert_eq!(while_held["busy"], json!([tenant]), "{while_held}");
+    worker.kill().unwrap();
+    worker.wait().unwrap();
+    let taken = summary(&succeed(&mut sync(&emulator, &db)));
+    assert_eq!(taken["busy"], json!([]), "{taken}");
+    assert_eq!(
+        db.value(&emulator, "SELECT count(*) FROM users"),
+        USERS.to_string()
+    );
+}
+
+#[test]
+fn watch_syncs_again_and_stops_cleanly_on_sigterm() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::sqlite(dir.path(), "mirror.db");
+    let mut child = spawn_sync(&emulator, &db, &["--watch", "1s"]);
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["added"], USERS + USERS / 10, "{first}");
+    add_users(&emulator, 3);
+    // Later runs pick up the change (within about a second each).
+    let mut added = 0;
+    for line in lines.by_ref().take(5) {
+        let run: Value = serde_json::from_str(&line.unwrap()).unwrap();
+        added += run["added"].as_u64().unwrap();
+        if added == 3 {
+            break;
+        }
+    }
+    assert_eq!(added, 3);
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert!(stderr_of(&output).contains("stopped by a signal"));
+}
+
+#[test]
+fn the_default_database_is_in_the_users_data_directory_and_the_line_is_text() {
+    let emulator = Emulator::start(USERS);
+    let data = tempfile::tempdir().unwrap();
+    let output = succeed(
+        emulator
+            .configured()
+            .env("XDG_DATA_HOME", data.path())
+            .env("HOME", data.path())
+            .args(["sync", "users"]),
+    );
+    let line = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        line.starts_with(&format!(
+            "synced 1 tenant(s): {USERS} added, 0 changed, 0 removed"
+        )),
+        "{line}"
+    );
+    assert!(line.contains("1 token requests"), "{line}");
+    let db = Db::Sqlite(data.path().join("entrad/mirror.db"));
+    assert_eq!(
+        db.value(&emulator, "SELECT count(*) FROM users"),
+        USERS.to_string()
+    );
+}
+
+#[test]
+fn bad_targets_and_intervals_are_usage_errors() {
+    let emulator = Emulator::start(3);
+    for (args, expected) in [
+        (
+            vec!["--into", "mysql://u:hunter2@h/db"],
+            "use sqlite:PATH or postgres://",
+        ),
+        (
+            vec!["--into", "sqlite:/tmp/x.db", "--watch", "5d"],
+            "is not an interval",
+        ),
+        (
+            vec!["--into", "sqlite:/tmp/x.db", "--select", "mail;drop"],
+            "is not a property name",
+        ),
+    ] {
+        let output = emulator
+            .configured()
+            .args(["sync", "users"])
+            .args(&args)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+        let stderr = stderr_of(&output);
+        assert!(stderr.contains(expected), "{stderr}");
+        assert!(!stderr.contains("hunter2"), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    }
+}
+
+/// `entrad --format json sync` (users and groups) into `db`.
+fn sync_all(emulator: &Emulator, db: &Db) -> Value {
+    let mut cmd = emulator.configured();
+    cmd.args(["--format", "json", "sync", "--page-size", PAGE, "--into"])
+        .arg(db.spec());
+    summary(&succeed(&mut cmd))
+}
+
+/// Each mirrored group's members, against the emulator's.
+fn memberships_match(emulator: &Emulator, db: &Db) -> usize {
+    let groups = db.query(
+        emulator,
+        "SELECT id FROM groups WHERE removed IS NULL ORDER BY id",
+    );
+    for row in &groups {
+        let group = emulator.admin(|a| a.group(&row[0]));
+        let mut expected: Vec<String> = group["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m.as_str().unwrap().to_owned())
+            .collect();
+        expected.sort();
+        let mirrored: Vec<String> = db
+            .query(
+                emulator,
+                &format!(
+                    "SELECT member_id FROM memberships WHERE group_id = '{}' ORDER BY member_id",
+                    row[0]
+                ),
+            )
+            .into_iter()
+            .map(|mut r| r.remove(0))
+            .collect();
+        assert_eq!(mirrored, expected, "group {}", row[0]);
+    }
+    groups.len()
+}
+
+fn groups_and_members(emulator: &Emulator, db: &Db) {
+    let first = sync_all(emulator, db);
+    assert_eq!(first["added"], USERS + USERS / 10, "{first}");
+    assert!(
+        first["members_added"].as_u64().unwrap() >= (USERS / 10) as u64,
+        "{first}"
+    );
+    assert_eq!(memberships_match(emulator, db), USERS / 10);
+    let groups: Vec<String> = db
+        .query(emulator, "SELECT id FROM groups ORDER BY id")
+        .into_iter()
+        .map(|mut r| r.remove(0))
+        .collect();
+    let member = db.value(
+        emulator,
+        &format!(
+            "SELECT member_id FROM memberships WHERE group_id = '{}' ORDER BY member_id LIMIT 1",
+            groups[0]
+        ),
+    );
+    let outsider = db.value(
+        emulator,
+        &format!("SELECT id FROM users WHERE id NOT IN (SELECT member_id FROM memberships WHERE group_id = '{}') ORDER BY id LIMIT 1", groups[0]),
+    );
+    emulator.admin(|a| a.remove_member(&groups[0], &member));
+    emulator.admin(|a| a.add_member(&groups[0], &outsider));
+    emulator.admin(|a| a.remove_group(&groups[1], false));
+    emulator.admin(|a| a.remove_group(&groups[2], true));
+    let second = sync_all(emulator, db);
+    assert_eq!(second["removed"], 2, "{second}");
+    assert_eq!(second["members_added"], 1, "{second}");
+    assert!(second["members_removed"].as_u64().unwrap() >= 1, "{second}");
+    assert_eq!(memberships_match(emulator, db), USERS / 10 - 2);
+    assert_eq!(
+        db.value(
+            emulator,
+            &format!("SELECT removed FROM groups WHERE id = '{}'", groups[1])
+        ),
+        "changed"
+    );
+    assert_eq!(
+        db.value(
+            emulator,
+            &format!(
+                "SELECT count(*) FROM memberships WHERE group_id = '{}'",
+                groups[2]
+            )
+        ),
+        "0"
+    );
+    assert_eq!(
+        db.value(
+            emulator,
+            &format!("SELECT count(*) FROM groups WHERE id = '{}'", groups[2])
+        ),
+        "0"
+    );
+}
+
+#[test]
+fn sqlite_groups_carry_their_members_into_the_membership_table() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    groups_and_members(&emulator, &Db::sqlite(dir.path(), "mirror.db"));
+}
+
+#[test]
+fn postgres_groups_carry_their_members_into_the_membership_table() {
+    let emulator = Emulator::start(USERS);
+    groups_and_members(&emulator, &Db::postgres(&emulator));
+}
+
+#[test]
+fn select_fixes_the_columns_and_a_new_selection_starts_a_fresh_round() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    let db = Db::sqlite(dir.path(), "mirror.db");
+    let first = summary(&succeed(
+        sync(&emulator, &db).args(["--select", "displayName"]),
+    ));
+    assert_eq!(first["added"], USERS, "{first}");
+    // Only the selected property (and id) is asked for and kept.
+    assert_eq!(
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE json_extract(data, '$.mail') IS NOT NULL"
+        ),
+        "0"
+    );
+    let second = summary(&succeed(
+        sync(&emulator, &db).args(["--select", "displayName,mail"]),
+    ));
+    assert_eq!(
+        (&second["added"], &second["changed"]),
+        (&json!(0), &json!(USERS)),
+        "{second}"
+    );
+    assert_eq!(
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE mail IS NOT NULL"
+        ),
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE json_extract(data, '$.mail') IS NOT NULL"
+        )
+    );
+    assert_ne!(
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE mail IS NOT NULL"
+        ),
+        "0"
+    );
+}
