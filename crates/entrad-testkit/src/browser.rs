@@ -188,8 +188,11 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         #[cfg(unix)]
+        // `--` before the negative process group id: procps-ng's kill 4.0.2 reads
+        // `kill -KILL -12345` as `kill(-1, SIGKILL)`, which killed every process
+        // on the machine whenever chromedriver's pid started with a 1.
         let _ = Command::new("kill")
-            .arg("-KILL")
+            .args(["-s", "KILL", "--"])
             .arg(format!("-{}", self.driver.id()))
             .stderr(Stdio::null())
             .status();
