@@ -311,16 +311,6 @@ async fn the_groups_page_searches_pages_and_counts_members_and_lists_them_on_the
     assert_eq!(closed.status(), 303);
 }
 
-/// A user's directory roles, as the admin API shows them.
-async fn roles_of(h: &InProcess, id: &str) -> serde_json::Value {
-    h.admin()
-        .request(Method::GET, &format!("/users/{id}/roles"), None)
-        .await
-        .unwrap()
-        .body["roles"]
-        .clone()
-}
-
 #[tokio::test]
 async fn the_users_page_grants_and_removes_global_administrator_with_a_checked_form() {
     let h = InProcess::start(30).await.unwrap();
@@ -330,7 +320,7 @@ async fn the_users_page_grants_and_removes_global_administrator_with_a_checked_f
     let mut plain = None;
     for user in users["value"].as_array().unwrap() {
         let id = user["id"].as_str().unwrap().to_owned();
-        if roles_of(&h, &id).await == json!([]) {
+        if h.admin().roles(&id).await.unwrap() == json!([]) {
             plain = Some(id);
             break;
         }
@@ -356,7 +346,7 @@ async fn the_users_page_grants_and_removes_global_administrator_with_a_checked_f
         .unwrap();
     assert_eq!(forged.status(), 403);
     assert_eq!(
-        roles_of(&h, &id).await,
+        h.admin().roles(&id).await.unwrap(),
         json!(["Privileged Role Administrator"])
     );
     let granted = portal.post("/_emulator/portal/users/roles", &grant).await;
@@ -366,7 +356,7 @@ async fn the_users_page_grants_and_removes_global_administrator_with_a_checked_f
         "/_emulator/portal/users?q=a+b&page=0"
     );
     assert_eq!(
-        roles_of(&h, &id).await,
+        h.admin().roles(&id).await.unwrap(),
         json!(["Privileged Role Administrator", "Global Administrator"])
     );
     let page = portal
@@ -390,7 +380,7 @@ async fn the_users_page_grants_and_removes_global_administrator_with_a_checked_f
         .await;
     assert_eq!(removed.status(), 303);
     assert_eq!(
-        roles_of(&h, &id).await,
+        h.admin().roles(&id).await.unwrap(),
         json!(["Privileged Role Administrator"])
     );
     let nobody = portal
