@@ -394,3 +394,91 @@ async fn the_users_page_grants_and_removes_global_administrator_with_a_checked_f
         .await;
     assert_eq!(nobody.status(), 404);
 }
+
+#[tokio::test]
+async fn with_several_tenants_the_portal_shows_and_changes_the_tenant_of_its_query() {
+    let dir = entrad_testkit::state_dir().unwrap();
+    let mut config = entrad_testkit::config(dir.path(), 30);
+    config.tenants = 2;
+    let h = InProcess::start_with(config, dir).await.unwrap();
+    let second = h.emulator.tenants()[1].clone();
+    let portal = Portal::log_in(&h).await;
+    let apps = portal
+        .get(&format!("/_emulator/portal/?tenant={}", second.domain))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        apps.contains(&format!("<dd id=\"tenant-id\">{}</dd>", second.tenant_id)),
+        "{apps}"
+    );
+    assert!(
+        apps.contains(&format!("<option value=\"{}\" selected>", second.domain)),
+        "the switcher does not show the tenant"
+    );
+    assert!(apps.contains(&format!(
+        "action=\"/_emulator/portal/consent?tenant={}\"",
+        second.domain
+    )));
+    // A user of the second tenant only: found there, not in the default tenant.
+    let added = h
+        .admin()
+        .add_user_in(
+            &second.domain,
+            &json!({"userPrincipalName": format!("only.here@{}", second.domain), "displayName": "Only Here"}),
+        )
+        .await
+        .unwrap();
+    let id = added["id"].as_str().unwrap().to_owned();
+    let there = portal
+        .get(&format!(
+            "/_emulator/portal/users?q=only+here&tenant={}",
+            second.domain
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(there.contains("1 users matching"), "{there}");
+    let home = portal
+        .get("/_emulator/portal/users?q=only+here")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("0 users matching"), "{home}");
+    // The roles form acts on the tenant of its query and comes back to it.
+    let granted = portal
+        .post(
+            &format!("/_emulator/portal/users/roles?tenant={}", second.domain),
+            &[("user", id.as_str()), ("admin", "true")],
+        )
+        .await;
+    assert_eq!(granted.status(), 303);
+    assert_eq!(
+        granted.headers()["location"],
+        format!("/_emulator/portal/users?q=&page=0&tenant={}", second.domain).as_str()
+    );
+    let roles = h
+        .admin()
+        .request(
+            Method::GET,
+            &format!("/users/{id}/roles?tenant={}", second.domain),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(roles.body["roles"], json!(["Global Administrator"]));
+    let unknown = portal
+        .get("/_emulator/portal/groups?tenant=nowhere.example")
+        .await;
+    assert_eq!(unknown.status(), 404);
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("no tenant nowhere.example")
+    );
+}

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::paging::{SearchQuery, Window};
 use super::session;
+use super::tenant::{PortalTenant, TenantChoice};
 use crate::shared::AppState;
 use crate::state::Group;
 use crate::web::consent::ErrorPage;
@@ -32,6 +33,7 @@ struct MemberRow {
 #[template(path = "portal/groups.html")]
 struct Groups {
     csrf: String,
+    tenant: TenantChoice,
     q: String,
     w: Window,
     groups: Vec<GroupRow>,
@@ -41,6 +43,7 @@ struct Groups {
 #[template(path = "portal/group.html")]
 struct GroupPage {
     csrf: String,
+    tenant: TenantChoice,
     group: GroupRow,
     description: String,
     members: Vec<MemberRow>,
@@ -69,11 +72,13 @@ fn row(group: &Group) -> GroupRow {
 
 pub(crate) async fn page(
     State(state): State<AppState>,
+    tenant: PortalTenant,
     Query(query): Query<SearchQuery>,
     headers: HeaderMap,
 ) -> Response {
     let csrf = session(&state, &headers).csrf;
-    let directory = state.read();
+    let choice = TenantChoice::new(&state, tenant);
+    let directory = state.read_at(tenant.0);
     let matching: Vec<_> = directory
         .groups
         .all()
@@ -84,6 +89,7 @@ pub(crate) async fn page(
     let groups = w.of(matching).map(row).collect();
     Page::new(&Groups {
         csrf,
+        tenant: choice,
         q: query.text(),
         w,
         groups,
@@ -94,11 +100,13 @@ pub(crate) async fn page(
 /// `GET /groups/{id}`: one group and its members (users, by display name).
 pub(crate) async fn one(
     State(state): State<AppState>,
+    tenant: PortalTenant,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Response {
     let csrf = session(&state, &headers).csrf;
-    let directory = state.read();
+    let choice = TenantChoice::new(&state, tenant);
+    let directory = state.read_at(tenant.0);
     let Some(group) = id
         .parse::<Uuid>()
         .ok()
@@ -128,6 +136,7 @@ pub(crate) async fn one(
         .collect();
     Page::new(&GroupPage {
         csrf,
+        tenant: choice,
         group: row(group),
         description: group.description.as_deref().unwrap_or("").to_string(),
         members,

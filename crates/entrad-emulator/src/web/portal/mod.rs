@@ -11,6 +11,7 @@ mod groups;
 mod login;
 mod paging;
 mod requests;
+mod tenant;
 mod users;
 
 use axum::Router;

@@ -8,6 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use super::paging::{SearchQuery, Window};
+use super::tenant::{PortalTenant, TenantChoice};
 use super::{CheckedForm, ROOT, field, session};
 use crate::shared::AppState;
 use crate::state::{ChangeError, GLOBAL_ADMINISTRATOR};
@@ -27,6 +28,7 @@ struct UserRow {
 #[template(path = "portal/users.html")]
 struct Users {
     csrf: String,
+    tenant: TenantChoice,
     q: String,
     w: Window,
     users: Vec<UserRow>,
@@ -34,11 +36,13 @@ struct Users {
 
 pub(crate) async fn page(
     State(state): State<AppState>,
+    tenant: PortalTenant,
     Query(query): Query<SearchQuery>,
     headers: HeaderMap,
 ) -> Response {
     let csrf = session(&state, &headers).csrf;
-    let directory = state.read();
+    let choice = TenantChoice::new(&state, tenant);
+    let directory = state.read_at(tenant.0);
     let matching: Vec<_> = directory
         .users
         .all()
@@ -67,6 +71,7 @@ pub(crate) async fn page(
         .collect();
     Page::new(&Users {
         csrf,
+        tenant: choice,
         q: query.text(),
         w,
         users,
@@ -79,12 +84,13 @@ pub(crate) async fn page(
 /// user's other roles; the same state call as the admin API's `PUT /users/{id}/roles`.
 pub(crate) async fn set_admin(
     State(state): State<AppState>,
+    tenant: PortalTenant,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
     let user = field(&fields, "user").unwrap_or("");
     let admin = field(&fields, "admin") == Some("true");
     {
-        let mut directory = state.write();
+        let mut directory = state.write_at(tenant.0);
         let roles = match directory.users.find(user) {
             Some(u) => {
                 let mut roles: Vec<String> = directory
@@ -119,5 +125,6 @@ pub(crate) async fn set_admin(
         .append_pair("q", field(&fields, "q").unwrap_or(""))
         .append_pair("page", field(&fields, "page").unwrap_or("0"))
         .finish();
-    see_other(&format!("{ROOT}/users?{back}"), None)
+    let tenant = TenantChoice::new(&state, tenant).and();
+    see_other(&format!("{ROOT}/users?{back}{tenant}"), None)
 }
