@@ -228,3 +228,257 @@ async fn the_one_time_login_url_works_once_and_the_live_view_lists_requests() {
         "the admin API is unchanged"
     );
 }
+
+#[tokio::test]
+async fn the_groups_page_searches_pages_and_counts_members_and_lists_them_on_their_own_page() {
+    let h = InProcess::start(300).await.unwrap();
+    let portal = Portal::log_in(&h).await;
+    let page = portal.get("/_emulator/portal/groups").await;
+    assert_eq!(page.status(), 200);
+    assert!(
+        page.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .starts_with("default-src 'none';")
+    );
+    let first = page.text().await.unwrap();
+    assert!(
+        first.contains("href=\"/_emulator/portal/groups\""),
+        "no nav link"
+    );
+    assert!(first.contains("30 groups, showing 1 to 25."), "{first}");
+    let last = portal
+        .get("/_emulator/portal/groups?page=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(last.contains("30 groups, showing 26 to 30."), "{last}");
+    // Graph's view of a group: the portal's count and members are the directory's.
+    let token = h.token().await;
+    let (status, groups) = h.get_json("/v1.0/groups?$top=999", &token).await;
+    assert_eq!(status, 200);
+    let group = &groups["value"][7];
+    let (id, name) = (
+        group["id"].as_str().unwrap(),
+        group["displayName"].as_str().unwrap(),
+    );
+    let members = h.admin().group(id).await.unwrap()["members"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(!members.is_empty());
+    let found = portal
+        .get(&format!(
+            "/_emulator/portal/groups?q={}",
+            name.to_lowercase().replace(' ', "+")
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        found.contains(&format!("1 groups matching “{}”", name.to_lowercase())),
+        "{found}"
+    );
+    assert!(
+        found.contains(&format!(
+            "<tr data-group-id=\"{id}\"><td><a href=\"/_emulator/portal/groups/{id}\">{name}</a>"
+        )),
+        "{found}"
+    );
+    assert!(found.contains(&format!("<td class=\"members\">{}</td>", members.len())));
+    let own = portal.get(&format!("/_emulator/portal/groups/{id}")).await;
+    assert_eq!(own.status(), 200);
+    let own = own.text().await.unwrap();
+    assert!(own.contains(&format!("{} members", members.len())), "{own}");
+    for member in &members {
+        let user = h.admin().user(member.as_str().unwrap()).await.unwrap();
+        let upn = user["userPrincipalName"].as_str().unwrap();
+        assert!(own.contains(&format!("<td>{upn}</td>")), "{upn} missing");
+    }
+    let missing = portal
+        .get(&format!("/_emulator/portal/groups/{}", uuid::Uuid::nil()))
+        .await;
+    assert_eq!(missing.status(), 404);
+    // Behind the login like the rest of the portal.
+    let closed = h
+        .client
+        .get(h.url(&format!("/_emulator/portal/groups/{id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(closed.status(), 303);
+}
+
+#[tokio::test]
+async fn the_users_page_grants_and_removes_global_administrator_with_a_checked_form() {
+    let h = InProcess::start(30).await.unwrap();
+    let portal = Portal::log_in(&h).await;
+    let token = h.token().await;
+    let (_, users) = h.get_json("/v1.0/users?$top=999", &token).await;
+    let mut plain = None;
+    for user in users["value"].as_array().unwrap() {
+        let id = user["id"].as_str().unwrap().to_owned();
+        if h.admin().roles(&id).await.unwrap() == json!([]) {
+            plain = Some(id);
+            break;
+        }
+    }
+    let id = plain.expect("a user without roles");
+    h.admin()
+        .set_roles(&id, &["Privileged Role Administrator"])
+        .await
+        .unwrap();
+    let grant = [
+        ("user", id.as_str()),
+        ("admin", "true"),
+        ("q", "a b"),
+        ("page", "0"),
+    ];
+    let forged = h
+        .client
+        .post(h.url("/_emulator/portal/users/roles"))
+        .header("cookie", &portal.cookie)
+        .form(&grant)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(
+        h.admin().roles(&id).await.unwrap(),
+        json!(["Privileged Role Administrator"])
+    );
+    let granted = portal.post("/_emulator/portal/users/roles", &grant).await;
+    assert_eq!(granted.status(), 303);
+    assert_eq!(
+        granted.headers()["location"],
+        "/_emulator/portal/users?q=a+b&page=0"
+    );
+    assert_eq!(
+        h.admin().roles(&id).await.unwrap(),
+        json!(["Privileged Role Administrator", "Global Administrator"])
+    );
+    let page = portal
+        .get("/_emulator/portal/users?page=0")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let row = &page[page.find(&format!("<tr data-user-id=\"{id}\">")).unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        row.contains("Privileged Role Administrator, Global Administrator")
+            && row.contains("Remove Global Administrator"),
+        "{row}"
+    );
+    let removed = portal
+        .post(
+            "/_emulator/portal/users/roles",
+            &[("user", id.as_str()), ("admin", "false")],
+        )
+        .await;
+    assert_eq!(removed.status(), 303);
+    assert_eq!(
+        h.admin().roles(&id).await.unwrap(),
+        json!(["Privileged Role Administrator"])
+    );
+    let nobody = portal
+        .post(
+            "/_emulator/portal/users/roles",
+            &[
+                ("user", uuid::Uuid::nil().to_string().as_str()),
+                ("admin", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(nobody.status(), 404);
+}
+
+#[tokio::test]
+async fn with_several_tenants_the_portal_shows_and_changes_the_tenant_of_its_query() {
+    let dir = entrad_testkit::state_dir().unwrap();
+    let mut config = entrad_testkit::config(dir.path(), 30);
+    config.tenants = 2;
+    let h = InProcess::start_with(config, dir).await.unwrap();
+    let second = h.emulator.tenants()[1].clone();
+    let portal = Portal::log_in(&h).await;
+    let apps = portal
+        .get(&format!("/_emulator/portal/?tenant={}", second.domain))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        apps.contains(&format!("<dd id=\"tenant-id\">{}</dd>", second.tenant_id)),
+        "{apps}"
+    );
+    assert!(
+        apps.contains(&format!("<option value=\"{}\" selected>", second.domain)),
+        "the switcher does not show the tenant"
+    );
+    assert!(apps.contains(&format!(
+        "action=\"/_emulator/portal/consent?tenant={}\"",
+        second.domain
+    )));
+    // A user of the second tenant only: found there, not in the default tenant.
+    let added = h
+        .admin()
+        .add_user_in(
+            &second.domain,
+            &json!({"userPrincipalName": format!("only.here@{}", second.domain), "displayName": "Only Here"}),
+        )
+        .await
+        .unwrap();
+    let id = added["id"].as_str().unwrap().to_owned();
+    let there = portal
+        .get(&format!(
+            "/_emulator/portal/users?q=only+here&tenant={}",
+            second.domain
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(there.contains("1 users matching"), "{there}");
+    let home = portal
+        .get("/_emulator/portal/users?q=only+here")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(home.contains("0 users matching"), "{home}");
+    // The roles form acts on the tenant of its query and comes back to it.
+    let granted = portal
+        .post(
+            &format!("/_emulator/portal/users/roles?tenant={}", second.domain),
+            &[("user", id.as_str()), ("admin", "true")],
+        )
+        .await;
+    assert_eq!(granted.status(), 303);
+    assert_eq!(
+        granted.headers()["location"],
+        format!("/_emulator/portal/users?q=&page=0&tenant={}", second.domain).as_str()
+    );
+    let roles = h
+        .admin()
+        .request(
+            Method::GET,
+            &format!("/users/{id}/roles?tenant={}", second.domain),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(roles.body["roles"], json!(["Global Administrator"]));
+    let unknown = portal
+        .get("/_emulator/portal/groups?tenant=nowhere.example")
+        .await;
+    assert_eq!(unknown.status(), 404);
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("no tenant nowhere.example")
+    );
+}

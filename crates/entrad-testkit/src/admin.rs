@@ -113,6 +113,14 @@ impl Admin {
             .await
     }
 
+    /// A user's directory roles (`GET /_emulator/users/{id}/roles`): the `roles` list.
+    pub async fn roles(&self, user: &str) -> Result<Value> {
+        let reply = self
+            .call(Method::GET, &format!("/users/{user}/roles"), None)
+            .await?;
+        Ok(reply["roles"].clone())
+    }
+
     /// The request counters (`GET /_emulator/stats`).
     pub async fn stats(&self) -> Result<Stats> {
         self.call(Method::GET, "/stats", None).await.map(Stats)

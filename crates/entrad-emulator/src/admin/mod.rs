@@ -12,7 +12,7 @@ mod federated;
 mod groups;
 mod roles;
 mod stats;
-mod tenant;
+pub(crate) mod tenant;
 mod users;
 
 use axum::Router;

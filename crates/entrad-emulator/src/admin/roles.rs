@@ -1,6 +1,6 @@
 //! `GET /_emulator/users/{id}/roles` and `PUT /_emulator/users/{id}/roles
 //! {"roles": ["Global Administrator"]}`: a user's directory roles, which decide who
-//! may grant admin consent (an empty list removes them all).
+//! may grant admin consent (an empty list removes them all); `?tenant=` picks the tenant.
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::tenant::AdminTenant;
 use super::{admin_error, json_body};
 use crate::shared::AppState;
 use crate::state::ChangeError;
@@ -21,8 +22,12 @@ fn answer(id: uuid::Uuid, roles: &[String]) -> Response {
     axum::Json(serde_json::json!({ "id": id, "roles": roles })).into_response()
 }
 
-pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) -> Response {
-    let directory = state.read();
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
+    Path(key): Path<String>,
+) -> Response {
+    let directory = state.read_at(tenant);
     match directory.users.find(&key) {
         Some(user) => answer(user.id, directory.roles_of(user.id)),
         None => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
@@ -31,6 +36,7 @@ pub(crate) async fn get(State(state): State<AppState>, Path(key): Path<String>) 
 
 pub(crate) async fn set(
     State(state): State<AppState>,
+    AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -38,7 +44,7 @@ pub(crate) async fn set(
         Ok(body) => body,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
     };
-    let mut directory = state.write();
+    let mut directory = state.write_at(tenant);
     match directory.set_roles(&key, body.roles) {
         Ok(id) => {
             if let Err(e) = directory.save() {

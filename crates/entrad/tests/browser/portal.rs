@@ -1,12 +1,13 @@
 //! The portal in Chromium: entered once through the ready line's one-time login URL;
 //! consent granted and revoked from the apps page (and felt by `entrad run`); a 429
 //! added on the faults page hits a real `entrad users`, and the live view shows it
-//! with the requests that follow; users searched and paged.
+//! with the requests that follow; users and groups searched and paged, a group's
+//! members on its page, Global Administrator given and taken on the users page.
 
 use entrad_emulator::UNCONSENTED_CLIENT_ID;
 use fantoccini::{Client, Locator};
 
-use super::{PAGE_TIMEOUT, browser, click, text_of, text_when};
+use super::{PAGE_TIMEOUT, browser, click, find, text_of, text_when};
 use crate::support::{Emulator, succeed};
 
 fn run_unconsented(emulator: &Emulator) -> Option<i32> {
@@ -161,28 +162,24 @@ fn a_429_added_in_the_portal_hits_entrad_users_and_the_live_view_shows_it() {
 }
 
 #[test]
-fn the_portal_searches_and_pages_users_and_removes_faults() {
-    let emulator = Emulator::start(60);
+fn the_portal_searches_and_pages_users_and_groups_grants_global_administrator_and_removes_faults() {
+    let emulator = Emulator::start(300);
     let portal = emulator.ready().portal_url.clone().unwrap();
     let base = emulator.ready().url.clone();
     emulator.add_fault(serde_json::json!({"route": "token", "kind": "503"}));
     let browser = browser(&emulator);
-    emulator.block_on(async {
+    let (upn, id) = emulator.block_on(async {
         let client = browser.client();
         client.goto(&portal).await.unwrap();
-        client
-            .goto(&format!("{base}/_emulator/portal/users"))
-            .await
-            .unwrap();
+        click(client, "a[href='/_emulator/portal/users']").await;
         let count = text_of(client, "#count").await;
-        assert_eq!(count, "60 users, showing 1 to 25.");
+        assert_eq!(count, "300 users, showing 1 to 25.");
         click(client, "#next").await;
-        assert_eq!(
-            text_of(client, "#count").await,
-            "60 users, showing 26 to 50."
-        );
-        let upn = client
-            .find(Locator::Css("#users tbody tr td:nth-child(2)"))
+        text_when(client, "#count", |t| t == "300 users, showing 26 to 50.").await;
+        let row = find(client, "#users tbody tr").await;
+        let id = row.attr("data-user-id").await.unwrap().unwrap();
+        let upn = row
+            .find(Locator::Css("td:nth-child(2)"))
             .await
             .unwrap()
             .text()
@@ -201,7 +198,59 @@ fn the_portal_searches_and_pages_users_and_removes_faults() {
             text_of(client, "#users tbody tr td:nth-child(2)").await,
             upn
         );
+        // Global Administrator, given in the portal.
+        click(client, "#users tbody tr button.make-admin").await;
+        text_when(client, "#users tbody tr td.roles", |t| {
+            t == "Global Administrator"
+        })
+        .await;
+        text_of(client, "#users tbody tr button.remove-admin").await;
         browser.screenshot("portal-4-users").await.unwrap();
+        (upn, id)
+    });
+    assert_eq!(
+        emulator.admin(|a| a.roles(&id)),
+        serde_json::json!(["Global Administrator"])
+    );
+    emulator.block_on(async {
+        let client = browser.client();
+        click(client, "#users tbody tr button.remove-admin").await;
+        text_when(client, "#count", |t| t.starts_with("1 users matching")).await;
+        text_of(client, "#users tbody tr button.make-admin").await;
+        assert_eq!(text_of(client, "#users tbody tr td.roles").await, "");
+        // Groups: paged, and each one's members on its own page.
+        click(client, "a[href='/_emulator/portal/groups']").await;
+        assert_eq!(
+            text_of(client, "#count").await,
+            "30 groups, showing 1 to 25."
+        );
+        click(client, "#next").await;
+        text_when(client, "#count", |t| t == "30 groups, showing 26 to 30.").await;
+        browser.screenshot("portal-5-groups").await.unwrap();
+        let members = text_of(client, "#groups tbody tr td.members").await;
+        let name = text_of(client, "#groups tbody tr td:first-child").await;
+        client
+            .find(Locator::Css("#q"))
+            .await
+            .unwrap()
+            .send_keys(&name)
+            .await
+            .unwrap();
+        click(client, "#search").await;
+        text_when(client, "#count", |t| t.starts_with("1 groups matching")).await;
+        click(client, "#groups tbody tr td:first-child a").await;
+        text_when(client, "h1", |t| t == name).await;
+        assert_eq!(
+            text_of(client, "#member-count").await,
+            format!("{members} members")
+        );
+        let listed = client
+            .find_all(Locator::Css("#members tbody tr"))
+            .await
+            .unwrap()
+            .len();
+        assert_eq!(listed.to_string(), members);
+        browser.screenshot("portal-6-group").await.unwrap();
         client
             .goto(&format!("{base}/_emulator/portal/faults"))
             .await
@@ -210,5 +259,6 @@ fn the_portal_searches_and_pages_users_and_removes_faults() {
         text_when(client, "#no-faults", |t| t.starts_with("No faults")).await;
         browser.close().await;
     });
+    assert_eq!(emulator.admin(|a| a.roles(&upn)), serde_json::json!([]));
     assert_eq!(emulator.faults()["faults"], serde_json::json!([]));
 }

@@ -7,6 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 
+use super::tenant::{PortalTenant, TenantChoice};
 use super::{CheckedForm, ROOT, field, session};
 use crate::clock::unix_now;
 use crate::keys::thumbprint_hex;
@@ -29,6 +30,7 @@ struct AppRow {
 #[template(path = "portal/apps.html")]
 struct Apps {
     csrf: String,
+    tenant: TenantChoice,
     tenant_id: String,
     tenant_domain: String,
     tenant_name: String,
@@ -68,12 +70,18 @@ fn row(app: &App, now: i64) -> AppRow {
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    tenant: PortalTenant,
+    headers: HeaderMap,
+) -> Response {
     let csrf = session(&state, &headers).csrf;
-    let directory = state.read();
+    let choice = TenantChoice::new(&state, tenant);
+    let directory = state.read_at(tenant.0);
     let now = unix_now();
     Page::new(&Apps {
         csrf,
+        tenant: choice,
         tenant_id: directory.tenant.id.clone(),
         tenant_domain: directory.tenant.domain.clone(),
         tenant_name: directory.tenant.display_name.clone(),
@@ -85,12 +93,13 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> R
 /// `POST /consent` (`client_id`, `granted` = true|false): grant or revoke.
 pub(crate) async fn set_consent(
     State(state): State<AppState>,
+    tenant: PortalTenant,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
     let client_id = field(&fields, "client_id").unwrap_or("");
     let granted = field(&fields, "granted") == Some("true");
     {
-        let mut directory = state.write();
+        let mut directory = state.write_at(tenant.0);
         let found = if granted {
             let found = directory.app(client_id).is_some();
             directory.grant_consent(client_id);
@@ -111,7 +120,8 @@ pub(crate) async fn set_consent(
         }
     }
     tracing::info!(client_id, granted, "consent changed in the portal");
-    see_other(&format!("{ROOT}/"), None)
+    let back = TenantChoice::new(&state, tenant).query();
+    see_other(&format!("{ROOT}/{back}"), None)
 }
 
 #[cfg(test)]

@@ -1,14 +1,17 @@
 //! The portal at `/_emulator/portal/`: the tenant and its apps (consent, masked
-//! credentials), users (search, paging), the live view of recent requests and the
-//! fault injector. Behind the admin token: entered once on the login page (or through
+//! credentials), users (search, paging, the Global Administrator role), groups
+//! (search, paging, members), the live view of recent requests and the fault injector. Behind the admin token: entered once on the login page (or through
 //! the one-time login URL of the ready line), it opens a session; every form carries
 //! the session's CSRF token. The JSON admin API under `/_emulator/` is unchanged.
 
 mod apps;
 mod assets;
 mod faults;
+mod groups;
 mod login;
+mod paging;
 mod requests;
+mod tenant;
 mod users;
 
 use axum::Router;
@@ -33,6 +36,9 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         .route(&format!("{ROOT}/"), get(apps::page))
         .route(&format!("{ROOT}/consent"), post(apps::set_consent))
         .route(&format!("{ROOT}/users"), get(users::page))
+        .route(&format!("{ROOT}/users/roles"), post(users::set_admin))
+        .route(&format!("{ROOT}/groups"), get(groups::page))
+        .route(&format!("{ROOT}/groups/{{id}}"), get(groups::one))
         .route(&format!("{ROOT}/requests"), get(requests::page))
         .route(&format!("{ROOT}/requests.json"), get(requests::json))
         .route(

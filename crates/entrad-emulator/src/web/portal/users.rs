@@ -1,26 +1,19 @@
-//! The portal's users: search by name or UPN, a page at a time, with their roles.
-//! Groups come with the directory's groups: their page goes beside this one.
+//! The portal's users: search by name or UPN, a page at a time, with their directory
+//! roles, and a form to make a user Global Administrator (or no longer): the role
+//! that lets them grant admin consent.
 
 use askama::Template;
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Deserialize;
 
-use super::session;
+use super::paging::{SearchQuery, Window};
+use super::tenant::{PortalTenant, TenantChoice};
+use super::{CheckedForm, ROOT, field, session};
 use crate::shared::AppState;
-use crate::web::page::Page;
-
-/// Users per page.
-const PAGE_SIZE: usize = 25;
-
-#[derive(Deserialize)]
-pub(crate) struct UsersQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    page: usize,
-}
+use crate::state::{ChangeError, GLOBAL_ADMINISTRATOR};
+use crate::web::consent::ErrorPage;
+use crate::web::page::{Page, see_other};
 
 struct UserRow {
     id: String,
@@ -28,65 +21,110 @@ struct UserRow {
     upn: String,
     job_title: String,
     roles: String,
+    admin: bool,
 }
 
 #[derive(Template)]
 #[template(path = "portal/users.html")]
 struct Users {
     csrf: String,
+    tenant: TenantChoice,
     q: String,
-    page: usize,
-    total: usize,
-    first: usize,
+    w: Window,
     users: Vec<UserRow>,
-    previous: Option<usize>,
-    next: Option<usize>,
 }
 
 pub(crate) async fn page(
     State(state): State<AppState>,
-    Query(query): Query<UsersQuery>,
+    tenant: PortalTenant,
+    Query(query): Query<SearchQuery>,
     headers: HeaderMap,
 ) -> Response {
     let csrf = session(&state, &headers).csrf;
-    let directory = state.read();
-    let needle = query.q.trim().to_lowercase();
+    let choice = TenantChoice::new(&state, tenant);
+    let directory = state.read_at(tenant.0);
     let matching: Vec<_> = directory
         .users
         .all()
         .iter()
         .filter(|u| {
-            needle.is_empty()
-                || u.user_principal_name.to_lowercase().contains(&needle)
-                || u.display_name
-                    .as_deref()
-                    .is_some_and(|n| n.to_lowercase().contains(&needle))
+            query.matches([
+                &*u.user_principal_name,
+                u.display_name.as_deref().unwrap_or(""),
+            ])
         })
         .collect();
-    let total = matching.len();
-    let pages = total.div_ceil(PAGE_SIZE).max(1);
-    let page = query.page.min(pages - 1);
-    let users = matching
-        .iter()
-        .skip(page * PAGE_SIZE)
-        .take(PAGE_SIZE)
-        .map(|u| UserRow {
-            id: u.id.to_string(),
-            name: u.display_name.as_deref().unwrap_or("").to_string(),
-            upn: u.user_principal_name.to_string(),
-            job_title: u.job_title.as_deref().unwrap_or("").to_string(),
-            roles: directory.roles_of(u.id).join(", "),
+    let w = Window::new(matching.len(), query.page);
+    let users = w
+        .of(matching)
+        .map(|u| {
+            let roles = directory.roles_of(u.id);
+            UserRow {
+                id: u.id.to_string(),
+                name: u.display_name.as_deref().unwrap_or("").to_string(),
+                upn: u.user_principal_name.to_string(),
+                job_title: u.job_title.as_deref().unwrap_or("").to_string(),
+                roles: roles.join(", "),
+                admin: roles.iter().any(|r| r == GLOBAL_ADMINISTRATOR),
+            }
         })
         .collect();
     Page::new(&Users {
         csrf,
-        q: query.q.trim().to_string(),
-        page,
-        total,
-        first: page * PAGE_SIZE,
+        tenant: choice,
+        q: query.text(),
+        w,
         users,
-        previous: page.checked_sub(1),
-        next: (page + 1 < pages).then_some(page + 1),
     })
     .into_response()
+}
+
+/// `POST /users/roles` (`user` = id, `admin` = true|false, and the list's `q` and
+/// `page` to return to): gives or takes the Global Administrator role, keeping the
+/// user's other roles; the same state call as the admin API's `PUT /users/{id}/roles`.
+pub(crate) async fn set_admin(
+    State(state): State<AppState>,
+    tenant: PortalTenant,
+    CheckedForm(fields): CheckedForm,
+) -> Response {
+    let user = field(&fields, "user").unwrap_or("");
+    let admin = field(&fields, "admin") == Some("true");
+    {
+        let mut directory = state.write_at(tenant.0);
+        let roles = match directory.users.find(user) {
+            Some(u) => {
+                let mut roles: Vec<String> = directory
+                    .roles_of(u.id)
+                    .iter()
+                    .filter(|r| *r != GLOBAL_ADMINISTRATOR)
+                    .cloned()
+                    .collect();
+                if admin {
+                    roles.push(GLOBAL_ADMINISTRATOR.to_string());
+                }
+                roles
+            }
+            None => Vec::new(),
+        };
+        match directory.set_roles(user, roles) {
+            Ok(id) => tracing::info!(%id, admin, "directory roles changed in the portal"),
+            Err(ChangeError::NotFound | ChangeError::Invalid(_)) => {
+                return Page::new(&ErrorPage {
+                    title: "No such user".into(),
+                    message: format!("No user has the id '{user}'."),
+                })
+                .status(StatusCode::NOT_FOUND)
+                .into_response();
+            }
+        }
+        if let Err(e) = directory.save() {
+            tracing::error!("cannot save the state: {e}");
+        }
+    }
+    let back: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", field(&fields, "q").unwrap_or(""))
+        .append_pair("page", field(&fields, "page").unwrap_or("0"))
+        .finish();
+    let tenant = TenantChoice::new(&state, tenant).and();
+    see_other(&format!("{ROOT}/users?{back}{tenant}"), None)
 }
