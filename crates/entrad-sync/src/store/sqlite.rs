@@ -131,7 +131,7 @@ impl Store for SqliteStore {
         &mut self,
         tenant: &str,
         kind: Kind,
-        changes: &Changes,
+        changes: &Changes<'_>,
         next: &Cursor,
     ) -> Result<Counts> {
         let tx = self
@@ -159,7 +159,7 @@ fn write_page(
     tx: &Transaction<'_>,
     tenant: &str,
     kind: Kind,
-    changes: &Changes,
+    changes: &Changes<'_>,
     next: &Cursor,
 ) -> rusqlite::Result<Counts> {
     let table = kind.table();
