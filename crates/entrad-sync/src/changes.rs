@@ -46,8 +46,10 @@ pub struct Changes<'a> {
 /// What is read of an item; every other property is skipped.
 #[derive(Deserialize)]
 struct Item<'a> {
+    // A `Cow` field (not in an `Option`) borrows from the text when it can;
+    // missing, it is empty (refused).
     #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
+    id: Cow<'a, str>,
     #[serde(rename = "@removed", default)]
     removed: Option<Removed<'a>>,
     #[serde(rename = "members@delta", borrow, default)]
@@ -57,7 +59,7 @@ struct Item<'a> {
 #[derive(Deserialize)]
 struct Removed<'a> {
     #[serde(borrow, default)]
-    reason: Option<Cow<'a, str>>,
+    reason: Cow<'a, str>,
 }
 
 /// A `members@delta` entry: `{"@odata.type":"#microsoft.graph.user","id":..}`,
@@ -65,9 +67,9 @@ struct Removed<'a> {
 #[derive(Deserialize)]
 struct Member<'a> {
     #[serde(borrow, default)]
-    id: Option<Cow<'a, str>>,
+    id: Cow<'a, str>,
     #[serde(rename = "@odata.type", borrow, default)]
-    odata_type: Option<Cow<'a, str>>,
+    odata_type: Cow<'a, str>,
     #[serde(rename = "@removed", default)]
     removed: Option<IgnoredAny>,
 }
@@ -82,12 +84,12 @@ impl<'a> Changes<'a> {
         for text in items {
             let item: Item<'a> = serde_json::from_str(text)
                 .map_err(|e| Error::Page(format!("an item is not a delta object: {e}")))?;
-            let id = match item.id {
-                Some(id) if !id.is_empty() => id,
-                _ => return Err(Error::Page("an item has no string `id`".to_owned())),
-            };
+            let id = item.id;
+            if id.is_empty() {
+                return Err(Error::Page("an item has no string `id`".to_owned()));
+            }
             let mut entry = match item.removed {
-                Some(removed) => Entry::Removed(removal(removed.reason.as_deref())),
+                Some(removed) => Entry::Removed(removal(&removed.reason)),
                 None => Entry::Text(text),
             };
             if kind == Kind::Groups
@@ -182,9 +184,9 @@ fn merge<'a>(first: &mut Entry<'a>, second: Entry<'a>) -> Result<()> {
 }
 
 /// `deleted` is final; `changed` (and any reason Graph may add) keeps the row.
-fn removal(reason: Option<&str>) -> Removal {
+fn removal(reason: &str) -> Removal {
     match reason {
-        Some("deleted") => Removal::Deleted,
+        "deleted" => Removal::Deleted,
         _ => Removal::Changed,
     }
 }
@@ -201,21 +203,19 @@ fn read_members<'a>(
         ))
     })?;
     for member in list {
-        let Some(id) = member.id.filter(|id| !id.is_empty()) else {
+        let id = member.id;
+        if id.is_empty() {
             return Err(Error::Page(format!(
                 "group {group}: a members@delta entry has no string `id`"
             )));
-        };
+        }
         let key = (group.clone(), id);
         if member.removed.is_some() {
             members.insert(key, None);
         } else {
             let kind = match member.odata_type {
-                Some(Cow::Borrowed(t)) => Cow::Borrowed(t.trim_start_matches("#microsoft.graph.")),
-                Some(Cow::Owned(t)) => {
-                    Cow::Owned(t.trim_start_matches("#microsoft.graph.").to_owned())
-                }
-                None => Cow::Borrowed(""),
+                Cow::Borrowed(t) => Cow::Borrowed(t.trim_start_matches("#microsoft.graph.")),
+                Cow::Owned(t) => Cow::Owned(t.trim_start_matches("#microsoft.graph.").to_owned()),
             };
             members.insert(key, Some(kind));
         }
