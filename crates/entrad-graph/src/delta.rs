@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::client::GraphClient;
 use crate::error::{Error, Result};
 use crate::page::Page;
+use crate::raw_page::RawPage;
 
 /// One delta round: the changes, and the link that asks for the next changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,12 +46,28 @@ impl GraphClient {
         link_or_path: &str,
         max_page_size: Option<u32>,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
-        let mut headers = HeaderMap::new();
-        if let Some(size) = max_page_size
-            && let Ok(value) = HeaderValue::try_from(format!("odata.maxpagesize={size}"))
-        {
-            headers.insert("prefer", value);
-        }
-        self.pages_from(self.resolve(link_or_path), headers)
+        self.pages_from(self.resolve(link_or_path), page_size_header(max_page_size))
     }
+
+    /// [`GraphClient::delta_pages`] with each item kept as the JSON text
+    /// Graph sent ([`RawPage`]): no `Value` is built, for callers that store
+    /// items as they came (e.g. a mirror in a database).
+    pub fn raw_delta_pages<'a>(
+        &'a self,
+        link_or_path: &str,
+        max_page_size: Option<u32>,
+    ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
+        self.pages_from(self.resolve(link_or_path), page_size_header(max_page_size))
+    }
+}
+
+/// `Prefer: odata.maxpagesize=N` when a size is asked for.
+fn page_size_header(max_page_size: Option<u32>) -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    if let Some(size) = max_page_size
+        && let Ok(value) = HeaderValue::try_from(format!("odata.maxpagesize={size}"))
+    {
+        headers.insert("prefer", value);
+    }
+    headers
 }

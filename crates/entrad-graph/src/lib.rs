@@ -13,7 +13,8 @@
 //! - [`GraphClient::users`]: `$select`, `$filter`, `$orderby`, `$top`, `$count` (adding
 //!   `ConsistencyLevel: eventual` when Graph needs it).
 //!   [`GraphClient::groups`]: the same on `/v1.0/groups`.
-//! - [`GraphClient::raw_pages`], [`UsersQuery::raw_pages`], [`GraphClient::get_raw`]:
+//! - [`GraphClient::raw_pages`], [`UsersQuery::raw_pages`], [`GraphClient::get_raw`],
+//!   [`GraphClient::raw_delta_pages`]:
 //!   pages whose items stay the JSON text Graph sent ([`RawPage`]), for callers
 //!   that pass them on (print, store) without building `serde_json::Value`s.
 //! - [`GraphClient::delta`] and [`GraphClient::batch`].

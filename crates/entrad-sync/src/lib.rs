@@ -1,8 +1,9 @@
 //! An incremental mirror of an Entra ID directory (users, groups and their
 //! members) in SQLite or PostgreSQL, from Microsoft Graph delta rounds.
 //!
-//! - [`sync_tenant`]: walks a delta round page by page ([`GraphClient::delta_pages`](entrad_graph::GraphClient::delta_pages))
-//!   from the stored link; each page is applied in one transaction together
+//! - [`sync_tenant`]: walks a delta round page by page ([`GraphClient::raw_delta_pages`](entrad_graph::GraphClient::raw_delta_pages))
+//!   from the stored link; items are stored as the JSON text Graph sent
+//!   ([`Changes`] reads only `id`, `@removed` and `members@delta`); each page is applied in one transaction together
 //!   with the link after it ([`Store::apply`]), so a crash or a kill at any
 //!   point resumes from the last committed page, nothing lost and nothing
 //!   applied twice. The first round is a full one; later runs start from the

@@ -103,9 +103,9 @@ async fn sync_kind<S: Store>(
     let mut counts = Counts::default();
     let mut resyncs = 0;
     loop {
-        let mut pages = std::pin::pin!(graph.delta_pages(&at.link, plan.page_size));
+        let mut pages = std::pin::pin!(graph.raw_delta_pages(&at.link, plan.page_size));
         let failure = loop {
-            let page = match pages.try_next().await {
+            let mut page = match pages.try_next().await {
                 Ok(Some(page)) => page,
                 Ok(None) => {
                     return Err(Error::Page(format!(
@@ -114,7 +114,7 @@ async fn sync_kind<S: Store>(
                 }
                 Err(e) => break e,
             };
-            let next = match (page.next_link, page.delta_link) {
+            let next = match (page.next_link.take(), page.delta_link.take()) {
                 (Some(link), _) => Cursor { link, ..at.clone() },
                 (None, Some(link)) => Cursor {
                     link,
@@ -127,7 +127,7 @@ async fn sync_kind<S: Store>(
                     )));
                 }
             };
-            let changes = Changes::read(kind, page.value)?;
+            let changes = Changes::read(kind, page.items())?;
             let applied = store.apply(tenant, kind, &changes, &next).await?;
             on_page(&applied);
             counts += applied;

@@ -21,13 +21,13 @@ fn user(id: &str, name: &str) -> (String, String) {
     )
 }
 
-fn page(upserts: Vec<(String, String)>, removals: Vec<(&str, Removal)>) -> Changes {
+fn page(upserts: Vec<(String, String)>, removals: Vec<(&str, Removal)>) -> Changes<'_> {
     Changes {
-        upserts,
-        removals: removals
+        upserts: upserts
             .into_iter()
-            .map(|(id, r)| (id.to_owned(), r))
+            .map(|(id, data)| (id.into(), data.into()))
             .collect(),
+        removals: removals.into_iter().map(|(id, r)| (id.into(), r)).collect(),
         ..Changes::default()
     }
 }

@@ -47,7 +47,7 @@ impl Store for AnyStore {
         &mut self,
         tenant: &str,
         kind: Kind,
-        changes: &Changes,
+        changes: &Changes<'_>,
         next: &Cursor,
     ) -> Result<Counts> {
         each!(self, s => s.apply(tenant, kind, changes, next))

@@ -61,7 +61,7 @@ pub trait Store: Send {
         &mut self,
         tenant: &str,
         kind: Kind,
-        changes: &Changes,
+        changes: &Changes<'_>,
         next: &Cursor,
     ) -> impl Future<Output = Result<Counts>> + Send;
 

@@ -136,7 +136,7 @@ impl Store for PostgresStore {
         &mut self,
         tenant: &str,
         kind: Kind,
-        changes: &Changes,
+        changes: &Changes<'_>,
         next: &Cursor,
     ) -> Result<Counts> {
         let what = || format!("applying a page of {kind}");
@@ -180,12 +180,12 @@ impl Store for PostgresStore {
 }
 
 /// Ids of the removals of one reason.
-fn removed(changes: &Changes, reason: Removal) -> Vec<&str> {
+fn removed<'c>(changes: &'c Changes<'_>, reason: Removal) -> Vec<&'c str> {
     changes
         .removals
         .iter()
         .filter(|(_, r)| *r == reason)
-        .map(|(id, _)| id.as_str())
+        .map(|(id, _)| id.as_ref())
         .collect()
 }
 
@@ -194,7 +194,7 @@ async fn write_page(
     tx: &Transaction<'_>,
     tenant: &str,
     kind: Kind,
-    changes: &Changes,
+    changes: &Changes<'_>,
     next: &Cursor,
 ) -> Result<Counts, tokio_postgres::Error> {
     let table = kind.table();
@@ -225,8 +225,8 @@ async fn write_page(
             .await?;
     }
     if !changes.upserts.is_empty() {
-        let ids: Vec<&str> = changes.upserts.iter().map(|(id, _)| id.as_str()).collect();
-        let data: Vec<&str> = changes.upserts.iter().map(|(_, d)| d.as_str()).collect();
+        let ids: Vec<&str> = changes.upserts.iter().map(|(id, _)| id.as_ref()).collect();
+        let data: Vec<&str> = changes.upserts.iter().map(|(_, d)| d.as_ref()).collect();
         // A full round brings whole objects; a round of changes may bring only
         // the changed properties, merged into the stored object.
         let row = tx
@@ -248,9 +248,9 @@ async fn write_page(
         counts.changed += row.get::<_, i64>(1) as u64;
     }
     if !changes.members_added.is_empty() {
-        let groups: Vec<&str> = changes.members_added.iter().map(|m| m.0.as_str()).collect();
-        let members: Vec<&str> = changes.members_added.iter().map(|m| m.1.as_str()).collect();
-        let types: Vec<&str> = changes.members_added.iter().map(|m| m.2.as_str()).collect();
+        let groups: Vec<&str> = changes.members_added.iter().map(|m| m.0.as_ref()).collect();
+        let members: Vec<&str> = changes.members_added.iter().map(|m| m.1.as_ref()).collect();
+        let types: Vec<&str> = changes.members_added.iter().map(|m| m.2.as_ref()).collect();
         counts.members_added += tx
             .execute(
                 "INSERT INTO memberships (tenant, group_id, member_id, member_type, seen_round)
@@ -265,12 +265,12 @@ async fn write_page(
         let groups: Vec<&str> = changes
             .members_removed
             .iter()
-            .map(|m| m.0.as_str())
+            .map(|m| m.0.as_ref())
             .collect();
         let members: Vec<&str> = changes
             .members_removed
             .iter()
-            .map(|m| m.1.as_str())
+            .map(|m| m.1.as_ref())
             .collect();
         counts.members_removed += tx
             .execute(

@@ -36,9 +36,13 @@ impl SqliteStore {
         let mut conn = Connection::open(path).map_err(Error::sqlite(what.clone()))?;
         conn.busy_timeout(Duration::from_secs(60))
             .map_err(Error::sqlite(what.clone()))?;
-        // WAL: readers never block the writer; NORMAL is durable across a
-        // process crash (only an OS crash can lose the last commits, never
-        // leave half a page).
+        // A mirror that stays crash-safe page by page: in WAL mode a commit is
+        // one append to the log, readers never block the writer, and with
+        // synchronous = NORMAL the log is not fsynced at each commit (only at
+        // checkpoints). A killed or crashed process loses nothing committed
+        // (the log is in the OS's cache and replayed on open); a power loss
+        // or an OS crash may lose the last pages, never leave half of one, and
+        // the cursor stored with the last page that survived re-reads them.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(Error::sqlite(what))?;
         migrate(&mut conn)?;
@@ -131,7 +135,7 @@ impl Store for SqliteStore {
         &mut self,
         tenant: &str,
         kind: Kind,
-        changes: &Changes,
+        changes: &Changes<'_>,
         next: &Cursor,
     ) -> Result<Counts> {
         let tx = self
@@ -159,7 +163,7 @@ fn write_page(
     tx: &Transaction<'_>,
     tenant: &str,
     kind: Kind,
-    changes: &Changes,
+    changes: &Changes<'_>,
     next: &Cursor,
 ) -> rusqlite::Result<Counts> {
     let table = kind.table();
