@@ -59,7 +59,14 @@ fn redact(spec: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             format!("{}://***{}", &spec[..scheme], &spec[at..])
         }
-        (None, _) if spec.len() > 40 => format!("{}...", &spec[..spec.floor_char_boundary(40)]),
+        (None, _) if spec.len() > 40 => {
+            // str::floor_char_boundary needs Rust 1.91; the MSRV is 1.89.
+            let end = (0..=40)
+                .rev()
+                .find(|&i| spec.is_char_boundary(i))
+                .unwrap_or(0);
+            format!("{}...", &spec[..end])
+        }
         _ => spec.to_owned(),
     }
 }
