@@ -98,8 +98,31 @@ wait "$wrk_pid"
   echo
   echo "RSS (KiB) before the sustained run, then every 10 s: $samples"
   echo "sustained: $(awk '/^Requests\/sec/ {print $2}' "$out/wrk-sustain.txt") requests/s over $sustain s"
-  echo
-  echo "Reference server: the emulator's own App Service route is not on this branch's"
-  echo "emulator (it comes with branch mi); no side-by-side figure."
 } >>"$out/summary.md"
+
+# The reference server: the emulator's own App Service route (mi-app-service.env
+# in its state dir), same wrk settings. It signs a fresh token per request, so it
+# measures a token service, where the broker measures a cache.
+(
+  # shellcheck source=/dev/null
+  . "$work/emu/mi-app-service.env"
+  reference="$IDENTITY_ENDPOINT?api-version=2019-08-01&resource=https://graph.microsoft.com"
+  curl -fsS -o /dev/null -H "X-IDENTITY-HEADER: $IDENTITY_HEADER" "$reference" || die "the emulator's App Service route refused the first request"
+  {
+    echo
+    echo "Reference: the emulator's App Service route (a token signed per request), same settings:"
+    echo
+    echo "| connections | requests/s | p50 | p99 | errors |"
+    echo "|---|---|---|---|---|"
+  } >>"$out/summary.md"
+  for c in $connections; do
+    log "wrk against the emulator's App Service route: $c connection(s), $duration s"
+    wrk -t"$threads" -c"$c" -d"${duration}s" --latency -H "X-IDENTITY-HEADER: $IDENTITY_HEADER" "$reference" | tee "$out/wrk-emulator-c$c.txt"
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$out/wrk-emulator-c$c.txt")
+    p50=$(awk '$1 == "50%" {print $2}' "$out/wrk-emulator-c$c.txt")
+    p99=$(awk '$1 == "99%" {print $2}' "$out/wrk-emulator-c$c.txt")
+    errors=$(awk '/Non-2xx|Socket errors/ {print}' "$out/wrk-emulator-c$c.txt" | tr '\n' ' ')
+    echo "| $c | $rps | $p50 | $p99 | ${errors:-none} |" >>"$out/summary.md"
+  done
+)
 cat "$out/summary.md"
