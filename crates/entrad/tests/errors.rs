@@ -3,7 +3,7 @@
 use std::process::Output;
 
 use crate::support::{
-    AZURE_VARS, Emulator, closed_address, entrad, stderr_of, succeed, write_json,
+    Emulator, closed_address, entrad, entrad_process, stderr_of, succeed, write_json,
 };
 use serde_json::{Value, json};
 
@@ -302,10 +302,7 @@ fn output_that_cannot_be_written_is_exit_1_internal() {
         .open("/dev/full")
         .unwrap();
     // assert_cmd captures stdout; the std command lets it go to the device.
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
-    for var in AZURE_VARS {
-        cmd.env_remove(var);
-    }
+    let mut cmd = entrad_process();
     let output = cmd
         .env("ENTRAD_CACHE", "memory")
         .arg("--ca-file")

@@ -4,10 +4,10 @@
 
 use std::collections::HashSet;
 use std::io::Read;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use crate::support::{AZURE_VARS, Emulator, stderr_of, unique_ids};
+use crate::support::{Emulator, entrad_process, stderr_of, unique_ids};
 use serde_json::{Value, json};
 
 const USERS: usize = 100_000;
@@ -130,10 +130,7 @@ fn killing_the_emulator_mid_listing_exits_5_with_an_incomplete_document() {
     // Slow pages, so the listing is still running when the emulator dies.
     emulator.add_fault(json!({"route": "users", "kind": "latency", "latency_ms": 100}));
     // A plain child process (not assert_cmd's), to read its output while it runs.
-    let mut command = Command::new(env!("CARGO_BIN_EXE_entrad"));
-    for var in AZURE_VARS {
-        command.env_remove(var);
-    }
+    let mut command = entrad_process();
     let mut child = command
         .env("ENTRAD_CACHE", "memory")
         .arg("--ca-file")

@@ -254,7 +254,13 @@ impl Emulator {
 /// `entrad` with the azure-identity variables removed, caching tokens in
 /// memory only (never in the developer's cache directory).
 pub fn entrad() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrad"));
+    Command::from_std(entrad_process())
+}
+
+/// [`entrad`] as a plain child process, for tests that read its output while
+/// it runs or signal it.
+pub fn entrad_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
     for var in AZURE_VARS
         .iter()
         .chain(entrad_testkit::MANAGED_IDENTITY_VARS)

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{AZURE_VARS, Emulator, stderr_of, succeed};
+use crate::support::{Emulator, entrad_process, stderr_of, succeed};
 
 /// Users of every emulator here; pages of 20 give several pages per round.
 const USERS: usize = 120;
@@ -169,10 +169,7 @@ fn sync_both(emulator: &Emulator, db: &Db) -> assert_cmd::Command {
 
 /// `sync_both`, as a process to kill or signal.
 fn spawn_sync(emulator: &Emulator, db: &Db, extra: &[&str]) -> Child {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrad"));
-    for var in AZURE_VARS {
-        cmd.env_remove(var);
-    }
+    let mut cmd = entrad_process();
     cmd.env("ENTRAD_CACHE", "memory")
         .arg("--ca-file")
         .arg(emulator.ca_file())
