@@ -43,12 +43,18 @@ impl Db {
 
     /// Rows of `sql` (the same text in both databases), each column as text.
     fn query(&self, emulator: &Emulator, sql: &str) -> Vec<Vec<String>> {
+        self.try_query(emulator, sql)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+    }
+
+    /// `query`, or why it failed (no such table yet, a busy database).
+    fn try_query(&self, emulator: &Emulator, sql: &str) -> Result<Vec<Vec<String>>, String> {
         match self {
             Db::Sqlite(path) => {
-                let conn = rusqlite::Connection::open(path).unwrap();
-                let mut statement = conn.prepare(sql).unwrap();
+                let conn = rusqlite::Connection::open(path).map_err(|e| e.to_string())?;
+                let mut statement = conn.prepare(sql).map_err(|e| e.to_string())?;
                 let columns = statement.column_count();
-                statement
+                let rows = statement
                     .query_map([], |row| {
                         (0..columns)
                             .map(|i| {
@@ -63,18 +69,19 @@ impl Db {
                             })
                             .collect()
                     })
-                    .unwrap()
-                    .collect::<Result<_, _>>()
-                    .unwrap()
+                    .map_err(|e| e.to_string())?;
+                rows.collect::<Result<_, _>>().map_err(|e| e.to_string())
             }
             Db::Postgres(url) => emulator.block_on(async {
                 let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
                     .await
-                    .unwrap();
+                    .map_err(|e| e.to_string())?;
                 let connection = tokio::spawn(connection);
-                let rows = client.simple_query(sql).await.unwrap();
+                let rows = client.simple_query(sql).await;
                 connection.abort();
-                rows.into_iter()
+                Ok(rows
+                    .map_err(|e| e.to_string())?
+                    .into_iter()
                     .filter_map(|message| match message {
                         tokio_postgres::SimpleQueryMessage::Row(row) => Some(
                             (0..row.len())
@@ -83,7 +90,7 @@ impl Db {
                         ),
                         _ => None,
                     })
-                    .collect()
+                    .collect())
             }),
         }
     }
@@ -300,18 +307,40 @@ fn postgres_first_run_is_a_full_round_and_the_next_applies_exactly_the_changes()
     changes_then_delta(&emulator, &Db::postgres(&emulator));
 }
 
+/// What the mirror has committed so far: its sync state rows as one string
+/// (empty before the first commit).
+fn committed(emulator: &Emulator, db: &Db) -> String {
+    db.try_query(
+        emulator,
+        "SELECT kind, link, done FROM sync_state ORDER BY kind",
+    )
+    .map(|rows| format!("{rows:?}"))
+    .unwrap_or_default()
+}
+
 /// Kills `entrad sync` (SIGKILL) at random points until a run finishes on its
 /// own; returns how many kills left a round half done.
+///
+/// Each kill waits until the run has committed at least one more page, then
+/// a random part of a page's time, so every kill lands at a new point of the
+/// round however fast or slow the machine is.
 fn kill_until_done(emulator: &Emulator, db: &Db) -> usize {
     let mut half_done = 0;
-    for _ in 0..40 {
+    for _ in 0..200 {
+        let before = committed(emulator, db);
         let mut child = spawn_sync(emulator, db, &[]);
-        std::thread::sleep(Duration::from_millis(150 + random_below(600)));
-        if child.try_wait().unwrap().is_some() {
-            let output = child.wait_with_output().unwrap();
-            assert!(output.status.success(), "{}", stderr_of(&output));
-            return half_done;
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                let output = child.wait_with_output().unwrap();
+                assert!(output.status.success(), "{}", stderr_of(&output));
+                return half_done;
+            }
+            if committed(emulator, db) != before {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
         }
+        std::thread::sleep(Duration::from_millis(random_below(60)));
         child.kill().unwrap();
         child.wait().unwrap();
         let states = db.query(emulator, "SELECT count(*) FROM sync_state WHERE NOT done");
