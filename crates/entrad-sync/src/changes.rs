@@ -1,17 +1,17 @@
 //! One delta page, read into what a store applies: objects to write, objects
 //! removed (softly or for good), memberships added and removed.
 //!
-//! Items are read as the JSON text Graph sent: only `id`, `@removed` and
-//! `members@delta` are looked at (borrowed from the page), and an object is
-//! stored as its text, not rebuilt. Only a group carrying `members@delta`
-//! (stored without it) and an id sent twice in one page (merged) are parsed
-//! into a map and written again.
+//! Items are read as the JSON text Graph sent: only `id`, `@removed`,
+//! `members@delta` and the properties stored in columns are looked at
+//! (borrowed from the page), and an object is stored as its text, not rebuilt.
+//! Only a group carrying `members@delta` (stored without it) and an id sent
+//! twice in one page (merged) are parsed into a map and written again.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use serde::Deserialize;
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
@@ -33,8 +33,8 @@ pub enum Removal {
 /// wins), borrowing from the page's text where it can.
 #[derive(Debug, Default, PartialEq)]
 pub struct Changes<'a> {
-    /// New or changed objects: id and JSON text.
-    pub upserts: Vec<(Cow<'a, str>, Cow<'a, str>)>,
+    /// New or changed objects.
+    pub upserts: Vec<Upsert<'a>>,
     /// Removed objects.
     pub removals: Vec<(Cow<'a, str>, Removal)>,
     /// Memberships reported: group id, member id, member type (`user`, `group`, ...).
@@ -43,18 +43,92 @@ pub struct Changes<'a> {
     pub members_removed: Vec<(Cow<'a, str>, Cow<'a, str>)>,
 }
 
-/// What is read of an item; every other property is skipped.
-#[derive(Deserialize)]
-struct Item<'a> {
-    // A `Cow` field (not in an `Option`) borrows from the text when it can;
-    // missing, it is empty (refused).
-    #[serde(borrow, default)]
-    id: Cow<'a, str>,
-    #[serde(rename = "@removed", default)]
-    removed: Option<Removed<'a>>,
-    #[serde(rename = "members@delta", borrow, default)]
-    members: Option<&'a RawValue>,
+/// A new or changed object.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Upsert<'a> {
+    /// Its `id`.
+    pub id: Cow<'a, str>,
+    /// Its JSON text.
+    pub text: Cow<'a, str>,
+    /// The values of the columns [`Changes::read`] was given, in that order.
+    pub columns: Vec<ColumnValue<'a>>,
 }
+
+/// A property's value in its own column, as SQLite's `json_extract` reads
+/// it: strings as text, `true`/`false` as 1/0, objects and lists as their
+/// JSON text, missing or `null` as NULL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ColumnValue<'a> {
+    /// Missing, or `null`.
+    Null,
+    /// An integer, or a boolean (1 or 0).
+    Integer(i64),
+    /// Any other number.
+    Real(f64),
+    /// A string (unescaped), or an object or list (its JSON text).
+    Text(Cow<'a, str>),
+}
+
+/// What is read of an item; every other property is skipped.
+struct Item<'a> {
+    /// Missing, it is empty (refused).
+    id: Cow<'a, str>,
+    removed: Option<Removed<'a>>,
+    members: Option<&'a RawValue>,
+    /// The columns' values, in the order asked for (`None`: missing).
+    columns: Vec<Option<&'a RawValue>>,
+}
+
+/// Reads an [`Item`], keeping the properties named `columns`.
+struct ItemSeed<'c> {
+    columns: &'c [&'c str],
+}
+
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = Item<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<Item<'de>, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ItemSeed<'_> {
+    type Value = Item<'de>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Item<'de>, A::Error> {
+        let mut item = Item {
+            id: Cow::Borrowed(""),
+            removed: None,
+            members: None,
+            columns: vec![None; self.columns.len()],
+        };
+        while let Some(Text(key)) = map.next_key()? {
+            match key.as_ref() {
+                "id" => item.id = map.next_value::<Text<'de>>()?.0,
+                "@removed" => item.removed = Some(map.next_value()?),
+                MEMBERS_DELTA => item.members = Some(map.next_value()?),
+                other => match self.columns.iter().position(|c| *c == other) {
+                    Some(at) => item.columns[at] = Some(map.next_value()?),
+                    None => {
+                        map.next_value::<IgnoredAny>()?;
+                    }
+                },
+            }
+        }
+        Ok(item)
+    }
+}
+
+/// A string borrowed from the page when it has no escapes.
+#[derive(Deserialize)]
+struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
 
 #[derive(Deserialize)]
 struct Removed<'a> {
@@ -75,28 +149,32 @@ struct Member<'a> {
 }
 
 impl<'a> Changes<'a> {
-    /// Items (JSON text) read in order; `members@delta` only for groups.
-    pub fn read(kind: Kind, items: impl IntoIterator<Item = &'a str>) -> Result<Changes<'a>> {
+    /// Items (JSON text) read in order; `members@delta` only for groups;
+    /// each upsert with the values of `columns` (property names).
+    pub fn read(
+        kind: Kind,
+        columns: &[&str],
+        items: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Changes<'a>> {
         let items = items.into_iter();
         let mut objects: HashMap<Cow<'a, str>, usize> = HashMap::with_capacity(items.size_hint().0);
         let mut entries: Vec<(Cow<'a, str>, Entry<'a>)> = Vec::with_capacity(items.size_hint().0);
         let mut members = Memberships::new();
         for text in items {
-            let item: Item<'a> = serde_json::from_str(text)
-                .map_err(|e| Error::Page(format!("an item is not a delta object: {e}")))?;
+            let item = read_item(text, columns)?;
             let id = item.id;
             if id.is_empty() {
                 return Err(Error::Page("an item has no string `id`".to_owned()));
             }
             let mut entry = match item.removed {
                 Some(removed) => Entry::Removed(removal(&removed.reason)),
-                None => Entry::Text(text),
+                None => Entry::Text(text, item.columns),
             };
             if kind == Kind::Groups
                 && let Some(delta) = item.members
             {
                 read_members(id.clone(), delta, &mut members)?;
-                if let Entry::Text(text) = entry {
+                if let Entry::Text(text, _) = entry {
                     let mut object = object(text)?;
                     object.remove(MEMBERS_DELTA);
                     entry = Entry::Object(object);
@@ -113,10 +191,23 @@ impl<'a> Changes<'a> {
         let mut changes = Changes::default();
         for (id, entry) in entries {
             match entry {
-                Entry::Text(text) => changes.upserts.push((id, Cow::Borrowed(text))),
+                Entry::Text(text, raw) => changes.upserts.push(Upsert {
+                    id,
+                    text: Cow::Borrowed(text),
+                    columns: raw.into_iter().map(column_value).collect::<Result<_>>()?,
+                }),
                 Entry::Object(object) => {
                     let text = Value::Object(object).to_string();
-                    changes.upserts.push((id, Cow::Owned(text)));
+                    let columns = read_item(&text, columns)?
+                        .columns
+                        .into_iter()
+                        .map(|raw| column_value(raw).map(ColumnValue::into_owned))
+                        .collect::<Result<_>>()?;
+                    changes.upserts.push(Upsert {
+                        id,
+                        text: Cow::Owned(text),
+                        columns,
+                    });
                 }
                 Entry::Removed(removal) => changes.removals.push((id, removal)),
             }
@@ -148,11 +239,53 @@ impl<'a> Changes<'a> {
 type Memberships<'a> = HashMap<(Cow<'a, str>, Cow<'a, str>), Option<Cow<'a, str>>>;
 
 enum Entry<'a> {
-    /// An object as Graph sent it.
-    Text(&'a str),
+    /// An object as Graph sent it, and its columns.
+    Text(&'a str, Vec<Option<&'a RawValue>>),
     /// An object rebuilt (merged, or without `members@delta`).
     Object(Map<String, Value>),
     Removed(Removal),
+}
+
+/// An item's `id`, `@removed`, `members@delta` and `columns`.
+fn read_item<'a>(text: &'a str, columns: &[&str]) -> Result<Item<'a>> {
+    ItemSeed { columns }
+        .deserialize(&mut serde_json::Deserializer::from_str(text))
+        .map_err(|e| Error::Page(format!("an item is not a delta object: {e}")))
+}
+
+/// A column's value from the property's JSON text (`None`: missing).
+fn column_value(raw: Option<&RawValue>) -> Result<ColumnValue<'_>> {
+    let Some(raw) = raw else {
+        return Ok(ColumnValue::Null);
+    };
+    let text = raw.get();
+    let bad = |e: serde_json::Error| Error::Page(format!("a property is not JSON: {e}"));
+    Ok(match text.as_bytes().first() {
+        Some(b'"') => ColumnValue::Text(serde_json::from_str::<Text<'_>>(text).map_err(bad)?.0),
+        Some(b'{' | b'[') => ColumnValue::Text(Cow::Borrowed(text)),
+        Some(b't') => ColumnValue::Integer(1),
+        Some(b'f') => ColumnValue::Integer(0),
+        Some(b'n') | None => ColumnValue::Null,
+        Some(_) => {
+            let number: serde_json::Number = serde_json::from_str(text).map_err(bad)?;
+            match number.as_i64() {
+                Some(n) => ColumnValue::Integer(n),
+                None => ColumnValue::Real(number.as_f64().unwrap_or(f64::NAN)),
+            }
+        }
+    })
+}
+
+impl ColumnValue<'_> {
+    /// The same value, owning its text.
+    pub fn into_owned(self) -> ColumnValue<'static> {
+        match self {
+            ColumnValue::Null => ColumnValue::Null,
+            ColumnValue::Integer(n) => ColumnValue::Integer(n),
+            ColumnValue::Real(x) => ColumnValue::Real(x),
+            ColumnValue::Text(text) => ColumnValue::Text(Cow::Owned(text.into_owned())),
+        }
+    }
 }
 
 /// An item's text as a map (it was read as an object already).
@@ -164,7 +297,7 @@ fn object(text: &str) -> Result<Map<String, Value>> {
 /// A second entry for an id in one page: properties merge, a removal replaces.
 fn merge<'a>(first: &mut Entry<'a>, second: Entry<'a>) -> Result<()> {
     let second = match second {
-        Entry::Text(text) => object(text)?,
+        Entry::Text(text, _) => object(text)?,
         Entry::Object(object) => object,
         removed @ Entry::Removed(_) => {
             *first = removed;
@@ -173,7 +306,7 @@ fn merge<'a>(first: &mut Entry<'a>, second: Entry<'a>) -> Result<()> {
     };
     match first {
         Entry::Object(first) => first.extend(second),
-        Entry::Text(text) => {
+        Entry::Text(text, _) => {
             let mut merged = object(text)?;
             merged.extend(second);
             *first = Entry::Object(merged);
@@ -234,7 +367,7 @@ mod tests {
     }
 
     fn read(kind: Kind, texts: &[String]) -> Result<Changes<'_>> {
-        Changes::read(kind, texts.iter().map(String::as_str))
+        Changes::read(kind, &[], texts.iter().map(String::as_str))
     }
 
     #[test]
@@ -248,10 +381,11 @@ mod tests {
         let changes = read(Kind::Users, &page).unwrap();
         assert_eq!(
             changes.upserts,
-            [(
-                Cow::from("a"),
-                Cow::from(r#"{"displayName":"A","id":"a","mail":"a@x"}"#)
-            )]
+            [Upsert {
+                id: Cow::from("a"),
+                text: Cow::from(r#"{"displayName":"A","id":"a","mail":"a@x"}"#),
+                columns: vec![],
+            }]
         );
         assert_eq!(
             changes.removals,
@@ -267,9 +401,9 @@ mod tests {
         // Not sorted, spaces, a number with its own spelling: a rebuilt
         // `Value` would change all three.
         let text = r#"{"id":"u1", "displayName":"Z\u00e9","accountEnabled":true,"n":1.0e2}"#;
-        let changes = Changes::read(Kind::Users, [text]).unwrap();
-        assert!(matches!(changes.upserts[0].1, Cow::Borrowed(t) if t == text));
-        assert!(matches!(changes.upserts[0].0, Cow::Borrowed("u1")));
+        let changes = Changes::read(Kind::Users, &[], [text]).unwrap();
+        assert!(matches!(changes.upserts[0].text, Cow::Borrowed(t) if t == text));
+        assert!(matches!(changes.upserts[0].id, Cow::Borrowed("u1")));
     }
 
     #[test]
@@ -284,9 +418,45 @@ mod tests {
             [(Cow::from("g"), Cow::from("u1"), Cow::from("user"))]
         );
         assert_eq!(changes.members_removed, [(Cow::from("g"), Cow::from("u2"))]);
-        assert!(!changes.upserts[0].1.contains("members@delta"));
+        assert!(!changes.upserts[0].text.contains("members@delta"));
         let as_user = read(Kind::Users, &page).unwrap();
         assert!(as_user.members_added.is_empty());
+    }
+
+    #[test]
+    fn columns_read_as_sqlite_json_extract_reads_them() {
+        let columns = [
+            "s", "escaped", "yes", "no", "int", "real", "obj", "list", "null", "missing",
+        ];
+        let text = r#"{"id":"u","s":"plain","escaped":"Z\u00e9\"","yes":true,"no":false,"int":-42,"real":1.5e2,"obj":{"a":[1]},"list":[1,"x"],"null":null}"#;
+        let changes = Changes::read(Kind::Users, &columns, [text]).unwrap();
+        use ColumnValue::*;
+        assert_eq!(
+            changes.upserts[0].columns,
+            [
+                Text("plain".into()),
+                Text("Z\u{e9}\"".into()),
+                Integer(1),
+                Integer(0),
+                Integer(-42),
+                Real(150.0),
+                Text(r#"{"a":[1]}"#.into()),
+                Text(r#"[1,"x"]"#.into()),
+                Null,
+                Null,
+            ]
+        );
+        assert!(matches!(
+            changes.upserts[0].columns[0],
+            Text(Cow::Borrowed(_))
+        ));
+        // Merged and rebuilt objects get their columns from the merged object.
+        let twice = [r#"{"id":"u","s":"old","int":1}"#, r#"{"id":"u","s":"new"}"#];
+        let merged = Changes::read(Kind::Users, &["s", "int"], twice).unwrap();
+        assert_eq!(merged.upserts[0].columns, [Text("new".into()), Integer(1)]);
+        let group = r##"{"id":"g","s":"G","members@delta":[{"@odata.type":"#microsoft.graph.user","id":"u"}]}"##;
+        let group = Changes::read(Kind::Groups, &["s"], [group]).unwrap();
+        assert_eq!(group.upserts[0].columns, [Text("G".into())]);
     }
 
     #[test]

@@ -47,7 +47,7 @@ mod selection;
 mod store;
 mod summary;
 
-pub use changes::{Changes, Removal};
+pub use changes::{Changes, ColumnValue, Removal, Upsert};
 pub use error::{Error, Result};
 pub use kind::Kind;
 pub use round::{Outcome, Plan, sync_tenant};

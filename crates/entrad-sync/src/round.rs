@@ -78,9 +78,8 @@ async fn sync_kind<S: Store>(
     plan: &Plan,
     on_page: &mut (dyn FnMut(&Counts) + Send),
 ) -> Result<Counts> {
-    store
-        .add_columns(kind, &plan.selection.columns(kind))
-        .await?;
+    let columns = plan.selection.columns(kind);
+    store.add_columns(kind, &columns).await?;
     let selection = plan.selection.fingerprint(kind);
     let fresh = |round: i64| Cursor {
         link: plan.selection.first_link(kind),
@@ -127,7 +126,7 @@ async fn sync_kind<S: Store>(
                     )));
                 }
             };
-            let changes = Changes::read(kind, page.items())?;
+            let changes = Changes::read(kind, &columns, page.items())?;
             let applied = store.apply(tenant, kind, &changes, &next).await?;
             on_page(&applied);
             counts += applied;

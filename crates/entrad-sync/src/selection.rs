@@ -4,7 +4,7 @@ use crate::error::{Error, Result};
 use crate::kind::Kind;
 
 /// Columns every table has: a property of that name stays in the JSON only.
-const RESERVED: [&str; 5] = ["tenant", "id", "data", "removed", "seen_round"];
+pub(crate) const RESERVED: [&str; 5] = ["tenant", "id", "data", "removed", "seen_round"];
 
 /// Columns when no properties are selected (Graph then sends its default set).
 const DEFAULT_COLUMNS: [(Kind, &[&str]); 2] = [

@@ -2,7 +2,9 @@
 //! together or not at all; removals kept apart; a full round's sweep; the
 //! tenants' advisory locks.
 
-use entrad_sync::{Changes, Cursor, Kind, PostgresStore, Removal, SqliteStore, Store};
+use entrad_sync::{
+    Changes, ColumnValue, Cursor, Kind, PostgresStore, Removal, SqliteStore, Store, Upsert,
+};
 
 fn cursor(link: &str, done: bool, full: bool, round: i64) -> Cursor {
     Cursor {
@@ -14,19 +16,18 @@ fn cursor(link: &str, done: bool, full: bool, round: i64) -> Cursor {
     }
 }
 
-fn user(id: &str, name: &str) -> (String, String) {
-    (
-        id.to_owned(),
-        format!(r#"{{"id":"{id}","displayName":"{name}"}}"#),
-    )
+/// A user with its `displayName` column (the one `promises` sets up).
+fn user(id: &str, name: &str) -> Upsert<'static> {
+    Upsert {
+        id: id.to_owned().into(),
+        text: format!(r#"{{"id":"{id}","displayName":"{name}"}}"#).into(),
+        columns: vec![ColumnValue::Text(name.to_owned().into())],
+    }
 }
 
-fn page(upserts: Vec<(String, String)>, removals: Vec<(&str, Removal)>) -> Changes<'_> {
+fn page<'a>(upserts: Vec<Upsert<'a>>, removals: Vec<(&'a str, Removal)>) -> Changes<'a> {
     Changes {
-        upserts: upserts
-            .into_iter()
-            .map(|(id, data)| (id.into(), data.into()))
-            .collect(),
+        upserts,
         removals: removals.into_iter().map(|(id, r)| (id.into(), r)).collect(),
         ..Changes::default()
     }
@@ -58,7 +59,15 @@ async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> 
 
     // A page that fails half-way leaves neither its rows nor its cursor.
     let broken = page(
-        vec![user("d", "D"), ("a".to_owned(), "not json".to_owned())],
+        // Not JSON, and missing its column: each database refuses one of the two.
+        vec![
+            user("d", "D"),
+            Upsert {
+                id: "a".into(),
+                text: "not json".into(),
+                columns: vec![],
+            },
+        ],
         vec![],
     );
     assert!(
@@ -202,4 +211,104 @@ async fn postgres_tenants_are_held_by_one_worker_until_it_lets_go_or_dies() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(taken, "the dead worker's tenant was never released");
+}
+
+#[tokio::test]
+async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        // The schema of the first version: generated columns, memberships
+        // with a rowid and the member index.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/sqlite/0001_mirror.sql"))
+            .unwrap();
+        conn.execute_batch(
+            r#"CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY);
+               INSERT INTO schema_migrations VALUES (1);
+               ALTER TABLE users ADD COLUMN "displayName" GENERATED ALWAYS AS (json_extract(data, '$.displayName')) VIRTUAL;
+               INSERT INTO users (tenant, id, data, seen_round) VALUES ('t', 'u', '{"id":"u","displayName":"Old"}', 1);
+               INSERT INTO memberships VALUES ('t', 'g', 'u', 'user', 1);"#,
+        )
+        .unwrap();
+    }
+    let mut store = SqliteStore::open(&path).unwrap();
+    store
+        .add_columns(Kind::Users, &["displayName", "mail"])
+        .await
+        .unwrap();
+    let one = |store: &SqliteStore, sql: &str| -> String {
+        store
+            .connection()
+            .query_row(sql, [], |row| row.get(0))
+            .unwrap()
+    };
+    // The generated column is now a plain one, filled from the rows' data.
+    assert_eq!(
+        one(&store, "SELECT \"displayName\" FROM users WHERE id = 'u'"),
+        "Old"
+    );
+    let hidden: i64 = store
+        .connection()
+        .query_row(
+            "SELECT hidden FROM pragma_table_xinfo('users') WHERE name = 'displayName'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(hidden, 0);
+    // Memberships are kept, clustered on their key; the member index waits
+    // for the end of a round of groups.
+    assert_eq!(
+        one(
+            &store,
+            "SELECT member_id FROM memberships WHERE group_id = 'g'"
+        ),
+        "u"
+    );
+    let memberships = one(
+        &store,
+        "SELECT sql FROM sqlite_master WHERE name = 'memberships'",
+    );
+    assert!(memberships.contains("WITHOUT ROWID"), "{memberships}");
+    let index = "SELECT count(*) FROM sqlite_master WHERE name = 'memberships_member'";
+    assert_eq!(one(&store, &format!("SELECT CAST(({index}) AS TEXT)")), "0");
+    store.add_columns(Kind::Groups, &[]).await.unwrap();
+    store
+        .apply(
+            "t",
+            Kind::Groups,
+            &Changes::default(),
+            &cursor("delta", true, false, 2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(one(&store, &format!("SELECT CAST(({index}) AS TEXT)")), "1");
+    // Columns written from then on come with the upserts, in the selection's
+    // order; an upsert without them is refused.
+    let new = Upsert {
+        id: "v".into(),
+        text: r#"{"id":"v","displayName":"New","mail":"v@x"}"#.into(),
+        columns: vec![
+            ColumnValue::Text("New".into()),
+            ColumnValue::Text("v@x".into()),
+        ],
+    };
+    store
+        .apply(
+            "t",
+            Kind::Users,
+            &page(vec![new], vec![]),
+            &cursor("d", true, false, 2),
+        )
+        .await
+        .unwrap();
+    assert_eq!(one(&store, "SELECT mail FROM users WHERE id = 'v'"), "v@x");
+    let without = page(vec![user("w", "W")], vec![]);
+    assert!(
+        store
+            .apply("t", Kind::Users, &without, &cursor("e", true, false, 2))
+            .await
+            .is_err()
+    );
 }

@@ -1,8 +1,13 @@
 //! The schema, as numbered SQL files kept in `migrations/`, applied in order once.
 
 /// `(version, SQL)` for SQLite.
-pub(crate) const SQLITE: &[(i64, &str)] =
-    &[(1, include_str!("../../migrations/sqlite/0001_mirror.sql"))];
+pub(crate) const SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/sqlite/0001_mirror.sql")),
+    (
+        2,
+        include_str!("../../migrations/sqlite/0002_memberships_clustered.sql"),
+    ),
+];
 
 /// `(version, SQL)` for PostgreSQL.
 pub(crate) const POSTGRES: &[(i64, &str)] =

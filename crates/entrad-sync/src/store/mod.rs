@@ -39,8 +39,11 @@ pub struct Cursor {
 /// together with the cursor that follows it, so that a crash at any point
 /// leaves the page either fully applied with its cursor, or not at all.
 pub trait Store: Send {
-    /// Adds the generated columns `columns` (checked property names) to
-    /// `kind`'s table when missing.
+    /// Adds the columns `columns` (checked property names) to `kind`'s
+    /// table when missing; the next pages' upserts carry their values in this
+    /// order ([`Upsert::columns`](crate::Upsert::columns)). SQLite stores
+    /// those values; PostgreSQL computes its columns from `data` itself
+    /// (generated, `data->>'name'`), on the server's cores.
     fn add_columns(
         &mut self,
         kind: Kind,

@@ -225,8 +225,8 @@ async fn write_page(
             .await?;
     }
     if !changes.upserts.is_empty() {
-        let ids: Vec<&str> = changes.upserts.iter().map(|(id, _)| id.as_ref()).collect();
-        let data: Vec<&str> = changes.upserts.iter().map(|(_, d)| d.as_ref()).collect();
+        let ids: Vec<&str> = changes.upserts.iter().map(|u| u.id.as_ref()).collect();
+        let data: Vec<&str> = changes.upserts.iter().map(|u| u.text.as_ref()).collect();
         // A full round brings whole objects; a round of changes may bring only
         // the changed properties, merged into the stored object.
         let row = tx

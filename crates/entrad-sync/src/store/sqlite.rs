@@ -1,13 +1,16 @@
 //! The mirror in a SQLite file (WAL mode, one transaction per page).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use rusqlite::types::{ToSqlOutput, ValueRef};
+use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, params, params_from_iter};
 
-use crate::changes::{Changes, Removal};
+use crate::changes::{Changes, ColumnValue, Removal};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
+use crate::selection::RESERVED;
 use crate::store::migrations::{SQLITE, VERSIONS_TABLE};
 use crate::store::{Cursor, Store};
 use crate::summary::Counts;
@@ -17,6 +20,20 @@ use crate::summary::Counts;
 #[derive(Debug)]
 pub struct SqliteStore {
     conn: Connection,
+    columns: HashMap<Kind, Columns>,
+}
+
+/// A table's property columns. They are plain columns that each write fills:
+/// generated columns (`json_extract` over `data`) are computed by SQLite on
+/// every insert, even VIRTUAL ones, which parsed every object a second time
+/// and cost a tenth of a sync; the values come from the parse that reads the
+/// item anyway ([`Upsert::columns`](crate::Upsert::columns)).
+#[derive(Debug, Default)]
+struct Columns {
+    /// The selection's, in its order: their values come with each upsert.
+    selected: Vec<String>,
+    /// Left from an earlier selection: still kept equal to `data`, by SQLite.
+    others: Vec<String>,
 }
 
 impl SqliteStore {
@@ -46,7 +63,10 @@ impl SqliteStore {
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
             .map_err(Error::sqlite(what))?;
         migrate(&mut conn)?;
-        Ok(SqliteStore { conn })
+        Ok(SqliteStore {
+            conn,
+            columns: HashMap::new(),
+        })
     }
 
     /// The connection, for reading the mirror.
@@ -87,28 +107,45 @@ fn migrate(conn: &mut Connection) -> Result<()> {
 impl Store for SqliteStore {
     async fn add_columns(&mut self, kind: Kind, columns: &[&str]) -> Result<()> {
         let table = kind.table();
-        let existing: Vec<String> = {
+        let existing: Vec<(String, i64)> = {
             let mut statement = self
                 .conn
-                .prepare(&format!("SELECT name FROM pragma_table_xinfo('{table}')"))
+                .prepare(&format!(
+                    "SELECT name, hidden FROM pragma_table_xinfo('{table}')"
+                ))
                 .map_err(Error::sqlite("reading the columns"))?;
             statement
-                .query_map([], |row| row.get(0))
+                .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
                 .and_then(Iterator::collect)
                 .map_err(Error::sqlite("reading the columns"))?
         };
-        for column in columns {
-            if existing.iter().any(|c| c.eq_ignore_ascii_case(column)) {
+        let mut extra = Vec::new();
+        for (name, hidden) in existing {
+            if RESERVED.iter().any(|r| r.eq_ignore_ascii_case(&name)) {
                 continue;
             }
-            // `column` is a checked property name (letters, digits, `_`).
-            let sql = format!(
-                "ALTER TABLE {table} ADD COLUMN \"{column}\" GENERATED ALWAYS AS (json_extract(data, '$.{column}')) VIRTUAL"
-            );
-            self.conn
-                .execute(&sql, [])
-                .map_err(Error::sqlite(format!("adding the column {table}.{column}")))?;
+            // hidden 2 or 3: a generated column, as mirrors made before 0.1 had.
+            if hidden >= 2 {
+                self.conn
+                    .execute(&format!("ALTER TABLE {table} DROP COLUMN \"{name}\""), [])
+                    .map_err(Error::sqlite(format!(
+                        "replacing the column {table}.{name}"
+                    )))?;
+                self.add_plain_column(table, &name)?;
+            }
+            extra.push(name);
         }
+        for column in columns {
+            if !extra.iter().any(|c| c.eq_ignore_ascii_case(column)) {
+                self.add_plain_column(table, column)?;
+            }
+        }
+        let others = extra
+            .into_iter()
+            .filter(|c| !columns.iter().any(|s| s.eq_ignore_ascii_case(c)))
+            .collect();
+        let selected = columns.iter().map(|c| (*c).to_owned()).collect();
+        self.columns.insert(kind, Columns { selected, others });
         Ok(())
     }
 
@@ -142,7 +179,12 @@ impl Store for SqliteStore {
             .conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(Error::sqlite("starting a page's transaction"))?;
-        let mut counts = write_page(&tx, tenant, kind, changes, next)
+        let columns = self.columns.get(&kind).ok_or_else(|| {
+            Error::Config(format!(
+                "the {kind} columns were not set up (add_columns) before a page"
+            ))
+        })?;
+        let mut counts = write_page(&tx, tenant, kind, columns, changes, next)
             .map_err(Error::sqlite(format!("applying a page of {kind}")))?;
         counts.pages = 1;
         tx.commit().map_err(Error::sqlite("committing a page"))?;
@@ -158,11 +200,96 @@ impl Store for SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// Adds `column` to `table`, filled from each row's `data`. `column` is a
+    /// checked property name (letters, digits, `_`): safe in quotes and in a path.
+    fn add_plain_column(&self, table: &str, column: &str) -> Result<()> {
+        let what = || format!("adding the column {table}.{column}");
+        self.conn
+            .execute(&format!("ALTER TABLE {table} ADD COLUMN \"{column}\""), [])
+            .map_err(Error::sqlite(what()))?;
+        self.conn
+            .execute(
+                &format!("UPDATE {table} SET \"{column}\" = json_extract(data, '$.{column}')"),
+                [],
+            )
+            .map_err(Error::sqlite(what()))?;
+        Ok(())
+    }
+}
+
+impl ToSql for ColumnValue<'_> {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(ToSqlOutput::Borrowed(match self {
+            ColumnValue::Null => ValueRef::Null,
+            ColumnValue::Integer(n) => ValueRef::Integer(*n),
+            ColumnValue::Real(x) => ValueRef::Real(*x),
+            ColumnValue::Text(text) => ValueRef::Text(text.as_bytes()),
+        }))
+    }
+}
+
+/// The statements that write objects with their columns: `?1` tenant, `?2`
+/// id, `?3` JSON text, `?4` round, then the selected columns' values.
+struct UpsertSql {
+    insert: String,
+    update: String,
+    /// The update binds the columns' values (a full round); otherwise it
+    /// merges the text into `data` and reads every column from the result.
+    update_binds_columns: bool,
+}
+
+impl UpsertSql {
+    fn new(table: &str, columns: &Columns, full: bool) -> UpsertSql {
+        let from_data = |data: &str, column: &String| {
+            format!(", \"{column}\" = json_extract({data}, '$.{column}')")
+        };
+        let mut insert_names = String::new();
+        let mut insert_values = String::new();
+        let mut update_full = String::new();
+        for (i, column) in columns.selected.iter().enumerate() {
+            insert_names.push_str(&format!(", \"{column}\""));
+            insert_values.push_str(&format!(", ?{}", i + 5));
+            update_full.push_str(&format!(", \"{column}\" = ?{}", i + 5));
+        }
+        for column in &columns.others {
+            insert_names.push_str(&format!(", \"{column}\""));
+            insert_values.push_str(&format!(", json_extract(?3, '$.{column}')"));
+            update_full.push_str(&from_data("?3", column));
+        }
+        let insert = format!(
+            "INSERT OR IGNORE INTO {table} (tenant, id, data, removed, seen_round{insert_names}) VALUES (?1, ?2, ?3, NULL, ?4{insert_values})"
+        );
+        let update = if full {
+            format!(
+                "UPDATE {table} SET data = ?3, removed = NULL, seen_round = ?4{update_full} WHERE tenant = ?1 AND id = ?2"
+            )
+        } else {
+            // Every right-hand side reads the row before the update.
+            let merged: String = columns
+                .selected
+                .iter()
+                .chain(&columns.others)
+                .map(|column| from_data("json_patch(data, ?3)", column))
+                .collect();
+            format!(
+                "UPDATE {table} SET data = json_patch(data, ?3), removed = NULL, seen_round = ?4{merged} WHERE tenant = ?1 AND id = ?2"
+            )
+        };
+        UpsertSql {
+            insert,
+            update,
+            update_binds_columns: full,
+        }
+    }
+}
+
 /// The page's writes, the cursor, and at the end of a full round the sweep.
 fn write_page(
     tx: &Transaction<'_>,
     tenant: &str,
     kind: Kind,
+    columns: &Columns,
     changes: &Changes<'_>,
     next: &Cursor,
 ) -> rusqlite::Result<Counts> {
@@ -187,25 +314,29 @@ fn write_page(
         counts.removed += gone as u64;
     }
     // A full round brings whole objects; a round of changes may bring only
-    // the changed properties, merged into the stored object.
-    let data = if next.full {
-        "?3"
-    } else {
-        "json_patch(data, ?3)"
-    };
-    // New rows first (the whole first round): one statement each; a row
-    // that exists is left alone by the insert, then updated.
-    let mut insert = tx.prepare_cached(&format!(
-        "INSERT OR IGNORE INTO {table} (tenant, id, data, removed, seen_round) VALUES (?1, ?2, ?3, NULL, ?4)"
-    ))?;
-    let mut update = tx.prepare_cached(&format!(
-        "UPDATE {table} SET data = {data}, removed = NULL, seen_round = ?4 WHERE tenant = ?1 AND id = ?2"
-    ))?;
-    for (id, json) in &changes.upserts {
-        if insert.execute(params![tenant, id, json, next.round])? == 1 {
+    // the changed properties, merged into the stored object. New rows first
+    // (the whole first round): one statement each; a row that exists is left
+    // alone by the insert, then updated.
+    let sql = UpsertSql::new(table, columns, next.full);
+    let mut insert = tx.prepare_cached(&sql.insert)?;
+    let mut update = tx.prepare_cached(&sql.update)?;
+    for upsert in &changes.upserts {
+        if upsert.columns.len() != columns.selected.len() {
+            return Err(rusqlite::Error::InvalidParameterCount(
+                upsert.columns.len(),
+                columns.selected.len(),
+            ));
+        }
+        let head: [&dyn ToSql; 4] = [&tenant, &upsert.id, &upsert.text, &next.round];
+        let values = upsert.columns.iter().map(|v| v as &dyn ToSql);
+        if insert.execute(params_from_iter(head.into_iter().chain(values.clone())))? == 1 {
             counts.added += 1;
         } else {
-            update.execute(params![tenant, id, json, next.round])?;
+            if sql.update_binds_columns {
+                update.execute(params_from_iter(head.into_iter().chain(values)))?;
+            } else {
+                update.execute(params_from_iter(head))?;
+            }
             counts.changed += 1;
         }
     }
@@ -234,6 +365,13 @@ fn write_page(
                 .prepare_cached("DELETE FROM memberships WHERE tenant = ?1 AND seen_round < ?2")?
                 .execute(params![tenant, next.round])? as u64;
         }
+    }
+    if next.done && kind == Kind::Groups {
+        // Built once the members are in (see migration 0002), then kept.
+        tx.execute(
+            "CREATE INDEX IF NOT EXISTS memberships_member ON memberships (tenant, member_id)",
+            [],
+        )?;
     }
     tx.prepare_cached(
         "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
