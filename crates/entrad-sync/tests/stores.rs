@@ -166,8 +166,11 @@ async fn sqlite_keeps_the_promises() {
         s.connection().query_row(sql, [], |row| row.get(0)).unwrap()
     })
     .await;
-    // Reopening applies no migration twice and keeps the data.
+    // Closing the store (and its checkpoint thread's connection) copies the
+    // log into the database and removes it.
     drop(store);
+    assert!(!dir.path().join("sub/mirror.db-wal").exists());
+    // Reopening applies no migration twice and keeps the data.
     let again = SqliteStore::open(&path).unwrap();
     let users: i64 = again
         .connection()

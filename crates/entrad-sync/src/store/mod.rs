@@ -2,6 +2,7 @@
 //! implementations, chosen by an `--into` target.
 
 mod any;
+mod checkpointer;
 mod migrations;
 mod postgres;
 mod sqlite;

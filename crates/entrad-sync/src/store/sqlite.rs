@@ -11,6 +11,7 @@ use crate::changes::{Changes, ColumnValue, Removal};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
 use crate::selection::RESERVED;
+use crate::store::checkpointer::Checkpointer;
 use crate::store::migrations::{SQLITE, VERSIONS_TABLE};
 use crate::store::{Cursor, Store};
 use crate::summary::Counts;
@@ -21,6 +22,8 @@ use crate::summary::Counts;
 pub struct SqliteStore {
     conn: Connection,
     columns: HashMap<Kind, Columns>,
+    /// `None`: SQLite's automatic checkpoints, in the commits.
+    checkpointer: Option<Checkpointer>,
 }
 
 /// A table's property columns. They are plain columns that each write fills:
@@ -61,11 +64,17 @@ impl SqliteStore {
         // or an OS crash may lose the last pages, never leave half of one, and
         // the cursor stored with the last page that survived re-reads them.
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(Error::sqlite(what))?;
+            .map_err(Error::sqlite(what.clone()))?;
         migrate(&mut conn)?;
+        let checkpointer = Checkpointer::start(path);
+        if checkpointer.is_some() {
+            conn.execute_batch("PRAGMA wal_autocheckpoint = 0;")
+                .map_err(Error::sqlite(what))?;
+        }
         Ok(SqliteStore {
             conn,
             columns: HashMap::new(),
+            checkpointer,
         })
     }
 
@@ -188,6 +197,9 @@ impl Store for SqliteStore {
             .map_err(Error::sqlite(format!("applying a page of {kind}")))?;
         counts.pages = 1;
         tx.commit().map_err(Error::sqlite("committing a page"))?;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.committed();
+        }
         Ok(counts)
     }
 
