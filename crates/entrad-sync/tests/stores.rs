@@ -162,6 +162,12 @@ async fn sqlite_keeps_the_promises() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/mirror.db");
     let mut store = SqliteStore::open(&path).unwrap();
+    // A new mirror has 16 KiB pages (faster to fill: see SqliteStore::open).
+    let page_size: i64 = store
+        .connection()
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(page_size, 16384);
     promises(&mut store, async |s: &mut SqliteStore, sql: &str| {
         s.connection().query_row(sql, [], |row| row.get(0)).unwrap()
     })

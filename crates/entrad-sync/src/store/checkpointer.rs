@@ -60,8 +60,8 @@ impl Checkpointer {
 }
 
 /// The log's length, in frames (pages), past which the writer is made to wait
-/// for the log to start over: 64 MiB of 4 KiB pages.
-const MAX_LOG_FRAMES: i64 = 16 * 1024;
+/// for the log to start over: 64 MiB of the 16 KiB pages of a new mirror.
+const MAX_LOG_FRAMES: i64 = 4096;
 
 /// Copies the log into the database. PASSIVE copies what it can without
 /// waiting for anyone, but the log only starts over when a checkpoint has

@@ -63,8 +63,15 @@ impl SqliteStore {
         // (the log is in the OS's cache and replayed on open); a power loss
         // or an OS crash may lose the last pages, never leave half of one, and
         // the cursor stored with the last page that survived re-reads them.
-        conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;")
-            .map_err(Error::sqlite(what.clone()))?;
+        // 16 KiB pages (for a new file; an existing one keeps its own): the
+        // objects are a few hundred bytes of JSON keyed by random ids, so each
+        // page's commit touches pages all over the tables. With SQLite's
+        // default 4 KiB, 100,000 users wrote four times as many log frames
+        // and took 30% longer (bench/sync.sh, BENCHMARKS.md).
+        conn.execute_batch(
+            "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;",
+        )
+        .map_err(Error::sqlite(what.clone()))?;
         migrate(&mut conn)?;
         let checkpointer = Checkpointer::start(path);
         if checkpointer.is_some() {
