@@ -19,6 +19,8 @@ use crate::error::{Error, Result};
 use crate::kind::Kind;
 
 const MEMBERS_DELTA: &str = "members@delta";
+/// What `@odata.type` starts with; the member type is the rest (`user`, `group`, ...).
+const TYPE_PREFIX: &str = "#microsoft.graph.";
 
 /// Why an object left the round, from `@removed.reason`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -168,16 +170,21 @@ impl<'a> Changes<'a> {
             }
             let mut entry = match item.removed {
                 Some(removed) => Entry::Removed(removal(&removed.reason)),
-                None => Entry::Text(text, item.columns),
+                None => Entry::Text(Cow::Borrowed(text), item.columns),
             };
             if kind == Kind::Groups
                 && let Some(delta) = item.members
             {
                 read_members(id.clone(), delta, &mut members)?;
-                if let Entry::Text(text, _) = entry {
-                    let mut object = object(text)?;
-                    object.remove(MEMBERS_DELTA);
-                    entry = Entry::Object(object);
+                if let Entry::Text(text, columns) = entry {
+                    entry = match without_members(&text, delta) {
+                        Some(cut) => Entry::Text(Cow::Owned(cut), columns),
+                        None => {
+                            let mut object = object(&text)?;
+                            object.remove(MEMBERS_DELTA);
+                            Entry::Object(object)
+                        }
+                    };
                 }
             }
             match objects.get(&id) {
@@ -193,7 +200,7 @@ impl<'a> Changes<'a> {
             match entry {
                 Entry::Text(text, raw) => changes.upserts.push(Upsert {
                     id,
-                    text: Cow::Borrowed(text),
+                    text,
                     columns: raw.into_iter().map(column_value).collect::<Result<_>>()?,
                 }),
                 Entry::Object(object) => {
@@ -239,8 +246,9 @@ impl<'a> Changes<'a> {
 type Memberships<'a> = HashMap<(Cow<'a, str>, Cow<'a, str>), Option<Cow<'a, str>>>;
 
 enum Entry<'a> {
-    /// An object as Graph sent it, and its columns.
-    Text(&'a str, Vec<Option<&'a RawValue>>),
+    /// An object as Graph sent it (a group without its `members@delta`),
+    /// and its columns.
+    Text(Cow<'a, str>, Vec<Option<&'a RawValue>>),
     /// An object rebuilt (merged, or without `members@delta`).
     Object(Map<String, Value>),
     Removed(Removal),
@@ -288,6 +296,29 @@ impl ColumnValue<'_> {
     }
 }
 
+/// A group's text without its `members@delta` property, cut out of the text
+/// around `delta` (its value, borrowed from `text`): no map is built. `None`
+/// when the text before the value is not the plain `"members@delta":` of a
+/// first or later property (an escaped key): the caller then rebuilds the object.
+fn without_members(text: &str, delta: &RawValue) -> Option<String> {
+    let start = (delta.get().as_ptr() as usize).checked_sub(text.as_ptr() as usize)?;
+    let end = start + delta.get().len();
+    let before = text.get(..start)?.trim_end().strip_suffix(':')?;
+    let before = before
+        .trim_end()
+        .strip_suffix("\"members@delta\"")?
+        .trim_end();
+    let after = text.get(end..)?;
+    if let Some(earlier) = before.strip_suffix(',') {
+        return Some([earlier, after].concat());
+    }
+    if before.ends_with('{') {
+        let after = after.trim_start();
+        return Some([before, after.strip_prefix(',').unwrap_or(after)].concat());
+    }
+    None
+}
+
 /// An item's text as a map (it was read as an object already).
 fn object(text: &str) -> Result<Map<String, Value>> {
     serde_json::from_str(text)
@@ -297,7 +328,7 @@ fn object(text: &str) -> Result<Map<String, Value>> {
 /// A second entry for an id in one page: properties merge, a removal replaces.
 fn merge<'a>(first: &mut Entry<'a>, second: Entry<'a>) -> Result<()> {
     let second = match second {
-        Entry::Text(text, _) => object(text)?,
+        Entry::Text(text, _) => object(&text)?,
         Entry::Object(object) => object,
         removed @ Entry::Removed(_) => {
             *first = removed;
@@ -347,8 +378,8 @@ fn read_members<'a>(
             members.insert(key, None);
         } else {
             let kind = match member.odata_type {
-                Cow::Borrowed(t) => Cow::Borrowed(t.trim_start_matches("#microsoft.graph.")),
-                Cow::Owned(t) => Cow::Owned(t.trim_start_matches("#microsoft.graph.").to_owned()),
+                Cow::Borrowed(t) => Cow::Borrowed(t.strip_prefix(TYPE_PREFIX).unwrap_or(t)),
+                Cow::Owned(t) => Cow::Owned(t.strip_prefix(TYPE_PREFIX).unwrap_or(&t).to_owned()),
             };
             members.insert(key, Some(kind));
         }
@@ -457,6 +488,35 @@ mod tests {
         let group = r##"{"id":"g","s":"G","members@delta":[{"@odata.type":"#microsoft.graph.user","id":"u"}]}"##;
         let group = Changes::read(Kind::Groups, &["s"], [group]).unwrap();
         assert_eq!(group.upserts[0].columns, [Text("G".into())]);
+    }
+
+    #[test]
+    fn a_groups_members_delta_is_cut_out_of_its_text() {
+        let cases = [
+            (
+                r#"{"id":"g","members@delta":[{"id":"u"}],"displayName":"G"}"#,
+                r#"{"id":"g","displayName":"G"}"#,
+            ),
+            (
+                r#"{"members@delta":[{"id":"u"}], "id":"g"}"#,
+                r#"{ "id":"g"}"#,
+            ),
+            (
+                r#"{ "id" : "g" , "members@delta" : [ {"id":"u"} ] }"#,
+                r#"{ "id" : "g"  }"#,
+            ),
+            (r#"{"members@delta":[],"id":"g"}"#, r#"{"id":"g"}"#),
+        ];
+        for (text, cut) in cases {
+            let changes = Changes::read(Kind::Groups, &[], [text]).unwrap();
+            assert_eq!(changes.upserts[0].text, cut, "{text}");
+            serde_json::from_str::<Value>(&changes.upserts[0].text).unwrap();
+        }
+        // An escaped key is the same property: rebuilt without it.
+        let escaped = r#"{"id":"g","members\u0040delta":[{"id":"u"}]}"#;
+        let changes = Changes::read(Kind::Groups, &[], [escaped]).unwrap();
+        assert_eq!(changes.upserts[0].text, r#"{"id":"g"}"#);
+        assert_eq!(changes.members_added.len(), 1);
     }
 
     #[test]
