@@ -3,7 +3,8 @@
 //!
 //! - [`sync_tenant`]: walks a delta round page by page ([`GraphClient::raw_delta_pages`](entrad_graph::GraphClient::raw_delta_pages))
 //!   from the stored link; items are stored as the JSON text Graph sent
-//!   ([`Changes`] reads only `id`, `@removed` and `members@delta`); each page is applied in one transaction together
+//!   ([`Changes`] reads only `id`, `@removed`, `members@delta` and the
+//!   selected properties); each page is applied in one transaction together
 //!   with the link after it ([`Store::apply`]), so a crash or a kill at any
 //!   point resumes from the last committed page, nothing lost and nothing
 //!   applied twice. The first round is a full one; later runs start from the
@@ -15,7 +16,7 @@
 //!   go to the `memberships` table.
 //! - [`Store`]: [`SqliteStore`] and [`PostgresStore`] ([`AnyStore`] for
 //!   either, from a [`Target`]); rows keyed by tenant; the full object is kept
-//!   as JSON (`data`), and the [`Selection`]'s properties as generated columns.
+//!   as JSON (`data`), and the [`Selection`]'s properties as columns.
 //!   With PostgreSQL, several workers split tenants with advisory locks
 //!   ([`Store::try_lock`]).
 //!
