@@ -883,4 +883,23 @@ fn select_fixes_the_columns_and_a_new_selection_starts_a_fresh_round() {
         ),
         "0"
     );
+    // Back to one property: the mail column stays, and still follows the
+    // stored objects (which no longer hold a mail).
+    summary(&succeed(
+        sync(&emulator, &db).args(["--select", "displayName"]),
+    ));
+    assert_eq!(
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE mail IS NOT NULL"
+        ),
+        "0"
+    );
+    assert_eq!(
+        db.value(
+            &emulator,
+            "SELECT count(*) FROM users WHERE \"displayName\" = json_extract(data, '$.displayName')"
+        ),
+        USERS.to_string()
+    );
 }
