@@ -8,28 +8,15 @@
 
 use std::path::Path;
 use std::process::Output;
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::support::{Emulator, closed_address, stderr_of, succeed, unique_ids, write_json};
+use crate::support::{
+    Emulator, REDIS_CACHE_KEY, closed_address, fresh_redis_cache, stderr_of, succeed, unique_ids,
+    write_json,
+};
 use assert_cmd::Command;
 use serde_json::Value;
 
 const USERS: usize = 150;
-/// base64 of 32 bytes: the AES-256-GCM key of Redis entries.
-const CACHE_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
-
-fn redis_url() -> String {
-    entrad_testkit::redis_url()
-}
-
-/// A key prefix no other test or earlier run uses: the cache starts cold.
-fn unique_prefix() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("entrad-cli-test-{}-{nanos}:", std::process::id())
-}
 
 fn token_requests(emulator: &Emulator) -> u64 {
     let stats = emulator.stats();
@@ -73,13 +60,13 @@ fn eight_processes_with_a_cold_file_cache_make_one_token_request() {
 #[test]
 fn eight_processes_with_a_cold_redis_cache_make_one_token_request() {
     let emulator = Emulator::start(USERS);
-    let url = format!("{}?prefix={}", redis_url(), unique_prefix());
+    let url = fresh_redis_cache();
     emulator.reset_stats();
     let outputs = herd(8, || {
         let mut cmd = emulator.run("parameters.json");
         cmd.arg("--cache")
             .arg(&url)
-            .env("ENTRAD_CACHE_KEY", CACHE_KEY);
+            .env("ENTRAD_REDIS_CACHE_KEY", REDIS_CACHE_KEY);
         cmd
     });
     assert_all_listed_every_user(&outputs);
@@ -91,7 +78,7 @@ fn eight_processes_with_a_cold_redis_cache_make_one_token_request() {
     assert_eq!(unique_ids(&output.stdout).len(), USERS);
     assert_eq!(token_requests(&emulator), 2);
     let stderr = stderr_of(&output);
-    assert!(stderr.contains("ENTRAD_CACHE_KEY"), "{stderr}");
+    assert!(stderr.contains("ENTRAD_REDIS_CACHE_KEY"), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
 

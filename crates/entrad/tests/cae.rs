@@ -1,11 +1,13 @@
 //! Continuous access evaluation from the command line: `--client-capabilities cp1`
 //! (or `client_capabilities` in parameters.json) gets day-long tokens with `xms_cc`;
 //! after an event, the next `entrad` process sharing the file cache is
-//! challenged by Graph and answers with one token request.
+//! challenged by Graph and answers with one token request; two processes
+//! sharing a Redis cache across an event mid-listing make one between them.
 
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::support::*;
 
@@ -82,4 +84,87 @@ fn a_disabled_service_principal_is_an_authentication_error_naming_aadsts7000112(
     assert!(stderr.contains("AADSTS7000112"), "{stderr}");
     assert!(stderr.contains("service principal is disabled"), "{stderr}");
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+}
+
+/// `entrad users` listing `emu`'s users 20 to a page with `cp1` and the Redis
+/// `cache`, as a child process whose JSON document ends up on stdout.
+fn listing(emu: &Emulator, cache: &str) -> Child {
+    entrad_process()
+        .env("ENTRAD_CACHE", cache)
+        .env("ENTRAD_CACHE_KEY", REDIS_CACHE_KEY)
+        .arg("--ca-file")
+        .arg(emu.ca_file())
+        .arg("--config")
+        .arg(emu.file("parameters.json"))
+        .args(["--client-capabilities", "cp1", "--format", "json"])
+        .args(["users", "--top", "20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Sends `signal` (`-STOP`, `-CONT`) to `child`.
+fn signal(child: &Child, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+/// Waits until the emulator has answered `pages` user pages in all.
+fn until_pages(emu: &Emulator, pages: u64) {
+    for _ in 0..1000 {
+        if emu.stats().route("users") >= pages {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{pages} pages of users were never asked for");
+}
+
+/// The issue's scenario with real processes. Two `entrad` processes share a
+/// day-long CAE token through Redis. The second is held stopped (SIGSTOP)
+/// mid-listing with the token in its memory while a critical event lands and
+/// the first lists everyone: the first answers the challenge with the one
+/// extra token request; the second, continued, is challenged on its next
+/// page and recovers with the first one's token from Redis.
+#[test]
+fn two_processes_sharing_redis_recover_from_an_event_with_one_token_request() {
+    const USERS: usize = 200;
+    let emu = Emulator::start(USERS);
+    let client_id = emu.parameters("parameters.json")["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Slow pages, so that a listing is still going when the event lands.
+    emu.add_fault(json!({"route": "users", "kind": "latency", "latency_ms": 30}));
+    let cache = fresh_redis_cache();
+    let second = listing(&emu, &cache);
+    until_pages(&emu, 2);
+    signal(&second, "-STOP");
+    assert_eq!(emu.stats().route("token"), 1);
+    // Issue times and events compare in whole seconds.
+    std::thread::sleep(Duration::from_millis(1100));
+    let answered_before = emu.stats().route("users");
+    let first = listing(&emu, &cache);
+    until_pages(&emu, answered_before + 3);
+    emu.cae_event("location_policy_changed", Some(&client_id));
+    let first = first.wait_with_output().unwrap();
+    assert!(first.status.success(), "{}", stderr_of(&first));
+    assert_eq!(unique_ids(&first.stdout).len(), USERS);
+    assert_eq!(emu.stats().route("token"), 2);
+    assert_eq!(emu.cae_challenges(), (1, 1));
+
+    signal(&second, "-CONT");
+    let second = second.wait_with_output().unwrap();
+    assert!(second.status.success(), "{}", stderr_of(&second));
+    assert_eq!(unique_ids(&second.stdout).len(), USERS);
+    assert_eq!(
+        emu.stats().route("token"),
+        2,
+        "the second asked for its own token"
+    );
+    assert_eq!(emu.cae_challenges().0, 2);
 }

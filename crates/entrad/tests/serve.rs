@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::support::{AZURE_VARS, Emulator};
+use crate::support::{AZURE_VARS, Emulator, fresh_redis_cache};
 
 const GRAPH: &str = "https://graph.microsoft.com";
 
@@ -184,14 +184,6 @@ fn http_get(
         .unwrap_or_else(|| panic!("not an HTTP response: {response:?}"));
     let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     (status, body.to_owned())
-}
-
-fn unique_prefix() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
-    format!("entrad-serve-test-{}-{nanos}:", std::process::id())
 }
 
 /// Runs a client driver (`program` + `args`) with `env`; its one JSON line.
@@ -573,7 +565,7 @@ fn print_env_gives_the_exports_and_the_file_holds_the_same_secret() {
 #[test]
 fn four_brokers_sharing_redis_make_one_token_request() {
     let emulator = Emulator::start(1);
-    let cache = format!("{}?prefix={}", entrad_testkit::redis_url(), unique_prefix());
+    let cache = fresh_redis_cache();
     let brokers: Vec<Broker> = (0..4)
         .map(|_| Broker::start(&emulator, &cache, &[]))
         .collect();

@@ -276,6 +276,23 @@ pub fn entrad_process() -> std::process::Command {
     cmd
 }
 
+/// base64 of 32 bytes: an AES-256-GCM key for Redis entries (`ENTRAD_CACHE_KEY`).
+pub const REDIS_CACHE_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+
+/// The test Redis server's URL with a key prefix no other test or earlier
+/// run uses: a cold cache of its own.
+pub fn fresh_redis_cache() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!(
+        "{}?prefix=entrad-cli-test-{}-{nanos}:",
+        entrad_testkit::redis_url(),
+        std::process::id()
+    )
+}
+
 /// A loopback address nothing listens on (bound, then released).
 pub fn closed_address() -> std::net::SocketAddr {
     std::net::TcpListener::bind("127.0.0.1:0")
