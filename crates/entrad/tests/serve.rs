@@ -610,6 +610,32 @@ fn four_brokers_sharing_redis_make_one_token_request() {
 }
 
 #[test]
+fn a_second_broker_on_the_same_header_file_is_refused_and_the_first_keeps_serving() {
+    let emulator = Emulator::start(1);
+    let first = Broker::start(&emulator, "memory", &[]);
+    let output = emulator
+        .configured()
+        .arg("serve")
+        .arg("--identity-header-file")
+        .arg(&first.header_file)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("another entrad serve is using the identity header file"),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    // The first broker's secret is still the file's, and still works.
+    assert_eq!(
+        std::fs::read_to_string(&first.header_file).unwrap(),
+        first.header
+    );
+    assert_eq!(first.app_service(GRAPH).0, 200);
+}
+
+#[test]
 fn refuses_a_listen_address_off_loopback() {
     let emulator = Emulator::start(1);
     let output = emulator

@@ -3,6 +3,7 @@
 //! file for processes started later, never logged.
 
 use std::fmt;
+use std::fs::TryLockError;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -31,8 +32,11 @@ impl HeaderSecret {
         &self.0
     }
 
-    /// Writes the secret to `path` (mode 0600, its directory created 0700).
-    pub fn write_file(&self, path: &Path) -> Result<(), Error> {
+    /// Writes the secret to `path` (mode 0600, its directory created 0700)
+    /// and holds the file locked for as long as the returned [`HeaderFile`]
+    /// lives: a second broker given the same file (the default one, say)
+    /// fails saying so instead of replacing the first one's secret.
+    pub fn write_file(&self, path: &Path) -> Result<HeaderFile, Error> {
         let failed = |e: std::io::Error| {
             Error::Config(format!(
                 "cannot write the identity header file {}: {e} (choose another with --identity-header-file)",
@@ -43,8 +47,43 @@ impl HeaderSecret {
             create_private_dir(dir).map_err(failed)?;
         }
         let mut file = private_file(path).map_err(failed)?;
+        match file.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(Error::Config(format!(
+                    "another entrad serve is using the identity header file {}: give this one its own with --identity-header-file",
+                    path.display()
+                )));
+            }
+            Err(TryLockError::Error(e)) => return Err(failed(e)),
+        }
+        // Truncated only once it is ours: the other broker's secret stays intact.
+        file.set_len(0).map_err(failed)?;
         file.write_all(self.0.as_bytes()).map_err(failed)?;
-        Ok(())
+        Ok(HeaderFile {
+            path: path.to_owned(),
+            _locked: file,
+        })
+    }
+}
+
+/// The secret's file, locked while the broker runs; [`HeaderFile::remove`]
+/// deletes it at the end.
+#[derive(Debug)]
+pub struct HeaderFile {
+    path: PathBuf,
+    _locked: std::fs::File,
+}
+
+impl HeaderFile {
+    /// Where the secret is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Deletes the file (still locked, so no other broker is using it).
+    pub fn remove(self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }
 
@@ -81,7 +120,7 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
     let file = std::fs::OpenOptions::new()
         .write(true)
         .create(true)
-        .truncate(true)
+        .truncate(false)
         .mode(0o600)
         .open(path)?;
     // A file that existed keeps its mode on open: narrow it.
@@ -91,7 +130,11 @@ fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
 
 #[cfg(not(unix))]
 fn private_file(path: &Path) -> std::io::Result<std::fs::File> {
-    std::fs::File::create(path)
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
 }
 
 #[cfg(test)]
@@ -122,9 +165,18 @@ mod tests {
         std::fs::write(&path, "old").unwrap();
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         let secret = HeaderSecret::generate();
-        secret.write_file(&path).unwrap();
+        let file = secret.write_file(&path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), secret.expose());
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+        // A second broker on the same file is refused and changes nothing.
+        let err = HeaderSecret::generate().write_file(&path).unwrap_err();
+        assert!(err.to_string().contains("--identity-header-file"), "{err}");
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), secret.expose());
+        file.remove();
+        assert!(!path.exists());
+        let next = HeaderSecret::generate();
+        next.write_file(&path).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), next.expose());
     }
 }

@@ -52,7 +52,7 @@ pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Res
     let listeners = Listeners::bind(args.listen, args.unix_socket.as_deref()).await?;
     let address = listeners.address()?;
     let secret = HeaderSecret::generate();
-    secret.write_file(&header_file)?;
+    let header_file = secret.write_file(&header_file)?;
     let base = format!("http://{address}");
     let identity_endpoint = format!("{base}{}", app_service::PATH);
     let mut out = std::io::stdout().lock();
@@ -67,7 +67,7 @@ pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Res
             "ready": true,
             "url": base,
             "identity_endpoint": identity_endpoint,
-            "identity_header_file": header_file,
+            "identity_header_file": header_file.path(),
             "imds": args.imds.then(|| base.clone()),
             "unix_socket": args.unix_socket,
         });
@@ -87,7 +87,7 @@ pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Res
     let max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     server::serve(&listeners, broker, max_connections, shutdown::signal()).await;
     // The secret dies with this process: its file and socket go too.
-    let _ = std::fs::remove_file(&header_file);
+    header_file.remove();
     if let Some((_, path)) = &listeners.unix {
         let _ = std::fs::remove_file(path);
     }
