@@ -6,14 +6,12 @@
 //! (the last sort key and id served), so users added or removed between pages
 //! neither repeat nor skip the others.
 
-use std::cmp::Ordering;
-
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::paging;
 use super::props::Prop;
-use crate::state::User;
+use crate::state::{Ranked, User};
 
 /// A property users can be sorted by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,15 +67,10 @@ struct Position {
     id: Uuid,
 }
 
-/// Compares texts as Graph sorts them: ignoring case, nulls first.
-fn compare_text(a: Option<&str>, b: Option<&str>) -> Ordering {
-    match (a, b) {
-        (Some(a), Some(b)) => a
-            .chars()
-            .flat_map(char::to_lowercase)
-            .cmp(b.chars().flat_map(char::to_lowercase)),
-        (a, b) => a.is_some().cmp(&b.is_some()),
-    }
+/// A text as Graph compares it in a sort: case ignored. Missing values
+/// (`None`) sort first, as `Option`'s order has it.
+fn fold(text: &str) -> String {
+    text.chars().flat_map(char::to_lowercase).collect()
 }
 
 impl OrderBy {
@@ -123,18 +116,11 @@ impl OrderBy {
         Some(format!("Unsupported sort property '{name}' for 'User'."))
     }
 
-    fn compare(&self, a: &User, b: &User) -> Ordering {
+    /// This order's name and the key it ranks users by (both directions
+    /// share one ranking), for [`Orders::get`](crate::state::Orders::get).
+    pub(crate) fn ranking(&self) -> (&'static str, impl Fn(&User) -> Option<String> + use<>) {
         let key = self.key.unwrap_or(SortKey::DisplayName);
-        let order = compare_text(key.value(a), key.value(b)).then(a.id.cmp(&b.id));
-        if self.desc { order.reverse() } else { order }
-    }
-
-    fn after(&self, user: &User, position: &Position) -> bool {
-        let key = self.key.unwrap_or(SortKey::DisplayName);
-        let order =
-            compare_text(key.value(user), position.key.as_deref()).then(user.id.cmp(&position.id));
-        let order = if self.desc { order.reverse() } else { order };
-        order == Ordering::Greater
+        (key.name(), move |user: &User| key.value(user).map(fold))
     }
 
     /// The `$skiptoken` of the page that ends with `last`.
@@ -149,36 +135,47 @@ impl OrderBy {
     }
 
     /// Up to `size` of `users` passing `keep`, in order, after the position in
-    /// `skiptoken`; and whether more follow. `None`: a token of another query.
+    /// `skiptoken`; and whether more follow. `ranked` is `users` ranked by
+    /// [`OrderBy::ranking`]. `None`: a token of another query.
     pub(crate) fn page<'a>(
         &self,
         users: &'a [User],
+        ranked: &[Ranked],
         keep: impl Fn(&User) -> bool,
         skiptoken: Option<&str>,
         size: usize,
     ) -> Option<(Vec<&'a User>, bool)> {
         let key = self.key.unwrap_or(SortKey::DisplayName);
-        let position = match skiptoken {
-            None => None,
+        let start = match skiptoken {
+            None if self.desc => ranked.len(),
+            None => 0,
             Some(token) => {
                 let position: Position = paging::decode(token)?;
                 if position.by != key.name() || position.desc != self.desc {
                     return None;
                 }
-                Some(position)
+                let folded = position.key.as_deref().map(fold);
+                let at = (folded.as_deref(), position.id);
+                if self.desc {
+                    ranked.partition_point(|r| r.rank() < at)
+                } else {
+                    ranked.partition_point(|r| r.rank() <= at)
+                }
             }
         };
-        let mut rest: Vec<&User> = users
-            .iter()
-            .filter(|u| keep(u) && position.as_ref().is_none_or(|p| self.after(u, p)))
-            .collect();
-        let more = rest.len() > size;
-        if more {
-            rest.select_nth_unstable_by(size, |a, b| self.compare(a, b));
-            rest.truncate(size);
+        let ahead: Box<dyn Iterator<Item = &Ranked>> = if self.desc {
+            Box::new(ranked[..start].iter().rev())
+        } else {
+            Box::new(ranked[start..].iter())
+        };
+        let mut served = Vec::with_capacity(size.min(ranked.len()));
+        for user in ahead.map(|r| &users[r.at]).filter(|u| keep(u)) {
+            if served.len() == size {
+                return Some((served, true));
+            }
+            served.push(user);
         }
-        rest.sort_unstable_by(|a, b| self.compare(a, b));
-        Some((rest, more))
+        Some((served, false))
     }
 }
 
@@ -255,6 +252,10 @@ mod tests {
 
     #[test]
     fn sorts_ignoring_case_nulls_first_and_pages_from_the_position() {
+        let ranked = |users: &[User], order: &OrderBy| {
+            let (name, key) = order.ranking();
+            crate::state::Orders::default().get(name, 0, users, key)
+        };
         let mut users = vec![
             user(1, Some("bob")),
             user(2, Some("Alice")),
@@ -263,25 +264,38 @@ mod tests {
             user(5, Some("Carol")),
         ];
         let asc = OrderBy::parse("displayName").unwrap();
-        let (first, more) = asc.page(&users, |_| true, None, 2).unwrap();
+        let order = ranked(&users, &asc);
+        let (first, more) = asc.page(&users, &order, |_| true, None, 2).unwrap();
         assert_eq!((names(&first), more), (vec![3, 2], true));
         let token = asc.token(first[1]);
         // A user sorting before the position, added between pages, is not served.
         users.push(user(6, Some("Aaron")));
-        let (second, more) = asc.page(&users, |_| true, Some(&token), 2).unwrap();
+        let order = ranked(&users, &asc);
+        let (second, more) = asc.page(&users, &order, |_| true, Some(&token), 2).unwrap();
         assert_eq!((names(&second), more), (vec![4, 1], true));
         let (third, more) = asc
-            .page(&users, |_| true, Some(&asc.token(second[1])), 2)
+            .page(&users, &order, |_| true, Some(&asc.token(second[1])), 2)
             .unwrap();
         assert_eq!((names(&third), more), (vec![5], false));
 
         let desc = OrderBy::parse("displayName desc").unwrap();
+        let order = ranked(&users, &desc);
         let (all, _) = desc
-            .page(&users, |u| u.id.as_u128() != 1, None, 10)
+            .page(&users, &order, |u| u.id.as_u128() != 1, None, 10)
             .unwrap();
         assert_eq!(names(&all), vec![5, 4, 2, 6, 3]);
+        let (after, more) = desc
+            .page(&users, &order, |_| true, Some(&desc.token(all[1])), 2)
+            .unwrap();
+        assert_eq!((names(&after), more), (vec![2, 6], true));
         // A token of the ascending order is not one of the descending order.
-        assert!(desc.page(&users, |_| true, Some(&token), 2).is_none());
-        assert!(desc.page(&users, |_| true, Some("junk"), 2).is_none());
+        assert!(
+            desc.page(&users, &order, |_| true, Some(&token), 2)
+                .is_none()
+        );
+        assert!(
+            desc.page(&users, &order, |_| true, Some("junk"), 2)
+                .is_none()
+        );
     }
 }

@@ -7,7 +7,7 @@ use super::props::{DEFAULT, UserView, context};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
 use crate::shared::Shared;
-use crate::state::{User, UserStore};
+use crate::state::{Directory, User};
 
 /// A page of a collection, in Graph's key order.
 #[derive(Serialize)]
@@ -50,7 +50,7 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
     let size = params.page_size(ctx);
     let directory = state.read_at(ctx.tenant);
     let users = directory.users.all();
-    let Some((served, more)) = page(&directory.users, &params, size) else {
+    let Some((served, more)) = page(&directory, &params, size) else {
         return expired_page_token(ctx);
     };
     let props = params.select.as_deref().unwrap_or(&DEFAULT);
@@ -94,11 +94,18 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
 /// Up to `size` users passing the query after its `$skiptoken`, in `$orderby`'s
 /// order or else the store's (by id), and whether more follow; `None` for a
 /// token this query did not write.
-fn page<'a>(store: &'a UserStore, params: &Params, size: usize) -> Option<(Vec<&'a User>, bool)> {
+fn page<'a>(
+    directory: &'a Directory,
+    params: &Params,
+    size: usize,
+) -> Option<(Vec<&'a User>, bool)> {
+    let store = &directory.users;
     let users = store.all();
     let skiptoken = params.skiptoken.as_deref();
     if let Some(order) = &params.orderby {
-        return order.page(users, |u| params.matches(u), skiptoken, size);
+        let (name, key) = order.ranking();
+        let ranked = directory.user_orders.get(name, store.seq(), users, key);
+        return order.page(users, &ranked, |u| params.matches(u), skiptoken, size);
     }
     let after = match skiptoken {
         None => None,

@@ -6,6 +6,7 @@ mod generate;
 mod group;
 mod group_changes;
 mod group_generate;
+mod orders;
 mod persist;
 mod roles;
 mod store;
@@ -28,6 +29,7 @@ pub use apps::{
     UNCONSENTED_CLIENT_ID,
 };
 pub(crate) use group::{Group, GroupStore, MemberChange};
+pub(crate) use orders::{Orders, Ranked};
 use persist::{JournalEntry, Saved, SavedApp, SavedSecret, UsersBase};
 pub use roles::GLOBAL_ADMINISTRATOR;
 pub(crate) use roles::can_consent;
@@ -53,6 +55,8 @@ pub(crate) struct Directory {
     pub(crate) tenant: Tenant,
     pub(crate) apps: Vec<App>,
     pub(crate) users: UserStore,
+    /// The users' sort orders (`$orderby`), kept between pages.
+    pub(crate) user_orders: Orders,
     pub(crate) groups: GroupStore,
     /// Identifies this history of changes: delta tokens of another one are refused.
     pub(crate) sync_epoch: String,
@@ -146,6 +150,7 @@ impl Directory {
             tenant,
             apps,
             users,
+            user_orders: Orders::default(),
             groups,
             sync_epoch,
             roles,
