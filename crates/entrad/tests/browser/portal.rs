@@ -262,3 +262,89 @@ fn the_portal_searches_and_pages_users_and_groups_grants_global_administrator_an
     assert_eq!(emulator.admin(|a| a.roles(&upn)), serde_json::json!([]));
     assert_eq!(emulator.faults()["faults"], serde_json::json!([]));
 }
+
+#[test]
+fn the_tenant_switcher_picks_a_tenant_and_every_link_and_form_keeps_it() {
+    let emulator = Emulator::start_tenants(30, 2);
+    let (second_id, second) = emulator.tenants()[1].clone();
+    let portal = emulator.ready().portal_url.clone().unwrap();
+    let browser = browser(&emulator);
+    emulator.block_on(async {
+        let client = browser.client();
+        client.goto(&portal).await.unwrap();
+        let first_id = text_of(client, "#tenant-id").await;
+        assert_ne!(first_id, second_id);
+        let switcher = client.form(Locator::Css("#tenant-switch")).await.unwrap();
+        find(client, "#tenant")
+            .await
+            .select_by_value(&second)
+            .await
+            .unwrap();
+        switcher
+            .submit_with(Locator::Css("#switch-tenant"))
+            .await
+            .unwrap();
+        text_when(client, "#tenant-id", |t| t == second_id).await;
+        browser.screenshot("portal-7-second-tenant").await.unwrap();
+        // Each link of the navigation stays in the tenant chosen.
+        let query = format!("?tenant={second}");
+        click(
+            client,
+            &format!("nav a[href='/_emulator/portal/users{query}']"),
+        )
+        .await;
+        let upn = text_when(client, "#users tbody tr td:nth-child(2)", |t| !t.is_empty()).await;
+        assert!(upn.ends_with(&format!("@{second}")), "{upn}");
+        let chosen = find(client, "#tenant option[selected]").await;
+        assert_eq!(
+            chosen.attr("value").await.unwrap().as_deref(),
+            Some(second.as_str())
+        );
+        click(
+            client,
+            &format!("nav a[href='/_emulator/portal/groups{query}']"),
+        )
+        .await;
+        text_when(client, "#count", |t| t.ends_with("showing 1 to 3.")).await;
+        click(client, "#groups tbody tr td a").await;
+        click(
+            client,
+            &format!("#all-groups[href='/_emulator/portal/groups{query}']"),
+        )
+        .await;
+        click(
+            client,
+            &format!("nav a[href='/_emulator/portal/requests{query}']"),
+        )
+        .await;
+        text_when(client, "h1", |t| t == "Recent requests").await;
+        click(
+            client,
+            &format!("nav a[href='/_emulator/portal/faults{query}']"),
+        )
+        .await;
+        // A fault added from the second tenant's page comes back to it.
+        let form = client.form(Locator::Css("#add-fault")).await.unwrap();
+        find(client, "#fault-route")
+            .await
+            .select_by_value("users")
+            .await
+            .unwrap();
+        find(client, "#fault-kind")
+            .await
+            .select_by_value("503")
+            .await
+            .unwrap();
+        form.submit_with(Locator::Css("#fault-add")).await.unwrap();
+        text_when(client, "#faults tbody tr", |t| t.contains("503")).await;
+        let url = client.current_url().await.unwrap();
+        assert_eq!(
+            url.query(),
+            Some(format!("tenant={second}").as_str()),
+            "{url}"
+        );
+        click(client, &format!("nav a[href='/_emulator/portal/{query}']")).await;
+        text_when(client, "#tenant-id", |t| t == second_id).await;
+        browser.close().await;
+    });
+}

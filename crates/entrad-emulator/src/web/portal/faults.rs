@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+use super::tenant::{PortalTenant, TenantChoice};
 use super::{CheckedForm, ROOT, field, session};
 use crate::faults::FaultSpec;
 use crate::route::Route;
@@ -26,6 +27,7 @@ struct FaultRow {
 #[template(path = "portal/faults.html")]
 struct Faults {
     csrf: String,
+    tenant: TenantChoice,
     faults: Vec<FaultRow>,
     routes: Vec<&'static str>,
 }
@@ -38,8 +40,13 @@ fn text(value: &serde_json::Value) -> String {
     }
 }
 
-pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    tenant: PortalTenant,
+    headers: HeaderMap,
+) -> Response {
     let csrf = session(&state, &headers).csrf;
+    let tenant = TenantChoice::new(&state, tenant);
     let faults = state
         .faults
         .list()
@@ -61,6 +68,7 @@ pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> R
     routes.push("*");
     Page::new(&Faults {
         csrf,
+        tenant,
         faults,
         routes,
     })
@@ -84,13 +92,15 @@ fn spec_text(fields: &[(String, String)]) -> String {
 
 pub(crate) async fn add(
     State(state): State<AppState>,
+    tenant: PortalTenant,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
+    let back = format!("{ROOT}/faults{}", TenantChoice::new(&state, tenant).query());
     match spec_text(&fields).parse::<FaultSpec>() {
         Ok(spec) => {
             tracing::info!(route = %spec.route, kind = spec.kind.name(), "fault added in the portal");
             state.faults.add(spec);
-            see_other(&format!("{ROOT}/faults"), None)
+            see_other(&back, None)
         }
         Err(e) => Page::new(&ErrorPage {
             title: "Fault not added".into(),
@@ -103,13 +113,17 @@ pub(crate) async fn add(
 
 pub(crate) async fn remove(
     State(state): State<AppState>,
+    tenant: PortalTenant,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
     let id = field(&fields, "id").and_then(|id| id.parse().ok());
     if let Some(id) = id {
         state.faults.remove(id);
     }
-    see_other(&format!("{ROOT}/faults"), None)
+    see_other(
+        &format!("{ROOT}/faults{}", TenantChoice::new(&state, tenant).query()),
+        None,
+    )
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::session;
+use super::tenant::{PortalTenant, TenantChoice};
 use crate::shared::AppState;
 use crate::web::page::Page;
 use crate::web::recent::Served;
@@ -17,6 +18,7 @@ use crate::web::recent::Served;
 #[template(path = "portal/requests.html")]
 struct Requests {
     csrf: String,
+    tenant: TenantChoice,
     requests: Vec<Served>,
     last: u64,
 }
@@ -27,12 +29,18 @@ pub(crate) struct After {
     after: u64,
 }
 
-pub(crate) async fn page(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn page(
+    State(state): State<AppState>,
+    tenant: PortalTenant,
+    headers: HeaderMap,
+) -> Response {
     let csrf = session(&state, &headers).csrf;
+    let tenant = TenantChoice::new(&state, tenant);
     let requests = state.web.recent.after(0);
     let last = requests.first().map_or(0, |r| r.seq);
     Page::new(&Requests {
         csrf,
+        tenant,
         requests,
         last,
     })
