@@ -348,3 +348,58 @@ fn the_tenant_switcher_picks_a_tenant_and_every_link_and_form_keeps_it() {
         browser.close().await;
     });
 }
+
+/// The ids `entrad <what> --format ndjson` lists.
+fn ids(emulator: &Emulator, what: &str) -> Vec<String> {
+    let output = succeed(emulator.configured().args([what, "--format", "ndjson"]));
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["id"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn a_large_groups_members_are_paged() {
+    let emulator = Emulator::start(60);
+    let group = ids(&emulator, "groups").remove(0);
+    for user in ids(&emulator, "users") {
+        emulator.admin(|a| a.add_member(&group, &user));
+    }
+    let portal = emulator.ready().portal_url.clone().unwrap();
+    let base = emulator.ready().url.clone();
+    let browser = browser(&emulator);
+    emulator.block_on(async {
+        let client = browser.client();
+        client.goto(&portal).await.unwrap();
+        client
+            .goto(&format!("{base}/_emulator/portal/groups/{group}"))
+            .await
+            .unwrap();
+        text_when(client, "#member-count", |t| t == "60 members").await;
+        let rows = |client: &fantoccini::Client| {
+            let client = client.clone();
+            async move {
+                client
+                    .find_all(Locator::Css("#members tbody tr"))
+                    .await
+                    .unwrap()
+                    .len()
+            }
+        };
+        assert_eq!(rows(client).await, 25);
+        click(client, "#next").await;
+        text_when(client, ".paging", |t| t.contains("Page 2")).await;
+        assert_eq!(rows(client).await, 25);
+        click(client, "#next").await;
+        text_when(client, ".paging", |t| t.contains("Page 3")).await;
+        assert_eq!(rows(client).await, 10);
+        browser.screenshot("portal-8-group-members").await.unwrap();
+        browser.close().await;
+    });
+}

@@ -46,6 +46,10 @@ struct GroupPage {
     tenant: TenantChoice,
     group: GroupRow,
     description: String,
+    /// The page's own address, for the paging links.
+    list: String,
+    q: String,
+    w: Window,
     members: Vec<MemberRow>,
 }
 
@@ -102,6 +106,7 @@ pub(crate) async fn one(
     State(state): State<AppState>,
     tenant: PortalTenant,
     Path(id): Path<String>,
+    Query(query): Query<SearchQuery>,
     headers: HeaderMap,
 ) -> Response {
     let csrf = session(&state, &headers).csrf;
@@ -119,9 +124,9 @@ pub(crate) async fn one(
         .status(StatusCode::NOT_FOUND)
         .into_response();
     };
-    let members = group
-        .members
-        .iter()
+    let w = Window::new(group.members.len(), query.page);
+    let members = w
+        .of(group.members.iter().collect())
         .map(|&member| {
             let user = directory.users.get(member);
             MemberRow {
@@ -139,6 +144,9 @@ pub(crate) async fn one(
         tenant: choice,
         group: row(group),
         description: group.description.as_deref().unwrap_or("").to_string(),
+        list: format!("/_emulator/portal/groups/{}", group.id),
+        q: query.text(),
+        w,
         members,
     })
     .into_response()
