@@ -66,7 +66,7 @@ fn eight_processes_with_a_cold_redis_cache_make_one_token_request() {
         let mut cmd = emulator.run("parameters.json");
         cmd.arg("--cache")
             .arg(&url)
-            .env("ENTRAD_REDIS_CACHE_KEY", REDIS_CACHE_KEY);
+            .env("ENTRAD_CACHE_KEY", REDIS_CACHE_KEY);
         cmd
     });
     assert_all_listed_every_user(&outputs);
@@ -78,7 +78,7 @@ fn eight_processes_with_a_cold_redis_cache_make_one_token_request() {
     assert_eq!(unique_ids(&output.stdout).len(), USERS);
     assert_eq!(token_requests(&emulator), 2);
     let stderr = stderr_of(&output);
-    assert!(stderr.contains("ENTRAD_REDIS_CACHE_KEY"), "{stderr}");
+    assert!(stderr.contains("ENTRAD_CACHE_KEY"), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
 }
 
