@@ -86,10 +86,34 @@ fn a_disabled_service_principal_is_an_authentication_error_naming_aadsts7000112(
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
 }
 
+/// A child process, killed if the test fails before it ends (a process held
+/// with SIGSTOP would otherwise stay).
+struct Running(Option<Child>);
+
+impl Running {
+    fn child(&self) -> &Child {
+        self.0.as_ref().unwrap()
+    }
+
+    /// Waits for it to end; its output.
+    fn finish(mut self) -> std::process::Output {
+        self.0.take().unwrap().wait_with_output().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
 /// `entrad users` listing `emu`'s users 20 to a page with `cp1` and the Redis
 /// `cache`, as a child process whose JSON document ends up on stdout.
-fn listing(emu: &Emulator, cache: &str) -> Child {
-    entrad_process()
+fn listing(emu: &Emulator, cache: &str) -> Running {
+    let child = entrad_process()
         .env("ENTRAD_CACHE", cache)
         .env("ENTRAD_CACHE_KEY", REDIS_CACHE_KEY)
         .arg("--ca-file")
@@ -101,13 +125,14 @@ fn listing(emu: &Emulator, cache: &str) -> Child {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .unwrap()
+        .unwrap();
+    Running(Some(child))
 }
 
-/// Sends `signal` (`-STOP`, `-CONT`) to `child`.
-fn signal(child: &Child, signal: &str) {
+/// Sends `signal` (`-STOP`, `-CONT`) to `process`.
+fn signal(process: &Running, signal: &str) {
     let status = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
+        .args([signal, &process.child().id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
@@ -151,14 +176,14 @@ fn two_processes_sharing_redis_recover_from_an_event_with_one_token_request() {
     let first = listing(&emu, &cache);
     until_pages(&emu, answered_before + 3);
     emu.cae_event("location_policy_changed", Some(&client_id));
-    let first = first.wait_with_output().unwrap();
+    let first = first.finish();
     assert!(first.status.success(), "{}", stderr_of(&first));
     assert_eq!(unique_ids(&first.stdout).len(), USERS);
     assert_eq!(emu.stats().route("token"), 2);
     assert_eq!(emu.cae_challenges(), (1, 1));
 
     signal(&second, "-CONT");
-    let second = second.wait_with_output().unwrap();
+    let second = second.finish();
     assert!(second.status.success(), "{}", stderr_of(&second));
     assert_eq!(unique_ids(&second.stdout).len(), USERS);
     assert_eq!(
