@@ -27,7 +27,7 @@ impl Checkpointer {
     pub(crate) fn start(path: &Path) -> Option<Checkpointer> {
         let conn = Connection::open(path)
             .and_then(|conn| {
-                conn.busy_timeout(Duration::from_secs(60))?;
+                conn.busy_timeout(RESTART_WAIT)?;
                 Ok(conn)
             })
             .inspect_err(|e| tracing::debug!(error = %e, "no checkpoint connection"))
@@ -58,6 +58,12 @@ impl Checkpointer {
         }
     }
 }
+
+/// How long a RESTART checkpoint waits for the writer's transaction and the
+/// readers, blocking new transactions meanwhile: a page's transaction takes
+/// milliseconds, but a reader of the mirror may hold its snapshot for long,
+/// and the sync must not stall behind it (the log then grows until the next try).
+const RESTART_WAIT: Duration = Duration::from_millis(100);
 
 /// The log's length, in frames (pages), past which the writer is made to wait
 /// for the log to start over: 64 MiB of the 16 KiB pages of a new mirror.
