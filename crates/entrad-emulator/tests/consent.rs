@@ -10,7 +10,7 @@ use entrad_testkit::InProcess;
 use reqwest::Method;
 use serde_json::json;
 
-use crate::token::{claims_of, expect_error};
+use crate::token::claims_of;
 
 /// A browser's session in the consent flow: its cookie and its CSRF token.
 struct Walk<'a> {
@@ -317,13 +317,27 @@ async fn bad_requests_get_entras_errors_and_an_unregistered_redirect_uri_no_redi
         .send()
         .await
         .unwrap();
-    expect_error(unknown, 400, "unauthorized_client", 700016).await;
+    // Unknown apps and tenants: the token service's AADSTS error, on a page.
+    assert_eq!(unknown.status(), 400);
+    let page = unknown.text().await.unwrap();
+    assert!(page.contains("AADSTS700016: Application with identifier &#39;00000000-0000-0000-0000-000000000000&#39; was not found"), "{page}");
     let tenant = h
         .client
         .get(h.url("/nope/adminconsent?client_id=x"))
         .send()
         .await
         .unwrap();
-    expect_error(tenant, 400, "invalid_tenant", 90002).await;
+    assert_eq!(tenant.status(), 400);
+    assert!(
+        tenant.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let page = tenant.text().await.unwrap();
+    assert!(
+        page.contains("AADSTS90002: Tenant &#39;nope&#39; not found."),
+        "{page}"
+    );
     assert_eq!(h.stats().await["requests"]["adminconsent"], 4);
 }

@@ -76,6 +76,16 @@ impl TokenError {
         }
     }
 
+    /// The HTTP status.
+    pub(crate) fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// `AADSTS<code>: <message>`, as a sign-in page shows it.
+    pub(crate) fn aadsts(&self) -> String {
+        format!("AADSTS{}: {}", self.code, self.message)
+    }
+
     /// The answer, with the client's correlation id.
     pub(crate) fn respond(self, correlation_id: &str) -> Response {
         let trace_id = Uuid::new_v4().to_string();

@@ -55,7 +55,7 @@ struct Request {
 
 /// Why a consent request is refused before anyone signs in.
 enum Refused {
-    /// A token-service error (unknown tenant or app, bad parameter), answered as JSON.
+    /// Unknown tenant or app, a bad parameter: the token service's error, on a page.
     Service(TokenError),
     /// AADSTS50011: shown on a page, never a redirect.
     RedirectMismatch {
@@ -174,14 +174,28 @@ fn action_of(uri: &axum::http::Uri) -> String {
         .map_or_else(|| uri.path().to_string(), |p| p.as_str().to_string())
 }
 
+/// The page Entra shows a browser when it cannot start signing in.
+const TROUBLE: &str = "Sorry, but we're having trouble signing you in.";
+
 fn refused(refusal: Refused, headers: &HeaderMap) -> Response {
     match refusal {
-        Refused::Service(error) => error.respond(&correlation_id(headers)),
+        // A browser asked: the same AADSTS error as the token service's, on a
+        // page, with the correlation id a person would quote to support.
+        Refused::Service(error) => Page::new(&ErrorPage {
+            title: TROUBLE.into(),
+            message: format!(
+                "{} Correlation ID: {}",
+                error.aadsts(),
+                correlation_id(headers)
+            ),
+        })
+        .status(error.status())
+        .into_response(),
         Refused::RedirectMismatch {
             redirect_uri,
             client_id,
         } => Page::new(&ErrorPage {
-            title: "Sorry, but we're having trouble signing you in.".into(),
+            title: TROUBLE.into(),
             message: format!(
                 "AADSTS50011: The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{client_id}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal. Navigate to https://aka.ms/redirectUriMismatchError to learn more about how to fix this."
             ),
