@@ -45,6 +45,17 @@ impl Broker {
         identity: &[&std::ffi::OsStr],
         extra: &[&str],
     ) -> Broker {
+        Broker::start_on_host(emulator, cache, identity, extra, &[])
+    }
+
+    /// A broker with the variables `host` (e.g. a managed identity's) set.
+    fn start_on_host(
+        emulator: &Emulator,
+        cache: &str,
+        identity: &[&std::ffi::OsStr],
+        extra: &[&str],
+        host: &[(String, String)],
+    ) -> Broker {
         let dir = tempfile::tempdir().unwrap();
         let header_file = dir.path().join("identity-header");
         let stderr_file = dir.path().join("stderr");
@@ -53,6 +64,7 @@ impl Broker {
             command.env_remove(var);
         }
         command
+            .envs(host.iter().cloned())
             .args(identity)
             .arg("--ca-file")
             .arg(emulator.ca_file())
@@ -781,6 +793,36 @@ fn an_unavailable_token_service_is_a_503_in_the_protocol_shape_and_counted() {
             .lines()
             .any(|l| l == "entrad_serve_upstream_errors_total{kind=\"unavailable\"} 1"),
         "{metrics}"
+    );
+}
+
+#[test]
+fn with_a_managed_identity_upstream_the_answer_names_the_identitys_client_id() {
+    let emulator = Emulator::start(1);
+    let host = emulator.on_host_env("app-service");
+    let identity = ["--managed-identity".as_ref(), "system".as_ref()];
+    let broker = Broker::start_on_host(&emulator, "memory", &identity, &[], &host);
+    let (status, body) = broker.app_service(GRAPH);
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap();
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    let client_id = body["client_id"].as_str().unwrap();
+    assert_eq!(
+        (client_id.len(), client_id.matches('-').count()),
+        (36, 4),
+        "not a GUID: {body}"
+    );
+    assert_eq!(claims["appid"], client_id);
+    let app = emulator.parameters("parameters.json")["client_id"].clone();
+    assert_ne!(
+        serde_json::json!(client_id),
+        app,
+        "the managed identity is not the app"
     );
 }
 

@@ -38,6 +38,25 @@ pub struct Broker {
 }
 
 impl Broker {
+    /// The identity answered as `client_id`: the configured app, else (a
+    /// managed identity or the chain upstream, whose client id the
+    /// configuration need not name) the token's own: `appid` (v1 tokens) or
+    /// `azp` (v2).
+    fn client_id_of(&self, token: &entrad_auth::AccessToken) -> String {
+        if !self.client_id.is_empty() {
+            return self.client_id.clone();
+        }
+        token
+            .claims()
+            .ok()
+            .and_then(|claims| {
+                ["appid", "azp"]
+                    .iter()
+                    .find_map(|name| claims.get(*name)?.as_str().map(str::to_owned))
+            })
+            .unwrap_or_default()
+    }
+
     /// Answers one request from `peer`.
     pub async fn handle<B>(&self, request: Request<B>, peer: &Peer) -> Response<Full<Bytes>> {
         let start = Instant::now();
@@ -185,19 +204,14 @@ impl Broker {
             .metrics
             .token_served(protocol, &resource.scope, request_id, expires_on);
         audit::token_issued(peer, protocol, &resource.requested, origin, expires_on);
+        let client_id = self.client_id_of(&token);
         Ok(match protocol {
-            Protocol::AppService => app_service::success(
-                token.secret(),
-                expires_on,
-                &resource.requested,
-                &self.client_id,
-            ),
-            Protocol::Imds => imds::success(
-                token.secret(),
-                expires_on,
-                &resource.requested,
-                &self.client_id,
-            ),
+            Protocol::AppService => {
+                app_service::success(token.secret(), expires_on, &resource.requested, &client_id)
+            }
+            Protocol::Imds => {
+                imds::success(token.secret(), expires_on, &resource.requested, &client_id)
+            }
         })
     }
 }

@@ -40,7 +40,7 @@ pub type Upstream = std::sync::Arc<dyn entrad_auth::TokenSource>;
 /// Binds, announces the endpoint on stdout, and serves until SIGTERM or SIGINT.
 /// `client_id` is the identity the tokens are for (answered as `client_id`;
 /// empty when the upstream is a managed identity or the chain, whose client id
-/// the configuration need not name).
+/// the configuration need not name: each token's own is answered then).
 pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Result<(), Error> {
     let allowed = AllowedResources::new(&args.allow_resources)?;
     let header_file = match &args.identity_header_file {
