@@ -26,6 +26,12 @@ pub fn browser(emulator: &Emulator) -> Browser {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// Opens `emulator`'s portal, signed in through its ready line's one-time URL.
+pub async fn open_portal(client: &Client, emulator: &Emulator) {
+    let portal = emulator.ready().portal_url.as_deref().unwrap();
+    client.goto(portal).await.unwrap();
+}
+
 /// Waits for an element (failing with the page's URL when it does not come).
 pub async fn find(client: &Client, css: &str) -> fantoccini::elements::Element {
     match client

@@ -7,7 +7,7 @@
 use entrad_emulator::UNCONSENTED_CLIENT_ID;
 use fantoccini::{Client, Locator};
 
-use super::{PAGE_TIMEOUT, browser, click, find, text_of, text_when};
+use super::{PAGE_TIMEOUT, browser, click, find, open_portal, text_of, text_when};
 use crate::support::{Emulator, succeed};
 
 fn run_unconsented(emulator: &Emulator) -> Option<i32> {
@@ -33,8 +33,8 @@ async fn consent_is(client: &Client, state: &str) {
 #[test]
 fn the_portal_grants_and_revokes_consent_and_masks_secrets() {
     let emulator = Emulator::start(5);
-    let portal = emulator.ready().portal_url.clone().unwrap();
     let base = emulator.ready().url.clone();
+    let portal = emulator.ready().portal_url.as_deref().unwrap();
     assert!(portal.contains("/_emulator/portal/login?code="), "{portal}");
     let secret = emulator.parameters("parameters.json")["secret"]
         .as_str()
@@ -49,7 +49,7 @@ fn the_portal_grants_and_revokes_consent_and_masks_secrets() {
             .await
             .unwrap();
         text_of(client, "#token").await;
-        client.goto(&portal).await.unwrap();
+        open_portal(client, &emulator).await;
         consent_is(client, "Not granted").await;
         let source = client.source().await.unwrap();
         assert!(!source.contains(&secret), "a secret is shown in the portal");
@@ -72,7 +72,7 @@ fn the_portal_grants_and_revokes_consent_and_masks_secrets() {
         .await;
         consent_is(client, "Not granted").await;
         // The login URL was good once.
-        client.goto(&portal).await.unwrap();
+        open_portal(client, &emulator).await;
         let error = text_of(client, "#login-error").await;
         assert!(error.contains("has been used"), "{error}");
     });
@@ -83,12 +83,11 @@ fn the_portal_grants_and_revokes_consent_and_masks_secrets() {
 #[test]
 fn a_429_added_in_the_portal_hits_entrad_users_and_the_live_view_shows_it() {
     let emulator = Emulator::start(30);
-    let portal = emulator.ready().portal_url.clone().unwrap();
     let base = emulator.ready().url.clone();
     let browser = browser(&emulator);
     emulator.block_on(async {
         let client = browser.client();
-        client.goto(&portal).await.unwrap();
+        open_portal(client, &emulator).await;
         click(client, "a[href='/_emulator/portal/faults']").await;
         text_when(client, "#no-faults", |t| t.starts_with("No faults")).await;
         let form = client.form(Locator::Css("#add-fault")).await.unwrap();
@@ -164,13 +163,12 @@ fn a_429_added_in_the_portal_hits_entrad_users_and_the_live_view_shows_it() {
 #[test]
 fn the_portal_searches_and_pages_users_and_groups_grants_global_administrator_and_removes_faults() {
     let emulator = Emulator::start(300);
-    let portal = emulator.ready().portal_url.clone().unwrap();
     let base = emulator.ready().url.clone();
     emulator.add_fault(serde_json::json!({"route": "token", "kind": "503"}));
     let browser = browser(&emulator);
     let (upn, id) = emulator.block_on(async {
         let client = browser.client();
-        client.goto(&portal).await.unwrap();
+        open_portal(client, &emulator).await;
         click(client, "a[href='/_emulator/portal/users']").await;
         let count = text_of(client, "#count").await;
         assert_eq!(count, "300 users, showing 1 to 25.");
@@ -267,11 +265,10 @@ fn the_portal_searches_and_pages_users_and_groups_grants_global_administrator_an
 fn the_tenant_switcher_picks_a_tenant_and_every_link_and_form_keeps_it() {
     let emulator = Emulator::start_tenants(30, 2);
     let (second_id, second) = emulator.tenants()[1].clone();
-    let portal = emulator.ready().portal_url.clone().unwrap();
     let browser = browser(&emulator);
     emulator.block_on(async {
         let client = browser.client();
-        client.goto(&portal).await.unwrap();
+        open_portal(client, &emulator).await;
         let first_id = text_of(client, "#tenant-id").await;
         assert_ne!(first_id, second_id);
         let switcher = client.form(Locator::Css("#tenant-switch")).await.unwrap();
@@ -371,12 +368,11 @@ fn a_large_groups_members_are_paged() {
     for user in ids(&emulator, "users") {
         emulator.admin(|a| a.add_member(&group, &user));
     }
-    let portal = emulator.ready().portal_url.clone().unwrap();
     let base = emulator.ready().url.clone();
     let browser = browser(&emulator);
     emulator.block_on(async {
         let client = browser.client();
-        client.goto(&portal).await.unwrap();
+        open_portal(client, &emulator).await;
         client
             .goto(&format!("{base}/_emulator/portal/groups/{group}"))
             .await
