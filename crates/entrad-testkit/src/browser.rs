@@ -80,9 +80,15 @@ fn trust(home: &Path, ca_file: &Path) -> Result<()> {
 
 /// A headless Chromium session, and the chromedriver that runs it (killed on drop).
 pub struct Browser {
-    client: Option<Client>,
-    driver: Child,
-    _home: tempfile::TempDir,
+    client: Client,
+    _driver: Driver,
+}
+
+/// chromedriver and the Chromium it started, in their own process group and
+/// home directory: stopped on drop, even when a test fails before closing.
+struct Driver {
+    child: Child,
+    home: tempfile::TempDir,
 }
 
 impl Browser {
@@ -100,27 +106,16 @@ impl Browser {
         // on drop leaves no browser behind when a test fails before closing it.
         #[cfg(unix)]
         std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let mut driver = command
+        let child = command
             .arg("--port=0")
             .env("HOME", home.path())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .map_err(|e| browser_error(&format!("cannot run {}", driver_path.display()), e))?;
-        let port = match announced_port(&mut driver) {
-            Ok(port) => port,
-            Err(e) => {
-                let _ = driver.kill();
-                let _ = driver.wait();
-                return Err(e);
-            }
-        };
-        let mut browser = Browser {
-            client: None,
-            driver,
-            _home: home,
-        };
-        let profile = browser._home.path().join("profile");
+        let mut driver = Driver { child, home };
+        let port = announced_port(&mut driver.child)?;
+        let profile = driver.home.path().join("profile");
         let mut options = json!({
             "args": [
                 "--headless=new",
@@ -148,13 +143,15 @@ impl Browser {
             .connect(&format!("http://127.0.0.1:{port}"))
             .await
             .map_err(|e| browser_error("chromedriver did not start Chromium", e))?;
-        browser.client = Some(client);
-        Ok(browser)
+        Ok(Browser {
+            client,
+            _driver: driver,
+        })
     }
 
     /// The WebDriver client.
     pub fn client(&self) -> &Client {
-        self.client.as_ref().expect("the browser is started")
+        &self.client
     }
 
     /// Writes a PNG of the window to `target/screenshots/<name>.png`.
@@ -178,14 +175,12 @@ impl Browser {
     }
 
     /// Ends the session (Chromium exits) and stops chromedriver.
-    pub async fn close(mut self) {
-        if let Some(client) = self.client.take() {
-            let _ = client.close().await;
-        }
+    pub async fn close(self) {
+        let _ = self.client.close().await;
     }
 }
 
-impl Drop for Browser {
+impl Drop for Driver {
     fn drop(&mut self) {
         #[cfg(unix)]
         // `--` before the negative process group id: procps-ng's kill 4.0.2 reads
@@ -193,11 +188,11 @@ impl Drop for Browser {
         // on the machine whenever chromedriver's pid started with a 1.
         let _ = Command::new("kill")
             .args(["-s", "KILL", "--"])
-            .arg(format!("-{}", self.driver.id()))
+            .arg(format!("-{}", self.child.id()))
             .stderr(Stdio::null())
             .status();
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -32,6 +32,9 @@ pub fn mi_env(state_dir: &Path, source: &str) -> Result<Vec<(String, String)>> {
 
 /// `http://127.0.0.1:PORT` where nothing listens (a port just bound and
 /// released): what IMDS is off Azure, without sending a packet anywhere else.
+///
+/// # Panics
+/// When no loopback port can be bound (a machine no test could run on).
 pub fn closed_loopback_url() -> String {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
     let port = listener.local_addr().expect("local address").port();
@@ -41,6 +44,9 @@ pub fn closed_loopback_url() -> String {
 
 impl InProcess {
     /// The managed identity environment of `source` (see [`mi_env`]).
+    ///
+    /// # Panics
+    /// When the emulator did not write `mi-<source>.env` (an unknown source).
     pub fn mi_env(&self, source: &str) -> Vec<(String, String)> {
         mi_env(self.emulator.state_dir(), source).expect("the emulator writes its mi-*.env files")
     }
@@ -48,6 +54,9 @@ impl InProcess {
 
 impl ChildEmulator {
     /// The managed identity environment of `source` (see [`mi_env`]).
+    ///
+    /// # Panics
+    /// When the emulator did not write `mi-<source>.env` (an unknown source).
     pub fn mi_env(&self, source: &str) -> Vec<(String, String)> {
         mi_env(self.state_dir(), source).expect("the emulator writes its mi-*.env files")
     }

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::Value;
 
-use crate::support::{AZURE_VARS, Emulator, fresh_redis_cache};
+use crate::support::{AZURE_VARS, Emulator, entrad_process, fresh_redis_cache};
 
 const GRAPH: &str = "https://graph.microsoft.com";
 
@@ -59,10 +59,9 @@ impl Broker {
         let dir = tempfile::tempdir().unwrap();
         let header_file = dir.path().join("identity-header");
         let stderr_file = dir.path().join("stderr");
-        let mut command = Command::new(env!("CARGO_BIN_EXE_entrad"));
-        for var in AZURE_VARS {
-            command.env_remove(var);
-        }
+        // No credential or managed identity variable of the test's own, and
+        // IMDS at a closed loopback port unless `host` says otherwise.
+        let mut command = entrad_process();
         command
             .envs(host.iter().cloned())
             .args(identity)
