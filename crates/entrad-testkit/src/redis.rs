@@ -15,3 +15,9 @@ pub fn redis_url() -> String {
     });
     format!("{}/", url.trim_end_matches('/'))
 }
+
+/// A key prefix no other test, process or earlier run uses: a cold cache of
+/// one's own on the shared server.
+pub fn fresh_redis_prefix() -> String {
+    format!("entrad-test-{}:", uuid::Uuid::new_v4().simple())
+}

@@ -282,14 +282,10 @@ pub const REDIS_CACHE_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 /// The test Redis server's URL with a key prefix no other test or earlier
 /// run uses: a cold cache of its own.
 pub fn fresh_redis_cache() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos();
     format!(
-        "{}?prefix=entrad-cli-test-{}-{nanos}:",
+        "{}?prefix={}",
         entrad_testkit::redis_url(),
-        std::process::id()
+        entrad_testkit::fresh_redis_prefix()
     )
 }
 

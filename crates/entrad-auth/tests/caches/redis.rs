@@ -11,17 +11,14 @@ use redis::aio::MultiplexedConnection;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::Value;
 
+use entrad_testkit::fresh_redis_prefix;
+
 use super::logs;
 use crate::support::*;
 
 /// The test server's URL; missing means the tests were not started by scripts/test.
 pub fn url() -> String {
     entrad_testkit::redis_url()
-}
-
-/// A prefix no other test (or earlier run) uses.
-pub fn unique_prefix() -> String {
-    format!("entrad-test-{}:", uuid::Uuid::new_v4().simple())
 }
 
 /// A store on the test server under `prefix`.
@@ -72,7 +69,7 @@ fn random_key() -> EncryptionKey {
 #[tokio::test]
 async fn put_get_remove_with_the_token_lifetime_as_ttl() {
     logs::init();
-    let cache = store(&unique_prefix());
+    let cache = store(&fresh_redis_prefix());
     let k = key("https://graph.microsoft.com/.default");
     assert!(cache.get(&k).await.unwrap().is_none());
     cache
@@ -118,7 +115,7 @@ async fn put_get_remove_with_the_token_lifetime_as_ttl() {
 #[tokio::test]
 async fn entries_are_encrypted_at_rest_and_a_wrong_key_is_a_miss() {
     logs::init();
-    let prefix = unique_prefix();
+    let prefix = fresh_redis_prefix();
     let secret_key = random_key();
     let cache = store(&prefix).with_encryption(secret_key.clone());
     let k = key("https://graph.microsoft.com/.default");
@@ -170,7 +167,7 @@ async fn entries_are_encrypted_at_rest_and_a_wrong_key_is_a_miss() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lock_excludes_others_until_released() {
     logs::init();
-    let prefix = unique_prefix();
+    let prefix = fresh_redis_prefix();
     let k = key("lock");
     let first = store(&prefix);
     let held = first.lock(&k).await.unwrap().expect("free lock");
@@ -203,7 +200,7 @@ async fn the_lock_excludes_others_until_released() {
 #[tokio::test]
 async fn a_stale_holder_cannot_free_a_newer_holders_lock() {
     logs::init();
-    let prefix = unique_prefix();
+    let prefix = fresh_redis_prefix();
     let k = key("fencing");
     let stale = store(&prefix).with_lock_ttl(Duration::from_millis(200));
     let stale_lock = stale.lock(&k).await.unwrap().unwrap();

@@ -8,8 +8,9 @@ use entrad_auth::{ConfidentialClient, Credential, FileCache, TokenCache};
 use wiremock::MockServer;
 
 use super::logs;
-use super::redis::{store as redis_store, unique_prefix};
+use super::redis::store as redis_store;
 use crate::support::*;
+use entrad_testkit::fresh_redis_prefix;
 
 /// `n` clients, each with its own store from `store`, asking at once.
 async fn herd(
@@ -57,7 +58,7 @@ async fn eight_clients_sharing_a_file_cause_one_token_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn eight_clients_sharing_redis_cause_one_token_request() {
     logs::init();
-    let prefix = unique_prefix();
+    let prefix = fresh_redis_prefix();
     let server = slow_server("herd-redis-token").await;
     let tokens = herd(&server, 8, || Arc::new(redis_store(&prefix))).await;
     assert_eq!(token_requests(&server).await.len(), 1);
