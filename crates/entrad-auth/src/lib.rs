@@ -117,6 +117,7 @@ mod retry;
 mod service_reply;
 mod single_flight;
 mod token;
+mod token_body;
 mod token_request;
 mod token_source;
 mod transport;

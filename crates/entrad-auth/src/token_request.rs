@@ -1,17 +1,16 @@
 //! The client-credentials token request and its reply.
 
 use std::sync::atomic::AtomicU64;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::Value;
 use url::Url;
 
 use crate::cache::CachedToken;
 use crate::credential::{ClientAuth, try_in_turn};
-use crate::refresh;
-use crate::service_reply::{describe_body, loose_u64, service_error};
+use crate::service_reply::{describe_body, service_error};
+use crate::token_body::{self, Lifetime};
 use crate::transport::{self, Reply};
 use crate::{Credential, Error, Result, RetryPolicy};
 
@@ -165,43 +164,13 @@ pub(crate) fn parse_token(
     body: &[u8],
     now: SystemTime,
 ) -> std::result::Result<CachedToken, String> {
-    let json: Value =
-        serde_json::from_slice(body).map_err(|_| "the body is not JSON".to_string())?;
-    let access_token = json
-        .get("access_token")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .ok_or("the body has no access_token")?;
-    let expires_in = json
-        .get("expires_in")
-        .and_then(loose_u64)
-        .ok_or("the body has no numeric expires_in")?;
-    let ext_expires_in = json.get("ext_expires_in").and_then(loose_u64);
-    let refresh_in = json.get("refresh_in").and_then(loose_u64);
-    let token_type = json
-        .get("token_type")
-        .and_then(Value::as_str)
-        .unwrap_or("Bearer")
-        .to_string();
-    let now = now
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| "the system clock is before 1970".to_string())?
-        .as_secs();
-    let expires_on = now.saturating_add(expires_in);
-    Ok(CachedToken {
-        secret: SecretString::from(access_token.to_string()),
-        token_type,
-        cached_at: now,
-        expires_on,
-        extended_expires_on: ext_expires_in.map_or(expires_on, |s| now.saturating_add(s)),
-        refresh_on: refresh::refresh_on(now, expires_in, refresh_in),
-    })
+    token_body::parse(body, now, Lifetime::ExpiresIn)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)

@@ -8,11 +8,11 @@ use std::time::Duration;
 use futures_util::future::{BoxFuture, FutureExt as _};
 use serde_json::Value;
 
-use super::managed_identity::reply::obtained;
 use crate::cache::CachedToken;
 use crate::clock::now_secs;
 use crate::engine::Fetch;
 use crate::service_reply::loose_u64;
+use crate::token_body::obtained;
 use crate::{Error, Result};
 
 /// Output larger than this is not a token answer.

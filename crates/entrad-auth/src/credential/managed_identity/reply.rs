@@ -2,14 +2,13 @@
 //! `expires_in`, or `expires_on` as a number or a string) or the source's
 //! own error shape.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use secrecy::SecretString;
 use serde_json::Value;
 
 use crate::cache::CachedToken;
-use crate::refresh;
 use crate::service_reply::{describe_body, loose_u64};
+use crate::token_body::{self, Lifetime};
 use crate::transport::Reply;
 use crate::{Error, Result, ServiceError};
 
@@ -18,10 +17,12 @@ pub(crate) fn token(reply: &Reply, source: &str) -> Result<CachedToken> {
     if reply.status != 200 {
         return Err(refused(reply, source));
     }
-    parse(&reply.body, SystemTime::now()).map_err(|message| Error::UnexpectedResponse {
-        status: 200,
-        message: format!("{source} answered 200 but {message}"),
-        client_request_id: None,
+    token_body::parse(&reply.body, SystemTime::now(), Lifetime::ExpiresInOrOn).map_err(|message| {
+        Error::UnexpectedResponse {
+            status: 200,
+            message: format!("{source} answered 200 but {message}"),
+            client_request_id: None,
+        }
     })
 }
 
@@ -72,62 +73,17 @@ pub(crate) fn refused(reply: &Reply, source: &str) -> Error {
     }
 }
 
-/// The token in `body`, received at `now`. Messages never quote the token.
-fn parse(body: &[u8], now: SystemTime) -> std::result::Result<CachedToken, String> {
-    let json: Value =
-        serde_json::from_slice(body).map_err(|_| "the body is not JSON".to_string())?;
-    let access_token = json
-        .get("access_token")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-        .ok_or("the body has no access_token")?;
-    let now = now
-        .duration_since(UNIX_EPOCH)
-        .map_err(|_| "the system clock is before 1970".to_string())?
-        .as_secs();
-    let expires_on = match (
-        json.get("expires_in").and_then(loose_u64),
-        json.get("expires_on").and_then(loose_u64),
-    ) {
-        (Some(expires_in), _) => now.saturating_add(expires_in),
-        (None, Some(expires_on)) => expires_on,
-        (None, None) => return Err("the body has neither expires_in nor expires_on".into()),
-    };
-    Ok(obtained(
-        access_token,
-        json.get("token_type").and_then(Value::as_str),
-        now,
-        expires_on,
-        json.get("refresh_in").and_then(loose_u64),
-    ))
-}
-
-/// A token obtained at `now` (epoch seconds) from a source that gives no
-/// extended expiry: `refresh_on` from `refresh_in`, else MSAL's half-life rule.
-pub(crate) fn obtained(
-    access_token: &str,
-    token_type: Option<&str>,
-    now: u64,
-    expires_on: u64,
-    refresh_in: Option<u64>,
-) -> CachedToken {
-    CachedToken {
-        secret: SecretString::from(access_token.to_string()),
-        token_type: token_type.unwrap_or("Bearer").to_string(),
-        cached_at: now,
-        expires_on,
-        extended_expires_on: expires_on,
-        refresh_on: refresh::refresh_on(now, expires_on.saturating_sub(now), refresh_in),
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     use secrecy::ExposeSecret;
 
     use super::*;
+
+    fn parse(body: &[u8], now: SystemTime) -> std::result::Result<CachedToken, String> {
+        token_body::parse(body, now, Lifetime::ExpiresInOrOn)
+    }
 
     fn at(secs: u64) -> SystemTime {
         UNIX_EPOCH + Duration::from_secs(secs)
