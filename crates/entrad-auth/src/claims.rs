@@ -4,6 +4,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::service_reply::epoch;
 use crate::{Error, Result};
 
 /// The `claims` to send: `None` without capabilities or challenge; the
@@ -58,12 +59,7 @@ pub(crate) fn required_issue_time(claims: &Map<String, Value>) -> Option<u64> {
     if access_token.keys().any(|k| k != "nbf" && k != "xms_cc") {
         return None;
     }
-    let value = access_token.get("nbf")?.get("value")?;
-    match value {
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Number(n) => n.as_u64(),
-        _ => None,
-    }
+    epoch(access_token.get("nbf")?.get("value")?)
 }
 
 #[cfg(test)]

@@ -35,6 +35,16 @@ pub(crate) fn service_error(reply: &Reply, sent: &[&str]) -> Option<ServiceError
     })
 }
 
+/// Epoch seconds as a JSON integer or a numeric string: MSAL writes them as
+/// strings ("schema defines it as a string"), other writers as numbers.
+pub(crate) fn epoch(value: &Value) -> Option<u64> {
+    match value {
+        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
 /// A number sent as a JSON number or as a numeric string (both occur in the wild).
 pub(crate) fn loose_u64(value: &Value) -> Option<u64> {
     match value {

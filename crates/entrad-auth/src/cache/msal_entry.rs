@@ -5,6 +5,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde_json::{Map, Value, json};
 
 use super::{CacheKey, CachedToken};
+use crate::service_reply::epoch;
 
 /// The section holding access tokens.
 pub(crate) const ACCESS_TOKEN_SECTION: &str = "AccessToken";
@@ -84,16 +85,6 @@ pub(crate) fn merge_app_metadata(existing: Option<Value>, key: &CacheKey) -> Val
     fields.insert("client_id".into(), Value::String(key.client_id.clone()));
     fields.insert("environment".into(), Value::String(key.environment.clone()));
     Value::Object(fields)
-}
-
-/// MSAL writes epoch seconds as strings ("schema defines it as a string");
-/// other writers use numbers.
-fn epoch(value: &Value) -> Option<u64> {
-    match value {
-        Value::String(s) => s.trim().parse().ok(),
-        Value::Number(n) => n.as_u64(),
-        _ => None,
-    }
 }
 
 #[cfg(test)]
