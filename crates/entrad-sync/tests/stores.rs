@@ -33,8 +33,9 @@ fn page<'a>(upserts: Vec<Upsert<'a>>, removals: Vec<(&'a str, Removal)>) -> Chan
     }
 }
 
-/// What every store must do; `count` reads `SELECT count(*) ...` from it.
-async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> i64) {
+/// What every store must do; `count` reads `SELECT count(*) ...` from its
+/// database, with a connection of its own.
+async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&str) -> i64) {
     let t = "tenant-a";
     store
         .add_columns(Kind::Users, &["displayName"])
@@ -77,10 +78,7 @@ async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> 
             .is_err()
     );
     assert_eq!(store.cursor(t, Kind::Users).await.unwrap(), Some(first));
-    assert_eq!(
-        count(store, "SELECT count(*) FROM users WHERE id = 'd'").await,
-        0
-    );
+    assert_eq!(count("SELECT count(*) FROM users WHERE id = 'd'").await, 0);
 
     // Soft and hard removals are kept apart.
     let round_2 = cursor("delta-2", true, false, 2);
@@ -98,23 +96,12 @@ async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> 
         .unwrap();
     assert_eq!((counts.changed, counts.removed), (1, 2));
     assert_eq!(
-        count(
-            store,
-            "SELECT count(*) FROM users WHERE id = 'b' AND removed = 'changed'"
-        )
-        .await,
+        count("SELECT count(*) FROM users WHERE id = 'b' AND removed = 'changed'").await,
         1
     );
+    assert_eq!(count("SELECT count(*) FROM users WHERE id = 'c'").await, 0);
     assert_eq!(
-        count(store, "SELECT count(*) FROM users WHERE id = 'c'").await,
-        0
-    );
-    assert_eq!(
-        count(
-            store,
-            "SELECT count(*) FROM users WHERE \"displayName\" = 'A2'"
-        )
-        .await,
+        count("SELECT count(*) FROM users WHERE \"displayName\" = 'A2'").await,
         1
     );
 
@@ -140,19 +127,11 @@ async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> 
         .unwrap();
     assert_eq!(counts.removed, 1);
     assert_eq!(
-        count(
-            store,
-            "SELECT count(*) FROM users WHERE tenant = 'tenant-a'"
-        )
-        .await,
+        count("SELECT count(*) FROM users WHERE tenant = 'tenant-a'").await,
         1
     );
     assert_eq!(
-        count(
-            store,
-            "SELECT count(*) FROM users WHERE tenant = 'tenant-b'"
-        )
-        .await,
+        count("SELECT count(*) FROM users WHERE tenant = 'tenant-b'").await,
         1
     );
 }
@@ -162,39 +141,73 @@ async fn sqlite_keeps_the_promises() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/mirror.db");
     let mut store = SqliteStore::open(&path).unwrap();
+    let reader = rusqlite::Connection::open(&path).unwrap();
     // A new mirror has 16 KiB pages (faster to fill: see SqliteStore::open).
-    let page_size: i64 = store
-        .connection()
+    let page_size: i64 = reader
         .query_row("PRAGMA page_size", [], |row| row.get(0))
         .unwrap();
     assert_eq!(page_size, 16384);
-    promises(&mut store, async |s: &mut SqliteStore, sql: &str| {
-        s.connection().query_row(sql, [], |row| row.get(0)).unwrap()
+    promises(&mut store, async |sql: &str| {
+        reader.query_row(sql, [], |row| row.get(0)).unwrap()
     })
     .await;
+    drop(reader);
     // Closing the store (and its checkpoint thread's connection) copies the
     // log into the database and removes it.
     drop(store);
     assert!(!dir.path().join("sub/mirror.db-wal").exists());
     // Reopening applies no migration twice and keeps the data.
-    let again = SqliteStore::open(&path).unwrap();
-    let users: i64 = again
-        .connection()
+    let _again = SqliteStore::open(&path).unwrap();
+    let users: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
         .query_row("SELECT count(*) FROM users", [], |row| row.get(0))
         .unwrap();
     assert_eq!(users, 2);
+}
+
+/// A test's own connection to a PostgreSQL database.
+struct PostgresReader {
+    client: tokio_postgres::Client,
+    connection: tokio::task::JoinHandle<()>,
+}
+
+impl PostgresReader {
+    async fn connect(url: &str) -> PostgresReader {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let connection = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        PostgresReader { client, connection }
+    }
+
+    /// The one value of `sql`, a `SELECT count(*) ...`.
+    async fn count(&self, sql: &str) -> i64 {
+        self.client.query_one(sql, &[]).await.unwrap().get(0)
+    }
+}
+
+impl Drop for PostgresReader {
+    fn drop(&mut self) {
+        self.connection.abort();
+    }
 }
 
 #[tokio::test]
 async fn postgres_keeps_the_promises() {
     let url = entrad_testkit::fresh_postgres_database().await.unwrap();
     let mut store = PostgresStore::connect(&url).await.unwrap();
-    promises(&mut store, async |s: &mut PostgresStore, sql: &str| {
-        s.client().query_one(sql, &[]).await.unwrap().get(0)
-    })
-    .await;
+    let reader = PostgresReader::connect(&url).await;
+    promises(&mut store, async |sql: &str| reader.count(sql).await).await;
     drop(store);
-    PostgresStore::connect(&url).await.unwrap();
+    // Reopening applies no migration twice and keeps the data.
+    let _again = PostgresStore::connect(&url).await.unwrap();
+    assert_eq!(reader.count("SELECT count(*) FROM users").await, 2);
+    assert_eq!(
+        reader.count("SELECT count(*) FROM schema_migrations").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -246,19 +259,14 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
         .add_columns(Kind::Users, &["displayName", "mail"])
         .await
         .unwrap();
-    let one = |store: &SqliteStore, sql: &str| -> String {
-        store
-            .connection()
-            .query_row(sql, [], |row| row.get(0))
-            .unwrap()
-    };
+    let reader = rusqlite::Connection::open(&path).unwrap();
+    let one = |sql: &str| -> String { reader.query_row(sql, [], |row| row.get(0)).unwrap() };
     // The generated column is now a plain one, filled from the rows' data.
     assert_eq!(
-        one(&store, "SELECT \"displayName\" FROM users WHERE id = 'u'"),
+        one("SELECT \"displayName\" FROM users WHERE id = 'u'"),
         "Old"
     );
-    let hidden: i64 = store
-        .connection()
+    let hidden: i64 = reader
         .query_row(
             "SELECT hidden FROM pragma_table_xinfo('users') WHERE name = 'displayName'",
             [],
@@ -269,19 +277,13 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
     // Memberships are kept, clustered on their key; the member index waits
     // for the end of a round of groups.
     assert_eq!(
-        one(
-            &store,
-            "SELECT member_id FROM memberships WHERE group_id = 'g'"
-        ),
+        one("SELECT member_id FROM memberships WHERE group_id = 'g'"),
         "u"
     );
-    let memberships = one(
-        &store,
-        "SELECT sql FROM sqlite_master WHERE name = 'memberships'",
-    );
+    let memberships = one("SELECT sql FROM sqlite_master WHERE name = 'memberships'");
     assert!(memberships.contains("WITHOUT ROWID"), "{memberships}");
     let index = "SELECT count(*) FROM sqlite_master WHERE name = 'memberships_member'";
-    assert_eq!(one(&store, &format!("SELECT CAST(({index}) AS TEXT)")), "0");
+    assert_eq!(one(&format!("SELECT CAST(({index}) AS TEXT)")), "0");
     store.add_columns(Kind::Groups, &[]).await.unwrap();
     store
         .apply(
@@ -292,7 +294,7 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
         )
         .await
         .unwrap();
-    assert_eq!(one(&store, &format!("SELECT CAST(({index}) AS TEXT)")), "1");
+    assert_eq!(one(&format!("SELECT CAST(({index}) AS TEXT)")), "1");
     // Columns written from then on come with the upserts, in the selection's
     // order; an upsert without them is refused.
     let new = Upsert {
@@ -312,7 +314,7 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
         )
         .await
         .unwrap();
-    assert_eq!(one(&store, "SELECT mail FROM users WHERE id = 'v'"), "v@x");
+    assert_eq!(one("SELECT mail FROM users WHERE id = 'v'"), "v@x");
     let without = page(vec![user("w", "W")], vec![]);
     assert!(
         store

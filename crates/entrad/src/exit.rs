@@ -67,12 +67,14 @@ fn emulator_message(error: &entrad_emulator::Error) -> String {
 }
 
 fn sync_code(error: &entrad_sync::Error) -> u8 {
-    use entrad_sync::Error as E;
-    match error {
-        E::Config(_) => CONFIG,
-        E::Graph(e) => graph_code(e.kind()),
-        // The database could not be reached or refused: like a service down.
-        E::Postgres { .. } | E::Sqlite { .. } => UNAVAILABLE,
+    use entrad_sync::ErrorKind as K;
+    match (error, error.kind()) {
+        (entrad_sync::Error::Graph(e), _) => graph_code(e.kind()),
+        // A local database file that cannot be used as it is (read-only, not
+        // a database, a directory, a full disk): fixing it takes a person.
+        (_, K::Config) => CONFIG,
+        // The database could not be reached or was busy: like a service down.
+        (_, K::Unavailable) => UNAVAILABLE,
         _ => INTERNAL,
     }
 }

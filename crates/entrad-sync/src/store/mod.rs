@@ -3,7 +3,9 @@
 
 mod any;
 mod checkpointer;
+mod ddl;
 mod migrations;
+mod page;
 mod postgres;
 mod sqlite;
 mod target;
