@@ -202,6 +202,36 @@ impl GraphClient {
         Ok(Received { page, next })
     }
 
+    /// Checks an `@odata.nextLink` that a page from `page_url` carried,
+    /// before a caller keeps it to follow later (e.g. stores it to resume a
+    /// delta round from): the rule the page streams apply when they follow a
+    /// link ([`Error::CrossOriginLink`]: it stays on the page's origin), and
+    /// the token's origin rule ([`Error::OriginNotAllowed`],
+    /// [`Error::InsecureUrl`]). A stream hands out a page before the error
+    /// for its link: a caller storing links checks them itself.
+    pub fn check_next_link(&self, page_url: &str, link: &str) -> Result<()> {
+        self.check_link(NEXT_LINK, page_url, link)
+    }
+
+    /// [`GraphClient::check_next_link`] for an `@odata.deltaLink`.
+    pub fn check_delta_link(&self, page_url: &str, link: &str) -> Result<()> {
+        self.check_link(DELTA_LINK, page_url, link)
+    }
+
+    fn check_link(&self, name: &'static str, page_url: &str, link: &str) -> Result<()> {
+        let from = self.resolve(page_url)?;
+        let url = self.resolve(link)?;
+        if url.origin() != from.origin() {
+            return Err(Error::CrossOriginLink {
+                link: name,
+                page_origin: origin::display(&from),
+                link_origin: origin::display(&url),
+            });
+        }
+        self.origins.check(&url)?;
+        Ok(())
+    }
+
     /// Where `page` (from `from`) leads: its nextLink, if any. Either link
     /// leading to another origin than `from` is an error that comes after the page.
     fn next_url(&self, from: &Url, page: &impl Paged) -> Option<Result<Url>> {

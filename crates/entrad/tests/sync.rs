@@ -903,3 +903,74 @@ fn select_fixes_the_columns_and_a_new_selection_starts_a_fresh_round() {
         USERS.to_string()
     );
 }
+
+/// A Graph (a mock) whose users delta round is one page, `first`, with a
+/// link to a second page served by `second`.
+fn mock_graph(runtime: &tokio::runtime::Runtime, second: Value) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    runtime.block_on(async {
+        let graph = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1.0/users/delta"))
+            .and(query_param_is_missing("page"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "@odata.nextLink": format!("{}/v1.0/users/delta?page=2", graph.uri()),
+                "value": [{"id": "1", "displayName": "One"}],
+            })))
+            .mount(&graph)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1.0/users/delta"))
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(second))
+            .mount(&graph)
+            .await;
+        graph
+    })
+}
+
+#[test]
+fn a_link_to_another_origin_is_never_stored_and_fails_every_run_alike() {
+    let emulator = Emulator::start(1);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = "http://127.0.0.1:9/v1.0/users/delta";
+    for (name, link) in ["@odata.deltaLink", "@odata.nextLink"]
+        .into_iter()
+        .enumerate()
+    {
+        let graph = mock_graph(
+            &runtime,
+            json!({link: format!("{elsewhere}?$deltatoken=stolen"), "value": [{"id": "2"}]}),
+        );
+        let db = Db::sqlite(dir.path(), &format!("mirror-{name}.db"));
+        // The first page and its (good) nextLink are committed; the second
+        // page's link leads elsewhere: the page is not applied, the stored
+        // state stays at the first page's link, and a second run fails the
+        // same way (a stored bad link would make it a configuration error).
+        for _ in 0..2 {
+            let output = emulator
+                .configured()
+                .args(["--graph-url", &graph.uri(), "--allow-insecure-loopback"])
+                .args(["sync", "users", "--into"])
+                .arg(db.spec())
+                .output()
+                .unwrap();
+            let stderr = stderr_of(&output);
+            assert_eq!(output.status.code(), Some(1), "{link}: {stderr}");
+            assert!(stderr.contains(link), "{stderr}");
+            assert!(stderr.contains("http://127.0.0.1:9"), "{stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+            assert_eq!(
+                db.query(&emulator, "SELECT link, done FROM sync_state"),
+                [[
+                    format!("{}/v1.0/users/delta?page=2", graph.uri()),
+                    "0".to_owned()
+                ]],
+                "{link}"
+            );
+            assert_eq!(db.user_ids(&emulator), ["1"], "{link}");
+        }
+    }
+}
