@@ -323,3 +323,115 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
             .is_err()
     );
 }
+
+/// A page no database takes as it comes: U+0000 (which PostgreSQL's text
+/// cannot hold) and U+FFFF (PostgreSQL's escape for it) in an id, a key, a
+/// value, a nested list; `displayName` with both.
+fn hostile_object() -> (String, serde_json::Value) {
+    let text = r#"{"id":"n\u0000ul","displayName":"a\u0000b\uFFFFc\uffff0","k\u0000":["\u0000",{"deep\uffff":"\u0000\u0000"}]}"#;
+    (text.to_owned(), serde_json::from_str(text).unwrap())
+}
+
+/// Applies the hostile page to `store` as the first page of a full round,
+/// then again as a page of changes (merged into the stored object).
+async fn apply_hostile<S: Store>(store: &mut S) {
+    let (text, value) = hostile_object();
+    let upsert = Upsert {
+        id: "n\0ul".into(),
+        text: text.into(),
+        columns: vec![ColumnValue::Text(
+            value["displayName"].as_str().unwrap().to_owned().into(),
+        )],
+    };
+    store
+        .add_columns(Kind::Users, &["displayName"])
+        .await
+        .unwrap();
+    let counts = store
+        .apply(
+            "t",
+            Kind::Users,
+            &page(vec![upsert.clone()], vec![]),
+            &cursor("next", false, true, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.added, 1);
+    let counts = store
+        .apply(
+            "t",
+            Kind::Users,
+            &page(vec![upsert], vec![]),
+            &cursor("delta", true, false, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.changed, 1);
+}
+
+/// PostgreSQL's strings read back by the rule of entrad-sync's README:
+/// U+FFFF `0` is U+0000, U+FFFF U+FFFF is U+FFFF.
+fn unescape(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let text = |s: &str| {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            match (c, c == '\u{FFFF}') {
+                (_, true) => match chars.next() {
+                    Some('0') => out.push('\0'),
+                    Some('\u{FFFF}') => out.push('\u{FFFF}'),
+                    other => panic!("not an escape: {other:?} in {s:?}"),
+                },
+                (c, false) => out.push(c),
+            }
+        }
+        out
+    };
+    match value {
+        Value::String(s) => Value::String(text(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(unescape).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (text(&k), unescape(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[tokio::test]
+async fn both_stores_keep_an_object_with_nul_characters_as_it_came() {
+    let (_, expected) = hostile_object();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mirror.db");
+    apply_hostile(&mut SqliteStore::open(&path).unwrap()).await;
+    let (id, data, name): (String, String, String) = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT id, data, \"displayName\" FROM users", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(id, "n\0ul");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&data).unwrap(),
+        expected
+    );
+    assert_eq!(name, expected["displayName"]);
+
+    let url = entrad_testkit::fresh_postgres_database().await.unwrap();
+    apply_hostile(&mut PostgresStore::connect(&url).await.unwrap()).await;
+    let reader = PostgresReader::connect(&url).await;
+    let row = reader
+        .client
+        .query_one("SELECT id, data::text, \"displayName\" FROM users", &[])
+        .await
+        .unwrap();
+    let (id, data, name): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(unescape(serde_json::Value::String(id)), "n\0ul");
+    assert_eq!(unescape(serde_json::from_str(&data).unwrap()), expected);
+    assert_eq!(
+        unescape(serde_json::Value::String(name)),
+        expected["displayName"]
+    );
+}

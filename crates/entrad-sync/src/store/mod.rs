@@ -5,6 +5,7 @@ mod any;
 mod checkpointer;
 mod ddl;
 mod migrations;
+mod nul;
 mod page;
 mod postgres;
 mod sqlite;

@@ -8,10 +8,10 @@ use tokio_postgres::{Client, NoTls, Transaction};
 use crate::changes::{Changes, Upsert};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
-use crate::store::ddl;
 use crate::store::migrations::{POSTGRES, VERSIONS_TABLE};
 use crate::store::page::{PageWriter, write_page};
 use crate::store::{Cursor, Store};
+use crate::store::{ddl, nul};
 use crate::summary::Counts;
 
 /// The advisory lock key of schema changes (migrations, added columns), so
@@ -178,6 +178,20 @@ impl Store for PostgresStore {
 /// A page's transaction.
 struct Page<'c>(Transaction<'c>);
 
+/// Strings as PostgreSQL can store them (U+0000 escaped: see [`nul`]).
+struct Texts<'a>(Vec<Cow<'a, str>>);
+
+impl Texts<'_> {
+    /// The strings, as a query's array parameter.
+    fn refs(&self) -> Vec<&str> {
+        self.0.iter().map(AsRef::as_ref).collect()
+    }
+}
+
+fn escaped<'a>(texts: impl Iterator<Item = &'a str>) -> Texts<'a> {
+    Texts(texts.map(nul::escape_text).collect())
+}
+
 impl PageWriter for Page<'_> {
     type Error = tokio_postgres::Error;
 
@@ -191,7 +205,7 @@ impl PageWriter for Page<'_> {
         self.0
             .execute(
                 &format!("UPDATE {table} SET removed = 'changed', seen_round = $3 WHERE tenant = $1 AND id = ANY($2) AND removed IS NULL"),
-                &[&tenant, &ids, &round],
+                &[&tenant, &escaped(ids.iter().copied()).refs(), &round],
             )
             .await
     }
@@ -205,7 +219,7 @@ impl PageWriter for Page<'_> {
         self.0
             .execute(
                 &format!("DELETE FROM {table} WHERE tenant = $1 AND id = ANY($2)"),
-                &[&tenant, &ids],
+                &[&tenant, &escaped(ids.iter().copied()).refs()],
             )
             .await
     }
@@ -218,7 +232,7 @@ impl PageWriter for Page<'_> {
         self.0
             .execute(
                 "DELETE FROM memberships WHERE tenant = $1 AND group_id = ANY($2)",
-                &[&tenant, &groups],
+                &[&tenant, &escaped(groups.iter().copied()).refs()],
             )
             .await
     }
@@ -231,8 +245,8 @@ impl PageWriter for Page<'_> {
         round: i64,
         full: bool,
     ) -> Result<(u64, u64), tokio_postgres::Error> {
-        let ids: Vec<&str> = upserts.iter().map(|u| u.id.as_ref()).collect();
-        let data: Vec<&str> = upserts.iter().map(|u| u.text.as_ref()).collect();
+        let ids = escaped(upserts.iter().map(|u| u.id.as_ref()));
+        let data = Texts(upserts.iter().map(|u| nul::escape_json(&u.text)).collect());
         let row = self
             .0
             .query_one(
@@ -246,7 +260,7 @@ impl PageWriter for Page<'_> {
                        RETURNING (xmax = 0) AS inserted)
                      SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"
                 ),
-                &[&tenant, &ids, &data, &round, &full],
+                &[&tenant, &ids.refs(), &data.refs(), &round, &full],
             )
             .await?;
         Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64))
@@ -258,16 +272,16 @@ impl PageWriter for Page<'_> {
         members: &[(Cow<'_, str>, Cow<'_, str>, Cow<'_, str>)],
         round: i64,
     ) -> Result<u64, tokio_postgres::Error> {
-        let groups: Vec<&str> = members.iter().map(|m| m.0.as_ref()).collect();
-        let ids: Vec<&str> = members.iter().map(|m| m.1.as_ref()).collect();
-        let types: Vec<&str> = members.iter().map(|m| m.2.as_ref()).collect();
+        let groups = escaped(members.iter().map(|m| m.0.as_ref()));
+        let ids = escaped(members.iter().map(|m| m.1.as_ref()));
+        let types = escaped(members.iter().map(|m| m.2.as_ref()));
         self.0
             .execute(
                 "INSERT INTO memberships (tenant, group_id, member_id, member_type, seen_round)
                  SELECT $1, m.g, m.m, m.t, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS m (g, m, t)
                  ON CONFLICT (tenant, group_id, member_id) DO UPDATE SET
                    member_type = excluded.member_type, seen_round = excluded.seen_round",
-                &[&tenant, &groups, &ids, &types, &round],
+                &[&tenant, &groups.refs(), &ids.refs(), &types.refs(), &round],
             )
             .await
     }
@@ -277,13 +291,13 @@ impl PageWriter for Page<'_> {
         tenant: &str,
         members: &[(Cow<'_, str>, Cow<'_, str>)],
     ) -> Result<u64, tokio_postgres::Error> {
-        let groups: Vec<&str> = members.iter().map(|m| m.0.as_ref()).collect();
-        let ids: Vec<&str> = members.iter().map(|m| m.1.as_ref()).collect();
+        let groups = escaped(members.iter().map(|m| m.0.as_ref()));
+        let ids = escaped(members.iter().map(|m| m.1.as_ref()));
         self.0
             .execute(
                 "DELETE FROM memberships AS s USING unnest($2::text[], $3::text[]) AS m (g, m)
                  WHERE s.tenant = $1 AND s.group_id = m.g AND s.member_id = m.m",
-                &[&tenant, &groups, &ids],
+                &[&tenant, &groups.refs(), &ids.refs()],
             )
             .await
     }
