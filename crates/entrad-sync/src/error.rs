@@ -126,6 +126,37 @@ impl Error {
     }
 }
 
+impl Error {
+    /// What to check, for a local database file that cannot be used as it
+    /// is: read-only, not a database, not a file, a full disk, a write that
+    /// failed (a full disk, or the file size limit).
+    pub fn hint(&self) -> Option<&'static str> {
+        use rusqlite::ErrorCode as C;
+        let Error::Sqlite { source, .. } = self else {
+            return None;
+        };
+        Some(
+            match source
+                .downcast_ref::<rusqlite::Error>()?
+                .sqlite_error_code()?
+            {
+                C::ReadOnly => "the database file or its directory is read-only",
+                C::NotADatabase => "the file is not a SQLite database",
+                C::CannotOpen => {
+                    "the path cannot be opened as a database file (a directory? a directory that cannot be written?)"
+                }
+                C::DiskFull => "the disk holding the database is full",
+                C::SystemIoFailure | C::TooBig => {
+                    "a write to the database failed: the disk may be full, or the file reached the process's file size limit (ulimit -f)"
+                }
+                C::PermissionDenied => "the database file cannot be accessed",
+                C::DatabaseCorrupt => "the database file is damaged",
+                _ => return None,
+            },
+        )
+    }
+}
+
 /// A local file's problems are the configuration's: the same run fails the
 /// same way until a person fixes the file, the disk or the limit. Busy and
 /// anything else stay "unavailable", as every database failure was before.
@@ -161,5 +192,42 @@ fn postgres_kind(error: &tokio_postgres::Error) -> ErrorKind {
             ErrorKind::Config
         }
         _ => ErrorKind::Unavailable,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite(code: std::ffi::c_int) -> Error {
+        Error::sqlite("committing a page")(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        ))
+    }
+
+    #[test]
+    fn a_local_file_that_cannot_be_used_is_the_configurations_with_a_hint() {
+        use rusqlite::ffi;
+        for code in [
+            ffi::SQLITE_READONLY,
+            ffi::SQLITE_NOTADB,
+            ffi::SQLITE_CANTOPEN,
+            ffi::SQLITE_FULL,
+            ffi::SQLITE_IOERR_WRITE,
+        ] {
+            let e = sqlite(code);
+            assert_eq!(e.kind(), ErrorKind::Config, "{code}");
+            assert!(e.hint().is_some(), "{code}");
+            assert!(e.is_database());
+        }
+        let busy = sqlite(ffi::SQLITE_BUSY);
+        assert_eq!(busy.kind(), ErrorKind::Unavailable);
+        assert_eq!(busy.hint(), None);
+        // The driver's error is the source, not repeated in the message.
+        let e = sqlite(ffi::SQLITE_FULL);
+        let cause = std::error::Error::source(&e).unwrap();
+        assert!(cause.is::<rusqlite::Error>());
+        assert_eq!(e.to_string(), "SQLite: committing a page");
     }
 }

@@ -30,7 +30,7 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
         Error::Demo(_) => (INTERNAL, Some(chain(error))),
         Error::Output(_) => (INTERNAL, Some(chain(error))),
         Error::Config(message) => (CONFIG, Some(message.clone())),
-        Error::Sync(e) => (sync_code(e), Some(chain(e))),
+        Error::Sync(e) => (sync_code(e), Some(sync_message(e))),
         Error::TenantsFailed { code, .. } => (*code, Some(error.to_string())),
         Error::Auth(e) => (auth_code(e.kind()), Some(auth_message(e))),
         Error::Graph {
@@ -76,6 +76,13 @@ fn sync_code(error: &entrad_sync::Error) -> u8 {
         // The database could not be reached or was busy: like a service down.
         (_, K::Unavailable) => UNAVAILABLE,
         _ => INTERNAL,
+    }
+}
+
+fn sync_message(error: &entrad_sync::Error) -> String {
+    match error.hint() {
+        Some(hint) => format!("{}; {hint}", chain(error)),
+        None => chain(error),
     }
 }
 

@@ -974,3 +974,58 @@ fn a_link_to_another_origin_is_never_stored_and_fails_every_run_alike() {
         }
     }
 }
+
+/// `cmd` run by `sh` under a file size limit of `blocks` (`ulimit -f`).
+fn under_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::process::Command {
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("ulimit -f {blocks} && exec \"$@\""))
+        .arg("sh")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => sh.env(key, value),
+            None => sh.env_remove(key),
+        };
+    }
+    sh.stdout(Stdio::piped()).stderr(Stdio::piped());
+    sh
+}
+
+#[test]
+fn a_local_database_that_cannot_be_used_is_a_configuration_error_with_a_hint() {
+    let emulator = Emulator::start(USERS * 4);
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_database = dir.path().join("notes.txt");
+    std::fs::write(&not_a_database, "a text file, not a database\n".repeat(200)).unwrap();
+    let directory = dir.path().join("a-directory");
+    std::fs::create_dir(&directory).unwrap();
+    for (db, hint) in [
+        (Db::Sqlite(not_a_database), "not a SQLite database"),
+        (Db::Sqlite(directory), "cannot be opened as a database file"),
+    ] {
+        let output = sync(&emulator, &db).output().unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(hint), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+    // A write past the file size limit (SIGXFSZ) is reported, not fatal:
+    // at several limits, wherever the write that passes it falls.
+    for blocks in [1, 64, 512] {
+        let db = Db::sqlite(dir.path(), &format!("limited-{blocks}.db"));
+        let mut cmd = entrad_process();
+        cmd.arg("--ca-file")
+            .arg(emulator.ca_file())
+            .arg("--config")
+            .arg(emulator.file("parameters.json"))
+            .args(["sync", "--page-size", PAGE, "--into"])
+            .arg(db.spec());
+        let output = under_file_size_limit(&cmd, blocks).output().unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(2), "{blocks}: {output:?}");
+        assert!(stderr.contains("file size limit (ulimit -f)"), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+}
