@@ -360,16 +360,21 @@ fn killed_at_random_pages(emulator: &Emulator, clean: &Db, killed: &Db) {
     let half_done = kill_until_done(emulator, killed);
     assert!(half_done >= 2, "only {half_done} kills landed mid-round");
     assert_same(emulator, killed, clean);
-    // Then a round of changes, killed too, against a clean run of it.
+    // Then a round of changes, killed too, against a clean run of it: enough
+    // changes for several pages, so that kills land mid-round here too.
     let ids = clean.user_ids(emulator);
-    for id in &ids[..30] {
+    for id in &ids[..100] {
         rename(emulator, id, format!("New {id}"));
     }
     emulator.admin(|a| a.delete_user(&ids[40]));
     let group = clean.value(emulator, "SELECT id FROM groups ORDER BY id LIMIT 1");
     emulator.admin(|a| a.add_member(&group, &ids[41]));
     succeed(&mut sync_both(emulator, clean));
-    kill_until_done(emulator, killed);
+    let half_done = kill_until_done(emulator, killed);
+    assert!(
+        half_done >= 2,
+        "only {half_done} kills landed mid-round of changes"
+    );
     assert_same(emulator, killed, clean);
 }
 
