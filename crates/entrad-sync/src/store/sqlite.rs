@@ -19,6 +19,9 @@ use crate::store::page::{PageWriter, write_page};
 use crate::store::{Cursor, Store};
 use crate::summary::Counts;
 
+/// How long a writer waits for another process's write transaction.
+const BUSY_WAIT: Duration = Duration::from_secs(60);
+
 /// A SQLite database file. Several processes may share it: writers take
 /// turns (a busy writer is waited for up to a minute).
 #[derive(Debug)]
@@ -57,7 +60,7 @@ impl SqliteStore {
         }
         let what = format!("opening {}", path.display());
         let mut conn = Connection::open(path).map_err(Error::sqlite(what.clone()))?;
-        conn.busy_timeout(Duration::from_secs(60))
+        conn.busy_timeout(BUSY_WAIT)
             .map_err(Error::sqlite(what.clone()))?;
         // A mirror that stays crash-safe page by page: in WAL mode a commit is
         // one append to the log, readers never block the writer, and with
@@ -199,7 +202,7 @@ impl Store for SqliteStore {
             .map_err(Error::sqlite(format!("applying a page of {kind}")))?;
         page.commit().map_err(Error::sqlite("committing a page"))?;
         if let Some(checkpointer) = &self.checkpointer {
-            checkpointer.committed();
+            checkpointer.committed(&self.conn, BUSY_WAIT);
         }
         Ok(counts)
     }
