@@ -251,3 +251,115 @@ pub(crate) fn chain_client(
         },
     )
 }
+
+/// The scopes and the Graph endpoint a parameters file names, beside its client.
+type FromParameters = (TokenClient, Option<Vec<String>>, Option<String>);
+
+/// A client for the quickstart's `parameters.json`, checked as `entrad run`
+/// checks it (entrad-auth's [`ParametersFile`](entrad_auth::parameters::ParametersFile)):
+/// `secret`, or `thumbprint` + `private_key_file`, or `managed_identity`;
+/// `cache` and `client_capabilities` when present. `cache` given here wins
+/// over the file's; without either, tokens are kept in memory. Returns the
+/// client, the file's `scope` and its `endpoint`.
+#[pyfunction]
+#[pyo3(signature = (path, *, ca_files=Vec::new(), cache=None))]
+pub(crate) fn parameters_client(
+    py: Python<'_>,
+    path: PathBuf,
+    ca_files: Vec<PathBuf>,
+    cache: Option<&str>,
+) -> PyResult<FromParameters> {
+    use entrad_auth::parameters::{CLIENT_CREDENTIALS_KEY, ParametersFile};
+    let file = ParametersFile::load(&path).map_err(|e| auth_error(py, &e))?;
+    let name = path.display();
+    let (http, given_cache) = common(py, ca_files, None, None, cache)?;
+    let cache = match (cache, &file.cache) {
+        (None, Some(spec)) => spec.clone(),
+        _ => given_cache,
+    };
+    if file.client_credentials.is_some() {
+        return Err(config_error(
+            py,
+            format!(
+                "{name}: `{CLIENT_CREDENTIALS_KEY}` is read by the entrad command only: give `secret`, or `thumbprint` and `private_key_file`"
+            ),
+        ));
+    }
+    let has_credential = file.secret.is_some() || file.thumbprint.is_some();
+    let recipe = if let Some(identity) = &file.managed_identity {
+        if has_credential {
+            return Err(config_error(
+                py,
+                format!(
+                    "{name}: has both `managed_identity` and a credential (`secret` or `thumbprint`): keep one"
+                ),
+            ));
+        }
+        Recipe::ManagedIdentity(identity.parse().map_err(|e| auth_error(py, &e))?)
+    } else {
+        let missing = |key: &str| config_error(py, format!("{name}: `{key}` is missing"));
+        let authority = file
+            .authority
+            .as_ref()
+            .ok_or_else(|| missing("authority"))?;
+        let client_id = file.client_id.clone().ok_or_else(|| missing("client_id"))?;
+        let credential = match (&file.secret, &file.thumbprint, &file.private_key_file) {
+            (Some(secret), _, _) => {
+                use secrecy::ExposeSecret as _;
+                Credential::secret(secret.expose_secret())
+            }
+            (None, Some(thumbprint), Some(key_file)) => {
+                let key = entrad_auth::read_bounded(key_file, entrad_auth::CERTIFICATE_FILE_LIMIT)
+                    .map_err(|e| {
+                        config_error(
+                            py,
+                            format!(
+                                "cannot read `private_key_file` of {name} ({}): {e}",
+                                key_file.display()
+                            ),
+                        )
+                    })?;
+                Credential::private_key_with_thumbprint(&key, thumbprint).map_err(|e| {
+                    config_error(
+                        py,
+                        format!("`private_key_file` of {name} ({}): {e}", key_file.display()),
+                    )
+                })?
+            }
+            (None, Some(_), None) => {
+                return Err(config_error(
+                    py,
+                    format!("{name}: `thumbprint` is set but `private_key_file` is missing"),
+                ));
+            }
+            (None, None, _) => {
+                return Err(config_error(
+                    py,
+                    format!(
+                        "{name}: no credential: give `secret`, or `thumbprint` and `private_key_file`, or `managed_identity`"
+                    ),
+                ));
+            }
+        };
+        Recipe::App {
+            client_id,
+            authority: Authority::parse(authority.as_str()).map_err(|e| auth_error(py, &e))?,
+            credential,
+            capabilities: file.client_capabilities.clone().unwrap_or_default(),
+            instance_discovery: true,
+        }
+    };
+    let client = TokenClient::new(
+        py,
+        Settings {
+            recipe,
+            http,
+            cache,
+        },
+    )?;
+    Ok((
+        client,
+        file.scope.clone(),
+        file.endpoint.as_ref().map(|url| url.to_string()),
+    ))
+}

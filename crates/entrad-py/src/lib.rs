@@ -30,5 +30,6 @@ fn _entrad(module: &Bound<'_, PyModule>) -> PyResult<()> {
         module
     )?)?;
     module.add_function(wrap_pyfunction!(construct::chain_client, module)?)?;
+    module.add_function(wrap_pyfunction!(construct::parameters_client, module)?)?;
     Ok(())
 }

@@ -88,6 +88,11 @@ class Credential:
     request between them.
     """
 
+    #: The parameters file's ``scope`` (``from_parameters``), else None.
+    scopes: Optional[list] = None
+    #: The parameters file's ``endpoint`` (``from_parameters``): :class:`Graph`'s default origin.
+    endpoint: Optional[str] = None
+
     def __init__(
         self,
         *,
@@ -158,6 +163,22 @@ class Credential:
         return credential
 
     @classmethod
+    def from_parameters(cls, path: "os.PathLike[str] | str", *, ca_file: Optional[str] = None,
+                        cache: Optional[str] = None) -> "Credential":
+        """The quickstart's parameters.json, checked as ``entrad run`` checks it:
+        ``authority``, ``client_id`` and ``secret`` (or ``thumbprint`` and
+        ``private_key_file``, or ``managed_identity``); ``cache`` and
+        ``client_capabilities`` when present. ``cache`` given here wins over
+        the file's; without either, tokens are kept in memory. The file's
+        ``scope`` and ``endpoint`` are kept as :attr:`scopes` and :attr:`endpoint`.
+        The environment (AZURE_*) is not read: the file says it all."""
+        ca_files = [os.fspath(ca_file)] if ca_file is not None else []
+        tokens, scopes, endpoint = _entrad.parameters_client(os.fspath(path), ca_files=ca_files, cache=cache)
+        credential = cls._of(tokens)
+        credential.scopes, credential.endpoint = scopes, endpoint
+        return credential
+
+    @classmethod
     def default(cls, *, ca_file: Optional[str] = None, cache: Optional[str] = None) -> "Credential":
         """azure-identity's chain for a daemon: the environment (AZURE_*),
         workload identity, managed identity, the Azure CLI; as ``--credential chain``."""
@@ -214,6 +235,12 @@ class Credential:
         return "<entrad.Credential {}>".format(self._tokens.source_name)
 
 
+def _origin(url: str) -> str:
+    """scheme://host[:port]/ of `url` (a parameters file's Graph endpoint)."""
+    scheme, _, rest = url.partition("://")
+    return scheme + "://" + rest.split("/", 1)[0] + "/"
+
+
 def _with_params(path_or_url: str, params: Optional[Mapping[str, Any]]) -> str:
     if not isinstance(path_or_url, str):
         raise TypeError("path_or_url must be a str, not {}".format(type(path_or_url).__name__))
@@ -234,6 +261,8 @@ class Graph:
         tokens = getattr(credential, "_tokens", None)
         if not isinstance(tokens, _entrad.TokenClient):
             raise TypeError("Graph needs an entrad.Credential (or entrad.aio.Credential)")
+        if base_url is None and getattr(credential, "endpoint", None):
+            base_url = _origin(credential.endpoint)
         self._graph = _entrad.GraphClient(tokens, base_url)
 
     def items(self, path_or_url: str, params: Optional[Mapping[str, Any]] = None) -> Iterator[Dict[str, Any]]:
