@@ -66,12 +66,14 @@ pub(crate) fn graph_error(py: Python<'_>, error: &entrad_graph::Error) -> PyErr 
         | Error::Exhausted { last: refused, .. } => Some(refused),
         _ => None,
     };
-    let class = match error.kind() {
-        ErrorKind::Config => "ConfigurationError",
-        ErrorKind::Authentication => "AuthenticationError",
-        ErrorKind::Unavailable => "NetworkError",
-        ErrorKind::Permission => "GraphError",
+    // Graph's own refusal (a 404 is a "configuration" kind for the CLI's exit
+    // code) is a GraphError with Graph's code; one that stayed busy is a network error.
+    let class = match (error, error.kind()) {
+        (Error::Exhausted { .. }, _) | (_, ErrorKind::Unavailable) => "NetworkError",
         _ if refusal.is_some() => "GraphError",
+        (_, ErrorKind::Config) => "ConfigurationError",
+        (_, ErrorKind::Authentication) => "AuthenticationError",
+        (_, ErrorKind::Permission) => "GraphError",
         _ => "EntradError",
     };
     let fields = PyDict::new(py);
