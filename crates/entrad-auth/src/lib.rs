@@ -33,6 +33,7 @@
 //!   Storage and other SDK clients get their tokens through entrad's caches.
 //! * [`Error`]: one error type; service refusals carry the AADSTS codes, ids
 //!   and a one-line hint.
+//! * [`parameters`]: the quickstart's `parameters.json`, its keys and their checks.
 //!
 //! Secrets, keys, assertions, identity headers and tokens never appear in `Debug`, `Display`,
 //! logs or errors.
@@ -112,6 +113,7 @@ mod file_limit;
 pub mod fuzz;
 mod hint;
 mod hot;
+pub mod parameters;
 mod refresh;
 mod retry;
 mod service_reply;

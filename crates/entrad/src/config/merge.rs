@@ -484,7 +484,7 @@ mod tests {
     }
 
     fn file(text: &str) -> ParametersFile {
-        ParametersFile::parse(Path::new("/cfg/parameters.json"), text).unwrap()
+        super::super::file::parse(Path::new("/cfg/parameters.json"), text).unwrap()
     }
 
     const SECRET_FILE: &str = r#"{"authority":"https://127.0.0.1:8443/tid","client_id":"file-client",
@@ -606,7 +606,7 @@ mod tests {
             (Path::new("/cfg/k.pem"), "AB")
         );
 
-        let err = ParametersFile::parse(Path::new("p.json"), r#"{"thumbprint":"AB"}"#)
+        let err = super::super::file::parse(Path::new("p.json"), r#"{"thumbprint":"AB"}"#)
             .and_then(|f| Settings::merge(Some(f), env(&[]), &flags(&[]), None))
             .unwrap_err();
         assert_eq!(

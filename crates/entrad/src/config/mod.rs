@@ -17,7 +17,7 @@ use secrecy::ExposeSecret as _;
 
 pub use credential::load_credential;
 pub use env::EnvConfig;
-pub use file::ParametersFile;
+pub use file::load as load_parameters;
 pub use merge::Settings;
 pub use source::TokenSourceSpec;
 
@@ -37,7 +37,7 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
         (None, Some(path)) => Some(path.as_path()),
         (None, None) => None,
     };
-    let file = file.map(ParametersFile::load).transpose()?;
+    let file = file.map(file::load).transpose()?;
     let mut env = EnvConfig::from_process();
     credentials_dir::apply_from_process(&mut env)?;
     let mut settings = Settings::merge(file, env, &global.identity, global.ca_file.clone())?;
