@@ -87,8 +87,8 @@ impl Sessions {
         }
         store.next += 1;
         let session = Session {
-            id: super::random_hex(),
-            csrf: super::random_hex(),
+            id: random_hex(),
+            csrf: random_hex(),
             user: None,
             portal: false,
             created: store.next,
@@ -108,6 +108,14 @@ impl Sessions {
             change(session);
         }
     }
+}
+
+/// A fresh random value for session ids and CSRF tokens: 32 bytes in hex.
+fn random_hex() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The session id the request's cookie names.
