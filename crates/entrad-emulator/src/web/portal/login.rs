@@ -1,6 +1,7 @@
 //! Entering the portal: the admin token typed once on the login page, or the one-time
-//! login URL of the ready line (`?code=`, good once); either marks the browser's
-//! session as a portal session.
+//! login URL of the ready line (`?code=`, good once); either ends the browser's
+//! session and begins a portal session with a new cookie, so that a session id
+//! known before the login (planted by a stranger) does not open the portal.
 
 use std::sync::Arc;
 
@@ -38,8 +39,8 @@ pub(crate) async fn page(
     let current = sessions.current(&headers);
     if let Some(code) = query.code.as_deref() {
         if access.use_login_code(code) {
-            sessions.update(&current.session.id, |s| s.portal = true);
-            return see_other(&format!("{ROOT}/"), current.cookie);
+            let entered = sessions.enter_portal(&current.session.id);
+            return see_other(&format!("{ROOT}/"), entered.cookie);
         }
         return Page::new(&Login {
             csrf: &current.session.csrf,
@@ -75,8 +76,8 @@ pub(crate) async fn submit(
         .status(StatusCode::UNAUTHORIZED)
         .into_response();
     }
-    sessions.update(&session.id, |s| s.portal = true);
-    see_other(&format!("{ROOT}/"), None)
+    let entered = sessions.enter_portal(&session.id);
+    see_other(&format!("{ROOT}/"), entered.cookie)
 }
 
 /// `POST /logout`.
