@@ -96,13 +96,16 @@
 //! # }
 //! ```
 
+mod access;
 mod admin;
 mod admin_token;
 mod args;
+mod base_url;
 mod body_limit;
 mod cae;
 mod clock;
 mod config;
+mod directories;
 mod emulator;
 mod error;
 mod faults;

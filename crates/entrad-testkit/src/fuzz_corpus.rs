@@ -10,7 +10,7 @@
 /// cannot be read, and when the target has no inputs at all (a misspelt
 /// target name).
 pub fn replay_fuzz_inputs(target: &str, entry: fn(&[u8])) {
-    let fuzz = crate::workspace_root().join("fuzz");
+    let fuzz = crate::workspace::workspace_root().join("fuzz");
     let mut seen = 0;
     for dir in ["corpus", "regressions"] {
         let Ok(entries) = std::fs::read_dir(fuzz.join(dir).join(target)) else {

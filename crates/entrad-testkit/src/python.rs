@@ -10,7 +10,7 @@ pub fn python() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
         return Ok(PathBuf::from(p));
     }
-    let venv = crate::workspace_root().join(".venv/bin/python");
+    let venv = crate::workspace::workspace_root().join(".venv/bin/python");
     if venv.exists() {
         Ok(venv)
     } else {

@@ -526,8 +526,9 @@ fn print_env_gives_the_exports_and_the_file_holds_the_same_secret() {
     let emulator = Emulator::start(1);
     let dir = tempfile::tempdir().unwrap();
     let header_file = dir.path().join("header");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_entrad"))
-        .env_remove("ENTRAD_CACHE")
+    // Without the environment's AZURE_* and IDENTITY_* variables: the exports are
+    // the broker's own.
+    let mut child = entrad_process()
         .arg("--config")
         .arg(emulator.file("parameters.json"))
         .arg("--ca-file")

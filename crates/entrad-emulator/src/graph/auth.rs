@@ -6,8 +6,10 @@ use ring::signature::RSA_PKCS1_2048_8192_SHA256;
 use serde_json::Value;
 
 use super::reply::{GraphCtx, Reply};
+use crate::cae::Events;
 use crate::clock::unix_now;
-use crate::shared::Shared;
+use crate::directories::Directories;
+use crate::keys::SigningKey;
 use crate::token::jws::{self, date_claim};
 use crate::token::mint::{GRAPH_APP_ID, GRAPH_AUDIENCE, v1_issuer};
 
@@ -79,13 +81,27 @@ fn unauthorized(message: &str, ctx: &GraphCtx) -> Reply {
     )
 }
 
+/// What a bearer token is checked against: the key that signs tokens, the
+/// tenants that issue them and the CAE events that revoke them.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Verifier<'a> {
+    pub(crate) signing: &'a SigningKey,
+    pub(crate) directories: &'a Directories,
+    pub(crate) events: &'a Events,
+}
+
 /// Checks the request's bearer token (401s); roles are checked per request with
 /// [`Caller::require_any`] (403s).
 pub(crate) fn authenticate(
-    state: &Shared,
+    verifier: Verifier<'_>,
     headers: &HeaderMap,
     ctx: &GraphCtx,
 ) -> Result<Caller, Reply> {
+    let Verifier {
+        signing,
+        directories,
+        events,
+    } = verifier;
     let Some(token) = bearer(headers) else {
         return Err(unauthorized("Access token is empty.", ctx));
     };
@@ -96,11 +112,10 @@ pub(crate) fn authenticate(
         ));
     };
     let alg_ok = jws.header.get("alg").and_then(Value::as_str) == Some("RS256");
-    let kid_ok = jws.header.get("kid").and_then(Value::as_str) == Some(state.signing.kid());
+    let kid_ok = jws.header.get("kid").and_then(Value::as_str) == Some(signing.kid());
     let signature_ok = alg_ok
         && kid_ok
-        && state
-            .signing
+        && signing
             .public_components()
             .verify(
                 &RSA_PKCS1_2048_8192_SHA256,
@@ -119,9 +134,9 @@ pub(crate) fn authenticate(
     let tenant = claims
         .get("tid")
         .and_then(Value::as_str)
-        .and_then(|tid| state.tenant_index(tid))
+        .and_then(|tid| directories.tenant_index(tid))
         .unwrap_or(0);
-    let tenant_id = state.read_at(tenant).tenant.id.clone();
+    let tenant_id = directories.read_at(tenant).tenant.id.clone();
     if claims.get("iss").and_then(Value::as_str) != Some(v1_issuer(&tenant_id).as_str()) {
         return Err(unauthorized(
             "Access token validation failure. Invalid issuer.",
@@ -152,7 +167,7 @@ pub(crate) fn authenticate(
             ctx,
         ));
     }
-    if let Some(challenge) = crate::cae::challenge(state, claims, ctx) {
+    if let Some(challenge) = crate::cae::challenge(events, claims, ctx) {
         return Err(challenge);
     }
     let roles = claims

@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::identities::{Selectors, select};
 use super::issue::issue;
-use super::{MiState, header_matches};
+use super::mi_state::{MiState, header_matches};
 
 /// App Service names the resource id `mi_res_id`.
 const SELECTORS: Selectors = Selectors {
@@ -52,7 +52,7 @@ pub(crate) async fn token(
             "Unable to load the proper Managed Identity.",
         );
     };
-    match issue(&state.shared, identity, resource) {
+    match issue(&state, identity, resource) {
         Ok(issued) => Json(json!({
             "access_token": issued.access_token,
             "expires_on": issued.expires_on.to_string(),

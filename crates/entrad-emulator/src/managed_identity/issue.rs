@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::identities::Identity;
+use super::mi_state::MiState;
 use crate::clock::unix_now;
-use crate::shared::Shared;
 use crate::token::mint::{self, ClientAuth, GRAPH_APP_ID, GRAPH_AUDIENCE, LIFETIME_SECS};
 
 /// A minted token and its times.
@@ -36,7 +36,7 @@ pub(crate) fn is_graph(resource: &str) -> bool {
 }
 
 pub(crate) fn issue(
-    shared: &Shared,
+    state: &MiState,
     identity: Identity,
     resource: &str,
 ) -> Result<Issued, Refusal> {
@@ -44,14 +44,14 @@ pub(crate) fn issue(
         return Err(Refusal::UnknownResource(resource.to_string()));
     }
     let now = unix_now();
-    let directory = shared.read();
+    let directory = state.directories.read();
     let app = directory
         .app(identity.client_id)
         .ok_or(Refusal::NoServicePrincipal)?;
     let mut claims = mint::claims(&directory.tenant.id, app, ClientAuth::Assertion, now);
     drop(directory);
     claims["xms_mirid"] = Value::from(identity.resource_id);
-    let access_token = mint::sign(&shared.signing, &claims).ok_or(Refusal::Internal)?;
+    let access_token = mint::sign(&state.signing, &claims).ok_or(Refusal::Internal)?;
     Ok(Issued {
         access_token,
         expires_in: LIFETIME_SECS,

@@ -16,7 +16,7 @@ use sha1::{Digest, Sha1};
 
 use super::identities::SYSTEM_ASSIGNED;
 use super::issue::issue;
-use super::{MiState, header_matches};
+use super::mi_state::{MiState, header_matches};
 use crate::error::{Error, Result};
 
 pub(crate) async fn token(
@@ -42,7 +42,7 @@ pub(crate) async fn token(
             "Value cannot be null. Parameter name: resource",
         );
     }
-    match issue(&state.shared, SYSTEM_ASSIGNED, resource) {
+    match issue(&state, SYSTEM_ASSIGNED, resource) {
         Ok(issued) => Json(json!({
             "token_type": "Bearer",
             "access_token": issued.access_token,
