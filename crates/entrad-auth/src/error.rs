@@ -29,6 +29,12 @@ impl Cause {
     pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
         Cause(Arc::new(error))
     }
+
+    /// Keeps an error that is already boxed (its own type stays the one
+    /// `source()` gives, not the box's).
+    pub(crate) fn from_boxed(error: Box<dyn std::error::Error + Send + Sync>) -> Cause {
+        Cause(Arc::from(error))
+    }
 }
 
 impl std::ops::Deref for Cause {
@@ -190,7 +196,7 @@ pub enum Error {
     },
     /// The server's TLS certificate is not trusted (or does not name the host).
     #[error(
-        "the server's TLS certificate is not trusted: {message}; trust its CA with ClientBuilder::ca_file, e.g. the emulator's ca.pem"
+        "the server's TLS certificate is not trusted: {message}; trust its CA with HttpOptions::with_ca_file, e.g. the emulator's ca.pem"
     )]
     UntrustedCertificate {
         /// What was refused, with the URL.
@@ -203,6 +209,19 @@ pub enum Error {
         status: u16,
         /// What was wrong with it (never the body itself: it may hold a token).
         message: String,
+        /// The `client-request-id` this client sent.
+        client_request_id: Option<String>,
+    },
+    /// The answer to the `what` request was larger than its kind may be (see
+    /// [`entrad_http::BodyLimit`]): reading stopped at the limit. The cause,
+    /// an [`entrad_http::Error::BodyTooLarge`], names the limit and the host.
+    #[error("unexpected response to the {what} request{}", request_id_suffix(.client_request_id))]
+    ResponseTooLarge {
+        /// The request, e.g. `token`, `IMDS`.
+        what: String,
+        /// The HTTP layer's error.
+        #[source]
+        source: Cause,
         /// The `client-request-id` this client sent.
         client_request_id: Option<String>,
     },
@@ -302,6 +321,7 @@ impl Error {
                 ErrorKind::Unavailable
             }
             Error::UnexpectedResponse { .. }
+            | Error::ResponseTooLarge { .. }
             | Error::InvalidToken(_)
             | Error::Cache { .. }
             | Error::TokenTask(_)
@@ -332,6 +352,9 @@ impl Error {
                 client_request_id, ..
             }
             | Error::UnexpectedResponse {
+                client_request_id, ..
+            }
+            | Error::ResponseTooLarge {
                 client_request_id, ..
             } => client_request_id.as_deref(),
             _ => None,

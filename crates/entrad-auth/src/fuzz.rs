@@ -5,11 +5,10 @@
 //! parsers it reaches. Each function takes untrusted bytes as the token service
 //! could send them, and panics only when an invariant of the parser breaks.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, UNIX_EPOCH};
 
 use secrecy::ExposeSecret;
 
-use crate::retry::{self, RetryPolicy};
 use crate::service_reply::{describe_body, service_error};
 use crate::token_request::parse_token;
 use crate::transport::Reply;
@@ -50,17 +49,10 @@ pub fn token_response(data: &[u8]) {
     assert!(!describe_body(&reply).contains('\n'));
 }
 
-/// A `Retry-After` value (seconds or an HTTP date) and the delay it leads to.
+/// A `Retry-After` value (seconds or an HTTP date) and the delay it leads to:
+/// entrad-http's parser, which the token clients use.
 ///
 /// Invariant: whole seconds are taken as they are.
 pub fn retry_after(data: &[u8]) {
-    let Ok(value) = std::str::from_utf8(data) else {
-        return;
-    };
-    let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
-    let delay = retry::parse_retry_after(value, now);
-    if let Ok(seconds) = value.trim().parse::<u64>() {
-        assert_eq!(delay, Some(Duration::from_secs(seconds)));
-    }
-    let _ = RetryPolicy::default().next_delay(1, delay, Duration::ZERO);
+    entrad_http::fuzz::retry_after(data);
 }

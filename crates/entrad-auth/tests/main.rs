@@ -11,6 +11,7 @@
 
 mod assertions;
 mod azure_core_bridge;
+mod body_limits;
 mod caches;
 mod claims;
 mod discovery;

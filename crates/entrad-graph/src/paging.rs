@@ -6,9 +6,8 @@
 //! going forever.
 
 use bytes::Bytes;
+use entrad_http::Method;
 use futures_util::{Stream, TryStreamExt, stream};
-use reqwest::Method;
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -19,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::origin;
 use crate::page::Page;
 use crate::raw_page::RawPage;
+use crate::request::Headers;
 
 const NEXT_LINK: &str = "@odata.nextLink";
 const DELTA_LINK: &str = "@odata.deltaLink";
@@ -65,7 +65,7 @@ impl GraphClient {
         &'a self,
         path_or_url: &str,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
-        self.pages_from(self.resolve(path_or_url), HeaderMap::new())
+        self.pages_from(self.resolve(path_or_url), Headers::new())
     }
 
     /// [`GraphClient::pages`] with each item kept as the JSON text Graph sent
@@ -74,7 +74,7 @@ impl GraphClient {
         &'a self,
         path_or_url: &str,
     ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
-        self.pages_from(self.resolve(path_or_url), HeaderMap::new())
+        self.pages_from(self.resolve(path_or_url), Headers::new())
     }
 
     /// `first`, a page already fetched from `path_or_url` (e.g. with
@@ -112,7 +112,7 @@ impl GraphClient {
             Err(e) => Some(Err(e)),
         };
         let received = Received { next, page: first };
-        self.stream(Ahead::Received(Ok(received)), HeaderMap::new(), cycle)
+        self.stream(Ahead::Received(Ok(received)), Headers::new(), cycle)
     }
 
     /// The items of every page, in order; memory holds two pages at most.
@@ -127,7 +127,7 @@ impl GraphClient {
     pub(crate) fn pages_from<P: Paged>(
         &self,
         first: Result<Url>,
-        headers: HeaderMap,
+        headers: Headers,
     ) -> impl Stream<Item = Result<P>> + Send + use<'_, P> {
         let mut cycle = CycleCheck::new();
         if let Ok(url) = &first {
@@ -141,7 +141,7 @@ impl GraphClient {
     fn stream<P: Paged>(
         &self,
         start: Ahead<P>,
-        headers: HeaderMap,
+        headers: Headers,
         cycle: CycleCheck,
     ) -> impl Stream<Item = Result<P>> + Send + use<'_, P> {
         stream::unfold(Some((start, headers, cycle)), move |state| async move {
@@ -179,7 +179,7 @@ impl GraphClient {
     }
 
     /// Starts fetching the page at `url` on its own task.
-    fn fetch<P: Paged>(&self, url: Url, headers: HeaderMap) -> Fetch<P> {
+    fn fetch<P: Paged>(&self, url: Url, headers: Headers) -> Fetch<P> {
         let graph = self.clone();
         Fetch {
             task: tokio::spawn(async move { graph.fetch_now(url, &headers).await }),
@@ -187,8 +187,8 @@ impl GraphClient {
     }
 
     /// One page, and the URL of the next one (checked not to be this page's).
-    async fn fetch_now<P: Paged>(&self, url: Url, headers: &HeaderMap) -> Result<Received<P>> {
-        let bytes = self.execute(Method::GET, &url, headers, None).await?;
+    async fn fetch_now<P: Paged>(&self, url: Url, headers: &Headers) -> Result<Received<P>> {
+        let bytes = self.execute(Method::Get, &url, headers, None).await?;
         let page = P::parse(bytes)?;
         let next = self.next_url(&url, &page);
         if let Some(Ok(next)) = &next

@@ -1,7 +1,6 @@
 //! `GET /v1.0/users` (and other directory collections, e.g. groups) with Graph's query options.
 
 use futures_util::Stream;
-use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 use url::Url;
 
@@ -10,6 +9,7 @@ use crate::error::Result;
 use crate::page::Page;
 use crate::paging::flatten;
 use crate::raw_page::RawPage;
+use crate::request::Headers;
 
 /// A users query: `$select`, `$filter`, `$orderby`, `$top`, `$count`;
 /// [`GraphClient::groups`] gives the same query on `/v1.0/groups`.
@@ -122,10 +122,10 @@ impl<'a> UsersQuery<'a> {
         self
     }
 
-    fn headers(&self) -> HeaderMap {
-        let mut headers = HeaderMap::new();
+    fn headers(&self) -> Headers {
+        let mut headers = Headers::new();
         if self.needs_eventual_consistency() {
-            headers.insert("ConsistencyLevel", HeaderValue::from_static("eventual"));
+            headers.push(("ConsistencyLevel", "eventual".to_owned()));
         }
         headers
     }

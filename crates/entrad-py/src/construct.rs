@@ -14,7 +14,8 @@ use secrecy::SecretString;
 
 use crate::errors::{auth_error, config_error};
 use crate::source::{Recipe, Settings, TokenClient, seconds};
-use crate::transport::HttpSettings;
+use crate::transport::http_options;
+use entrad_auth::HttpOptions;
 
 /// The transport options and the cache, as every constructor takes them.
 fn common(
@@ -23,14 +24,14 @@ fn common(
     timeout: Option<f64>,
     connect_timeout: Option<f64>,
     cache: Option<&str>,
-) -> PyResult<(HttpSettings, CacheSpec)> {
-    let http = HttpSettings {
+) -> PyResult<(HttpOptions, CacheSpec)> {
+    let http = http_options(
         ca_files,
-        timeout: timeout.map(|t| seconds(py, "timeout", t)).transpose()?,
-        connect_timeout: connect_timeout
+        timeout.map(|t| seconds(py, "timeout", t)).transpose()?,
+        connect_timeout
             .map(|t| seconds(py, "connect timeout", t))
             .transpose()?,
-    };
+    );
     let cache = match cache {
         None => CacheSpec::Memory,
         Some(text) => CacheSpec::parse(text).map_err(|e| auth_error(py, &e))?,

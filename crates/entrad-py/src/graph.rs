@@ -13,12 +13,11 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 use url::Url;
 
-use crate::errors::{config_error, graph_error, internal_error};
+use crate::errors::{config_error, graph_error};
 use crate::json::to_python;
 use crate::logging;
 use crate::runtime;
 use crate::source::TokenClient;
-use crate::transport::{Transported, configure};
 
 /// Graph with a token source's tokens (the native half of `entrad.Graph`).
 #[pyclass(module = "entrad._entrad", frozen)]
@@ -40,23 +39,22 @@ impl GraphClient {
         }
         let tokens = self.tokens.get();
         let built = tokens.built(py)?;
-        let auth = match built.confidential {
-            Some(client) => GraphAuth::from(client),
+        // A confidential client lends Graph its own HTTP client (one
+        // connection pool); any other source's Graph requests get their own.
+        let mut builder = match built.confidential {
+            Some(client) => Client::builder(GraphAuth::from(client)),
             None => {
-                let runtime = runtime::runtime(py)?;
-                let _context = runtime.enter();
-                match configure(Transported::Graph(built.source), &tokens.settings.http) {
-                    Ok(Transported::GraphAuth(auth)) => auth,
-                    Ok(_) => return Err(internal_error("transport gave no Graph client")),
-                    Err(e) => return Err(graph_error(py, &e)),
-                }
+                Client::builder(GraphAuth::new(built.source)).http(tokens.settings.http.clone())
             }
         };
-        let mut builder = Client::builder(auth);
         if let Some(url) = &self.base_url {
             builder = builder.base_url(url.clone());
         }
-        let client = builder.build();
+        let client = {
+            let runtime = runtime::runtime(py)?;
+            let _context = runtime.enter();
+            builder.build().map_err(|e| graph_error(py, &e))?
+        };
         *slot = Some((std::process::id(), client.clone()));
         Ok(client)
     }

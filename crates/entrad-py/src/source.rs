@@ -10,14 +10,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use entrad_auth::{
     AccessToken, Authority, CacheSpec, ChainedCredential, ConfidentialClient, Credential,
-    ManagedIdentity, ManagedIdentityClient, TokenSource,
+    HttpOptions, ManagedIdentity, ManagedIdentityClient, TokenSource,
 };
 use pyo3::prelude::*;
 
 use crate::errors::{auth_error, config_error};
 use crate::logging;
 use crate::runtime;
-use crate::transport::{HttpSettings, Transported, configure};
 
 /// What a token source is made from.
 #[derive(Clone)]
@@ -40,7 +39,7 @@ pub(crate) enum Recipe {
 #[derive(Clone)]
 pub(crate) struct Settings {
     pub(crate) recipe: Recipe,
-    pub(crate) http: HttpSettings,
+    pub(crate) http: HttpOptions,
     pub(crate) cache: CacheSpec,
 }
 
@@ -96,7 +95,6 @@ fn build(py: Python<'_>, settings: &Settings) -> PyResult<Built> {
     let runtime = runtime::runtime(py)?;
     let _context = runtime.enter();
     let cache = settings.cache.build().map_err(|e| auth_error(py, &e))?;
-    let failed = |e: entrad_graph::Error| crate::errors::graph_error(py, &e);
     let pid = std::process::id();
     match &settings.recipe {
         Recipe::App {
@@ -113,14 +111,8 @@ fn build(py: Python<'_>, settings: &Settings) -> PyResult<Built> {
             )
             .client_capabilities(capabilities.clone())
             .instance_discovery(*instance_discovery)
+            .http(settings.http.clone())
             .cache(cache);
-            let Transported::Client(builder) =
-                configure(Transported::Client(builder), &settings.http).map_err(failed)?
-            else {
-                return Err(crate::errors::internal_error(
-                    "transport changed the builder",
-                ));
-            };
             let client = builder.build().map_err(|e| auth_error(py, &e))?;
             Ok(Built {
                 pid,
@@ -129,14 +121,9 @@ fn build(py: Python<'_>, settings: &Settings) -> PyResult<Built> {
             })
         }
         Recipe::ManagedIdentity(identity) => {
-            let builder = ManagedIdentityClient::builder(identity.clone()).cache(cache);
-            let Transported::ManagedIdentity(builder) =
-                configure(Transported::ManagedIdentity(builder), &settings.http).map_err(failed)?
-            else {
-                return Err(crate::errors::internal_error(
-                    "transport changed the builder",
-                ));
-            };
+            let builder = ManagedIdentityClient::builder(identity.clone())
+                .http(settings.http.clone())
+                .cache(cache);
             let client = builder.build().map_err(|e| auth_error(py, &e))?;
             Ok(Built {
                 pid,
@@ -145,14 +132,9 @@ fn build(py: Python<'_>, settings: &Settings) -> PyResult<Built> {
             })
         }
         Recipe::Chain => {
-            let builder = ChainedCredential::builder().cache(cache);
-            let Transported::Chain(builder) =
-                configure(Transported::Chain(builder), &settings.http).map_err(failed)?
-            else {
-                return Err(crate::errors::internal_error(
-                    "transport changed the builder",
-                ));
-            };
+            let builder = ChainedCredential::builder()
+                .http(settings.http.clone())
+                .cache(cache);
             let chain = builder.build().map_err(|e| auth_error(py, &e))?;
             Ok(Built {
                 pid,

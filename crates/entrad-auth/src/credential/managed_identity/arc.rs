@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use entrad_http::StatusSet;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use url::Url;
@@ -14,7 +15,6 @@ use super::Call;
 use super::identity::IMDS_PARAMS;
 use super::reply;
 use crate::cache::CachedToken;
-use crate::retry::StatusSet;
 use crate::transport::Reply;
 use crate::{Error, Result, read_bounded};
 
@@ -38,7 +38,7 @@ impl Arc {
         query.extend(call.identity.param(&IMDS_PARAMS));
         let request = || {
             call.http
-                .get(self.endpoint.clone())
+                .get(&self.endpoint)
                 .query(&query)
                 .header("Metadata", "true")
         };
@@ -51,7 +51,7 @@ impl Arc {
             .send(StatusSet::TOKEN_SERVICE, || {
                 request().header(
                     "Authorization",
-                    format!("Basic {}", key.expose_secret().trim()),
+                    &format!("Basic {}", key.expose_secret().trim()),
                 )
             })
             .await?;

@@ -1,4 +1,5 @@
-//! The one retry loop: the token service and Graph use it (managed identity next).
+//! The one retry loop: the token service, the managed identity endpoints and
+//! Graph all go through it.
 
 use std::fmt;
 use std::future::Future;
@@ -81,7 +82,7 @@ where
 }
 
 /// The `Retry-After` header of a response, as seconds or an HTTP date.
-pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(crate) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let value = headers.get(RETRY_AFTER)?.to_str().ok()?;
     parse_retry_after(value, SystemTime::now())
 }

@@ -23,6 +23,11 @@ impl StatusSet {
     /// is not sent again blindly; throttling and "busy" answers are.
     pub const GRAPH: StatusSet = StatusSet(&[429, 503, 504]);
 
+    /// A set of its own, e.g. `StatusSet::new(&[429, 503])`.
+    pub const fn new(statuses: &'static [u16]) -> StatusSet {
+        StatusSet(statuses)
+    }
+
     /// True when `status` is in the set.
     pub fn contains(&self, status: u16) -> bool {
         self.0.contains(&status)

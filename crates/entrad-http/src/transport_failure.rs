@@ -2,10 +2,11 @@
 
 use std::error::Error as StdError;
 
-/// Why an HTTP request got no answer: the cause chain on one line, and whether
-/// waiting can help. Shared by the token client and entrad-graph so both tell
-/// an untrusted server certificate (a configuration problem, never retried)
-/// from a network that is down (retried).
+/// Why an HTTP request got no answer (or its body broke off): the cause chain
+/// on one line, and whether waiting can help. The token clients and
+/// entrad-graph read it alike, so all tell an untrusted server certificate
+/// (a configuration problem, never retried) from a network that is down
+/// (retried).
 #[derive(Debug, Clone)]
 pub struct TransportFailure {
     message: String,
@@ -15,7 +16,7 @@ pub struct TransportFailure {
 
 impl TransportFailure {
     /// Classifies a reqwest failure.
-    pub fn from_reqwest(error: &reqwest::Error) -> TransportFailure {
+    pub(crate) fn from_reqwest(error: &reqwest::Error) -> TransportFailure {
         let untrusted_certificate = causes(error).any(is_certificate_rejection);
         TransportFailure {
             message: describe(error),

@@ -1,6 +1,7 @@
 //! When to try a failed request again, and how long to wait: one policy
 //! type, one loop ([`run`]) and the statuses each service is retried on
-//! ([`StatusSet`]), for the token service and Graph alike.
+//! ([`StatusSet`]), for the token service, managed identity endpoints and
+//! Graph alike.
 
 mod run;
 mod statuses;
@@ -9,13 +10,13 @@ use std::time::Duration;
 
 use rand::Rng as _;
 
-pub(crate) use run::parse_retry_after;
-pub use run::{Attempt, Failed, retry_after, run};
+pub use run::{Attempt, Failed, run};
+pub(crate) use run::{parse_retry_after, retry_after};
 pub use statuses::StatusSet;
 
-/// Bounded retries of transient failures (HTTP 429, 500, 502, 503, 504 from
-/// the token service; 429, 503, 504 from Graph, which entrad-graph applies;
-/// timeouts, refused or dropped connections), honouring `Retry-After`.
+/// Bounded retries of transient failures (the statuses of a [`StatusSet`]:
+/// HTTP 429, 500, 502, 503, 504 from the token service; 429, 503, 504 from
+/// Graph; timeouts, refused or dropped connections), honouring `Retry-After`.
 ///
 /// Bounded twice: by the number of attempts and by the total time spent,
 /// waits included. A `Retry-After` that would cross the time bound ends the
@@ -23,7 +24,7 @@ pub use statuses::StatusSet;
 ///
 /// ```
 /// use std::time::Duration;
-/// use entrad_auth::RetryPolicy;
+/// use entrad_http::RetryPolicy;
 ///
 /// let policy = RetryPolicy::default()
 ///     .with_max_attempts(3)
