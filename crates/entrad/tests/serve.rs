@@ -63,6 +63,7 @@ impl Broker {
         // IMDS at a closed loopback port unless `host` says otherwise.
         let mut command = entrad_process();
         command
+            .env_remove("RUST_LOG")
             .envs(host.iter().cloned())
             .args(identity)
             .arg("--ca-file")
@@ -796,11 +797,11 @@ fn an_unavailable_token_service_is_a_503_in_the_protocol_shape_and_counted() {
 }
 
 #[test]
-fn with_a_managed_identity_upstream_the_answer_names_the_identitys_client_id() {
+fn with_a_managed_identity_upstream_the_answer_names_the_identitys_client_id_and_refuses_others() {
     let emulator = Emulator::start(1);
     let host = emulator.on_host_env("app-service");
     let identity = ["--managed-identity".as_ref(), "system".as_ref()];
-    let broker = Broker::start_on_host(&emulator, "memory", &identity, &[], &host);
+    let broker = Broker::start_on_host(&emulator, "memory", &identity, &["--imds"], &host);
     let (status, body) = broker.app_service(GRAPH);
     assert_eq!(status, 200, "{body}");
     let token = body["access_token"].as_str().unwrap();
@@ -822,6 +823,132 @@ fn with_a_managed_identity_upstream_the_answer_names_the_identitys_client_id() {
         serde_json::json!(client_id),
         app,
         "the managed identity is not the app"
+    );
+    // Its own client id is accepted, in any case; another identity's is refused
+    // (the app's too), and so is every other way of naming one.
+    let app = app.as_str().unwrap();
+    let upper = client_id.to_uppercase();
+    for (asked, expected) in [(client_id, 200), (upper.as_str(), 200), (app, 400)] {
+        let (status, body) = broker.get(
+            &format!("/msi/token?api-version=2019-08-01&resource={GRAPH}&client_id={asked}"),
+            &[("X-IDENTITY-HEADER", &broker.header)],
+        );
+        assert_eq!(status, expected, "client_id={asked}: {body}");
+        if expected == 400 {
+            let message = body["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("client_id {asked} is not this broker's identity"))
+                    && message.contains(client_id),
+                "{message}"
+            );
+            assert!(body.get("access_token").is_none(), "{body}");
+        }
+    }
+    assert_other_identities_refused(&broker);
+    assert_eq!(broker.audit().len(), 3, "{}", broker.stderr());
+}
+
+/// Each parameter naming a user-assigned identity is refused in both forms,
+/// naming the parameter, and hands out no token.
+fn assert_other_identities_refused(broker: &Broker) {
+    let audited = broker.audit().len();
+    for name in ["object_id", "principal_id", "mi_res_id", "msi_res_id"] {
+        let query = format!(
+            "api-version=2019-08-01&resource={GRAPH}&{name}=00000000-0000-0000-0000-000000000001"
+        );
+        let (status, body) = broker.get(
+            &format!("/msi/token?{query}"),
+            &[("X-IDENTITY-HEADER", &broker.header)],
+        );
+        assert_eq!(status, 400, "{name}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("{name} names a user-assigned identity")),
+            "{message}"
+        );
+        let (status, body) = broker.get(
+            &format!("/metadata/identity/oauth2/token?{query}"),
+            &[("Metadata", "true")],
+        );
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &Value::from("invalid_request")),
+            "{name}: {body}"
+        );
+        assert!(
+            body["error_description"].as_str().unwrap().contains(name),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        broker.audit().len(),
+        audited,
+        "a refused request got a token"
+    );
+}
+
+#[test]
+fn naming_another_identity_is_refused_without_asking_the_token_service() {
+    let emulator = Emulator::start(1);
+    let broker = Broker::start(&emulator, "memory", &["--imds"]);
+    assert_other_identities_refused(&broker);
+    assert_eq!(emulator.stats().route("token"), 0);
+    let stream = std::net::TcpStream::connect(&broker.address).unwrap();
+    let (_, metrics) = http_get(stream, "/metrics", &[]);
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l == "entrad_serve_requests_refused_total{reason=\"parameters\"} 8"),
+        "{metrics}"
+    );
+}
+
+#[test]
+fn never_logs_the_token_or_the_header_even_at_trace_level() {
+    let emulator = Emulator::start(1);
+    let parameters = emulator.file("parameters.json");
+    let identity = ["-vvv".as_ref(), "--config".as_ref(), parameters.as_os_str()];
+    let broker = Broker::start_with(&emulator, "memory", &identity, &["--imds"]);
+    // A miss, a hit, both forms, and refusals that echo what the caller sent.
+    let (status, body) = broker.app_service(GRAPH);
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(broker.app_service(GRAPH).1["access_token"], token.as_str());
+    let (status, _) = broker.get(
+        "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com",
+        &[("Metadata", "true")],
+    );
+    assert_eq!(status, 200);
+    let mut wrong = broker.header.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'a' { b'b' } else { b'a' };
+    let wrong = String::from_utf8(wrong).unwrap();
+    let (status, _) = broker.get(
+        &format!("/msi/token?api-version=2019-08-01&resource={GRAPH}"),
+        &[("X-IDENTITY-HEADER", &wrong)],
+    );
+    assert_eq!(status, 401);
+    let stderr = broker.stderr();
+    // Proof that the verbose levels were on: the token request's debug lines are there.
+    assert!(
+        stderr.contains("DEBUG entrad_auth::token_request"),
+        "not verbose:\n{stderr}"
+    );
+    assert_eq!(broker.audit().len(), 3, "{stderr}");
+    for (what, secret) in [
+        ("the token", token.as_str()),
+        ("the header secret", broker.header.as_str()),
+        ("a presented header", wrong.as_str()),
+    ] {
+        assert!(
+            !stderr.contains(secret),
+            "{what} is in the broker's stderr at -vvv"
+        );
+    }
+    // Nor any part of the token that identifies it (its signature).
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(
+        !stderr.contains(signature),
+        "the token's signature is in the broker's stderr"
     );
 }
 

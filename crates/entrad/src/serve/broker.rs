@@ -147,22 +147,18 @@ impl Broker {
             }
             _ => {}
         }
-        if let Some(client_id) = query.get("client_id")
+        let asked_client_id = query.get("client_id");
+        if let Some(asked) = asked_client_id
             && !self.client_id.is_empty()
-            && !client_id.eq_ignore_ascii_case(&self.client_id)
         {
-            return Err(bad(format!(
-                "client_id {client_id} is not this broker's identity: it serves the app {} only",
-                self.client_id
-            )));
+            other_identity(asked, &self.client_id)?;
         }
         if let Some(name) = OTHER_IDENTITY_PARAMETERS
             .iter()
             .find(|p| query.contains_key(**p))
         {
             return Err(bad(format!(
-                "{name} names a user-assigned identity: this broker serves the app {} only (drop {name})",
-                self.client_id
+                "{name} names a user-assigned identity: this broker serves one identity only (drop {name})"
             )));
         }
         let requested = query
@@ -196,6 +192,13 @@ impl Broker {
                 return Err(Refusal::new(status, "upstream", message));
             }
         };
+        // A managed identity or chain upstream: its identity is the token's own,
+        // known only now. A caller naming another must not get this one's token.
+        if let Some(asked) = asked_client_id
+            && self.client_id.is_empty()
+        {
+            other_identity(asked, &self.client_id_of(&token))?;
+        }
         let expires_on = token.expires_on();
         let request_id = (!token.from_cache())
             .then(|| token.client_request_id())
@@ -214,4 +217,24 @@ impl Broker {
             }
         })
     }
+}
+
+/// Refuses a `client_id` that is not `own` (the broker's identity; empty when
+/// the token names none, so nothing can match).
+fn other_identity(asked: &str, own: &str) -> Result<(), Refusal> {
+    if !own.is_empty() && asked.eq_ignore_ascii_case(own) {
+        return Ok(());
+    }
+    let serves = if own.is_empty() {
+        "an identity whose client id its tokens do not name".to_owned()
+    } else {
+        format!("the identity {own} only")
+    };
+    Err(Refusal::new(
+        StatusCode::BAD_REQUEST,
+        "parameters",
+        format!(
+            "client_id {asked} is not this broker's identity: it serves {serves} (drop client_id)"
+        ),
+    ))
 }
