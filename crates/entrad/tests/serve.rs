@@ -648,6 +648,91 @@ fn a_second_broker_on_the_same_header_file_is_refused_and_the_first_keeps_servin
 }
 
 #[test]
+fn the_header_file_is_created_new_never_through_a_symlink_over_a_file_or_in_a_shared_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let emulator = Emulator::start(1);
+    // Exit 2 with one line on stderr; a broker that starts instead is stopped
+    // at its ready line and fails the test.
+    let refused = |path: &Path| {
+        let mut child = entrad_process()
+            .arg("--config")
+            .arg(emulator.file("parameters.json"))
+            .arg("--ca-file")
+            .arg(emulator.ca_file())
+            .arg("serve")
+            .arg("--identity-header-file")
+            .arg(path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        if !ready.is_empty() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("entrad serve started with {}: {ready}", path.display());
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        stderr
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    // A symlink to a file someone else reads: the target keeps its content and mode.
+    let target = dir.path().join("target");
+    std::fs::write(&target, "keep").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let stderr = refused(&link);
+    assert!(
+        stderr.contains(&format!(
+            "the identity header file {} already exists as a symbolic link",
+            link.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+    // An existing file, private and held open by whoever made it.
+    let existing = dir.path().join("existing");
+    std::fs::write(&existing, "someone's").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let _held = std::fs::File::open(&existing).unwrap();
+    let stderr = refused(&existing);
+    assert!(
+        stderr.contains(&format!(
+            "the identity header file {} already exists",
+            existing.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "someone's");
+    // A directory its group or others can write.
+    for shared_mode in [0o770, 0o703] {
+        let shared = dir.path().join(format!("shared-{shared_mode:o}"));
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(shared_mode)).unwrap();
+        let stderr = refused(&shared.join("header"));
+        assert!(
+            stderr.contains(&format!(
+                "the directory {} of the identity header file is writable by",
+                shared.display()
+            )),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 0);
+    }
+}
+
+#[test]
 fn refuses_a_listen_address_off_loopback() {
     let emulator = Emulator::start(1);
     let output = emulator

@@ -23,8 +23,10 @@ pub struct ServeArgs {
     /// header, only `Metadata: true`: any local process can then get tokens.
     #[arg(long)]
     pub imds: bool,
-    /// Where to write the identity header secret (0600) for processes started
-    /// later (default: the user's runtime directory, entrad/identity-header).
+    /// Where to write the identity header secret for processes started later:
+    /// a new file (0600; an existing one is refused) in a directory of yours
+    /// that no one else can write (default: the user's runtime directory,
+    /// entrad/identity-header).
     #[arg(long, value_name = "FILE")]
     pub identity_header_file: Option<PathBuf>,
     /// Print `export IDENTITY_ENDPOINT=... IDENTITY_HEADER=...` lines on stdout

@@ -13,6 +13,7 @@ mod args;
 mod audit;
 mod broker;
 mod guard;
+mod header_file;
 mod header_secret;
 mod health;
 mod imds;
@@ -30,6 +31,7 @@ pub use args::ServeArgs;
 
 use crate::error::Error;
 use broker::Broker;
+use header_file::Stale;
 use header_secret::HeaderSecret;
 use listener::Listeners;
 use resource::AllowedResources;
@@ -43,16 +45,18 @@ pub type Upstream = std::sync::Arc<dyn entrad_auth::TokenSource>;
 /// the configuration need not name: each token's own is answered then).
 pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Result<(), Error> {
     let allowed = AllowedResources::new(&args.allow_resources)?;
-    let header_file = match &args.identity_header_file {
-        Some(path) => path.clone(),
-        None => header_secret::default_path().ok_or_else(|| {
+    // A stopped broker's file is replaced only in entrad's own directory: on
+    // a path the operator chose, entrad cannot know whose a file is.
+    let (header_file, stale) = match &args.identity_header_file {
+        Some(path) => (path.clone(), Stale::Refuse),
+        None => (header_secret::default_path().ok_or_else(|| {
             Error::Config("no runtime or cache directory for the identity header file: pass --identity-header-file".to_owned())
-        })?,
+        })?, Stale::Replace),
     };
     let listeners = Listeners::bind(args.listen, args.unix_socket.as_deref()).await?;
     let address = listeners.address()?;
     let secret = HeaderSecret::generate();
-    let header_file = secret.write_file(&header_file)?;
+    let header_file = secret.write_file(&header_file, stale)?;
     let base = format!("http://{address}");
     let identity_endpoint = format!("{base}{}", app_service::PATH);
     let mut out = std::io::stdout().lock();
