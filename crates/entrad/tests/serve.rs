@@ -1037,37 +1037,167 @@ fn never_logs_the_token_or_the_header_even_at_trace_level() {
     );
 }
 
+/// Polls the broker's `/metrics` over its Unix socket (a budget of its own,
+/// so it answers whatever the TCP callers do) until `line` is there.
+fn wait_for_metric(socket: &Path, line: &str) -> String {
+    let name = line.split(['{', ' ']).next().unwrap();
+    loop {
+        let stream = std::os::unix::net::UnixStream::connect(socket).unwrap();
+        let (status, metrics) = http_get(stream, "/metrics", &[]);
+        assert_eq!(status, 200, "{metrics}");
+        assert!(metrics.contains(name), "no {name} in\n{metrics}");
+        if metrics.lines().any(|l| l == line) {
+            return metrics;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 #[test]
-fn connections_past_the_limit_wait_for_one_to_close() {
+fn connections_that_never_finish_a_head_cannot_keep_a_complete_request_out() {
     let emulator = Emulator::start(1);
-    let broker = Broker::start(&emulator, "memory", &["--max-connections", "1"]);
-    // The one connection allowed, open and idle mid-request.
-    let mut first = std::net::TcpStream::connect(&broker.address).unwrap();
-    first
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    let mut second = std::net::TcpStream::connect(&broker.address).unwrap();
-    second
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    second
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .unwrap();
-    let mut byte = [0u8; 1];
-    let waited = second.read(&mut byte).unwrap_err();
-    assert!(
-        matches!(
-            waited.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ),
-        "the second connection was served while the first was open: {waited}"
+    let socket_dir = tempfile::tempdir().unwrap();
+    let socket = socket_dir.path().join("entrad.sock");
+    let broker = Broker::start(
+        &emulator,
+        "memory",
+        &[
+            "--max-connections",
+            "2",
+            "--unix-socket",
+            socket.to_str().unwrap(),
+        ],
     );
-    drop(first);
-    second
-        .set_read_timeout(Some(Duration::from_secs(30)))
+    // Every TCP slot taken by a connection that never finishes its head: one
+    // with half a head, then one that sends nothing.
+    let mut half = std::net::TcpStream::connect(&broker.address).unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
         .unwrap();
-    let mut answer = String::new();
-    second.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    wait_for_metric(
+        &socket,
+        "entrad_serve_connections{listener=\"tcp\",state=\"waiting\"} 1",
+    );
+    let _silent = std::net::TcpStream::connect(&broker.address).unwrap();
+    wait_for_metric(
+        &socket,
+        "entrad_serve_connections{listener=\"tcp\",state=\"waiting\"} 2",
+    );
+    // A complete request with the secret is answered, in the slot of the one
+    // that waited longest, which is closed without an answer.
+    let (status, body) = broker.app_service(GRAPH);
+    assert_eq!(status, 200, "{body}");
+    let mut rest = Vec::new();
+    let _ = half.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    wait_for_metric(
+        &socket,
+        "entrad_serve_connections_evicted_total{listener=\"tcp\"} 1",
+    );
+}
+
+#[test]
+fn connections_past_the_limit_wait_while_every_slot_serves_a_request() {
+    let emulator = Emulator::start(1);
+    // The upstream: an App Service managed identity endpoint the test answers
+    // when it chooses, so the one slot stays serving until then.
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = vec![
+        (
+            "IDENTITY_ENDPOINT".to_owned(),
+            format!("http://{}/msi/token", upstream.local_addr().unwrap()),
+        ),
+        ("IDENTITY_HEADER".to_owned(), "upstream-secret".to_owned()),
+    ];
+    let socket_dir = tempfile::tempdir().unwrap();
+    let socket = socket_dir.path().join("entrad.sock");
+    let identity = ["--managed-identity".as_ref(), "system".as_ref()];
+    let broker = Broker::start_on_host(
+        &emulator,
+        "memory",
+        &identity,
+        &[
+            "--max-connections",
+            "1",
+            "--unix-socket",
+            socket.to_str().unwrap(),
+        ],
+        &host,
+    );
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| broker.app_service(GRAPH));
+        // The broker asks the upstream: the one TCP slot is serving.
+        let (mut asked, _) = upstream.accept().unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            assert_eq!(asked.read(&mut byte).unwrap(), 1, "the broker hung up");
+            head.push(byte[0]);
+        }
+        wait_for_metric(
+            &socket,
+            "entrad_serve_connections{listener=\"tcp\",state=\"serving\"} 1",
+        );
+        // A second connection is accepted and queued, and stays unanswered:
+        // the broker decided so, and nothing changes until the slot is freed.
+        let mut second = std::net::TcpStream::connect(&broker.address).unwrap();
+        second
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        wait_for_metric(
+            &socket,
+            "entrad_serve_connections_queued{listener=\"tcp\"} 1",
+        );
+        second.set_nonblocking(true).unwrap();
+        let waited = second.read(&mut byte).unwrap_err();
+        assert_eq!(
+            waited.kind(),
+            std::io::ErrorKind::WouldBlock,
+            "the second connection was served while the first was serving: {waited}"
+        );
+        second.set_nonblocking(false).unwrap();
+        // The upstream answers: the first caller gets its token, its
+        // connection closes, and the second is served.
+        let expires_on = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600;
+        let token = fake_jwt(&serde_json::json!({
+            "aud": GRAPH,
+            "appid": "5a5c3e7d-1f0b-4a6e-9d2c-8b7f6e5d4c3b",
+        }));
+        let body = serde_json::json!({
+            "access_token": token,
+            "expires_on": expires_on.to_string(),
+            "resource": GRAPH,
+            "token_type": "Bearer",
+            "client_id": "5a5c3e7d-1f0b-4a6e-9d2c-8b7f6e5d4c3b",
+        })
+        .to_string();
+        write!(
+            asked,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        drop(asked);
+        let (status, answer) = first.join().unwrap();
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["access_token"], token.as_str());
+        let mut answer = String::new();
+        second.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    });
+}
+
+/// A token shaped as a JWT (unsigned: the broker only reads its claims).
+fn fake_jwt(claims: &Value) -> String {
+    use base64::Engine;
+    let encode =
+        |json: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string());
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        encode(&serde_json::json!({"typ": "JWT", "alg": "RS256"})),
+        encode(claims)
+    )
 }

@@ -33,7 +33,9 @@ pub struct ServeArgs {
     /// (and AZURE_POD_IDENTITY_AUTHORITY_HOST with --imds) instead of the JSON ready line.
     #[arg(long)]
     pub print_env: bool,
-    /// Connections served at once; more wait until one closes.
+    /// Connections open at once on each listener (TCP, Unix socket). When all
+    /// are taken, the one waiting longest for a request head is closed to make
+    /// room; new connections wait only while all are serving requests.
     #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub max_connections: u32,
 }

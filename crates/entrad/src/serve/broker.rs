@@ -1,6 +1,7 @@
 //! The broker: routes a request, checks it, and hands out a token from the upstream.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -14,6 +15,7 @@ use crate::serve::header_secret::HeaderSecret;
 use crate::serve::listener::Peer;
 use crate::serve::metrics::{Metrics, Protocol};
 use crate::serve::resource::AllowedResources;
+use crate::serve::slots::{self, Slots};
 use crate::serve::{Upstream, app_service, audit, health, imds, reply};
 
 /// Query parameters that name another identity than the broker's app.
@@ -35,6 +37,8 @@ pub struct Broker {
     pub imds: bool,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// The listeners' connection slots, for `/metrics`.
+    pub connections: Vec<Arc<Slots>>,
 }
 
 impl Broker {
@@ -86,11 +90,18 @@ impl Broker {
                 Err(refusal) => self.refuse(Some(protocol), &refusal),
             },
             ("/healthz", None) => health::response(),
-            ("/metrics", None) => reply::with(
-                StatusCode::OK,
-                self.metrics.render(),
-                "text/plain; version=0.0.4; charset=utf-8",
-            ),
+            ("/metrics", None) => {
+                let mut text = self.metrics.render();
+                slots::render_help(&mut text);
+                for slots in &self.connections {
+                    slots.render(&mut text);
+                }
+                reply::with(
+                    StatusCode::OK,
+                    text,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )
+            }
             _ => self.refuse(
                 None,
                 &Refusal::new(

@@ -23,6 +23,7 @@ mod reply;
 mod resource;
 mod server;
 mod shutdown;
+mod slots;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -35,6 +36,7 @@ use header_file::Stale;
 use header_secret::HeaderSecret;
 use listener::Listeners;
 use resource::AllowedResources;
+use slots::Slots;
 
 /// Where the broker's tokens come from: the one place to switch to another token source.
 pub type Upstream = std::sync::Arc<dyn entrad_auth::TokenSource>;
@@ -80,6 +82,13 @@ pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Res
     out.flush()?;
     drop(out);
     tracing::info!(%address, "serving tokens for {client_id}");
+    let max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
+    let tcp_slots = Slots::new("tcp", max_connections);
+    let unix_slots = Slots::new("unix", max_connections);
+    let mut connections = vec![tcp_slots.clone()];
+    if listeners.unix.is_some() {
+        connections.push(unix_slots.clone());
+    }
     let broker = Arc::new(Broker {
         client_id,
         upstream,
@@ -87,9 +96,16 @@ pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Res
         secret,
         imds: args.imds,
         metrics: metrics::Metrics::default(),
+        connections,
     });
-    let max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
-    server::serve(&listeners, broker, max_connections, shutdown::signal()).await;
+    server::serve(
+        &listeners,
+        broker,
+        tcp_slots,
+        unix_slots,
+        shutdown::signal(),
+    )
+    .await;
     // The secret dies with this process: its file and socket go too.
     header_file.remove();
     if let Some((_, path)) = &listeners.unix {
