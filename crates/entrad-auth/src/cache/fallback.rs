@@ -32,7 +32,8 @@ pub struct FallbackCache {
     primary: Arc<dyn TokenCache>,
     memory: MemoryCache,
     retry_after: Duration,
-    /// `Some(when to try the primary again)` while degraded.
+    /// `Some(when the primary last failed)` while degraded (an instant in the
+    /// past, so that no pause, however long, overflows a clock).
     degraded: Mutex<Option<Instant>>,
 }
 
@@ -66,7 +67,7 @@ impl FallbackCache {
     /// Whether to ask the primary store now: healthy, or resting long enough.
     fn use_primary(&self) -> bool {
         self.state()
-            .is_none_or(|retry_at| Instant::now() >= retry_at)
+            .is_none_or(|failed_at| failed_at.elapsed() >= self.retry_after)
     }
 
     fn succeeded(&self) {
@@ -76,10 +77,7 @@ impl FallbackCache {
     }
 
     fn failed(&self, e: &Error) {
-        let was_degraded = self
-            .state()
-            .replace(Instant::now() + self.retry_after)
-            .is_some();
+        let was_degraded = self.state().replace(Instant::now()).is_some();
         if was_degraded {
             tracing::debug!(error = %e, "the token cache is still unreachable");
         } else {
@@ -250,5 +248,17 @@ mod tests {
         cache.put(&key("t"), &token("t")).await.unwrap();
         assert!(flaky.inner.get(&key("t")).await.unwrap().is_some());
         assert!(cache.memory.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_pause_too_long_for_the_clock_rests_forever_without_a_panic() {
+        let flaky = Arc::new(Flaky::default());
+        flaky.down.store(true, Ordering::SeqCst);
+        let cache = FallbackCache::new(flaky.clone()).with_retry_after(Duration::MAX);
+        assert!(cache.get(&key("t")).await.unwrap().is_none());
+        flaky.down.store(false, Ordering::SeqCst);
+        assert!(cache.get(&key("t")).await.unwrap().is_none());
+        assert!(cache.is_degraded());
+        assert_eq!(flaky.calls.load(Ordering::SeqCst), 1);
     }
 }
