@@ -67,13 +67,14 @@ fn fifo(dir: &Path, name: &str) -> std::path::PathBuf {
 fn a_fifo_for_any_file_of_the_configuration_is_exit_2_at_once() {
     let dir = tempfile::tempdir().unwrap();
     let authority_host = format!("https://{}", closed_address());
-    let config = fifo(dir.path(), "parameters.json");
+    let fifos = tempfile::tempdir().unwrap();
+    let config = fifo(fifos.path(), "parameters.json");
     exit_2_with_one_line(
         entrad().arg("run").arg(&config),
         &["parameters.json", "a FIFO, not a regular file"],
     );
 
-    let ca = fifo(dir.path(), "ca.pem");
+    let ca = fifo(fifos.path(), "ca.pem");
     let secret_parameters = write_json(
         dir.path(),
         "secret.json",
@@ -94,7 +95,7 @@ fn a_fifo_for_any_file_of_the_configuration_is_exit_2_at_once() {
         &["ca.pem", "a FIFO, not a regular file"],
     );
 
-    let key = fifo(dir.path(), "key.pem");
+    let key = fifo(fifos.path(), "key.pem");
     exit_2_with_one_line(
         entrad()
             .arg("run")
@@ -106,7 +107,7 @@ fn a_fifo_for_any_file_of_the_configuration_is_exit_2_at_once() {
         ("AZURE_CLIENT_CERTIFICATE_PATH", "app.pfx"),
         ("AZURE_FEDERATED_TOKEN_FILE", "token"),
     ] {
-        let file = fifo(dir.path(), name);
+        let file = fifo(fifos.path(), name);
         exit_2_with_one_line(
             entrad()
                 .env("AZURE_TENANT_ID", "tenant")

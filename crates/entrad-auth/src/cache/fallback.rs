@@ -79,11 +79,24 @@ impl FallbackCache {
     fn failed(&self, e: &Error) {
         let was_degraded = self.state().replace(Instant::now()).is_some();
         if was_degraded {
-            tracing::debug!(error = %e, "the token cache is still unreachable");
+            tracing::debug!(error = %with_causes(e), "the token cache is still unreachable");
         } else {
-            tracing::warn!(store = ?self.primary, error = %e, "the token cache cannot be used; keeping tokens in memory for now");
+            tracing::warn!(store = ?self.primary, error = %with_causes(e), "the token cache cannot be used; keeping tokens in memory for now");
         }
     }
+}
+
+/// The error and its causes on one line: the warning says why the store
+/// failed ("cannot read PATH: it is a FIFO, not a regular file"), not only what.
+fn with_causes(error: &Error) -> String {
+    let mut line = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(e) = cause {
+        line.push_str(": ");
+        line.push_str(&e.to_string());
+        cause = e.source();
+    }
+    line
 }
 
 impl TokenCache for FallbackCache {
