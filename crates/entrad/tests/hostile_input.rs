@@ -16,7 +16,7 @@ use tokio::runtime::Runtime;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-use crate::support::{Emulator, closed_address, entrad, stderr_of, write_json};
+use crate::support::{Emulator, closed_address, entrad, entrad_process, stderr_of, write_json};
 
 /// The longest lifetime entrad trusts a token to have: 28 hours.
 const MAX_LIFETIME: u64 = 28 * 3600;
@@ -99,6 +99,78 @@ fn a_far_future_expiry_from_a_managed_identity_endpoint_is_cut_to_28_hours() {
             "managed identity (App Service, system-assigned)"
         );
     }
+}
+
+/// A child process killed when dropped (a failing test leaves no broker behind).
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `entrad serve` passes on what it was given only within the rules: its
+/// upstream (a managed identity endpoint) says the token lives a thousand
+/// years, its callers hear at most 28 hours.
+#[test]
+fn the_broker_never_answers_an_absurd_expires_on() {
+    use std::io::{BufRead as _, Read as _, Write as _};
+    let runtime = Runtime::new().unwrap();
+    let server = app_service_answering(
+        &runtime,
+        json!({
+            "access_token": TOKEN,
+            "expires_on": (now() + 1_000_000_000_000).to_string(),
+            "resource": "https://graph.microsoft.com",
+            "token_type": "Bearer",
+        }),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let header_file = dir.path().join("identity-header");
+    let mut child = entrad_process()
+        .env("IDENTITY_ENDPOINT", format!("{}/msi/token", server.uri()))
+        .env("IDENTITY_HEADER", "the-upstream-header")
+        .args([
+            "--managed-identity",
+            "system",
+            "serve",
+            "--identity-header-file",
+        ])
+        .arg(&header_file)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let _broker = Killed(child);
+    let mut ready = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut ready)
+        .unwrap();
+    let ready: Value = serde_json::from_str(&ready).unwrap();
+    let address = ready["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("http://")
+        .unwrap();
+    let secret = std::fs::read_to_string(&header_file).unwrap();
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET /msi/token?api-version=2019-08-01&resource=https://graph.microsoft.com HTTP/1.1\r\nHost: {address}\r\nX-IDENTITY-HEADER: {secret}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{answer}");
+    let body: Value = serde_json::from_str(body).unwrap();
+    let expires_on: u64 = body["expires_on"].as_str().unwrap().parse().unwrap();
+    assert!(expires_on <= now() + MAX_LIFETIME, "{body}");
+    assert!(expires_on >= now() + MAX_LIFETIME - 600, "{body}");
 }
 
 #[test]
