@@ -14,7 +14,7 @@ pub(crate) fn claims<'a>(challenges: impl IntoIterator<Item = &'a str>) -> Optio
 }
 
 /// The claims of one header value, when its `error` is `insufficient_claims`.
-fn claims_of(value: &str) -> Option<String> {
+pub(crate) fn claims_of(value: &str) -> Option<String> {
     let params = params(value);
     let error = params
         .iter()

@@ -73,6 +73,7 @@
 
 mod client;
 mod error;
+mod file;
 #[doc(hidden)]
 pub mod fuzz;
 mod limit;
@@ -86,6 +87,7 @@ mod transport_failure;
 
 pub use client::HttpClient;
 pub use error::{Error, Result};
+pub use file::{read_bounded, read_bounded_async};
 pub use limit::BodyLimit;
 pub use options::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT, HttpOptions};
 pub use request::{Method, Request};

@@ -1,6 +1,6 @@
 //! The root certificates trusted besides the system's: CA files and PEM texts.
 
-use std::io::{self, Read as _};
+use std::io;
 use std::path::Path;
 
 use crate::error::{Error, Result};
@@ -26,24 +26,9 @@ pub(crate) fn roots(options: &HttpOptions) -> Result<Vec<reqwest::Certificate>> 
     Ok(roots)
 }
 
-/// The file's bytes if it holds at most [`CA_FILE_LIMIT`] (a wrong path,
-/// `/dev/zero`, is refused after reading one byte more), as entrad-auth's
-/// `read_bounded` reads its files.
+/// The file's bytes if it is a regular file of at most [`CA_FILE_LIMIT`].
 fn read_ca_file(path: &Path) -> io::Result<Vec<u8>> {
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(CA_FILE_LIMIT + 1)
-        .read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > CA_FILE_LIMIT {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidData,
-            format!(
-                "it is larger than the limit of {}",
-                crate::limit::size(CA_FILE_LIMIT)
-            ),
-        ));
-    }
-    Ok(bytes)
+    crate::file::read_bounded(path, CA_FILE_LIMIT)
 }
 
 fn certificates(pem: &[u8], what: &str) -> Result<Vec<reqwest::Certificate>> {
@@ -89,8 +74,11 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn an_endless_device_is_refused_at_the_limit() {
+    fn an_endless_device_is_refused_unread() {
         let e = read_ca_file(Path::new("/dev/zero")).unwrap_err();
-        assert_eq!(e.to_string(), "it is larger than the limit of 1 MiB");
+        assert_eq!(
+            e.to_string(),
+            "it is a character device, not a regular file"
+        );
     }
 }

@@ -17,6 +17,7 @@ mod errors;
 mod faults;
 mod file_limits;
 mod formats;
+mod hostile_input;
 mod log_format;
 mod managed_identity;
 mod orderby;

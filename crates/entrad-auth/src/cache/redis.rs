@@ -265,7 +265,8 @@ impl TokenCache for RedisCache {
                     &format!(
                         "on {} is larger than the {} limit of an entry (not read past it)",
                         self.server,
-                        crate::file_limit::size(RedisCache::ENTRY_LIMIT)
+                        entrad_http::BodyLimit::new(RedisCache::ENTRY_LIMIT, "a Redis entry")
+                            .size()
                     ),
                 );
                 return Ok(None);

@@ -1,7 +1,7 @@
 //! `entrad token`: what the token service issued, for checking a setup.
 
 use std::io::Write;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde_json::Value;
@@ -42,9 +42,14 @@ pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
     let info = TokenInfo {
         source: session.auth.source_name(),
         token_type: token.token_type(),
-        // Only a year past 9999 fails to format; an empty string says "unknown" then.
-        expires_on: OffsetDateTime::from(expires_on)
-            .format(&Rfc3339)
+        // A time `time` cannot hold or format (past 9999) is "" ("unknown"),
+        // never a panic; entrad-auth bounds lifetimes, so it does not occur.
+        expires_on: expires_on
+            .duration_since(UNIX_EPOCH)
+            .ok()
+            .and_then(|d| i64::try_from(d.as_secs()).ok())
+            .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+            .and_then(|at| at.format(&Rfc3339).ok())
             .unwrap_or_default(),
         expires_in: expires_on
             .duration_since(SystemTime::now())

@@ -3,7 +3,7 @@
 //! picks the source from the environment in MSAL Python's order.
 
 mod app_service;
-mod arc;
+pub(crate) mod arc;
 mod builder;
 mod cloud_shell;
 pub(crate) mod detect;

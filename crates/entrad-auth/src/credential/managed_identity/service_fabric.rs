@@ -66,8 +66,20 @@ impl ServiceFabric {
                     ])
                     .header("Secret", self.header.expose_secret())
             })
-            .await?;
+            .await
+            .map_err(wrong_thumbprint)?;
         reply::token(&reply, "Service Fabric")
+    }
+}
+
+/// The pinned verifier trusts one certificate, so a refused one is a wrong
+/// (or stale) `IDENTITY_SERVER_THUMBPRINT`, which no CA file can fix.
+fn wrong_thumbprint(error: Error) -> Error {
+    match error {
+        Error::UntrustedCertificate { message } => Error::Config(format!(
+            "the Service Fabric endpoint's certificate is not trusted: its SHA-1 thumbprint is not the one IDENTITY_SERVER_THUMBPRINT names; check the thumbprint ({message})"
+        )),
+        other => other,
     }
 }
 
