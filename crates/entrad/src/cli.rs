@@ -50,15 +50,12 @@ pub enum Command {
         /// The quickstart's parameters.json, unchanged (secret or certificate variant).
         file: PathBuf,
     },
-    /// List users (GET /v1.0/users), every page.
+    /// List users (GET /v1.0/users), every page (or --limit N of them).
     Users(UsersArgs),
     /// List groups (GET /v1.0/groups), every page, with the options of `users`.
     Groups(UsersArgs),
     /// Any Graph GET, every page (`/v1.0/groups`, `v1.0/users/{id}` or a full URL).
-    Get {
-        /// A path relative to the Graph URL, or an absolute URL.
-        path_or_url: String,
-    },
+    Get(GetArgs),
     /// Mirror users and groups into SQLite or PostgreSQL with delta rounds, resumably.
     Sync(SyncArgs),
     /// Acquire a token and print its expiry and decoded claims.
@@ -107,12 +104,49 @@ pub struct UsersArgs {
     /// and `$count=true`, as Graph requires.
     #[arg(long, value_name = "PROP[ desc]", value_parser = orderby_clause)]
     pub orderby: Option<String>,
-    /// Page size (`$top`, 1 to 999).
+    /// Stop after N items, asking Graph for no page past them (and for pages
+    /// of N when N is below the page size).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Items per page Graph is asked for (`$top`, 1 to 999; Graph's default is 100):
+    /// fewer, larger pages for a big directory. Not a limit: see --limit.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=999))]
+    pub page_size: Option<u16>,
+    /// The page size's old name (it was never a limit): use --page-size, or --limit.
+    #[arg(long, value_name = "N", hide = true, conflicts_with = "page_size", value_parser = clap::value_parser!(u16).range(1..=999))]
     pub top: Option<u16>,
-    /// Ask for the total count (`$count=true`, with `ConsistencyLevel: eventual`).
+    /// Ask for the total count (`$count=true`, with `ConsistencyLevel: eventual`):
+    /// `@odata.count` in json, on stderr with the other formats.
     #[arg(long)]
     pub count: bool,
+}
+
+impl UsersArgs {
+    /// `--page-size`, or `--top` with a warning that it is not a limit.
+    pub fn page_size(&self) -> Option<u16> {
+        self.page_size.or_else(|| {
+            let top = self.top?;
+            tracing::warn!(
+                "--top is deprecated: it sets the page size, not how many items are listed; use --page-size {top}, or --limit {top} to stop after {top} items"
+            );
+            Some(top)
+        })
+    }
+}
+
+/// `entrad get` options.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// A path relative to the Graph URL (`/v1.0/groups`, `v1.0/users/{id}`), or an
+    /// absolute URL; used as written (put `$top` in it for the page size).
+    pub path_or_url: String,
+    /// Stop after N items of a collection, asking Graph for no page past them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Fetch the first page only; its `@odata.nextLink` (the next page's URL, for
+    /// another `entrad get`) is in the json document, on stderr with the other formats.
+    #[arg(long)]
+    pub no_paginate: bool,
 }
 
 /// `entrad sync` options.
@@ -371,7 +405,7 @@ mod tests {
             panic!("not users")
         };
         assert_eq!(users.select, ["id", "displayName"]);
-        assert_eq!(users.top, Some(5));
+        assert_eq!(users.page_size(), Some(5));
     }
 
     #[cfg(feature = "emulator")]

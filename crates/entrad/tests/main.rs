@@ -16,6 +16,7 @@ mod errors;
 mod faults;
 mod file_limits;
 mod formats;
+mod limits;
 mod log_format;
 mod managed_identity;
 mod orderby;

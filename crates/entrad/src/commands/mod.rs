@@ -27,7 +27,7 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Run { file } => run::run(&global, &file).await,
         Command::Users(args) => users::run(&global, &args).await,
         Command::Groups(args) => users::groups(&global, &args).await,
-        Command::Get { path_or_url } => get::run(&global, &path_or_url).await,
+        Command::Get(args) => get::run(&global, &args).await,
         Command::Sync(args) => sync::run(&global, &args).await,
         Command::Token { raw } => token::run(&global, raw).await,
         Command::ConsentUrl => consent_url::run(&global),
