@@ -63,6 +63,10 @@ pub enum Command {
         /// Print the raw access token too (it is a credential: handle with care).
         #[arg(long)]
         raw: bool,
+        /// Print only the access token, on one line, for
+        /// `curl -H "Authorization: Bearer $(entrad token --only)"`.
+        #[arg(long, conflicts_with_all = ["raw", "format"])]
+        only: bool,
     },
     /// Print the admin consent URL for the app (the quickstart's step 4).
     ConsentUrl,

@@ -25,6 +25,12 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
         // The reader (e.g. `| head`) has what it wanted: not a failure.
         Error::Output(e) if e.kind() == IoErrorKind::BrokenPipe => (0, None),
         #[cfg(feature = "emulator")]
+        Error::Emulator(entrad_emulator::Error::Stdout(e))
+            if e.kind() == IoErrorKind::BrokenPipe =>
+        {
+            (0, None)
+        }
+        #[cfg(feature = "emulator")]
         Error::Emulator(e) => (emulator_code(e), Some(emulator_message(e))),
         #[cfg(feature = "emulator")]
         Error::Demo(_) => (INTERNAL, Some(chain(error))),

@@ -20,6 +20,7 @@ mod output;
 mod report;
 mod serve;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
@@ -38,7 +39,7 @@ fn main() -> ExitCode {
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("entrad: cannot start the async runtime: {e}");
+            say(&format!("cannot start the async runtime: {e}"));
             return ExitCode::from(exit::INTERNAL);
         }
     };
@@ -47,9 +48,15 @@ fn main() -> ExitCode {
         Err(error) => {
             let (code, message) = exit::outcome(&error);
             if let Some(message) = message {
-                eprintln!("entrad: {message}");
+                say(&message);
             }
             ExitCode::from(code)
         }
     }
+}
+
+/// The one error line on stderr; a stderr that cannot be written to loses it
+/// (the exit code still tells), rather than panicking as `eprintln!` would.
+fn say(message: &str) {
+    let _ = writeln!(std::io::stderr(), "entrad: {message}");
 }

@@ -54,6 +54,23 @@ fn a_wrong_secret_is_exit_3_with_the_hint_and_without_the_secret() {
         "{stderr}"
     );
     assert!(output.stdout.is_empty());
+    // The ids to quote to support, each once (Entra repeats them in its description,
+    // and the correlation id is the client-request-id sent).
+    let id_after = |label: &str| {
+        let at = stderr
+            .find(label)
+            .unwrap_or_else(|| panic!("{label}: {stderr}"));
+        stderr[at + label.len()..]
+            .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    for label in ["correlation id ", "trace id "] {
+        let id = id_after(label);
+        assert_eq!(id.len(), 36, "{label}{id}: {stderr}");
+        assert_eq!(stderr.matches(&id).count(), 1, "{label}{id}: {stderr}");
+    }
 }
 
 #[test]

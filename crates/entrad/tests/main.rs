@@ -21,6 +21,7 @@ mod log_format;
 mod managed_identity;
 mod orderby;
 mod pfx;
+mod pipes;
 mod pkcs11;
 mod quickstart;
 mod rotation;

@@ -29,7 +29,14 @@ pub async fn run(cli: Cli) -> Result<(), Error> {
         Command::Groups(args) => users::groups(&global, &args).await,
         Command::Get(args) => get::run(&global, &args).await,
         Command::Sync(args) => sync::run(&global, &args).await,
-        Command::Token { raw } => token::run(&global, raw).await,
+        Command::Token { raw, only } => {
+            let show = match (only, raw) {
+                (true, _) => token::Show::TokenOnly,
+                (false, true) => token::Show::InfoAndToken,
+                (false, false) => token::Show::Info,
+            };
+            token::run(&global, show).await
+        }
         Command::ConsentUrl => consent_url::run(&global),
         Command::Completions { shell } => completions::run(shell),
         Command::Man => man::run(),

@@ -12,6 +12,7 @@ use crate::cli::GlobalArgs;
 use crate::commands::session::Session;
 use crate::config;
 use crate::error::Error;
+use crate::output;
 
 /// What `entrad token` prints.
 #[derive(Serialize)]
@@ -32,12 +33,29 @@ struct TokenInfo<'a> {
     access_token: Option<&'a str>,
 }
 
+/// What `entrad token` shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Show {
+    /// Expiry and claims, in `--format`.
+    Info,
+    /// The same with the access token (`--raw`).
+    InfoAndToken,
+    /// The access token alone on a line (`--only`), for `$(entrad token --only)`.
+    TokenOnly,
+}
+
 /// Acquires a token for the configured scopes and prints its expiry and
-/// claims; the token itself only with `--raw`.
-pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
+/// claims in `--format`; the token itself only as `show` asks.
+pub async fn run(global: &GlobalArgs, show: Show) -> Result<(), Error> {
     let session = Session::open(config::load(global, None)?)?;
     let scopes: Vec<&str> = session.settings.scopes.iter().map(String::as_str).collect();
     let token = session.auth.acquire_token(&scopes).await?;
+    if show == Show::TokenOnly {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", token.secret())?;
+        out.flush()?;
+        return Ok(());
+    }
     let expires_on = token.expires_on();
     let info = TokenInfo {
         source: session.auth.source_name(),
@@ -53,10 +71,9 @@ pub async fn run(global: &GlobalArgs, raw: bool) -> Result<(), Error> {
         from_cache: token.from_cache(),
         key: session.key_storage.as_ref().map(ToString::to_string),
         claims: token.claims().unwrap_or(Value::Null),
-        access_token: raw.then(|| token.secret()),
+        access_token: (show == Show::InfoAndToken).then(|| token.secret()),
     };
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, &info).map_err(std::io::Error::other)?;
-    writeln!(out)?;
+    let info = serde_json::to_value(&info).map_err(std::io::Error::from)?;
+    output::sink(global.format, output::stdout(), Vec::new()).single(&info)?;
     Ok(())
 }
