@@ -88,7 +88,95 @@ fn a_dead_endpoint_is_exit_5() {
         p["authority"] = json!(format!("https://{closed}/{tenant}"));
         p["endpoint"] = json!(format!("https://{closed}/v1.0/users"));
     });
-    assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    // The host that did not answer, and the question to ask, not the request's inner name.
+    assert!(
+        stderr.contains(&format!("cannot reach the token service at {closed}:"))
+            && stderr.contains("is it running"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("instance-discovery"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn me_with_an_app_token_says_there_is_no_signed_in_user() {
+    let emulator = Emulator::start(1);
+    for path in ["/v1.0/me", "v1.0/me/messages"] {
+        let output = emulator.configured().args(["get", path]).output().unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("app-only token has no signed-in user")
+                && stderr.contains("/v1.0/users/{id}"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn a_token_without_roles_says_admin_consent_is_missing() {
+    let emulator = Emulator::start(1);
+    let parameters = emulator.parameters("parameters-unconsented.json");
+    let output = succeed(
+        emulator
+            .entrad()
+            .arg("--config")
+            .arg(emulator.file("parameters-unconsented.json"))
+            .arg("token"),
+    );
+    let stderr = stderr_of(&output);
+    let consent_url = format!(
+        "{}/adminconsent?client_id={}",
+        parameters["authority"].as_str().unwrap(),
+        parameters["client_id"].as_str().unwrap()
+    );
+    assert!(
+        stderr.contains("no `roles` claim") && stderr.contains("admin consent is probably missing"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&consent_url), "{stderr}");
+    // A consented app's token has roles: nothing to say.
+    let output = succeed(emulator.configured().arg("token"));
+    assert!(stderr_of(&output).is_empty(), "{}", stderr_of(&output));
+}
+
+#[test]
+fn an_emulator_on_a_port_in_use_suggests_a_free_one_and_leaves_no_state_behind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("new").join("emu");
+    let output = entrad()
+        .args(["emulator", "--users", "1", "--listen", &port.to_string()])
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {port}"))
+            && stderr.contains("--listen 127.0.0.1:0"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("new").exists(),
+        "half a state directory left"
+    );
+    // A state directory that was there before is left as it was.
+    std::fs::create_dir(dir.path().join("kept")).unwrap();
+    let output = entrad()
+        .args(["emulator", "--users", "1", "--listen", &port.to_string()])
+        .arg("--state-dir")
+        .arg(dir.path().join("kept"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(dir.path().join("kept").is_dir());
+    drop(taken);
 }
 
 #[test]

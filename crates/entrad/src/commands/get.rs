@@ -1,7 +1,7 @@
 //! `entrad get PATH`: any Graph GET, every page (or `--limit` items, or `--no-paginate`).
 
 use crate::cli::{GetArgs, GlobalArgs};
-use crate::commands::listing::{Extent, write_get};
+use crate::commands::listing::{Extent, failure_on, write_get};
 use crate::commands::session::Session;
 use crate::config;
 use crate::error::Error;
@@ -27,6 +27,6 @@ pub async fn run(global: &GlobalArgs, args: &GetArgs) -> Result<(), Error> {
     session.report_retries();
     match written {
         Ok(_) => Ok(()),
-        Err(failure) => Err(session.failure(failure)),
+        Err(failure) => Err(failure_on(&session, &args.path_or_url, failure)),
     }
 }

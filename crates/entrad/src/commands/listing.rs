@@ -5,6 +5,8 @@ use std::pin::pin;
 use entrad_graph::{GraphClient, RawBody, RawPage};
 use futures_util::{Stream, TryStreamExt};
 
+use crate::commands::session::Session;
+use crate::error::Error;
 use crate::output::progress::Progress;
 use crate::output::{Meta, Sink};
 
@@ -48,6 +50,34 @@ impl From<entrad_graph::Error> for Failure {
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Failure {
         Failure::Output(e)
+    }
+}
+
+/// True when `path_or_url` asks for the signed-in user (`/v1.0/me`,
+/// `beta/me/messages`, a full URL to either).
+pub fn asks_for_me(path_or_url: &str) -> bool {
+    let path = url::Url::parse(path_or_url)
+        .map(|url| url.path().to_owned())
+        .unwrap_or_else(|_| path_or_url.to_owned());
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    path.split('/')
+        .filter(|segment| !segment.is_empty())
+        .take(2)
+        .any(|segment| segment.eq_ignore_ascii_case("me"))
+}
+
+/// `failure` on `path_or_url` as the CLI's error: Graph's 400 or 404 for
+/// `/me` says why an app-only token cannot have it.
+pub fn failure_on(session: &Session, path_or_url: &str, failure: Failure) -> Error {
+    match failure {
+        Failure::Graph(e)
+            if asks_for_me(path_or_url)
+                && e.graph_error()
+                    .is_some_and(|g| matches!(g.status, 400 | 404)) =>
+        {
+            Error::NoSignedInUser(e)
+        }
+        other => session.failure(other),
     }
 }
 
@@ -188,6 +218,27 @@ mod tests {
         let written = write_pages(pages(), Extent::default(), sink.as_mut(), &mut progress).await;
         assert_eq!(written.ok(), Some(Written { items: 2, pages: 2 }));
         out.text()
+    }
+
+    #[test]
+    fn me_is_recognised_in_paths_and_urls() {
+        for me in [
+            "/v1.0/me",
+            "v1.0/me/messages",
+            "beta/Me?$select=id",
+            "https://graph.microsoft.com/v1.0/me",
+            "me",
+        ] {
+            assert!(asks_for_me(me), "{me}");
+        }
+        for other in [
+            "/v1.0/users",
+            "/v1.0/users/me",
+            "/v1.0/users?$filter=startswith(displayName,'me')",
+            "https://graph.microsoft.com/v1.0/groups/x/members",
+        ] {
+            assert!(!asks_for_me(other), "{other}");
+        }
     }
 
     #[tokio::test]
