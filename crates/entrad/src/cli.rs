@@ -243,14 +243,20 @@ pub enum LogFormat {
 /// Flags accepted everywhere.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// A parameters.json file with the quickstart's keys.
-    #[arg(long, global = true, value_name = "FILE")]
+    /// A parameters.json file with the quickstart's keys (`entrad emulator`
+    /// writes ENTRAD_CONFIG, ENTRAD_CA_FILE and ENTRAD_GRAPH_URL into its
+    /// state directory's entrad.env: `set -a; . ./emu/entrad.env; set +a`).
+    #[arg(long, global = true, env = "ENTRAD_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Set from the command line: --config came from ENTRAD_CONFIG (so
+    /// `entrad run FILE` takes FILE instead).
+    #[arg(skip)]
+    pub config_from_env: bool,
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Json)]
     pub format: Format,
     /// Trust the PEM certificate(s) in this file as extra root CAs (e.g. the emulator's ca.pem).
-    #[arg(long, global = true, value_name = "PEM")]
+    #[arg(long, global = true, env = "ENTRAD_CA_FILE", value_name = "PEM")]
     pub ca_file: Option<PathBuf>,
     /// More logging on stderr (-v info, -vv debug, -vvv trace).
     #[arg(short, long, global = true, action = ArgAction::Count)]
@@ -351,7 +357,7 @@ pub struct IdentityArgs {
     #[arg(long, global = true, value_name = "SCOPE")]
     pub scope: Vec<String>,
     /// Graph base URL for `users` and `get` (default: the origin of `endpoint`, else https://graph.microsoft.com).
-    #[arg(long, global = true, value_name = "URL")]
+    #[arg(long, global = true, env = "ENTRAD_GRAPH_URL", value_name = "URL")]
     pub graph_url: Option<String>,
     /// Timeout of each HTTP request, in seconds.
     #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]

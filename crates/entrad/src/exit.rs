@@ -129,6 +129,10 @@ fn auth_message(error: &entrad_auth::Error) -> String {
         entrad_auth::Error::Network { message, .. } => {
             unreachable_token_service(message).unwrap_or_else(|| chain(error))
         }
+        entrad_auth::Error::NoCredential { .. } => format!(
+            "{}; nothing configured? Give the app's parameters.json with --config FILE (or ENTRAD_CONFIG), or try entrad offline: `entrad demo`, or `entrad emulator --state-dir ./emu` then `set -a; . ./emu/entrad.env; set +a`",
+            chain(error)
+        ),
         _ => chain(error),
     }
 }

@@ -32,6 +32,7 @@ fn main() -> ExitCode {
     if let cli::Command::Sync(args) = &mut cli.command {
         args.format_given = matches.value_source("format") == Some(ValueSource::CommandLine);
     }
+    cli.global.config_from_env = matches.value_source("config") == Some(ValueSource::EnvVariable);
     logging::init(cli.global.verbose, cli.global.quiet, cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

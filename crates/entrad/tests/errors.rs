@@ -335,11 +335,61 @@ fn a_missing_config_file_and_bad_flags_are_exit_2() {
     // closed loopback port here) names what it looked for, exit 3.
     let output = entrad().args(["users"]).output().unwrap();
     assert_eq!(output.status.code(), Some(3));
-    assert!(
-        stderr_of(&output).contains("AZURE_CLIENT_SECRET"),
-        "{}",
-        stderr_of(&output)
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("AZURE_CLIENT_SECRET"), "{stderr}");
+    // ... and the ways to configure it, or to try entrad without an app.
+    for way in [
+        "--config FILE",
+        "ENTRAD_CONFIG",
+        "`entrad demo`",
+        "`entrad emulator",
+    ] {
+        assert!(stderr.contains(way), "{way}: {stderr}");
+    }
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn the_emulators_entrad_env_configures_every_later_command() {
+    let emulator = Emulator::start(12);
+    let env = std::fs::read_to_string(emulator.file("entrad.env")).unwrap();
+    let vars: Vec<(String, String)> = env
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        ["ENTRAD_CONFIG", "ENTRAD_CA_FILE", "ENTRAD_GRAPH_URL"]
     );
+    // No --config, --ca-file or --graph-url: the variables alone.
+    let output = succeed(
+        entrad()
+            .envs(vars.clone())
+            .args(["users", "--format", "ndjson"]),
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().lines().count(),
+        12
+    );
+    // `entrad run FILE` takes FILE over ENTRAD_CONFIG: the unconsented app's 403.
+    let output = entrad()
+        .envs(vars)
+        .arg("run")
+        .arg(emulator.file("parameters-unconsented.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr_of(&output));
+    // --help names the variables.
+    let help = succeed(entrad().args(["users", "--help"]));
+    let help = String::from_utf8(help.stdout).unwrap();
+    for var in ["ENTRAD_CONFIG", "ENTRAD_CA_FILE", "ENTRAD_GRAPH_URL"] {
+        assert!(help.contains(&format!("[env: {var}")), "{var}: {help}");
+    }
 }
 
 #[test]
