@@ -136,6 +136,21 @@ fn consent_url_is_the_quickstarts_step_4() {
         parameters["client_id"].as_str().unwrap()
     );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+    // An option written before the name that consent-url does not take (it
+    // reads no CA): left out with a warning, as every option was once everyone's.
+    let output = succeed(emulator.configured().arg("consent-url"));
+    let stderr = crate::support::stderr_of(&output);
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+    assert!(
+        stderr.contains("--ca-file does not apply to `entrad consent-url`"),
+        "{stderr}"
+    );
+    // After the name it is refused.
+    let output = crate::support::entrad()
+        .args(["consent-url", "--ca-file", "x.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]

@@ -47,12 +47,24 @@ fn a_closed_pipe_ends_every_command_quietly() {
         vec!["users", "--format", "table"],
         vec!["get", &user],
         vec!["get", &user, "--format", "table"],
-        vec!["consent-url"],
-        vec!["completions", "bash"],
-        vec!["man"],
     ];
     for args in commands {
         let output = with_closed_stdout(configured(&emulator, &args));
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+    }
+    // Commands that take no --ca-file.
+    let config = emulator.file("parameters.json");
+    let config = config.to_str().unwrap();
+    for args in [
+        &["completions", "bash"][..],
+        &["man"],
+        &["consent-url", "--config", config],
+    ] {
+        let mut cmd = entrad_process();
+        cmd.args(args);
+        let output = with_closed_stdout(cmd);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
