@@ -24,6 +24,7 @@ mod pfx;
 mod pipes;
 mod pkcs11;
 mod quickstart;
+mod readme;
 mod rotation;
 mod serve;
 mod shell_integration;
