@@ -16,6 +16,7 @@ mod caches;
 mod claims;
 mod discovery;
 mod errors;
+mod examples;
 mod fuzz_regressions;
 mod hardware;
 mod managed_identity;

@@ -46,7 +46,11 @@ impl GraphClient {
         link_or_path: &str,
         max_page_size: Option<u32>,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
-        self.pages_from(self.resolve(link_or_path), page_size_header(max_page_size))
+        self.pages_from(
+            self.resolve(link_or_path),
+            page_size_header(max_page_size),
+            None,
+        )
     }
 
     /// [`GraphClient::delta_pages`] with each item kept as the JSON text
@@ -57,7 +61,11 @@ impl GraphClient {
         link_or_path: &str,
         max_page_size: Option<u32>,
     ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
-        self.pages_from(self.resolve(link_or_path), page_size_header(max_page_size))
+        self.pages_from(
+            self.resolve(link_or_path),
+            page_size_header(max_page_size),
+            None,
+        )
     }
 }
 

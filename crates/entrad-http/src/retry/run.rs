@@ -60,13 +60,15 @@ where
                 failure,
                 retry_after,
             } => (failure, retry_after),
+            // The failure goes back to the caller, who reports it: at the default
+            // log level it is said once, there (`-v` shows it here too).
             Attempt::Fatal(failure) => {
-                tracing::warn!(request = what, attempts, error = %failure, "request failed");
+                tracing::info!(request = what, attempts, error = %failure, "request failed");
                 return Err(Failed { failure, attempts });
             }
         };
         let Some(delay) = policy.next_delay(attempts, retry_after, started.elapsed()) else {
-            tracing::warn!(request = what, attempts, error = %failure, "still failing, giving up");
+            tracing::info!(request = what, attempts, error = %failure, "still failing, giving up");
             return Err(Failed { failure, attempts });
         };
         tracing::info!(

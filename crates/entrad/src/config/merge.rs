@@ -475,12 +475,18 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::cli::Cli;
+
+    /// The identity flags as a command that takes them parses them.
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        identity: IdentityArgs,
+    }
 
     fn flags(args: &[&str]) -> IdentityArgs {
-        let mut argv = vec!["entrad", "consent-url"];
+        let mut argv = vec!["entrad"];
         argv.extend_from_slice(args);
-        Cli::try_parse_from(argv).unwrap().global.identity
+        Flags::try_parse_from(argv).unwrap().identity
     }
 
     fn file(text: &str) -> ParametersFile {

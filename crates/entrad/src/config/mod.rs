@@ -27,6 +27,9 @@ use crate::error::Error;
 /// Settings from `file` (or `--config`), the process environment and the flags.
 pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error> {
     let file = match (file, &global.config) {
+        // ENTRAD_CONFIG (e.g. from the emulator's entrad.env) is the default
+        // configuration: the file `entrad run` names goes over it.
+        (Some(path), Some(_)) if global.config_from_env => Some(path),
         (Some(_), Some(_)) => {
             return Err(Error::Config(
                 "give the parameters file once: either `entrad run FILE` or --config FILE"
