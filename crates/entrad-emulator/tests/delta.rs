@@ -236,3 +236,70 @@ async fn delta_answers_every_odata_function_form() {
         assert_eq!(answer["body"]["value"].as_array().unwrap().len(), 30);
     }
 }
+
+/// user: delta, "OData query parameters": "The *id* property is always returned", with
+/// `$select` or without, for the initial round and for new and changed users later
+/// (the page's own Example 2 response leaves it out; the text is followed).
+#[tokio::test]
+async fn delta_items_carry_their_id_whatever_select_names() {
+    let h = InProcess::start(12).await.unwrap();
+    let token = h.token().await;
+    let start = h.url("/v1.0/users/delta?$select=displayName,jobTitle,mobilePhone");
+    let (items, delta, _) = round(&h, &token, &start).await;
+    assert_eq!(items.len(), 12);
+    for item in &items {
+        let keys: HashSet<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            HashSet::from(["id", "displayName", "jobTitle", "mobilePhone"]),
+            "{item}"
+        );
+    }
+    assert!(
+        delta.contains("$select=displayName,jobTitle,mobilePhone"),
+        "{delta}"
+    );
+    let changed = items[4]["id"].as_str().unwrap();
+    let (status, _) = h
+        .admin_request(
+            Method::PATCH,
+            &format!("/users/{changed}"),
+            Some(json!({ "jobTitle": "Archivist" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, added) = h
+        .admin_request(
+            Method::POST,
+            "/users",
+            Some(json!({ "userPrincipalName": "later@entrademo.onmicrosoft.com", "displayName": "Later" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (changes, delta, _) = round(&h, &token, &delta).await;
+    let ids: HashSet<&str> = changes.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        HashSet::from([changed, added["id"].as_str().unwrap()]),
+        "{changes:?}"
+    );
+    // A later round keeps the selection and the id.
+    h.admin_request(
+        Method::PATCH,
+        &format!("/users/{changed}"),
+        Some(json!({ "displayName": "Renamed Again" })),
+    )
+    .await;
+    let (third, _, _) = round(&h, &token, &delta).await;
+    assert_eq!(
+        third,
+        vec![
+            json!({ "id": changed, "displayName": "Renamed Again", "jobTitle": "Archivist", "mobilePhone": third[0]["mobilePhone"] })
+        ]
+    );
+}

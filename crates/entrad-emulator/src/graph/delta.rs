@@ -56,7 +56,8 @@ pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&st
         Err(reply) => return reply,
     };
     let directory = directories.read_at(ctx.tenant);
-    let props = params.select.as_deref().unwrap_or(&DEFAULT);
+    let props = item_props(params.select.as_deref(), &DEFAULT);
+    let props = props.as_slice();
     round(
         &params,
         ctx,
@@ -69,6 +70,18 @@ pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&st
             context: None,
         },
     )
+}
+
+/// The properties of a delta item: `select` (or `default`), with the id first unless
+/// selected. user: delta and group: delta: "The *id* property is always returned."
+pub(crate) fn item_props<P: Selectable>(select: Option<&[P]>, default: &[P]) -> Vec<P> {
+    match select {
+        None => default.to_vec(),
+        Some(select) if select.contains(&P::ID) => select.to_vec(),
+        Some(select) => std::iter::once(P::ID)
+            .chain(select.iter().copied())
+            .collect(),
+    }
 }
 
 /// Answers one delta request on `entity` (`users`, `groups`) kept in `store`: where

@@ -62,6 +62,7 @@ const KEPT: [GroupProp; 10] = [
 
 impl Selectable for GroupProp {
     const TYPE: &'static str = "microsoft.graph.group";
+    const ID: Self = GroupProp::Id;
 
     fn parse(name: &str) -> Option<Self> {
         KEPT.into_iter()

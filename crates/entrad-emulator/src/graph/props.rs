@@ -9,6 +9,8 @@ use crate::state::User;
 pub(crate) trait Selectable: Sized + Copy + PartialEq {
     /// The OData type, as errors name it (`microsoft.graph.user`).
     const TYPE: &'static str;
+    /// The `id` property, which some answers carry whatever `$select` names.
+    const ID: Self;
     /// Looks a property up by name, ignoring case as Graph does.
     fn parse(name: &str) -> Option<Self>;
     /// The property's name as Graph writes it.
@@ -17,6 +19,7 @@ pub(crate) trait Selectable: Sized + Copy + PartialEq {
 
 impl Selectable for Prop {
     const TYPE: &'static str = "microsoft.graph.user";
+    const ID: Self = Prop::Id;
     fn parse(name: &str) -> Option<Self> {
         Prop::parse(name)
     }
