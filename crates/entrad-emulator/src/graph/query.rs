@@ -253,16 +253,12 @@ impl<P: Selectable> Params<P> {
 
     /// The options Graph serves only as advanced queries (`ConsistencyLevel:
     /// eventual`, and `$count=true` for advanced filters), refused without.
+    /// `$count=true` alone is not refused: without the header Graph ignores it
+    /// ([`Params::counted`]).
     fn check_consistency(&self, ctx: &GraphCtx) -> Result<(), Reply> {
         if self.search.is_some() && !ctx.eventual {
             return Err(unsupported(
                 "Request with $search query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
-                ctx,
-            ));
-        }
-        if self.count && !ctx.eventual {
-            return Err(unsupported(
-                "Request with $count query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
                 ctx,
             ));
         }
@@ -290,6 +286,13 @@ impl<P: Selectable> Params<P> {
             return Err(unsupported(SORTING_NOT_SUPPORTED, ctx));
         }
         Ok(())
+    }
+
+    /// Whether this page carries `@odata.count`: `$count=true` on a first page, with
+    /// `ConsistencyLevel: eventual`. Advanced query capabilities, "Error handling":
+    /// without the header Graph "silently ignores the `$count` query parameter".
+    pub(crate) fn counted(&self, ctx: &GraphCtx) -> bool {
+        self.count && ctx.eventual && self.skiptoken.is_none()
     }
 
     /// The page size: `$top`, else `Prefer: odata.maxpagesize`, else the default.
@@ -367,12 +370,13 @@ mod tests {
     }
 
     #[test]
-    fn count_search_and_advanced_filters_need_eventual() {
-        assert!(Params::parse(Some("$count=true"), &ctx(false)).is_err());
+    fn count_is_ignored_and_search_and_advanced_filters_refused_without_eventual() {
+        let ignored = Params::parse(Some("$count=true"), &ctx(false)).unwrap();
+        assert!(!ignored.counted(&ctx(false)));
         assert!(
             Params::parse(Some("$count=true"), &ctx(true))
                 .unwrap()
-                .count
+                .counted(&ctx(true))
         );
         assert!(Params::parse(Some("$search=\"displayName:a\""), &ctx(false)).is_err());
         assert!(Params::parse(Some("$filter=displayName ne 'a'"), &ctx(true)).is_err());
