@@ -32,5 +32,6 @@ mod msgraph;
 mod orderby;
 mod portal;
 mod scale;
+mod search;
 mod tenants;
 mod token;

@@ -8,7 +8,7 @@ use serde::ser::{SerializeMap, Serializer};
 use uuid::Uuid;
 
 use super::paging::{self, DeltaCursor, DeltaToken};
-use super::props::Selectable;
+use super::property::Field;
 use super::props::{DEFAULT, UserView, context};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
@@ -37,7 +37,7 @@ impl<V: Serialize> Serialize for Item<'_, V> {
     }
 }
 
-fn sync_state_not_found<P: Selectable>(params: &Params<P>, ctx: &GraphCtx, entity: &str) -> Reply {
+fn sync_state_not_found<P: Field>(params: &Params<P>, ctx: &GraphCtx, entity: &str) -> Reply {
     let fresh = params.plain_link(ctx, &format!("{entity}/delta"));
     Reply::error(
         410,
@@ -74,7 +74,7 @@ pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&st
 
 /// The properties of a delta item: `select` (or `default`), with the id first unless
 /// selected. user: delta and group: delta: "The *id* property is always returned."
-pub(crate) fn item_props<P: Selectable>(select: Option<&[P]>, default: &[P]) -> Vec<P> {
+pub(crate) fn item_props<P: Field>(select: Option<&[P]>, default: &[P]) -> Vec<P> {
     match select {
         None => default.to_vec(),
         Some(select) if select.contains(&P::ID) => select.to_vec(),
@@ -87,7 +87,7 @@ pub(crate) fn item_props<P: Selectable>(select: Option<&[P]>, default: &[P]) -> 
 /// Answers one delta request on `entity` (`users`, `groups`) kept in `store`: where
 /// the round stands, the page of changed objects (as `view` shows them, given the
 /// round's `since`) then of removals, and the link to the next page or round.
-pub(crate) fn round<'a, P: Selectable, T: Entry, V: Serialize>(
+pub(crate) fn round<'a, P: Field, T: Entry, V: Serialize>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
@@ -109,7 +109,7 @@ pub(crate) fn round<'a, P: Selectable, T: Entry, V: Serialize>(
 
 /// The query options, limited to the two the emulator serves with delta
 /// (`$select`, `$top`): a round must not silently ignore a `$filter` or `$search`.
-pub(crate) fn delta_params<P: Selectable>(
+pub(crate) fn delta_params<P: Field>(
     query: Option<&str>,
     ctx: &GraphCtx,
     entity: &str,
@@ -135,7 +135,7 @@ pub(crate) fn delta_params<P: Selectable>(
 /// Where this request starts, from its `$skiptoken` (a page of a round),
 /// `$deltatoken` (a new round of changes) or neither (a full sync); `Break` when
 /// the answer is already known (a bad or stale token, `$deltatoken=latest`).
-fn round_position<P: Selectable>(
+fn round_position<P: Field>(
     params: &Params<P>,
     epoch: &str,
     seq: u64,
@@ -186,7 +186,7 @@ fn invalid_token(name: &str, ctx: &GraphCtx) -> Reply {
 
 /// `$deltatoken=latest`: no items, only a deltaLink from now on (Graph's way to
 /// skip the initial full sync).
-fn latest<P: Selectable>(
+fn latest<P: Field>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
@@ -285,7 +285,7 @@ fn removals<'a, T: Entry, V>(
 }
 
 /// The nextLink of a round that has more pages.
-fn skip_link<P: Selectable>(
+fn skip_link<P: Field>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
@@ -296,7 +296,7 @@ fn skip_link<P: Selectable>(
 }
 
 /// The deltaLink ending a round: the next round reports changes after this one's start.
-fn next_round_link<P: Selectable>(
+fn next_round_link<P: Field>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
@@ -311,7 +311,7 @@ fn next_round_link<P: Selectable>(
 }
 
 /// One delta page of `entity` (`users`, `groups`) in Graph's shape.
-fn page<P: Selectable, T: Serialize>(
+fn page<P: Field, T: Serialize>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,

@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::group_props::{GROUP_DEFAULT, GroupProp, GroupView};
 use super::paging;
-use super::props::Selectable;
+use super::property::Field;
 use super::props::{DEFAULT, Prop, context, user_entries};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
@@ -15,7 +15,7 @@ use crate::state::{Group, User};
 
 /// Query options of a groups request: no `$filter`, `$search` or `$count` (the
 /// emulator serves them for users only), no `$deltatoken` outside delta.
-fn list_params<P: Selectable>(query: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
+fn list_params<P: Field>(query: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
     let params = Params::parse_of(query, ctx)?;
     if params.filter.is_some()
         || params.search.is_some()
@@ -41,7 +41,7 @@ fn list_params<P: Selectable>(query: Option<&str>, ctx: &GraphCtx) -> Result<Par
 }
 
 /// The id after a list's `$skiptoken` (`None` on the first page).
-fn after(params: &Params<impl Selectable>, ctx: &GraphCtx) -> Result<Option<Uuid>, Reply> {
+fn after(params: &Params<impl Field>, ctx: &GraphCtx) -> Result<Option<Uuid>, Reply> {
     match params.skiptoken.as_deref() {
         None => Ok(None),
         Some(token) => paging::list_after(token).map(Some).ok_or_else(|| {
@@ -72,7 +72,7 @@ fn find<'a>(groups: &'a crate::state::GroupStore, key: &str) -> Option<&'a Group
 
 /// One page of `items` (sorted by id) after the `$skiptoken`, with a nextLink on
 /// `path` while more remain.
-fn page_of<'a, T, P: Selectable>(
+fn page_of<'a, T, P: Field>(
     items: &'a [T],
     id: impl Fn(&T) -> Uuid,
     params: &Params<P>,

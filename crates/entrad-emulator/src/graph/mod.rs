@@ -10,6 +10,7 @@ mod groups;
 mod groups_delta;
 mod orderby;
 mod paging;
+mod property;
 mod props;
 mod query;
 mod read;

@@ -1,21 +1,12 @@
-//! What `$select` may name (any entity type), user properties as Graph names them,
-//! and serialization of a user with a selection.
+//! User properties as Graph names them, how queries read them, and serialization of
+//! a user with a selection.
+
+use std::borrow::Cow;
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
+use super::property::{Field, Op, Selectable, Support, Value, text_support};
 use crate::state::User;
-
-/// A property `$select` may name, of the entity type a request lists.
-pub(crate) trait Selectable: Sized + Copy + PartialEq {
-    /// The OData type, as errors name it (`microsoft.graph.user`).
-    const TYPE: &'static str;
-    /// The `id` property, which some answers carry whatever `$select` names.
-    const ID: Self;
-    /// Looks a property up by name, ignoring case as Graph does.
-    fn parse(name: &str) -> Option<Self>;
-    /// The property's name as Graph writes it.
-    fn name(self) -> &'static str;
-}
 
 impl Selectable for Prop {
     const TYPE: &'static str = "microsoft.graph.user";
@@ -75,25 +66,66 @@ const SELECTED_ONLY: [Prop; 4] = [
     Prop::UserType,
 ];
 
-const NULL_PROPS: [&str; 16] = [
-    "city",
-    "companyName",
-    "country",
-    "createdDateTime",
-    "employeeId",
-    "employeeType",
-    "faxNumber",
-    "onPremisesImmutableId",
-    "onPremisesSyncEnabled",
-    "postalCode",
-    "state",
-    "streetAddress",
-    "usageLocation",
-    "ageGroup",
-    "externalUserState",
-    "lastPasswordChangeDateTime",
+/// How a property the emulator does not keep is filtered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A string: `startsWith` and `ge`/`le` as `eq`.
+    Text,
+    /// A string without `ge`/`le`.
+    Word,
+    /// A date: `ge`/`le` as `eq`, no `startsWith`.
+    Date,
+    /// A flag or an enumeration: `eq` only.
+    Flag,
+}
+
+use Support::{Advanced as A, Default as D, No as N};
+
+/// Real properties the emulator does not keep (always null), with `eq`'s support
+/// in the advanced query page's table ("Support for filter by properties"; `No`
+/// for those it does not list).
+const NULL_PROPS: [(&str, Support, Kind); 29] = [
+    ("city", D, Kind::Text),
+    ("companyName", A, Kind::Text),
+    ("country", D, Kind::Text),
+    ("createdDateTime", D, Kind::Date),
+    ("deletedDateTime", D, Kind::Date),
+    ("employeeId", D, Kind::Word),
+    ("employeeType", A, Kind::Text),
+    ("employeeHireDate", A, Kind::Date),
+    ("faxNumber", N, Kind::Text),
+    ("onPremisesImmutableId", A, Kind::Word),
+    ("onPremisesSyncEnabled", D, Kind::Flag),
+    ("onPremisesSamAccountName", A, Kind::Text),
+    ("onPremisesLastSyncDateTime", A, Kind::Date),
+    ("onPremisesSecurityIdentifier", D, Kind::Flag),
+    ("onPremisesUserPrincipalName", D, Kind::Text),
+    ("onPremisesDistinguishedName", N, Kind::Text),
+    ("onPremisesDomainName", N, Kind::Text),
+    ("postalCode", A, Kind::Text),
+    ("state", D, Kind::Text),
+    ("streetAddress", A, Kind::Text),
+    ("usageLocation", D, Kind::Text),
+    ("ageGroup", D, Kind::Flag),
+    ("consentProvidedForMinor", D, Kind::Flag),
+    ("creationType", D, Kind::Flag),
+    ("externalUserState", N, Kind::Flag),
+    ("isResourceAccount", D, Kind::Flag),
+    ("lastPasswordChangeDateTime", N, Kind::Date),
+    ("passwordPolicies", A, Kind::Flag),
+    ("showInAddressList", A, Kind::Flag),
 ];
-const EMPTY_PROPS: [&str; 3] = ["otherMails", "proxyAddresses", "imAddresses"];
+/// Real collections the emulator does not keep (always empty), with `eq`'s
+/// support (through `any`) and whether `ge`/`le` apply.
+const EMPTY_PROPS: [(&str, Support, bool); 7] = [
+    ("otherMails", D, true),
+    ("proxyAddresses", D, true),
+    ("imAddresses", D, true),
+    ("identities", D, false),
+    ("assignedLicenses", D, false),
+    ("assignedPlans", D, false),
+    ("provisionedPlans", N, false),
+];
 
 impl Prop {
     pub(crate) fn name(self) -> &'static str {
@@ -126,14 +158,14 @@ impl Prop {
             .or_else(|| {
                 NULL_PROPS
                     .into_iter()
-                    .find(|n| n.eq_ignore_ascii_case(name))
-                    .map(Prop::Null)
+                    .find(|(n, ..)| n.eq_ignore_ascii_case(name))
+                    .map(|(n, ..)| Prop::Null(n))
             })
             .or_else(|| {
                 EMPTY_PROPS
                     .into_iter()
-                    .find(|n| n.eq_ignore_ascii_case(name))
-                    .map(Prop::Empty)
+                    .find(|(n, ..)| n.eq_ignore_ascii_case(name))
+                    .map(|(n, ..)| Prop::Empty(n))
             })
     }
 
@@ -153,6 +185,86 @@ impl Prop {
             Prop::MailNickname => Some(user.mail_nickname()),
             Prop::UserType => Some("Member"),
             _ => None,
+        }
+    }
+}
+
+impl Field for Prop {
+    type Object = User;
+    const RESOURCE: &'static str = "User";
+
+    fn value(self, user: &User) -> Value<'_> {
+        match self {
+            Prop::Id => Value::Text(Some(Cow::Owned(user.id.to_string()))),
+            Prop::AccountEnabled => Value::Bool(user.account_enabled),
+            Prop::BusinessPhones => {
+                Value::Texts(user.business_phones.iter().map(|p| &**p).collect())
+            }
+            Prop::Empty(_) => Value::Texts(Vec::new()),
+            other => Value::Text(other.text(user).map(Cow::Borrowed)),
+        }
+    }
+
+    fn is_collection(self) -> bool {
+        matches!(self, Prop::BusinessPhones | Prop::Empty(_))
+    }
+
+    fn filter(self, op: Op) -> Support {
+        match self {
+            Prop::Id | Prop::UserType | Prop::AccountEnabled | Prop::BusinessPhones => {
+                if op == Op::Eq { D } else { N }
+            }
+            Prop::DisplayName => text_support(D, op, false),
+            Prop::UserPrincipalName | Prop::Mail => match op {
+                Op::EndsWith => A,
+                _ => text_support(D, op, true),
+            },
+            Prop::MobilePhone | Prop::OfficeLocation | Prop::PreferredLanguage => {
+                text_support(A, op, true)
+            }
+            Prop::GivenName
+            | Prop::Surname
+            | Prop::JobTitle
+            | Prop::Department
+            | Prop::MailNickname => text_support(D, op, true),
+            Prop::Null(name) => {
+                let (_, eq, kind) = NULL_PROPS
+                    .into_iter()
+                    .find(|(n, ..)| *n == name)
+                    .unwrap_or((name, N, Kind::Flag));
+                match (kind, op) {
+                    (_, Op::Eq) => eq,
+                    (Kind::Text, _) | (Kind::Word, Op::StartsWith) => {
+                        text_support(eq, op, kind == Kind::Text)
+                    }
+                    (Kind::Date, Op::Range) => eq,
+                    _ => N,
+                }
+            }
+            Prop::Empty(name) => {
+                let (_, eq, ranged) = EMPTY_PROPS
+                    .into_iter()
+                    .find(|(n, ..)| *n == name)
+                    .unwrap_or((name, N, false));
+                match op {
+                    Op::EndsWith if matches!(name, "otherMails" | "proxyAddresses") => A,
+                    _ if ranged => text_support(eq, op, true),
+                    Op::Eq => eq,
+                    _ => N,
+                }
+            }
+        }
+    }
+
+    fn tokenized(self) -> bool {
+        self == Prop::DisplayName
+    }
+
+    fn sort(self) -> Support {
+        match self {
+            Prop::DisplayName | Prop::UserPrincipalName => D,
+            Prop::Null("createdDateTime" | "deletedDateTime") => A,
+            _ => N,
         }
     }
 }
