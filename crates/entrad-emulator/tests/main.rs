@@ -22,6 +22,7 @@ mod faults;
 mod federated;
 mod fuzz_regressions;
 mod graph_users;
+mod group_queries;
 mod groups;
 mod hostile_input;
 mod idle_connections;

@@ -130,6 +130,7 @@ fn route(url: &str) -> Result<(Target, Option<String>), String> {
         ["users", key] => Target::User(key.to_string()),
         ["groups"] => Target::Groups,
         ["groups", function] if super::function::name(function) == "delta" => Target::GroupsDelta,
+        ["groups", "$count"] => Target::GroupCount,
         ["groups", key] => Target::Group(key.to_string()),
         ["groups", key, "members"] => Target::GroupMembers(key.to_string()),
         [first, ..] if *first != "users" => return Err(first.to_string()),

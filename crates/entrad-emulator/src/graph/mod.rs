@@ -8,6 +8,7 @@ pub(crate) mod function;
 mod group_props;
 mod groups;
 mod groups_delta;
+mod listing;
 mod orderby;
 mod paging;
 mod property;
@@ -65,6 +66,11 @@ pub(crate) async fn users_delta(read: GraphRead) -> Response {
 /// `GET /v1.0/groups`.
 pub(crate) async fn list_groups(read: GraphRead) -> Response {
     read.answer(Target::Groups)
+}
+
+/// `GET /v1.0/groups/$count`.
+pub(crate) async fn count_groups(read: GraphRead) -> Response {
+    read.answer(Target::GroupCount)
 }
 
 /// `GET /v1.0/groups/{id}`.

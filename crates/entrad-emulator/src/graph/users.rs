@@ -2,12 +2,11 @@
 
 use serde::Serialize;
 
-use super::paging;
+use super::listing;
 use super::props::{DEFAULT, UserView, context};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
 use crate::directories::Directories;
-use crate::state::{Directory, User};
 
 /// A page of a collection, in Graph's key order.
 #[derive(Serialize)]
@@ -23,7 +22,8 @@ pub(crate) struct Page<'a, T: Serialize> {
     pub(crate) value: &'a [T],
 }
 
-fn expired_page_token(ctx: &GraphCtx) -> Reply {
+/// Graph's answer to a `$skiptoken` the query did not write.
+pub(crate) fn expired_page_token(ctx: &GraphCtx) -> Reply {
     Reply::error(
         400,
         "Directory_ExpiredPageToken",
@@ -47,14 +47,19 @@ pub(crate) fn list(directories: &Directories, ctx: &GraphCtx, query: Option<&str
             ctx,
         );
     }
-    let size = params.page_size(ctx);
     let directory = directories.read_at(ctx.tenant);
-    let users = directory.users.all();
-    let Some((served, more)) = page(&directory, &params, size) else {
+    let Some(listed) = listing::list(
+        &directory.users,
+        &directory.user_orders,
+        &params,
+        ctx,
+        "users",
+    ) else {
         return expired_page_token(ctx);
     };
     let props = params.select.as_deref().unwrap_or(&DEFAULT);
-    let page: Vec<UserView> = served
+    let page: Vec<UserView> = listed
+        .served
         .iter()
         .map(|user| UserView {
             user,
@@ -62,66 +67,16 @@ pub(crate) fn list(directories: &Directories, ctx: &GraphCtx, query: Option<&str
             context: None,
         })
         .collect();
-    let count = params.counted(ctx).then(|| {
-        if params.filter.is_none() && params.search.is_none() {
-            users.len()
-        } else {
-            users.iter().filter(|u| params.matches(u)).count()
-        }
-    });
-    let next_link = match served.last() {
-        Some(last) if more => {
-            let token = match &params.orderby {
-                Some(order) => order.token(last),
-                None => paging::list_token(last.id),
-            };
-            Some(params.link(ctx, "users", "$skiptoken", &token))
-        }
-        _ => None,
-    };
     Reply::json(
         &Page {
             context: context(&ctx.base, "users", params.select.as_deref(), ""),
-            count,
-            next_link,
+            count: listed.count,
+            next_link: listed.next_link,
             delta_link: None,
             value: &page,
         },
         ctx,
     )
-}
-
-/// Up to `size` users passing the query after its `$skiptoken`, in `$orderby`'s
-/// order or else the store's (by id), and whether more follow; `None` for a
-/// token this query did not write.
-fn page<'a>(
-    directory: &'a Directory,
-    params: &Params,
-    size: usize,
-) -> Option<(Vec<&'a User>, bool)> {
-    let store = &directory.users;
-    let users = store.all();
-    let skiptoken = params.skiptoken.as_deref();
-    if let Some(order) = &params.orderby {
-        let (name, key) = order.ranking();
-        let ranked = directory.user_orders.get(name, store.seq(), users, key);
-        return order.page(users, &ranked, |u| params.matches(u), skiptoken, size);
-    }
-    let after = match skiptoken {
-        None => None,
-        Some(token) => Some(paging::list_after(token)?),
-    };
-    let mut served = Vec::with_capacity(size.min(users.len()));
-    for user in users[store.position_after(after)..]
-        .iter()
-        .filter(|u| params.matches(u))
-    {
-        if served.len() == size {
-            return Some((served, true));
-        }
-        served.push(user);
-    }
-    Some((served, false))
 }
 
 /// The `$count` segment without `ConsistencyLevel: eventual`, as the advanced query
@@ -148,12 +103,11 @@ pub(crate) fn count(directories: &Directories, ctx: &GraphCtx, query: Option<&st
         Err(reply) => return reply,
     };
     let directory = directories.read_at(ctx.tenant);
-    let n = directory
-        .users
-        .all()
-        .iter()
-        .filter(|u| params.matches(u))
-        .count();
+    plain_count(listing::count(&directory.users, &params))
+}
+
+/// A `/$count` answer: the number as plain text.
+pub(crate) fn plain_count(n: usize) -> Reply {
     Reply {
         status: axum::http::StatusCode::OK,
         content_type: "text/plain",

@@ -31,9 +31,7 @@ pub use apps::{
 pub(crate) use change_error::ChangeError;
 pub(crate) use directory::Directory;
 pub(crate) use group::{Group, GroupStore, MemberChange};
-#[cfg(test)]
-pub(crate) use orders::Orders;
-pub(crate) use orders::Ranked;
+pub(crate) use orders::{Orders, Ranked};
 pub(crate) use registrations::{GRAPH_ROLE, new_secret_value};
 pub use roles::GLOBAL_ADMINISTRATOR;
 pub(crate) use roles::can_consent;
