@@ -51,8 +51,8 @@ fn sync_state_not_found<P: Field>(params: &Params<P>, ctx: &GraphCtx, entity: &s
 /// Answers one delta request: where the round stands, the page of changed users
 /// then of removals, and the link to the next page or round.
 pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
-    let params = match delta_params(query, ctx, "users") {
-        Ok(params) => params,
+    let (params, ids) = match delta_params(query, ctx) {
+        Ok(parsed) => parsed,
         Err(reply) => return reply,
     };
     let directory = directories.read_at(ctx.tenant);
@@ -64,10 +64,12 @@ pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&st
         "users",
         &directory.sync_epoch,
         &directory.users,
+        ids.as_deref(),
         |user, _| UserView {
             user,
             props,
             context: None,
+            manager: None,
         },
     )
 }
@@ -84,22 +86,25 @@ pub(crate) fn item_props<P: Field>(select: Option<&[P]>, default: &[P]) -> Vec<P
     }
 }
 
-/// Answers one delta request on `entity` (`users`, `groups`) kept in `store`: where
-/// the round stands, the page of changed objects (as `view` shows them, given the
-/// round's `since`) then of removals, and the link to the next page or round.
+/// Answers one delta request on `entity` (`users`, `groups`) kept in `store`,
+/// limited to the objects `ids` names if it does: where the round stands, the page
+/// of changed objects (as `view` shows them, given the round's `since`) then of
+/// removals, and the link to the next page or round.
 pub(crate) fn round<'a, P: Field, T: Entry, V: Serialize>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
     epoch: &str,
     store: &'a Store<T>,
+    ids: Option<&[Uuid]>,
     view: impl Fn(&'a T, Option<u64>) -> V,
 ) -> Reply {
     let cursor = match round_position(params, epoch, store.seq(), entity, ctx) {
         ControlFlow::Continue(cursor) => cursor,
         ControlFlow::Break(reply) => return reply,
     };
-    let (items, next) = fill(store, &cursor, params.page_size(ctx), view);
+    let wanted = |id: Uuid| ids.is_none_or(|ids| ids.contains(&id));
+    let (items, next) = fill(store, &cursor, params.page_size(ctx), wanted, view);
     let (next_link, delta_link) = match next {
         Some(next) => (Some(skip_link(params, ctx, entity, &next)), None),
         None => (None, Some(next_round_link(params, ctx, entity, &cursor))),
@@ -107,29 +112,54 @@ pub(crate) fn round<'a, P: Field, T: Entry, V: Serialize>(
     page(params, ctx, entity, next_link, delta_link, &items)
 }
 
-/// The query options, limited to the two the emulator serves with delta
-/// (`$select`, `$top`): a round must not silently ignore a `$filter` or `$search`.
+/// The most objects a delta `$filter` may name (user: delta, "There is a limit of
+/// 50 filtered objects").
+const MAX_FILTERED: usize = 50;
+
+/// The query options of a delta request, and the objects its `$filter` limits it
+/// to. user: delta: "The only supported `$filter` expression is for tracking changes
+/// on a specific object: `$filter=id+eq+{value}`. You can filter multiple objects"
+/// (joined by `or`). Other filters, `$search`, `$count`, `$orderby` and `$expand`
+/// get live Graph's 400 `Request_UnsupportedQuery` "Unsupported Query." (no page
+/// quotes it): a round must not silently ignore them.
 pub(crate) fn delta_params<P: Field>(
     query: Option<&str>,
     ctx: &GraphCtx,
-    entity: &str,
-) -> Result<Params<P>, Reply> {
+) -> Result<(Params<P>, Option<Vec<Uuid>>), Reply> {
     let params = Params::parse_of(query, ctx)?;
-    if params.filter.is_some()
-        || params.search.is_some()
+    let unsupported = || Reply::error(400, "Request_UnsupportedQuery", "Unsupported Query.", ctx);
+    if params.search.is_some()
         || params.count
         || params.orderby.is_some()
+        || params.expand.is_some()
     {
+        return Err(unsupported());
+    }
+    let Some(filter) = &params.filter else {
+        return Ok((params, None));
+    };
+    let names = filter.ids().ok_or_else(unsupported)?;
+    if names.len() > MAX_FILTERED {
         return Err(Reply::error(
             400,
             "Request_UnsupportedQuery",
-            &format!(
-                "Only $select and $top are supported with delta queries on {entity} by the emulator."
-            ),
+            &format!("The number of filtered objects exceeds the limit of {MAX_FILTERED}."),
             ctx,
         ));
     }
-    Ok(params)
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let id = Uuid::parse_str(name).map_err(|_| {
+            Reply::error(
+                400,
+                "Request_BadRequest",
+                &format!("Invalid object identifier '{name}'."),
+                ctx,
+            )
+        })?;
+        ids.push(id);
+    }
+    Ok((params, Some(ids)))
 }
 
 /// Where this request starts, from its `$skiptoken` (a page of a round),
@@ -209,17 +239,18 @@ fn fill<'a, T: Entry, V>(
     store: &'a Store<T>,
     cursor: &DeltaCursor,
     size: usize,
+    wanted: impl Fn(Uuid) -> bool,
     view: impl Fn(&'a T, Option<u64>) -> V,
 ) -> (Vec<Item<'a, V>>, Option<DeltaCursor>) {
     let mut items = Vec::with_capacity(size.min(store.all().len()));
     let mut next = None;
     if cursor.from_tombstone.is_none() {
-        next = changed_objects(store, cursor, size, &mut items, view);
+        next = changed_objects(store, cursor, size, &mut items, &wanted, view);
     }
     if next.is_none()
         && let Some(since) = cursor.since
     {
-        next = removals(store, cursor, since, size, &mut items);
+        next = removals(store, cursor, since, size, &mut items, &wanted);
     }
     (items, next)
 }
@@ -231,9 +262,12 @@ fn changed_objects<'a, T: Entry, V>(
     cursor: &DeltaCursor,
     size: usize,
     items: &mut Vec<Item<'a, V>>,
+    wanted: &impl Fn(Uuid) -> bool,
     view: impl Fn(&'a T, Option<u64>) -> V,
 ) -> Option<DeltaCursor> {
-    let changed = |object: &&T| cursor.since.is_none_or(|since| object.changed() > since);
+    let changed = |object: &&T| {
+        wanted(object.id()) && cursor.since.is_none_or(|since| object.changed() > since)
+    };
     let mut last: Option<Uuid> = None;
     for object in store.all()[store.position_after(cursor.after_user)..]
         .iter()
@@ -261,10 +295,12 @@ fn removals<'a, T: Entry, V>(
     since: u64,
     size: usize,
     items: &mut Vec<Item<'a, V>>,
+    wanted: &impl Fn(Uuid) -> bool,
 ) -> Option<DeltaCursor> {
     let start = cursor.from_tombstone.unwrap_or(0);
     for (index, tombstone) in store.tombstones().iter().enumerate().skip(start) {
-        let reported = tombstone.seq > since
+        let reported = wanted(tombstone.id)
+            && tombstone.seq > since
             && tombstone.seq <= cursor.round_start
             && store
                 .get(tombstone.id)

@@ -243,6 +243,14 @@ impl<P: Field> Parser<P> {
             return Ok(Subject::Property(prop));
         };
         let prop = P::parse(name).ok_or_else(|| FilterError::Property(name.into()))?;
+        if !lambda.eq_ignore_ascii_case("any") && !prop.is_collection() {
+            // A property of a complex value (`signInActivity/lastSignInDateTime`):
+            // compared as the property itself, which the emulator keeps null.
+            if prop.filter(Op::Range) == Support::No {
+                return Err(FilterError::Property(word));
+            }
+            return Ok(Subject::Property(prop));
+        }
         if !lambda.eq_ignore_ascii_case("any") || !prop.is_collection() {
             return Err(FilterError::Property(prop.name().into()));
         }
@@ -445,6 +453,29 @@ impl<P: Field> Filter<P> {
             Filter::And(a, b) => a.matches(object) && b.matches(object),
             Filter::Or(a, b) => a.matches(object) || b.matches(object),
             Filter::Not(f) => !f.matches(object),
+        }
+    }
+
+    /// Whether the filter compares `prop`.
+    pub(crate) fn mentions(&self, prop: P) -> bool {
+        match self {
+            Filter::Compare(p, _) | Filter::Any(p, _) => *p == prop,
+            Filter::And(a, b) | Filter::Or(a, b) => a.mentions(prop) || b.mentions(prop),
+            Filter::Not(f) => f.mentions(prop),
+        }
+    }
+
+    /// The ids of `id eq '..' or id eq '..'`, the only filter delta queries take;
+    /// `None` for any other filter.
+    pub(crate) fn ids(&self) -> Option<Vec<&str>> {
+        match self {
+            Filter::Compare(p, Cmp::Eq(Literal::Text(id))) if *p == P::ID => Some(vec![id]),
+            Filter::Or(a, b) => {
+                let mut ids = a.ids()?;
+                ids.extend(b.ids()?);
+                Some(ids)
+            }
+            _ => None,
         }
     }
 }

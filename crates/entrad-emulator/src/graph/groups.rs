@@ -37,6 +37,14 @@ fn item_params<P: Field>(query: Option<&str>, ctx: &GraphCtx) -> Result<Params<P
 /// Query options of a list of groups; no `$deltatoken` outside delta.
 fn list_params<P: Field>(query: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
     let params = Params::parse_of(query, ctx)?;
+    if params.expand.is_some() {
+        return Err(Reply::error(
+            400,
+            "Request_UnsupportedQuery",
+            "Expand is not supported by the emulator for groups.",
+            ctx,
+        ));
+    }
     if params.deltatoken.is_some() {
         return Err(Reply::error(
             400,

@@ -9,8 +9,8 @@ use crate::state::MemberChange;
 
 /// Answers one group delta request.
 pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
-    let params = match delta_params::<GroupProp>(query, ctx, "groups") {
-        Ok(params) => params,
+    let (params, ids) = match delta_params::<GroupProp>(query, ctx) {
+        Ok(parsed) => parsed,
         Err(reply) => return reply,
     };
     let directory = directories.read_at(ctx.tenant);
@@ -23,6 +23,7 @@ pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&st
         "groups",
         &directory.sync_epoch,
         &directory.groups,
+        ids.as_deref(),
         |group, since| GroupView {
             group,
             props,

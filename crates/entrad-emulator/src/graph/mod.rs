@@ -3,6 +3,7 @@
 pub(crate) mod auth;
 mod batch;
 mod delta;
+mod expand;
 mod filter;
 pub(crate) mod function;
 mod group_props;

@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
 use super::property::{Field, Op, Selectable, Support, Value, text_support};
-use crate::state::User;
+use crate::state::{User, UserStore};
 
 impl Selectable for Prop {
     const TYPE: &'static str = "microsoft.graph.user";
@@ -41,7 +41,30 @@ pub(crate) enum Prop {
     Null(&'static str),
     /// A real collection property the emulator does not keep: always empty.
     Empty(&'static str),
+    /// A property Graph returns only for a single user ([`SINGLE_ONLY`]): null or
+    /// empty there, refused on lists.
+    SingleOnly(&'static str),
+    /// `signInActivity`: needs a premium licence the emulated tenant does not have.
+    SignInActivity,
 }
+
+/// List users: "The following properties are only supported when retrieving a
+/// single user: aboutMe, birthday, hireDate, interests, mySite, pastProjects,
+/// preferredName, responsibilities, schools, skills, mailboxSettings"; the
+/// collections among them are empty, the others null.
+pub(crate) const SINGLE_ONLY: [(&str, bool); 11] = [
+    ("aboutMe", false),
+    ("birthday", false),
+    ("hireDate", false),
+    ("interests", true),
+    ("mySite", false),
+    ("pastProjects", true),
+    ("preferredName", false),
+    ("responsibilities", true),
+    ("schools", true),
+    ("skills", true),
+    ("mailboxSettings", false),
+];
 
 /// What Graph returns without `$select`, in its order.
 pub(crate) const DEFAULT: [Prop; 11] = [
@@ -145,7 +168,8 @@ impl Prop {
             Prop::Department => "department",
             Prop::MailNickname => "mailNickname",
             Prop::UserType => "userType",
-            Prop::Null(name) | Prop::Empty(name) => name,
+            Prop::Null(name) | Prop::Empty(name) | Prop::SingleOnly(name) => name,
+            Prop::SignInActivity => "signInActivity",
         }
     }
 
@@ -166,6 +190,17 @@ impl Prop {
                     .into_iter()
                     .find(|(n, ..)| n.eq_ignore_ascii_case(name))
                     .map(|(n, ..)| Prop::Empty(n))
+            })
+            .or_else(|| {
+                SINGLE_ONLY
+                    .into_iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(n, _)| Prop::SingleOnly(n))
+            })
+            .or_else(|| {
+                "signInActivity"
+                    .eq_ignore_ascii_case(name)
+                    .then_some(Prop::SignInActivity)
             })
     }
 
@@ -241,6 +276,15 @@ impl Field for Prop {
                     _ => N,
                 }
             }
+            Prop::SingleOnly(_) => N,
+            // Refused before any filtering (`users::refuse_premium`).
+            Prop::SignInActivity => {
+                if op == Op::EndsWith || op == Op::StartsWith {
+                    N
+                } else {
+                    D
+                }
+            }
             Prop::Empty(name) => {
                 let (_, eq, ranged) = EMPTY_PROPS
                     .into_iter()
@@ -275,6 +319,8 @@ pub(crate) struct UserView<'a> {
     pub(crate) props: &'a [Prop],
     /// `@odata.context` first, for single-entity answers.
     pub(crate) context: Option<&'a str>,
+    /// `$expand=manager`: the users to find the manager in, and what to show of it.
+    pub(crate) manager: Option<(&'a UserStore, &'a Expand)>,
 }
 
 impl Serialize for UserView<'_> {
@@ -284,6 +330,65 @@ impl Serialize for UserView<'_> {
             map.serialize_entry("@odata.context", context)?;
         }
         user_entries(&mut map, self.user, self.props)?;
+        if let Some((users, expand)) = self.manager
+            && let Some(manager) = self.user.manager.and_then(|id| users.get(id))
+        {
+            let chain = ManagerView {
+                user: manager,
+                users,
+                expand,
+                level: 1,
+                below: &[self.user.id],
+            };
+            map.serialize_entry("manager", &chain)?;
+        }
+        map.end()
+    }
+}
+
+/// What `$expand=manager(...)` asks of each user's manager.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Expand {
+    /// `$select` inside the parentheses (default properties without).
+    pub(crate) select: Option<Vec<Prop>>,
+    /// `$levels`: how far up the chain of managers (1 without it).
+    pub(crate) levels: usize,
+}
+
+/// An expanded manager: `@odata.type`, the selected properties and, while
+/// `$levels` allows and the chain does not loop, its own manager.
+struct ManagerView<'a> {
+    user: &'a User,
+    users: &'a UserStore,
+    expand: &'a Expand,
+    level: usize,
+    /// The users already in the chain (a manager relation set by hand may loop).
+    below: &'a [uuid::Uuid],
+}
+
+impl Serialize for ManagerView<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("@odata.type", "#microsoft.graph.user")?;
+        let props = self.expand.select.as_deref().unwrap_or(&DEFAULT);
+        user_entries(&mut map, self.user, props)?;
+        let next = self
+            .user
+            .manager
+            .filter(|id| self.level < self.expand.levels && !self.below.contains(id))
+            .and_then(|id| self.users.get(id));
+        if let Some(next) = next {
+            let mut below = self.below.to_vec();
+            below.push(self.user.id);
+            let chain = ManagerView {
+                user: next,
+                users: self.users,
+                expand: self.expand,
+                level: self.level + 1,
+                below: &below,
+            };
+            map.serialize_entry("manager", &chain)?;
+        }
         map.end()
     }
 }
@@ -300,8 +405,15 @@ pub(crate) fn user_entries<M: SerializeMap>(
             Prop::BusinessPhones => map.serialize_entry(name, &user.business_phones)?,
             Prop::Id => map.serialize_entry(name, &user.id)?,
             Prop::AccountEnabled => map.serialize_entry(name, &user.account_enabled)?,
-            Prop::Null(_) => map.serialize_entry(name, &())?,
+            Prop::Null(_) | Prop::SignInActivity => map.serialize_entry(name, &())?,
             Prop::Empty(_) => map.serialize_entry(name, &[(); 0])?,
+            Prop::SingleOnly(name) => {
+                if SINGLE_ONLY.contains(&(name, true)) {
+                    map.serialize_entry(name, &[(); 0])?
+                } else {
+                    map.serialize_entry(name, &())?
+                }
+            }
             other => map.serialize_entry(name, &other.text(user))?,
         }
     }

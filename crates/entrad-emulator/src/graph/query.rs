@@ -22,6 +22,8 @@ pub(crate) struct Params<P = Prop> {
     pub(crate) search: Option<Search<P>>,
     pub(crate) orderby: Option<OrderBy<P>>,
     pub(crate) count: bool,
+    /// `$expand` as sent: only users read it ([`expand`](super::expand)).
+    pub(crate) expand: Option<String>,
     pub(crate) skiptoken: Option<String>,
     pub(crate) deltatoken: Option<String>,
     /// Every option but the paging tokens, encoded, to carry into links.
@@ -185,6 +187,7 @@ impl<P: Field> Params<P> {
             search: None,
             orderby: None,
             count: false,
+            expand: None,
             skiptoken: None,
             deltatoken: None,
             kept: Vec::new(),
@@ -245,12 +248,7 @@ impl<P: Field> Params<P> {
             }
             "skip" => return Err(bad_request("'$skip' is not supported by the service.", ctx)),
             "orderby" => self.orderby = Some(parse_orderby(value, ctx)?),
-            "expand" => {
-                return Err(unsupported(
-                    "Expand is not supported by the emulator for users.",
-                    ctx,
-                ));
-            }
+            "expand" => self.expand = Some(value.to_owned()),
             "format" => {}
             _ => {
                 return Err(bad_request(
