@@ -622,3 +622,105 @@ async fn real_properties_are_never_answered_as_unknown() {
         assert_eq!(status, 200, "{filter}: {body}");
     }
 }
+
+/// The advanced query page's table ("Support for filter by properties"): operators
+/// served by default, only with the advanced query parameters, or not at all.
+#[tokio::test]
+async fn filter_operators_follow_the_advanced_query_table() {
+    let h = InProcess::start(200).await.unwrap();
+    let token = h.token().await;
+    let advanced = |path: String| {
+        let (client, url, token) = (h.client.clone(), h.url(&path), token.clone());
+        async move {
+            let r = client
+                .get(url)
+                .bearer_auth(token)
+                .header("ConsistencyLevel", "eventual")
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    // The page's own example, refused with its message.
+    let (status, body) = h
+        .get_json(
+            "/v1.0/users?$filter=endsWith(userPrincipalName,'%23EXT%23@contoso.com')",
+            &token,
+        )
+        .await;
+    assert_eq!(
+        (status, graph_error(&body)),
+        (
+            400,
+            (
+                "Request_UnsupportedQuery",
+                "Operator 'endsWith' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+            )
+        )
+    );
+    // endsWith: mail, otherMails, userPrincipalName and proxyAddresses only.
+    let (status, body) =
+        advanced("/v1.0/users?$filter=endsWith(displayName,'e')&$count=true".into()).await;
+    assert_eq!(
+        (status, graph_error(&body).0),
+        (400, "Request_UnsupportedQuery"),
+        "{body}"
+    );
+    // eq on mobilePhone, officeLocation, preferredLanguage is advanced.
+    let (status, body) = h
+        .get_json("/v1.0/users?$filter=officeLocation eq 'Berlin'", &token)
+        .await;
+    assert_eq!(
+        (status, graph_error(&body).0),
+        (400, "Request_UnsupportedQuery")
+    );
+    let (status, body) =
+        advanced("/v1.0/users?$filter=officeLocation eq 'Berlin'&$count=true&$top=999".into())
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, all) = h.get_json("/v1.0/users?$top=999", &token).await;
+    let all = all["value"].as_array().unwrap();
+    let in_berlin = all
+        .iter()
+        .filter(|u| u["officeLocation"] == "Berlin")
+        .count();
+    assert!(in_berlin > 0);
+    assert_eq!(body["@odata.count"], in_berlin);
+    // ge and le, by default on surname; not on displayName.
+    let (status, body) = h
+        .get_json(
+            "/v1.0/users?$filter=surname ge 'M' and surname le 'Sz'&$top=999",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let expected = all
+        .iter()
+        .filter(|u| {
+            let s = u["surname"].as_str().unwrap().to_lowercase();
+            s.as_str() >= "m" && s.as_str() <= "sz"
+        })
+        .count();
+    assert_eq!(body["value"].as_array().unwrap().len(), expected);
+    let (status, _) = h
+        .get_json("/v1.0/users?$filter=displayName ge 'M'", &token)
+        .await;
+    assert_eq!(status, 400);
+    // Default-indexed properties the emulator keeps nowhere: served, nothing matches.
+    for filter in [
+        "city eq 'Paris'",
+        "startswith(country,'F')",
+        "createdDateTime le 2030-01-01T00:00:00Z",
+    ] {
+        let (status, body) = h
+            .get_json(&format!("/v1.0/users?$filter={filter}"), &token)
+            .await;
+        assert_eq!(status, 200, "{filter}: {body}");
+        assert_eq!(body["value"], json!([]), "{filter}");
+    }
+    let (_, body) = h
+        .get_json("/v1.0/users?$filter=userType eq 'Member'&$top=999", &token)
+        .await;
+    assert_eq!(body["value"].as_array().unwrap().len(), 200);
+}
