@@ -110,6 +110,10 @@ pub(crate) fn build(state: AppState) -> Router {
             "/v1.0/groups",
             graph(Route::Groups, get(graph::list_groups)),
         )
+        .route(
+            "/v1.0/groups/$count",
+            graph(Route::Groups, get(graph::count_groups)),
+        )
         .merge(graph::function::routes(
             "/v1.0/groups",
             "delta",

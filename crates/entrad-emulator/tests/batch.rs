@@ -144,3 +144,47 @@ async fn inner_requests_are_throttled_individually() {
     assert_eq!(throttled["body"]["error"]["code"], "TooManyRequests");
     assert_eq!(by_id(&body, "2")["status"], 200);
 }
+
+/// JSON batching: a request id is "Not case-sensitive. Must be unique in the batch,
+/// otherwise, the batch request fails with a 400 error code."
+#[tokio::test]
+async fn request_ids_ignore_case() {
+    let h = entrad_testkit::InProcess::start(3).await.unwrap();
+    let token = h.token().await;
+    let post = |body: serde_json::Value| {
+        let (client, url, token) = (h.client.clone(), h.url("/v1.0/$batch"), token.clone());
+        async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let (status, body) = post(serde_json::json!({ "requests": [
+        { "id": "A", "method": "GET", "url": "/users" },
+        { "id": "a", "method": "GET", "url": "/users" },
+    ]}))
+    .await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = post(serde_json::json!({ "requests": [
+        { "id": "Two", "method": "GET", "url": "/users?$top=1", "dependsOn": ["ONE"] },
+        { "id": "one", "method": "GET", "url": "/users?$top=1" },
+    ]}))
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == 200),
+        "{body}"
+    );
+}

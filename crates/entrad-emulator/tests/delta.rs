@@ -236,3 +236,131 @@ async fn delta_answers_every_odata_function_form() {
         assert_eq!(answer["body"]["value"].as_array().unwrap().len(), 30);
     }
 }
+
+/// user: delta, "OData query parameters": "The *id* property is always returned", with
+/// `$select` or without, for the initial round and for new and changed users later
+/// (the page's own Example 2 response leaves it out; the text is followed).
+#[tokio::test]
+async fn delta_items_carry_their_id_whatever_select_names() {
+    let h = InProcess::start(12).await.unwrap();
+    let token = h.token().await;
+    let start = h.url("/v1.0/users/delta?$select=displayName,jobTitle,mobilePhone");
+    let (items, delta, _) = round(&h, &token, &start).await;
+    assert_eq!(items.len(), 12);
+    for item in &items {
+        let keys: HashSet<&str> = item
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(
+            keys,
+            HashSet::from(["id", "displayName", "jobTitle", "mobilePhone"]),
+            "{item}"
+        );
+    }
+    assert!(
+        delta.contains("$select=displayName,jobTitle,mobilePhone"),
+        "{delta}"
+    );
+    let changed = items[4]["id"].as_str().unwrap();
+    let (status, _) = h
+        .admin_request(
+            Method::PATCH,
+            &format!("/users/{changed}"),
+            Some(json!({ "jobTitle": "Archivist" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, added) = h
+        .admin_request(
+            Method::POST,
+            "/users",
+            Some(json!({ "userPrincipalName": "later@entrademo.onmicrosoft.com", "displayName": "Later" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (changes, delta, _) = round(&h, &token, &delta).await;
+    let ids: HashSet<&str> = changes.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        HashSet::from([changed, added["id"].as_str().unwrap()]),
+        "{changes:?}"
+    );
+    // A later round keeps the selection and the id.
+    h.admin_request(
+        Method::PATCH,
+        &format!("/users/{changed}"),
+        Some(json!({ "displayName": "Renamed Again" })),
+    )
+    .await;
+    let (third, _, _) = round(&h, &token, &delta).await;
+    assert_eq!(
+        third,
+        vec![
+            json!({ "id": changed, "displayName": "Renamed Again", "jobTitle": "Archivist", "mobilePhone": third[0]["mobilePhone"] })
+        ]
+    );
+}
+
+/// user: delta: "The only supported $filter expression is for tracking changes on a
+/// specific object: $filter=id+eq+{value}. You can filter multiple objects ... There
+/// is a limit of 50 filtered objects." Every round reports only those objects.
+#[tokio::test]
+async fn delta_filtered_by_ids_tracks_only_those_users() {
+    let h = InProcess::start(20).await.unwrap();
+    let token = h.token().await;
+    let (all, _, _) = round(&h, &token, &h.url("/v1.0/users/delta?$select=id")).await;
+    let id = |i: usize| all[i]["id"].as_str().unwrap().to_string();
+    let filter = format!("id eq '{}' or id eq '{}'", id(2), id(5));
+    let start = h.url(&format!(
+        "/v1.0/users/delta?$select=displayName&$filter={filter}"
+    ));
+    let (items, delta, _) = round(&h, &token, &start).await;
+    let got: HashSet<String> = items
+        .iter()
+        .map(|u| u["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(got, HashSet::from([id(2), id(5)]));
+    for i in [2, 3, 5, 6] {
+        h.admin_request(
+            Method::PATCH,
+            &format!("/users/{}", id(i)),
+            Some(json!({ "displayName": format!("Changed {i}") })),
+        )
+        .await;
+    }
+    h.admin_request(Method::DELETE, &format!("/users/{}", id(5)), None)
+        .await;
+    let (changes, _, _) = round(&h, &token, &delta).await;
+    assert_eq!(
+        changes,
+        vec![
+            json!({ "id": id(2), "displayName": "Changed 2" }),
+            json!({ "id": id(5), "@removed": { "reason": "changed" } }),
+        ]
+    );
+    // Any other filter, or more than 50 objects: 400.
+    let (status, body) = h
+        .get_json("/v1.0/users/delta?$filter=displayName eq 'x'", &token)
+        .await;
+    assert_eq!(
+        (status, &body["error"]["code"], &body["error"]["message"]),
+        (
+            400,
+            &json!("Request_UnsupportedQuery"),
+            &json!("Unsupported Query.")
+        )
+    );
+    let many: Vec<String> = (0..51)
+        .map(|n| format!("id eq '00000000-0000-4000-8000-{n:012}'"))
+        .collect();
+    let (status, _) = h
+        .get_json(
+            &format!("/v1.0/users/delta?$filter={}", many.join(" or ")),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 400);
+}

@@ -239,13 +239,23 @@ async fn select_filter_search_and_bad_options() {
     );
 }
 
+/// Advanced query capabilities, "Error handling for advanced queries": without
+/// `ConsistencyLevel: eventual`, `$count=true` is silently ignored (200, no
+/// `@odata.count`) and the `$count` segment is refused with the page's code and message.
 #[tokio::test]
 async fn count_needs_consistency_level_eventual() {
     let h = InProcess::start(123).await.unwrap();
     let token = h.token().await;
     let (status, body) = h.get_json("/v1.0/users?$count=true", &token).await;
-    assert_eq!(status, 400);
-    assert_eq!(graph_error(&body).0, "Request_UnsupportedQuery");
+    assert_eq!(status, 200, "{body}");
+    assert!(body.get("@odata.count").is_none(), "{body}");
+    assert_eq!(body["value"].as_array().unwrap().len(), 100);
+    assert!(
+        body["@odata.nextLink"]
+            .as_str()
+            .unwrap()
+            .contains("$count=true")
+    );
     let count = |path: &str| {
         let (client, url, token) = (h.client.clone(), h.url(path), token.clone());
         async move {
@@ -286,11 +296,20 @@ async fn count_needs_consistency_level_eventual() {
     );
     assert_eq!(raw.text().await.unwrap(), "123");
     let (status, body) = h.get_json("/v1.0/users/$count", &token).await;
-    assert_eq!(status, 400);
-    assert!(
-        graph_error(&body)
-            .1
-            .starts_with("Raw count (/$count) is not supported")
+    assert_eq!(
+        (status, graph_error(&body)),
+        (
+            400,
+            ("Request_BadRequest", "$count is not currently supported.")
+        )
+    );
+    // Advanced filters still need both: the header and $count=true.
+    let (status, body) = h
+        .get_json("/v1.0/users?$filter=displayName ne 'x'&$count=true", &token)
+        .await;
+    assert_eq!(
+        (status, graph_error(&body).0),
+        (400, "Request_UnsupportedQuery")
     );
 }
 
@@ -434,4 +453,274 @@ async fn bearer_checks_answer_401_and_403_as_graph() {
     assert_eq!(h.get("/v1.0/users", &other_role).await.status(), 403);
     let directory = mint(json!({ "roles": ["Directory.Read.All"] })).await;
     assert_eq!(h.get("/v1.0/users", &directory).await.status(), 200);
+}
+
+/// List users and Get user support `$expand`; List manager:
+/// `$expand=manager($levels=max;$select=id,displayName)`. Generated users report to
+/// one another (the first in id order heads the chart); the chain ends there.
+#[tokio::test]
+async fn expand_manager_on_lists_and_single_users() {
+    let h = InProcess::start(40).await.unwrap();
+    let token = h.token().await;
+    let (status, body) = h.get_json("/v1.0/users?$expand=manager", &token).await;
+    assert_eq!(status, 200, "{body}");
+    let users = body["value"].as_array().unwrap();
+    let with_manager: Vec<&Value> = users
+        .iter()
+        .filter(|u| u.get("manager").is_some())
+        .collect();
+    assert_eq!(
+        with_manager.len(),
+        39,
+        "every user but the head has a manager"
+    );
+    let ids: HashSet<&str> = users.iter().map(|u| u["id"].as_str().unwrap()).collect();
+    for user in &with_manager {
+        let manager = &user["manager"];
+        assert_eq!(manager["@odata.type"], "#microsoft.graph.user");
+        assert!(ids.contains(manager["id"].as_str().unwrap()));
+        assert!(manager["userPrincipalName"].is_string(), "{manager}");
+        assert!(
+            manager.get("manager").is_none(),
+            "one level without $levels"
+        );
+    }
+    // The deepest user's whole chain, with $select inside the expansion.
+    let deepest = users.last().unwrap()["id"].as_str().unwrap();
+    let (status, one) = h
+        .get_json(
+            &format!(
+                "/v1.0/users/{deepest}?$select=id&$expand=manager($levels=max;$select=id,displayName)"
+            ),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{one}");
+    let (mut level, mut chain) = (&one["manager"], 0);
+    while level.is_object() {
+        let keys: HashSet<&str> = level
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert!(
+            keys.is_subset(&HashSet::from([
+                "@odata.type",
+                "id",
+                "displayName",
+                "manager"
+            ])),
+            "{level}"
+        );
+        let (_, direct) = h
+            .get_json(
+                &format!(
+                    "/v1.0/users/{}?$expand=manager",
+                    level["id"].as_str().unwrap()
+                ),
+                &token,
+            )
+            .await;
+        assert_eq!(direct["manager"]["id"], level["manager"]["id"]);
+        chain += 1;
+        level = &level["manager"];
+    }
+    assert_eq!(
+        chain, 2,
+        "40 users, eight reports each: two levels above the last"
+    );
+    // Other navigation properties are not served; names a user lacks are unknown.
+    let (status, body) = h.get_json("/v1.0/users?$expand=memberOf", &token).await;
+    assert_eq!(
+        (status, graph_error(&body).0),
+        (400, "Request_UnsupportedQuery")
+    );
+    let (status, body) = h.get_json("/v1.0/users?$expand=boss", &token).await;
+    assert_eq!(
+        (status, graph_error(&body)),
+        (
+            400,
+            (
+                "Request_BadRequest",
+                "Could not find a property named 'boss' on type 'microsoft.graph.user'."
+            )
+        )
+    );
+}
+
+/// Properties that exist but are not returned by default or not in lists are answered
+/// as Graph answers them, never as unknown: List users' 501 for single-user-only
+/// properties (served null or empty on Get user), the premium licence's 403 for
+/// signInActivity, null for kept-nowhere properties (and filterable, where the
+/// advanced query page says so).
+#[tokio::test]
+async fn real_properties_are_never_answered_as_unknown() {
+    let h = InProcess::start(5).await.unwrap();
+    let token = h.token().await;
+    let (status, body) = h.get_json("/v1.0/users?$select=aboutMe", &token).await;
+    assert_eq!(
+        (status, graph_error(&body)),
+        (
+            501,
+            (
+                "NotImplemented",
+                "This operation target is not yet supported."
+            )
+        )
+    );
+    let (_, list) = h.get_json("/v1.0/users", &token).await;
+    let id = list["value"][0]["id"].as_str().unwrap();
+    let (status, one) = h
+        .get_json(
+            &format!("/v1.0/users/{id}?$select=id,aboutMe,skills,birthday"),
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{one}");
+    assert_eq!(
+        (&one["aboutMe"], &one["skills"], &one["birthday"]),
+        (&Value::Null, &json!([]), &Value::Null)
+    );
+    for path in [
+        "/v1.0/users?$select=displayName,signInActivity".to_string(),
+        format!("/v1.0/users/{id}?$select=signInActivity"),
+        "/v1.0/users?$filter=signInActivity/lastSignInDateTime le 2019-02-01T00:00:00Z".to_string(),
+    ] {
+        let (status, body) = h.get_json(&path, &token).await;
+        assert_eq!(
+            (status, graph_error(&body)),
+            (
+                403,
+                (
+                    "Authentication_RequestFromNonPremiumTenantOrB2CTenant",
+                    "Neither tenant is B2C or tenant doesn't have premium license"
+                )
+            ),
+            "{path}"
+        );
+    }
+    let (status, body) = h
+        .get_json(
+            "/v1.0/users?$select=id,employeeHireDate,identities,city",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["value"][0]["employeeHireDate"], Value::Null);
+    assert_eq!(body["value"][0]["identities"], json!([]));
+    for filter in [
+        "city eq 'Paris'",
+        "country in ('FR','DE')",
+        "createdDateTime ge 2021-01-01T00:00:00Z",
+        "userType eq 'Member'",
+        "businessPhones/any(p:p eq '+1 425 555 0100')",
+    ] {
+        let (status, body) = h
+            .get_json(&format!("/v1.0/users?$filter={filter}"), &token)
+            .await;
+        assert_eq!(status, 200, "{filter}: {body}");
+    }
+}
+
+/// The advanced query page's table ("Support for filter by properties"): operators
+/// served by default, only with the advanced query parameters, or not at all.
+#[tokio::test]
+async fn filter_operators_follow_the_advanced_query_table() {
+    let h = InProcess::start(200).await.unwrap();
+    let token = h.token().await;
+    let advanced = |path: String| {
+        let (client, url, token) = (h.client.clone(), h.url(&path), token.clone());
+        async move {
+            let r = client
+                .get(url)
+                .bearer_auth(token)
+                .header("ConsistencyLevel", "eventual")
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    // The page's own example, refused with its message.
+    let (status, body) = h
+        .get_json(
+            "/v1.0/users?$filter=endsWith(userPrincipalName,'%23EXT%23@contoso.com')",
+            &token,
+        )
+        .await;
+    assert_eq!(
+        (status, graph_error(&body)),
+        (
+            400,
+            (
+                "Request_UnsupportedQuery",
+                "Operator 'endsWith' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+            )
+        )
+    );
+    // endsWith: mail, otherMails, userPrincipalName and proxyAddresses only.
+    let (status, body) =
+        advanced("/v1.0/users?$filter=endsWith(displayName,'e')&$count=true".into()).await;
+    assert_eq!(
+        (status, graph_error(&body).0),
+        (400, "Request_UnsupportedQuery"),
+        "{body}"
+    );
+    // eq on mobilePhone, officeLocation, preferredLanguage is advanced.
+    let (status, body) = h
+        .get_json("/v1.0/users?$filter=officeLocation eq 'Berlin'", &token)
+        .await;
+    assert_eq!(
+        (status, graph_error(&body).0),
+        (400, "Request_UnsupportedQuery")
+    );
+    let (status, body) =
+        advanced("/v1.0/users?$filter=officeLocation eq 'Berlin'&$count=true&$top=999".into())
+            .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, all) = h.get_json("/v1.0/users?$top=999", &token).await;
+    let all = all["value"].as_array().unwrap();
+    let in_berlin = all
+        .iter()
+        .filter(|u| u["officeLocation"] == "Berlin")
+        .count();
+    assert!(in_berlin > 0);
+    assert_eq!(body["@odata.count"], in_berlin);
+    // ge and le, by default on surname; not on displayName.
+    let (status, body) = h
+        .get_json(
+            "/v1.0/users?$filter=surname ge 'M' and surname le 'Sz'&$top=999",
+            &token,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let expected = all
+        .iter()
+        .filter(|u| {
+            let s = u["surname"].as_str().unwrap().to_lowercase();
+            s.as_str() >= "m" && s.as_str() <= "sz"
+        })
+        .count();
+    assert_eq!(body["value"].as_array().unwrap().len(), expected);
+    let (status, _) = h
+        .get_json("/v1.0/users?$filter=displayName ge 'M'", &token)
+        .await;
+    assert_eq!(status, 400);
+    // Default-indexed properties the emulator keeps nowhere: served, nothing matches.
+    for filter in [
+        "city eq 'Paris'",
+        "startswith(country,'F')",
+        "createdDateTime le 2030-01-01T00:00:00Z",
+    ] {
+        let (status, body) = h
+            .get_json(&format!("/v1.0/users?$filter={filter}"), &token)
+            .await;
+        assert_eq!(status, 200, "{filter}: {body}");
+        assert_eq!(body["value"], json!([]), "{filter}");
+    }
+    let (_, body) = h
+        .get_json("/v1.0/users?$filter=userType eq 'Member'&$top=999", &token)
+        .await;
+    assert_eq!(body["value"].as_array().unwrap().len(), 200);
 }

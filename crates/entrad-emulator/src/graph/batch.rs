@@ -51,6 +51,11 @@ fn bad(message: &str, ctx: &GraphCtx) -> Reply {
     Reply::error(400, "BadRequest", message, ctx)
 }
 
+/// A request id as the batch compares it: ignoring case.
+fn fold_id(id: &str) -> String {
+    id.to_lowercase()
+}
+
 /// Validates the batch and orders it so that every request comes after what it depends on.
 fn plan(body: &[u8], ctx: &GraphCtx) -> Result<Vec<BatchItem>, Reply> {
     let batch: BatchBody =
@@ -64,9 +69,10 @@ fn plan(body: &[u8], ctx: &GraphCtx) -> Result<Vec<BatchItem>, Reply> {
             ctx,
         ));
     }
+    // JSON batching: the id is "Not case-sensitive. Must be unique in the batch".
     let mut ids = HashSet::new();
     for item in &batch.requests {
-        if item.id.is_empty() || !ids.insert(item.id.as_str()) {
+        if item.id.is_empty() || !ids.insert(fold_id(&item.id)) {
             return Err(bad(
                 &format!("Request Id '{}' is duplicated or empty.", item.id),
                 ctx,
@@ -74,7 +80,7 @@ fn plan(body: &[u8], ctx: &GraphCtx) -> Result<Vec<BatchItem>, Reply> {
         }
     }
     for item in &batch.requests {
-        if let Some(missing) = item.depends_on.iter().find(|d| !ids.contains(d.as_str())) {
+        if let Some(missing) = item.depends_on.iter().find(|d| !ids.contains(&fold_id(d))) {
             return Err(bad(
                 &format!("Request dependsOn '{missing}' was not found in the batch."),
                 ctx,
@@ -87,10 +93,10 @@ fn plan(body: &[u8], ctx: &GraphCtx) -> Result<Vec<BatchItem>, Reply> {
     while !pending.is_empty() {
         let ready = pending
             .iter()
-            .position(|item| item.depends_on.iter().all(|d| done.contains(d)))
+            .position(|item| item.depends_on.iter().all(|d| done.contains(&fold_id(d))))
             .ok_or_else(|| bad("The batch request contains a dependency cycle.", ctx))?;
         let item = pending.remove(ready);
-        done.insert(item.id.clone());
+        done.insert(fold_id(&item.id));
         ordered.push(item);
     }
     Ok(ordered)
@@ -130,6 +136,7 @@ fn route(url: &str) -> Result<(Target, Option<String>), String> {
         ["users", key] => Target::User(key.to_string()),
         ["groups"] => Target::Groups,
         ["groups", function] if super::function::name(function) == "delta" => Target::GroupsDelta,
+        ["groups", "$count"] => Target::GroupCount,
         ["groups", key] => Target::Group(key.to_string()),
         ["groups", key, "members"] => Target::GroupMembers(key.to_string()),
         [first, ..] if *first != "users" => return Err(first.to_string()),
@@ -190,8 +197,8 @@ pub(crate) async fn execute(
     for item in items {
         let mut item_ctx = GraphCtx::new(&inner_headers(&item), ctx.base.clone());
         item_ctx.tenant = caller.tenant;
-        if item.depends_on.iter().any(|d| failed.contains(d)) {
-            failed.insert(item.id.clone());
+        if item.depends_on.iter().any(|d| failed.contains(&fold_id(d))) {
+            failed.insert(fold_id(&item.id));
             let reply = Reply::error(
                 424,
                 "FailedDependency",
@@ -230,7 +237,7 @@ pub(crate) async fn execute(
             }
         };
         if !reply.status.is_success() {
-            failed.insert(item.id.clone());
+            failed.insert(fold_id(&item.id));
         }
         responses.push(inner(item.id, reply));
     }
@@ -333,6 +340,16 @@ mod tests {
         );
         let dup = serde_json::json!({"requests": [{"id": "1", "method": "GET", "url": "/users"}, {"id": "1", "method": "GET", "url": "/users"}]});
         assert!(plan(dup.to_string().as_bytes(), &ctx).is_err());
+        // Ids are not case-sensitive: "A" and "a" are one id, and dependsOn finds either.
+        let dup = serde_json::json!({"requests": [{"id": "A", "method": "GET", "url": "/users"}, {"id": "a", "method": "GET", "url": "/users"}]});
+        assert!(plan(dup.to_string().as_bytes(), &ctx).is_err());
+        let cased = serde_json::json!({"requests": [{"id": "Second", "method": "GET", "url": "/users", "dependsOn": ["FIRST"]}, {"id": "first", "method": "GET", "url": "/users"}]});
+        let order: Vec<String> = plan(cased.to_string().as_bytes(), &ctx)
+            .unwrap()
+            .into_iter()
+            .map(|i| i.id)
+            .collect();
+        assert_eq!(order, ["first", "Second"]);
         let cycle = serde_json::json!({"requests": [{"id": "1", "method": "GET", "url": "/users", "dependsOn": ["2"]}, {"id": "2", "method": "GET", "url": "/users", "dependsOn": ["1"]}]});
         assert!(plan(cycle.to_string().as_bytes(), &ctx).is_err());
     }

@@ -8,7 +8,7 @@ use serde::ser::{SerializeMap, Serializer};
 use uuid::Uuid;
 
 use super::paging::{self, DeltaCursor, DeltaToken};
-use super::props::Selectable;
+use super::property::Field;
 use super::props::{DEFAULT, UserView, context};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
@@ -37,7 +37,7 @@ impl<V: Serialize> Serialize for Item<'_, V> {
     }
 }
 
-fn sync_state_not_found<P: Selectable>(params: &Params<P>, ctx: &GraphCtx, entity: &str) -> Reply {
+fn sync_state_not_found<P: Field>(params: &Params<P>, ctx: &GraphCtx, entity: &str) -> Reply {
     let fresh = params.plain_link(ctx, &format!("{entity}/delta"));
     Reply::error(
         410,
@@ -51,42 +51,60 @@ fn sync_state_not_found<P: Selectable>(params: &Params<P>, ctx: &GraphCtx, entit
 /// Answers one delta request: where the round stands, the page of changed users
 /// then of removals, and the link to the next page or round.
 pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
-    let params = match delta_params(query, ctx, "users") {
-        Ok(params) => params,
+    let (params, ids) = match delta_params(query, ctx) {
+        Ok(parsed) => parsed,
         Err(reply) => return reply,
     };
     let directory = directories.read_at(ctx.tenant);
-    let props = params.select.as_deref().unwrap_or(&DEFAULT);
+    let props = item_props(params.select.as_deref(), &DEFAULT);
+    let props = props.as_slice();
     round(
         &params,
         ctx,
         "users",
         &directory.sync_epoch,
         &directory.users,
+        ids.as_deref(),
         |user, _| UserView {
             user,
             props,
             context: None,
+            manager: None,
         },
     )
 }
 
-/// Answers one delta request on `entity` (`users`, `groups`) kept in `store`: where
-/// the round stands, the page of changed objects (as `view` shows them, given the
-/// round's `since`) then of removals, and the link to the next page or round.
-pub(crate) fn round<'a, P: Selectable, T: Entry, V: Serialize>(
+/// The properties of a delta item: `select` (or `default`), with the id first unless
+/// selected. user: delta and group: delta: "The *id* property is always returned."
+pub(crate) fn item_props<P: Field>(select: Option<&[P]>, default: &[P]) -> Vec<P> {
+    match select {
+        None => default.to_vec(),
+        Some(select) if select.contains(&P::ID) => select.to_vec(),
+        Some(select) => std::iter::once(P::ID)
+            .chain(select.iter().copied())
+            .collect(),
+    }
+}
+
+/// Answers one delta request on `entity` (`users`, `groups`) kept in `store`,
+/// limited to the objects `ids` names if it does: where the round stands, the page
+/// of changed objects (as `view` shows them, given the round's `since`) then of
+/// removals, and the link to the next page or round.
+pub(crate) fn round<'a, P: Field, T: Entry, V: Serialize>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
     epoch: &str,
     store: &'a Store<T>,
+    ids: Option<&[Uuid]>,
     view: impl Fn(&'a T, Option<u64>) -> V,
 ) -> Reply {
     let cursor = match round_position(params, epoch, store.seq(), entity, ctx) {
         ControlFlow::Continue(cursor) => cursor,
         ControlFlow::Break(reply) => return reply,
     };
-    let (items, next) = fill(store, &cursor, params.page_size(ctx), view);
+    let wanted = |id: Uuid| ids.is_none_or(|ids| ids.contains(&id));
+    let (items, next) = fill(store, &cursor, params.page_size(ctx), wanted, view);
     let (next_link, delta_link) = match next {
         Some(next) => (Some(skip_link(params, ctx, entity, &next)), None),
         None => (None, Some(next_round_link(params, ctx, entity, &cursor))),
@@ -94,35 +112,60 @@ pub(crate) fn round<'a, P: Selectable, T: Entry, V: Serialize>(
     page(params, ctx, entity, next_link, delta_link, &items)
 }
 
-/// The query options, limited to the two the emulator serves with delta
-/// (`$select`, `$top`): a round must not silently ignore a `$filter` or `$search`.
-pub(crate) fn delta_params<P: Selectable>(
+/// The most objects a delta `$filter` may name (user: delta, "There is a limit of
+/// 50 filtered objects").
+const MAX_FILTERED: usize = 50;
+
+/// The query options of a delta request, and the objects its `$filter` limits it
+/// to. user: delta: "The only supported `$filter` expression is for tracking changes
+/// on a specific object: `$filter=id+eq+{value}`. You can filter multiple objects"
+/// (joined by `or`). Other filters, `$search`, `$count`, `$orderby` and `$expand`
+/// get live Graph's 400 `Request_UnsupportedQuery` "Unsupported Query." (no page
+/// quotes it): a round must not silently ignore them.
+pub(crate) fn delta_params<P: Field>(
     query: Option<&str>,
     ctx: &GraphCtx,
-    entity: &str,
-) -> Result<Params<P>, Reply> {
+) -> Result<(Params<P>, Option<Vec<Uuid>>), Reply> {
     let params = Params::parse_of(query, ctx)?;
-    if params.filter.is_some()
-        || params.search.is_some()
+    let unsupported = || Reply::error(400, "Request_UnsupportedQuery", "Unsupported Query.", ctx);
+    if params.search.is_some()
         || params.count
         || params.orderby.is_some()
+        || params.expand.is_some()
     {
+        return Err(unsupported());
+    }
+    let Some(filter) = &params.filter else {
+        return Ok((params, None));
+    };
+    let names = filter.ids().ok_or_else(unsupported)?;
+    if names.len() > MAX_FILTERED {
         return Err(Reply::error(
             400,
             "Request_UnsupportedQuery",
-            &format!(
-                "Only $select and $top are supported with delta queries on {entity} by the emulator."
-            ),
+            &format!("The number of filtered objects exceeds the limit of {MAX_FILTERED}."),
             ctx,
         ));
     }
-    Ok(params)
+    let mut ids = Vec::with_capacity(names.len());
+    for name in names {
+        let id = Uuid::parse_str(name).map_err(|_| {
+            Reply::error(
+                400,
+                "Request_BadRequest",
+                &format!("Invalid object identifier '{name}'."),
+                ctx,
+            )
+        })?;
+        ids.push(id);
+    }
+    Ok((params, Some(ids)))
 }
 
 /// Where this request starts, from its `$skiptoken` (a page of a round),
 /// `$deltatoken` (a new round of changes) or neither (a full sync); `Break` when
 /// the answer is already known (a bad or stale token, `$deltatoken=latest`).
-fn round_position<P: Selectable>(
+fn round_position<P: Field>(
     params: &Params<P>,
     epoch: &str,
     seq: u64,
@@ -173,7 +216,7 @@ fn invalid_token(name: &str, ctx: &GraphCtx) -> Reply {
 
 /// `$deltatoken=latest`: no items, only a deltaLink from now on (Graph's way to
 /// skip the initial full sync).
-fn latest<P: Selectable>(
+fn latest<P: Field>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
@@ -196,17 +239,18 @@ fn fill<'a, T: Entry, V>(
     store: &'a Store<T>,
     cursor: &DeltaCursor,
     size: usize,
+    wanted: impl Fn(Uuid) -> bool,
     view: impl Fn(&'a T, Option<u64>) -> V,
 ) -> (Vec<Item<'a, V>>, Option<DeltaCursor>) {
     let mut items = Vec::with_capacity(size.min(store.all().len()));
     let mut next = None;
     if cursor.from_tombstone.is_none() {
-        next = changed_objects(store, cursor, size, &mut items, view);
+        next = changed_objects(store, cursor, size, &mut items, &wanted, view);
     }
     if next.is_none()
         && let Some(since) = cursor.since
     {
-        next = removals(store, cursor, since, size, &mut items);
+        next = removals(store, cursor, since, size, &mut items, &wanted);
     }
     (items, next)
 }
@@ -218,9 +262,12 @@ fn changed_objects<'a, T: Entry, V>(
     cursor: &DeltaCursor,
     size: usize,
     items: &mut Vec<Item<'a, V>>,
+    wanted: &impl Fn(Uuid) -> bool,
     view: impl Fn(&'a T, Option<u64>) -> V,
 ) -> Option<DeltaCursor> {
-    let changed = |object: &&T| cursor.since.is_none_or(|since| object.changed() > since);
+    let changed = |object: &&T| {
+        wanted(object.id()) && cursor.since.is_none_or(|since| object.changed() > since)
+    };
     let mut last: Option<Uuid> = None;
     for object in store.all()[store.position_after(cursor.after_user)..]
         .iter()
@@ -248,10 +295,12 @@ fn removals<'a, T: Entry, V>(
     since: u64,
     size: usize,
     items: &mut Vec<Item<'a, V>>,
+    wanted: &impl Fn(Uuid) -> bool,
 ) -> Option<DeltaCursor> {
     let start = cursor.from_tombstone.unwrap_or(0);
     for (index, tombstone) in store.tombstones().iter().enumerate().skip(start) {
-        let reported = tombstone.seq > since
+        let reported = wanted(tombstone.id)
+            && tombstone.seq > since
             && tombstone.seq <= cursor.round_start
             && store
                 .get(tombstone.id)
@@ -272,7 +321,7 @@ fn removals<'a, T: Entry, V>(
 }
 
 /// The nextLink of a round that has more pages.
-fn skip_link<P: Selectable>(
+fn skip_link<P: Field>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
@@ -283,7 +332,7 @@ fn skip_link<P: Selectable>(
 }
 
 /// The deltaLink ending a round: the next round reports changes after this one's start.
-fn next_round_link<P: Selectable>(
+fn next_round_link<P: Field>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,
@@ -298,7 +347,7 @@ fn next_round_link<P: Selectable>(
 }
 
 /// One delta page of `entity` (`users`, `groups`) in Graph's shape.
-fn page<P: Selectable, T: Serialize>(
+fn page<P: Field, T: Serialize>(
     params: &Params<P>,
     ctx: &GraphCtx,
     entity: &str,

@@ -1,9 +1,11 @@
 //! Group properties as Graph names them, and serialization of a group with a
 //! selection (and, in delta rounds, its `members@delta`).
 
+use std::borrow::Cow;
+
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::props::Selectable;
+use super::property::{Field, Op, Selectable, Support, Value, text_support};
 use crate::state::{Group, MemberChange};
 
 /// A property of `microsoft.graph.group` that `$select` may name.
@@ -62,6 +64,7 @@ const KEPT: [GroupProp; 10] = [
 
 impl Selectable for GroupProp {
     const TYPE: &'static str = "microsoft.graph.group";
+    const ID: Self = GroupProp::Id;
 
     fn parse(name: &str) -> Option<Self> {
         KEPT.into_iter()
@@ -82,6 +85,79 @@ impl Selectable for GroupProp {
             GroupProp::Visibility => "visibility",
             GroupProp::Members => "members",
             GroupProp::Null(name) | GroupProp::Empty(name) => name,
+        }
+    }
+}
+
+impl Field for GroupProp {
+    type Object = Group;
+    const RESOURCE: &'static str = "Group";
+
+    fn value(self, group: &Group) -> Value<'_> {
+        fn text(t: Option<&str>) -> Value<'_> {
+            Value::Text(t.map(Cow::Borrowed))
+        }
+        match self {
+            GroupProp::Id => Value::Text(Some(Cow::Owned(group.id.to_string()))),
+            GroupProp::Description => text(group.description.as_deref()),
+            GroupProp::DisplayName => text(Some(&group.display_name)),
+            GroupProp::Mail => text(group.mail.as_deref()),
+            GroupProp::MailNickname => text(group.mail_nickname.as_deref()),
+            GroupProp::Visibility => text(group.visibility.as_deref()),
+            GroupProp::MailEnabled => Value::Bool(group.mail_enabled),
+            GroupProp::SecurityEnabled => Value::Bool(group.security_enabled),
+            GroupProp::GroupTypes => Value::Texts(group.group_types.iter().map(|t| &**t).collect()),
+            GroupProp::Empty(_) => Value::Texts(Vec::new()),
+            GroupProp::Members | GroupProp::Null(_) => Value::Text(None),
+        }
+    }
+
+    fn is_collection(self) -> bool {
+        matches!(self, GroupProp::GroupTypes | GroupProp::Empty(_))
+    }
+
+    /// The `$filter` support the group resource page states per property ("Supports
+    /// `$filter` (`eq`, `ne`, `NOT`, `ge`, `le`, `in`, `startsWith`)" and the like).
+    fn filter(self, op: Op) -> Support {
+        let eq_only = if op == Op::Eq {
+            Support::Default
+        } else {
+            Support::No
+        };
+        match self {
+            GroupProp::DisplayName
+            | GroupProp::Description
+            | GroupProp::Mail
+            | GroupProp::MailNickname => text_support(Support::Default, op, true),
+            GroupProp::Empty("proxyAddresses") if op == Op::EndsWith => Support::Advanced,
+            GroupProp::Empty("proxyAddresses") => text_support(Support::Default, op, true),
+            GroupProp::Null(
+                "createdDateTime" | "deletedDateTime" | "expirationDateTime" | "renewedDateTime",
+            ) if op == Op::Range => Support::Default,
+            GroupProp::Null("classification" | "membershipRule" | "securityIdentifier") => {
+                text_support(Support::Default, op, false)
+            }
+            GroupProp::Id
+            | GroupProp::Visibility
+            | GroupProp::MailEnabled
+            | GroupProp::SecurityEnabled
+            | GroupProp::GroupTypes
+            | GroupProp::Null(_) => eq_only,
+            GroupProp::Members | GroupProp::Empty(_) => Support::No,
+        }
+    }
+
+    fn tokenized(self) -> bool {
+        matches!(self, GroupProp::DisplayName | GroupProp::Description)
+    }
+
+    /// Advanced query capabilities, "Support for sorting": `displayName` by default,
+    /// `deletedDateTime` in advanced queries.
+    fn sort(self) -> Support {
+        match self {
+            GroupProp::DisplayName => Support::Default,
+            GroupProp::Null("deletedDateTime") => Support::Advanced,
+            _ => Support::No,
         }
     }
 }

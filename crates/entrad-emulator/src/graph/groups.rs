@@ -4,19 +4,21 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use uuid::Uuid;
 
 use super::group_props::{GROUP_DEFAULT, GroupProp, GroupView};
+use super::listing;
 use super::paging;
-use super::props::Selectable;
+use super::property::Field;
 use super::props::{DEFAULT, Prop, context, user_entries};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
-use super::users::Page;
+use super::users::{Page, count_refused, expired_page_token, plain_count};
 use crate::directories::Directories;
 use crate::state::{Group, User};
 
-/// Query options of a groups request: no `$filter`, `$search` or `$count` (the
-/// emulator serves them for users only), no `$deltatoken` outside delta.
-fn list_params<P: Selectable>(query: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
-    let params = Params::parse_of(query, ctx)?;
+/// Query options of a request on one group or its members: no `$filter`,
+/// `$search`, `$count` or `$orderby` (the emulator serves them on `/groups`), no
+/// `$deltatoken` outside delta.
+fn item_params<P: Field>(query: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
+    let params = list_params(query, ctx)?;
     if params.filter.is_some()
         || params.search.is_some()
         || params.count
@@ -25,7 +27,21 @@ fn list_params<P: Selectable>(query: Option<&str>, ctx: &GraphCtx) -> Result<Par
         return Err(Reply::error(
             400,
             "Request_UnsupportedQuery",
-            "Only $select and $top are supported on groups by the emulator.",
+            "Only $select and $top are supported on a group and its members by the emulator.",
+            ctx,
+        ));
+    }
+    Ok(params)
+}
+
+/// Query options of a list of groups; no `$deltatoken` outside delta.
+fn list_params<P: Field>(query: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
+    let params = Params::parse_of(query, ctx)?;
+    if params.expand.is_some() {
+        return Err(Reply::error(
+            400,
+            "Request_UnsupportedQuery",
+            "Expand is not supported by the emulator for groups.",
             ctx,
         ));
     }
@@ -41,7 +57,7 @@ fn list_params<P: Selectable>(query: Option<&str>, ctx: &GraphCtx) -> Result<Par
 }
 
 /// The id after a list's `$skiptoken` (`None` on the first page).
-fn after(params: &Params<impl Selectable>, ctx: &GraphCtx) -> Result<Option<Uuid>, Reply> {
+fn after(params: &Params<impl Field>, ctx: &GraphCtx) -> Result<Option<Uuid>, Reply> {
     match params.skiptoken.as_deref() {
         None => Ok(None),
         Some(token) => paging::list_after(token).map(Some).ok_or_else(|| {
@@ -72,7 +88,7 @@ fn find<'a>(groups: &'a crate::state::GroupStore, key: &str) -> Option<&'a Group
 
 /// One page of `items` (sorted by id) after the `$skiptoken`, with a nextLink on
 /// `path` while more remain.
-fn page_of<'a, T, P: Selectable>(
+fn page_of<'a, T, P: Field>(
     items: &'a [T],
     id: impl Fn(&T) -> Uuid,
     params: &Params<P>,
@@ -94,20 +110,26 @@ fn page_of<'a, T, P: Selectable>(
     Ok((page, Some(link)))
 }
 
-/// `GET /groups`: a page of groups.
+/// `GET /groups`: a page of groups, with `$filter`, `$search`, `$orderby` and
+/// `$count` under the advanced query rules users follow.
 pub(crate) fn list(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     let params = match list_params::<GroupProp>(query, ctx) {
         Ok(p) => p,
         Err(reply) => return reply,
     };
     let directory = directories.read_at(ctx.tenant);
-    let (groups, next_link) =
-        match page_of(directory.groups.all(), |g| g.id, &params, ctx, "groups") {
-            Ok(page) => page,
-            Err(reply) => return reply,
-        };
+    let Some(listed) = listing::list(
+        &directory.groups,
+        &directory.group_orders,
+        &params,
+        ctx,
+        "groups",
+    ) else {
+        return expired_page_token(ctx);
+    };
     let props = params.select.as_deref().unwrap_or(&GROUP_DEFAULT);
-    let value: Vec<GroupView> = groups
+    let value: Vec<GroupView> = listed
+        .served
         .iter()
         .map(|group| GroupView {
             group,
@@ -119,13 +141,26 @@ pub(crate) fn list(directories: &Directories, ctx: &GraphCtx, query: Option<&str
     Reply::json(
         &Page {
             context: context(&ctx.base, "groups", params.select.as_deref(), ""),
-            count: None,
-            next_link,
+            count: listed.count,
+            next_link: listed.next_link,
             delta_link: None,
             value: &value,
         },
         ctx,
     )
+}
+
+/// `GET /groups/$count`: a plain-text number, an advanced query.
+pub(crate) fn count(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
+    if !ctx.eventual {
+        return count_refused(ctx);
+    }
+    let params = match list_params::<GroupProp>(query, ctx) {
+        Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    let directory = directories.read_at(ctx.tenant);
+    plain_count(listing::count(&directory.groups, &params))
 }
 
 /// `GET /groups/{id}`.
@@ -135,7 +170,7 @@ pub(crate) fn get(
     key: &str,
     query: Option<&str>,
 ) -> Reply {
-    let params = match list_params::<GroupProp>(query, ctx) {
+    let params = match item_params::<GroupProp>(query, ctx) {
         Ok(p) => p,
         Err(reply) => return reply,
     };
@@ -178,7 +213,7 @@ pub(crate) fn members(
     key: &str,
     query: Option<&str>,
 ) -> Reply {
-    let params = match list_params::<Prop>(query, ctx) {
+    let params = match item_params::<Prop>(query, ctx) {
         Ok(p) => p,
         Err(reply) => return reply,
     };

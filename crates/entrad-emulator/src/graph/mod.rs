@@ -3,13 +3,16 @@
 pub(crate) mod auth;
 mod batch;
 mod delta;
+mod expand;
 mod filter;
 pub(crate) mod function;
 mod group_props;
 mod groups;
 mod groups_delta;
+mod listing;
 mod orderby;
 mod paging;
+mod property;
 mod props;
 mod query;
 mod read;
@@ -64,6 +67,11 @@ pub(crate) async fn users_delta(read: GraphRead) -> Response {
 /// `GET /v1.0/groups`.
 pub(crate) async fn list_groups(read: GraphRead) -> Response {
     read.answer(Target::Groups)
+}
+
+/// `GET /v1.0/groups/$count`.
+pub(crate) async fn count_groups(read: GraphRead) -> Response {
+    read.answer(Target::GroupCount)
 }
 
 /// `GET /v1.0/groups/{id}`.

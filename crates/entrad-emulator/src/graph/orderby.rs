@@ -1,4 +1,4 @@
-//! `$orderby` on users, as Graph sorts directory objects
+//! `$orderby` on users and groups, as Graph sorts directory objects
 //! (<https://learn.microsoft.com/graph/aad-advanced-queries>, "Support for sorting by
 //! properties"): `displayName` and `userPrincipalName` by default, `createdDateTime`
 //! and `deletedDateTime` only in advanced queries (`ConsistencyLevel: eventual` and
@@ -10,48 +10,20 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::paging;
-use super::props::Prop;
-use crate::state::{Ranked, User};
-
-/// A property users can be sorted by.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum SortKey {
-    DisplayName,
-    UserPrincipalName,
-    /// A sortable date the emulator does not keep: null for every user.
-    NullDate(&'static str),
-}
-
-impl SortKey {
-    fn name(self) -> &'static str {
-        match self {
-            SortKey::DisplayName => "displayName",
-            SortKey::UserPrincipalName => "userPrincipalName",
-            SortKey::NullDate(name) => name,
-        }
-    }
-
-    fn value(self, user: &User) -> Option<&str> {
-        match self {
-            SortKey::DisplayName => user.display_name.as_deref(),
-            SortKey::UserPrincipalName => Some(&user.user_principal_name),
-            SortKey::NullDate(_) => None,
-        }
-    }
-}
+use super::property::{Field, Support, Value};
+use crate::state::{Entry, Ranked};
 
 /// A parsed `$orderby`: one property, ascending or descending.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct OrderBy {
-    /// The property, `Err` with its name when Graph cannot sort users by it.
-    key: Result<SortKey, &'static str>,
+pub(crate) struct OrderBy<P> {
+    key: P,
     desc: bool,
 }
 
 /// Why an `$orderby` clause was refused, before any rule about headers.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum OrderByError {
-    /// Not a property of `microsoft.graph.user` (400 `Request_BadRequest`).
+    /// Not a property of the entity type (400 `Request_BadRequest`).
     UnknownProperty(String),
     /// Not `property [asc|desc]`, or more than one property.
     Syntax,
@@ -73,9 +45,17 @@ fn fold(text: &str) -> String {
     text.chars().flat_map(char::to_lowercase).collect()
 }
 
-impl OrderBy {
+/// The text `key` sorts `object` by (`None`: null, or not a string).
+fn sort_text<P: Field>(key: P, object: &P::Object) -> Option<String> {
+    match key.value(object) {
+        Value::Text(text) => text.map(|t| t.into_owned()),
+        _ => None,
+    }
+}
+
+impl<P: Field> OrderBy<P> {
     /// Parses `property [asc|desc]`; property names ignore case, as Graph's do.
-    pub(crate) fn parse(value: &str) -> Result<OrderBy, OrderByError> {
+    pub(crate) fn parse(value: &str) -> Result<OrderBy<P>, OrderByError> {
         let mut words = value.split_whitespace();
         let (Some(name), direction, None) = (words.next(), words.next(), words.next()) else {
             return Err(OrderByError::Syntax);
@@ -88,70 +68,63 @@ impl OrderBy {
         if name.contains(',') {
             return Err(OrderByError::Syntax);
         }
-        let key = if name.eq_ignore_ascii_case("deletedDateTime") {
-            Ok(SortKey::NullDate("deletedDateTime"))
-        } else {
-            match Prop::parse(name) {
-                Some(Prop::DisplayName) => Ok(SortKey::DisplayName),
-                Some(Prop::UserPrincipalName) => Ok(SortKey::UserPrincipalName),
-                Some(Prop::Null("createdDateTime")) => Ok(SortKey::NullDate("createdDateTime")),
-                Some(other) => Err(other.name()),
-                None => return Err(OrderByError::UnknownProperty(name.to_owned())),
-            }
-        };
+        let key = P::parse(name).ok_or_else(|| OrderByError::UnknownProperty(name.to_owned()))?;
         Ok(OrderBy { key, desc })
     }
 
     /// Graph's refusal of this sort given whether the request is an advanced
     /// query: `None` when it is served.
     pub(crate) fn refusal(&self, advanced_query: bool) -> Option<String> {
-        let name = match self.key {
-            Ok(SortKey::NullDate(name)) if !advanced_query => name,
-            Err(_) if advanced_query => {
-                return Some("An unsupported property was specified.".into());
-            }
-            Err(name) => name,
-            Ok(_) => return None,
-        };
-        Some(format!("Unsupported sort property '{name}' for 'User'."))
+        match (self.key.sort(), advanced_query) {
+            (Support::Default, _) | (Support::Advanced, true) => None,
+            (Support::No, true) => Some("An unsupported property was specified.".into()),
+            (Support::Advanced | Support::No, false) => Some(format!(
+                "Unsupported sort property '{}' for '{}'.",
+                self.key.name(),
+                P::RESOURCE
+            )),
+        }
     }
 
-    /// This order's name and the key it ranks users by (both directions
+    /// This order's name and the key it ranks objects by (both directions
     /// share one ranking), for [`Orders::get`](crate::state::Orders::get).
-    pub(crate) fn ranking(&self) -> (&'static str, impl Fn(&User) -> Option<String> + use<>) {
-        let key = self.key.unwrap_or(SortKey::DisplayName);
-        (key.name(), move |user: &User| key.value(user).map(fold))
-    }
-
-    /// The `$skiptoken` of the page that ends with `last`.
-    pub(crate) fn token(&self, last: &User) -> String {
-        let key = self.key.unwrap_or(SortKey::DisplayName);
-        paging::encode(&Position {
-            by: key.name().to_owned(),
-            desc: self.desc,
-            key: key.value(last).map(str::to_owned),
-            id: last.id,
+    pub(crate) fn ranking(&self) -> (&'static str, impl Fn(&P::Object) -> Option<String> + use<P>) {
+        let key = self.key;
+        (key.name(), move |object: &P::Object| {
+            sort_text(key, object).map(|t| fold(&t))
         })
     }
 
-    /// Up to `size` of `users` passing `keep`, in order, after the position in
-    /// `skiptoken`; and whether more follow. `ranked` is `users` ranked by
+    /// The `$skiptoken` of the page that ends with `last`.
+    pub(crate) fn token(&self, last: &P::Object) -> String
+    where
+        P::Object: Entry,
+    {
+        paging::encode(&Position {
+            by: self.key.name().to_owned(),
+            desc: self.desc,
+            key: sort_text(self.key, last),
+            id: last.id(),
+        })
+    }
+
+    /// Up to `size` of `objects` passing `keep`, in order, after the position in
+    /// `skiptoken`; and whether more follow. `ranked` is `objects` ranked by
     /// [`OrderBy::ranking`]. `None`: a token of another query.
     pub(crate) fn page<'a>(
         &self,
-        users: &'a [User],
+        objects: &'a [P::Object],
         ranked: &[Ranked],
-        keep: impl Fn(&User) -> bool,
+        keep: impl Fn(&P::Object) -> bool,
         skiptoken: Option<&str>,
         size: usize,
-    ) -> Option<(Vec<&'a User>, bool)> {
-        let key = self.key.unwrap_or(SortKey::DisplayName);
+    ) -> Option<(Vec<&'a P::Object>, bool)> {
         let start = match skiptoken {
             None if self.desc => ranked.len(),
             None => 0,
             Some(token) => {
                 let position: Position = paging::decode(token)?;
-                if position.by != key.name() || position.desc != self.desc {
+                if position.by != self.key.name() || position.desc != self.desc {
                     return None;
                 }
                 let folded = position.key.as_deref().map(fold);
@@ -169,11 +142,11 @@ impl OrderBy {
             Box::new(ranked[start..].iter())
         };
         let mut served = Vec::with_capacity(size.min(ranked.len()));
-        for user in ahead.map(|r| &users[r.at]).filter(|u| keep(u)) {
+        for object in ahead.map(|r| &objects[r.at]).filter(|o| keep(o)) {
             if served.len() == size {
                 return Some((served, true));
             }
-            served.push(user);
+            served.push(object);
         }
         Some((served, false))
     }
@@ -182,24 +155,18 @@ impl OrderBy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::props::Prop;
+    use crate::state::User;
+
+    type UserOrder = OrderBy<Prop>;
 
     fn user(n: u128, name: Option<&str>) -> User {
-        User {
-            id: Uuid::from_u128(n),
-            business_phones: Vec::new(),
-            display_name: name.map(Into::into),
-            given_name: None,
-            job_title: None,
-            mail: None,
-            mobile_phone: None,
-            office_location: None,
-            preferred_language: None,
-            surname: None,
-            user_principal_name: format!("u{n}@contoso.com").into(),
-            account_enabled: true,
-            department: None,
-            changed: 0,
-        }
+        serde_json::from_value(serde_json::json!({
+            "id": Uuid::from_u128(n),
+            "displayName": name,
+            "userPrincipalName": format!("u{n}@contoso.com"),
+        }))
+        .unwrap()
     }
 
     fn names(page: &[&User]) -> Vec<u128> {
@@ -208,15 +175,12 @@ mod tests {
 
     #[test]
     fn parses_properties_directions_and_refuses_the_rest() {
-        let asc = OrderBy::parse("displayName").unwrap();
-        assert_eq!((asc.key, asc.desc), (Ok(SortKey::DisplayName), false));
-        let desc = OrderBy::parse("userprincipalname DESC").unwrap();
+        let asc = UserOrder::parse("displayName").unwrap();
+        assert_eq!((asc.key, asc.desc), (Prop::DisplayName, false));
+        let desc = UserOrder::parse("userprincipalname DESC").unwrap();
+        assert_eq!((desc.key, desc.desc), (Prop::UserPrincipalName, true));
         assert_eq!(
-            (desc.key, desc.desc),
-            (Ok(SortKey::UserPrincipalName), true)
-        );
-        assert_eq!(
-            OrderBy::parse("shoeSize"),
+            UserOrder::parse("shoeSize"),
             Err(OrderByError::UnknownProperty("shoeSize".into()))
         );
         for bad in [
@@ -225,13 +189,13 @@ mod tests {
             "displayName asc x",
             "displayName,mail",
         ] {
-            assert_eq!(OrderBy::parse(bad), Err(OrderByError::Syntax), "{bad}");
+            assert_eq!(UserOrder::parse(bad), Err(OrderByError::Syntax), "{bad}");
         }
     }
 
     #[test]
     fn default_advanced_and_unsupported_properties() {
-        let by = |s: &str| OrderBy::parse(s).unwrap();
+        let by = |s: &str| UserOrder::parse(s).unwrap();
         assert_eq!(by("displayName").refusal(false), None);
         assert_eq!(by("userPrincipalName desc").refusal(false), None);
         assert_eq!(
@@ -252,7 +216,7 @@ mod tests {
 
     #[test]
     fn sorts_ignoring_case_nulls_first_and_pages_from_the_position() {
-        let ranked = |users: &[User], order: &OrderBy| {
+        let ranked = |users: &[User], order: &UserOrder| {
             let (name, key) = order.ranking();
             crate::state::Orders::default().get(name, 0, users, key)
         };
@@ -263,7 +227,7 @@ mod tests {
             user(4, Some("alice")),
             user(5, Some("Carol")),
         ];
-        let asc = OrderBy::parse("displayName").unwrap();
+        let asc = UserOrder::parse("displayName").unwrap();
         let order = ranked(&users, &asc);
         let (first, more) = asc.page(&users, &order, |_| true, None, 2).unwrap();
         assert_eq!((names(&first), more), (vec![3, 2], true));
@@ -278,7 +242,7 @@ mod tests {
             .unwrap();
         assert_eq!((names(&third), more), (vec![5], false));
 
-        let desc = OrderBy::parse("displayName desc").unwrap();
+        let desc = UserOrder::parse("displayName desc").unwrap();
         let order = ranked(&users, &desc);
         let (all, _) = desc
             .page(&users, &order, |u| u.id.as_u128() != 1, None, 10)

@@ -3,7 +3,8 @@
 
 use super::filter::{Filter, FilterError};
 use super::orderby::{OrderBy, OrderByError};
-use super::props::{Prop, Selectable};
+use super::property::{Field, Selectable};
+use super::props::Prop;
 use super::reply::{GraphCtx, Reply};
 use super::search::Search;
 
@@ -17,16 +18,19 @@ pub(crate) const MAX_PAGE: usize = 999;
 pub(crate) struct Params<P = Prop> {
     pub(crate) select: Option<Vec<P>>,
     pub(crate) top: Option<usize>,
-    pub(crate) filter: Option<Filter>,
-    pub(crate) search: Option<Search>,
-    pub(crate) orderby: Option<OrderBy>,
+    pub(crate) filter: Option<Filter<P>>,
+    pub(crate) search: Option<Search<P>>,
+    pub(crate) orderby: Option<OrderBy<P>>,
     pub(crate) count: bool,
+    /// `$expand` as sent: only users read it ([`expand`](super::expand)).
+    pub(crate) expand: Option<String>,
     pub(crate) skiptoken: Option<String>,
     pub(crate) deltatoken: Option<String>,
     /// Every option but the paging tokens, encoded, to carry into links.
     kept: Vec<String>,
-    /// Whether `$filter` is an advanced query (needs `ConsistencyLevel: eventual`).
-    advanced_filter: bool,
+    /// The operator that makes `$filter` an advanced query (needs
+    /// `ConsistencyLevel: eventual` and `$count=true`), if one does.
+    advanced_filter: Option<&'static str>,
 }
 
 /// Characters left as they are in link query values (besides alphanumerics):
@@ -100,8 +104,11 @@ fn parse_top(value: &str, ctx: &GraphCtx) -> Result<usize, Reply> {
     Ok(top as usize)
 }
 
-/// `$filter`, and whether it is an advanced query; errors in Graph's words.
-fn parse_filter(value: &str, ctx: &GraphCtx) -> Result<(Filter, bool), Reply> {
+/// `$filter`, and the operator that makes it an advanced query; errors in Graph's words.
+fn parse_filter<P: Field>(
+    value: &str,
+    ctx: &GraphCtx,
+) -> Result<(Filter<P>, Option<&'static str>), Reply> {
     Filter::parse(value).map_err(|error| match error {
         FilterError::Syntax(detail) => Reply::error(
             400,
@@ -110,18 +117,24 @@ fn parse_filter(value: &str, ctx: &GraphCtx) -> Result<(Filter, bool), Reply> {
             ctx,
         ),
         FilterError::Property(p) => unsupported(
-            &format!("Unsupported or invalid query filter clause specified for property '{p}' of resource 'User'."),
+            &format!(
+                "Unsupported or invalid query filter clause specified for property '{p}' of resource '{}'.",
+                P::RESOURCE
+            ),
             ctx,
         ),
     })
 }
 
-/// `$orderby`: one user property, `asc` or `desc`; whether Graph sorts by it is
+/// `$orderby`: one property, `asc` or `desc`; whether Graph sorts by it is
 /// decided with the other options ([`Params::check_consistency`]).
-fn parse_orderby(value: &str, ctx: &GraphCtx) -> Result<OrderBy, Reply> {
+fn parse_orderby<P: Field>(value: &str, ctx: &GraphCtx) -> Result<OrderBy<P>, Reply> {
     OrderBy::parse(value).map_err(|error| match error {
         OrderByError::UnknownProperty(p) => bad_request(
-            &format!("Could not find a property named '{p}' on type 'microsoft.graph.user'."),
+            &format!(
+                "Could not find a property named '{p}' on type '{}'.",
+                P::TYPE
+            ),
             ctx,
         ),
         OrderByError::Syntax => unsupported(SORTING_NOT_SUPPORTED, ctx),
@@ -156,15 +169,15 @@ impl Params {
     pub(crate) fn parse(raw: Option<&str>, ctx: &GraphCtx) -> Result<Params, Reply> {
         Params::parse_of(raw, ctx)
     }
-
-    /// Whether a user passes `$filter` and `$search`.
-    pub(crate) fn matches(&self, user: &crate::state::User) -> bool {
-        self.filter.as_ref().is_none_or(|f| f.matches(user))
-            && self.search.as_ref().is_none_or(|s| s.matches(user))
-    }
 }
 
-impl<P: Selectable> Params<P> {
+impl<P: Field> Params<P> {
+    /// Whether an object passes `$filter` and `$search`.
+    pub(crate) fn matches(&self, object: &P::Object) -> bool {
+        self.filter.as_ref().is_none_or(|f| f.matches(object))
+            && self.search.as_ref().is_none_or(|s| s.matches(object))
+    }
+
     /// Parses and validates the query string of a request on `P`'s type.
     pub(crate) fn parse_of(raw: Option<&str>, ctx: &GraphCtx) -> Result<Params<P>, Reply> {
         let mut params = Params {
@@ -174,10 +187,11 @@ impl<P: Selectable> Params<P> {
             search: None,
             orderby: None,
             count: false,
+            expand: None,
             skiptoken: None,
             deltatoken: None,
             kept: Vec::new(),
-            advanced_filter: false,
+            advanced_filter: None,
         };
         for (key, value) in url::form_urlencoded::parse(raw.unwrap_or_default().as_bytes()) {
             let name = key.trim_start_matches('$').to_ascii_lowercase();
@@ -234,12 +248,7 @@ impl<P: Selectable> Params<P> {
             }
             "skip" => return Err(bad_request("'$skip' is not supported by the service.", ctx)),
             "orderby" => self.orderby = Some(parse_orderby(value, ctx)?),
-            "expand" => {
-                return Err(unsupported(
-                    "Expand is not supported by the emulator for users.",
-                    ctx,
-                ));
-            }
+            "expand" => self.expand = Some(value.to_owned()),
             "format" => {}
             _ => {
                 return Err(bad_request(
@@ -253,6 +262,8 @@ impl<P: Selectable> Params<P> {
 
     /// The options Graph serves only as advanced queries (`ConsistencyLevel:
     /// eventual`, and `$count=true` for advanced filters), refused without.
+    /// `$count=true` alone is not refused: without the header Graph ignores it
+    /// ([`Params::counted`]).
     fn check_consistency(&self, ctx: &GraphCtx) -> Result<(), Reply> {
         if self.search.is_some() && !ctx.eventual {
             return Err(unsupported(
@@ -260,15 +271,13 @@ impl<P: Selectable> Params<P> {
                 ctx,
             ));
         }
-        if self.count && !ctx.eventual {
+        if let Some(operator) = self.advanced_filter
+            && !(ctx.eventual && self.count)
+        {
             return Err(unsupported(
-                "Request with $count query parameter only works through MSGraph with a special request header: 'ConsistencyLevel: eventual'",
-                ctx,
-            ));
-        }
-        if self.advanced_filter && !(ctx.eventual && self.count) {
-            return Err(unsupported(
-                "Operator 'ne', 'not', 'endsWith' or a comparison with null in $filter is an advanced query: it needs the header 'ConsistencyLevel: eventual' and $count=true.",
+                &format!(
+                    "Operator '{operator}' is not supported because the required parameters might be missing. Try adding $count=true query parameter and ConsistencyLevel:eventual header. Refer to https://aka.ms/graph-docs/advanced-queries for more information"
+                ),
                 ctx,
             ));
         }
@@ -290,6 +299,13 @@ impl<P: Selectable> Params<P> {
             return Err(unsupported(SORTING_NOT_SUPPORTED, ctx));
         }
         Ok(())
+    }
+
+    /// Whether this page carries `@odata.count`: `$count=true` on a first page, with
+    /// `ConsistencyLevel: eventual`. Advanced query capabilities, "Error handling":
+    /// without the header Graph "silently ignores the `$count` query parameter".
+    pub(crate) fn counted(&self, ctx: &GraphCtx) -> bool {
+        self.count && ctx.eventual && self.skiptoken.is_none()
     }
 
     /// The page size: `$top`, else `Prefer: odata.maxpagesize`, else the default.
@@ -367,12 +383,13 @@ mod tests {
     }
 
     #[test]
-    fn count_search_and_advanced_filters_need_eventual() {
-        assert!(Params::parse(Some("$count=true"), &ctx(false)).is_err());
+    fn count_is_ignored_and_search_and_advanced_filters_refused_without_eventual() {
+        let ignored = Params::parse(Some("$count=true"), &ctx(false)).unwrap();
+        assert!(!ignored.counted(&ctx(false)));
         assert!(
             Params::parse(Some("$count=true"), &ctx(true))
                 .unwrap()
-                .count
+                .counted(&ctx(true))
         );
         assert!(Params::parse(Some("$search=\"displayName:a\""), &ctx(false)).is_err());
         assert!(Params::parse(Some("$filter=displayName ne 'a'"), &ctx(true)).is_err());

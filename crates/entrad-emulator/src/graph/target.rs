@@ -13,6 +13,7 @@ pub(crate) enum Target {
     User(String),
     Delta,
     Groups,
+    GroupCount,
     Group(String),
     GroupMembers(String),
     GroupsDelta,
@@ -24,7 +25,7 @@ impl Target {
             Target::Users | Target::Count => Route::Users,
             Target::User(_) => Route::User,
             Target::Delta => Route::UsersDelta,
-            Target::Groups => Route::Groups,
+            Target::Groups | Target::GroupCount => Route::Groups,
             Target::Group(_) => Route::Group,
             Target::GroupMembers(_) => Route::GroupMembers,
             Target::GroupsDelta => Route::GroupsDelta,
@@ -35,9 +36,11 @@ impl Target {
     pub(crate) fn roles(&self) -> &'static [&'static str] {
         match self {
             Target::Users | Target::Count | Target::User(_) | Target::Delta => &auth::USER_ROLES,
-            Target::Groups | Target::Group(_) | Target::GroupMembers(_) | Target::GroupsDelta => {
-                &auth::GROUP_ROLES
-            }
+            Target::Groups
+            | Target::GroupCount
+            | Target::Group(_)
+            | Target::GroupMembers(_)
+            | Target::GroupsDelta => &auth::GROUP_ROLES,
         }
     }
 }
@@ -55,6 +58,7 @@ pub(crate) fn run(
         Target::User(key) => user::get(directories, ctx, key, query),
         Target::Delta => delta::delta(directories, ctx, query),
         Target::Groups => groups::list(directories, ctx, query),
+        Target::GroupCount => groups::count(directories, ctx, query),
         Target::Group(key) => groups::get(directories, ctx, key, query),
         Target::GroupMembers(key) => groups::members(directories, ctx, key, query),
         Target::GroupsDelta => groups_delta::delta(directories, ctx, query),

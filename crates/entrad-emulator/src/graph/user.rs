@@ -1,8 +1,10 @@
 //! `GET /v1.0/users/{id or userPrincipalName}`.
 
+use super::expand;
 use super::props::{DEFAULT, UserView, context};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
+use super::users::refuse_premium;
 use crate::directories::Directories;
 
 pub(crate) fn get(
@@ -13,6 +15,18 @@ pub(crate) fn get(
 ) -> Reply {
     let params = match Params::parse(query, ctx) {
         Ok(p) => p,
+        Err(reply) => return reply,
+    };
+    if let Err(reply) = refuse_premium(&params, ctx) {
+        return reply;
+    }
+    let expand = match params
+        .expand
+        .as_deref()
+        .map(|e| expand::parse(e, ctx))
+        .transpose()
+    {
+        Ok(expand) => expand,
         Err(reply) => return reply,
     };
     let directory = directories.read_at(ctx.tenant);
@@ -32,6 +46,7 @@ pub(crate) fn get(
             user,
             props: params.select.as_deref().unwrap_or(&DEFAULT),
             context: Some(&context),
+            manager: expand.as_ref().map(|e| (&directory.users, e)),
         },
         ctx,
     )

@@ -30,6 +30,8 @@ pub(crate) struct Directory {
     /// The users' sort orders (`$orderby`), kept between pages.
     pub(crate) user_orders: Orders,
     pub(crate) groups: GroupStore,
+    /// The groups' sort orders (`$orderby`), kept between pages.
+    pub(crate) group_orders: Orders,
     /// Identifies this history of changes: delta tokens of another one are refused.
     pub(crate) sync_epoch: String,
     /// Users' directory roles (Global Administrator, ...).
@@ -117,6 +119,7 @@ impl Directory {
             users,
             user_orders: Orders::default(),
             groups,
+            group_orders: Orders::default(),
             sync_epoch,
             roles,
             base,

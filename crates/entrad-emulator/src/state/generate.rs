@@ -220,11 +220,25 @@ pub(crate) fn generate(count: usize, seed: u64, domain: &str) -> Vec<User> {
             department: rng
                 .gen_bool(0.85)
                 .then(|| pick(&mut rng, &departments).clone()),
+            manager: None,
             changed: 0,
         });
     }
     users.sort_unstable_by_key(|u| u.id);
+    assign_managers(&mut users);
     users
+}
+
+/// Reports per manager in the generated organisation chart.
+const SPAN: usize = 8;
+
+/// A manager for every user but the first: in id order, the users form a tree in
+/// which user `i` reports to user `(i - 1) / 8` (the first user heads it). Drawn
+/// from the order, not the random stream, so the users themselves stay as they were.
+fn assign_managers(users: &mut [User]) {
+    for i in 1..users.len() {
+        users[i].manager = Some(users[(i - 1) / SPAN].id);
+    }
 }
 
 #[cfg(test)]
@@ -241,5 +255,10 @@ mod tests {
         assert_eq!(ids.len(), 3000);
         assert_eq!(upns.len(), 3000);
         assert!(a.windows(2).all(|w| w[0].id < w[1].id));
+        assert_eq!(a[0].manager, None);
+        assert_eq!(a[1].manager, Some(a[0].id));
+        assert_eq!(a[8].manager, Some(a[0].id));
+        assert_eq!(a[9].manager, Some(a[1].id));
+        assert_eq!(a[2999].manager, Some(a[(2999 - 1) / 8].id));
     }
 }

@@ -31,13 +31,11 @@ pub use apps::{
 pub(crate) use change_error::ChangeError;
 pub(crate) use directory::Directory;
 pub(crate) use group::{Group, GroupStore, MemberChange};
-#[cfg(test)]
-pub(crate) use orders::Orders;
-pub(crate) use orders::Ranked;
+pub(crate) use orders::{Orders, Ranked};
 pub(crate) use registrations::{GRAPH_ROLE, new_secret_value};
 pub use roles::GLOBAL_ADMINISTRATOR;
 pub(crate) use roles::can_consent;
-pub(crate) use store::{Entry, Store, Tombstone};
+pub(crate) use store::{Entry, Store, Tombstone, UserStore};
 pub use tenant::{DEFAULT_TENANT_DOMAIN, DEFAULT_TENANT_ID};
 pub(crate) use tenants::open_all;
 pub(crate) use user::User;

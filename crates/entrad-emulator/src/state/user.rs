@@ -36,6 +36,10 @@ pub(crate) struct User {
     pub(crate) account_enabled: bool,
     #[serde(default)]
     pub(crate) department: Option<Arc<str>>,
+    /// The user's manager (`$expand=manager`), by id: generated users have one
+    /// ([`generate`](super::generate::generate)); others when their input names it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) manager: Option<Uuid>,
     /// The change sequence number of the last change (0: part of the initial state).
     #[serde(skip)]
     pub(crate) changed: u64,
