@@ -66,6 +66,21 @@ fn every_source_lists_users_with_system_and_user_assigned_identities() {
                     "{source}: {}",
                     stderr_of(&output)
                 );
+                // The token itself says whose it is, not only the log line
+                // built from the configuration.
+                let token = token_json(&succeed(emulator.on_host(source).args([
+                    "token",
+                    "--managed-identity",
+                    &identity,
+                ])));
+                assert_eq!(
+                    token["claims"]["appid"], USER_ASSIGNED.client_id,
+                    "{source} {identity}"
+                );
+                assert_eq!(
+                    token["claims"]["xms_mirid"], USER_ASSIGNED.resource_id,
+                    "{source} {identity}"
+                );
             }
         }
     }

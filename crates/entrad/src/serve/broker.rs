@@ -1,6 +1,5 @@
 //! The broker: routes a request, checks it, and hands out a token from the upstream.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -14,13 +13,10 @@ use crate::serve::guard::{self, Refusal};
 use crate::serve::header_secret::HeaderSecret;
 use crate::serve::listener::Peer;
 use crate::serve::metrics::{Metrics, Protocol};
+use crate::serve::query::TokenQuery;
 use crate::serve::resource::AllowedResources;
 use crate::serve::slots::{self, Slots};
 use crate::serve::{Upstream, app_service, audit, health, imds, reply};
-
-/// Query parameters that name another identity than the broker's app.
-const OTHER_IDENTITY_PARAMETERS: [&str; 4] =
-    ["object_id", "principal_id", "mi_res_id", "msi_res_id"];
 
 /// Everything a request needs; shared by all connections.
 #[derive(Debug)]
@@ -138,49 +134,16 @@ impl Broker {
             Protocol::AppService => app_service::authorize(request, &self.secret)?,
             Protocol::Imds => imds::authorize(request)?,
         }
-        let query: HashMap<String, String> = request
-            .uri()
-            .query()
-            .map(|q| {
-                url::form_urlencoded::parse(q.as_bytes())
-                    .into_owned()
-                    .collect()
-            })
-            .unwrap_or_default();
-        let bad = |message: String| Refusal::new(StatusCode::BAD_REQUEST, "parameters", message);
-        match (protocol, query.get("api-version").map(String::as_str)) {
-            (_, None) => return Err(bad("api-version is missing".to_owned())),
-            (Protocol::AppService, Some(version)) if version != app_service::API_VERSION => {
-                return Err(bad(format!(
-                    "api-version {version} is not served: use {}",
-                    app_service::API_VERSION
-                )));
-            }
-            _ => {}
-        }
-        let asked_client_id = query.get("client_id");
+        let query = TokenQuery::parse(protocol, request.uri().query())?;
+        let asked_client_id = query.client_id.as_ref();
         if let Some(asked) = asked_client_id
             && !self.client_id.is_empty()
         {
             other_identity(asked, &self.client_id)?;
         }
-        if let Some(name) = OTHER_IDENTITY_PARAMETERS
-            .iter()
-            .find(|p| query.contains_key(**p))
-        {
-            return Err(bad(format!(
-                "{name} names a user-assigned identity: this broker serves one identity only (drop {name})"
-            )));
-        }
-        let requested = query
-            .get("resource")
-            .filter(|r| !r.trim().is_empty())
-            .ok_or_else(|| {
-                bad("resource is missing, e.g. resource=https://graph.microsoft.com".to_owned())
-            })?;
         let resource = self
             .allowed
-            .check(requested)
+            .check(&query.resource)
             .map_err(|message| Refusal::new(StatusCode::BAD_REQUEST, "resource", message))?;
         let token = match self
             .upstream

@@ -19,6 +19,7 @@ mod health;
 mod imds;
 mod listener;
 mod metrics;
+mod query;
 mod reply;
 mod resource;
 mod server;
