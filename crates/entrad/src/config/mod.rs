@@ -17,6 +17,8 @@ use secrecy::ExposeSecret as _;
 
 pub use credential::load_credential;
 pub use env::EnvConfig;
+/// `entrad demo` reads the emulator's parameters file as `run` reads any.
+#[cfg(feature = "emulator")]
 pub use file::load as load_parameters;
 pub use merge::Settings;
 pub use source::TokenSourceSpec;
