@@ -243,3 +243,105 @@ async fn the_state_directory_holds_each_source_environment_privately() {
         .unwrap();
     assert_eq!(wrong.status(), 401);
 }
+
+/// The value of `name` in the source's environment file.
+fn env_value(h: &InProcess, source: &str, name: &str) -> String {
+    h.mi_env(source)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("{name} missing in mi-{source}.env"))
+        .1
+}
+
+/// App Service's endpoint by hand, with `IDENTITY_HEADER` unless `header` says otherwise.
+async fn app_service(h: &InProcess, query: &str, header: Option<(&str, &str)>) -> (u16, Value) {
+    let endpoint = env_value(h, "app-service", "IDENTITY_ENDPOINT");
+    let secret = env_value(h, "app-service", "IDENTITY_HEADER");
+    let (name, value) = header.unwrap_or(("X-IDENTITY-HEADER", &secret));
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{endpoint}?resource=https://graph.microsoft.com{query}"
+        ))
+        .header(name, value)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// The REST endpoint reference of "How to use managed identities for App Service
+/// and Azure Functions": `principal_id` (alias `object_id`) selects a user-assigned
+/// identity, each selector "cannot be used on a request that includes" another, and
+/// the version to use is 2019-08-01.
+#[tokio::test]
+async fn app_service_honours_principal_id_and_refuses_what_app_service_refuses() {
+    let h = InProcess::start(1).await.unwrap();
+    let v = "&api-version=2019-08-01";
+    let (status, body) = app_service(
+        &h,
+        &format!("{v}&principal_id={}", USER_ASSIGNED.object_id),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["client_id"], USER_ASSIGNED.client_id, "{body}");
+    let (_, system) = app_service(&h, v, None).await;
+    assert_eq!(system["client_id"], SYSTEM_ASSIGNED.client_id, "{system}");
+
+    // A principal id the host has no identity for is not the system identity.
+    let (status, body) = app_service(
+        &h,
+        &format!("{v}&principal_id=00000000-0000-0000-0000-000000000001"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["statusCode"], 400, "{body}");
+
+    // Two selectors, even principal_id with its own alias, are refused.
+    let o = USER_ASSIGNED.object_id;
+    let c = USER_ASSIGNED.client_id;
+    for (query, message) in [
+        (
+            format!("&principal_id={o}&object_id={o}"),
+            "principal_id cannot be used on a request that includes object_id.",
+        ),
+        (
+            format!("&client_id={c}&principal_id={o}"),
+            "client_id cannot be used on a request that includes principal_id.",
+        ),
+        (
+            format!("&mi_res_id={}&client_id={c}", USER_ASSIGNED.resource_id),
+            "client_id cannot be used on a request that includes mi_res_id.",
+        ),
+    ] {
+        let (status, body) = app_service(&h, &format!("{v}{query}"), None).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body, json!({"statusCode": 400, "message": message}));
+    }
+
+    // The older 2017-09-01 form (MSI_SECRET in a `secret` header) is not served:
+    // App Service's versioning answer names the version, before any secret check.
+    let secret = env_value(&h, "app-service", "IDENTITY_HEADER");
+    let (status, body) = app_service(
+        &h,
+        "&api-version=2017-09-01",
+        Some(("secret", secret.as_str())),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "UnsupportedApiVersion", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("does not support the API version '2017-09-01'."),
+        "{message}"
+    );
+    assert!(message.contains("/msi/token?"), "{message}");
+    let (status, body) = app_service(&h, "", None).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "ApiVersionUnspecified", "{body}");
+    // With the right version, the header is still required.
+    let (status, body) = app_service(&h, v, Some(("secret", secret.as_str()))).await;
+    assert_eq!(status, 401, "{body}");
+}

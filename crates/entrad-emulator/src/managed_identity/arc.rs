@@ -52,7 +52,7 @@ pub(crate) async fn token(
             "The key in the Authorization header is not one this agent issued.",
         );
     }
-    let Some((identity, echo)) = select(&query, &IMDS_SELECTORS) else {
+    let Some((identity, echo)) = select(&query, IMDS_SELECTORS) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",

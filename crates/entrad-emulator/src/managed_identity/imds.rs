@@ -23,7 +23,7 @@ pub(crate) async fn token(
     if let Some(refused) = check_metadata_request(&headers, &query) {
         return refused;
     }
-    let Some((identity, _)) = select(&query, &IMDS_SELECTORS) else {
+    let Some((identity, _)) = select(&query, IMDS_SELECTORS) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
