@@ -105,6 +105,22 @@ async fn imds_answers_as_imds_and_graph_follows_consent() {
     let metadata = [("Metadata", "true")];
     let no_header = imds(&h, "", &[]).await;
     assert_eq!(no_header.status(), 400);
+    // The VM token page's HTTP response reference: bad_request_102, and the
+    // value "must be specified as true, in all lower case".
+    for header in [
+        &[][..],
+        &[("Metadata", "True")][..],
+        &[("Metadata", "TRUE")][..],
+    ] {
+        let refused = imds(&h, "", header).await;
+        assert_eq!(refused.status(), 400, "{header:?}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"error": "bad_request_102", "error_description": "Required metadata header not specified"}),
+            "{header:?}"
+        );
+    }
     let proxied = imds(
         &h,
         "",
@@ -206,7 +222,8 @@ async fn the_state_directory_holds_each_source_environment_privately() {
     let thumbprint = &h.mi_env("service-fabric")[2];
     assert_eq!(thumbprint.0, "IDENTITY_SERVER_THUMBPRINT");
     assert_eq!(thumbprint.1.len(), 40);
-    // Arc's challenge writes a key file into the state directory.
+    // Arc's challenge writes a key file into the state directory. Arc takes
+    // `Metadata: True` (its page's PowerShell sample), unlike IMDS.
     let endpoint = &arc
         .iter()
         .find(|(k, _)| k == "IDENTITY_ENDPOINT")
@@ -216,7 +233,7 @@ async fn the_state_directory_holds_each_source_environment_privately() {
         .get(format!(
             "{endpoint}?api-version=2020-06-01&resource=https://graph.microsoft.com"
         ))
-        .header("Metadata", "true")
+        .header("Metadata", "True")
         .send()
         .await
         .unwrap();
@@ -344,4 +361,84 @@ async fn app_service_honours_principal_id_and_refuses_what_app_service_refuses()
     // With the right version, the header is still required.
     let (status, body) = app_service(&h, v, Some(("secret", secret.as_str()))).await;
     assert_eq!(status, 401, "{body}");
+}
+
+/// Service Fabric's endpoint by hand (its self-signed certificate is not what
+/// this test checks: entrad-auth's tests pin it by thumbprint).
+async fn service_fabric(h: &InProcess, query: &str, secret: Option<&str>) -> (u16, Value) {
+    let endpoint = env_value(h, "service-fabric", "IDENTITY_ENDPOINT");
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let mut request = client.get(format!("{endpoint}?{query}"));
+    if let Some(secret) = secret {
+        request = request.header("Secret", secret);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// The error table of "How to leverage a Service Fabric application's managed
+/// identity to access Azure services", checked in its order.
+#[tokio::test]
+async fn service_fabric_refuses_as_its_error_table_says() {
+    let h = InProcess::start(1).await.unwrap();
+    let secret = env_value(&h, "service-fabric", "IDENTITY_HEADER");
+    let good = "api-version=2019-07-01-preview&resource=https://graph.microsoft.com";
+    let wrong = format!("{secret}0");
+    for (query, secret, status, code, message) in [
+        (
+            good,
+            None,
+            401,
+            "SecretHeaderNotFound",
+            "Secret is not found in the request headers.",
+        ),
+        (
+            good,
+            Some(wrong.as_str()),
+            404,
+            "ManagedIdentityNotFound",
+            "Managed identity not found for the specified application host.",
+        ),
+        (
+            "resource=https://graph.microsoft.com",
+            Some(secret.as_str()),
+            400,
+            "InvalidApiVersion",
+            "The api-version '' is not supported. Supported version is '2019-07-01-preview'.",
+        ),
+        (
+            "api-version=2019-08-01",
+            Some(secret.as_str()),
+            400,
+            "InvalidApiVersion",
+            "The api-version '2019-08-01' is not supported. Supported version is '2019-07-01-preview'.",
+        ),
+        (
+            "api-version=2019-07-01-preview",
+            Some(secret.as_str()),
+            400,
+            "ArgumentNullOrEmpty",
+            "The parameter 'resource' should not be null or empty string.",
+        ),
+        (
+            "api-version=2019-07-01-preview&resource=https://vault.azure.net",
+            Some(secret.as_str()),
+            500,
+            "InternalServerError",
+            "An error occurred.",
+        ),
+    ] {
+        let (got, body) = service_fabric(&h, query, secret).await;
+        assert_eq!(got, status, "{query}: {body}");
+        assert_eq!(body["error"]["code"], code, "{query}: {body}");
+        assert_eq!(body["error"]["message"], message, "{query}: {body}");
+        assert!(body["error"]["correlationId"].is_string(), "{body}");
+    }
+    let (status, body) = service_fabric(&h, good, Some(&secret)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["expires_on"].is_i64(), "{body}");
 }

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::MiState;
 use super::identities::{IMDS_SELECTORS, select};
-use super::imds::check_metadata_request;
+use super::imds::{MetadataCase, check_metadata_request};
 use super::issue::{issue, oauth_error};
 use crate::files::write_atomic;
 
@@ -28,7 +28,7 @@ pub(crate) async fn token(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = check_metadata_request(&headers, &query) {
+    if let Some(refused) = check_metadata_request(&headers, &query, MetadataCase::Any) {
         return refused;
     }
     let presented = headers
