@@ -147,6 +147,22 @@ async fn imds_answers_as_imds_and_graph_follows_consent() {
         .await
         .unwrap();
     assert_eq!(other.status(), 400);
+    // ARM is known (`az login --identity` asks for it): a token without Graph's roles.
+    let arm: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+            h.emulator.managed_identity().url
+        ))
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let claims = crate::token::claims_of(arm["access_token"].as_str().unwrap());
+    assert_eq!(claims["aud"], "https://management.azure.com/", "{claims}");
+    assert!(claims.get("roles").is_none(), "{claims}");
 
     let ok: Value = imds(&h, "", &metadata).await.json().await.unwrap();
     // IMDS gives its numbers as strings.

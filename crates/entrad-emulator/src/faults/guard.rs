@@ -81,6 +81,8 @@ fn fault_response(
     if route.is_graph() {
         let ctx = GraphCtx::new(headers, state.base_url.clone());
         fault_reply(status, retry_after, &ctx).into_response(&ctx)
+    } else if route.is_arm() {
+        crate::arm::fault(status, retry_after)
     } else {
         TokenError::fault(status, retry_after).respond(&correlation_id(headers))
     }

@@ -2,14 +2,13 @@
 //! lifetime, then the role (401 and 403 exactly as Graph answers them).
 
 use axum::http::{HeaderMap, header};
-use ring::signature::RSA_PKCS1_2048_8192_SHA256;
 use serde_json::Value;
 
 use super::reply::{GraphCtx, Reply};
 use crate::clock::unix_now;
 use crate::shared::Shared;
 use crate::token::jws::{self, date_claim};
-use crate::token::mint::{GRAPH_APP_ID, GRAPH_AUDIENCE, v1_issuer};
+use crate::token::mint::{GRAPH_APP_ID, v1_issuer};
 
 /// Any of these application permissions allows reading users.
 pub(crate) const USER_ROLES: [&str; 4] = [
@@ -95,20 +94,7 @@ pub(crate) fn authenticate(
             ctx,
         ));
     };
-    let alg_ok = jws.header.get("alg").and_then(Value::as_str) == Some("RS256");
-    let kid_ok = jws.header.get("kid").and_then(Value::as_str) == Some(state.signing.kid());
-    let signature_ok = alg_ok
-        && kid_ok
-        && state
-            .signing
-            .public_components()
-            .verify(
-                &RSA_PKCS1_2048_8192_SHA256,
-                jws.signing_input.as_bytes(),
-                &jws.signature,
-            )
-            .is_ok();
-    if !signature_ok {
+    if !state.signing.signed(&jws) {
         return Err(unauthorized(
             "Access token validation failure. Invalid signature.",
             ctx,
@@ -132,8 +118,7 @@ pub(crate) fn authenticate(
         .get("aud")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let aud = aud.trim_end_matches('/');
-    if aud != GRAPH_AUDIENCE && aud != GRAPH_APP_ID {
+    if !crate::token::resource::is_graph_audience(state, aud) {
         return Err(unauthorized(
             "Access token validation failure. Invalid audience.",
             ctx,
