@@ -51,6 +51,12 @@ pub(crate) async fn expect_error(
     for field in ["timestamp", "trace_id", "correlation_id"] {
         assert!(body[field].is_string(), "{field} missing in {body}");
     }
+    // The page's format: "2016-01-09 02:02:12Z".
+    let ts = body["timestamp"].as_str().unwrap().as_bytes();
+    assert!(
+        ts.len() == 20 && ts[10] == b' ' && ts[4] == b'-' && ts[16] == b':' && ts[19] == b'Z',
+        "{body}"
+    );
     assert_eq!(
         body["error_uri"],
         format!("https://login.microsoftonline.com/error?code={code}")
