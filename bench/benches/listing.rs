@@ -26,7 +26,8 @@ fn listing(c: &mut Criterion) {
     let (rt, bench) = Bench::start_with_runtime(USERS, None).expect("the emulator starts");
     let graph = GraphClient::builder(bench.client().expect("a token client"))
         .base_url(bench.emulator.emulator.url().clone())
-        .build();
+        .build()
+        .expect("a Graph client");
     assert_eq!(rt.block_on(list_all(&graph)), USERS, "every user listed");
 
     let mut group = c.benchmark_group("listing");

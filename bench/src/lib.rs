@@ -22,7 +22,7 @@ mod error;
 pub use entrad_testkit::{Admin, Parameters, Stats};
 pub use error::{Error, Result};
 
-use entrad_auth::{Authority, ConfidentialClient, Credential};
+use entrad_auth::{Authority, ConfidentialClient, Credential, HttpOptions};
 use entrad_testkit::InProcess;
 
 /// An emulator running in this process, with what a client needs to use it.
@@ -77,7 +77,7 @@ impl Bench {
         let credential = Credential::secret(self.parameters.secret());
         Ok(
             ConfidentialClient::builder(&self.parameters.client_id, authority, credential)
-                .ca_file(self.emulator.emulator.ca_file())
+                .http(HttpOptions::new().with_ca_file(self.emulator.emulator.ca_file()))
                 .build()?,
         )
     }

@@ -240,15 +240,41 @@ pub fn is_loopback(url: &Url) -> bool {
     }
 }
 
+/// The longest authority URL accepted, in bytes. An Entra authority is a
+/// host (a DNS name is at most 253 characters) and a tenant (a GUID, or a
+/// domain of at most 253); an OIDC issuer adds a short path. Anything longer
+/// is a mistake in the configuration, refused before it is sent anywhere
+/// (and before a message quotes it).
+pub(crate) const MAX_AUTHORITY_LEN: usize = 2048;
+
+/// The longest DNS name, and label within it (RFC 1035).
+const MAX_HOST_LEN: usize = 253;
+const MAX_LABEL_LEN: usize = 63;
+
 /// Scheme and host checks shared by both constructors.
 fn parse_base(input: &str) -> Result<Url> {
     let input = input.trim();
+    if input.len() > MAX_AUTHORITY_LEN {
+        return Err(Error::Authority(format!(
+            "the URL is {} bytes long; an authority (https://host/{{tenant}}) is at most {MAX_AUTHORITY_LEN}",
+            input.len()
+        )));
+    }
     let url = Url::parse(input).map_err(|source| Error::AuthorityUrl {
         input: input.to_owned(),
         source,
     })?;
-    if url.host().is_none() {
-        return Err(Error::Authority(format!("{input:?} has no host")));
+    match url.host() {
+        None => return Err(Error::Authority(format!("{input:?} has no host"))),
+        Some(url::Host::Domain(name))
+            if name.len() > MAX_HOST_LEN
+                || name.split('.').any(|label| label.len() > MAX_LABEL_LEN) =>
+        {
+            return Err(Error::Authority(format!(
+                "{input:?}: the host is not a DNS name (at most {MAX_HOST_LEN} characters, {MAX_LABEL_LEN} between dots)"
+            )));
+        }
+        Some(_) => {}
     }
     match url.scheme() {
         "https" => {}
@@ -382,6 +408,23 @@ mod tests {
         ] {
             assert!(Authority::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn overlong_urls_and_hosts_are_configuration_errors_that_do_not_quote_them() {
+        let tenant = "a".repeat(500 * 1024);
+        let e =
+            Authority::parse(&format!("https://login.microsoftonline.com/{tenant}")).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        assert!(e.to_string().len() < 200, "{e}");
+        assert!(e.to_string().contains("at most 2048"), "{e}");
+        assert!(Authority::oidc(&format!("https://idp.example.com/{tenant}")).is_err());
+        let long_label = format!("https://{}.example.com/t", "h".repeat(64));
+        assert!(Authority::parse(&long_label).is_err());
+        let long_host = format!("https://{}example.com/t", "h.".repeat(125));
+        assert!(Authority::parse(&long_host).is_err());
+        let longest = format!("https://{}.example.com/{}", "h".repeat(63), "t".repeat(253));
+        assert!(Authority::parse(&longest).is_ok());
     }
 
     #[test]

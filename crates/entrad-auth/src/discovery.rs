@@ -10,7 +10,7 @@ use url::Url;
 use crate::authority::is_loopback;
 use crate::service_reply::{describe_body, service_error};
 use crate::transport::{self, Reply};
-use crate::{Authority, Error, Result, RetryPolicy};
+use crate::{Authority, Error, HttpClient, Result};
 
 /// What the client needs from the metadata.
 #[derive(Debug, Clone)]
@@ -20,8 +20,7 @@ pub(crate) struct Endpoints {
 
 /// How to reach the service during discovery.
 pub(crate) struct Discovery<'a> {
-    pub(crate) http: &'a reqwest::Client,
-    pub(crate) retry: &'a RetryPolicy,
+    pub(crate) http: &'a HttpClient,
     pub(crate) retries: &'a AtomicU64,
     pub(crate) instance_discovery: bool,
     pub(crate) allow_insecure_loopback: bool,
@@ -80,10 +79,9 @@ impl Discovery<'_> {
     }
 
     async fn get(&self, url: &Url, what: &str) -> Result<Reply> {
-        transport::send(self.retry, self.retries, what, None, || {
-            self.http
-                .get(url.clone())
-                .headers(transport::client_headers(None))
+        let policy = self.http.retry_policy();
+        transport::send(&policy, self.retries, what, None, || {
+            transport::client_headers(self.http.get(url), None)
         })
         .await
     }

@@ -29,6 +29,12 @@ impl Cause {
     pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Cause {
         Cause(Arc::new(error))
     }
+
+    /// Keeps an error that is already boxed (its own type stays the one
+    /// `source()` gives, not the box's).
+    pub(crate) fn from_boxed(error: Box<dyn std::error::Error + Send + Sync>) -> Cause {
+        Cause(Arc::from(error))
+    }
 }
 
 impl std::ops::Deref for Cause {
@@ -88,9 +94,11 @@ impl ServiceError {
     }
 
     /// The description's first line: Entra appends trace/correlation ids and a
-    /// timestamp on further lines, which are reported separately.
+    /// timestamp on further lines (or, from some services, on the same line),
+    /// which are reported separately.
     fn summary(&self) -> String {
-        let first = self.error_description.lines().next().unwrap_or("").trim();
+        let first = self.error_description.lines().next().unwrap_or("");
+        let first = first.split(" Trace ID: ").next().unwrap_or(first).trim();
         one_line(first)
     }
 }
@@ -173,7 +181,10 @@ pub enum Error {
         source: url::ParseError,
     },
     /// The token service (or its discovery endpoint) answered with an OAuth error.
-    #[error("token service refused the request: {error}{}", request_id_suffix(.client_request_id))]
+    #[error(
+        "token service refused the request: {error}{}",
+        service_request_id_suffix(error, client_request_id)
+    )]
     Service {
         /// What the service said.
         error: Box<ServiceError>,
@@ -190,7 +201,7 @@ pub enum Error {
     },
     /// The server's TLS certificate is not trusted (or does not name the host).
     #[error(
-        "the server's TLS certificate is not trusted: {message}; trust its CA with ClientBuilder::ca_file, e.g. the emulator's ca.pem"
+        "the server's TLS certificate is not trusted: {message}; trust its CA with HttpOptions::with_ca_file, e.g. the emulator's ca.pem"
     )]
     UntrustedCertificate {
         /// What was refused, with the URL.
@@ -203,6 +214,19 @@ pub enum Error {
         status: u16,
         /// What was wrong with it (never the body itself: it may hold a token).
         message: String,
+        /// The `client-request-id` this client sent.
+        client_request_id: Option<String>,
+    },
+    /// The answer to the `what` request was larger than its kind may be (see
+    /// [`entrad_http::BodyLimit`]): reading stopped at the limit. The cause,
+    /// an [`entrad_http::Error::BodyTooLarge`], names the limit and the host.
+    #[error("unexpected response to the {what} request{}", request_id_suffix(.client_request_id))]
+    ResponseTooLarge {
+        /// The request, e.g. `token`, `IMDS`.
+        what: String,
+        /// The HTTP layer's error.
+        #[source]
+        source: Cause,
         /// The `client-request-id` this client sent.
         client_request_id: Option<String>,
     },
@@ -237,6 +261,15 @@ fn request_id_suffix(id: &Option<String>) -> String {
     id.as_deref()
         .map(|id| format!(" (client-request-id {id})"))
         .unwrap_or_default()
+}
+
+/// The `client-request-id`, unless the service quoted it as its correlation
+/// id (Entra does): each id once on the line.
+fn service_request_id_suffix(error: &ServiceError, id: &Option<String>) -> String {
+    match id {
+        Some(id) if error.correlation_id.as_deref() == Some(id.as_str()) => String::new(),
+        _ => request_id_suffix(id),
+    }
 }
 
 /// Service text comes from the network: keep messages on one line.
@@ -302,6 +335,7 @@ impl Error {
                 ErrorKind::Unavailable
             }
             Error::UnexpectedResponse { .. }
+            | Error::ResponseTooLarge { .. }
             | Error::InvalidToken(_)
             | Error::Cache { .. }
             | Error::TokenTask(_)
@@ -332,6 +366,9 @@ impl Error {
                 client_request_id, ..
             }
             | Error::UnexpectedResponse {
+                client_request_id, ..
+            }
+            | Error::ResponseTooLarge {
                 client_request_id, ..
             } => client_request_id.as_deref(),
             _ => None,
@@ -379,6 +416,31 @@ mod tests {
         assert!(!text.contains("Trace ID: x"));
         assert_eq!(e.kind(), ErrorKind::Authentication);
         assert_eq!(e.client_request_id(), Some("req-1"));
+    }
+
+    #[test]
+    fn each_id_appears_once_when_the_service_repeats_them() {
+        // Ids on the description's own line, and the client-request-id echoed
+        // back as the correlation id, as Entra does.
+        let e = Error::Service {
+            error: Box::new(ServiceError {
+                status: 401,
+                error: "invalid_client".into(),
+                error_description: "AADSTS7000215: Invalid client secret provided. Trace ID: t-9 Correlation ID: c-7 Timestamp: 2026-01-01 00:00:00Z".into(),
+                error_codes: vec![7000215],
+                correlation_id: Some("c-7".into()),
+                trace_id: Some("t-9".into()),
+            }),
+            client_request_id: Some("c-7".into()),
+        };
+        let text = e.to_string();
+        assert_eq!(text.matches("c-7").count(), 1, "{text}");
+        assert_eq!(text.matches("t-9").count(), 1, "{text}");
+        assert!(
+            text.contains("AADSTS7000215: Invalid client secret provided.; hint:"),
+            "{text}"
+        );
+        assert!(!text.contains("Timestamp"), "{text}");
     }
 
     #[test]

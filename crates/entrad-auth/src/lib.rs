@@ -31,8 +31,14 @@
 //! * `AzureCoreCredential` (feature `azure-core`): any [`TokenSource`] as the Azure
 //!   SDK for Rust's `azure_core::credentials::TokenCredential`, so Key Vault,
 //!   Storage and other SDK clients get their tokens through entrad's caches.
+//! * [`HttpOptions`] (from entrad-http, shared with entrad-graph): time
+//!   limits, CA files, the [`RetryPolicy`], taken by every builder as one
+//!   value with `.http(options)`. Replies are read within a size limit
+//!   ([`entrad_http::BodyLimit`]: 64 KiB for the token service and the
+//!   managed identity endpoints).
 //! * [`Error`]: one error type; service refusals carry the AADSTS codes, ids
 //!   and a one-line hint.
+//! * [`parameters`]: the quickstart's `parameters.json`, its keys and their checks.
 //!
 //! Secrets, keys, assertions, identity headers and tokens never appear in `Debug`, `Display`,
 //! logs or errors.
@@ -48,7 +54,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use entrad_auth::{Authority, ConfidentialClient, Credential, RetryPolicy};
+//! use entrad_auth::{Authority, ConfidentialClient, Credential, HttpOptions, RetryPolicy};
 //!
 //! # fn main() -> entrad_auth::Result<()> {
 //! // The quickstart's parameters.json: authority, client_id, secret.
@@ -58,8 +64,11 @@
 //!     authority,
 //!     Credential::secret("the secret's Value"),
 //! )
-//! .timeout(Duration::from_secs(20))
-//! .retry_policy(RetryPolicy::default().with_max_attempts(3))
+//! .http(
+//!     HttpOptions::new()
+//!         .with_timeout(Duration::from_secs(20))
+//!         .with_retry_policy(RetryPolicy::default().with_max_attempts(3)),
+//! )
 //! .build()?;
 //! assert_eq!(
 //!     client.authority().admin_consent_url(client.client_id()).as_str(),
@@ -78,14 +87,14 @@
 //! Getting a token needs the network (or the entrad emulator and its CA):
 //!
 //! ```no_run
-//! # use entrad_auth::{Authority, ConfidentialClient, Credential};
+//! # use entrad_auth::{Authority, ConfidentialClient, Credential, HttpOptions};
 //! # async fn run() -> entrad_auth::Result<()> {
 //! let client = ConfidentialClient::builder(
 //!     "client-id",
 //!     Authority::parse("https://127.0.0.1:8443/tenant-id")?,
 //!     Credential::secret("secret"),
 //! )
-//! .ca_file("state/ca.pem")
+//! .http(HttpOptions::new().with_ca_file("state/ca.pem"))
 //! .build()?;
 //! let token = client.acquire_token(&["https://graph.microsoft.com/.default"]).await?;
 //! println!("expires {:?}, from cache: {}", token.expires_on(), token.from_cache());
@@ -112,8 +121,8 @@ mod file_limit;
 pub mod fuzz;
 mod hint;
 mod hot;
+pub mod parameters;
 mod refresh;
-mod retry;
 mod service_reply;
 mod single_flight;
 mod token;
@@ -121,7 +130,6 @@ mod token_body;
 mod token_request;
 mod token_source;
 mod transport;
-mod transport_failure;
 
 pub use authority::{Authority, is_loopback};
 #[cfg(feature = "azure-core")]
@@ -143,39 +151,11 @@ pub use credential::{
 };
 #[cfg(feature = "pkcs11")]
 pub use credential::{Pkcs11Key, Pkcs11KeyRef, Pkcs11Signer};
+pub use entrad_http::{HttpClient, HttpOptions, RetryPolicy};
 pub use error::{Cause, Error, ErrorKind, Result, ServiceError};
 pub use file_limit::{ASSERTION_FILE_LIMIT, CERTIFICATE_FILE_LIMIT, read_bounded};
-pub use retry::RetryPolicy;
 pub use token::AccessToken;
 pub use token_source::TokenSource;
-
-/// Plumbing entrad-graph shares with this crate: the retry loop and the
-/// statuses it retries, transport failures, and the token client's HTTP
-/// client. Not part of the public API: it changes with entrad-graph, in any
-/// release, and says nothing about reqwest to anyone else.
-#[doc(hidden)]
-pub mod internal {
-    pub use crate::retry::{Attempt, Failed, StatusSet, retry_after, run};
-    pub use crate::transport_failure::TransportFailure;
-
-    /// The HTTP client `client` requests tokens with (custom CA, timeouts,
-    /// same-origin redirects only), for requests that carry its tokens.
-    pub fn http_client(client: &crate::ConfidentialClient) -> &reqwest::Client {
-        client.http()
-    }
-
-    /// An HTTP client as a [`ConfidentialClient`](crate::ConfidentialClient)'s
-    /// (30 s timeout, same-origin redirects only) trusting `ca_files` too: for
-    /// requests carrying the tokens of any other [`TokenSource`](crate::TokenSource).
-    pub fn http_client_trusting(ca_files: &[std::path::PathBuf]) -> crate::Result<reqwest::Client> {
-        crate::client::http_client(
-            ca_files,
-            &[],
-            std::time::Duration::from_secs(30),
-            std::time::Duration::from_secs(10),
-        )
-    }
-}
 
 /// The README's examples, compiled as doctests so that they stay true.
 #[cfg(doctest)]

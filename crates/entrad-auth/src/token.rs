@@ -42,7 +42,9 @@ impl AccessToken {
         &self.bearer.token_type
     }
 
-    /// When the token stops being valid.
+    /// When the token stops being valid: at most 28 hours after it was
+    /// obtained (Entra's longest lifetime), however long the service or the
+    /// cache said it lives.
     pub fn expires_on(&self) -> SystemTime {
         self.expires_on
     }

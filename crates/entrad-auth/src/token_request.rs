@@ -3,7 +3,6 @@
 use std::sync::atomic::AtomicU64;
 use std::time::SystemTime;
 
-use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -12,14 +11,13 @@ use crate::credential::{ClientAuth, try_in_turn};
 use crate::service_reply::{describe_body, service_error};
 use crate::token_body::{self, Lifetime};
 use crate::transport::{self, Reply};
-use crate::{Credential, Error, Result, RetryPolicy};
+use crate::{Credential, Error, HttpClient, Result};
 
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /// One logical token request (retries included).
 pub(crate) struct TokenRequest<'a> {
-    pub(crate) http: &'a reqwest::Client,
-    pub(crate) retry: &'a RetryPolicy,
+    pub(crate) http: &'a HttpClient,
     pub(crate) retries: &'a AtomicU64,
     pub(crate) token_endpoint: &'a Url,
     pub(crate) client_id: &'a str,
@@ -71,20 +69,21 @@ impl TokenRequest<'_> {
             client_request_id = %client_request_id,
             "requesting an app token"
         );
+        let policy = self.http.retry_policy();
         transport::send(
-            self.retry,
+            &policy,
             self.retries,
             "token",
             Some(client_request_id),
             || {
-                self.http
-                    .post(self.token_endpoint.clone())
-                    .headers(transport::client_headers(Some(client_request_id)))
-                    .header(
-                        CONTENT_TYPE,
-                        HeaderValue::from_static("application/x-www-form-urlencoded"),
-                    )
-                    .body(body.expose_secret().to_string())
+                transport::client_headers(
+                    self.http.post(self.token_endpoint),
+                    Some(client_request_id),
+                )
+                .body(
+                    "application/x-www-form-urlencoded",
+                    body.expose_secret().as_bytes(),
+                )
             },
         )
         .await

@@ -8,7 +8,7 @@ use azure_core::credentials::TokenCredential;
 use azure_core::http::policies::Policy;
 use azure_core::http::policies::auth::BearerTokenAuthorizationPolicy;
 use azure_core::http::{ClientOptions, Context, Method, Pipeline, Request, StatusCode, Url};
-use entrad_auth::{Authority, AzureCoreCredential, ConfidentialClient, Credential};
+use entrad_auth::{Authority, AzureCoreCredential, ConfidentialClient, Credential, HttpOptions};
 use entrad_testkit::InProcess;
 use serde_json::Value;
 
@@ -21,8 +21,11 @@ fn client(emulator: &InProcess, secret: &str) -> ConfidentialClient {
         Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
         Credential::secret(secret),
     )
-    .ca_file(emulator.emulator.ca_file())
-    .retry_policy(crate::support::fast_retries())
+    .http(
+        HttpOptions::new()
+            .with_ca_file(emulator.emulator.ca_file())
+            .with_retry_policy(crate::support::fast_retries()),
+    )
     .build()
     .unwrap()
 }
@@ -132,7 +135,7 @@ async fn a_managed_identity_as_a_dyn_token_source_serves_an_azure_core_pipeline(
     let emulator = InProcess::start(3).await.unwrap();
     let identity = ManagedIdentityClient::builder(ManagedIdentity::SystemAssigned)
         .environment(emulator.mi_env("app-service"))
-        .retry_policy(crate::support::fast_retries())
+        .http(HttpOptions::new().with_retry_policy(crate::support::fast_retries()))
         .build()
         .unwrap();
     let source: Arc<dyn TokenSource> = Arc::new(identity);

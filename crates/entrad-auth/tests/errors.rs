@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use entrad_auth::{ErrorKind, RetryPolicy};
+use entrad_auth::{ErrorKind, HttpOptions, RetryPolicy};
 use serde_json::json;
 use wiremock::{MockServer, ResponseTemplate};
 
@@ -242,7 +242,7 @@ async fn a_refused_connection_is_unavailable_after_retries() {
     )
     .allow_insecure_loopback(true)
     .instance_discovery(false)
-    .retry_policy(fast_retries().with_max_attempts(2))
+    .http(HttpOptions::new().with_retry_policy(fast_retries().with_max_attempts(2)))
     .build()
     .unwrap();
     let err = client.acquire_token(&[GRAPH]).await.unwrap_err();
@@ -254,9 +254,12 @@ async fn a_refused_connection_is_unavailable_after_retries() {
 async fn a_slow_server_times_out() {
     let server = server_answering(token_ok("late", 3599).set_delay(Duration::from_secs(3))).await;
     let client = builder(&server, entrad_auth::Credential::secret(SECRET))
-        .timeout(Duration::from_millis(300))
-        .connect_timeout(Duration::from_secs(2))
-        .retry_policy(RetryPolicy::none())
+        .http(
+            HttpOptions::new()
+                .with_timeout(Duration::from_millis(300))
+                .with_connect_timeout(Duration::from_secs(2))
+                .with_retry_policy(RetryPolicy::none()),
+        )
         .build()
         .unwrap();
     let err = client.acquire_token(&[GRAPH]).await.unwrap_err();

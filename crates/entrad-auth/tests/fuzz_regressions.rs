@@ -14,3 +14,26 @@ fn auth_token_response() {
 fn auth_retry_after() {
     replay("auth_retry_after", entrad_auth::fuzz::retry_after);
 }
+
+#[test]
+fn auth_managed_identity_reply() {
+    replay(
+        "auth_managed_identity_reply",
+        entrad_auth::fuzz::managed_identity_reply,
+    );
+}
+
+#[test]
+fn auth_arc_challenge() {
+    replay("auth_arc_challenge", entrad_auth::fuzz::arc_challenge);
+}
+
+#[test]
+fn auth_claims_challenge() {
+    replay("auth_claims_challenge", entrad_auth::fuzz::claims_challenge);
+}
+
+#[test]
+fn auth_cache_entry() {
+    replay("auth_cache_entry", entrad_auth::fuzz::cache_entry);
+}

@@ -11,10 +11,12 @@
 
 mod assertions;
 mod azure_core_bridge;
+mod body_limits;
 mod caches;
 mod claims;
 mod discovery;
 mod errors;
+mod examples;
 mod fuzz_regressions;
 mod hardware;
 mod managed_identity;

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use entrad_auth::{
-    AccessToken, ChainedCredential, ErrorKind, ManagedIdentity, ManagedIdentityClient,
+    AccessToken, ChainedCredential, ErrorKind, HttpOptions, ManagedIdentity, ManagedIdentityClient,
     ManagedIdentitySource, RetryPolicy, TokenSource,
 };
 use entrad_testkit::{
@@ -24,7 +24,7 @@ const GRAPH: &str = "https://graph.microsoft.com/.default";
 fn client(env: Vec<(String, String)>, identity: ManagedIdentity) -> ManagedIdentityClient {
     ManagedIdentityClient::builder(identity)
         .environment(env)
-        .retry_policy(quick())
+        .http(HttpOptions::new().with_retry_policy(quick()))
         .build()
         .unwrap()
 }
@@ -133,7 +133,7 @@ async fn imds_is_retried_while_it_starts_and_when_busy() {
     }
     let imds = ManagedIdentityClient::builder(ManagedIdentity::SystemAssigned)
         .environment(emulator.mi_env("imds"))
-        .retry_policy(quick().with_max_attempts(5))
+        .http(HttpOptions::new().with_retry_policy(quick().with_max_attempts(5)))
         .build()
         .unwrap();
     let token = imds.acquire_token(&[GRAPH]).await.unwrap();
@@ -148,7 +148,7 @@ async fn imds_is_retried_while_it_starts_and_when_busy() {
         .unwrap();
     let starting = ManagedIdentityClient::builder(ManagedIdentity::SystemAssigned)
         .environment(emulator.mi_env("imds"))
-        .retry_policy(quick().with_max_attempts(3))
+        .http(HttpOptions::new().with_retry_policy(quick().with_max_attempts(3)))
         .build()
         .unwrap();
     let e = starting.acquire_token(&[GRAPH]).await.unwrap_err();
@@ -324,7 +324,7 @@ async fn chain_source(
 ) -> (ChainedCredential, entrad_auth::Result<AccessToken>) {
     let chain = ChainedCredential::builder()
         .environment(env)
-        .ca_file(ca)
+        .http(HttpOptions::new().with_ca_file(ca))
         .build()
         .unwrap();
     let token = chain.acquire_token(&[GRAPH]).await;
@@ -606,7 +606,7 @@ async fn service_fabric_refusals_name_the_code_and_message() {
     // as the page allows, then reported.
     let sf = ManagedIdentityClient::builder(ManagedIdentity::SystemAssigned)
         .environment(env)
-        .retry_policy(quick().with_max_attempts(2))
+        .http(HttpOptions::new().with_retry_policy(quick().with_max_attempts(2)))
         .build()
         .unwrap();
     let unknown = sf

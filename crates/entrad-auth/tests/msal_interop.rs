@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use entrad_auth::{AccessToken, Authority, ConfidentialClient, Credential, FileCache};
+use entrad_auth::{AccessToken, Authority, ConfidentialClient, Credential, FileCache, HttpOptions};
 use entrad_testkit::InProcess;
 use serde_json::Value;
 use sha2::{Digest as _, Sha256};
@@ -43,7 +43,7 @@ impl Harness {
             Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
             Credential::secret(p["secret"].as_str().unwrap()),
         )
-        .ca_file(self.emulator.emulator.ca_file())
+        .http(HttpOptions::new().with_ca_file(self.emulator.emulator.ca_file()))
         .cache(Arc::new(FileCache::new(self.cache_file())))
         .build()
         .unwrap()

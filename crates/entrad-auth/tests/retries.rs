@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use entrad_auth::ErrorKind;
+use entrad_auth::{ErrorKind, HttpOptions};
 use wiremock::ResponseTemplate;
 
 use crate::support::*;
@@ -60,7 +60,7 @@ async fn always_busy_gives_up_after_max_attempts() {
     )))
     .await;
     let client = builder(&server, entrad_auth::Credential::secret(SECRET))
-        .retry_policy(fast_retries().with_max_attempts(3))
+        .http(HttpOptions::new().with_retry_policy(fast_retries().with_max_attempts(3)))
         .build()
         .unwrap();
     let err = client.acquire_token(&[GRAPH]).await.unwrap_err();
@@ -90,7 +90,10 @@ async fn a_retry_after_beyond_the_time_bound_ends_retries_at_once() {
     let server =
         server_answering(ResponseTemplate::new(429).insert_header("Retry-After", "120")).await;
     let client = builder(&server, entrad_auth::Credential::secret(SECRET))
-        .retry_policy(fast_retries().with_max_elapsed(Duration::from_secs(10)))
+        .http(
+            HttpOptions::new()
+                .with_retry_policy(fast_retries().with_max_elapsed(Duration::from_secs(10))),
+        )
         .build()
         .unwrap();
     let err = client.acquire_token(&[GRAPH]).await.unwrap_err();

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use entrad_auth::{
-    AccessToken, Authority, ClientBuilder, ConfidentialClient, Credential, RetryPolicy,
+    AccessToken, Authority, ClientBuilder, ConfidentialClient, Credential, HttpOptions, RetryPolicy,
 };
 use entrad_testkit::token_service;
 pub use entrad_testkit::token_service::{entra_error, form, header, requests_to, token_ok};
@@ -73,7 +73,7 @@ pub fn builder(server: &MockServer, credential: Credential) -> ClientBuilder {
     ConfidentialClient::builder(CLIENT_ID, authority, credential)
         .allow_insecure_loopback(true)
         .instance_discovery(false)
-        .retry_policy(fast_retries())
+        .http(HttpOptions::new().with_retry_policy(fast_retries()))
 }
 
 pub fn secret_client(server: &MockServer) -> ConfidentialClient {
@@ -143,7 +143,7 @@ pub fn emulator_client(
         entrad_auth::Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
         credential,
     )
-    .ca_file(emulator.dir.path().join("ca.pem"))
+    .http(HttpOptions::new().with_ca_file(emulator.dir.path().join("ca.pem")))
     .build()
     .unwrap()
 }

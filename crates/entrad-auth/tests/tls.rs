@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use entrad_auth::{Authority, ConfidentialClient, Credential, ErrorKind};
+use entrad_auth::{Authority, ConfidentialClient, Credential, ErrorKind, HttpOptions};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -127,7 +127,7 @@ async fn default_settings_plus_ca_file_work_against_a_private_https_endpoint() {
     std::fs::write(&ca_file, &server.ca_pem).unwrap();
     let authority = Authority::parse(&format!("{}/{TENANT}", server.base)).unwrap();
     let client = ConfidentialClient::builder(CLIENT_ID, authority, Credential::secret(SECRET))
-        .ca_file(&ca_file)
+        .http(HttpOptions::new().with_ca_file(&ca_file))
         .build()
         .unwrap();
     let token = client.acquire_token(&[GRAPH]).await.unwrap();

@@ -1,14 +1,16 @@
 //! The one bound on request bodies: a larger body is refused with 413 in the shape of
 //! the service it was sent to, before any handler reads it.
 
+use std::sync::Arc;
+
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use crate::base_url::Origin;
 use crate::graph::reply::{GraphCtx, Reply};
-use crate::shared::AppState;
 use crate::token::errors::{TokenError, correlation_id};
 
 /// The largest request body served: far above a token request (a client assertion
@@ -27,13 +29,13 @@ fn message() -> String {
     format!("The request body is larger than the emulator's limit of {MAX_BODY} bytes (1 MiB).")
 }
 
-fn too_large(state: &AppState, service: Service, headers: &HeaderMap) -> Response {
+fn too_large(origin: &Origin, service: Service, headers: &HeaderMap) -> Response {
     match service {
         // Entra documents no code for this; 90000 is the emulator's choice.
         Service::Token => TokenError::new(413, "invalid_request", 90000, message())
             .respond(&correlation_id(headers)),
         Service::Graph => {
-            let ctx = GraphCtx::new(headers, state.base_url.clone());
+            let ctx = GraphCtx::new(headers, origin.base_url.clone());
             Reply::error(413, "RequestEntityTooLarge", &message(), &ctx).into_response(&ctx)
         }
         Service::Admin => (
@@ -49,7 +51,7 @@ fn too_large(state: &AppState, service: Service, headers: &HeaderMap) -> Respons
 /// The middleware: refuses a declared length over the limit at once, else reads the
 /// body up to the limit and hands the handlers a body they can read whole.
 pub(crate) async fn limit(
-    State((state, service)): State<(AppState, Service)>,
+    State((origin, service)): State<(Arc<Origin>, Service)>,
     request: Request,
     next: Next,
 ) -> Response {
@@ -59,7 +61,7 @@ pub(crate) async fn limit(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BODY as u64) {
-        return too_large(&state, service, request.headers());
+        return too_large(&origin, service, request.headers());
     }
     let (parts, body) = request.into_parts();
     match axum::body::to_bytes(body, MAX_BODY).await {
@@ -67,7 +69,7 @@ pub(crate) async fn limit(
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(e) if is_length_limit(&e) => too_large(&state, service, &parts.headers),
+        Err(e) if is_length_limit(&e) => too_large(&origin, service, &parts.headers),
         Err(e) => {
             tracing::debug!("cannot read a request body: {e}");
             (

@@ -3,20 +3,23 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use tokio::net::TcpListener;
 use url::Url;
 
+use crate::access::Access;
 use crate::admin_token::AdminToken;
 use crate::args::EmulatorArgs;
+use crate::base_url::Origin;
 use crate::config::Config;
+use crate::directories::Directories;
 use crate::error::Error;
 use crate::faults::{Faults, Throttle};
 use crate::files::{StateDir, names};
 use crate::keys::{self, SigningKey};
 use crate::server::{Server, Timeouts};
-use crate::shared::Shared;
+use crate::shared::AppState;
 use crate::state::{CONSENTED_CLIENT_ID, Directory};
 use crate::stats::Stats;
 
@@ -141,20 +144,22 @@ impl Emulator {
                 domain: d.tenant.domain.clone(),
             })
             .collect();
-        let shared = Arc::new(Shared {
-            base_url: base.clone(),
-            port: local.port(),
-            directory: RwLock::new(directory),
-            tenants: directories.into_iter().map(RwLock::new).collect(),
-            signing,
-            stats: Stats::default(),
-            faults,
-            throttle: Throttle::default(),
-            admin_token: admin_token.clone(),
-            web: crate::web::Web::new(portal_code.clone()),
-            cae: Default::default(),
-        });
-        crate::oidc::write_token_file(&dir, &shared)?;
+        let shared = AppState {
+            origin: Arc::new(Origin {
+                base_url: base.clone(),
+                port: local.port(),
+            }),
+            directories: Arc::new(Directories::new(directory, directories)),
+            signing: Arc::new(signing),
+            stats: Arc::new(Stats::default()),
+            faults: Arc::new(faults),
+            throttle: Arc::new(Throttle::default()),
+            access: Arc::new(Access::new(admin_token.clone(), portal_code.clone())),
+            sessions: Arc::default(),
+            recent: Arc::default(),
+            cae: Arc::default(),
+        };
+        crate::oidc::write_token_file(&dir, &base, &shared.signing)?;
         let timeouts = Timeouts {
             header_read: config.header_read_timeout,
             idle: config.idle_timeout,

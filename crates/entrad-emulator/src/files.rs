@@ -45,6 +45,7 @@ pub(crate) mod names {
     pub(crate) const FEDERATED_TOKEN: &str = "federated-token.jwt";
     pub(crate) const APP_PFX: &str = "app-cert.pfx";
     pub(crate) const ADMIN_TOKEN: &str = "admin-token";
+    pub(crate) const ENTRAD_ENV: &str = "entrad.env";
 }
 
 /// Writes a file through a temporary sibling and a rename, so that readers never see

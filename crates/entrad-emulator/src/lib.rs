@@ -100,14 +100,17 @@
 //! # }
 //! ```
 
+mod access;
 mod admin;
 mod admin_token;
 mod args;
 mod arm;
+mod base_url;
 mod body_limit;
 mod cae;
 mod clock;
 mod config;
+mod directories;
 mod emulator;
 mod error;
 mod faults;

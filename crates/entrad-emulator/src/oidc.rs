@@ -9,15 +9,18 @@
 //! directory and test nothing more, since the token endpoint still verifies each
 //! federated token against this issuer's JWKS, not against the tenant's.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::base_url::Origin;
 use crate::clock::unix_now;
 use crate::error::{Error, Result};
 use crate::files::{StateDir, names, write_atomic};
-use crate::shared::{AppState, Shared};
+use crate::keys::SigningKey;
 use crate::state::{TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT};
 use crate::token::mint;
 
@@ -49,8 +52,8 @@ pub(crate) fn claims(issuer: &str, subject: &str, audience: &str, lifetime_secs:
 }
 
 /// `GET /_emulator/oidc/.well-known/openid-configuration`.
-pub(crate) async fn discovery(State(state): State<AppState>) -> Response {
-    let issuer = issuer(&state.base_url);
+pub(crate) async fn discovery(State(origin): State<Arc<Origin>>) -> Response {
+    let issuer = issuer(&origin.base_url);
     axum::Json(json!({
         "issuer": issuer,
         "jwks_uri": format!("{issuer}{JWKS_PATH}"),
@@ -62,22 +65,25 @@ pub(crate) async fn discovery(State(state): State<AppState>) -> Response {
 }
 
 /// `GET /_emulator/oidc/openid/v1/jwks`.
-pub(crate) async fn jwks(State(state): State<AppState>) -> Response {
-    let issuer = issuer(&state.base_url);
-    axum::Json(json!({ "keys": [state.signing.jwk(&issuer)] })).into_response()
+pub(crate) async fn jwks(
+    State(origin): State<Arc<Origin>>,
+    State(signing): State<Arc<SigningKey>>,
+) -> Response {
+    let issuer = issuer(&origin.base_url);
+    axum::Json(json!({ "keys": [signing.jwk(&issuer)] })).into_response()
 }
 
 /// Writes `federated-token.jwt`: a token for the consented app's federated credential,
 /// valid for a day, for `AZURE_FEDERATED_TOKEN_FILE`. It is a credential: owner-only.
 /// No trailing newline, as Kubernetes writes it: some clients send the file verbatim.
-pub(crate) fn write_token_file(dir: &StateDir, shared: &Shared) -> Result<()> {
+pub(crate) fn write_token_file(dir: &StateDir, base_url: &str, signing: &SigningKey) -> Result<()> {
     let claims = claims(
-        &issuer(&shared.base_url),
+        &issuer(base_url),
         WORKLOAD_SUBJECT,
         TOKEN_EXCHANGE_AUDIENCE,
         TOKEN_FILE_LIFETIME_SECS,
     );
-    let token = mint::sign(&shared.signing, &claims).ok_or(Error::Signing {
+    let token = mint::sign(signing, &claims).ok_or(Error::Signing {
         what: "federated token",
     })?;
     write_atomic(&dir.file(names::FEDERATED_TOKEN), token.as_bytes(), true)

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, any, get, post};
 
 use crate::body_limit::{self, Service};
-use crate::faults::guard;
+use crate::faults::{Guard, guard};
 use crate::graph;
 use crate::route::Route;
 use crate::shared::AppState;
@@ -41,9 +41,9 @@ pub(crate) fn build(state: AppState) -> Router {
             Service::Token
         };
         methods
-            .layer(from_fn_with_state((state.clone(), route), guard))
+            .layer(from_fn_with_state(Guard::new(&state, route), guard))
             .layer(from_fn_with_state(
-                (state.clone(), service),
+                (state.origin.clone(), service),
                 body_limit::limit,
             ))
     };

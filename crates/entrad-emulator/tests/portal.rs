@@ -50,6 +50,12 @@ impl<'a> Portal<'a> {
             .await;
         assert_eq!(entered.status(), 303);
         assert_eq!(entered.headers()["location"], "/_emulator/portal/");
+        // The login begins a new session: its cookie, and its CSRF token from a page.
+        let mut portal = Portal {
+            cookie: set_cookie(&entered).unwrap(),
+            ..portal
+        };
+        portal.csrf = csrf_of(&portal.get("/_emulator/portal/").await.text().await.unwrap());
         portal
     }
 
@@ -481,4 +487,79 @@ async fn with_several_tenants_the_portal_shows_and_changes_the_tenant_of_its_que
             .unwrap()
             .contains("no tenant nowhere.example")
     );
+}
+
+/// The `entrad_session=…` pair of an answer's `Set-Cookie`, if it sets one.
+fn set_cookie(response: &reqwest::Response) -> Option<String> {
+    let value = response.headers().get("set-cookie")?.to_str().unwrap();
+    Some(value.split(';').next().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn entering_the_portal_begins_a_new_session_and_ends_the_one_before() {
+    let h = InProcess::start(3).await.unwrap();
+    let opens = |cookie: String| {
+        let h = &h;
+        async move {
+            let page = h
+                .client
+                .get(h.url("/_emulator/portal/"))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .unwrap();
+            page.status() == 200
+        }
+    };
+    // The admin token typed on the login page: the login page's cookie (one a
+    // stranger could have planted) stays shut, the new one opens the portal.
+    let login = h
+        .client
+        .get(h.url("/_emulator/portal/login"))
+        .send()
+        .await
+        .unwrap();
+    let before = set_cookie(&login).unwrap();
+    let csrf = csrf_of(&login.text().await.unwrap());
+    let token = h.emulator.admin_token().unwrap().to_owned();
+    let entered = h
+        .client
+        .post(h.url("/_emulator/portal/login"))
+        .header("cookie", &before)
+        .form(&[("csrf", csrf.as_str()), ("token", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entered.status(), 303);
+    let after = set_cookie(&entered).expect("the login sets a new session cookie");
+    assert_ne!(after, before);
+    assert!(
+        !opens(before).await,
+        "the session from before the login opens the portal"
+    );
+    assert!(opens(after).await);
+    // The one-time login URL, followed by a browser that already had a session.
+    let planted = set_cookie(
+        &h.client
+            .get(h.url("/_emulator/portal/login"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let entered = h
+        .client
+        .get(h.emulator.portal_url())
+        .header("cookie", &planted)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(entered.status(), 303);
+    let after = set_cookie(&entered).expect("the login URL sets a new session cookie");
+    assert_ne!(after, planted);
+    assert!(
+        !opens(planted).await,
+        "the planted session opens the portal"
+    );
+    assert!(opens(after).await);
 }

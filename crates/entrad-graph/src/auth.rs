@@ -1,23 +1,24 @@
 //! Where a [`GraphClient`](crate::GraphClient)'s tokens come from: any
 //! [`TokenSource`] (a confidential client, a managed identity, a chain),
-//! and the HTTP client the Graph requests go through.
+//! and, from a confidential client, the HTTP client it lends.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
-use entrad_auth::{ConfidentialClient, TokenSource};
+use entrad_auth::{ConfidentialClient, HttpClient, TokenSource};
 
-use crate::error::Result;
-
-/// A token source and the HTTP client for the requests carrying its tokens.
+/// A token source, and the HTTP client of the token requests when the Graph
+/// requests should share it.
 ///
-/// From a [`ConfidentialClient`] (its HTTP client: CA, timeouts), or from
-/// any source with [`GraphAuth::new`]:
+/// From a [`ConfidentialClient`]: its tokens and its [`HttpClient`] (CAs,
+/// time limits, retry policy, connection pool), so that token and Graph
+/// requests share connections. From any source with [`GraphAuth::new`]: the
+/// Graph client builds its own HTTP client from
+/// [`GraphClientBuilder::http`](crate::GraphClientBuilder::http).
 ///
 /// ```
 /// use std::sync::Arc;
-/// use entrad_auth::{ManagedIdentity, ManagedIdentityClient, TokenSource};
+/// use entrad_auth::{HttpOptions, ManagedIdentity, ManagedIdentityClient, TokenSource};
 /// use entrad_graph::{GraphAuth, GraphClient};
 ///
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -25,7 +26,9 @@ use crate::error::Result;
 ///     .imds_endpoint("http://127.0.0.1:1")
 ///     .build()?;
 /// let source: Arc<dyn TokenSource> = Arc::new(identity);
-/// let graph = GraphClient::builder(GraphAuth::new(source, &[])?).build();
+/// let graph = GraphClient::builder(GraphAuth::new(source))
+///     .http(HttpOptions::new())
+///     .build()?;
 /// assert!(format!("{graph:?}").contains("managed identity (IMDS, system-assigned)"));
 /// # Ok(())
 /// # }
@@ -33,22 +36,21 @@ use crate::error::Result;
 #[derive(Clone)]
 pub struct GraphAuth {
     pub(crate) source: Arc<dyn TokenSource>,
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: Option<HttpClient>,
 }
 
 impl GraphAuth {
-    /// `source`'s tokens, sent by an HTTP client trusting `ca_files` too
-    /// (e.g. the emulator's `ca.pem`).
-    pub fn new(source: Arc<dyn TokenSource>, ca_files: &[PathBuf]) -> Result<GraphAuth> {
-        let http = entrad_auth::internal::http_client_trusting(ca_files)?;
-        Ok(GraphAuth { source, http })
+    /// `source`'s tokens; the Graph requests go through an HTTP client of
+    /// the Graph client's own ([`GraphClientBuilder::http`](crate::GraphClientBuilder::http)).
+    pub fn new(source: Arc<dyn TokenSource>) -> GraphAuth {
+        GraphAuth { source, http: None }
     }
 }
 
 impl From<ConfidentialClient> for GraphAuth {
     fn from(client: ConfidentialClient) -> GraphAuth {
         GraphAuth {
-            http: entrad_auth::internal::http_client(&client).clone(),
+            http: Some(client.http_client().clone()),
             source: Arc::new(client),
         }
     }

@@ -2,14 +2,13 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use reqwest::Method;
-use reqwest::header::HeaderMap;
+use entrad_http::Method;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::client::GraphClient;
 use crate::error::{Error, Result};
-use crate::request::parse_json;
+use crate::request::{Headers, parse_json};
 
 /// Graph's limit on requests per batch.
 const MAX_BATCH: usize = 20;
@@ -109,7 +108,7 @@ impl GraphClient {
         })
         .map_err(|e| Error::BatchEncoding(entrad_auth::Cause::new(e)))?;
         let bytes = self
-            .execute(Method::POST, &url, &HeaderMap::new(), Some(&body))
+            .execute(Method::Post, &url, &Headers::new(), Some(&body))
             .await?;
         let Responses { mut responses } = parse_responses(&bytes)?;
         put_in_request_order(&requests, &mut responses);

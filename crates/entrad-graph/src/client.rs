@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use entrad_auth::{RetryPolicy, TokenSource};
+use entrad_auth::{HttpClient, HttpOptions, TokenSource};
 use url::Url;
 
 use crate::auth::GraphAuth;
@@ -18,7 +18,12 @@ const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 
 /// Calls Microsoft Graph as the app: every request carries a bearer token
 /// from its [`TokenSource`] (cheap when cached) and a fresh
-/// `client-request-id`, and is retried on 429/503/504 honouring `Retry-After`.
+/// `client-request-id`, and is retried on 429/503/504 honouring `Retry-After`
+/// under its HTTP client's [retry policy](entrad_auth::RetryPolicy). A
+/// response is read up to [`BodyLimit::GRAPH`](entrad_http::BodyLimit::GRAPH)
+/// (64 MiB: a page of 999 users with every property is about 5 MB); a larger
+/// one is an [`Error::UnexpectedResponse`](crate::Error::UnexpectedResponse)
+/// whose cause names the limit and the host.
 /// A cached token Graph refuses with 401 (revoked, or signed with keys the
 /// service has replaced) is forgotten and the request sent once more with a
 /// fresh token. A 401 claims challenge (`WWW-Authenticate: Bearer
@@ -42,10 +47,10 @@ const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
 #[derive(Clone)]
 pub struct GraphClient {
     pub(crate) auth: Arc<dyn TokenSource>,
-    pub(crate) http: reqwest::Client,
+    /// The transport and the retry policy.
+    pub(crate) http: HttpClient,
     pub(crate) base_url: Url,
     pub(crate) scope: String,
-    pub(crate) retry: RetryPolicy,
     pub(crate) origins: Arc<AllowedOrigins>,
     /// Graph requests repeated after a 429/503/504 or a network failure, shared by clones.
     pub(crate) retries: Arc<AtomicU64>,
@@ -57,7 +62,7 @@ impl fmt::Debug for GraphClient {
             .field("source", &self.auth.source_name())
             .field("base_url", &self.base_url.as_str())
             .field("scope", &self.scope)
-            .field("retry", &self.retry)
+            .field("http", &self.http)
             .field("origins", &self.origins)
             .finish_non_exhaustive()
     }
@@ -69,21 +74,23 @@ pub struct GraphClientBuilder {
     auth: GraphAuth,
     base_url: Option<Url>,
     scope: String,
-    retry: RetryPolicy,
+    http: Option<HttpOptions>,
     extra_origins: Vec<Url>,
     allow_insecure_loopback: bool,
 }
 
 impl GraphClient {
-    /// A builder using `auth` for tokens and its HTTP client (CA, timeouts)
-    /// for requests: a [`ConfidentialClient`](entrad_auth::ConfidentialClient),
-    /// or any [`TokenSource`] through [`GraphAuth::new`].
+    /// A builder using `auth` for tokens: a
+    /// [`ConfidentialClient`](entrad_auth::ConfidentialClient), whose HTTP
+    /// client (CAs, time limits, retry policy, connections) the Graph
+    /// requests share unless [`GraphClientBuilder::http`] says otherwise, or
+    /// any [`TokenSource`] through [`GraphAuth::new`].
     pub fn builder(auth: impl Into<GraphAuth>) -> GraphClientBuilder {
         GraphClientBuilder {
             auth: auth.into(),
             base_url: None,
             scope: DEFAULT_SCOPE.to_owned(),
-            retry: RetryPolicy::default(),
+            http: None,
             extra_origins: Vec::new(),
             allow_insecure_loopback: false,
         }
@@ -139,9 +146,14 @@ impl GraphClientBuilder {
         self
     }
 
-    /// Retries of 429/503/504 and network failures (default: entrad-auth's default policy).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
+    /// How the Graph requests talk HTTP: time limits, CAs trusted too, the
+    /// retry policy of 429/503/504 and network failures. Default: the HTTP
+    /// client of the [`ConfidentialClient`](entrad_auth::ConfidentialClient)
+    /// the builder was given (token and Graph requests then share
+    /// connections), else [`HttpOptions::default`]. Given, the Graph client
+    /// builds an HTTP client of its own from `options`.
+    pub fn http(mut self, options: HttpOptions) -> Self {
+        self.http = Some(options);
         self
     }
 
@@ -160,12 +172,21 @@ impl GraphClientBuilder {
         self
     }
 
-    /// The client.
-    pub fn build(self) -> GraphClient {
+    /// The client: fails when an HTTP client must be built from options
+    /// whose CA files cannot be used (no network I/O).
+    pub fn build(self) -> Result<GraphClient> {
+        let http = match (self.http, self.auth.http) {
+            (Some(options), _) => HttpClient::new(&options).map_err(Error::http_setup)?,
+            (None, Some(lent)) => lent,
+            (None, None) => HttpClient::new(&HttpOptions::default()).map_err(Error::http_setup)?,
+        };
         let mut base_url = match self.base_url {
             Some(url) => url,
             // A constant URL that parses; `Url` has no const constructor.
-            None => Url::parse(DEFAULT_BASE_URL).expect("the default Graph URL is valid"),
+            None => Url::parse(DEFAULT_BASE_URL).map_err(|e| Error::InvalidUrl {
+                url: DEFAULT_BASE_URL.to_owned(),
+                reason: e.to_string(),
+            })?,
         };
         // A base without a trailing slash would lose its last segment in `join`.
         if !base_url.path().ends_with('/') {
@@ -178,14 +199,13 @@ impl GraphClientBuilder {
             std::iter::once(&base_url).chain(&self.extra_origins),
             self.allow_insecure_loopback,
         );
-        GraphClient {
+        Ok(GraphClient {
             origins: Arc::new(origins),
-            http: self.auth.http,
+            http,
             auth: self.auth.source,
             base_url,
             scope: self.scope,
-            retry: self.retry,
             retries: Arc::default(),
-        }
+        })
     }
 }

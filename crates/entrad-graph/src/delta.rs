@@ -1,13 +1,13 @@
 //! `users/delta` and friends: every page of a round, up to its `@odata.deltaLink`.
 
 use futures_util::{Stream, TryStreamExt};
-use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 
 use crate::client::GraphClient;
 use crate::error::{Error, Result};
 use crate::page::Page;
 use crate::raw_page::RawPage;
+use crate::request::Headers;
 
 /// One delta round: the changes, and the link that asks for the next changes.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +46,11 @@ impl GraphClient {
         link_or_path: &str,
         max_page_size: Option<u32>,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
-        self.pages_from(self.resolve(link_or_path), page_size_header(max_page_size))
+        self.pages_from(
+            self.resolve(link_or_path),
+            page_size_header(max_page_size),
+            None,
+        )
     }
 
     /// [`GraphClient::delta_pages`] with each item kept as the JSON text
@@ -57,17 +61,18 @@ impl GraphClient {
         link_or_path: &str,
         max_page_size: Option<u32>,
     ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
-        self.pages_from(self.resolve(link_or_path), page_size_header(max_page_size))
+        self.pages_from(
+            self.resolve(link_or_path),
+            page_size_header(max_page_size),
+            None,
+        )
     }
 }
 
 /// `Prefer: odata.maxpagesize=N` when a size is asked for.
-fn page_size_header(max_page_size: Option<u32>) -> HeaderMap {
-    let mut headers = HeaderMap::new();
-    if let Some(size) = max_page_size
-        && let Ok(value) = HeaderValue::try_from(format!("odata.maxpagesize={size}"))
-    {
-        headers.insert("prefer", value);
-    }
-    headers
+fn page_size_header(max_page_size: Option<u32>) -> Headers {
+    max_page_size
+        .map(|size| ("prefer", format!("odata.maxpagesize={size}")))
+        .into_iter()
+        .collect()
 }

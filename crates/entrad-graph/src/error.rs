@@ -122,10 +122,7 @@ impl GraphError {
 }
 
 fn reason(status: u16) -> &'static str {
-    reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-        .unwrap_or("UnknownError")
+    entrad_http::canonical_reason(status).unwrap_or("UnknownError")
 }
 
 /// Service text comes from the network: keep messages on one line.
@@ -188,9 +185,15 @@ pub enum Error {
         /// Requests sent.
         attempts: u32,
     },
+    /// The HTTP client for Graph could not be set up from
+    /// [`GraphClientBuilder::http`](crate::GraphClientBuilder::http)'s options
+    /// (a CA file that cannot be read or holds no certificate): the cause, an
+    /// [`entrad_http::Error`], says which.
+    #[error("cannot set up the HTTP client for Graph")]
+    HttpSetup(#[source] entrad_auth::Cause),
     /// Graph's TLS certificate is not trusted (or does not name the host).
     #[error(
-        "Graph's TLS certificate is not trusted: {message}; trust its CA with the token client's ClientBuilder::ca_file, e.g. the emulator's ca.pem"
+        "Graph's TLS certificate is not trusted: {message}; trust its CA with HttpOptions::with_ca_file, e.g. the emulator's ca.pem"
     )]
     UntrustedCertificate {
         /// What was refused, with the URL.
@@ -271,6 +274,11 @@ pub enum Error {
 }
 
 impl Error {
+    /// The HTTP client could not be built from the options.
+    pub(crate) fn http_setup(error: entrad_http::Error) -> Error {
+        Error::HttpSetup(entrad_auth::Cause::new(error))
+    }
+
     /// An unexpected response: `message` says what was wrong, `source` why.
     pub(crate) fn unexpected(
         message: impl Into<String>,
@@ -298,6 +306,7 @@ impl Error {
             | Error::InvalidRequest(_)
             | Error::BatchUrl { .. }
             | Error::BatchEncoding(_)
+            | Error::HttpSetup(_)
             | Error::UntrustedCertificate { .. }
             | Error::InsecureUrl { .. }
             | Error::OriginNotAllowed { .. } => ErrorKind::Config,

@@ -6,6 +6,7 @@
 //! them, and panics only when an invariant of the parser breaks.
 
 use crate::batch::{BatchRequest, parse_responses, put_in_request_order};
+use crate::challenge::claims_of;
 use crate::error::GraphError;
 use crate::page::Page;
 
@@ -44,6 +45,21 @@ pub fn batch_response(data: &[u8]) {
             assert!(known.is_sorted(), "{known:?}");
         }
         Err(e) => assert_one_line(&e.to_string()),
+    }
+}
+
+/// A `WWW-Authenticate` value of Graph's 401, read for a claims challenge
+/// (`error="insufficient_claims", claims="<base64>"`).
+///
+/// Invariant: claims found are text with something in it, and a value
+/// without `insufficient_claims` has none.
+pub fn claims_challenge(data: &[u8]) {
+    let Ok(value) = std::str::from_utf8(data) else {
+        return;
+    };
+    if let Some(claims) = claims_of(value) {
+        assert!(!claims.trim().is_empty());
+        assert!(value.contains("insufficient_claims"), "{value:?}");
     }
 }
 

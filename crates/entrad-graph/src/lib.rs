@@ -3,11 +3,16 @@
 //! - [`GraphClient`]: GETs any path or URL with a bearer token from a
 //!   [`ConfidentialClient`](entrad_auth::ConfidentialClient) and a
 //!   `client-request-id`; retries 429/503/504 honouring `Retry-After`, bounded
-//!   by an [`entrad_auth::RetryPolicy`]; a cached token Graph refuses (401)
+//!   by a [`RetryPolicy`]; a cached token Graph refuses (401)
 //!   is forgotten and the request sent once more with a fresh one; a claims
 //!   challenge (401 `insufficient_claims`, continuous access evaluation of a
 //!   client declaring `cp1`) is answered with a token obtained with its claims
 //!   and the request sent once more, in listings and delta rounds too.
+//! - Transport from entrad-http: [`GraphClientBuilder::http`] takes an
+//!   [`HttpOptions`] (time limits, CAs, [`RetryPolicy`]); by default the
+//!   Graph requests share the confidential client's HTTP client and
+//!   connections. A response is read up to 64 MiB
+//!   ([`entrad_http::BodyLimit::GRAPH`]).
 //! - [`GraphClient::pages`] / [`GraphClient::items`]: streams across pages,
 //!   following `@odata.nextLink` verbatim; memory holds one page at a time.
 //! - [`GraphClient::users`]: `$select`, `$filter`, `$orderby`, `$top`, `$count` (adding
@@ -41,7 +46,7 @@
 //!     Credential::secret(std::env::var("AZURE_CLIENT_SECRET")?),
 //! )
 //! .build()?;
-//! let graph = GraphClient::builder(auth).build();
+//! let graph = GraphClient::builder(auth).build()?;
 //! let users = graph.users().select(&["id", "displayName"]).top(999).items();
 //! let mut users = std::pin::pin!(users);
 //! while let Some(user) = users.try_next().await? {
@@ -76,3 +81,5 @@ pub use error::{Error, ErrorKind, GraphError, Result};
 pub use page::Page;
 pub use raw_page::{RawBody, RawPage};
 pub use users::UsersQuery;
+
+pub use entrad_http::{HttpOptions, RetryPolicy};

@@ -6,9 +6,8 @@
 //! going forever.
 
 use bytes::Bytes;
+use entrad_http::Method;
 use futures_util::{Stream, TryStreamExt, stream};
-use reqwest::Method;
-use reqwest::header::HeaderMap;
 use serde_json::Value;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -19,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::origin;
 use crate::page::Page;
 use crate::raw_page::RawPage;
+use crate::request::Headers;
 
 const NEXT_LINK: &str = "@odata.nextLink";
 const DELTA_LINK: &str = "@odata.deltaLink";
@@ -28,6 +28,8 @@ pub(crate) trait Paged: Sized + Send + 'static {
     fn parse(body: Bytes) -> Result<Self>;
     fn next_link(&self) -> Option<&str>;
     fn delta_link(&self) -> Option<&str>;
+    /// The number of items.
+    fn len(&self) -> usize;
 }
 
 impl Paged for Page {
@@ -40,6 +42,9 @@ impl Paged for Page {
     fn delta_link(&self) -> Option<&str> {
         self.delta_link.as_deref()
     }
+    fn len(&self) -> usize {
+        self.value.len()
+    }
 }
 
 impl Paged for RawPage {
@@ -51,6 +56,9 @@ impl Paged for RawPage {
     }
     fn delta_link(&self) -> Option<&str> {
         self.delta_link.as_deref()
+    }
+    fn len(&self) -> usize {
+        RawPage::len(self)
     }
 }
 
@@ -65,7 +73,7 @@ impl GraphClient {
         &'a self,
         path_or_url: &str,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
-        self.pages_from(self.resolve(path_or_url), HeaderMap::new())
+        self.pages_from(self.resolve(path_or_url), Headers::new(), None)
     }
 
     /// [`GraphClient::pages`] with each item kept as the JSON text Graph sent
@@ -74,7 +82,7 @@ impl GraphClient {
         &'a self,
         path_or_url: &str,
     ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
-        self.pages_from(self.resolve(path_or_url), HeaderMap::new())
+        self.pages_from(self.resolve(path_or_url), Headers::new(), None)
     }
 
     /// `first`, a page already fetched from `path_or_url` (e.g. with
@@ -86,7 +94,7 @@ impl GraphClient {
         path_or_url: &str,
         first: Page,
     ) -> impl Stream<Item = Result<Page>> + Send + use<'a> {
-        self.after(path_or_url, first)
+        self.after(path_or_url, first, None)
     }
 
     /// [`GraphClient::pages_after`] for [`RawPage`]s (e.g. from [`GraphClient::get_raw`]).
@@ -95,13 +103,27 @@ impl GraphClient {
         path_or_url: &str,
         first: RawPage,
     ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
-        self.after(path_or_url, first)
+        self.after(path_or_url, first, None)
+    }
+
+    /// [`GraphClient::raw_pages_after`] for a caller that wants `limit` items at
+    /// most: no page is requested after the one that brings the items to
+    /// `limit` (that page is handed out whole: the caller takes what it
+    /// needs of it), and with `limit` 0 the stream is empty.
+    pub fn raw_pages_after_limited<'a>(
+        &'a self,
+        path_or_url: &str,
+        first: RawPage,
+        limit: u64,
+    ) -> impl Stream<Item = Result<RawPage>> + Send + use<'a> {
+        self.after(path_or_url, first, Some(limit))
     }
 
     fn after<P: Paged>(
         &self,
         path_or_url: &str,
         first: P,
+        limit: Option<u64>,
     ) -> impl Stream<Item = Result<P>> + Send + use<'_, P> {
         let mut cycle = CycleCheck::new();
         let next = match self.resolve(path_or_url) {
@@ -112,7 +134,7 @@ impl GraphClient {
             Err(e) => Some(Err(e)),
         };
         let received = Received { next, page: first };
-        self.stream(Ahead::Received(Ok(received)), HeaderMap::new(), cycle)
+        self.stream(Ahead::Received(Ok(received)), Headers::new(), cycle, limit)
     }
 
     /// The items of every page, in order; memory holds two pages at most.
@@ -123,29 +145,35 @@ impl GraphClient {
         flatten(self.pages(path_or_url))
     }
 
-    /// Pages from `first`, sending `headers` (e.g. `ConsistencyLevel`) with every request.
+    /// Pages from `first`, sending `headers` (e.g. `ConsistencyLevel`) with every
+    /// request; with a `limit`, none after the page that brings the items to it.
     pub(crate) fn pages_from<P: Paged>(
         &self,
         first: Result<Url>,
-        headers: HeaderMap,
+        headers: Headers,
+        limit: Option<u64>,
     ) -> impl Stream<Item = Result<P>> + Send + use<'_, P> {
         let mut cycle = CycleCheck::new();
         if let Ok(url) = &first {
             cycle.visit(url);
         }
-        self.stream(Ahead::First(first), headers, cycle)
+        self.stream(Ahead::First(first), headers, cycle, limit)
     }
 
     /// Hands out each page once the next one's request is on its way.
-    /// `cycle` has seen the URLs requested so far.
+    /// `cycle` has seen the URLs requested so far; `limit` is how many items
+    /// are still wanted (`None`: all of them).
     fn stream<P: Paged>(
         &self,
         start: Ahead<P>,
-        headers: HeaderMap,
+        headers: Headers,
         cycle: CycleCheck,
+        limit: Option<u64>,
     ) -> impl Stream<Item = Result<P>> + Send + use<'_, P> {
-        stream::unfold(Some((start, headers, cycle)), move |state| async move {
-            let (ahead, headers, mut cycle) = state?;
+        // Nothing wanted: nothing requested.
+        let start = (limit != Some(0)).then_some((start, headers, cycle, limit));
+        stream::unfold(start, move |state| async move {
+            let (ahead, headers, mut cycle, limit) = state?;
             let received = match ahead {
                 // Nothing to overlap with yet: fetched here, on first poll.
                 Ahead::First(Ok(url)) => self.fetch_now(url, &headers).await,
@@ -161,6 +189,11 @@ impl GraphClient {
                     page,
                     next: Some(next),
                 }) => {
+                    let limit = limit.map(|wanted| wanted.saturating_sub(page.len() as u64));
+                    // The caller has all it wants: the next page is not asked for.
+                    if limit == Some(0) {
+                        return Some((Ok(page), None));
+                    }
                     let next = next
                         .and_then(|url| {
                             if cycle.visit(&url) {
@@ -172,14 +205,17 @@ impl GraphClient {
                             }
                         })
                         .map(|url| self.fetch(url, headers.clone()));
-                    Some((Ok(page), Some((Ahead::Requested(next), headers, cycle))))
+                    Some((
+                        Ok(page),
+                        Some((Ahead::Requested(next), headers, cycle, limit)),
+                    ))
                 }
             }
         })
     }
 
     /// Starts fetching the page at `url` on its own task.
-    fn fetch<P: Paged>(&self, url: Url, headers: HeaderMap) -> Fetch<P> {
+    fn fetch<P: Paged>(&self, url: Url, headers: Headers) -> Fetch<P> {
         let graph = self.clone();
         Fetch {
             task: tokio::spawn(async move { graph.fetch_now(url, &headers).await }),
@@ -187,8 +223,8 @@ impl GraphClient {
     }
 
     /// One page, and the URL of the next one (checked not to be this page's).
-    async fn fetch_now<P: Paged>(&self, url: Url, headers: &HeaderMap) -> Result<Received<P>> {
-        let bytes = self.execute(Method::GET, &url, headers, None).await?;
+    async fn fetch_now<P: Paged>(&self, url: Url, headers: &Headers) -> Result<Received<P>> {
+        let bytes = self.execute(Method::Get, &url, headers, None).await?;
         let page = P::parse(bytes)?;
         let next = self.next_url(&url, &page);
         if let Some(Ok(next)) = &next
@@ -200,6 +236,36 @@ impl GraphClient {
             });
         }
         Ok(Received { page, next })
+    }
+
+    /// Checks an `@odata.nextLink` that a page from `page_url` carried,
+    /// before a caller keeps it to follow later (e.g. stores it to resume a
+    /// delta round from): the rule the page streams apply when they follow a
+    /// link ([`Error::CrossOriginLink`]: it stays on the page's origin), and
+    /// the token's origin rule ([`Error::OriginNotAllowed`],
+    /// [`Error::InsecureUrl`]). A stream hands out a page before the error
+    /// for its link: a caller storing links checks them itself.
+    pub fn check_next_link(&self, page_url: &str, link: &str) -> Result<()> {
+        self.check_link(NEXT_LINK, page_url, link)
+    }
+
+    /// [`GraphClient::check_next_link`] for an `@odata.deltaLink`.
+    pub fn check_delta_link(&self, page_url: &str, link: &str) -> Result<()> {
+        self.check_link(DELTA_LINK, page_url, link)
+    }
+
+    fn check_link(&self, name: &'static str, page_url: &str, link: &str) -> Result<()> {
+        let from = self.resolve(page_url)?;
+        let url = self.resolve(link)?;
+        if url.origin() != from.origin() {
+            return Err(Error::CrossOriginLink {
+                link: name,
+                page_origin: origin::display(&from),
+                link_origin: origin::display(&url),
+            });
+        }
+        self.origins.check(&url)?;
+        Ok(())
     }
 
     /// Where `page` (from `from`) leads: its nextLink, if any. Either link

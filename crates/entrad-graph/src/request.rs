@@ -5,9 +5,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use bytes::Bytes;
 use entrad_auth::AccessToken;
-use entrad_auth::internal::{self as retry, Attempt, Failed, StatusSet, TransportFailure};
-use reqwest::Method;
-use reqwest::header::{ACCEPT, HeaderMap, HeaderValue};
+use entrad_http::{Attempt, BodyLimit, Failed, Method, StatusSet};
 use serde_json::Value;
 use url::Url;
 
@@ -15,6 +13,10 @@ use crate::client::GraphClient;
 use crate::error::{Error, GraphError, Result};
 use crate::origin::Checked;
 use crate::raw_page::RawBody;
+
+/// Headers of a request besides the ones every request carries, e.g.
+/// `ConsistencyLevel: eventual`.
+pub(crate) type Headers = Vec<(&'static str, String)>;
 
 /// Why an attempt failed in a way that waiting may fix.
 enum Transient {
@@ -62,7 +64,7 @@ impl GraphClient {
         &self,
         method: Method,
         url: &Url,
-        headers: &HeaderMap,
+        headers: &Headers,
         body: Option<&Value>,
     ) -> Result<Bytes> {
         let url = self.origins.check(url)?;
@@ -74,7 +76,8 @@ impl GraphClient {
         let renewals = &renewals;
         let method = &method;
         let what = format!("Graph {method} {}", url.url());
-        let outcome = retry::run(&self.retry, &self.retries, &what, move || async move {
+        let policy = self.http.retry_policy();
+        let outcome = entrad_http::run(&policy, &self.retries, &what, move || async move {
             self.attempt(method, url, headers, body, client_request_id, renewals)
                 .await
         })
@@ -111,7 +114,7 @@ impl GraphClient {
         &self,
         method: &Method,
         url: &Checked<'_>,
-        headers: &HeaderMap,
+        headers: &Headers,
         body: Option<&Value>,
         client_request_id: &str,
         renewals: &Renewals,
@@ -168,16 +171,17 @@ impl GraphClient {
         token: &AccessToken,
         method: &Method,
         url: &Checked<'_>,
-        headers: &HeaderMap,
+        headers: &Headers,
         body: Option<&Value>,
         client_request_id: &str,
     ) -> Sent {
         let url = url.url();
-        let mut request = self
-            .http
-            .request(method.clone(), url.clone())
-            .headers(headers.clone())
-            .header(ACCEPT, HeaderValue::from_static("application/json"))
+        let mut request = self.http.request(*method, url);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        request = request
+            .header("Accept", "application/json")
             .header("client-request-id", client_request_id)
             .bearer_auth(token.secret());
         if let Some(body) = body {
@@ -186,21 +190,17 @@ impl GraphClient {
         tracing::debug!(%method, %url, client_request_id, "Graph request");
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return Sent::Outcome(network_failure(&e)),
+            Err(e) => return Sent::Outcome(network_failure(e)),
         };
-        let status = response.status().as_u16();
-        let request_id = response
-            .headers()
-            .get("request-id")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let retry_after = retry::retry_after(response.headers());
+        let status = response.status();
+        let request_id = response.header("request-id").map(str::to_owned);
+        let retry_after = response.retry_after();
         let challenge = (status == 401)
-            .then(|| crate::challenge::claims(response.headers()))
+            .then(|| crate::challenge::claims(response.header_values("www-authenticate")))
             .flatten();
-        let bytes = match response.bytes().await {
-            Ok(bytes) => bytes,
-            Err(e) => return Sent::Outcome(network_failure(&e)),
+        let bytes = match response.body(BodyLimit::GRAPH).await {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(e) => return Sent::Outcome(network_failure(e)),
         };
         tracing::debug!(status, len = bytes.len(), request_id, "Graph response");
         if (200..300).contains(&status) {
@@ -232,7 +232,7 @@ impl GraphClient {
     pub async fn get_json(&self, path_or_url: &str) -> Result<Value> {
         let url = self.resolve(path_or_url)?;
         let bytes = self
-            .execute(Method::GET, &url, &HeaderMap::new(), None)
+            .execute(Method::Get, &url, &Headers::new(), None)
             .await?;
         parse_json(&bytes)
     }
@@ -242,7 +242,7 @@ impl GraphClient {
     pub async fn get_raw(&self, path_or_url: &str) -> Result<RawBody> {
         let url = self.resolve(path_or_url)?;
         let bytes = self
-            .execute(Method::GET, &url, &HeaderMap::new(), None)
+            .execute(Method::Get, &url, &Headers::new(), None)
             .await?;
         RawBody::from_bytes(bytes)
     }
@@ -256,17 +256,20 @@ pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value> {
     serde_json::from_slice(bytes).map_err(|e| Error::unexpected("the body is not JSON", e))
 }
 
-/// A request that got no answer: transient, unless the server's certificate
-/// was refused, which no retry fixes.
-fn network_failure(e: &reqwest::Error) -> Outcome {
-    let failure = TransportFailure::from_reqwest(e);
-    if failure.is_untrusted_certificate() {
-        return Attempt::Done(Err(Error::UntrustedCertificate {
-            message: failure.message().to_owned(),
-        }));
-    }
-    Attempt::Transient {
-        failure: Transient::Network(failure.message().to_owned()),
-        retry_after: None,
+/// A request that got no whole answer: transient, unless the server's
+/// certificate was refused, which no retry fixes, or the body passed its
+/// limit ([`BodyLimit::GRAPH`]), which it would pass again.
+fn network_failure(e: entrad_http::Error) -> Outcome {
+    match e.transport() {
+        Some(failure) if failure.is_untrusted_certificate() => {
+            Attempt::Done(Err(Error::UntrustedCertificate {
+                message: failure.message().to_owned(),
+            }))
+        }
+        Some(failure) => Attempt::Transient {
+            failure: Transient::Network(failure.message().to_owned()),
+            retry_after: None,
+        },
+        None => Attempt::Done(Err(Error::unexpected("the body was not read in full", e))),
     }
 }

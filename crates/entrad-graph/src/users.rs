@@ -1,7 +1,6 @@
 //! `GET /v1.0/users` (and other directory collections, e.g. groups) with Graph's query options.
 
 use futures_util::Stream;
-use reqwest::header::{HeaderMap, HeaderValue};
 use serde_json::Value;
 use url::Url;
 
@@ -10,6 +9,7 @@ use crate::error::Result;
 use crate::page::Page;
 use crate::paging::flatten;
 use crate::raw_page::RawPage;
+use crate::request::Headers;
 
 /// A users query: `$select`, `$filter`, `$orderby`, `$top`, `$count`;
 /// [`GraphClient::groups`] gives the same query on `/v1.0/groups`.
@@ -27,8 +27,12 @@ pub struct UsersQuery<'a> {
     filter: Option<String>,
     orderby: Option<String>,
     top: Option<u32>,
+    limit: Option<u64>,
     count: bool,
 }
+
+/// The largest `$top` Graph takes for users and groups.
+const MAX_TOP: u64 = 999;
 
 impl GraphClient {
     /// A query over `/v1.0/users`.
@@ -40,6 +44,7 @@ impl GraphClient {
             filter: None,
             orderby: None,
             top: None,
+            limit: None,
             count: false,
         }
     }
@@ -75,6 +80,16 @@ impl<'a> UsersQuery<'a> {
         self
     }
 
+    /// At most `limit` items: `$top` (the page size) is lowered to `limit` when
+    /// it is larger (or unset: then `$top` is `limit` up to Graph's largest, 999),
+    /// and no page is requested after the one that brings the items to
+    /// `limit`. The last page is handed out whole: the caller takes what it
+    /// needs of it. `limit` 0 requests nothing.
+    pub fn limit(mut self, limit: u64) -> Self {
+        self.limit = Some(limit);
+        self
+    }
+
     /// Ask for `@odata.count` on the first page.
     pub fn count(mut self, count: bool) -> Self {
         self.count = count;
@@ -104,7 +119,12 @@ impl<'a> UsersQuery<'a> {
         if let Some(orderby) = &self.orderby {
             query.push(format!("$orderby={}", encode(orderby.trim())));
         }
-        if let Some(top) = self.top {
+        let top = match (self.top, self.limit) {
+            (top, None) => top.map(u64::from),
+            (Some(top), Some(limit)) => Some(u64::from(top).min(limit.max(1))),
+            (None, Some(limit)) => Some(limit.clamp(1, MAX_TOP)),
+        };
+        if let Some(top) = top {
             query.push(format!("$top={top}"));
         }
         if self.needs_eventual_consistency() {
@@ -122,22 +142,24 @@ impl<'a> UsersQuery<'a> {
         self
     }
 
-    fn headers(&self) -> HeaderMap {
-        let mut headers = HeaderMap::new();
+    fn headers(&self) -> Headers {
+        let mut headers = Headers::new();
         if self.needs_eventual_consistency() {
-            headers.insert("ConsistencyLevel", HeaderValue::from_static("eventual"));
+            headers.push(("ConsistencyLevel", "eventual".to_owned()));
         }
         headers
     }
 
     /// The pages of the result.
     pub fn pages(self) -> impl Stream<Item = Result<Page>> + Send + 'a {
-        self.client.pages_from(self.url(), self.headers())
+        self.client
+            .pages_from(self.url(), self.headers(), self.limit)
     }
 
     /// The pages of the result with each item as the JSON text Graph sent.
     pub fn raw_pages(self) -> impl Stream<Item = Result<RawPage>> + Send + 'a {
-        self.client.pages_from(self.url(), self.headers())
+        self.client
+            .pages_from(self.url(), self.headers(), self.limit)
     }
 
     /// The users, across pages.

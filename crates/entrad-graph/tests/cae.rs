@@ -11,7 +11,7 @@ use std::time::Duration;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use entrad_auth::{Authority, ConfidentialClient, Credential, RedisCache, TokenCache};
-use entrad_graph::{Error, ErrorKind, GraphClient};
+use entrad_graph::{Error, ErrorKind, GraphClient, HttpOptions};
 use entrad_testkit::{InProcess, token_service};
 use futures_util::StreamExt;
 use serde_json::{Value, json};
@@ -37,7 +37,7 @@ fn auth(
         Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
         Credential::secret(p["secret"].as_str().unwrap()),
     )
-    .ca_file(emulator.emulator.ca_file())
+    .http(HttpOptions::new().with_ca_file(emulator.emulator.ca_file()))
     .client_capabilities(capabilities.iter().copied());
     if let Some(cache) = cache {
         builder = builder.cache(cache);
@@ -48,8 +48,13 @@ fn auth(
 fn graph(emulator: &InProcess, auth: ConfidentialClient) -> GraphClient {
     GraphClient::builder(auth)
         .base_url(Url::parse(&emulator.base).unwrap())
-        .retry_policy(quick_retries(3))
+        .http(
+            HttpOptions::new()
+                .with_ca_file(emulator.emulator.ca_file())
+                .with_retry_policy(quick_retries(3)),
+        )
         .build()
+        .unwrap()
 }
 
 fn client_id(emulator: &InProcess) -> String {
@@ -335,8 +340,9 @@ async fn a_second_challenge_for_the_same_request_is_an_error_that_says_so() {
     )
     .base_url(Url::parse(&server.uri()).unwrap())
     .allow_insecure_loopback(true)
-    .retry_policy(quick_retries(3))
-    .build();
+    .http(HttpOptions::new().with_retry_policy(quick_retries(3)))
+    .build()
+    .unwrap();
     let err = graph.get_json("v1.0/users").await.unwrap_err();
     assert!(
         matches!(err, Error::ClaimsChallengeRepeated { .. }),

@@ -14,3 +14,11 @@ fn graph_page() {
 fn graph_batch_response() {
     replay("graph_batch_response", entrad_graph::fuzz::batch_response);
 }
+
+#[test]
+fn graph_claims_challenge() {
+    replay(
+        "graph_claims_challenge",
+        entrad_graph::fuzz::claims_challenge,
+    );
+}

@@ -8,6 +8,7 @@
 //! Unit tests stay inline in `src/` (`#[cfg(test)] mod tests { ... }`).
 
 mod batch;
+mod body_limits;
 mod cae;
 mod delta;
 mod fuzz_regressions;

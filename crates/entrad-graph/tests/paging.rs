@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use entrad_graph::{ErrorKind, Page};
+use entrad_graph::{ErrorKind, Page, RawBody, RawPage, UsersQuery};
 use futures_util::{StreamExt, TryStreamExt};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, header_exists, method, path, query_param};
@@ -197,4 +197,69 @@ async fn pages_after_a_fetched_page_follow_its_next_link() {
     assert_eq!(results.len(), 2);
     assert!(results[0].is_ok());
     assert_eq!(results[1].as_ref().unwrap_err().kind(), ErrorKind::Config);
+}
+
+#[tokio::test]
+async fn a_limit_asks_for_no_page_past_the_one_that_reaches_it() {
+    let (server, graph) = setup().await;
+    mount_three_pages(&server, second_page(&server)).await;
+    // Pages of 3, 3 and 1: four items end with the second page.
+    let sizes = |pages: Vec<RawPage>| pages.iter().map(RawPage::len).collect::<Vec<_>>();
+    let pages: Vec<RawPage> = graph
+        .users()
+        .limit(4)
+        .raw_pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(sizes(pages), [3, 3]);
+    assert_eq!(user_pages_requested(&server).await, 2);
+    // Three: the first page is enough.
+    let pages: Vec<RawPage> = graph
+        .users()
+        .limit(3)
+        .raw_pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(sizes(pages), [3]);
+    assert_eq!(user_pages_requested(&server).await, 3);
+    // Nothing wanted, nothing asked.
+    let pages: Vec<RawPage> = graph
+        .users()
+        .limit(0)
+        .raw_pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert!(pages.is_empty());
+    assert_eq!(user_pages_requested(&server).await, 3);
+    // After a page already fetched: the same rule, counting its items.
+    let RawBody::Page(first) = graph.get_raw("v1.0/users").await.unwrap() else {
+        panic!("not a page")
+    };
+    let pages: Vec<RawPage> = graph
+        .raw_pages_after_limited("v1.0/users", first, 5)
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(sizes(pages), [3, 3]);
+    assert_eq!(user_pages_requested(&server).await, 5);
+}
+
+#[tokio::test]
+async fn a_limit_lowers_the_page_size_to_it() {
+    let (_server, graph) = setup().await;
+    let top = |query: UsersQuery<'_>| query.url().unwrap().query().map(str::to_owned);
+    assert_eq!(top(graph.users().limit(5)).as_deref(), Some("$top=5"));
+    assert_eq!(top(graph.users().limit(5000)).as_deref(), Some("$top=999"));
+    assert_eq!(
+        top(graph.users().top(50).limit(20)).as_deref(),
+        Some("$top=20")
+    );
+    assert_eq!(
+        top(graph.users().top(50).limit(500)).as_deref(),
+        Some("$top=50")
+    );
+    assert_eq!(top(graph.users().top(50)).as_deref(), Some("$top=50"));
 }

@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use entrad_graph::{Error, ErrorKind, GraphClient};
+use entrad_graph::{Error, ErrorKind, GraphClient, HttpOptions};
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{method, path};
@@ -92,8 +92,9 @@ async fn an_unreachable_graph_is_a_network_error() {
     let graph = GraphClient::builder(auth(&server))
         .base_url(Url::parse(&format!("http://{closed}")).unwrap())
         .allow_insecure_loopback(true)
-        .retry_policy(quick_retries(2))
-        .build();
+        .http(HttpOptions::new().with_retry_policy(quick_retries(2)))
+        .build()
+        .unwrap();
     let err = graph.get_json("v1.0/users").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Unavailable);
     assert!(matches!(err, Error::Network { attempts: 2, .. }), "{err:?}");
@@ -116,7 +117,8 @@ async fn a_token_refusal_is_an_authentication_error() {
     let graph = GraphClient::builder(auth(&server))
         .base_url(Url::parse(&uri).unwrap())
         .allow_insecure_loopback(true)
-        .build();
+        .build()
+        .unwrap();
     let err = graph.get_json("v1.0/users").await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Authentication);
     assert!(err.to_string().contains("AADSTS7000215"));

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use entrad_auth::{Authority, ConfidentialClient, Credential};
-use entrad_graph::GraphClient;
+use entrad_graph::{GraphClient, HttpOptions};
 use entrad_testkit::InProcess;
 use futures_util::StreamExt as _;
 use url::Url;
@@ -32,12 +32,13 @@ async fn removing_the_secret_in_use_mid_listing_moves_to_the_next_and_loses_noth
         Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
         credential,
     )
-    .ca_file(emulator.dir.path().join("ca.pem"))
+    .http(HttpOptions::new().with_ca_file(emulator.dir.path().join("ca.pem")))
     .build()
     .unwrap();
     let graph = GraphClient::builder(auth.clone())
         .base_url(Url::parse(&emulator.base).unwrap())
-        .build();
+        .build()
+        .unwrap();
     admin.reset_stats().await.unwrap();
 
     let mut ids = HashSet::new();
@@ -85,7 +86,7 @@ async fn other_refusals_are_not_retried_with_the_next_credential() {
         Authority::parse(p["authority"].as_str().unwrap()).unwrap(),
         credential,
     )
-    .ca_file(emulator.dir.path().join("ca.pem"))
+    .http(HttpOptions::new().with_ca_file(emulator.dir.path().join("ca.pem")))
     .build()
     .unwrap();
     emulator.admin().reset_stats().await.unwrap();

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use entrad_auth::{Authority, ClientBuilder, ConfidentialClient, Credential, RetryPolicy};
-use entrad_graph::GraphClient;
+use entrad_graph::{GraphClient, HttpOptions};
 use entrad_testkit::token_service;
 use serde_json::{Value, json};
 use url::Url;
@@ -67,8 +67,9 @@ pub async fn setup() -> (MockServer, GraphClient) {
     let graph = GraphClient::builder(auth(&server))
         .base_url(Url::parse(&server.uri()).unwrap())
         .allow_insecure_loopback(true)
-        .retry_policy(quick_retries(3))
-        .build();
+        .http(HttpOptions::new().with_retry_policy(quick_retries(3)))
+        .build()
+        .unwrap();
     (server, graph)
 }
 

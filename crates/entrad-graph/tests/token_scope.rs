@@ -36,6 +36,7 @@ fn also_allowing(server: &MockServer, other: &MockServer) -> GraphClient {
         .allow_origin(Url::parse(&other.uri()).unwrap())
         .allow_insecure_loopback(true)
         .build()
+        .unwrap()
 }
 
 #[tokio::test]
@@ -118,7 +119,8 @@ async fn plain_http_and_unknown_origins_get_no_request_at_all() {
     token_service(&server).await;
     let graph = GraphClient::builder(auth(&server))
         .base_url(Url::parse(&server.uri()).unwrap())
-        .build();
+        .build()
+        .unwrap();
     let err = graph.get_json("v1.0/users").await.unwrap_err();
     assert!(
         matches!(&err, Error::InsecureUrl { origin, loopback: true } if *origin == server.uri()),

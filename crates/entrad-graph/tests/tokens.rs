@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use entrad_auth::{CacheKey, CachedToken, MemoryCache, TokenCache};
-use entrad_graph::{ErrorKind, GraphClient};
+use entrad_graph::{ErrorKind, GraphClient, HttpOptions};
 use serde_json::json;
 use url::Url;
 use wiremock::matchers::{header, method, path};
@@ -38,8 +38,9 @@ async fn with_cached_token(server: &MockServer, secret: &str) -> GraphClient {
     GraphClient::builder(auth)
         .base_url(Url::parse(&server.uri()).unwrap())
         .allow_insecure_loopback(true)
-        .retry_policy(quick_retries(3))
+        .http(HttpOptions::new().with_retry_policy(quick_retries(3)))
         .build()
+        .unwrap()
 }
 
 /// Graph's answer to a token it does not accept.

@@ -49,7 +49,7 @@ mod store;
 mod summary;
 
 pub use changes::{Changes, ColumnValue, Removal, Upsert};
-pub use error::{Error, Result};
+pub use error::{Cause, Error, ErrorKind, Result};
 pub use kind::Kind;
 pub use round::{Outcome, Plan, sync_tenant};
 pub use selection::Selection;

@@ -113,13 +113,25 @@ async fn sync_kind<S: Store>(
                 }
                 Err(e) => break e,
             };
+            // A link is checked before it is stored: a link the token may
+            // not follow, kept, would fail every later run.
             let next = match (page.next_link.take(), page.delta_link.take()) {
-                (Some(link), _) => Cursor { link, ..at.clone() },
-                (None, Some(link)) => Cursor {
-                    link,
-                    done: true,
-                    ..at.clone()
-                },
+                (Some(link), _) => {
+                    graph
+                        .check_next_link(&at.link, &link)
+                        .map_err(Error::Graph)?;
+                    Cursor { link, ..at.clone() }
+                }
+                (None, Some(link)) => {
+                    graph
+                        .check_delta_link(&at.link, &link)
+                        .map_err(Error::Graph)?;
+                    Cursor {
+                        link,
+                        done: true,
+                        ..at.clone()
+                    }
+                }
                 (None, None) => {
                     return Err(Error::Page(format!(
                         "a {kind} page has neither @odata.nextLink nor @odata.deltaLink"

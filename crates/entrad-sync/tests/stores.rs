@@ -33,8 +33,9 @@ fn page<'a>(upserts: Vec<Upsert<'a>>, removals: Vec<(&'a str, Removal)>) -> Chan
     }
 }
 
-/// What every store must do; `count` reads `SELECT count(*) ...` from it.
-async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> i64) {
+/// What every store must do; `count` reads `SELECT count(*) ...` from its
+/// database, with a connection of its own.
+async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&str) -> i64) {
     let t = "tenant-a";
     store
         .add_columns(Kind::Users, &["displayName"])
@@ -77,10 +78,7 @@ async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> 
             .is_err()
     );
     assert_eq!(store.cursor(t, Kind::Users).await.unwrap(), Some(first));
-    assert_eq!(
-        count(store, "SELECT count(*) FROM users WHERE id = 'd'").await,
-        0
-    );
+    assert_eq!(count("SELECT count(*) FROM users WHERE id = 'd'").await, 0);
 
     // Soft and hard removals are kept apart.
     let round_2 = cursor("delta-2", true, false, 2);
@@ -98,23 +96,12 @@ async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> 
         .unwrap();
     assert_eq!((counts.changed, counts.removed), (1, 2));
     assert_eq!(
-        count(
-            store,
-            "SELECT count(*) FROM users WHERE id = 'b' AND removed = 'changed'"
-        )
-        .await,
+        count("SELECT count(*) FROM users WHERE id = 'b' AND removed = 'changed'").await,
         1
     );
+    assert_eq!(count("SELECT count(*) FROM users WHERE id = 'c'").await, 0);
     assert_eq!(
-        count(store, "SELECT count(*) FROM users WHERE id = 'c'").await,
-        0
-    );
-    assert_eq!(
-        count(
-            store,
-            "SELECT count(*) FROM users WHERE \"displayName\" = 'A2'"
-        )
-        .await,
+        count("SELECT count(*) FROM users WHERE \"displayName\" = 'A2'").await,
         1
     );
 
@@ -140,19 +127,11 @@ async fn promises<S: Store>(store: &mut S, count: impl AsyncFn(&mut S, &str) -> 
         .unwrap();
     assert_eq!(counts.removed, 1);
     assert_eq!(
-        count(
-            store,
-            "SELECT count(*) FROM users WHERE tenant = 'tenant-a'"
-        )
-        .await,
+        count("SELECT count(*) FROM users WHERE tenant = 'tenant-a'").await,
         1
     );
     assert_eq!(
-        count(
-            store,
-            "SELECT count(*) FROM users WHERE tenant = 'tenant-b'"
-        )
-        .await,
+        count("SELECT count(*) FROM users WHERE tenant = 'tenant-b'").await,
         1
     );
 }
@@ -162,39 +141,73 @@ async fn sqlite_keeps_the_promises() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sub/mirror.db");
     let mut store = SqliteStore::open(&path).unwrap();
+    let reader = rusqlite::Connection::open(&path).unwrap();
     // A new mirror has 16 KiB pages (faster to fill: see SqliteStore::open).
-    let page_size: i64 = store
-        .connection()
+    let page_size: i64 = reader
         .query_row("PRAGMA page_size", [], |row| row.get(0))
         .unwrap();
     assert_eq!(page_size, 16384);
-    promises(&mut store, async |s: &mut SqliteStore, sql: &str| {
-        s.connection().query_row(sql, [], |row| row.get(0)).unwrap()
+    promises(&mut store, async |sql: &str| {
+        reader.query_row(sql, [], |row| row.get(0)).unwrap()
     })
     .await;
+    drop(reader);
     // Closing the store (and its checkpoint thread's connection) copies the
     // log into the database and removes it.
     drop(store);
     assert!(!dir.path().join("sub/mirror.db-wal").exists());
     // Reopening applies no migration twice and keeps the data.
-    let again = SqliteStore::open(&path).unwrap();
-    let users: i64 = again
-        .connection()
+    let _again = SqliteStore::open(&path).unwrap();
+    let users: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
         .query_row("SELECT count(*) FROM users", [], |row| row.get(0))
         .unwrap();
     assert_eq!(users, 2);
+}
+
+/// A test's own connection to a PostgreSQL database.
+struct PostgresReader {
+    client: tokio_postgres::Client,
+    connection: tokio::task::JoinHandle<()>,
+}
+
+impl PostgresReader {
+    async fn connect(url: &str) -> PostgresReader {
+        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+            .await
+            .unwrap();
+        let connection = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        PostgresReader { client, connection }
+    }
+
+    /// The one value of `sql`, a `SELECT count(*) ...`.
+    async fn count(&self, sql: &str) -> i64 {
+        self.client.query_one(sql, &[]).await.unwrap().get(0)
+    }
+}
+
+impl Drop for PostgresReader {
+    fn drop(&mut self) {
+        self.connection.abort();
+    }
 }
 
 #[tokio::test]
 async fn postgres_keeps_the_promises() {
     let url = entrad_testkit::fresh_postgres_database().await.unwrap();
     let mut store = PostgresStore::connect(&url).await.unwrap();
-    promises(&mut store, async |s: &mut PostgresStore, sql: &str| {
-        s.client().query_one(sql, &[]).await.unwrap().get(0)
-    })
-    .await;
+    let reader = PostgresReader::connect(&url).await;
+    promises(&mut store, async |sql: &str| reader.count(sql).await).await;
     drop(store);
-    PostgresStore::connect(&url).await.unwrap();
+    // Reopening applies no migration twice and keeps the data.
+    let _again = PostgresStore::connect(&url).await.unwrap();
+    assert_eq!(reader.count("SELECT count(*) FROM users").await, 2);
+    assert_eq!(
+        reader.count("SELECT count(*) FROM schema_migrations").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -246,19 +259,14 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
         .add_columns(Kind::Users, &["displayName", "mail"])
         .await
         .unwrap();
-    let one = |store: &SqliteStore, sql: &str| -> String {
-        store
-            .connection()
-            .query_row(sql, [], |row| row.get(0))
-            .unwrap()
-    };
+    let reader = rusqlite::Connection::open(&path).unwrap();
+    let one = |sql: &str| -> String { reader.query_row(sql, [], |row| row.get(0)).unwrap() };
     // The generated column is now a plain one, filled from the rows' data.
     assert_eq!(
-        one(&store, "SELECT \"displayName\" FROM users WHERE id = 'u'"),
+        one("SELECT \"displayName\" FROM users WHERE id = 'u'"),
         "Old"
     );
-    let hidden: i64 = store
-        .connection()
+    let hidden: i64 = reader
         .query_row(
             "SELECT hidden FROM pragma_table_xinfo('users') WHERE name = 'displayName'",
             [],
@@ -269,19 +277,13 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
     // Memberships are kept, clustered on their key; the member index waits
     // for the end of a round of groups.
     assert_eq!(
-        one(
-            &store,
-            "SELECT member_id FROM memberships WHERE group_id = 'g'"
-        ),
+        one("SELECT member_id FROM memberships WHERE group_id = 'g'"),
         "u"
     );
-    let memberships = one(
-        &store,
-        "SELECT sql FROM sqlite_master WHERE name = 'memberships'",
-    );
+    let memberships = one("SELECT sql FROM sqlite_master WHERE name = 'memberships'");
     assert!(memberships.contains("WITHOUT ROWID"), "{memberships}");
     let index = "SELECT count(*) FROM sqlite_master WHERE name = 'memberships_member'";
-    assert_eq!(one(&store, &format!("SELECT CAST(({index}) AS TEXT)")), "0");
+    assert_eq!(one(&format!("SELECT CAST(({index}) AS TEXT)")), "0");
     store.add_columns(Kind::Groups, &[]).await.unwrap();
     store
         .apply(
@@ -292,7 +294,7 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
         )
         .await
         .unwrap();
-    assert_eq!(one(&store, &format!("SELECT CAST(({index}) AS TEXT)")), "1");
+    assert_eq!(one(&format!("SELECT CAST(({index}) AS TEXT)")), "1");
     // Columns written from then on come with the upserts, in the selection's
     // order; an upsert without them is refused.
     let new = Upsert {
@@ -312,12 +314,228 @@ async fn sqlite_upgrades_a_first_version_mirror_keeping_its_rows() {
         )
         .await
         .unwrap();
-    assert_eq!(one(&store, "SELECT mail FROM users WHERE id = 'v'"), "v@x");
+    assert_eq!(one("SELECT mail FROM users WHERE id = 'v'"), "v@x");
     let without = page(vec![user("w", "W")], vec![]);
     assert!(
         store
             .apply("t", Kind::Users, &without, &cursor("e", true, false, 2))
             .await
             .is_err()
+    );
+}
+
+/// A page no database takes as it comes: U+0000 (which PostgreSQL's text
+/// cannot hold) and U+FFFF (PostgreSQL's escape for it) in an id, a key, a
+/// value, a nested list; `displayName` with both.
+fn hostile_object() -> (String, serde_json::Value) {
+    let text = r#"{"id":"n\u0000ul","displayName":"a\u0000b\uFFFFc\uffff0","k\u0000":["\u0000",{"deep\uffff":"\u0000\u0000"}]}"#;
+    (text.to_owned(), serde_json::from_str(text).unwrap())
+}
+
+/// Applies the hostile page to `store` as the first page of a full round,
+/// then again as a page of changes (merged into the stored object).
+async fn apply_hostile<S: Store>(store: &mut S) {
+    let (text, value) = hostile_object();
+    let upsert = Upsert {
+        id: "n\0ul".into(),
+        text: text.into(),
+        columns: vec![ColumnValue::Text(
+            value["displayName"].as_str().unwrap().to_owned().into(),
+        )],
+    };
+    store
+        .add_columns(Kind::Users, &["displayName"])
+        .await
+        .unwrap();
+    let counts = store
+        .apply(
+            "t",
+            Kind::Users,
+            &page(vec![upsert.clone()], vec![]),
+            &cursor("next", false, true, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.added, 1);
+    let counts = store
+        .apply(
+            "t",
+            Kind::Users,
+            &page(vec![upsert], vec![]),
+            &cursor("delta", true, false, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(counts.changed, 1);
+}
+
+/// PostgreSQL's strings read back by the rule of entrad-sync's README:
+/// U+FFFF `0` is U+0000, U+FFFF U+FFFF is U+FFFF.
+fn unescape(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    let text = |s: &str| {
+        let mut out = String::new();
+        let mut chars = s.chars();
+        while let Some(c) = chars.next() {
+            match (c, c == '\u{FFFF}') {
+                (_, true) => match chars.next() {
+                    Some('0') => out.push('\0'),
+                    Some('\u{FFFF}') => out.push('\u{FFFF}'),
+                    other => panic!("not an escape: {other:?} in {s:?}"),
+                },
+                (c, false) => out.push(c),
+            }
+        }
+        out
+    };
+    match value {
+        Value::String(s) => Value::String(text(&s)),
+        Value::Array(items) => Value::Array(items.into_iter().map(unescape).collect()),
+        Value::Object(map) => Value::Object(
+            map.into_iter()
+                .map(|(k, v)| (text(&k), unescape(v)))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+#[tokio::test]
+async fn both_stores_keep_an_object_with_nul_characters_as_it_came() {
+    let (_, expected) = hostile_object();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mirror.db");
+    apply_hostile(&mut SqliteStore::open(&path).unwrap()).await;
+    let (id, data, name): (String, String, String) = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT id, data, \"displayName\" FROM users", [], |row| {
+            Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+        })
+        .unwrap();
+    assert_eq!(id, "n\0ul");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&data).unwrap(),
+        expected
+    );
+    assert_eq!(name, expected["displayName"]);
+
+    let url = entrad_testkit::fresh_postgres_database().await.unwrap();
+    apply_hostile(&mut PostgresStore::connect(&url).await.unwrap()).await;
+    let reader = PostgresReader::connect(&url).await;
+    let row = reader
+        .client
+        .query_one("SELECT id, data::text, \"displayName\" FROM users", &[])
+        .await
+        .unwrap();
+    let (id, data, name): (String, String, String) = (row.get(0), row.get(1), row.get(2));
+    assert_eq!(unescape(serde_json::Value::String(id)), "n\0ul");
+    assert_eq!(unescape(serde_json::from_str(&data).unwrap()), expected);
+    assert_eq!(
+        unescape(serde_json::Value::String(name)),
+        expected["displayName"]
+    );
+}
+
+/// A page of `n` users of about 600 bytes each, ids from `first`.
+fn big_page(first: usize, n: usize) -> Changes<'static> {
+    let filler = "x".repeat(560);
+    page(
+        (first..first + n)
+            .map(|i| Upsert {
+                id: format!("{i:08}").into(),
+                text: format!(r#"{{"id":"{i:08}","notes":"{filler}"}}"#).into(),
+                columns: vec![],
+            })
+            .collect(),
+        vec![],
+    )
+}
+
+fn file_size(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+/// The checkpoint thread's promises, on a mirror of 1 KiB pages so that the
+/// log's limit (4096 frames) is 4 MiB: the log stays bounded while pages keep
+/// coming, a reader holding a snapshot (which keeps the log from starting
+/// over) never stalls the writer for long, and once it lets go the log
+/// starts over again.
+#[tokio::test]
+async fn sqlite_checkpoints_keep_the_log_bounded_and_never_stall_behind_a_reader() {
+    const FRAME: u64 = 1024 + 24;
+    const LIMIT: u64 = 4096 * FRAME;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mirror.db");
+    let wal = dir.path().join("mirror.db-wal");
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("PRAGMA page_size = 1024; PRAGMA journal_mode = WAL;")
+        .unwrap();
+    let mut store = SqliteStore::open(&path).unwrap();
+    store.add_columns(Kind::Users, &[]).await.unwrap();
+    let page_size: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA page_size", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(page_size, 1024);
+    let mut next_id = 0;
+    let mut apply = async |store: &mut SqliteStore| {
+        let started = std::time::Instant::now();
+        store
+            .apply(
+                "t",
+                Kind::Users,
+                &big_page(next_id, 100),
+                &cursor("next", false, true, 1),
+            )
+            .await
+            .unwrap();
+        next_id += 100;
+        started.elapsed()
+    };
+    // Without checkpoints the log would hold every page: eight times the
+    // limit. With them it stays within the limit and what comes in while
+    // one passive checkpoint runs (it syncs the file: slow on a busy disk).
+    let mut largest = 0;
+    for _ in 0..500 {
+        apply(&mut store).await;
+        largest = largest.max(file_size(&wal));
+    }
+    assert!(file_size(&path) + file_size(&wal) > 8 * LIMIT);
+    assert!(
+        largest < 3 * LIMIT,
+        "the log reached {largest} bytes (limit {LIMIT})"
+    );
+
+    // A reader holds its snapshot: the log cannot start over and grows, but
+    // each page waits at most for one bounded checkpoint attempt (100 ms by
+    // design; a second here is a wide margin, the driver's own busy wait
+    // is a minute).
+    let reader = rusqlite::Connection::open(&path).unwrap();
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM users;")
+        .unwrap();
+    let mut slowest = std::time::Duration::ZERO;
+    for _ in 0..150 {
+        slowest = slowest.max(apply(&mut store).await);
+    }
+    assert!(
+        file_size(&wal) > LIMIT,
+        "the reader did not hold the log back"
+    );
+    assert!(
+        slowest < std::time::Duration::from_secs(1),
+        "a page waited {slowest:?} behind the reader"
+    );
+    // The reader lets go: past the limit, the log starts over and stops growing.
+    reader.execute_batch("COMMIT").unwrap();
+    let held = file_size(&wal);
+    for _ in 0..150 {
+        apply(&mut store).await;
+    }
+    assert!(
+        file_size(&wal) < held + LIMIT / 2,
+        "the log kept growing after the reader left: {} bytes from {held}",
+        file_size(&wal)
     );
 }

@@ -33,8 +33,23 @@ pub struct Stats(pub Value);
 
 impl Stats {
     /// Requests served on `route` (`token`, `users`, `openid-configuration`, ...).
+    ///
+    /// # Panics
+    ///
+    /// When the snapshot counts no route of that name: a misspelt name would
+    /// otherwise read as no requests, and `== 0` on it pass.
     pub fn route(&self, route: &str) -> u64 {
-        self.0["requests"][route].as_u64().unwrap_or(0)
+        let requests = &self.0["requests"];
+        match requests.get(route).and_then(Value::as_u64) {
+            Some(count) => count,
+            None => {
+                let known: Vec<&str> = requests
+                    .as_object()
+                    .map(|routes| routes.keys().map(String::as_str).collect())
+                    .unwrap_or_default();
+                panic!("the emulator counts no route {route:?}; its routes are {known:?}")
+            }
+        }
     }
 
     /// Requests served on every route.
@@ -362,8 +377,9 @@ mod tests {
             mock = mock.and(header("authorization", value));
         }
         mock.respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"requests": {"token": 2}, "total": 5, "faults": 1})),
+            ResponseTemplate::new(200).set_body_json(
+                json!({"requests": {"token": 2, "users": 0}, "total": 5, "faults": 1}),
+            ),
         )
         .expect(1)
         .mount(&server)
@@ -381,6 +397,14 @@ mod tests {
         assert_eq!(stats.route("users"), 0);
         assert_eq!(stats.total(), 5);
         assert_eq!(stats.faults(), 1);
+    }
+
+    #[test]
+    #[should_panic(
+        expected = "the emulator counts no route \"tokens\"; its routes are [\"token\"]"
+    )]
+    fn a_route_the_emulator_does_not_count_is_an_error_not_zero() {
+        Stats(json!({"requests": {"token": 2}, "total": 2})).route("tokens");
     }
 
     #[tokio::test]

@@ -27,7 +27,7 @@ pub fn chromedriver() -> Result<PathBuf> {
 
 /// Where screenshots are written: `target/screenshots/` of the workspace.
 pub fn screenshot_dir() -> PathBuf {
-    crate::workspace_root().join("target/screenshots")
+    crate::workspace::workspace_root().join("target/screenshots")
 }
 
 fn browser_error(what: &str, reason: impl std::fmt::Display) -> Error {

@@ -51,6 +51,7 @@ mod postgres;
 mod python;
 mod redis;
 pub mod token_service;
+mod workspace;
 
 pub use admin::{Admin, Reply, Stats};
 pub use azure_sdk::azure_transport;
@@ -69,11 +70,6 @@ pub use pkcs11::{KeyFlags, SoftHsm};
 pub use postgres::{fresh_postgres_database, postgres_url};
 pub use python::{azure_cli, python};
 pub use redis::{fresh_redis_prefix, redis_url};
-
-/// The workspace's root directory (this crate is `crates/entrad-testkit`).
-fn workspace_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
 
 #[cfg(test)]
 mod tests {
@@ -123,7 +119,7 @@ mod tests {
     /// the `mod.rs` of the area directory it is in).
     #[test]
     fn every_test_area_is_declared_in_its_crates_tests_main() {
-        let crates = crate::workspace_root().join("crates");
+        let crates = crate::workspace::workspace_root().join("crates");
         let mut missing = Vec::new();
         let mut binaries = 0;
         for entry in std::fs::read_dir(&crates).unwrap() {

@@ -6,7 +6,7 @@ use crate::{Error, Result};
 
 /// Where the MSAL Node driver and its `node_modules` (from `npm ci`) live.
 pub fn node_dir() -> PathBuf {
-    crate::workspace_root().join("crates/entrad-emulator/tests/node")
+    crate::workspace::workspace_root().join("crates/entrad-emulator/tests/node")
 }
 
 /// `node` from PATH, once `@azure/msal-node` is installed in [`node_dir`].

@@ -11,7 +11,7 @@ pub fn python() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("ENTRAD_PYTHON") {
         return Ok(PathBuf::from(p));
     }
-    let venv = crate::workspace_root().join(".venv/bin/python");
+    let venv = crate::workspace::workspace_root().join(".venv/bin/python");
     if venv.exists() {
         Ok(venv)
     } else {
@@ -28,7 +28,7 @@ pub fn azure_cli() -> Result<PathBuf> {
     if let Some(p) = std::env::var_os("ENTRAD_AZURE_CLI") {
         return Ok(PathBuf::from(p));
     }
-    let venv = crate::workspace_root().join(".venv-azure-cli/bin/az");
+    let venv = crate::workspace::workspace_root().join(".venv-azure-cli/bin/az");
     if venv.exists() {
         Ok(venv)
     } else {

@@ -2,8 +2,9 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
-use secrecy::SecretString;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+pub use crate::options::{AppArgs, ConnectionArgs, GlobalArgs, IdentityArgs, LogArgs, OutputArgs};
 
 const AFTER_HELP: &str = "\
 Configuration, from low to high precedence:
@@ -26,6 +27,10 @@ Token cache (--cache, ENTRAD_CACHE, or `cache` in the parameters file; default `
 The access token goes over https only, to the Graph clouds' hosts and the configured Graph URL
 (--graph-url, `endpoint`); http:// needs a loopback host and --allow-insecure-loopback.
 
+Each command's options (`entrad users --help`) may also come before its name:
+`entrad --ca-file ca.pem users` is `entrad users --ca-file ca.pem`; there, an
+option the command does not take is left out with a warning.
+
 Exit codes: 0 ok, 1 internal (a bug, or a service answering nonsense, e.g. a link to another
 origin), 2 usage or configuration, 3 authentication (the token service refused),
 4 permission (Graph 401/403), 5 network or service unavailable after retries.";
@@ -34,53 +39,122 @@ origin), 2 usage or configuration, 3 authentication (the token service refused),
 #[derive(Debug, Parser)]
 #[command(name = "entrad", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// Flags shared by every subcommand.
+    /// Logging, accepted by every subcommand.
     #[command(flatten)]
-    pub global: GlobalArgs,
+    pub log: LogArgs,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// The subcommands.
+/// The subcommands, each with the option groups it uses.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// The quickstart's job: read parameters.json, get a token, GET `endpoint`, print every page.
     Run {
         /// The quickstart's parameters.json, unchanged (secret or certificate variant).
         file: PathBuf,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Configuration and identity.
+        #[command(flatten)]
+        connection: ConnectionArgs,
     },
-    /// List users (GET /v1.0/users), every page.
-    Users(UsersArgs),
+    /// List users (GET /v1.0/users), every page (or --limit N of them).
+    Users {
+        /// The query.
+        #[command(flatten)]
+        args: UsersArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Configuration and identity.
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// List groups (GET /v1.0/groups), every page, with the options of `users`.
-    Groups(UsersArgs),
+    Groups {
+        /// The query.
+        #[command(flatten)]
+        args: UsersArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Configuration and identity.
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// Any Graph GET, every page (`/v1.0/groups`, `v1.0/users/{id}` or a full URL).
     Get {
-        /// A path relative to the Graph URL, or an absolute URL.
-        path_or_url: String,
+        /// The request.
+        #[command(flatten)]
+        args: GetArgs,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Configuration and identity.
+        #[command(flatten)]
+        connection: ConnectionArgs,
     },
     /// Mirror users and groups into SQLite or PostgreSQL with delta rounds, resumably.
-    Sync(SyncArgs),
+    Sync {
+        /// What to mirror, and where.
+        #[command(flatten)]
+        args: SyncArgs,
+        /// Output (json: the summary as JSON).
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Configuration and identity.
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// Acquire a token and print its expiry and decoded claims.
     Token {
         /// Print the raw access token too (it is a credential: handle with care).
         #[arg(long)]
         raw: bool,
+        /// Print only the access token, on one line, for
+        /// `curl -H "Authorization: Bearer $(entrad token --only)"`.
+        #[arg(long, conflicts_with_all = ["raw", "format"])]
+        only: bool,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Configuration and identity.
+        #[command(flatten)]
+        connection: ConnectionArgs,
     },
     /// Print the admin consent URL for the app (the quickstart's step 4).
-    ConsentUrl,
+    ConsentUrl {
+        /// The app and its tenant.
+        #[command(flatten)]
+        app: AppArgs,
+    },
     /// Serve the app's tokens to local processes over the managed identity
     /// protocols (App Service; IMDS with --imds), until SIGTERM.
-    Serve(crate::serve::ServeArgs),
+    Serve {
+        /// Where to listen, what to serve, and to whom.
+        #[command(flatten)]
+        args: crate::serve::ServeArgs,
+        /// Configuration and identity.
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// Print the shell completion script for SHELL on stdout, e.g.
-    /// `entrad completions bash > /usr/share/bash-completion/completions/entrad`.
+    /// `entrad completions bash > ~/.local/share/bash-completion/completions/entrad`.
     Completions {
         /// The shell: bash, zsh, fish, powershell or elvish.
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
-    /// Print the man page, entrad(1), in roff on stdout, e.g. `entrad man > entrad.1`.
-    Man,
+    /// Print the man page entrad(1) in roff on stdout, or with --dir write it and
+    /// one page per subcommand (entrad-users(1), ...) into a directory.
+    Man {
+        /// Write entrad.1 and entrad-SUBCOMMAND.1 here (e.g. ~/.local/share/man/man1).
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
     /// Run the offline Entra + Graph emulator.
     #[cfg(feature = "emulator")]
     Emulator(entrad_emulator::EmulatorArgs),
@@ -90,6 +164,9 @@ pub enum Command {
         /// How many users the demo directory holds.
         #[arg(long, default_value_t = 25)]
         users: usize,
+        /// Output.
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
@@ -107,12 +184,49 @@ pub struct UsersArgs {
     /// and `$count=true`, as Graph requires.
     #[arg(long, value_name = "PROP[ desc]", value_parser = orderby_clause)]
     pub orderby: Option<String>,
-    /// Page size (`$top`, 1 to 999).
+    /// Stop after N items, asking Graph for no page past them (and for pages
+    /// of N when N is below the page size).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Items per page Graph is asked for (`$top`, 1 to 999; Graph's default is 100):
+    /// fewer, larger pages for a big directory. Not a limit: see --limit.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=999))]
+    pub page_size: Option<u16>,
+    /// The page size's old name (it was never a limit): use --page-size, or --limit.
+    #[arg(long, value_name = "N", hide = true, conflicts_with = "page_size", value_parser = clap::value_parser!(u16).range(1..=999))]
     pub top: Option<u16>,
-    /// Ask for the total count (`$count=true`, with `ConsistencyLevel: eventual`).
+    /// Ask for the total count (`$count=true`, with `ConsistencyLevel: eventual`):
+    /// `@odata.count` in json, on stderr with the other formats.
     #[arg(long)]
     pub count: bool,
+}
+
+impl UsersArgs {
+    /// `--page-size`, or `--top` with a warning that it is not a limit.
+    pub fn page_size(&self) -> Option<u16> {
+        self.page_size.or_else(|| {
+            let top = self.top?;
+            tracing::warn!(
+                "--top is deprecated: it sets the page size, not how many items are listed; use --page-size {top}, or --limit {top} to stop after {top} items"
+            );
+            Some(top)
+        })
+    }
+}
+
+/// `entrad get` options.
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    /// A path relative to the Graph URL (`/v1.0/groups`, `v1.0/users/{id}`), or an
+    /// absolute URL; used as written (put `$top` in it for the page size).
+    pub path_or_url: String,
+    /// Stop after N items of a collection, asking Graph for no page past them.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub limit: Option<u64>,
+    /// Fetch the first page only; its `@odata.nextLink` (the next page's URL, for
+    /// another `entrad get`) is in the json document, on stderr with the other formats.
+    #[arg(long)]
+    pub no_paginate: bool,
 }
 
 /// `entrad sync` options.
@@ -202,143 +316,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// Flags accepted everywhere.
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// A parameters.json file with the quickstart's keys.
-    #[arg(long, global = true, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Output format.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
-    /// Trust the PEM certificate(s) in this file as extra root CAs (e.g. the emulator's ca.pem).
-    #[arg(long, global = true, value_name = "PEM")]
-    pub ca_file: Option<PathBuf>,
-    /// More logging on stderr (-v info, -vv debug, -vvv trace).
-    #[arg(short, long, global = true, action = ArgAction::Count)]
-    pub verbose: u8,
-    /// Only errors on stderr, no progress bar.
-    #[arg(short, long, global = true, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// Log lines as text, or as one JSON object per line for a log collector
-    /// (the same fields; secrets never appear in either).
-    #[arg(
-        long,
-        global = true,
-        value_enum,
-        env = "ENTRAD_LOG_FORMAT",
-        default_value_t = LogFormat::Text
-    )]
-    pub log_format: LogFormat,
-    /// Token cache: memory, file (default), file:PATH, or redis://host:port/db.
-    /// A secret: a Redis URL can hold a password.
-    #[arg(
-        long,
-        global = true,
-        env = "ENTRAD_CACHE",
-        hide_env_values = true,
-        value_name = "SPEC"
-    )]
-    pub cache: Option<SecretString>,
-    /// Who the app is and how it proves it.
-    #[command(flatten)]
-    pub identity: IdentityArgs,
-}
-
-/// Flags that override parameters.json and the environment.
-#[derive(Debug, Default, Args)]
-pub struct IdentityArgs {
-    /// Authority URL, e.g. https://login.microsoftonline.com/{tenant}.
-    #[arg(long, global = true, value_name = "URL", conflicts_with = "tenant_id")]
-    pub authority: Option<String>,
-    /// Tenant ID or domain (with AZURE_AUTHORITY_HOST or the default host).
-    #[arg(long, global = true, value_name = "TENANT")]
-    pub tenant_id: Option<String>,
-    /// Application (client) ID.
-    #[arg(long, global = true, value_name = "ID")]
-    pub client_id: Option<String>,
-    /// Client secret; other users can see it in the process list: prefer AZURE_CLIENT_SECRET.
-    #[arg(long, global = true, value_name = "SECRET")]
-    pub client_secret: Option<SecretString>,
-    /// Certificate: PEM with key and certificate, or PFX; with --private-key, the certificate PEM.
-    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["client_secret", "thumbprint", "federated_token_file"])]
-    pub certificate: Option<PathBuf>,
-    /// Password of a PFX certificate (prefer AZURE_CLIENT_CERTIFICATE_PASSWORD).
-    #[arg(long, global = true, value_name = "PASSWORD")]
-    pub certificate_password: Option<SecretString>,
-    /// SHA-1 thumbprint of the certificate (hex), with --private-key: the quickstart's certificate variant.
-    #[arg(long, global = true, value_name = "HEX", conflicts_with_all = ["client_secret", "federated_token_file"])]
-    pub thumbprint: Option<String>,
-    /// PEM private key file, with --thumbprint or --certificate.
-    #[arg(long, global = true, value_name = "FILE", conflicts_with_all = ["client_secret", "federated_token_file"])]
-    pub private_key: Option<PathBuf>,
-    /// A file holding a client assertion (workload identity), re-read for every token.
-    #[arg(
-        long,
-        global = true,
-        value_name = "FILE",
-        conflicts_with = "client_secret"
-    )]
-    pub federated_token_file: Option<PathBuf>,
-    /// PKCS#11 module (shared library) of the token holding the app's key, e.g.
-    /// /usr/lib/softhsm/libsofthsm2.so: the key never leaves the token. PIN from
-    /// ENTRAD_PKCS11_PIN or --pkcs11-pin-file.
-    #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_key", conflicts_with_all = ["client_secret", "certificate", "thumbprint", "private_key", "federated_token_file"])]
-    pub pkcs11_module: Option<PathBuf>,
-    /// The key in the token: its label, or id:HEX (the certificate is read from the token, same id or label).
-    #[arg(
-        long,
-        global = true,
-        value_name = "LABEL|id:HEX",
-        requires = "pkcs11_module"
-    )]
-    pub pkcs11_key: Option<String>,
-    /// The token's label, when the module has several tokens.
-    #[arg(long, global = true, value_name = "LABEL", requires = "pkcs11_module")]
-    pub pkcs11_token: Option<String>,
-    /// A file holding the token's user PIN (instead of ENTRAD_PKCS11_PIN).
-    #[arg(long, global = true, value_name = "FILE", requires = "pkcs11_module")]
-    pub pkcs11_pin_file: Option<PathBuf>,
-    /// Use a managed identity instead of a secret: system, client-id:ID,
-    /// resource-id:ID or object-id:ID (its source is detected from the
-    /// environment, as MSAL does: IDENTITY_ENDPOINT, MSI_ENDPOINT, else IMDS).
-    #[arg(long, global = true, value_name = "IDENTITY", conflicts_with_all = ["client_secret", "certificate", "thumbprint", "private_key", "federated_token_file", "credential"])]
-    pub managed_identity: Option<String>,
-    /// `chain`: try the environment (AZURE_CLIENT_SECRET, AZURE_CLIENT_CERTIFICATE_PATH),
-    /// workload identity, managed identity and the Azure CLI in turn, as
-    /// azure-identity's DefaultAzureCredential; the default when no credential is configured.
-    #[arg(long, global = true, value_name = "KIND", value_parser = ["chain"])]
-    pub credential: Option<String>,
-    /// Scope to request; repeat or space-separate for several (default https://graph.microsoft.com/.default).
-    #[arg(long, global = true, value_name = "SCOPE")]
-    pub scope: Vec<String>,
-    /// Graph base URL for `users` and `get` (default: the origin of `endpoint`, else https://graph.microsoft.com).
-    #[arg(long, global = true, value_name = "URL")]
-    pub graph_url: Option<String>,
-    /// Timeout of each HTTP request, in seconds.
-    #[arg(long, global = true, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub timeout: Option<u64>,
-    /// Accept plain http:// for a loopback host (127.0.0.0/8, ::1, localhost) in the
-    /// authority, `endpoint` and --graph-url: for local test servers only, as the
-    /// secret and the access token then travel unencrypted.
-    #[arg(long, global = true)]
-    pub allow_insecure_loopback: bool,
-    /// Attempts per token or Graph request before giving up on 429/5xx and
-    /// network failures (default 4, all within 60 s).
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=50))]
-    pub max_attempts: Option<u32>,
-    /// Skip instance discovery for an authority host that is not a known Microsoft
-    /// host (MSAL's `instance_discovery=False`): one round trip less, e.g. for the emulator.
-    #[arg(long, global = true)]
-    pub no_instance_discovery: bool,
-    /// Client capabilities to declare (MSAL's `client_capabilities`); `cp1`
-    /// opts into continuous access evaluation: day-long tokens that Graph
-    /// revokes with a claims challenge, answered with a new token. Repeat or
-    /// comma-separate for several.
-    #[arg(long, global = true, value_name = "NAME", value_delimiter = ',')]
-    pub client_capabilities: Vec<String>,
-}
-
 #[cfg(test)]
 mod tests {
     use clap::CommandFactory;
@@ -350,12 +327,19 @@ mod tests {
         Cli::command().debug_assert();
     }
 
+    /// Parses `args` as `main` does: options before the subcommand moved after it.
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        let args = args.iter().map(std::ffi::OsString::from).collect();
+        Cli::try_parse_from(crate::argv::options_after_subcommand(args, &Cli::command()).args)
+    }
+
     #[test]
     fn flags_go_before_or_after_the_subcommand() {
-        let cli = Cli::try_parse_from([
+        let cli = parse(&[
             "entrad",
             "--format",
             "csv",
+            "-v",
             "users",
             "--select",
             "id,displayName",
@@ -365,13 +349,68 @@ mod tests {
             "c",
         ])
         .unwrap();
-        assert_eq!(cli.global.format, Format::Csv);
-        assert_eq!(cli.global.identity.client_id.as_deref(), Some("c"));
-        let Command::Users(users) = cli.command else {
+        assert_eq!(cli.log.verbose, 1);
+        let Command::Users {
+            args,
+            output,
+            connection,
+        } = cli.command
+        else {
             panic!("not users")
         };
-        assert_eq!(users.select, ["id", "displayName"]);
-        assert_eq!(users.top, Some(5));
+        assert_eq!(output.format, Format::Csv);
+        assert_eq!(connection.identity.client_id.as_deref(), Some("c"));
+        assert_eq!(args.select, ["id", "displayName"]);
+        assert_eq!(args.page_size(), Some(5));
+    }
+
+    #[test]
+    fn each_subcommand_takes_only_the_options_it_uses() {
+        let command = Cli::command();
+        let longs = |name: &str| -> Vec<String> {
+            let sub = command.find_subcommand(name).unwrap();
+            sub.get_arguments()
+                .filter_map(|a| a.get_long().map(str::to_owned))
+                .collect()
+        };
+        let users = longs("users");
+        for option in [
+            "client-secret",
+            "pkcs11-module",
+            "config",
+            "ca-file",
+            "format",
+            "limit",
+        ] {
+            assert!(users.iter().any(|l| l == option), "users --{option}");
+        }
+        let none_of = |name: &str, options: &[&str]| {
+            let taken = longs(name);
+            for option in options {
+                assert!(!taken.iter().any(|l| l == option), "{name} --{option}");
+            }
+        };
+        let credential = [
+            "client-secret",
+            "certificate",
+            "pkcs11-module",
+            "pkcs11-pin-file",
+            "managed-identity",
+            "scope",
+            "cache",
+        ];
+        #[cfg(feature = "emulator")]
+        none_of("emulator", &credential);
+        none_of("consent-url", &credential);
+        none_of(
+            "completions",
+            &["config", "ca-file", "format", "client-secret"],
+        );
+        none_of("man", &["config", "format", "client-secret"]);
+        none_of("serve", &["format", "limit"]);
+        // After the name, refused: the option belongs to other commands.
+        let error = parse(&["entrad", "completions", "bash", "--client-secret", "s"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::UnknownArgument);
     }
 
     #[cfg(feature = "emulator")]
@@ -385,7 +424,7 @@ mod tests {
         ));
         assert!(matches!(
             Cli::try_parse_from(["entrad", "demo"]).unwrap().command,
-            Command::Demo { users: 25 }
+            Command::Demo { users: 25, .. }
         ));
     }
 
@@ -402,7 +441,7 @@ mod tests {
     #[test]
     fn refuses_two_credentials_and_a_bad_top() {
         assert!(
-            Cli::try_parse_from([
+            parse(&[
                 "entrad",
                 "token",
                 "--client-secret",
@@ -412,7 +451,7 @@ mod tests {
             ])
             .is_err()
         );
-        assert!(Cli::try_parse_from(["entrad", "users", "--top", "1000"]).is_err());
+        assert!(parse(&["entrad", "users", "--top", "1000"]).is_err());
     }
 
     #[test]
@@ -420,7 +459,7 @@ mod tests {
         let orderby = |value: &str| {
             Cli::try_parse_from(["entrad", "users", "--orderby", value]).map(|cli| {
                 match cli.command {
-                    Command::Users(users) => users.orderby,
+                    Command::Users { args, .. } => args.orderby,
                     _ => None,
                 }
             })

@@ -21,6 +21,9 @@ pub enum Error {
         /// Where an admin grants consent, for a 403 `Authorization_RequestDenied`.
         consent_url: Option<String>,
     },
+    /// Graph refused `/me`: an app-only token has no signed-in user.
+    #[error("the Graph call failed")]
+    NoSignedInUser(#[source] entrad_graph::Error),
     /// The mirror's database (or a delta page) failed.
     #[error("sync failed")]
     Sync(#[source] entrad_sync::Error),

@@ -25,14 +25,27 @@ pub fn outcome(error: &Error) -> (u8, Option<String>) {
         // The reader (e.g. `| head`) has what it wanted: not a failure.
         Error::Output(e) if e.kind() == IoErrorKind::BrokenPipe => (0, None),
         #[cfg(feature = "emulator")]
+        Error::Emulator(entrad_emulator::Error::Stdout(e))
+            if e.kind() == IoErrorKind::BrokenPipe =>
+        {
+            (0, None)
+        }
+        #[cfg(feature = "emulator")]
         Error::Emulator(e) => (emulator_code(e), Some(emulator_message(e))),
         #[cfg(feature = "emulator")]
         Error::Demo(_) => (INTERNAL, Some(chain(error))),
         Error::Output(_) => (INTERNAL, Some(chain(error))),
         Error::Config(message) => (CONFIG, Some(message.clone())),
-        Error::Sync(e) => (sync_code(e), Some(chain(e))),
+        Error::Sync(e) => (sync_code(e), Some(sync_message(e))),
         Error::TenantsFailed { code, .. } => (*code, Some(error.to_string())),
         Error::Auth(e) => (auth_code(e.kind()), Some(auth_message(e))),
+        Error::NoSignedInUser(source) => (
+            graph_code(source.kind()),
+            Some(format!(
+                "{}; an app-only token has no signed-in user, so /me names no one: ask for a user by id or userPrincipalName, e.g. /v1.0/users/{{id}}",
+                graph_message(source, None)
+            )),
+        ),
         Error::Graph {
             source,
             consent_url,
@@ -62,18 +75,33 @@ fn emulator_code(error: &entrad_emulator::Error) -> u8 {
 fn emulator_message(error: &entrad_emulator::Error) -> String {
     match error {
         entrad_emulator::Error::NoDataDir => format!("{error}: pass --state-dir"),
+        entrad_emulator::Error::Bind { source, .. } if source.kind() == IoErrorKind::AddrInUse => {
+            format!(
+                "{}; another process holds the port (an emulator started earlier?): stop it, or let the emulator pick a free port with --listen 127.0.0.1:0 (the ready line and entrad.env name it)",
+                chain(error)
+            )
+        }
         _ => chain(error),
     }
 }
 
 fn sync_code(error: &entrad_sync::Error) -> u8 {
-    use entrad_sync::Error as E;
-    match error {
-        E::Config(_) => CONFIG,
-        E::Graph(e) => graph_code(e.kind()),
-        // The database could not be reached or refused: like a service down.
-        E::Postgres { .. } | E::Sqlite { .. } => UNAVAILABLE,
+    use entrad_sync::ErrorKind as K;
+    match (error, error.kind()) {
+        (entrad_sync::Error::Graph(e), _) => graph_code(e.kind()),
+        // A local database file that cannot be used as it is (read-only, not
+        // a database, a directory, a full disk): fixing it takes a person.
+        (_, K::Config) => CONFIG,
+        // The database could not be reached or was busy: like a service down.
+        (_, K::Unavailable) => UNAVAILABLE,
         _ => INTERNAL,
+    }
+}
+
+fn sync_message(error: &entrad_sync::Error) -> String {
+    match error.hint() {
+        Some(hint) => format!("{}; {hint}", chain(error)),
+        None => chain(error),
     }
 }
 
@@ -107,8 +135,50 @@ fn untrusted(what: &str, message: &str) -> String {
 fn auth_message(error: &entrad_auth::Error) -> String {
     match error {
         entrad_auth::Error::UntrustedCertificate { message } => untrusted("the server's", message),
+        entrad_auth::Error::Network { message, .. } => {
+            unreachable_token_service(message).unwrap_or_else(|| chain(error))
+        }
+        entrad_auth::Error::NoCredential { .. } => format!(
+            "{}; nothing configured? Give the app's parameters.json with --config FILE (or ENTRAD_CONFIG), or try entrad offline: `entrad demo`, or `entrad emulator --state-dir ./emu` then `set -a; . ./emu/entrad.env; set +a`",
+            chain(error)
+        ),
         _ => chain(error),
     }
+}
+
+/// The token service's requests, as entrad-auth names them in its network errors.
+const TOKEN_SERVICE_REQUESTS: [&str; 3] = ["instance-discovery", "openid-configuration", "token"];
+
+/// A network error on a request to the token service, said as a newcomer
+/// needs it: which host did not answer, why in a few words, and what to check.
+/// `None` when `message` is not one (another endpoint, or another shape).
+fn unreachable_token_service(message: &str) -> Option<String> {
+    // "{request}: error sending request for url ({url}): ...: {cause} (after {n} attempt(s))"
+    let (request, rest) = message.split_once(": ")?;
+    if !TOKEN_SERVICE_REQUESTS.contains(&request) {
+        return None;
+    }
+    let url_start = rest.find("for url (")? + "for url (".len();
+    let url_len = rest[url_start..].find(')')?;
+    let url = url::Url::parse(&rest[url_start..url_start + url_len]).ok()?;
+    let host = match (url.host_str(), url.port()) {
+        (Some(host), Some(port)) => format!("{host}:{port}"),
+        (Some(host), None) => host.to_owned(),
+        (None, _) => return None,
+    };
+    let (detail, attempts) = match rest.rsplit_once(" (after ") {
+        Some((detail, attempts)) => (detail, attempts.strip_suffix(')').unwrap_or(attempts)),
+        None => (rest, ""),
+    };
+    let cause = detail.rsplit(": ").next().unwrap_or(detail);
+    let attempts = if attempts.is_empty() {
+        String::new()
+    } else {
+        format!(", after {attempts}")
+    };
+    Some(format!(
+        "cannot reach the token service at {host}: {cause}{attempts}; is it running, and is the authority right (--authority, --tenant-id, AZURE_AUTHORITY_HOST or `authority` in the parameters file)? For the emulator, start `entrad emulator` first; -v shows every attempt"
+    ))
 }
 
 fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> String {
@@ -293,6 +363,45 @@ mod tests {
     }
 
     #[test]
+    fn an_unreachable_token_service_is_named_with_the_question_to_ask() {
+        let refused = entrad_auth::Error::Network {
+            message: "instance-discovery: error sending request for url (https://127.0.0.1:1/common/discovery/instance?api-version=1.1&authorization_endpoint=https%3A%2F%2F127.0.0.1%3A1%2Fx%2Foauth2%2Fv2.0%2Fauthorize): client error (Connect): tcp connect error: Connection refused (os error 111) (after 4 attempt(s))".into(),
+            client_request_id: None,
+        };
+        let (code, message) = outcome(&Error::Auth(refused));
+        assert_eq!(code, UNAVAILABLE);
+        let message = message.unwrap();
+        assert!(
+            message.starts_with("cannot reach the token service at 127.0.0.1:1: Connection refused (os error 111), after 4 attempt(s); is it running"),
+            "{message}"
+        );
+        assert!(!message.contains("instance-discovery"), "{message}");
+        // Another endpoint (a managed identity's) keeps its own line.
+        let imds = entrad_auth::Error::Network {
+            message: "IMDS: error sending request for url (http://169.254.169.254/x): timed out"
+                .into(),
+            client_request_id: None,
+        };
+        assert_eq!(outcome(&Error::Auth(imds.clone())).1.unwrap(), chain(&imds));
+    }
+
+    #[test]
+    fn graph_refusing_me_says_app_only_tokens_have_no_user() {
+        let (code, message) = outcome(&Error::NoSignedInUser(graph(
+            400,
+            r#"{"error":{"code":"BadRequest","message":"/me request is only valid with delegated authentication flow."}}"#,
+        )));
+        assert_eq!(code, CONFIG);
+        let message = message.unwrap();
+        assert!(message.contains("only valid with delegated"), "{message}");
+        assert!(
+            message.contains("app-only token has no signed-in user"),
+            "{message}"
+        );
+        assert!(message.contains("/v1.0/users/{id}"), "{message}");
+    }
+
+    #[test]
     fn the_line_holds_every_cause_once() {
         let output = Error::Output(std::io::Error::other("disk full"));
         assert_eq!(
@@ -309,11 +418,21 @@ mod tests {
     fn an_emulator_error_holds_every_cause_once_with_the_flag_advice() {
         let bind = Error::Emulator(entrad_emulator::Error::Bind {
             addr: "127.0.0.1:1".parse().unwrap(),
-            source: std::io::Error::other("address in use"),
+            source: std::io::Error::other("permission denied"),
         });
         assert_eq!(
             outcome(&bind).1.unwrap(),
-            "cannot listen on 127.0.0.1:1: address in use"
+            "cannot listen on 127.0.0.1:1: permission denied"
+        );
+        let in_use = Error::Emulator(entrad_emulator::Error::Bind {
+            addr: "127.0.0.1:8443".parse().unwrap(),
+            source: std::io::Error::from(IoErrorKind::AddrInUse),
+        });
+        let (code, message) = outcome(&in_use);
+        assert_eq!(code, CONFIG);
+        assert!(
+            message.unwrap().contains("--listen 127.0.0.1:0"),
+            "a free port is one flag away"
         );
         let no_dir = Error::Emulator(entrad_emulator::Error::NoDataDir);
         assert!(outcome(&no_dir).1.unwrap().ends_with("pass --state-dir"));

@@ -10,46 +10,75 @@
 //! stderr. Exit codes: 0 ok, 2 usage or configuration, 3 authentication,
 //! 4 permission, 5 network or service unavailable (see `exit.rs`).
 
+mod argv;
 mod cli;
 mod commands;
 mod config;
 mod error;
 mod exit;
 mod logging;
+mod options;
 mod output;
 mod report;
 mod serve;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
 
 fn main() -> ExitCode {
-    let matches = cli::Cli::command().get_matches();
-    let mut cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    // `entrad sync` prints a line unless a format is asked for.
-    if let cli::Command::Sync(args) = &mut cli.command {
-        args.format_given = matches.value_source("format") == Some(ValueSource::CommandLine);
+    let command = cli::Cli::command();
+    let moved = argv::options_after_subcommand(std::env::args_os().collect(), &command);
+    let matches = command.get_matches_from(moved.args);
+    let cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let sources = match matches.subcommand() {
+        Some((_, sub)) => {
+            let source = |id: &str| {
+                // Only the ids a subcommand has may be asked about.
+                sub.try_get_raw(id)
+                    .is_ok()
+                    .then(|| sub.value_source(id))
+                    .flatten()
+            };
+            commands::Sources {
+                config_from_env: source("config") == Some(ValueSource::EnvVariable),
+                // `entrad sync` prints a line unless a format is asked for.
+                format_given: source("format") == Some(ValueSource::CommandLine),
+            }
+        }
+        None => commands::Sources::default(),
+    };
+    logging::init(cli.log.verbose, cli.log.quiet, cli.log.log_format);
+    if let Some((name, _)) = matches.subcommand() {
+        for option in moved.ignored {
+            tracing::warn!("{option} does not apply to `entrad {name}`: left out");
+        }
     }
-    logging::init(cli.global.verbose, cli.global.quiet, cli.global.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            eprintln!("entrad: cannot start the async runtime: {e}");
+            say(&format!("cannot start the async runtime: {e}"));
             return ExitCode::from(exit::INTERNAL);
         }
     };
-    match runtime.block_on(commands::run(cli)) {
+    match runtime.block_on(commands::run(cli, sources)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             let (code, message) = exit::outcome(&error);
             if let Some(message) = message {
-                eprintln!("entrad: {message}");
+                say(&message);
             }
             ExitCode::from(code)
         }
     }
+}
+
+/// The one error line on stderr; a stderr that cannot be written to loses it
+/// (the exit code still tells), rather than panicking as `eprintln!` would.
+fn say(message: &str) {
+    let _ = writeln!(std::io::stderr(), "entrad: {message}");
 }

@@ -59,6 +59,23 @@ fn a_wrong_secret_is_exit_3_with_the_hint_and_without_the_secret() {
         "{stderr}"
     );
     assert!(output.stdout.is_empty());
+    // The ids to quote to support, each once (Entra repeats them in its description,
+    // and the correlation id is the client-request-id sent).
+    let id_after = |label: &str| {
+        let at = stderr
+            .find(label)
+            .unwrap_or_else(|| panic!("{label}: {stderr}"));
+        stderr[at + label.len()..]
+            .split(|c: char| !(c.is_ascii_hexdigit() || c == '-'))
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    for label in ["correlation id ", "trace id "] {
+        let id = id_after(label);
+        assert_eq!(id.len(), 36, "{label}{id}: {stderr}");
+        assert_eq!(stderr.matches(&id).count(), 1, "{label}{id}: {stderr}");
+    }
 }
 
 #[test]
@@ -76,7 +93,95 @@ fn a_dead_endpoint_is_exit_5() {
         p["authority"] = json!(format!("https://{closed}/{tenant}"));
         p["endpoint"] = json!(format!("https://{closed}/v1.0/users"));
     });
-    assert_eq!(output.status.code(), Some(5), "{}", stderr_of(&output));
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    // The host that did not answer, and the question to ask, not the request's inner name.
+    assert!(
+        stderr.contains(&format!("cannot reach the token service at {closed}:"))
+            && stderr.contains("is it running"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("instance-discovery"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn me_with_an_app_token_says_there_is_no_signed_in_user() {
+    let emulator = Emulator::start(1);
+    for path in ["/v1.0/me", "v1.0/me/messages"] {
+        let output = emulator.configured().args(["get", path]).output().unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("app-only token has no signed-in user")
+                && stderr.contains("/v1.0/users/{id}"),
+            "{stderr}"
+        );
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+}
+
+#[test]
+fn a_token_without_roles_says_admin_consent_is_missing() {
+    let emulator = Emulator::start(1);
+    let parameters = emulator.parameters("parameters-unconsented.json");
+    let output = succeed(
+        emulator
+            .entrad()
+            .arg("--config")
+            .arg(emulator.file("parameters-unconsented.json"))
+            .arg("token"),
+    );
+    let stderr = stderr_of(&output);
+    let consent_url = format!(
+        "{}/adminconsent?client_id={}",
+        parameters["authority"].as_str().unwrap(),
+        parameters["client_id"].as_str().unwrap()
+    );
+    assert!(
+        stderr.contains("no `roles` claim") && stderr.contains("admin consent is probably missing"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&consent_url), "{stderr}");
+    // A consented app's token has roles: nothing to say.
+    let output = succeed(emulator.configured().arg("token"));
+    assert!(stderr_of(&output).is_empty(), "{}", stderr_of(&output));
+}
+
+#[test]
+fn an_emulator_on_a_port_in_use_suggests_a_free_one_and_leaves_no_state_behind() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("new").join("emu");
+    let output = entrad()
+        .args(["emulator", "--users", "1", "--listen", &port.to_string()])
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&format!("cannot listen on {port}"))
+            && stderr.contains("--listen 127.0.0.1:0"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("new").exists(),
+        "half a state directory left"
+    );
+    // A state directory that was there before is left as it was.
+    std::fs::create_dir(dir.path().join("kept")).unwrap();
+    let output = entrad()
+        .args(["emulator", "--users", "1", "--listen", &port.to_string()])
+        .arg("--state-dir")
+        .arg(dir.path().join("kept"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(dir.path().join("kept").is_dir());
+    drop(taken);
 }
 
 #[test]
@@ -235,11 +340,61 @@ fn a_missing_config_file_and_bad_flags_are_exit_2() {
     // closed loopback port here) names what it looked for, exit 3.
     let output = entrad().args(["users"]).output().unwrap();
     assert_eq!(output.status.code(), Some(3));
-    assert!(
-        stderr_of(&output).contains("AZURE_CLIENT_SECRET"),
-        "{}",
-        stderr_of(&output)
+    let stderr = stderr_of(&output);
+    assert!(stderr.contains("AZURE_CLIENT_SECRET"), "{stderr}");
+    // ... and the ways to configure it, or to try entrad without an app.
+    for way in [
+        "--config FILE",
+        "ENTRAD_CONFIG",
+        "`entrad demo`",
+        "`entrad emulator",
+    ] {
+        assert!(stderr.contains(way), "{way}: {stderr}");
+    }
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn the_emulators_entrad_env_configures_every_later_command() {
+    let emulator = Emulator::start(12);
+    let env = std::fs::read_to_string(emulator.file("entrad.env")).unwrap();
+    let vars: Vec<(String, String)> = env
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| {
+            let (k, v) = l.split_once('=').unwrap();
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    let names: Vec<&str> = vars.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(
+        names,
+        ["ENTRAD_CONFIG", "ENTRAD_CA_FILE", "ENTRAD_GRAPH_URL"]
     );
+    // No --config, --ca-file or --graph-url: the variables alone.
+    let output = succeed(
+        entrad()
+            .envs(vars.clone())
+            .args(["users", "--format", "ndjson"]),
+    );
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().lines().count(),
+        12
+    );
+    // `entrad run FILE` takes FILE over ENTRAD_CONFIG: the unconsented app's 403.
+    let output = entrad()
+        .envs(vars)
+        .arg("run")
+        .arg(emulator.file("parameters-unconsented.json"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr_of(&output));
+    // --help names the variables.
+    let help = succeed(entrad().args(["users", "--help"]));
+    let help = String::from_utf8(help.stdout).unwrap();
+    for var in ["ENTRAD_CONFIG", "ENTRAD_CA_FILE", "ENTRAD_GRAPH_URL"] {
+        assert!(help.contains(&format!("[env: {var}")), "{var}: {help}");
+    }
 }
 
 #[test]

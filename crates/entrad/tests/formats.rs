@@ -136,6 +136,21 @@ fn consent_url_is_the_quickstarts_step_4() {
         parameters["client_id"].as_str().unwrap()
     );
     assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+    // An option written before the name that consent-url does not take (it
+    // reads no CA): left out with a warning, as every option was once everyone's.
+    let output = succeed(emulator.configured().arg("consent-url"));
+    let stderr = crate::support::stderr_of(&output);
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), expected);
+    assert!(
+        stderr.contains("--ca-file does not apply to `entrad consent-url`"),
+        "{stderr}"
+    );
+    // After the name it is refused.
+    let output = crate::support::entrad()
+        .args(["consent-url", "--ca-file", "x.pem"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }
 
 #[test]
@@ -192,4 +207,95 @@ fn groups_are_listed_like_users() {
         assert!(group["displayName"].is_string(), "{group}");
         assert!(group["securityEnabled"].is_boolean(), "{group}");
     }
+}
+
+#[test]
+fn count_goes_to_stderr_when_the_format_has_no_place_for_it() {
+    let emulator = Emulator::start(60);
+    for format in ["ndjson", "csv", "table"] {
+        let output = users(&emulator, &["--count", "--format", format, "--limit", "3"]);
+        let stderr = crate::support::stderr_of(&output);
+        assert!(
+            stderr.lines().any(|l| l == "@odata.count: 60"),
+            "{format}: {stderr}"
+        );
+        let stdout = String::from_utf8(output.stdout).unwrap();
+        assert!(!stdout.contains("@odata.count"), "{format}: {stdout}");
+    }
+    // In json it is part of the document, not repeated on stderr.
+    let output = users(&emulator, &["--count", "--limit", "3"]);
+    assert!(crate::support::stderr_of(&output).is_empty());
+}
+
+#[test]
+fn a_single_object_as_a_table_is_one_property_per_line() {
+    let emulator = Emulator::start(3);
+    let all = users(&emulator, &["--select", "id,displayName"]);
+    let doc: Value = serde_json::from_slice(&all.stdout).unwrap();
+    let (id, name) = (
+        doc["value"][0]["id"].as_str().unwrap(),
+        doc["value"][0]["displayName"].as_str().unwrap(),
+    );
+    let output = succeed(emulator.configured().args([
+        "get",
+        &format!("v1.0/users/{id}"),
+        "--format",
+        "table",
+    ]));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{key}:")))
+            .unwrap_or_else(|| panic!("no {key}: {text}"))
+            .split_once(':')
+            .unwrap()
+            .1
+            .trim()
+            .to_owned()
+    };
+    assert_eq!(line("id"), id);
+    assert_eq!(line("displayName"), name);
+    assert!(!text.contains('│'), "not a grid: {text}");
+    // Values line up, after the longest key.
+    let starts: std::collections::HashSet<usize> = text
+        .lines()
+        .filter(|l| !l.ends_with(':'))
+        .map(|l| l.len() - l.split_once(':').unwrap().1.trim_start().len())
+        .collect();
+    assert_eq!(starts.len(), 1, "{text}");
+}
+
+#[test]
+fn token_honours_the_format_and_only_prints_the_token_alone() {
+    let emulator = Emulator::start(1);
+    let output = succeed(emulator.configured().args(["token", "--format", "table"]));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("token_type:") && l.ends_with("Bearer")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("claims.idtyp:") && l.ends_with("app")),
+        "{text}"
+    );
+    let output = succeed(emulator.configured().args(["token", "--format", "ndjson"]));
+    let text = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    let info: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(info["claims"]["idtyp"], "app");
+
+    // For `Authorization: Bearer $(entrad token --only)`: the token and a newline.
+    let output = succeed(emulator.configured().args(["token", "--only"]));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let token = text.strip_suffix('\n').unwrap();
+    assert_eq!(token.split('.').count(), 3, "a JWT: {text}");
+    assert!(token.starts_with("eyJ") && !token.contains(char::is_whitespace));
+    let output = emulator
+        .configured()
+        .args(["token", "--only", "--raw"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }

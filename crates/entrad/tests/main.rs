@@ -8,6 +8,7 @@
 //! goes in `crates/entrad-testkit`. Unit tests stay inline in `src/`
 //! (`#[cfg(test)] mod tests { ... }`).
 
+mod body_limits;
 mod browser;
 mod caches;
 mod cae;
@@ -16,12 +17,16 @@ mod errors;
 mod faults;
 mod file_limits;
 mod formats;
+mod hostile_input;
+mod limits;
 mod log_format;
 mod managed_identity;
 mod orderby;
 mod pfx;
+mod pipes;
 mod pkcs11;
 mod quickstart;
+mod readme;
 mod rotation;
 mod serve;
 mod shell_integration;

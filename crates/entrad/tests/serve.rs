@@ -63,6 +63,7 @@ impl Broker {
         // IMDS at a closed loopback port unless `host` says otherwise.
         let mut command = entrad_process();
         command
+            .env_remove("RUST_LOG")
             .envs(host.iter().cloned())
             .args(identity)
             .arg("--ca-file")
@@ -526,8 +527,9 @@ fn print_env_gives_the_exports_and_the_file_holds_the_same_secret() {
     let emulator = Emulator::start(1);
     let dir = tempfile::tempdir().unwrap();
     let header_file = dir.path().join("header");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_entrad"))
-        .env_remove("ENTRAD_CACHE")
+    // Without the environment's AZURE_* and IDENTITY_* variables: the exports are
+    // the broker's own.
+    let mut child = entrad_process()
         .arg("--config")
         .arg(emulator.file("parameters.json"))
         .arg("--ca-file")
@@ -644,6 +646,91 @@ fn a_second_broker_on_the_same_header_file_is_refused_and_the_first_keeps_servin
         first.header
     );
     assert_eq!(first.app_service(GRAPH).0, 200);
+}
+
+#[test]
+fn the_header_file_is_created_new_never_through_a_symlink_over_a_file_or_in_a_shared_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    let emulator = Emulator::start(1);
+    // Exit 2 with one line on stderr; a broker that starts instead is stopped
+    // at its ready line and fails the test.
+    let refused = |path: &Path| {
+        let mut child = entrad_process()
+            .arg("--config")
+            .arg(emulator.file("parameters.json"))
+            .arg("--ca-file")
+            .arg(emulator.ca_file())
+            .arg("serve")
+            .arg("--identity-header-file")
+            .arg(path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut ready = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut ready)
+            .unwrap();
+        if !ready.is_empty() {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("entrad serve started with {}: {ready}", path.display());
+        }
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        stderr
+    };
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    // A symlink to a file someone else reads: the target keeps its content and mode.
+    let target = dir.path().join("target");
+    std::fs::write(&target, "keep").unwrap();
+    std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let link = dir.path().join("link");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let stderr = refused(&link);
+    assert!(
+        stderr.contains(&format!(
+            "the identity header file {} already exists as a symbolic link",
+            link.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+    let mode = std::fs::metadata(&target).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o644);
+    // An existing file, private and held open by whoever made it.
+    let existing = dir.path().join("existing");
+    std::fs::write(&existing, "someone's").unwrap();
+    std::fs::set_permissions(&existing, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let _held = std::fs::File::open(&existing).unwrap();
+    let stderr = refused(&existing);
+    assert!(
+        stderr.contains(&format!(
+            "the identity header file {} already exists",
+            existing.display()
+        )),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), "someone's");
+    // A directory its group or others can write.
+    for shared_mode in [0o770, 0o703] {
+        let shared = dir.path().join(format!("shared-{shared_mode:o}"));
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(shared_mode)).unwrap();
+        let stderr = refused(&shared.join("header"));
+        assert!(
+            stderr.contains(&format!(
+                "the directory {} of the identity header file is writable by",
+                shared.display()
+            )),
+            "{stderr}"
+        );
+        assert_eq!(std::fs::read_dir(&shared).unwrap().count(), 0);
+    }
 }
 
 #[test]
@@ -796,11 +883,11 @@ fn an_unavailable_token_service_is_a_503_in_the_protocol_shape_and_counted() {
 }
 
 #[test]
-fn with_a_managed_identity_upstream_the_answer_names_the_identitys_client_id() {
+fn with_a_managed_identity_upstream_the_answer_names_the_identitys_client_id_and_refuses_others() {
     let emulator = Emulator::start(1);
     let host = emulator.on_host_env("app-service");
     let identity = ["--managed-identity".as_ref(), "system".as_ref()];
-    let broker = Broker::start_on_host(&emulator, "memory", &identity, &[], &host);
+    let broker = Broker::start_on_host(&emulator, "memory", &identity, &["--imds"], &host);
     let (status, body) = broker.app_service(GRAPH);
     assert_eq!(status, 200, "{body}");
     let token = body["access_token"].as_str().unwrap();
@@ -823,39 +910,295 @@ fn with_a_managed_identity_upstream_the_answer_names_the_identitys_client_id() {
         app,
         "the managed identity is not the app"
     );
+    // Its own client id is accepted, in any case; another identity's is refused
+    // (the app's too), and so is every other way of naming one.
+    let app = app.as_str().unwrap();
+    let upper = client_id.to_uppercase();
+    for (asked, expected) in [(client_id, 200), (upper.as_str(), 200), (app, 400)] {
+        let (status, body) = broker.get(
+            &format!("/msi/token?api-version=2019-08-01&resource={GRAPH}&client_id={asked}"),
+            &[("X-IDENTITY-HEADER", &broker.header)],
+        );
+        assert_eq!(status, expected, "client_id={asked}: {body}");
+        if expected == 400 {
+            let message = body["message"].as_str().unwrap();
+            assert!(
+                message.contains(&format!("client_id {asked} is not this broker's identity"))
+                    && message.contains(client_id),
+                "{message}"
+            );
+            assert!(body.get("access_token").is_none(), "{body}");
+        }
+    }
+    assert_other_identities_refused(&broker);
+    assert_eq!(broker.audit().len(), 3, "{}", broker.stderr());
+}
+
+/// Each parameter naming a user-assigned identity is refused in both forms,
+/// naming the parameter, and hands out no token.
+fn assert_other_identities_refused(broker: &Broker) {
+    let audited = broker.audit().len();
+    for name in ["object_id", "principal_id", "mi_res_id", "msi_res_id"] {
+        let query = format!(
+            "api-version=2019-08-01&resource={GRAPH}&{name}=00000000-0000-0000-0000-000000000001"
+        );
+        let (status, body) = broker.get(
+            &format!("/msi/token?{query}"),
+            &[("X-IDENTITY-HEADER", &broker.header)],
+        );
+        assert_eq!(status, 400, "{name}: {body}");
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.starts_with(&format!("{name} names a user-assigned identity")),
+            "{message}"
+        );
+        let (status, body) = broker.get(
+            &format!("/metadata/identity/oauth2/token?{query}"),
+            &[("Metadata", "true")],
+        );
+        assert_eq!(
+            (status, &body["error"]),
+            (400, &Value::from("invalid_request")),
+            "{name}: {body}"
+        );
+        assert!(
+            body["error_description"].as_str().unwrap().contains(name),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        broker.audit().len(),
+        audited,
+        "a refused request got a token"
+    );
 }
 
 #[test]
-fn connections_past_the_limit_wait_for_one_to_close() {
+fn naming_another_identity_is_refused_without_asking_the_token_service() {
     let emulator = Emulator::start(1);
-    let broker = Broker::start(&emulator, "memory", &["--max-connections", "1"]);
-    // The one connection allowed, open and idle mid-request.
-    let mut first = std::net::TcpStream::connect(&broker.address).unwrap();
-    first
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(200));
-    let mut second = std::net::TcpStream::connect(&broker.address).unwrap();
-    second
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        .unwrap();
-    second
-        .set_read_timeout(Some(Duration::from_millis(500)))
-        .unwrap();
-    let mut byte = [0u8; 1];
-    let waited = second.read(&mut byte).unwrap_err();
+    let broker = Broker::start(&emulator, "memory", &["--imds"]);
+    assert_other_identities_refused(&broker);
+    assert_eq!(emulator.stats().route("token"), 0);
+    let stream = std::net::TcpStream::connect(&broker.address).unwrap();
+    let (_, metrics) = http_get(stream, "/metrics", &[]);
     assert!(
-        matches!(
-            waited.kind(),
-            std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-        ),
-        "the second connection was served while the first was open: {waited}"
+        metrics
+            .lines()
+            .any(|l| l == "entrad_serve_requests_refused_total{reason=\"parameters\"} 8"),
+        "{metrics}"
     );
-    drop(first);
-    second
-        .set_read_timeout(Some(Duration::from_secs(30)))
+}
+
+#[test]
+fn never_logs_the_token_or_the_header_even_at_trace_level() {
+    let emulator = Emulator::start(1);
+    let parameters = emulator.file("parameters.json");
+    let identity = ["-vvv".as_ref(), "--config".as_ref(), parameters.as_os_str()];
+    let broker = Broker::start_with(&emulator, "memory", &identity, &["--imds"]);
+    // A miss, a hit, both forms, and refusals that echo what the caller sent.
+    let (status, body) = broker.app_service(GRAPH);
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(broker.app_service(GRAPH).1["access_token"], token.as_str());
+    let (status, _) = broker.get(
+        "/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://graph.microsoft.com",
+        &[("Metadata", "true")],
+    );
+    assert_eq!(status, 200);
+    let mut wrong = broker.header.clone().into_bytes();
+    wrong[0] = if wrong[0] == b'a' { b'b' } else { b'a' };
+    let wrong = String::from_utf8(wrong).unwrap();
+    let (status, _) = broker.get(
+        &format!("/msi/token?api-version=2019-08-01&resource={GRAPH}"),
+        &[("X-IDENTITY-HEADER", &wrong)],
+    );
+    assert_eq!(status, 401);
+    let stderr = broker.stderr();
+    // Proof that the verbose levels were on: the token request's debug lines are there.
+    assert!(
+        stderr.contains("DEBUG entrad_auth::token_request"),
+        "not verbose:\n{stderr}"
+    );
+    assert_eq!(broker.audit().len(), 3, "{stderr}");
+    for (what, secret) in [
+        ("the token", token.as_str()),
+        ("the header secret", broker.header.as_str()),
+        ("a presented header", wrong.as_str()),
+    ] {
+        assert!(
+            !stderr.contains(secret),
+            "{what} is in the broker's stderr at -vvv"
+        );
+    }
+    // Nor any part of the token that identifies it (its signature).
+    let signature = token.rsplit('.').next().unwrap();
+    assert!(
+        !stderr.contains(signature),
+        "the token's signature is in the broker's stderr"
+    );
+}
+
+/// Polls the broker's `/metrics` over its Unix socket (a budget of its own,
+/// so it answers whatever the TCP callers do) until `line` is there.
+fn wait_for_metric(socket: &Path, line: &str) -> String {
+    let name = line.split(['{', ' ']).next().unwrap();
+    loop {
+        let stream = std::os::unix::net::UnixStream::connect(socket).unwrap();
+        let (status, metrics) = http_get(stream, "/metrics", &[]);
+        assert_eq!(status, 200, "{metrics}");
+        assert!(metrics.contains(name), "no {name} in\n{metrics}");
+        if metrics.lines().any(|l| l == line) {
+            return metrics;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn connections_that_never_finish_a_head_cannot_keep_a_complete_request_out() {
+    let emulator = Emulator::start(1);
+    let socket_dir = tempfile::tempdir().unwrap();
+    let socket = socket_dir.path().join("entrad.sock");
+    let broker = Broker::start(
+        &emulator,
+        "memory",
+        &[
+            "--max-connections",
+            "2",
+            "--unix-socket",
+            socket.to_str().unwrap(),
+        ],
+    );
+    // Every TCP slot taken by a connection that never finishes its head: one
+    // with half a head, then one that sends nothing.
+    let mut half = std::net::TcpStream::connect(&broker.address).unwrap();
+    half.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n")
         .unwrap();
-    let mut answer = String::new();
-    second.read_to_string(&mut answer).unwrap();
-    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    wait_for_metric(
+        &socket,
+        "entrad_serve_connections{listener=\"tcp\",state=\"waiting\"} 1",
+    );
+    let _silent = std::net::TcpStream::connect(&broker.address).unwrap();
+    wait_for_metric(
+        &socket,
+        "entrad_serve_connections{listener=\"tcp\",state=\"waiting\"} 2",
+    );
+    // A complete request with the secret is answered, in the slot of the one
+    // that waited longest, which is closed without an answer.
+    let (status, body) = broker.app_service(GRAPH);
+    assert_eq!(status, 200, "{body}");
+    let mut rest = Vec::new();
+    let _ = half.read_to_end(&mut rest);
+    assert!(rest.is_empty(), "{}", String::from_utf8_lossy(&rest));
+    wait_for_metric(
+        &socket,
+        "entrad_serve_connections_evicted_total{listener=\"tcp\"} 1",
+    );
+}
+
+#[test]
+fn connections_past_the_limit_wait_while_every_slot_serves_a_request() {
+    let emulator = Emulator::start(1);
+    // The upstream: an App Service managed identity endpoint the test answers
+    // when it chooses, so the one slot stays serving until then.
+    let upstream = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let host = vec![
+        (
+            "IDENTITY_ENDPOINT".to_owned(),
+            format!("http://{}/msi/token", upstream.local_addr().unwrap()),
+        ),
+        ("IDENTITY_HEADER".to_owned(), "upstream-secret".to_owned()),
+    ];
+    let socket_dir = tempfile::tempdir().unwrap();
+    let socket = socket_dir.path().join("entrad.sock");
+    let identity = ["--managed-identity".as_ref(), "system".as_ref()];
+    let broker = Broker::start_on_host(
+        &emulator,
+        "memory",
+        &identity,
+        &[
+            "--max-connections",
+            "1",
+            "--unix-socket",
+            socket.to_str().unwrap(),
+        ],
+        &host,
+    );
+    std::thread::scope(|scope| {
+        let first = scope.spawn(|| broker.app_service(GRAPH));
+        // The broker asks the upstream: the one TCP slot is serving.
+        let (mut asked, _) = upstream.accept().unwrap();
+        let mut head = Vec::new();
+        let mut byte = [0u8; 1];
+        while !head.ends_with(b"\r\n\r\n") {
+            assert_eq!(asked.read(&mut byte).unwrap(), 1, "the broker hung up");
+            head.push(byte[0]);
+        }
+        wait_for_metric(
+            &socket,
+            "entrad_serve_connections{listener=\"tcp\",state=\"serving\"} 1",
+        );
+        // A second connection is accepted and queued, and stays unanswered:
+        // the broker decided so, and nothing changes until the slot is freed.
+        let mut second = std::net::TcpStream::connect(&broker.address).unwrap();
+        second
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+            .unwrap();
+        wait_for_metric(
+            &socket,
+            "entrad_serve_connections_queued{listener=\"tcp\"} 1",
+        );
+        second.set_nonblocking(true).unwrap();
+        let waited = second.read(&mut byte).unwrap_err();
+        assert_eq!(
+            waited.kind(),
+            std::io::ErrorKind::WouldBlock,
+            "the second connection was served while the first was serving: {waited}"
+        );
+        second.set_nonblocking(false).unwrap();
+        // The upstream answers: the first caller gets its token, its
+        // connection closes, and the second is served.
+        let expires_on = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            + 3600;
+        let token = fake_jwt(&serde_json::json!({
+            "aud": GRAPH,
+            "appid": "5a5c3e7d-1f0b-4a6e-9d2c-8b7f6e5d4c3b",
+        }));
+        let body = serde_json::json!({
+            "access_token": token,
+            "expires_on": expires_on.to_string(),
+            "resource": GRAPH,
+            "token_type": "Bearer",
+            "client_id": "5a5c3e7d-1f0b-4a6e-9d2c-8b7f6e5d4c3b",
+        })
+        .to_string();
+        write!(
+            asked,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        drop(asked);
+        let (status, answer) = first.join().unwrap();
+        assert_eq!(status, 200, "{answer}");
+        assert_eq!(answer["access_token"], token.as_str());
+        let mut answer = String::new();
+        second.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    });
+}
+
+/// A token shaped as a JWT (unsigned: the broker only reads its claims).
+fn fake_jwt(claims: &Value) -> String {
+    use base64::Engine;
+    let encode =
+        |json: &Value| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json.to_string());
+    format!(
+        "{}.{}.c2lnbmF0dXJl",
+        encode(&serde_json::json!({"typ": "JWT", "alg": "RS256"})),
+        encode(claims)
+    )
 }

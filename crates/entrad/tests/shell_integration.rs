@@ -101,3 +101,63 @@ fn the_man_page_is_roff_for_entrad_1_with_every_subcommand() {
         "no --log-format in the man page"
     );
 }
+
+#[test]
+fn man_dir_writes_every_page_the_main_page_refers_to() {
+    let dir = tempfile::tempdir().unwrap();
+    succeed(entrad().args(["man", "--dir"]).arg(dir.path()));
+    let main = std::fs::read_to_string(dir.path().join("entrad.1")).unwrap();
+    // clap_mangen writes `entrad\-users(1)` for each subcommand.
+    let mut referred = 0;
+    for subcommand in SUBCOMMANDS {
+        let roff = format!("entrad\\-{}(1)", subcommand.replace('-', "\\-"));
+        assert!(main.contains(&roff), "{roff} in entrad.1");
+        let page = dir.path().join(format!("entrad-{subcommand}.1"));
+        let text =
+            std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}", page.display()));
+        assert!(
+            text.contains(&format!(".TH entrad-{subcommand} 1")),
+            "{}",
+            page.display()
+        );
+        referred += 1;
+    }
+    assert_eq!(referred, SUBCOMMANDS.len());
+    let users = std::fs::read_to_string(dir.path().join("entrad-users.1")).unwrap();
+    assert!(
+        users.contains("\\-\\-limit"),
+        "entrad-users(1) documents --limit"
+    );
+}
+
+#[test]
+fn each_help_lists_the_options_of_its_command_only() {
+    let help = |args: &[&str]| stdout_of(args);
+    let emulator = help(&["emulator", "--help"]);
+    for foreign in [
+        "--client-secret",
+        "--pkcs11",
+        "--config",
+        "--format",
+        "--scope",
+    ] {
+        assert!(
+            !emulator.contains(foreign),
+            "emulator --help lists {foreign}"
+        );
+    }
+    assert!(emulator.contains("--listen") && emulator.contains("--log-format"));
+    let users = help(&["users", "--help"]);
+    for own in [
+        "--limit",
+        "--page-size",
+        "--client-secret",
+        "--config",
+        "--format",
+    ] {
+        assert!(users.contains(own), "users --help lacks {own}");
+    }
+    assert!(!users.contains("--top"), "the old name stays hidden");
+    let completions = help(&["completions", "--help"]);
+    assert!(!completions.contains("--client-secret") && !completions.contains("--config"));
+}

@@ -25,6 +25,9 @@ pub const AZURE_VARS: &[&str] = &[
     "RUST_LOG",
     "CREDENTIALS_DIRECTORY",
     "ENTRAD_LOG_FORMAT",
+    "ENTRAD_CONFIG",
+    "ENTRAD_CA_FILE",
+    "ENTRAD_GRAPH_URL",
 ];
 
 /// An `entrad emulator` child process (killed on drop) and `entrad` commands set up for it.

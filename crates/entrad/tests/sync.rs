@@ -360,16 +360,21 @@ fn killed_at_random_pages(emulator: &Emulator, clean: &Db, killed: &Db) {
     let half_done = kill_until_done(emulator, killed);
     assert!(half_done >= 2, "only {half_done} kills landed mid-round");
     assert_same(emulator, killed, clean);
-    // Then a round of changes, killed too, against a clean run of it.
+    // Then a round of changes, killed too, against a clean run of it: enough
+    // changes for several pages, so that kills land mid-round here too.
     let ids = clean.user_ids(emulator);
-    for id in &ids[..30] {
+    for id in &ids[..100] {
         rename(emulator, id, format!("New {id}"));
     }
     emulator.admin(|a| a.delete_user(&ids[40]));
     let group = clean.value(emulator, "SELECT id FROM groups ORDER BY id LIMIT 1");
     emulator.admin(|a| a.add_member(&group, &ids[41]));
     succeed(&mut sync_both(emulator, clean));
-    kill_until_done(emulator, killed);
+    let half_done = kill_until_done(emulator, killed);
+    assert!(
+        half_done >= 2,
+        "only {half_done} kills landed mid-round of changes"
+    );
     assert_same(emulator, killed, clean);
 }
 
@@ -902,4 +907,130 @@ fn select_fixes_the_columns_and_a_new_selection_starts_a_fresh_round() {
         ),
         USERS.to_string()
     );
+}
+
+/// A Graph (a mock) whose users delta round is one page, `first`, with a
+/// link to a second page served by `second`.
+fn mock_graph(runtime: &tokio::runtime::Runtime, second: Value) -> wiremock::MockServer {
+    use wiremock::matchers::{method, path, query_param, query_param_is_missing};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    runtime.block_on(async {
+        let graph = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/v1.0/users/delta"))
+            .and(query_param_is_missing("page"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "@odata.nextLink": format!("{}/v1.0/users/delta?page=2", graph.uri()),
+                "value": [{"id": "1", "displayName": "One"}],
+            })))
+            .mount(&graph)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/v1.0/users/delta"))
+            .and(query_param("page", "2"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(second))
+            .mount(&graph)
+            .await;
+        graph
+    })
+}
+
+#[test]
+fn a_link_to_another_origin_is_never_stored_and_fails_every_run_alike() {
+    let emulator = Emulator::start(1);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = "http://127.0.0.1:9/v1.0/users/delta";
+    for (name, link) in ["@odata.deltaLink", "@odata.nextLink"]
+        .into_iter()
+        .enumerate()
+    {
+        let graph = mock_graph(
+            &runtime,
+            json!({link: format!("{elsewhere}?$deltatoken=stolen"), "value": [{"id": "2"}]}),
+        );
+        let db = Db::sqlite(dir.path(), &format!("mirror-{name}.db"));
+        // The first page and its (good) nextLink are committed; the second
+        // page's link leads elsewhere: the page is not applied, the stored
+        // state stays at the first page's link, and a second run fails the
+        // same way (a stored bad link would make it a configuration error).
+        for _ in 0..2 {
+            let output = emulator
+                .configured()
+                .args(["--graph-url", &graph.uri(), "--allow-insecure-loopback"])
+                .args(["sync", "users", "--into"])
+                .arg(db.spec())
+                .output()
+                .unwrap();
+            let stderr = stderr_of(&output);
+            assert_eq!(output.status.code(), Some(1), "{link}: {stderr}");
+            assert!(stderr.contains(link), "{stderr}");
+            assert!(stderr.contains("http://127.0.0.1:9"), "{stderr}");
+            assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+            assert_eq!(
+                db.query(&emulator, "SELECT link, done FROM sync_state"),
+                [[
+                    format!("{}/v1.0/users/delta?page=2", graph.uri()),
+                    "0".to_owned()
+                ]],
+                "{link}"
+            );
+            assert_eq!(db.user_ids(&emulator), ["1"], "{link}");
+        }
+    }
+}
+
+/// `cmd` run by `sh` under a file size limit of `blocks` (`ulimit -f`).
+fn under_file_size_limit(cmd: &std::process::Command, blocks: u32) -> std::process::Command {
+    let mut sh = std::process::Command::new("sh");
+    sh.arg("-c")
+        .arg(format!("ulimit -f {blocks} && exec \"$@\""))
+        .arg("sh")
+        .arg(cmd.get_program())
+        .args(cmd.get_args());
+    for (key, value) in cmd.get_envs() {
+        match value {
+            Some(value) => sh.env(key, value),
+            None => sh.env_remove(key),
+        };
+    }
+    sh.stdout(Stdio::piped()).stderr(Stdio::piped());
+    sh
+}
+
+#[test]
+fn a_local_database_that_cannot_be_used_is_a_configuration_error_with_a_hint() {
+    let emulator = Emulator::start(USERS * 4);
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_database = dir.path().join("notes.txt");
+    std::fs::write(&not_a_database, "a text file, not a database\n".repeat(200)).unwrap();
+    let directory = dir.path().join("a-directory");
+    std::fs::create_dir(&directory).unwrap();
+    for (db, hint) in [
+        (Db::Sqlite(not_a_database), "not a SQLite database"),
+        (Db::Sqlite(directory), "cannot be opened as a database file"),
+    ] {
+        let output = sync(&emulator, &db).output().unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(stderr.contains(hint), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
+    // A write past the file size limit (SIGXFSZ) is reported, not fatal:
+    // at several limits, wherever the write that passes it falls.
+    for blocks in [1, 64, 512] {
+        let db = Db::sqlite(dir.path(), &format!("limited-{blocks}.db"));
+        let mut cmd = entrad_process();
+        cmd.arg("--ca-file")
+            .arg(emulator.ca_file())
+            .arg("--config")
+            .arg(emulator.file("parameters.json"))
+            .args(["sync", "--page-size", PAGE, "--into"])
+            .arg(db.spec());
+        let output = under_file_size_limit(&cmd, blocks).output().unwrap();
+        let stderr = stderr_of(&output);
+        assert_eq!(output.status.code(), Some(2), "{blocks}: {output:?}");
+        assert!(stderr.contains("file size limit (ulimit -f)"), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    }
 }

@@ -32,7 +32,8 @@ pub struct FallbackCache {
     primary: Arc<dyn TokenCache>,
     memory: MemoryCache,
     retry_after: Duration,
-    /// `Some(when to try the primary again)` while degraded.
+    /// `Some(when the primary last failed)` while degraded (an instant in the
+    /// past, so that no pause, however long, overflows a clock).
     degraded: Mutex<Option<Instant>>,
 }
 
@@ -66,7 +67,7 @@ impl FallbackCache {
     /// Whether to ask the primary store now: healthy, or resting long enough.
     fn use_primary(&self) -> bool {
         self.state()
-            .is_none_or(|retry_at| Instant::now() >= retry_at)
+            .is_none_or(|failed_at| failed_at.elapsed() >= self.retry_after)
     }
 
     fn succeeded(&self) {
@@ -76,16 +77,26 @@ impl FallbackCache {
     }
 
     fn failed(&self, e: &Error) {
-        let was_degraded = self
-            .state()
-            .replace(Instant::now() + self.retry_after)
-            .is_some();
+        let was_degraded = self.state().replace(Instant::now()).is_some();
         if was_degraded {
-            tracing::debug!(error = %e, "the token cache is still unreachable");
+            tracing::debug!(error = %with_causes(e), "the token cache is still unreachable");
         } else {
-            tracing::warn!(store = ?self.primary, error = %e, "the token cache cannot be used; keeping tokens in memory for now");
+            tracing::warn!(store = ?self.primary, error = %with_causes(e), "the token cache cannot be used; keeping tokens in memory for now");
         }
     }
+}
+
+/// The error and its causes on one line: the warning says why the store
+/// failed ("cannot read PATH: it is a FIFO, not a regular file"), not only what.
+fn with_causes(error: &Error) -> String {
+    let mut line = error.to_string();
+    let mut cause = std::error::Error::source(error);
+    while let Some(e) = cause {
+        line.push_str(": ");
+        line.push_str(&e.to_string());
+        cause = e.source();
+    }
+    line
 }
 
 impl TokenCache for FallbackCache {
@@ -250,5 +261,17 @@ mod tests {
         cache.put(&key("t"), &token("t")).await.unwrap();
         assert!(flaky.inner.get(&key("t")).await.unwrap().is_some());
         assert!(cache.memory.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_pause_too_long_for_the_clock_rests_forever_without_a_panic() {
+        let flaky = Arc::new(Flaky::default());
+        flaky.down.store(true, Ordering::SeqCst);
+        let cache = FallbackCache::new(flaky.clone()).with_retry_after(Duration::MAX);
+        assert!(cache.get(&key("t")).await.unwrap().is_none());
+        flaky.down.store(false, Ordering::SeqCst);
+        assert!(cache.get(&key("t")).await.unwrap().is_none());
+        assert!(cache.is_degraded());
+        assert_eq!(flaky.calls.load(Ordering::SeqCst), 1);
     }
 }

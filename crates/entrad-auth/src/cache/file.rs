@@ -483,7 +483,7 @@ mod tests {
 
     #[cfg(unix)]
     #[tokio::test]
-    async fn an_endless_file_is_an_error_at_the_limit_not_a_corrupt_cache() {
+    async fn a_device_or_an_oversized_file_is_an_error_not_a_corrupt_cache() {
         let e = FileCache::new("/dev/zero")
             .get(&key("a"))
             .await
@@ -491,6 +491,18 @@ mod tests {
         assert_eq!(e.to_string(), "token cache error: cannot read /dev/zero");
         let cause = std::error::Error::source(&e).expect("the I/O error is the source");
         let io = cause.downcast_ref::<io::Error>().expect("an io::Error");
-        assert_eq!(io.to_string(), "it is larger than the limit of 64 MiB");
+        assert_eq!(
+            io.to_string(),
+            "it is a character device, not a regular file"
+        );
+
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.json");
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_len(CACHE_FILE_LIMIT + 1).unwrap();
+        let e = FileCache::new(&path).get(&key("a")).await.unwrap_err();
+        let cause = std::error::Error::source(&e).expect("the I/O error is the source");
+        assert_eq!(cause.to_string(), "it is larger than the limit of 64 MiB");
+        assert!(path.exists(), "not set aside as corrupt");
     }
 }

@@ -15,7 +15,7 @@ pub(crate) mod fixtures;
 mod lock;
 mod lock_file;
 mod memory;
-mod msal_entry;
+pub(crate) mod msal_entry;
 mod msal_lockfile;
 #[cfg(feature = "redis")]
 mod redis;

@@ -120,7 +120,12 @@ fn try_take_over(path: &Path) -> io::Result<Option<MsalLockfile>> {
     if !same_file(&file, path)? {
         return Ok(None);
     }
-    let age = age_of(&file.metadata()?)?;
+    let meta = file.metadata()?;
+    // Only a regular file is read: reading a FIFO would wait for a writer forever.
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    let age = age_of(&meta)?;
     if age < STALE_AGE {
         return Ok(None);
     }

@@ -79,6 +79,12 @@ pub struct RedisCache {
 }
 
 impl RedisCache {
+    /// The most an entry may hold: 1 MiB. An entry is one access token
+    /// (1 to 5 KB) with its MSAL fields, encrypted or not. A larger value is
+    /// not read past this: it counts as a miss, with a warning naming the
+    /// limit, and the token obtained instead replaces it.
+    pub const ENTRY_LIMIT: u64 = 1024 * 1024;
+
     /// A cache at `redis://[user][:password@]host[:port][/db][?prefix=P]`, or
     /// `rediss://` for TLS. `prefix` (default `entrad:`) starts every key. No
     /// I/O happens here.
@@ -243,15 +249,29 @@ impl TokenCache for RedisCache {
     fn get<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CachedToken>>> {
         async move {
             let redis_key = self.entry_key(key);
-            let mut cmd = redis::cmd("GET");
-            cmd.arg(&redis_key);
+            // At most one byte past the limit comes back, whatever the entry
+            // holds: GETRANGE bounds the reply on the server. A missing key
+            // reads as empty, as an empty value would, and neither is an entry.
+            let mut cmd = redis::cmd("GETRANGE");
+            cmd.arg(&redis_key).arg(0).arg(RedisCache::ENTRY_LIMIT);
             // Bytes, not a String: a conversion error could quote the value.
-            let raw: Option<Vec<u8>> = self.run(&cmd).await?;
-            Ok(raw
-                .map(Zeroizing::new)
-                .and_then(|raw| self.decode(&redis_key, raw))
-                .as_ref()
-                .and_then(from_entry))
+            let raw = Zeroizing::new(self.run::<Vec<u8>>(&cmd).await?);
+            if raw.is_empty() {
+                return Ok(None);
+            }
+            if raw.len() as u64 > RedisCache::ENTRY_LIMIT {
+                self.unreadable(
+                    &redis_key,
+                    &format!(
+                        "on {} is larger than the {} limit of an entry (not read past it)",
+                        self.server,
+                        entrad_http::BodyLimit::new(RedisCache::ENTRY_LIMIT, "a Redis entry")
+                            .size()
+                    ),
+                );
+                return Ok(None);
+            }
+            Ok(self.decode(&redis_key, raw).as_ref().and_then(from_entry))
         }
         .boxed()
     }

@@ -1,33 +1,24 @@
 //! Configuring a [`ConfidentialClient`].
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
+
+use entrad_http::{HttpClient, HttpOptions};
 
 use super::{ConfidentialClient, Requester};
 use crate::cache::{CacheKey, MemoryCache, TokenCache};
 use crate::engine::Engine;
-use crate::file_limit::{CERTIFICATE_FILE_LIMIT, read_bounded};
-use crate::{Authority, Credential, Error, Result, RetryPolicy};
-
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-const MAX_REDIRECTS: usize = 5;
+use crate::{Authority, Credential, Error, Result};
 
 /// Builds a [`ConfidentialClient`]; start with [`ConfidentialClient::builder`].
 pub struct ClientBuilder {
     client_id: String,
     authority: Authority,
     credential: Credential,
-    ca_files: Vec<PathBuf>,
-    root_pems: Vec<Vec<u8>>,
+    http: HttpOptions,
     allow_insecure_loopback: bool,
     instance_discovery: bool,
-    timeout: Duration,
-    connect_timeout: Duration,
-    retry_policy: RetryPolicy,
     capabilities: Vec<String>,
     cache: Option<Arc<dyn TokenCache>>,
 }
@@ -38,13 +29,9 @@ impl ClientBuilder {
             client_id,
             authority,
             credential,
-            ca_files: Vec::new(),
-            root_pems: Vec::new(),
+            http: HttpOptions::default(),
             allow_insecure_loopback: false,
             instance_discovery: true,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
-            retry_policy: RetryPolicy::default(),
             capabilities: Vec::new(),
             cache: None,
         }
@@ -66,16 +53,13 @@ impl ClientBuilder {
         self
     }
 
-    /// Trust the root certificate(s) in this PEM file too (e.g. the emulator's
-    /// `ca.pem`, or a private endpoint's CA). Read by [`ClientBuilder::build`].
-    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_files.push(path.into());
-        self
-    }
-
-    /// Trust the root certificate(s) in this PEM text too.
-    pub fn root_certificate_pem(mut self, pem: &[u8]) -> Self {
-        self.root_pems.push(pem.to_vec());
+    /// How to talk HTTP (default [`HttpOptions::default`]): time limits, the
+    /// CAs trusted too (e.g. the emulator's `ca.pem`, read by
+    /// [`ClientBuilder::build`]), the retry policy. The client's
+    /// [`HttpClient`] is built from them; entrad-graph sends Graph requests
+    /// through it when given this client ([`ConfidentialClient::http_client`]).
+    pub fn http(mut self, options: HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
@@ -93,24 +77,6 @@ impl ClientBuilder {
     /// Turn it off for a custom authority that does not serve it.
     pub fn instance_discovery(mut self, yes: bool) -> Self {
         self.instance_discovery = yes;
-        self
-    }
-
-    /// Time limit for one HTTP request, body included (default 30 s).
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
-        self
-    }
-
-    /// Time limit for establishing a connection (default 10 s).
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
-        self
-    }
-
-    /// Retries of transient failures (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, p: RetryPolicy) -> Self {
-        self.retry_policy = p;
         self
     }
 
@@ -143,14 +109,13 @@ impl ClientBuilder {
                 "client capability {bad:?} is empty or contains spaces or quotes: give names such as cp1"
             )));
         }
-        let http = self.http_client()?;
+        let http = HttpClient::new(&self.http).map_err(http_setup)?;
         let key_parts = CacheKey::new(&self.authority, &client_id, &[]);
         let requester = Requester {
             client_id,
             authority: self.authority,
             credential: self.credential,
             http,
-            retry: self.retry_policy,
             instance_discovery: self.instance_discovery,
             allow_insecure_loopback: self.allow_insecure_loopback,
             endpoints: tokio::sync::OnceCell::new(),
@@ -162,73 +127,32 @@ impl ClientBuilder {
             engine: Engine::new(requester, cache, key_parts),
         })
     }
-
-    fn http_client(&self) -> Result<reqwest::Client> {
-        http_client(
-            &self.ca_files,
-            &self.root_pems,
-            self.timeout,
-            self.connect_timeout,
-        )
-    }
 }
 
-/// The HTTP client token requests (and the Graph requests carrying their
-/// tokens) go through: the CA files and PEMs trusted too, the timeouts,
-/// same-origin redirects only.
-pub(crate) fn http_client(
-    ca_files: &[PathBuf],
-    root_pems: &[Vec<u8>],
-    timeout: Duration,
-    connect_timeout: Duration,
-) -> Result<reqwest::Client> {
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("entrad-auth/", env!("CARGO_PKG_VERSION")))
-        .timeout(timeout)
-        .connect_timeout(connect_timeout)
-        .redirect(same_origin_redirects());
-    for path in ca_files {
-        let pem = read_bounded(path, CERTIFICATE_FILE_LIMIT)
-            .map_err(|e| Error::config(format!("cannot read the CA file {}", path.display()), e))?;
-        for cert in roots(&pem, &path.display().to_string())? {
-            builder = builder.add_root_certificate(cert);
+/// The HTTP client could not be built from the options: a configuration
+/// error saying which file or PEM is unusable, with the reason as its cause.
+pub(crate) fn http_setup(error: entrad_http::Error) -> Error {
+    match error {
+        entrad_http::Error::CaFile { path, source } => Error::config(
+            format!("cannot read the CA file {}", path.display()),
+            source,
+        ),
+        entrad_http::Error::NotCertificates {
+            what,
+            problem,
+            source,
+        } => {
+            let message = format!("{what} {problem}");
+            match source {
+                Some(source) => Error::ConfigCause {
+                    message,
+                    source: crate::Cause::from_boxed(source),
+                },
+                None => Error::Config(message),
+            }
         }
+        other => Error::config("cannot set up the HTTP client", other),
     }
-    for pem in root_pems {
-        for cert in roots(pem, "the root certificate PEM")? {
-            builder = builder.add_root_certificate(cert);
-        }
-    }
-    builder
-        .build()
-        .map_err(|e| Error::config("cannot set up the HTTP client", e))
-}
-
-fn roots(pem: &[u8], source: &str) -> Result<Vec<reqwest::Certificate>> {
-    let certs = reqwest::Certificate::from_pem_bundle(pem)
-        .map_err(|e| Error::config(format!("{source} is not a PEM certificate bundle"), e))?;
-    if certs.is_empty() {
-        return Err(Error::Config(format!(
-            "{source} holds no PEM certificate (expected -----BEGIN CERTIFICATE-----)"
-        )));
-    }
-    Ok(certs)
-}
-
-/// A redirect to another origin would carry the form (with the secret or the
-/// assertion) to a host the caller never named: only same-origin hops are followed.
-fn same_origin_redirects() -> reqwest::redirect::Policy {
-    reqwest::redirect::Policy::custom(|attempt| {
-        let same_origin = attempt
-            .previous()
-            .first()
-            .is_some_and(|first| first.origin() == attempt.url().origin());
-        if same_origin && attempt.previous().len() <= MAX_REDIRECTS {
-            attempt.follow()
-        } else {
-            attempt.stop()
-        }
-    })
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -237,13 +161,9 @@ impl fmt::Debug for ClientBuilder {
             .field("client_id", &self.client_id)
             .field("authority", &self.authority)
             .field("credential", &self.credential)
-            .field("ca_files", &self.ca_files)
-            .field("root_pems", &self.root_pems.len())
+            .field("http", &self.http)
             .field("allow_insecure_loopback", &self.allow_insecure_loopback)
             .field("instance_discovery", &self.instance_discovery)
-            .field("timeout", &self.timeout)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("retry_policy", &self.retry_policy)
             .field("capabilities", &self.capabilities)
             .field("cache", &self.cache)
             .finish()

@@ -11,13 +11,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::future::{BoxFuture, FutureExt as _};
 
 pub use builder::ClientBuilder;
-pub(crate) use builder::http_client;
+pub(crate) use builder::http_setup;
 
 use crate::cache::CachedToken;
 use crate::discovery::{Discovery, Endpoints};
 use crate::engine::{Engine, Fetch};
 use crate::token_request::TokenRequest;
-use crate::{AccessToken, Authority, Credential, Result, RetryPolicy};
+use crate::{AccessToken, Authority, Credential, HttpClient, Result};
 
 /// A daemon's client for the client-credentials flow (MSAL's
 /// `ConfidentialClientApplication` + `acquire_token_for_client`).
@@ -34,8 +34,8 @@ pub(crate) struct Requester {
     client_id: String,
     authority: Authority,
     credential: Credential,
-    http: reqwest::Client,
-    retry: RetryPolicy,
+    /// Its transport and retry policy, lent to entrad-graph too.
+    http: HttpClient,
     instance_discovery: bool,
     allow_insecure_loopback: bool,
     endpoints: tokio::sync::OnceCell<Arc<Endpoints>>,
@@ -157,9 +157,11 @@ impl ConfidentialClient {
         self.engine.fetcher().credential.kind_name()
     }
 
-    /// The configured HTTP client (custom CA, timeouts, same-origin
-    /// redirects only); entrad-graph gets it through [`crate::internal`].
-    pub(crate) fn http(&self) -> &reqwest::Client {
+    /// The HTTP client token requests go through (its CAs, time limits and
+    /// retry policy, same-origin redirects only): entrad-graph sends the
+    /// Graph requests carrying this client's tokens through it, on the same
+    /// connection pool.
+    pub fn http_client(&self) -> &HttpClient {
         &self.engine.fetcher().http
     }
 }
@@ -195,7 +197,6 @@ impl Requester {
             .get_or_try_init(|| async {
                 Discovery {
                     http: &self.http,
-                    retry: &self.retry,
                     retries: &self.retries,
                     instance_discovery: self.instance_discovery,
                     allow_insecure_loopback: self.allow_insecure_loopback,
@@ -207,7 +208,6 @@ impl Requester {
             .await?;
         let received = TokenRequest {
             http: &self.http,
-            retry: &self.retry,
             retries: &self.retries,
             token_endpoint: &endpoints.token_endpoint,
             client_id: &self.client_id,
@@ -228,7 +228,7 @@ impl fmt::Debug for ConfidentialClient {
             .field("client_id", &requester.client_id)
             .field("authority", &requester.authority)
             .field("credential", &requester.credential)
-            .field("retry", &requester.retry)
+            .field("retry", &requester.http.retry_policy())
             .field("capabilities", &requester.capabilities)
             .field("cache", self.engine.cache())
             .finish_non_exhaustive()
@@ -244,6 +244,7 @@ mod tests {
     use futures_util::future::BoxFuture;
 
     use super::*;
+    use crate::HttpOptions;
     use crate::cache::{CacheKey, TokenCache, fixtures};
     use crate::clock::now_secs;
 
@@ -284,21 +285,21 @@ mod tests {
     fn ca_file_problems_are_config_errors() {
         let dir = tempfile::tempdir().unwrap();
         let e = builder("https://127.0.0.1:1/t")
-            .ca_file(dir.path().join("missing.pem"))
+            .http(HttpOptions::new().with_ca_file(dir.path().join("missing.pem")))
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("cannot read the CA file"), "{e}");
         let empty = dir.path().join("empty.pem");
         std::fs::write(&empty, "nothing here").unwrap();
         let e = builder("https://127.0.0.1:1/t")
-            .ca_file(&empty)
+            .http(HttpOptions::new().with_ca_file(&empty))
             .build()
             .unwrap_err();
         assert!(e.to_string().contains("holds no PEM certificate"), "{e}");
         let ca = include_bytes!("../../tests/fixtures/app-cert.pem");
         assert!(
             builder("https://127.0.0.1:1/t")
-                .root_certificate_pem(ca)
+                .http(HttpOptions::new().with_root_certificate_pem(ca))
                 .build()
                 .is_ok()
         );

@@ -117,13 +117,13 @@ fn parse(stdout: &[u8], now: u64) -> std::result::Result<CachedToken, String> {
         .get("expires_on")
         .and_then(loose_u64)
         .ok_or("the output has no expires_on: use az 2.54 or later")?;
-    Ok(obtained(
+    obtained(
         token,
         json.get("tokenType").and_then(Value::as_str),
         now,
         expires_on,
         None,
-    ))
+    )
 }
 
 impl Fetch for AzureCli {

@@ -4,7 +4,6 @@
 //! The first source that gives a token is remembered and used from then on.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -16,8 +15,8 @@ use crate::cache::{CacheKey, MemoryCache, TokenCache};
 use crate::engine::Engine;
 use crate::file_limit::{CERTIFICATE_FILE_LIMIT, read_bounded};
 use crate::{
-    AccessToken, Authority, ConfidentialClient, Credential, Error, ErrorKind, ManagedIdentity,
-    ManagedIdentityClient, Result, TokenSource,
+    AccessToken, Authority, ConfidentialClient, Credential, Error, ErrorKind, HttpOptions,
+    ManagedIdentity, ManagedIdentityClient, Result, TokenSource,
 };
 
 /// The IMDS probe's default time limit inside a chain.
@@ -62,7 +61,7 @@ struct Link {
 /// Builds a [`ChainedCredential`]; start with [`ChainedCredential::builder`].
 pub struct ChainedCredentialBuilder {
     env: Option<Env>,
-    ca_files: Vec<PathBuf>,
+    http: HttpOptions,
     imds_host: Option<String>,
     probe_timeout: Duration,
     managed_identity: Option<ManagedIdentity>,
@@ -75,7 +74,7 @@ impl ChainedCredential {
     pub fn builder() -> ChainedCredentialBuilder {
         ChainedCredentialBuilder {
             env: None,
-            ca_files: Vec::new(),
+            http: HttpOptions::default(),
             imds_host: None,
             probe_timeout: DEFAULT_PROBE_TIMEOUT,
             managed_identity: None,
@@ -171,9 +170,13 @@ impl ChainedCredentialBuilder {
         self
     }
 
-    /// Trust this CA too for the token service (e.g. the emulator's `ca.pem`).
-    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.ca_files.push(path.into());
+    /// How every source talks HTTP (default [`HttpOptions::default`]): time
+    /// limits, the CAs trusted too for the token service (e.g. the emulator's
+    /// `ca.pem`), the retry policy. The managed identity source asks once
+    /// with the [probe timeout](Self::probe_timeout) until its endpoint
+    /// first answers.
+    pub fn http(mut self, options: HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
@@ -256,12 +259,11 @@ impl ChainedCredentialBuilder {
             .unwrap_or(DEFAULT_AUTHORITY_HOST)
             .trim_end_matches('/');
         let authority = Authority::parse(&format!("{host}/{tenant}")).map_err(|e| describe(&e))?;
-        let mut builder =
-            ConfidentialClient::builder(client_id, authority, credential).cache(cache.clone());
-        for ca in &self.ca_files {
-            builder = builder.ca_file(ca);
-        }
-        let client = builder.build().map_err(|e| describe(&e))?;
+        let client = ConfidentialClient::builder(client_id, authority, credential)
+            .http(self.http.clone())
+            .cache(cache.clone())
+            .build()
+            .map_err(|e| describe(&e))?;
         Ok(Arc::new(client))
     }
 
@@ -306,6 +308,7 @@ impl ChainedCredentialBuilder {
         };
         let mut builder = ManagedIdentityClient::builder(identity)
             .environment(env.pairs())
+            .http(self.http.clone())
             .probe_timeout(self.probe_timeout)
             .cache(cache.clone());
         if let Some(host) = &self.imds_host {
@@ -467,7 +470,7 @@ impl fmt::Debug for ChainedCredential {
 impl fmt::Debug for ChainedCredentialBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChainedCredentialBuilder")
-            .field("ca_files", &self.ca_files)
+            .field("http", &self.http)
             .field("imds_host", &self.imds_host)
             .field("probe_timeout", &self.probe_timeout)
             .field("managed_identity", &self.managed_identity)

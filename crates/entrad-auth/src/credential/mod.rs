@@ -421,7 +421,7 @@ mod tests {
             let cause = std::error::Error::source(&e).map(ToString::to_string);
             assert_eq!(
                 cause.as_deref(),
-                Some("it is larger than the limit of 64 KiB"),
+                Some("it is a character device, not a regular file"),
                 "{e:?}"
             );
         }

@@ -6,17 +6,17 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, UNIX_EPOCH};
 
 use futures_util::future::{BoxFuture, FutureExt as _};
 use secrecy::ExposeSecret as _;
 
 use crate::cache::{CacheKey, CacheLock, CachedToken, TokenCache};
-use crate::clock::now_secs;
+use crate::clock::{now_secs, system_time};
 use crate::hot::{HotTokens, Times};
 use crate::refresh::{self, Freshness, RefreshPause};
 use crate::single_flight::SingleFlight;
 use crate::token::Bearer;
+use crate::token_body;
 use crate::{AccessToken, Error, Result};
 
 /// How a token source obtains a token when the cache cannot serve one.
@@ -355,14 +355,13 @@ impl<F: Fetch> Inner<F> {
             expires_on: token.expires_on,
             refresh_on: token.refresh_on,
         };
-        let at = |secs: u64| UNIX_EPOCH + Duration::from_secs(secs);
         let access_token = AccessToken {
             bearer: Arc::new(Bearer {
                 secret: token.secret,
                 token_type: token.token_type,
             }),
-            expires_on: at(times.expires_on),
-            refresh_on: times.refresh_on.map(at),
+            expires_on: system_time(times.expires_on),
+            refresh_on: times.refresh_on.map(system_time),
             from_cache: requested.is_none(),
             client_request_id: requested.flatten(),
         };
@@ -373,7 +372,8 @@ impl<F: Fetch> Inner<F> {
     /// A failing store counts as a miss: the cache must never stop a daemon.
     async fn cached(&self, key: &CacheKey) -> Option<CachedToken> {
         match self.cache.get(key).await {
-            Ok(found) => found,
+            // Whatever the store holds, it is served within the rules of a fresh token.
+            Ok(found) => found.and_then(|token| token_body::stored(token, now_secs())),
             Err(e) => {
                 tracing::warn!(error = %e, "token cache lookup failed; treating it as a miss");
                 None

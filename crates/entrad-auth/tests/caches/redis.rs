@@ -164,6 +164,64 @@ async fn entries_are_encrypted_at_rest_and_a_wrong_key_is_a_miss() {
     logs::assert_never_logged("redis-sealed-token");
 }
 
+#[tokio::test]
+async fn an_entry_over_the_limit_is_a_miss_read_no_further() {
+    logs::init();
+    let prefix = fresh_redis_prefix();
+    let cache = store(&prefix);
+    let k = key("https://graph.microsoft.com/.default");
+    let entry = cache.entry_key(&k);
+    let mut raw = raw().await;
+    // A valid entry, then the same entry padded with spaces (still valid
+    // JSON) to the limit, then one byte past it: only its size makes it a miss.
+    cache
+        .put(&k, &token("redis-small-token", 3600))
+        .await
+        .unwrap();
+    let mut padded: Vec<u8> = redis::cmd("GET")
+        .arg(&entry)
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    padded.resize(usize::try_from(RedisCache::ENTRY_LIMIT).unwrap(), b' ');
+    let _: () = redis::cmd("SET")
+        .arg(&entry)
+        .arg(&padded)
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.get(&k).await.unwrap().unwrap().secret.expose_secret(),
+        "redis-small-token",
+        "at the limit: read"
+    );
+    let _: () = redis::cmd("APPEND")
+        .arg(&entry)
+        .arg(" ")
+        .query_async(&mut raw)
+        .await
+        .unwrap();
+    assert!(
+        cache.get(&k).await.unwrap().is_none(),
+        "one byte over: a miss"
+    );
+    let warnings = logs::warnings_about(&prefix);
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("is larger than the 1 MiB limit of an entry"),
+        "{warnings:?}"
+    );
+    // A token put in its place is read again.
+    cache
+        .put(&k, &token("redis-next-token", 3600))
+        .await
+        .unwrap();
+    assert_eq!(
+        cache.get(&k).await.unwrap().unwrap().secret.expose_secret(),
+        "redis-next-token"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_lock_excludes_others_until_released() {
     logs::init();

@@ -2,6 +2,8 @@
 //! as the portal shows them to their owner) and `POST /_emulator/token` (a signed token with chosen claims, to
 //! test how Graph refuses expired or foreign tokens).
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -9,20 +11,22 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
+use super::json::{admin_error, json_body, override_claims};
 use super::tenant::AdminTenant;
-use super::{admin_error, json_body, override_claims};
+use crate::base_url::Origin;
 use crate::clock::unix_now;
-use crate::keys::thumbprint_hex;
-use crate::shared::AppState;
+use crate::directories::Directories;
+use crate::keys::{SigningKey, thumbprint_hex};
 use crate::state::CONSENTED_CLIENT_ID;
 use crate::token::mint::{self, ClientAuth};
 
 pub(crate) async fn list(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
+    State(origin): State<Arc<Origin>>,
     AdminTenant(tenant): AdminTenant,
 ) -> Response {
-    let issuer = crate::oidc::issuer(&state.base_url);
-    let directory = state.read_at(tenant);
+    let issuer = crate::oidc::issuer(&origin.base_url);
+    let directory = directories.read_at(tenant);
     let apps: Vec<serde_json::Value> = directory
         .apps
         .iter()
@@ -63,7 +67,8 @@ pub(crate) struct TokenRequest {
 }
 
 pub(crate) async fn token(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
+    State(signing): State<Arc<SigningKey>>,
     AdminTenant(tenant): AdminTenant,
     body: Bytes,
 ) -> Response {
@@ -71,14 +76,14 @@ pub(crate) async fn token(
         Ok(request) => request,
         Err(message) => return admin_error(StatusCode::BAD_REQUEST, message),
     };
-    let directory = state.read_at(tenant);
+    let directory = directories.read_at(tenant);
     let client_id = request.client_id.as_deref().unwrap_or(CONSENTED_CLIENT_ID);
     let Some(app) = directory.app(client_id) else {
         return admin_error(StatusCode::NOT_FOUND, format!("no app {client_id}"));
     };
     let mut claims = mint::claims(&directory.tenant.id, app, ClientAuth::Secret, unix_now());
     override_claims(&mut claims, request.claims);
-    match mint::sign(&state.signing, &claims) {
+    match mint::sign(&signing, &claims) {
         Some(token) => axum::Json(serde_json::json!({ "access_token": token, "claims": claims }))
             .into_response(),
         None => admin_error(StatusCode::INTERNAL_SERVER_ERROR, "cannot sign"),

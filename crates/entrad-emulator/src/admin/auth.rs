@@ -1,13 +1,14 @@
 //! The admin API's bearer check: `Authorization: Bearer <admin token>` on every
 //! admin route, unless the emulator was started with `--no-admin-token`.
 
+use std::sync::Arc;
+
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::admin_token;
-use crate::shared::AppState;
+use crate::access::Access;
 
 fn unauthorized(message: &str) -> Response {
     let mut response = (
@@ -26,13 +27,13 @@ fn unauthorized(message: &str) -> Response {
 
 /// The middleware in front of the admin routes.
 pub(crate) async fn require_token(
-    State(state): State<AppState>,
+    State(access): State<Arc<Access>>,
     request: Request,
     next: Next,
 ) -> Response {
-    let Some(expected) = state.admin_token.as_ref().map(|t| t.as_str()) else {
+    if !access.required() {
         return next.run(request).await;
-    };
+    }
     let given = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -44,7 +45,7 @@ pub(crate) async fn require_token(
         None => unauthorized(
             "The admin API needs 'Authorization: Bearer <admin token>'; the token is in the ready line and in the state directory's admin-token file.",
         ),
-        Some(token) if admin_token::matches(expected, token) => next.run(request).await,
+        Some(token) if access.admits(token) => next.run(request).await,
         Some(_) => unauthorized("The admin token is not valid for this emulator."),
     }
 }

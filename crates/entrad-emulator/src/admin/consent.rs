@@ -1,13 +1,15 @@
 //! `POST /_emulator/consent {"client_id": "..", "granted": true|false}`.
 
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::admin_error;
+use super::json::admin_error;
 use super::tenant::AdminTenant;
-use crate::shared::AppState;
+use crate::directories::Directories;
 
 #[derive(Deserialize)]
 pub(crate) struct ConsentBody {
@@ -16,7 +18,7 @@ pub(crate) struct ConsentBody {
 }
 
 pub(crate) async fn set(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     body: axum::body::Bytes,
 ) -> Response {
@@ -24,7 +26,7 @@ pub(crate) async fn set(
         Ok(b) => b,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
     };
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     if !directory.set_consent(&body.client_id, body.granted) {
         return admin_error(StatusCode::NOT_FOUND, format!("no app {}", body.client_id));
     }

@@ -8,6 +8,8 @@
 //! (assertions naming it are then refused with AADSTS700027). Secrets are saved with
 //! the state; added certificates live in memory until the emulator stops.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,10 +17,10 @@ use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 
-use super::{admin_error, json_body};
+use super::json::{admin_error, json_body};
 use crate::clock::unix_now;
+use crate::directories::Directories;
 use crate::keys::{registered_certificate, thumbprint_hex};
-use crate::shared::AppState;
 use crate::state::{App, ClientSecret, Directory};
 
 /// The portal's default lifetime of a new secret: two years.
@@ -60,7 +62,7 @@ fn save(directory: &Directory) {
 }
 
 pub(crate) async fn add_secret(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     Path(client_id): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -79,7 +81,7 @@ pub(crate) async fn add_secret(
         "value": secret.value.expose_secret(),
         "expires": secret.expires,
     });
-    let mut directory = state.write();
+    let mut directory = directories.write();
     match app_mut(&mut directory, &client_id) {
         Ok(app) => app.secrets.push(secret),
         Err(response) => return *response,
@@ -90,10 +92,10 @@ pub(crate) async fn add_secret(
 }
 
 pub(crate) async fn remove_secret(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     Path((client_id, key_id)): Path<(String, String)>,
 ) -> Response {
-    let mut directory = state.write();
+    let mut directory = directories.write();
     let app = match app_mut(&mut directory, &client_id) {
         Ok(app) => app,
         Err(response) => return *response,
@@ -109,7 +111,7 @@ pub(crate) async fn remove_secret(
 }
 
 pub(crate) async fn add_certificate(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     Path(client_id): Path<String>,
     body: Bytes,
 ) -> Response {
@@ -131,7 +133,7 @@ pub(crate) async fn add_certificate(
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("certificate: {e}")),
     };
     let thumbprint = thumbprint_hex(&certificate);
-    let mut directory = state.write();
+    let mut directory = directories.write();
     match app_mut(&mut directory, &client_id) {
         Ok(app) => {
             if !app.certificates.iter().any(|c| c.sha1 == certificate.sha1) {
@@ -149,10 +151,10 @@ pub(crate) async fn add_certificate(
 }
 
 pub(crate) async fn remove_certificate(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     Path((client_id, thumbprint)): Path<(String, String)>,
 ) -> Response {
-    let mut directory = state.write();
+    let mut directory = directories.write();
     let app = match app_mut(&mut directory, &client_id) {
         Ok(app) => app,
         Err(response) => return *response,

@@ -1,14 +1,17 @@
 //! `POST /_emulator/federated-token`: a token of the emulator's OIDC issuer, what a
 //! Kubernetes cluster writes into a pod's projected service-account token file.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{admin_error, json_body, override_claims};
-use crate::shared::AppState;
+use super::json::{admin_error, json_body, override_claims};
+use crate::base_url::Origin;
+use crate::keys::SigningKey;
 use crate::state::{TOKEN_EXCHANGE_AUDIENCE, WORKLOAD_SUBJECT};
 use crate::token::mint;
 
@@ -27,7 +30,11 @@ pub(crate) struct FederatedTokenRequest {
     claims: serde_json::Map<String, serde_json::Value>,
 }
 
-pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn token(
+    State(origin): State<Arc<Origin>>,
+    State(signing): State<Arc<SigningKey>>,
+    body: Bytes,
+) -> Response {
     let request: FederatedTokenRequest = match json_body(&body) {
         Ok(request) => request,
         Err(message) => return admin_error(StatusCode::BAD_REQUEST, message),
@@ -40,7 +47,7 @@ pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Respons
         );
     }
     let mut claims = crate::oidc::claims(
-        &crate::oidc::issuer(&state.base_url),
+        &crate::oidc::issuer(&origin.base_url),
         request.subject.as_deref().unwrap_or(WORKLOAD_SUBJECT),
         request
             .audience
@@ -49,7 +56,7 @@ pub(crate) async fn token(State(state): State<AppState>, body: Bytes) -> Respons
         lifetime,
     );
     override_claims(&mut claims, request.claims);
-    match mint::sign(&state.signing, &claims) {
+    match mint::sign(&signing, &claims) {
         Some(token) => {
             axum::Json(serde_json::json!({ "token": token, "claims": claims })).into_response()
         }

@@ -2,16 +2,18 @@
 //! `POST /_emulator/groups/{id}/members`, `DELETE /_emulator/groups/{id}/members/{user}`:
 //! changes that group delta queries then report.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::json::{admin_error, json_body};
 use super::tenant::AdminTenant;
 use super::users::{RemoveQuery, refused_as, saved};
-use super::{admin_error, json_body};
-use crate::shared::AppState;
+use crate::directories::Directories;
 use crate::state::{ChangeError, Group};
 
 /// A new group: its properties, and its members by user id or userPrincipalName.
@@ -47,7 +49,7 @@ fn not_found(key: &str) -> Response {
 }
 
 pub(crate) async fn add(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     body: Bytes,
 ) -> Response {
@@ -55,7 +57,7 @@ pub(crate) async fn add(
         Ok(g) => g,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid group: {e}")),
     };
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     match directory.add_group(new.group, &new.members) {
         Ok(group) => {
             saved(&directory);
@@ -66,11 +68,11 @@ pub(crate) async fn add(
 }
 
 pub(crate) async fn get(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
 ) -> Response {
-    let directory = state.read_at(tenant);
+    let directory = directories.read_at(tenant);
     match uuid::Uuid::parse_str(&key)
         .ok()
         .and_then(|id| directory.groups.get(id))
@@ -81,7 +83,7 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn modify(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     body: Bytes,
@@ -90,7 +92,7 @@ pub(crate) async fn modify(
         Ok(p) => p,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid patch: {e}")),
     };
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     match directory.patch_group(&key, patch) {
         Ok(group) => {
             saved(&directory);
@@ -102,12 +104,12 @@ pub(crate) async fn modify(
 
 /// Soft delete by default (`@removed: changed`); `?permanent=true` reports `deleted`.
 pub(crate) async fn remove(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     Query(query): Query<RemoveQuery>,
 ) -> Response {
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     match directory.remove_group(&key, query.permanent) {
         Ok(_) => {
             saved(&directory);
@@ -118,13 +120,13 @@ pub(crate) async fn remove(
 }
 
 fn member_change(
-    state: &AppState,
+    directories: &Directories,
     tenant: usize,
     group: &str,
     member: &str,
     added: bool,
 ) -> Response {
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     match directory.change_member(group, member, added) {
         Ok(changed) => {
             saved(&directory);
@@ -136,22 +138,22 @@ fn member_change(
 
 /// Adds a member; `{"changed": false}` when the user already was one.
 pub(crate) async fn add_member(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(group): Path<String>,
     body: Bytes,
 ) -> Response {
     match json_body::<NewMember>(&body) {
-        Ok(member) => member_change(&state, tenant, &group, &member.id, true),
+        Ok(member) => member_change(&directories, tenant, &group, &member.id, true),
         Err(e) => admin_error(StatusCode::BAD_REQUEST, format!("invalid member: {e}")),
     }
 }
 
 /// Removes a member; `{"changed": false}` when the user was not one.
 pub(crate) async fn remove_member(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path((group, member)): Path<(String, String)>,
 ) -> Response {
-    member_change(&state, tenant, &group, &member, false)
+    member_change(&directories, tenant, &group, &member, false)
 }

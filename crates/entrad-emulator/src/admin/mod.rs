@@ -10,55 +10,20 @@ mod delta_reset;
 mod faults;
 mod federated;
 mod groups;
+mod json;
 mod roles;
 mod stats;
-pub(crate) mod tenant;
+mod tenant;
 mod users;
 
 use axum::Router;
-use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 
 use crate::body_limit::{self, Service};
 use crate::shared::AppState;
 
-/// `{"error": message}` with a status.
-pub(crate) fn admin_error(status: StatusCode, message: impl Into<String>) -> Response {
-    (
-        status,
-        axum::Json(serde_json::json!({ "error": message.into() })),
-    )
-        .into_response()
-}
-
-/// An admin request's JSON body, where an empty body means `{}`; a bad body
-/// gives the message for a 400.
-pub(crate) fn json_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
-    let body = if body.is_empty() {
-        b"{}".as_slice()
-    } else {
-        body
-    };
-    serde_json::from_slice(body).map_err(|e| format!("invalid body: {e}"))
-}
-
-/// Sets each of `overrides` on `claims`, removing those given as null.
-fn override_claims(
-    claims: &mut serde_json::Value,
-    overrides: serde_json::Map<String, serde_json::Value>,
-) {
-    if let Some(map) = claims.as_object_mut() {
-        for (name, value) in overrides {
-            if value.is_null() {
-                map.remove(&name);
-            } else {
-                map.insert(name, value);
-            }
-        }
-    }
-}
+pub(crate) use json::{admin_error, json_body};
 
 /// Routes, to be nested under `/_emulator`.
 pub(crate) fn router(state: &AppState) -> Router<AppState> {
@@ -112,7 +77,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
         )
         .route("/cae/enable", post(crate::cae::enable))
         .route_layer(from_fn_with_state(
-            (state.clone(), Service::Admin),
+            (state.origin.clone(), Service::Admin),
             body_limit::limit,
         ))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token))

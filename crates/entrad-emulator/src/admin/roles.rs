@@ -2,15 +2,17 @@
 //! {"roles": ["Global Administrator"]}`: a user's directory roles, which decide who
 //! may grant admin consent (an empty list removes them all); `?tenant=` picks the tenant.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::json::{admin_error, json_body};
 use super::tenant::AdminTenant;
-use super::{admin_error, json_body};
-use crate::shared::AppState;
+use crate::directories::Directories;
 use crate::state::ChangeError;
 
 #[derive(Deserialize)]
@@ -23,11 +25,11 @@ fn answer(id: uuid::Uuid, roles: &[String]) -> Response {
 }
 
 pub(crate) async fn get(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
 ) -> Response {
-    let directory = state.read_at(tenant);
+    let directory = directories.read_at(tenant);
     match directory.users.find(&key) {
         Some(user) => answer(user.id, directory.roles_of(user.id)),
         None => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
@@ -35,7 +37,7 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn set(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     body: Bytes,
@@ -44,7 +46,7 @@ pub(crate) async fn set(
         Ok(body) => body,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, e),
     };
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     match directory.set_roles(&key, body.roles) {
         Ok(id) => {
             if let Err(e) = directory.save() {

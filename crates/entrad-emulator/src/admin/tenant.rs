@@ -1,36 +1,31 @@
 //! `?tenant=<GUID or domain>` on the admin API's directory calls: which tenant a
 //! change or a test token is for (the default one without it).
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 
-use super::admin_error;
-use crate::shared::AppState;
+use super::json::admin_error;
+use crate::directories::Directories;
 
 /// The number of the tenant an admin request names (0: the default one).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct AdminTenant(pub(crate) usize);
 
-impl FromRequestParts<AppState> for AdminTenant {
+impl<S> FromRequestParts<S> for AdminTenant
+where
+    S: Send + Sync,
+    Arc<Directories>: FromRef<S>,
+{
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        tenant_in_query(state, parts.uri.query())
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        Arc::<Directories>::from_ref(state)
+            .tenant_in_query(parts.uri.query())
             .map(AdminTenant)
             .map_err(|e| admin_error(StatusCode::NOT_FOUND, e))
-    }
-}
-
-/// The number of the tenant a query's `tenant` parameter names (0 without one), or
-/// what is wrong with it. The portal's pages pick their tenant the same way.
-pub(crate) fn tenant_in_query(state: &AppState, query: Option<&str>) -> Result<usize, String> {
-    let query = query.unwrap_or_default();
-    match url::form_urlencoded::parse(query.as_bytes()).find(|(key, _)| key == "tenant") {
-        None => Ok(0),
-        Some((_, name)) => state.tenant_index(&name).ok_or_else(|| {
-            format!("no tenant {name}: give a tenant id or domain of the ready line's tenants")
-        }),
     }
 }

@@ -1,15 +1,17 @@
 //! `POST /_emulator/users`, `GET/PATCH/DELETE /_emulator/users/{id}`: changes that
 //! delta queries then report.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::admin_error;
+use super::json::admin_error;
 use super::tenant::AdminTenant;
-use crate::shared::AppState;
+use crate::directories::Directories;
 use crate::state::{ChangeError, User};
 
 fn refused(error: ChangeError, key: &str) -> Response {
@@ -31,7 +33,7 @@ pub(super) fn saved(directory: &crate::state::Directory) {
 }
 
 pub(crate) async fn add(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     body: Bytes,
 ) -> Response {
@@ -39,7 +41,7 @@ pub(crate) async fn add(
         Ok(u) => u,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid user: {e}")),
     };
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     match directory.add_user(user) {
         Ok(user) => {
             saved(&directory);
@@ -50,18 +52,18 @@ pub(crate) async fn add(
 }
 
 pub(crate) async fn get(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
 ) -> Response {
-    match state.read_at(tenant).users.find(&key) {
+    match directories.read_at(tenant).users.find(&key) {
         Some(user) => axum::Json(user).into_response(),
         None => admin_error(StatusCode::NOT_FOUND, format!("no user {key}")),
     }
 }
 
 pub(crate) async fn modify(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     body: Bytes,
@@ -70,7 +72,7 @@ pub(crate) async fn modify(
         Ok(p) => p,
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid patch: {e}")),
     };
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     match directory.patch_user(&key, patch) {
         Ok(user) => {
             saved(&directory);
@@ -88,12 +90,12 @@ pub(crate) struct RemoveQuery {
 
 /// Soft delete by default (`@removed: changed`); `?permanent=true` reports `deleted`.
 pub(crate) async fn remove(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     AdminTenant(tenant): AdminTenant,
     Path(key): Path<String>,
     Query(query): Query<RemoveQuery>,
 ) -> Response {
-    let mut directory = state.write_at(tenant);
+    let mut directory = directories.write_at(tenant);
     match directory.remove_user(&key, query.permanent) {
         Ok(_) => {
             saved(&directory);

@@ -2,12 +2,18 @@
 //! tenant of the emulator (v1 issuer), for ARM, in its lifetime. Codes and messages are
 //! ARM's as clients meet them (ARM documents none of them).
 
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use serde_json::Value;
 
-use super::ArmError;
+use super::error::ArmError;
+use crate::base_url::Origin;
 use crate::clock::unix_now;
-use crate::shared::Shared;
+use crate::directories::Directories;
+use crate::keys::SigningKey;
 use crate::token::jws::{self, date_claim};
 use crate::token::mint::v1_issuer;
 use crate::token::resource::is_arm_audience;
@@ -15,7 +21,7 @@ use crate::token::resource::is_arm_audience;
 /// Clock skew tolerated on `exp` and `nbf`.
 const SKEW_SECS: f64 = 300.0;
 
-/// The caller of an ARM route.
+/// The caller of an ARM route: extracting it checks the bearer token (ARM's 401s).
 pub(crate) struct Caller {
     /// The token's `appid`.
     pub(crate) appid: String,
@@ -27,8 +33,40 @@ fn unauthorized(code: &'static str, message: &str) -> ArmError {
     ArmError::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
+impl<S> FromRequestParts<S> for Caller
+where
+    S: Send + Sync,
+    Arc<Directories>: FromRef<S>,
+    Arc<SigningKey>: FromRef<S>,
+    Arc<Origin>: FromRef<S>,
+{
+    type Rejection = ArmError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Caller, ArmError> {
+        let verifier = Verifier {
+            signing: &Arc::from_ref(state),
+            directories: &Arc::from_ref(state),
+            origin: &Arc::from_ref(state),
+        };
+        authenticate(verifier, &parts.headers)
+    }
+}
+
+/// What an ARM token is checked against: the key that signs tokens, the tenants that
+/// issue them and the emulator's own address (an audience that names Graph, not ARM).
+struct Verifier<'a> {
+    signing: &'a SigningKey,
+    directories: &'a Directories,
+    origin: &'a Origin,
+}
+
 /// The caller, or ARM's 401.
-pub(crate) fn authenticate(state: &Shared, headers: &HeaderMap) -> Result<Caller, ArmError> {
+fn authenticate(verifier: Verifier<'_>, headers: &HeaderMap) -> Result<Caller, ArmError> {
+    let Verifier {
+        signing,
+        directories,
+        origin,
+    } = verifier;
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -46,22 +84,22 @@ pub(crate) fn authenticate(state: &Shared, headers: &HeaderMap) -> Result<Caller
     let Some(jws) = jws::parse(token) else {
         return Err(invalid());
     };
-    if !state.signing.signed(&jws) {
+    if !signing.signed(&jws) {
         return Err(invalid());
     }
     let claims = &jws.claims;
     let text = |name: &str| claims.get(name).and_then(Value::as_str).unwrap_or_default();
-    let Some(tenant) = state.tenant_index(text("tid")) else {
+    let Some(tenant) = directories.tenant_index(text("tid")) else {
         return Err(invalid());
     };
-    let tenant_id = state.read_at(tenant).tenant.id.clone();
+    let tenant_id = directories.read_at(tenant).tenant.id.clone();
     if text("iss") != v1_issuer(&tenant_id) {
         return Err(unauthorized(
             "InvalidAuthenticationTokenTenant",
             "The access token is from the wrong issuer.",
         ));
     }
-    if !is_arm_audience(state, text("aud")) {
+    if !is_arm_audience(origin, text("aud")) {
         return Err(unauthorized(
             "InvalidAuthenticationTokenAudience",
             &format!(

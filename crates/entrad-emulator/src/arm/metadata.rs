@@ -4,29 +4,31 @@
 //! so that `az rest` (which picks the token's resource by the URL's origin) asks for
 //! a Graph token for Graph URLs and an ARM token for ARM's.
 
+use std::sync::Arc;
+
 use axum::extract::{OriginalUri, State};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::require_api_version;
-use crate::shared::{AppState, BaseUrl};
+use super::error::require_api_version;
+use crate::base_url::{BaseUrl, Origin};
 use crate::token::resource::ARM_AUDIENCES;
 
 /// The cloud's name in the metadata (`az cloud register -n` names it locally).
 const CLOUD_NAME: &str = "Entrad";
 
 pub(crate) async fn endpoints(
-    State(state): State<AppState>,
+    State(origin): State<Arc<Origin>>,
     BaseUrl(arm): BaseUrl,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     if let Err(refused) = require_api_version(uri.query()) {
         return refused.into_response();
     }
-    let login = if arm == state.base_url {
-        format!("https://localhost:{}", state.port)
+    let login = if arm == origin.base_url {
+        format!("https://localhost:{}", origin.port)
     } else {
-        state.base_url.clone()
+        origin.base_url.clone()
     };
     axum::Json(json!({
         "name": CLOUD_NAME,

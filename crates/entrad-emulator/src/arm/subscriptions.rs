@@ -1,46 +1,33 @@
 //! `GET /subscriptions`, `GET /subscriptions/{id}` and `GET /tenants`: what `az login`
 //! lists. The emulator has no subscriptions (a service principal logs in with
 //! `--allow-no-subscriptions`, as to a tenant without any); its tenants are those in
-//! which the caller's app has a service principal.
+//! which the caller's app has a service principal. Each handler takes the [`Caller`]
+//! first (a token for ARM), then checks `api-version`.
+
+use std::sync::Arc;
 
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::auth::authenticate;
-use super::{ArmError, require_api_version};
-use crate::shared::AppState;
+use super::auth::Caller;
+use super::error::{ArmError, require_api_version};
+use crate::directories::Directories;
 
-/// The checks every listing passes: a token for ARM, then `api-version`.
-fn admit(
-    state: &AppState,
-    headers: &HeaderMap,
-    uri: &axum::http::Uri,
-) -> Result<super::auth::Caller, ArmError> {
-    let caller = authenticate(state, headers)?;
-    require_api_version(uri.query())?;
-    Ok(caller)
-}
-
-pub(crate) async fn list(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    OriginalUri(uri): OriginalUri,
-) -> Response {
-    match admit(&state, &headers, &uri) {
-        Ok(_) => axum::Json(json!({ "value": [] })).into_response(),
+pub(crate) async fn list(_caller: Caller, OriginalUri(uri): OriginalUri) -> Response {
+    match require_api_version(uri.query()) {
+        Ok(()) => axum::Json(json!({ "value": [] })).into_response(),
         Err(refused) => refused.into_response(),
     }
 }
 
 pub(crate) async fn get(
-    State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
+    _caller: Caller,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    if let Err(refused) = admit(&state, &headers, &uri) {
+    if let Err(refused) = require_api_version(uri.query()) {
         return refused.into_response();
     }
     ArmError::new(
@@ -52,17 +39,16 @@ pub(crate) async fn get(
 }
 
 pub(crate) async fn tenants(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    State(directories): State<Arc<Directories>>,
+    caller: Caller,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    let caller = match admit(&state, &headers, &uri) {
-        Ok(caller) => caller,
-        Err(refused) => return refused.into_response(),
-    };
-    let value: Vec<serde_json::Value> = (0..=state.tenants.len())
+    if let Err(refused) = require_api_version(uri.query()) {
+        return refused.into_response();
+    }
+    let value: Vec<serde_json::Value> = (0..directories.count())
         .filter_map(|n| {
-            let directory = state.read_at(n);
+            let directory = directories.read_at(n);
             let member = directory
                 .app(&caller.appid)
                 .is_some_and(|app| app.service_principal_id.is_some());

@@ -6,16 +6,18 @@
 //! (`challenges_answered`); `POST /_emulator/cae/enable`
 //! (`{"client_id":".."}`) enables a disabled service principal again.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::events::{Event, EventKind};
+use super::events::{Event, EventKind, Events};
 use crate::admin::{admin_error, json_body};
 use crate::clock::unix_now;
-use crate::shared::AppState;
+use crate::directories::Directories;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -31,7 +33,11 @@ struct EnableRequest {
 }
 
 /// `POST /_emulator/cae/events`.
-pub(crate) async fn record(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn record(
+    State(directories): State<Arc<Directories>>,
+    State(events): State<Arc<Events>>,
+    body: Bytes,
+) -> Response {
     let request: EventRequest = match json_body(&body) {
         Ok(request) => request,
         Err(message) => return admin_error(StatusCode::BAD_REQUEST, message),
@@ -47,7 +53,7 @@ pub(crate) async fn record(State(state): State<AppState>, body: Bytes) -> Respon
         );
     }
     if let Some(client_id) = &request.client_id {
-        let mut directory = state.write();
+        let mut directory = directories.write();
         let Some(app) = directory
             .apps
             .iter_mut()
@@ -65,15 +71,15 @@ pub(crate) async fn record(State(state): State<AppState>, body: Bytes) -> Respon
         time: unix_now(),
     };
     tracing::info!(kind = ?event.kind, client_id = ?event.client_id, time = event.time, "CAE event recorded");
-    state.cae.record(event.clone());
+    events.record(event.clone());
     (StatusCode::CREATED, axum::Json(event)).into_response()
 }
 
 /// `GET /_emulator/cae/events`.
-pub(crate) async fn list(State(state): State<AppState>) -> Response {
-    let (challenged, answered) = state.cae.challenges();
+pub(crate) async fn list(State(events): State<Arc<Events>>) -> Response {
+    let (challenged, answered) = events.challenges();
     axum::Json(serde_json::json!({
-        "events": state.cae.all(),
+        "events": events.all(),
         "challenges_sent": challenged,
         "challenges_answered": answered,
     }))
@@ -81,17 +87,21 @@ pub(crate) async fn list(State(state): State<AppState>) -> Response {
 }
 
 /// `POST /_emulator/cae/enable`.
-pub(crate) async fn enable(State(state): State<AppState>, body: Bytes) -> Response {
+pub(crate) async fn enable(
+    State(directories): State<Arc<Directories>>,
+    State(events): State<Arc<Events>>,
+    body: Bytes,
+) -> Response {
     let request: EnableRequest = match json_body(&body) {
         Ok(request) => request,
         Err(message) => return admin_error(StatusCode::BAD_REQUEST, message),
     };
-    if state.read().app(&request.client_id).is_none() {
+    if directories.read().app(&request.client_id).is_none() {
         return admin_error(
             StatusCode::NOT_FOUND,
             format!("no app {}", request.client_id),
         );
     }
-    state.cae.enable(&request.client_id);
+    events.enable(&request.client_id);
     StatusCode::NO_CONTENT.into_response()
 }

@@ -18,7 +18,6 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 
 use crate::graph::reply::{GraphCtx, Reply};
-use crate::shared::Shared;
 use crate::state::App;
 use crate::token::errors::TokenError;
 use crate::token::jws::date_claim;
@@ -67,11 +66,11 @@ fn lifetime(token_claims: &mut Value, requested: &Value, now: i64) -> i64 {
 /// The CAE part of admitting a token request of `app`: a request answering a
 /// claims challenge (its `claims` ask `access_token.nbf`) is counted, and an
 /// app whose service principal is disabled gets AADSTS7000112.
-pub(crate) fn admit(state: &Shared, app: &App, claims: Option<&str>) -> Result<(), TokenError> {
+pub(crate) fn admit(events: &Events, app: &App, claims: Option<&str>) -> Result<(), TokenError> {
     if !requested(claims)["access_token"]["nbf"]["value"].is_null() {
-        state.cae.answered();
+        events.answered();
     }
-    if state.cae.is_disabled(&app.client_id) {
+    if events.is_disabled(&app.client_id) {
         return Err(TokenError::new(
             400,
             "unauthorized_client",
@@ -87,7 +86,7 @@ pub(crate) fn admit(state: &Shared, app: &App, claims: Option<&str>) -> Result<(
 
 /// Graph's 401 claims challenge for a CAE token issued before an event that
 /// concerns its app; `None` for other tokens.
-pub(crate) fn challenge(state: &Shared, token_claims: &Value, ctx: &GraphCtx) -> Option<Reply> {
+pub(crate) fn challenge(events: &Events, token_claims: &Value, ctx: &GraphCtx) -> Option<Reply> {
     let capable = token_claims["xms_cc"].as_array().is_some_and(|v| {
         v.iter()
             .filter_map(Value::as_str)
@@ -99,8 +98,8 @@ pub(crate) fn challenge(state: &Shared, token_claims: &Value, ctx: &GraphCtx) ->
     let appid = token_claims["appid"].as_str()?;
     // `iat` is backdated for clock skew; the event is compared with the issue time.
     let issued = date_claim(token_claims, "iat")? as i64 + BACKDATE_SECS;
-    let event = state.cae.latest_after(appid, issued)?;
-    state.cae.challenged();
+    let event = events.latest_after(appid, issued)?;
+    events.challenged();
     let claims = serde_json::json!({
         "access_token": {"nbf": {"essential": true, "value": event.time.to_string()}}
     });

@@ -5,21 +5,23 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{FromRef, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 use tokio::sync::Notify;
 
 use super::spec::FaultKind;
+use super::traffic::Traffic;
+use crate::base_url::Origin;
 use crate::body_limit::MAX_BODY;
 use crate::graph::auth::unverified_appid;
-use crate::graph::fault_reply;
-use crate::graph::reply::GraphCtx;
+use crate::graph::reply::{GraphCtx, fault_reply};
 use crate::route::Route;
 use crate::shared::AppState;
 use crate::token::endpoint::{TokenForm, basic_credentials};
 use crate::token::errors::{TokenError, correlation_id};
+use crate::web::Recent;
 
 /// Closes the connection a request came on, without an answer (the `drop` fault).
 #[derive(Debug, Clone, Default)]
@@ -32,6 +34,27 @@ impl ConnectionKill {
 
     pub(crate) async fn fired(&self) {
         self.0.notified().await;
+    }
+}
+
+/// The guard of one route: what it counts, throttles and faults with, where it
+/// records the request for the portal, and the route.
+#[derive(Debug, Clone)]
+pub(crate) struct Guard {
+    traffic: Traffic,
+    recent: Arc<Recent>,
+    origin: Arc<Origin>,
+    route: Route,
+}
+
+impl Guard {
+    pub(crate) fn new(state: &AppState, route: Route) -> Guard {
+        Guard {
+            traffic: Traffic::from_ref(state),
+            recent: state.recent.clone(),
+            origin: state.origin.clone(),
+            route,
+        }
     }
 }
 
@@ -71,17 +94,11 @@ async fn identify(route: Route, request: Request) -> (Request, String) {
     }
 }
 
-fn fault_response(
-    state: &AppState,
-    route: Route,
-    status: u16,
-    retry_after: u64,
-    headers: &HeaderMap,
-) -> Response {
-    if route.is_graph() {
-        let ctx = GraphCtx::new(headers, state.base_url.clone());
+fn fault_response(guard: &Guard, status: u16, retry_after: u64, headers: &HeaderMap) -> Response {
+    if guard.route.is_graph() {
+        let ctx = GraphCtx::new(headers, guard.origin.base_url.clone());
         fault_reply(status, retry_after, &ctx).into_response(&ctx)
-    } else if route.is_arm() {
+    } else if guard.route.is_arm() {
         crate::arm::fault(status, retry_after)
     } else {
         TokenError::fault(status, retry_after).respond(&correlation_id(headers))
@@ -90,39 +107,36 @@ fn fault_response(
 
 /// The middleware; its state names the route it guards. Each answered request joins
 /// the portal's recent requests, with its status and latency.
-pub(crate) async fn guard(
-    State((state, route)): State<(AppState, Route)>,
-    request: Request,
-    next: Next,
-) -> Response {
+pub(crate) async fn guard(State(guard): State<Guard>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let (method, path) = (request.method().clone(), request.uri().path().to_string());
-    let response = answer(&state, route, request, next).await;
-    state.web.recent.record(
+    let response = answer(&guard, request, next).await;
+    guard.recent.record(
         method.as_str(),
         &path,
-        route.name(),
+        guard.route.name(),
         response.status().as_u16(),
         started.elapsed(),
     );
     response
 }
 
-async fn answer(state: &AppState, route: Route, request: Request, next: Next) -> Response {
-    state.stats.count(route);
+async fn answer(guard: &Guard, request: Request, next: Next) -> Response {
+    let (traffic, route) = (&guard.traffic, guard.route);
+    traffic.stats.count(route);
     let (request, client) = identify(route, request).await;
-    if let Some(wait) = state.throttle.too_early(&client, route, Instant::now()) {
-        state.stats.throttled();
-        return fault_response(state, route, 429, wait, request.headers());
+    if let Some(wait) = traffic.throttle.too_early(&client, route, Instant::now()) {
+        traffic.stats.throttled();
+        return fault_response(guard, 429, wait, request.headers());
     }
-    let decision = state.faults.decide(route, true);
+    let decision = traffic.faults.decide(route, true);
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
     match decision.outcome {
         None => next.run(request).await,
         Some((FaultKind::Drop, _)) => {
-            state.stats.fault();
+            traffic.stats.fault();
             tracing::debug!(route = route.name(), "dropping the connection (fault)");
             if let Some(kill) = request.extensions().get::<ConnectionKill>() {
                 kill.fire();
@@ -131,14 +145,14 @@ async fn answer(state: &AppState, route: Route, request: Request, next: Next) ->
             std::future::pending().await
         }
         Some((kind, retry_after)) => {
-            state.stats.fault();
+            traffic.stats.fault();
             let status = kind.status().unwrap_or(503);
-            state.throttle.record(
+            traffic.throttle.record(
                 &client,
                 route,
                 Instant::now() + Duration::from_secs(retry_after),
             );
-            fault_response(state, route, status, retry_after, request.headers())
+            fault_response(guard, status, retry_after, request.headers())
         }
     }
 }

@@ -5,8 +5,11 @@ use axum::http::{HeaderMap, header};
 use serde_json::Value;
 
 use super::reply::{GraphCtx, Reply};
+use crate::base_url::Origin;
+use crate::cae::Events;
 use crate::clock::unix_now;
-use crate::shared::Shared;
+use crate::directories::Directories;
+use crate::keys::SigningKey;
 use crate::token::jws::{self, date_claim};
 use crate::token::mint::{GRAPH_APP_ID, v1_issuer};
 
@@ -78,13 +81,30 @@ fn unauthorized(message: &str, ctx: &GraphCtx) -> Reply {
     )
 }
 
+/// What a bearer token is checked against: the key that signs tokens, the
+/// tenants that issue them, the CAE events that revoke them and the emulator's
+/// own address (an audience that names Graph).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Verifier<'a> {
+    pub(crate) signing: &'a SigningKey,
+    pub(crate) directories: &'a Directories,
+    pub(crate) events: &'a Events,
+    pub(crate) origin: &'a Origin,
+}
+
 /// Checks the request's bearer token (401s); roles are checked per request with
 /// [`Caller::require_any`] (403s).
 pub(crate) fn authenticate(
-    state: &Shared,
+    verifier: Verifier<'_>,
     headers: &HeaderMap,
     ctx: &GraphCtx,
 ) -> Result<Caller, Reply> {
+    let Verifier {
+        signing,
+        directories,
+        events,
+        origin,
+    } = verifier;
     let Some(token) = bearer(headers) else {
         return Err(unauthorized("Access token is empty.", ctx));
     };
@@ -94,7 +114,7 @@ pub(crate) fn authenticate(
             ctx,
         ));
     };
-    if !state.signing.signed(&jws) {
+    if !signing.signed(&jws) {
         return Err(unauthorized(
             "Access token validation failure. Invalid signature.",
             ctx,
@@ -105,9 +125,9 @@ pub(crate) fn authenticate(
     let tenant = claims
         .get("tid")
         .and_then(Value::as_str)
-        .and_then(|tid| state.tenant_index(tid))
+        .and_then(|tid| directories.tenant_index(tid))
         .unwrap_or(0);
-    let tenant_id = state.read_at(tenant).tenant.id.clone();
+    let tenant_id = directories.read_at(tenant).tenant.id.clone();
     if claims.get("iss").and_then(Value::as_str) != Some(v1_issuer(&tenant_id).as_str()) {
         return Err(unauthorized(
             "Access token validation failure. Invalid issuer.",
@@ -118,7 +138,7 @@ pub(crate) fn authenticate(
         .get("aud")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    if !crate::token::resource::is_graph_audience(state, aud) {
+    if !crate::token::resource::is_graph_audience(origin, aud) {
         return Err(unauthorized(
             "Access token validation failure. Invalid audience.",
             ctx,
@@ -137,7 +157,7 @@ pub(crate) fn authenticate(
             ctx,
         ));
     }
-    if let Some(challenge) = crate::cae::challenge(state, claims, ctx) {
+    if let Some(challenge) = crate::cae::challenge(events, claims, ctx) {
         return Err(challenge);
     }
     let roles = claims

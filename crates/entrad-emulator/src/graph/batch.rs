@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::auth::Caller;
+use super::reply::fault_reply;
 use super::reply::{GraphCtx, Reply};
-use super::{Target, fault_reply, run};
-use crate::shared::Shared;
+use super::target::{Target, run};
+use crate::directories::Directories;
+use crate::faults::Traffic;
 
 /// Graph's limit on requests in one batch.
 const MAX_REQUESTS: usize = 20;
@@ -172,7 +174,13 @@ fn inner(id: String, reply: Reply) -> InnerResponse {
 }
 
 /// Runs a batch for an authenticated caller.
-pub(crate) async fn execute(state: &Shared, ctx: &GraphCtx, caller: &Caller, body: &[u8]) -> Reply {
+pub(crate) async fn execute(
+    directories: &Directories,
+    traffic: &Traffic,
+    ctx: &GraphCtx,
+    caller: &Caller,
+    body: &[u8],
+) -> Reply {
     let items = match plan(body, ctx) {
         Ok(items) => items,
         Err(reply) => return reply,
@@ -209,7 +217,15 @@ pub(crate) async fn execute(state: &Shared, ctx: &GraphCtx, caller: &Caller, bod
                     &item_ctx,
                 ),
                 Ok((target, query)) => {
-                    run_inner(state, &item_ctx, caller, target, query.as_deref()).await
+                    run_inner(
+                        directories,
+                        traffic,
+                        &item_ctx,
+                        caller,
+                        target,
+                        query.as_deref(),
+                    )
+                    .await
                 }
             }
         };
@@ -223,28 +239,29 @@ pub(crate) async fn execute(state: &Shared, ctx: &GraphCtx, caller: &Caller, bod
 
 /// One inner request: counted, throttled and faulted as its own route would be.
 async fn run_inner(
-    state: &Shared,
+    directories: &Directories,
+    traffic: &Traffic,
     ctx: &GraphCtx,
     caller: &Caller,
     target: Target,
     query: Option<&str>,
 ) -> Reply {
     let route = target.route();
-    state.stats.count(route);
+    traffic.stats.count(route);
     let now = Instant::now();
-    if let Some(wait) = state.throttle.too_early(&caller.appid, route, now) {
-        state.stats.throttled();
+    if let Some(wait) = traffic.throttle.too_early(&caller.appid, route, now) {
+        traffic.stats.throttled();
         return fault_reply(429, wait, ctx);
     }
-    let decision = state.faults.decide(route, false);
+    let decision = traffic.faults.decide(route, false);
     if !decision.latency.is_zero() {
         tokio::time::sleep(decision.latency).await;
     }
     if let Some((kind, retry_after)) = decision.outcome
         && let Some(status) = kind.status()
     {
-        state.stats.fault();
-        state.throttle.record(
+        traffic.stats.fault();
+        traffic.throttle.record(
             &caller.appid,
             route,
             Instant::now() + std::time::Duration::from_secs(retry_after),
@@ -254,7 +271,7 @@ async fn run_inner(
     if let Err(reply) = caller.require_any(target.roles(), ctx) {
         return reply;
     }
-    run(state, ctx, &target, query)
+    run(directories, ctx, &target, query)
 }
 
 #[cfg(test)]

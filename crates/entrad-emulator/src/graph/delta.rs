@@ -8,11 +8,12 @@ use serde::ser::{SerializeMap, Serializer};
 use uuid::Uuid;
 
 use super::paging::{self, DeltaCursor, DeltaToken};
+use super::props::Selectable;
 use super::props::{DEFAULT, UserView, context};
-use super::query::{Params, Selectable};
+use super::query::Params;
 use super::reply::{GraphCtx, Reply};
 use super::users::Page;
-use crate::shared::Shared;
+use crate::directories::Directories;
 use crate::state::{Entry, Store, Tombstone};
 
 /// One entry of a delta page: an object (its view) or a removal.
@@ -49,12 +50,12 @@ fn sync_state_not_found<P: Selectable>(params: &Params<P>, ctx: &GraphCtx, entit
 
 /// Answers one delta request: where the round stands, the page of changed users
 /// then of removals, and the link to the next page or round.
-pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
+pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     let params = match delta_params(query, ctx, "users") {
         Ok(params) => params,
         Err(reply) => return reply,
     };
-    let directory = state.read_at(ctx.tenant);
+    let directory = directories.read_at(ctx.tenant);
     let props = params.select.as_deref().unwrap_or(&DEFAULT);
     round(
         &params,

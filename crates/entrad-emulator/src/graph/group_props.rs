@@ -3,7 +3,7 @@
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::query::Selectable;
+use super::props::Selectable;
 use crate::state::{Group, MemberChange};
 
 /// A property of `microsoft.graph.group` that `$select` may name.

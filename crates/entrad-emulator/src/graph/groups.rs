@@ -5,11 +5,12 @@ use uuid::Uuid;
 
 use super::group_props::{GROUP_DEFAULT, GroupProp, GroupView};
 use super::paging;
+use super::props::Selectable;
 use super::props::{DEFAULT, Prop, context, user_entries};
-use super::query::{Params, Selectable};
+use super::query::Params;
 use super::reply::{GraphCtx, Reply};
 use super::users::Page;
-use crate::shared::Shared;
+use crate::directories::Directories;
 use crate::state::{Group, User};
 
 /// Query options of a groups request: no `$filter`, `$search` or `$count` (the
@@ -94,12 +95,12 @@ fn page_of<'a, T, P: Selectable>(
 }
 
 /// `GET /groups`: a page of groups.
-pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
+pub(crate) fn list(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     let params = match list_params::<GroupProp>(query, ctx) {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read_at(ctx.tenant);
+    let directory = directories.read_at(ctx.tenant);
     let (groups, next_link) =
         match page_of(directory.groups.all(), |g| g.id, &params, ctx, "groups") {
             Ok(page) => page,
@@ -128,12 +129,17 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
 }
 
 /// `GET /groups/{id}`.
-pub(crate) fn get(state: &Shared, ctx: &GraphCtx, key: &str, query: Option<&str>) -> Reply {
+pub(crate) fn get(
+    directories: &Directories,
+    ctx: &GraphCtx,
+    key: &str,
+    query: Option<&str>,
+) -> Reply {
     let params = match list_params::<GroupProp>(query, ctx) {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read_at(ctx.tenant);
+    let directory = directories.read_at(ctx.tenant);
     let Some(group) = find(&directory.groups, key) else {
         return not_found(key, ctx);
     };
@@ -166,12 +172,17 @@ impl Serialize for MemberView<'_> {
 
 /// `GET /groups/{id}/members`: a page of the group's members (users), as
 /// directory objects.
-pub(crate) fn members(state: &Shared, ctx: &GraphCtx, key: &str, query: Option<&str>) -> Reply {
+pub(crate) fn members(
+    directories: &Directories,
+    ctx: &GraphCtx,
+    key: &str,
+    query: Option<&str>,
+) -> Reply {
     let params = match list_params::<Prop>(query, ctx) {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read_at(ctx.tenant);
+    let directory = directories.read_at(ctx.tenant);
     let Some(group) = find(&directory.groups, key) else {
         return not_found(key, ctx);
     };

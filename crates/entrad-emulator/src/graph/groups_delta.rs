@@ -4,16 +4,16 @@
 use super::delta::{delta_params, round};
 use super::group_props::{GROUP_DEFAULT, GroupProp, GroupView, tracks_members};
 use super::reply::{GraphCtx, Reply};
-use crate::shared::Shared;
+use crate::directories::Directories;
 use crate::state::MemberChange;
 
 /// Answers one group delta request.
-pub(crate) fn delta(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
+pub(crate) fn delta(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     let params = match delta_params::<GroupProp>(query, ctx, "groups") {
         Ok(params) => params,
         Err(reply) => return reply,
     };
-    let directory = state.read_at(ctx.tenant);
+    let directory = directories.read_at(ctx.tenant);
     // Delta items always carry their id, selected or not.
     let props: Vec<GroupProp> = match params.select.as_deref() {
         None => GROUP_DEFAULT.to_vec(),

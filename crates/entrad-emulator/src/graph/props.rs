@@ -1,9 +1,29 @@
-//! User properties as Graph names them, and serialization of a user with a selection.
+//! What `$select` may name (any entity type), user properties as Graph names them,
+//! and serialization of a user with a selection.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
 
-use super::query::Selectable;
 use crate::state::User;
+
+/// A property `$select` may name, of the entity type a request lists.
+pub(crate) trait Selectable: Sized + Copy + PartialEq {
+    /// The OData type, as errors name it (`microsoft.graph.user`).
+    const TYPE: &'static str;
+    /// Looks a property up by name, ignoring case as Graph does.
+    fn parse(name: &str) -> Option<Self>;
+    /// The property's name as Graph writes it.
+    fn name(self) -> &'static str;
+}
+
+impl Selectable for Prop {
+    const TYPE: &'static str = "microsoft.graph.user";
+    fn parse(name: &str) -> Option<Self> {
+        Prop::parse(name)
+    }
+    fn name(self) -> &'static str {
+        Prop::name(self)
+    }
+}
 
 /// A property of `microsoft.graph.user` that `$select` may name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

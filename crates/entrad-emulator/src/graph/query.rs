@@ -3,7 +3,7 @@
 
 use super::filter::{Filter, FilterError};
 use super::orderby::{OrderBy, OrderByError};
-use super::props::Prop;
+use super::props::{Prop, Selectable};
 use super::reply::{GraphCtx, Reply};
 use super::search::Search;
 
@@ -11,26 +11,6 @@ use super::search::Search;
 pub(crate) const DEFAULT_PAGE: usize = 100;
 /// The largest `$top` Graph accepts for users.
 pub(crate) const MAX_PAGE: usize = 999;
-
-/// A property `$select` may name, of the entity type a request lists.
-pub(crate) trait Selectable: Sized + Copy + PartialEq {
-    /// The OData type, as errors name it (`microsoft.graph.user`).
-    const TYPE: &'static str;
-    /// Looks a property up by name, ignoring case as Graph does.
-    fn parse(name: &str) -> Option<Self>;
-    /// The property's name as Graph writes it.
-    fn name(self) -> &'static str;
-}
-
-impl Selectable for Prop {
-    const TYPE: &'static str = "microsoft.graph.user";
-    fn parse(name: &str) -> Option<Self> {
-        Prop::parse(name)
-    }
-    fn name(self) -> &'static str {
-        Prop::name(self)
-    }
-}
 
 /// The query options of one request, selecting properties of `P` (users by default).
 #[derive(Debug)]

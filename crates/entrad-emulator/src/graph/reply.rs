@@ -168,3 +168,19 @@ impl Reply {
         response
     }
 }
+
+/// An injected (or early-retry) 429/503/504, in Graph's shape, with `Retry-After`.
+pub(crate) fn fault_reply(status: u16, retry_after: u64, ctx: &GraphCtx) -> Reply {
+    let (code, message) = match status {
+        429 => ("TooManyRequests", "Please retry again later."),
+        503 => (
+            "ServiceUnavailable",
+            "The service is temporarily unavailable. Please retry again later.",
+        ),
+        _ => (
+            "GatewayTimeout",
+            "The gateway did not receive a response in time. Please retry again later.",
+        ),
+    };
+    Reply::error(status, code, message, ctx).with_header("retry-after", retry_after.to_string())
+}

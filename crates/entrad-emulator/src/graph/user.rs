@@ -3,14 +3,19 @@
 use super::props::{DEFAULT, UserView, context};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
-use crate::shared::Shared;
+use crate::directories::Directories;
 
-pub(crate) fn get(state: &Shared, ctx: &GraphCtx, key: &str, query: Option<&str>) -> Reply {
+pub(crate) fn get(
+    directories: &Directories,
+    ctx: &GraphCtx,
+    key: &str,
+    query: Option<&str>,
+) -> Reply {
     let params = match Params::parse(query, ctx) {
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read_at(ctx.tenant);
+    let directory = directories.read_at(ctx.tenant);
     let Some(user) = directory.users.find(key) else {
         return Reply::error(
             404,

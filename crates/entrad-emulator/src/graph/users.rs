@@ -6,7 +6,7 @@ use super::paging;
 use super::props::{DEFAULT, UserView, context};
 use super::query::Params;
 use super::reply::{GraphCtx, Reply};
-use crate::shared::Shared;
+use crate::directories::Directories;
 use crate::state::{Directory, User};
 
 /// A page of a collection, in Graph's key order.
@@ -34,7 +34,7 @@ fn expired_page_token(ctx: &GraphCtx) -> Reply {
 
 /// One page of users after the `$skiptoken`'s position (by id, or in `$orderby`'s
 /// order), filtered, with a nextLink while more remain.
-pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
+pub(crate) fn list(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     let params = match Params::parse(query, ctx) {
         Ok(p) => p,
         Err(reply) => return reply,
@@ -48,7 +48,7 @@ pub(crate) fn list(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply
         );
     }
     let size = params.page_size(ctx);
-    let directory = state.read_at(ctx.tenant);
+    let directory = directories.read_at(ctx.tenant);
     let users = directory.users.all();
     let Some((served, more)) = page(&directory, &params, size) else {
         return expired_page_token(ctx);
@@ -125,7 +125,7 @@ fn page<'a>(
 }
 
 /// `/users/$count`: a plain-text number, an advanced query.
-pub(crate) fn count(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Reply {
+pub(crate) fn count(directories: &Directories, ctx: &GraphCtx, query: Option<&str>) -> Reply {
     if !ctx.eventual {
         return Reply::error(
             400,
@@ -138,7 +138,7 @@ pub(crate) fn count(state: &Shared, ctx: &GraphCtx, query: Option<&str>) -> Repl
         Ok(p) => p,
         Err(reply) => return reply,
     };
-    let directory = state.read_at(ctx.tenant);
+    let directory = directories.read_at(ctx.tenant);
     let n = directory
         .users
         .all()

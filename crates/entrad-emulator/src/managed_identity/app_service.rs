@@ -16,7 +16,7 @@ use serde_json::json;
 
 use super::identities::{IdKind, Selectors, given, select};
 use super::issue::issue;
-use super::{MiState, header_matches};
+use super::mi_state::{MiState, header_matches};
 
 /// The one version App Service's current page documents ("Use 2019-08-01").
 const API_VERSION: &str = "2019-08-01";
@@ -69,7 +69,7 @@ pub(crate) async fn token(
             "Unable to load the proper Managed Identity.",
         );
     };
-    match issue(&state.shared, identity, resource) {
+    match issue(&state, identity, resource) {
         Ok(issued) => Json(json!({
             "access_token": issued.access_token,
             "expires_on": issued.expires_on.to_string(),

@@ -14,10 +14,10 @@ use axum::response::{IntoResponse, Response};
 use rand::RngCore;
 use serde_json::json;
 
-use super::MiState;
 use super::identities::{IMDS_SELECTORS, select};
 use super::imds::{MetadataCase, check_metadata_request};
 use super::issue::{issue, oauth_error};
+use super::mi_state::MiState;
 use crate::files::write_atomic;
 
 /// Keys kept valid at most (older ones are forgotten first).
@@ -63,7 +63,7 @@ pub(crate) async fn token(
         .get("resource")
         .map(String::as_str)
         .unwrap_or_default();
-    match issue(&state.shared, identity, resource) {
+    match issue(&state, identity, resource) {
         Ok(issued) => {
             let mut body = json!({
                 "access_token": issued.access_token,

@@ -10,9 +10,9 @@ use axum::{Form, Json};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::MiState;
 use super::identities::SYSTEM_ASSIGNED;
 use super::issue::{issue, oauth_error};
+use super::mi_state::MiState;
 
 #[derive(Deserialize)]
 pub(crate) struct CloudShellForm {
@@ -32,7 +32,7 @@ pub(crate) async fn token(
             "Required metadata header not specified",
         );
     }
-    match issue(&state.shared, SYSTEM_ASSIGNED, &form.resource) {
+    match issue(&state, SYSTEM_ASSIGNED, &form.resource) {
         Ok(issued) => Json(json!({
             "access_token": issued.access_token,
             "expires_in": issued.expires_in.to_string(),

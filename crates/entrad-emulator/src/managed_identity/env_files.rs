@@ -2,7 +2,8 @@
 //! the platform would set it (`NAME=value` lines, mode 0600: they hold the
 //! sources' secrets).
 
-use super::{ManagedIdentityInfo, MiState};
+use super::info::ManagedIdentityInfo;
+use super::mi_state::MiState;
 use crate::error::Result;
 use crate::files::{StateDir, write_atomic};
 

@@ -11,9 +11,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::MiState;
 use super::identities::{IMDS_SELECTORS, select};
 use super::issue::{issue, oauth_error};
+use super::mi_state::MiState;
 
 pub(crate) async fn token(
     State(state): State<Arc<MiState>>,
@@ -34,7 +34,7 @@ pub(crate) async fn token(
         .get("resource")
         .map(String::as_str)
         .unwrap_or_default();
-    match issue(&state.shared, identity, resource) {
+    match issue(&state, identity, resource) {
         Ok(issued) => Json(json!({
             "access_token": issued.access_token,
             "client_id": identity.client_id,

@@ -7,8 +7,8 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::identities::Identity;
+use super::mi_state::MiState;
 use crate::clock::unix_now;
-use crate::shared::Shared;
 use crate::token::mint::{self, ClientAuth, LIFETIME_SECS};
 use crate::token::resource;
 
@@ -31,15 +31,15 @@ pub(crate) enum Refusal {
 }
 
 pub(crate) fn issue(
-    shared: &Shared,
+    state: &MiState,
     identity: Identity,
     resource: &str,
 ) -> Result<Issued, Refusal> {
-    let Some(known) = resource::identify(shared, resource) else {
+    let Some(known) = resource::identify(&state.origin, resource) else {
         return Err(Refusal::UnknownResource(resource.to_string()));
     };
     let now = unix_now();
-    let directory = shared.read();
+    let directory = state.directories.read();
     let app = directory
         .app(identity.client_id)
         .ok_or(Refusal::NoServicePrincipal)?;
@@ -47,7 +47,7 @@ pub(crate) fn issue(
     drop(directory);
     known.apply(&mut claims);
     claims["xms_mirid"] = Value::from(identity.resource_id);
-    let access_token = mint::sign(&shared.signing, &claims).ok_or(Refusal::Internal)?;
+    let access_token = mint::sign(&state.signing, &claims).ok_or(Refusal::Internal)?;
     Ok(Issued {
         access_token,
         expires_in: LIFETIME_SECS,

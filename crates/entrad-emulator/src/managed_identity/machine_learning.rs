@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::identities::{IdKind, Selectors, select};
 use super::issue::{issue, oauth_error};
-use super::{MiState, header_matches};
+use super::mi_state::{MiState, header_matches};
 
 /// The 2017 API spells the client id `clientid`.
 const SELECTORS: &Selectors = &[
@@ -51,7 +51,7 @@ pub(crate) async fn token(
             "Identity not found",
         );
     };
-    match issue(&state.shared, identity, resource) {
+    match issue(&state, identity, resource) {
         Ok(issued) => Json(json!({
             "access_token": issued.access_token,
             "expires_on": issued.expires_on.to_string(),

@@ -10,78 +10,34 @@ mod cloud_shell;
 mod env_files;
 mod identities;
 mod imds;
+mod info;
 mod issue;
 mod machine_learning;
+mod mi_state;
 mod service_fabric;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
-use axum::http::HeaderMap;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, get, post};
 use rand::RngCore;
-use serde::Serialize;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use env_files::ENV_FILES as MANAGED_IDENTITY_ENV_FILES;
 pub(crate) use identities::ensure as ensure_identities;
 pub use identities::{Identity, SYSTEM_ASSIGNED, USER_ASSIGNED};
+pub use info::ManagedIdentityInfo;
+use mi_state::{MiState, Secrets};
 
 use crate::error::{Error, Result};
-use crate::faults::guard;
+use crate::faults::{Guard, guard};
 use crate::files::StateDir;
 use crate::route::Route;
 use crate::server::{Server, Timeouts};
 use crate::shared::AppState;
-
-/// The secrets each source's caller must present, fresh at every start.
-pub(crate) struct Secrets {
-    pub(crate) app_service: String,
-    pub(crate) machine_learning: String,
-    pub(crate) service_fabric: String,
-}
-
-/// What the managed identity routes share.
-pub(crate) struct MiState {
-    pub(crate) shared: AppState,
-    pub(crate) secrets: Secrets,
-    /// Where Azure Arc's key files are written.
-    pub(crate) arc_dir: PathBuf,
-    /// The Arc keys issued and still accepted.
-    pub(crate) arc_keys: Mutex<Vec<String>>,
-}
-
-/// True when the request's `name` header is `expected` (compared in constant time).
-pub(crate) fn header_matches(headers: &HeaderMap, name: &str, expected: &str) -> bool {
-    headers
-        .get(name)
-        .map(|v| v.as_bytes())
-        .is_some_and(|given| {
-            given.len() == expected.len()
-                && given
-                    .iter()
-                    .zip(expected.as_bytes())
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0
-        })
-}
-
-/// Where the managed identity endpoints are, for the ready line.
-#[derive(Debug, Clone, Serialize)]
-pub struct ManagedIdentityInfo {
-    /// The plain http listener (IMDS's host: `AZURE_POD_IDENTITY_AUTHORITY_HOST`).
-    pub url: String,
-    /// Service Fabric's https endpoint.
-    pub service_fabric_url: String,
-    /// The host's system-assigned identity.
-    pub system_assigned: Identity,
-    /// The user-assigned identity attached to it.
-    pub user_assigned: Identity,
-}
 
 /// The running listeners; dropping them stops both.
 #[derive(Debug)]
@@ -140,7 +96,9 @@ pub(crate) async fn start(
     let arc_dir = dir.file("arc-keys");
     std::fs::create_dir_all(&arc_dir).map_err(|e| Error::io("cannot create", &arc_dir, e))?;
     let state = Arc::new(MiState {
-        shared: shared.clone(),
+        origin: shared.origin.clone(),
+        directories: shared.directories.clone(),
+        signing: shared.signing.clone(),
         secrets: Secrets {
             app_service: random_secret(),
             machine_learning: random_secret(),
@@ -150,7 +108,7 @@ pub(crate) async fn start(
         arc_keys: Mutex::new(Vec::new()),
     });
     let guarded = |route: Route, methods: MethodRouter<Arc<MiState>>| {
-        methods.layer(from_fn_with_state((shared.clone(), route), guard))
+        methods.layer(from_fn_with_state(Guard::new(&shared, route), guard))
     };
     let plain = Router::new()
         .route(

@@ -16,7 +16,7 @@ use sha1::{Digest, Sha1};
 
 use super::identities::SYSTEM_ASSIGNED;
 use super::issue::{Refusal, issue};
-use super::{MiState, header_matches};
+use super::mi_state::{MiState, header_matches};
 use crate::error::{Error, Result};
 
 /// The one version the page accepts ("currently the only accepted value").
@@ -69,7 +69,7 @@ pub(crate) async fn token(
             "The parameter 'resource' should not be null or empty string.",
         );
     }
-    match issue(&state.shared, SYSTEM_ASSIGNED, resource) {
+    match issue(&state, SYSTEM_ASSIGNED, resource) {
         Ok(issued) => Json(json!({
             "token_type": "Bearer",
             "access_token": issued.access_token,

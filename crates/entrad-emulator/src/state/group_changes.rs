@@ -3,36 +3,10 @@
 
 use uuid::Uuid;
 
-use super::group_generate::generate_groups;
-use super::persist::{JournalEntry, UsersBase};
-use super::{ChangeError, Directory, Group, GroupStore, Tenant, UserStore};
-
-/// The groups of generated users; none for users read from a file.
-pub(super) fn initial_groups(base: &UsersBase, users: &UserStore, tenant: &Tenant) -> Vec<Group> {
-    match base {
-        UsersBase::Generated { seed, .. } => generate_groups(users.all(), *seed, &tenant.domain),
-        UsersBase::File { .. } => Vec::new(),
-    }
-}
-
-/// Replays a group entry of the journal.
-pub(super) fn apply(groups: &mut GroupStore, entry: JournalEntry) {
-    match entry {
-        JournalEntry::GroupUpsert { seq, group } => groups.upsert_at(group, seq),
-        JournalEntry::GroupRemove { seq, id, permanent } => {
-            groups.remove_at(id, permanent, seq);
-        }
-        JournalEntry::Member {
-            seq,
-            group,
-            member,
-            added,
-        } => {
-            groups.set_member_at(group, member, added, seq);
-        }
-        JournalEntry::Upsert { .. } | JournalEntry::Remove { .. } => {}
-    }
-}
+use super::change_error::ChangeError;
+use super::directory::Directory;
+use super::group::Group;
+use super::persist::JournalEntry;
 
 fn group_id(key: &str) -> Result<Uuid, ChangeError> {
     Uuid::parse_str(key).map_err(|_| ChangeError::NotFound)

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use uuid::Uuid;
 
-use super::UserStore;
+use super::store::UserStore;
 
 /// The role given to a few generated users, so that consent can be walked at once.
 pub const GLOBAL_ADMINISTRATOR: &str = "Global Administrator";

@@ -5,30 +5,13 @@
 
 use std::path::PathBuf;
 
-use super::{App, Directory, RegisteredCertificate, Tenant, app_from_saved, saved_app};
+use super::apps::RegisteredCertificate;
+use super::directory::Directory;
+use super::fresh::Fresh;
+use super::registrations::{app_from_saved, saved_app};
+use super::tenant::Tenant;
 use crate::config::Config;
 use crate::error::Result;
-
-/// What a tenant starts with when it has no saved state.
-#[derive(Debug)]
-pub(crate) struct Fresh {
-    pub(crate) tenant: Tenant,
-    /// Seed of its generated users and groups.
-    pub(crate) seed: u64,
-    /// Its app registrations; `None`: the default ones, with new secrets.
-    pub(crate) apps: Option<Vec<App>>,
-}
-
-impl Fresh {
-    /// The default tenant.
-    pub(crate) fn home(config: &Config) -> Fresh {
-        Fresh {
-            tenant: Tenant::default(),
-            seed: config.seed,
-            apps: None,
-        }
-    }
-}
 
 /// Opens the `config.tenants` directories (at least one); `store(n)` is where tenant
 /// `n` keeps its state (`None` in memory).

@@ -1,8 +1,10 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: the client-credentials grant, with a client
 //! secret (form or HTTP Basic) or a client assertion.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{FromRef, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -15,8 +17,12 @@ use super::errors::{TokenError, correlation_id, ests_headers};
 use super::mint::{self, ClientAuth};
 use super::resource::{self, Resource};
 use super::{assertion, federated};
+use crate::base_url::{BaseUrl, Origin};
+use crate::cae::Events;
 use crate::clock::unix_now;
-use crate::shared::{AppState, BaseUrl};
+use crate::directories::Directories;
+use crate::keys::SigningKey;
+use crate::shared::AppState;
 use crate::state::{Directory, SecretCheck};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -99,9 +105,30 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, SecretSt
     Some((unescape(id)?, SecretString::from(unescape(secret)?)))
 }
 
+/// What tokens are issued with: the key that signs them, the CAE events that
+/// refuse a disabled app, and the configured address (which assertions may name,
+/// and which names Graph as a resource).
+#[derive(Clone)]
+pub(crate) struct Issuer {
+    signing: Arc<SigningKey>,
+    events: Arc<Events>,
+    origin: Arc<Origin>,
+}
+
+impl FromRef<AppState> for Issuer {
+    fn from_ref(state: &AppState) -> Issuer {
+        Issuer {
+            signing: state.signing.clone(),
+            events: state.cae.clone(),
+            origin: state.origin.clone(),
+        }
+    }
+}
+
 /// The handler.
 pub(crate) async fn token(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
+    State(issuer): State<Issuer>,
     Path(tenant): Path<String>,
     BaseUrl(base): BaseUrl,
     headers: HeaderMap,
@@ -110,8 +137,8 @@ pub(crate) async fn token(
     let correlation = correlation_id(&headers);
     let form = TokenForm::parse(&body);
     let result = {
-        let directory = state.read_for(&tenant);
-        issue(&state, &directory, &tenant, &base, &headers, form)
+        let directory = directories.read_for(&tenant);
+        issue(&issuer, &directory, &tenant, &base, &headers, form)
     };
     match result {
         Ok(success) => {
@@ -125,7 +152,7 @@ pub(crate) async fn token(
 }
 
 fn issue(
-    state: &AppState,
+    issuer: &Issuer,
     directory: &Directory,
     tenant: &str,
     base: &str,
@@ -163,14 +190,14 @@ fn issue(
             &directory.tenant.id,
         ));
     }
-    crate::cae::admit(state, app, form.claims.as_deref())?;
+    crate::cae::admit(&issuer.events, app, form.claims.as_deref())?;
     let scope = form
         .scope
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| TokenError::missing_parameter("scope"))?;
     let resource = check_scope(scope, &directory.tenant.display_name, |r| {
-        resource::identify(state, r)
+        resource::identify(&issuer.origin, r)
     })?;
     let now = unix_now();
     let auth = if let Some(assertion) = &form.client_assertion {
@@ -182,12 +209,12 @@ fn issue(
             tenant,
             &directory.tenant.id,
             &directory.tenant.domain,
-            state,
+            &issuer.origin.base_url,
         );
         let assertion = assertion.expose_secret();
         if federated::is_federated(assertion, &app.client_id) {
-            let issuer = crate::oidc::issuer(&state.base_url);
-            federated::verify(assertion, app, &issuer, &state.signing, now as f64)?;
+            let oidc_issuer = crate::oidc::issuer(&issuer.origin.base_url);
+            federated::verify(assertion, app, &oidc_issuer, &issuer.signing, now as f64)?;
         } else {
             assertion::verify(assertion, app, &audiences, now as f64)?;
         }
@@ -204,7 +231,7 @@ fn issue(
     let mut claims = mint::claims(&directory.tenant.id, app, auth, now);
     resource.apply(&mut claims);
     let lifetime = crate::cae::issue(&mut claims, form.claims.as_deref(), now);
-    let access_token = mint::sign(&state.signing, &claims).ok_or_else(|| {
+    let access_token = mint::sign(&issuer.signing, &claims).ok_or_else(|| {
         TokenError::new(500, "server_error", 50000, "The token could not be signed.")
     })?;
     Ok(Success {
@@ -250,10 +277,10 @@ fn token_urls(
     requested: &str,
     tenant_id: &str,
     domain: &str,
-    state: &AppState,
+    configured: &str,
 ) -> Vec<String> {
     let mut urls = Vec::new();
-    for host in [base, state.base_url.as_str()] {
+    for host in [base, configured] {
         for tenant in [requested, tenant_id, domain] {
             urls.push(format!("{host}/{tenant}/oauth2/v2.0/token"));
             urls.push(format!("{host}/{tenant}/oauth2/token"));

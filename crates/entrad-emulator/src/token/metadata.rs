@@ -1,5 +1,7 @@
 //! OIDC metadata, instance discovery and the JWKS, pointing at the emulator itself.
 
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
@@ -7,7 +9,9 @@ use serde::Deserialize;
 
 use super::errors::{TokenError, correlation_id};
 use super::mint::v1_issuer;
-use crate::shared::{AppState, BaseUrl};
+use crate::base_url::{BaseUrl, Origin};
+use crate::directories::Directories;
+use crate::keys::SigningKey;
 
 const RESERVED_TENANTS: [&str; 3] = ["common", "organizations", "consumers"];
 
@@ -27,14 +31,14 @@ fn cached(json: serde_json::Value) -> Response {
 
 /// The tenant id for a path segment: the GUID for the tenant's GUID or domain,
 /// `{tenantid}` for the multi-tenant aliases, `None` for an unknown tenant.
-fn resolve(state: &AppState, segment: &str) -> Option<String> {
+fn resolve(directories: &Directories, segment: &str) -> Option<String> {
     if RESERVED_TENANTS
         .iter()
         .any(|t| t.eq_ignore_ascii_case(segment))
     {
         return Some("{tenantid}".into());
     }
-    let directory = state.read_for(segment);
+    let directory = directories.read_for(segment);
     directory
         .tenant
         .is(segment)
@@ -46,13 +50,13 @@ fn resolve(state: &AppState, segment: &str) -> Option<String> {
 /// the URL of an endpoint path under the tenant as requested: a multi-tenant
 /// alias stays in the endpoints, as Entra does.
 fn tenant_document(
-    state: &AppState,
+    directories: &Directories,
     segment: &str,
     base: &str,
     headers: &HeaderMap,
     document: impl FnOnce(&str, &dyn Fn(&str) -> String) -> serde_json::Value,
 ) -> Response {
-    let Some(tid) = resolve(state, segment) else {
+    let Some(tid) = resolve(directories, segment) else {
         return TokenError::unknown_tenant(segment, "invalid_tenant")
             .respond(&correlation_id(headers));
     };
@@ -63,13 +67,13 @@ fn tenant_document(
 
 /// `GET /{tenant}/v2.0/.well-known/openid-configuration`.
 pub(crate) async fn openid_configuration_v2(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     Path(segment): Path<String>,
     BaseUrl(base): BaseUrl,
     headers: HeaderMap,
 ) -> Response {
     let host = base.trim_start_matches("https://");
-    tenant_document(&state, &segment, &base, &headers, |tid, at| {
+    tenant_document(&directories, &segment, &base, &headers, |tid, at| {
         serde_json::json!({
             "token_endpoint": at("oauth2/v2.0/token"),
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -100,12 +104,12 @@ pub(crate) async fn openid_configuration_v2(
 
 /// `GET /{tenant}/.well-known/openid-configuration` (the v1 endpoints).
 pub(crate) async fn openid_configuration_v1(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     Path(segment): Path<String>,
     BaseUrl(base): BaseUrl,
     headers: HeaderMap,
 ) -> Response {
-    tenant_document(&state, &segment, &base, &headers, |tid, at| {
+    tenant_document(&directories, &segment, &base, &headers, |tid, at| {
         serde_json::json!({
             "token_endpoint": at("oauth2/token"),
             "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
@@ -127,17 +131,18 @@ pub(crate) async fn openid_configuration_v1(
 
 /// `GET /{tenant}/discovery/v2.0/keys` (and the v1 form).
 pub(crate) async fn jwks(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
+    State(signing): State<Arc<SigningKey>>,
     Path(segment): Path<String>,
     BaseUrl(base): BaseUrl,
     headers: HeaderMap,
 ) -> Response {
     tenant_document(
-        &state,
+        &directories,
         &segment,
         &base,
         &headers,
-        |tid, _| serde_json::json!({ "keys": [state.signing.jwk(&format!("{base}/{tid}/v2.0"))] }),
+        |tid, _| serde_json::json!({ "keys": [signing.jwk(&format!("{base}/{tid}/v2.0"))] }),
     )
 }
 
@@ -148,7 +153,7 @@ pub(crate) struct DiscoveryQuery {
 
 /// `GET /common/discovery/instance`: the emulator knows only itself.
 pub(crate) async fn instance_discovery(
-    State(state): State<AppState>,
+    State(origin): State<Arc<Origin>>,
     BaseUrl(base): BaseUrl,
     Query(query): Query<DiscoveryQuery>,
     headers: HeaderMap,
@@ -157,7 +162,7 @@ pub(crate) async fn instance_discovery(
     let Some(endpoint) = query.authorization_endpoint else {
         return TokenError::missing_parameter("authorization_endpoint").respond(&correlation);
     };
-    let port = state.port;
+    let port = origin.port;
     let aliases = [
         format!("127.0.0.1:{port}"),
         format!("localhost:{port}"),

@@ -6,7 +6,7 @@
 use serde_json::Value;
 
 use super::mint::{GRAPH_APP_ID, GRAPH_AUDIENCE};
-use crate::shared::Shared;
+use crate::base_url::Origin;
 
 /// ARM's identifier URIs, as the Azure CLI (`https://management.core.windows.net/`,
 /// the cloud's `activeDirectoryResourceId`) and the Azure SDKs ask for it.
@@ -28,7 +28,7 @@ pub(crate) enum Resource {
 
 /// The resource `requested` names (`scope` without `/.default`, or a managed identity's
 /// `resource`), or `None` when the tenant has no such resource.
-pub(crate) fn identify(state: &Shared, requested: &str) -> Option<Resource> {
+pub(crate) fn identify(origin: &Origin, requested: &str) -> Option<Resource> {
     let trimmed = requested.trim_end_matches('/');
     let is = |known: &str| trimmed.eq_ignore_ascii_case(known.trim_end_matches('/'));
     if is(GRAPH_AUDIENCE) || is(GRAPH_APP_ID) {
@@ -36,7 +36,7 @@ pub(crate) fn identify(state: &Shared, requested: &str) -> Option<Resource> {
             audience: GRAPH_AUDIENCE.into(),
         });
     }
-    if own_origins(state).iter().any(|origin| is(origin)) {
+    if own_origins(origin).iter().any(|origin| is(origin)) {
         return Some(Resource::Graph {
             audience: trimmed.to_ascii_lowercase(),
         });
@@ -52,22 +52,22 @@ pub(crate) fn identify(state: &Shared, requested: &str) -> Option<Resource> {
 }
 
 /// True when a token's `aud` is Graph's: its URI, its app id or the emulator's address.
-pub(crate) fn is_graph_audience(state: &Shared, aud: &str) -> bool {
-    matches!(identify(state, aud), Some(Resource::Graph { .. }))
+pub(crate) fn is_graph_audience(origin: &Origin, aud: &str) -> bool {
+    matches!(identify(origin, aud), Some(Resource::Graph { .. }))
 }
 
 /// True when a token's `aud` is ARM's.
-pub(crate) fn is_arm_audience(state: &Shared, aud: &str) -> bool {
-    matches!(identify(state, aud), Some(Resource::Arm { .. }))
+pub(crate) fn is_arm_audience(origin: &Origin, aud: &str) -> bool {
+    matches!(identify(origin, aud), Some(Resource::Arm { .. }))
 }
 
 /// The emulator's own origins: each loopback name with its port, and the configured URL.
-fn own_origins(state: &Shared) -> Vec<String> {
+fn own_origins(origin: &Origin) -> Vec<String> {
     let mut origins: Vec<String> = ["127.0.0.1", "localhost", "[::1]"]
         .iter()
-        .map(|name| format!("https://{name}:{}", state.port))
+        .map(|name| format!("https://{name}:{}", origin.port))
         .collect();
-    origins.push(state.base_url.clone());
+    origins.push(origin.base_url.clone());
     origins
 }
 

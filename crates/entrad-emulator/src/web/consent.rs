@@ -9,6 +9,8 @@
 //! AADSTS65004; a `redirect_uri` the app did not register gets AADSTS50011 on a page,
 //! never a redirect; without `redirect_uri` the outcome is a page.
 
+use std::sync::Arc;
+
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, Path, Query, State};
@@ -18,11 +20,12 @@ use serde::Deserialize;
 use url::Url;
 use uuid::Uuid;
 
+use super::error_page::ErrorPage;
 use super::page::{Page, see_other};
-use super::session::Session;
+use super::session::{Session, Sessions};
 use super::{csrf, permissions, redirect};
 use crate::clock::ests_timestamp;
-use crate::shared::AppState;
+use crate::directories::Directories;
 use crate::state::{Directory, can_consent};
 use crate::token::errors::{TokenError, correlation_id};
 
@@ -161,13 +164,6 @@ struct Outcome<'a> {
     message: String,
 }
 
-#[derive(Template)]
-#[template(path = "error.html")]
-pub(crate) struct ErrorPage {
-    pub(crate) title: String,
-    pub(crate) message: String,
-}
-
 /// The request's path and query: where the page's forms post back to.
 fn action_of(uri: &axum::http::Uri) -> String {
     uri.path_and_query()
@@ -264,18 +260,19 @@ fn step_page(directory: &Directory, request: &Request, session: &Session, action
 
 /// `GET`: the step the session is at. Changes nothing but starting a session.
 pub(crate) async fn prompt(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
+    State(sessions): State<Arc<Sessions>>,
     Path(segment): Path<String>,
     Query(query): Query<ConsentQuery>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
-    let directory = state.read_for(&segment);
+    let directory = directories.read_for(&segment);
     let request = match check(&directory, &segment, &query) {
         Ok(request) => request,
         Err(refusal) => return refused(refusal, &headers),
     };
-    let current = state.web.sessions.current(&headers);
+    let current = sessions.current(&headers);
     step_page(&directory, &request, &current.session, &action_of(&uri))
         .cookie(current.cookie)
         .into_response()
@@ -304,7 +301,8 @@ fn parse_form(body: &[u8]) -> Form {
 
 /// `POST`: sign in, sign out, Accept or Cancel, each only with the session's CSRF token.
 pub(crate) async fn submit(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
+    State(sessions): State<Arc<Sessions>>,
     Path(segment): Path<String>,
     Query(query): Query<ConsentQuery>,
     OriginalUri(uri): OriginalUri,
@@ -312,7 +310,7 @@ pub(crate) async fn submit(
     body: Bytes,
 ) -> Response {
     let form = parse_form(&body);
-    let current = state.web.sessions.current(&headers);
+    let current = sessions.current(&headers);
     if !csrf::valid(&current.session, form.csrf.as_deref()) {
         return Page::new(&ErrorPage {
             title: "This form has expired".into(),
@@ -324,13 +322,13 @@ pub(crate) async fn submit(
     }
     let session = current.session;
     let action = action_of(&uri);
-    let request = match check(&state.read_for(&segment), &segment, &query) {
+    let request = match check(&directories.read_for(&segment), &segment, &query) {
         Ok(request) => request,
         Err(refusal) => return refused(refusal, &headers),
     };
     match form.action.as_str() {
         "signin" => {
-            let directory = state.read_for(&segment);
+            let directory = directories.read_for(&segment);
             let Some(user) = directory.users.find(&form.login) else {
                 return Page::new(&SignIn {
                     app_name: &request.app_name,
@@ -346,17 +344,20 @@ pub(crate) async fn submit(
                 .into_response();
             };
             let id = user.id;
-            state
-                .web
-                .sessions
-                .update(&session.id, |s| s.user = Some(id));
+            sessions.update(&session.id, |s| s.user = Some(id));
             see_other(&action, None)
         }
         "signout" => {
-            state.web.sessions.update(&session.id, |s| s.user = None);
+            sessions.update(&session.id, |s| s.user = None);
             see_other(&action, None)
         }
-        "accept" => accept(&state, &request, &session, query.state.as_deref(), &action),
+        "accept" => accept(
+            &directories,
+            &request,
+            &session,
+            query.state.as_deref(),
+            &action,
+        ),
         "cancel" => cancel(&request, query.state.as_deref(), &correlation_id(&headers)),
         _ => Page::new(&ErrorPage {
             title: "Unknown action".into(),
@@ -368,14 +369,15 @@ pub(crate) async fn submit(
 }
 
 fn accept(
-    state: &AppState,
+    directories: &Directories,
     request: &Request,
     session: &Session,
     app_state: Option<&str>,
     action: &str,
 ) -> Response {
     {
-        let mut directory = state.write_at(state.tenant_index(&request.tenant_id).unwrap_or(0));
+        let mut directory =
+            directories.write_at(directories.tenant_index(&request.tenant_id).unwrap_or(0));
         match signed_in(&directory, session) {
             Some((_, _, true)) => {}
             _ => {

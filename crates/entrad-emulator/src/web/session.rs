@@ -76,30 +76,16 @@ impl Sessions {
                 cookie: None,
             };
         }
-        if store.map.len() >= MAX_SESSIONS
-            && let Some(oldest) = store
-                .map
-                .values()
-                .min_by_key(|s| s.created)
-                .map(|s| s.id.clone())
-        {
-            store.map.remove(&oldest);
-        }
-        store.next += 1;
-        let session = Session {
-            id: super::random_hex(),
-            csrf: super::random_hex(),
-            user: None,
-            portal: false,
-            created: store.next,
-        };
-        store.map.insert(session.id.clone(), session.clone());
-        let cookie = HeaderValue::from_str(&format!(
-            "{COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict",
-            session.id
-        ))
-        .ok();
-        Current { session, cookie }
+        begin(&mut store, false)
+    }
+
+    /// Ends the session `old` and begins a portal session in its place (with its
+    /// `Set-Cookie`): a session id known before the login, one a stranger may have
+    /// planted in the browser, opens nothing after it.
+    pub(crate) fn enter_portal(&self, old: &str) -> Current {
+        let mut store = self.lock();
+        store.map.remove(old);
+        begin(&mut store, true)
     }
 
     /// Changes a session (no-op when it has gone).
@@ -108,6 +94,42 @@ impl Sessions {
             change(session);
         }
     }
+}
+
+/// A new session, the oldest one dropped when there are too many.
+fn begin(store: &mut Store, portal: bool) -> Current {
+    if store.map.len() >= MAX_SESSIONS
+        && let Some(oldest) = store
+            .map
+            .values()
+            .min_by_key(|s| s.created)
+            .map(|s| s.id.clone())
+    {
+        store.map.remove(&oldest);
+    }
+    store.next += 1;
+    let session = Session {
+        id: random_hex(),
+        csrf: random_hex(),
+        user: None,
+        portal,
+        created: store.next,
+    };
+    store.map.insert(session.id.clone(), session.clone());
+    let cookie = HeaderValue::from_str(&format!(
+        "{COOKIE}={}; Path=/; HttpOnly; Secure; SameSite=Strict",
+        session.id
+    ))
+    .ok();
+    Current { session, cookie }
+}
+
+/// A fresh random value for session ids and CSRF tokens: 32 bytes in hex.
+fn random_hex() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The session id the request's cookie names.

@@ -1,5 +1,7 @@
--- The mirror: objects keyed by tenant, the full object as JSON; the --select
--- columns are added as generated columns over `data` when first asked for.
+-- The mirror: objects keyed by tenant, the full object as JSON; a column per
+-- --select property is added when first asked for (src/store/ddl.rs). Mirrors
+-- of the first versions got generated columns over `data`; they are now plain
+-- columns that each write fills (SqliteStore::add_columns replaces the old ones).
 CREATE TABLE users (
     tenant TEXT NOT NULL,
     id TEXT NOT NULL,

@@ -8,6 +8,8 @@
 //! blocking it or the readers.
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError, sync_channel};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -19,6 +21,8 @@ use rusqlite::Connection;
 pub(crate) struct Checkpointer {
     wake: Option<SyncSender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// The last checkpoint found the log past [`MAX_LOG_FRAMES`].
+    past_limit: Arc<AtomicBool>,
 }
 
 impl Checkpointer {
@@ -33,11 +37,17 @@ impl Checkpointer {
             .inspect_err(|e| tracing::debug!(error = %e, "no checkpoint connection"))
             .ok()?;
         let (wake, woken) = sync_channel::<()>(1);
+        let past_limit = Arc::new(AtomicBool::new(false));
+        let seen = Arc::clone(&past_limit);
         let thread = std::thread::Builder::new()
             .name("entrad-sqlite-checkpoint".to_owned())
             .spawn(move || {
                 while woken.recv().is_ok() {
-                    checkpoint(&conn);
+                    // Past the limit, the writer's restart has the log to
+                    // itself: two checkpoints at once make one of them busy.
+                    if !seen.load(Ordering::Relaxed) {
+                        checkpoint(&conn, &seen);
+                    }
                 }
             })
             .inspect_err(|e| tracing::debug!(error = %e, "no checkpoint thread"))
@@ -45,12 +55,19 @@ impl Checkpointer {
         Some(Checkpointer {
             wake: Some(wake),
             thread: Some(thread),
+            past_limit,
         })
     }
 
-    /// After a commit: the thread checkpoints, now or right after the
-    /// checkpoint it is running (one wake-up pending is enough).
-    pub(crate) fn committed(&self) {
+    /// After a commit on `writer`: the thread checkpoints, now or right
+    /// after the checkpoint it is running (one wake-up pending is enough).
+    /// When the thread last found the log past its limit, the writer makes
+    /// it start over first ([`restart`]), waiting `busy` again afterwards.
+    pub(crate) fn committed(&self, writer: &Connection, busy: Duration) {
+        if self.past_limit.load(Ordering::Relaxed) {
+            restart(writer, busy);
+            self.past_limit.store(false, Ordering::Relaxed);
+        }
         if let Some(wake) = &self.wake
             && let Err(TrySendError::Disconnected(())) = wake.try_send(())
         {
@@ -59,35 +76,49 @@ impl Checkpointer {
     }
 }
 
-/// How long a RESTART checkpoint waits for the writer's transaction and the
-/// readers, blocking new transactions meanwhile: a page's transaction takes
-/// milliseconds, but a reader of the mirror may hold its snapshot for long,
-/// and the sync must not stall behind it (the log then grows until the next try).
+/// Makes the log start over, from the writer between two pages: a RESTART
+/// checkpoint copies what the passive ones left and makes the next
+/// transaction write the log from its start. On the checkpoint thread it
+/// would wait for the writer's lock, which a writer applying page after page
+/// takes again at once: measured, the log then grew with every page. Here
+/// it only waits for readers, at most [`RESTART_WAIT`] (the log then grows
+/// until the next try).
+fn restart(writer: &Connection, busy: Duration) {
+    let restarted = writer.busy_timeout(RESTART_WAIT).and_then(|()| {
+        writer.query_row("PRAGMA wal_checkpoint(RESTART)", [], |row| {
+            row.get::<_, i64>(0)
+        })
+    });
+    match restarted {
+        Ok(0) => {}
+        Ok(_) => tracing::debug!("restarting checkpoint busy: a reader holds the log"),
+        Err(e) => tracing::debug!(error = %e, "restarting checkpoint skipped"),
+    }
+    if let Err(e) = writer.busy_timeout(busy) {
+        tracing::debug!(error = %e, "busy timeout not restored");
+    }
+}
+
+/// How long a RESTART checkpoint waits for the readers, blocking the writer
+/// meanwhile: a reader of the mirror may hold its snapshot for long, and the
+/// sync must not stall behind it (the log then grows until the next try).
 const RESTART_WAIT: Duration = Duration::from_millis(100);
 
 /// The log's length, in frames (pages), past which the writer is made to wait
 /// for the log to start over: 64 MiB of the 16 KiB pages of a new mirror.
 const MAX_LOG_FRAMES: i64 = 4096;
 
-/// Copies the log into the database. PASSIVE copies what it can without
-/// waiting for anyone, but the log only starts over when a checkpoint has
-/// caught up before the writer's next transaction; while pages keep coming
-/// that may not happen, so past [`MAX_LOG_FRAMES`] a RESTART checkpoint waits
-/// for the writer's transaction, catches up and makes the next one start the
-/// log over. Busy (another process checkpointing) is not a failure.
-fn checkpoint(conn: &Connection) {
-    let frames = |mode: &str| {
-        conn.query_row(&format!("PRAGMA wal_checkpoint({mode})"), [], |row| {
-            row.get::<_, i64>(1)
-        })
-    };
-    match frames("PASSIVE") {
-        Ok(log) if log > MAX_LOG_FRAMES => {
-            if let Err(e) = frames("RESTART") {
-                tracing::debug!(error = %e, "restarting checkpoint skipped");
-            }
-        }
-        Ok(_) => {}
+/// Copies the log into the database without waiting for anyone (PASSIVE),
+/// and notes when the log has passed [`MAX_LOG_FRAMES`]: the log only starts
+/// over when a checkpoint has caught up before the writer's next
+/// transaction, which pages that keep coming may never let happen, so the
+/// writer then restarts it ([`Checkpointer::committed`]). Busy (another
+/// process checkpointing) is not a failure.
+fn checkpoint(conn: &Connection, past_limit: &AtomicBool) {
+    match conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
+        row.get::<_, i64>(1)
+    }) {
+        Ok(log) => past_limit.store(log > MAX_LOG_FRAMES, Ordering::Relaxed),
         Err(e) => tracing::debug!(error = %e, "checkpoint skipped"),
     }
 }

@@ -3,7 +3,10 @@
 
 mod any;
 mod checkpointer;
+mod ddl;
 mod migrations;
+mod nul;
+mod page;
 mod postgres;
 mod sqlite;
 mod target;

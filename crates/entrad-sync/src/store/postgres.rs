@@ -1,13 +1,17 @@
 //! The mirror in PostgreSQL: one statement per kind of change per page (arrays
 //! through `unnest`), one transaction per page, advisory locks per tenant.
 
+use std::borrow::Cow;
+
 use tokio_postgres::{Client, NoTls, Transaction};
 
-use crate::changes::{Changes, Removal};
+use crate::changes::{Changes, Upsert};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
 use crate::store::migrations::{POSTGRES, VERSIONS_TABLE};
+use crate::store::page::{PageWriter, write_page};
 use crate::store::{Cursor, Store};
+use crate::store::{ddl, nul};
 use crate::summary::Counts;
 
 /// The advisory lock key of schema changes (migrations, added columns), so
@@ -41,11 +45,6 @@ impl PostgresStore {
         });
         migrate(&mut client).await?;
         Ok(PostgresStore { client, connection })
-    }
-
-    /// The client, for reading the mirror.
-    pub fn client(&self) -> &Client {
-        &self.client
     }
 }
 
@@ -101,11 +100,7 @@ impl Store for PostgresStore {
             .await
             .map_err(Error::postgres(what()))?;
         for column in columns {
-            // `column` is a checked property name (letters, digits, `_`).
-            let sql = format!(
-                "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS \"{column}\" TEXT GENERATED ALWAYS AS (data->>'{column}') STORED"
-            );
-            tx.batch_execute(&sql)
+            tx.batch_execute(&ddl::postgres_add_column(table, column))
                 .await
                 .map_err(Error::postgres(format!(
                     "adding the column {table}.{column}"
@@ -145,11 +140,12 @@ impl Store for PostgresStore {
             .transaction()
             .await
             .map_err(Error::postgres(what()))?;
-        let mut counts = write_page(&tx, tenant, kind, changes, next)
+        let mut page = Page(tx);
+        let counts = write_page(&mut page, tenant, kind, changes, next)
             .await
             .map_err(Error::postgres(what()))?;
-        counts.pages = 1;
-        tx.commit()
+        page.0
+            .commit()
             .await
             .map_err(Error::postgres("committing a page"))?;
         Ok(counts)
@@ -179,57 +175,80 @@ impl Store for PostgresStore {
     }
 }
 
-/// Ids of the removals of one reason.
-fn removed<'c>(changes: &'c Changes<'_>, reason: Removal) -> Vec<&'c str> {
-    changes
-        .removals
-        .iter()
-        .filter(|(_, r)| *r == reason)
-        .map(|(id, _)| id.as_ref())
-        .collect()
+/// A page's transaction.
+struct Page<'c>(Transaction<'c>);
+
+/// Strings as PostgreSQL can store them (U+0000 escaped: see [`nul`]).
+struct Texts<'a>(Vec<Cow<'a, str>>);
+
+impl Texts<'_> {
+    /// The strings, as a query's array parameter.
+    fn refs(&self) -> Vec<&str> {
+        self.0.iter().map(AsRef::as_ref).collect()
+    }
 }
 
-/// The page's writes, the cursor, and at the end of a full round the sweep.
-async fn write_page(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    kind: Kind,
-    changes: &Changes<'_>,
-    next: &Cursor,
-) -> Result<Counts, tokio_postgres::Error> {
-    let table = kind.table();
-    let mut counts = Counts::default();
-    let soft = removed(changes, Removal::Changed);
-    if !soft.is_empty() {
-        counts.removed += tx
+fn escaped<'a>(texts: impl Iterator<Item = &'a str>) -> Texts<'a> {
+    Texts(texts.map(nul::escape_text).collect())
+}
+
+impl PageWriter for Page<'_> {
+    type Error = tokio_postgres::Error;
+
+    async fn mark_removed(
+        &mut self,
+        tenant: &str,
+        table: &'static str,
+        ids: &[&str],
+        round: i64,
+    ) -> Result<u64, tokio_postgres::Error> {
+        self.0
             .execute(
                 &format!("UPDATE {table} SET removed = 'changed', seen_round = $3 WHERE tenant = $1 AND id = ANY($2) AND removed IS NULL"),
-                &[&tenant, &soft, &next.round],
+                &[&tenant, &escaped(ids.iter().copied()).refs(), &round],
             )
-            .await?;
+            .await
     }
-    let hard = removed(changes, Removal::Deleted);
-    if !hard.is_empty() {
-        if kind == Kind::Groups {
-            tx.execute(
-                "DELETE FROM memberships WHERE tenant = $1 AND group_id = ANY($2)",
-                &[&tenant, &hard],
-            )
-            .await?;
-        }
-        counts.removed += tx
+
+    async fn delete(
+        &mut self,
+        tenant: &str,
+        table: &'static str,
+        ids: &[&str],
+    ) -> Result<u64, tokio_postgres::Error> {
+        self.0
             .execute(
                 &format!("DELETE FROM {table} WHERE tenant = $1 AND id = ANY($2)"),
-                &[&tenant, &hard],
+                &[&tenant, &escaped(ids.iter().copied()).refs()],
             )
-            .await?;
+            .await
     }
-    if !changes.upserts.is_empty() {
-        let ids: Vec<&str> = changes.upserts.iter().map(|u| u.id.as_ref()).collect();
-        let data: Vec<&str> = changes.upserts.iter().map(|u| u.text.as_ref()).collect();
-        // A full round brings whole objects; a round of changes may bring only
-        // the changed properties, merged into the stored object.
-        let row = tx
+
+    async fn delete_memberships_of(
+        &mut self,
+        tenant: &str,
+        groups: &[&str],
+    ) -> Result<u64, tokio_postgres::Error> {
+        self.0
+            .execute(
+                "DELETE FROM memberships WHERE tenant = $1 AND group_id = ANY($2)",
+                &[&tenant, &escaped(groups.iter().copied()).refs()],
+            )
+            .await
+    }
+
+    async fn upsert(
+        &mut self,
+        tenant: &str,
+        table: &'static str,
+        upserts: &[Upsert<'_>],
+        round: i64,
+        full: bool,
+    ) -> Result<(u64, u64), tokio_postgres::Error> {
+        let ids = escaped(upserts.iter().map(|u| u.id.as_ref()));
+        let data = Texts(upserts.iter().map(|u| nul::escape_json(&u.text)).collect());
+        let row = self
+            .0
             .query_one(
                 &format!(
                     "WITH written AS (
@@ -241,67 +260,80 @@ async fn write_page(
                        RETURNING (xmax = 0) AS inserted)
                      SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted) FROM written"
                 ),
-                &[&tenant, &ids, &data, &next.round, &next.full],
+                &[&tenant, &ids.refs(), &data.refs(), &round, &full],
             )
             .await?;
-        counts.added += row.get::<_, i64>(0) as u64;
-        counts.changed += row.get::<_, i64>(1) as u64;
+        Ok((row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64))
     }
-    if !changes.members_added.is_empty() {
-        let groups: Vec<&str> = changes.members_added.iter().map(|m| m.0.as_ref()).collect();
-        let members: Vec<&str> = changes.members_added.iter().map(|m| m.1.as_ref()).collect();
-        let types: Vec<&str> = changes.members_added.iter().map(|m| m.2.as_ref()).collect();
-        counts.members_added += tx
+
+    async fn add_members(
+        &mut self,
+        tenant: &str,
+        members: &[(Cow<'_, str>, Cow<'_, str>, Cow<'_, str>)],
+        round: i64,
+    ) -> Result<u64, tokio_postgres::Error> {
+        let groups = escaped(members.iter().map(|m| m.0.as_ref()));
+        let ids = escaped(members.iter().map(|m| m.1.as_ref()));
+        let types = escaped(members.iter().map(|m| m.2.as_ref()));
+        self.0
             .execute(
                 "INSERT INTO memberships (tenant, group_id, member_id, member_type, seen_round)
                  SELECT $1, m.g, m.m, m.t, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS m (g, m, t)
                  ON CONFLICT (tenant, group_id, member_id) DO UPDATE SET
                    member_type = excluded.member_type, seen_round = excluded.seen_round",
-                &[&tenant, &groups, &members, &types, &next.round],
+                &[&tenant, &groups.refs(), &ids.refs(), &types.refs(), &round],
             )
-            .await?;
+            .await
     }
-    if !changes.members_removed.is_empty() {
-        let groups: Vec<&str> = changes
-            .members_removed
-            .iter()
-            .map(|m| m.0.as_ref())
-            .collect();
-        let members: Vec<&str> = changes
-            .members_removed
-            .iter()
-            .map(|m| m.1.as_ref())
-            .collect();
-        counts.members_removed += tx
+
+    async fn remove_members(
+        &mut self,
+        tenant: &str,
+        members: &[(Cow<'_, str>, Cow<'_, str>)],
+    ) -> Result<u64, tokio_postgres::Error> {
+        let groups = escaped(members.iter().map(|m| m.0.as_ref()));
+        let ids = escaped(members.iter().map(|m| m.1.as_ref()));
+        self.0
             .execute(
                 "DELETE FROM memberships AS s USING unnest($2::text[], $3::text[]) AS m (g, m)
                  WHERE s.tenant = $1 AND s.group_id = m.g AND s.member_id = m.m",
-                &[&tenant, &groups, &members],
+                &[&tenant, &groups.refs(), &ids.refs()],
             )
-            .await?;
+            .await
     }
-    if next.done && next.full {
-        counts.removed += tx
+
+    async fn delete_unseen(
+        &mut self,
+        tenant: &str,
+        table: &'static str,
+        round: i64,
+    ) -> Result<u64, tokio_postgres::Error> {
+        self.0
             .execute(
                 &format!("DELETE FROM {table} WHERE tenant = $1 AND seen_round < $2"),
-                &[&tenant, &next.round],
+                &[&tenant, &round],
             )
-            .await?;
-        if kind == Kind::Groups {
-            counts.members_removed += tx
-                .execute(
-                    "DELETE FROM memberships WHERE tenant = $1 AND seen_round < $2",
-                    &[&tenant, &next.round],
-                )
-                .await?;
-        }
+            .await
     }
-    tx.execute(
-        "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection) VALUES ($1, $2, $3, $4, $5, $6, $7)
-         ON CONFLICT (tenant, kind) DO UPDATE SET link = excluded.link, done = excluded.done,
-           full_round = excluded.full_round, round = excluded.round, selection = excluded.selection",
-        &[&tenant, &kind.name(), &next.link, &next.done, &next.full, &next.round, &next.selection],
-    )
-    .await?;
-    Ok(counts)
+
+    /// The member index is made by migration 0001 and kept all along.
+    async fn groups_round_ended(&mut self) -> Result<(), tokio_postgres::Error> {
+        Ok(())
+    }
+
+    async fn store_cursor(
+        &mut self,
+        tenant: &str,
+        kind: Kind,
+        next: &Cursor,
+    ) -> Result<(), tokio_postgres::Error> {
+        self.0.execute(
+            "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection) VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (tenant, kind) DO UPDATE SET link = excluded.link, done = excluded.done,
+               full_round = excluded.full_round, round = excluded.round, selection = excluded.selection",
+            &[&tenant, &kind.name(), &next.link, &next.done, &next.full, &next.round, &next.selection],
+        )
+        .await?;
+        Ok(())
+    }
 }

@@ -1,20 +1,26 @@
 //! The mirror in a SQLite file (WAL mode, one transaction per page).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{Connection, OptionalExtension, ToSql, Transaction, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, ToSql, params, params_from_iter};
 
-use crate::changes::{Changes, ColumnValue, Removal};
+use crate::changes::{Changes, ColumnValue, Upsert};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
 use crate::selection::RESERVED;
 use crate::store::checkpointer::Checkpointer;
+use crate::store::ddl;
 use crate::store::migrations::{SQLITE, VERSIONS_TABLE};
+use crate::store::page::{PageWriter, write_page};
 use crate::store::{Cursor, Store};
 use crate::summary::Counts;
+
+/// How long a writer waits for another process's write transaction.
+const BUSY_WAIT: Duration = Duration::from_secs(60);
 
 /// A SQLite database file. Several processes may share it: writers take
 /// turns (a busy writer is waited for up to a minute).
@@ -54,7 +60,7 @@ impl SqliteStore {
         }
         let what = format!("opening {}", path.display());
         let mut conn = Connection::open(path).map_err(Error::sqlite(what.clone()))?;
-        conn.busy_timeout(Duration::from_secs(60))
+        conn.busy_timeout(BUSY_WAIT)
             .map_err(Error::sqlite(what.clone()))?;
         // A mirror that stays crash-safe page by page: in WAL mode a commit is
         // one append to the log, readers never block the writer, and with
@@ -83,11 +89,6 @@ impl SqliteStore {
             columns: HashMap::new(),
             checkpointer,
         })
-    }
-
-    /// The connection, for reading the mirror.
-    pub fn connection(&self) -> &Connection {
-        &self.conn
     }
 }
 
@@ -126,9 +127,7 @@ impl Store for SqliteStore {
         let existing: Vec<(String, i64)> = {
             let mut statement = self
                 .conn
-                .prepare(&format!(
-                    "SELECT name, hidden FROM pragma_table_xinfo('{table}')"
-                ))
+                .prepare(&ddl::sqlite_columns(table))
                 .map_err(Error::sqlite("reading the columns"))?;
             statement
                 .query_map([], |row| Ok((row.get(0)?, row.get(1)?)))
@@ -143,7 +142,7 @@ impl Store for SqliteStore {
             // hidden 2 or 3: a generated column, as mirrors made before 0.1 had.
             if hidden >= 2 {
                 self.conn
-                    .execute(&format!("ALTER TABLE {table} DROP COLUMN \"{name}\""), [])
+                    .execute(&ddl::sqlite_drop_column(table, &name), [])
                     .map_err(Error::sqlite(format!(
                         "replacing the column {table}.{name}"
                     )))?;
@@ -191,21 +190,19 @@ impl Store for SqliteStore {
         changes: &Changes<'_>,
         next: &Cursor,
     ) -> Result<Counts> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(Error::sqlite("starting a page's transaction"))?;
         let columns = self.columns.get(&kind).ok_or_else(|| {
             Error::Config(format!(
                 "the {kind} columns were not set up (add_columns) before a page"
             ))
         })?;
-        let mut counts = write_page(&tx, tenant, kind, columns, changes, next)
+        let mut page = Page::begin(&mut self.conn, columns)
+            .map_err(Error::sqlite("starting a page's transaction"))?;
+        let counts = write_page(&mut page, tenant, kind, changes, next)
+            .await
             .map_err(Error::sqlite(format!("applying a page of {kind}")))?;
-        counts.pages = 1;
-        tx.commit().map_err(Error::sqlite("committing a page"))?;
+        page.commit().map_err(Error::sqlite("committing a page"))?;
         if let Some(checkpointer) = &self.checkpointer {
-            checkpointer.committed();
+            checkpointer.committed(&self.conn, BUSY_WAIT);
         }
         Ok(counts)
     }
@@ -220,19 +217,13 @@ impl Store for SqliteStore {
 }
 
 impl SqliteStore {
-    /// Adds `column` to `table`, filled from each row's `data`. `column` is a
-    /// checked property name (letters, digits, `_`): safe in quotes and in a path.
+    /// Adds `column` to `table`, filled from each row's `data`.
     fn add_plain_column(&self, table: &str, column: &str) -> Result<()> {
-        let what = || format!("adding the column {table}.{column}");
-        self.conn
-            .execute(&format!("ALTER TABLE {table} ADD COLUMN \"{column}\""), [])
-            .map_err(Error::sqlite(what()))?;
-        self.conn
-            .execute(
-                &format!("UPDATE {table} SET \"{column}\" = json_extract(data, '$.{column}')"),
-                [],
-            )
-            .map_err(Error::sqlite(what()))?;
+        for sql in ddl::sqlite_add_column(table, column) {
+            self.conn
+                .execute(&sql, [])
+                .map_err(Error::sqlite(format!("adding the column {table}.{column}")))?;
+        }
         Ok(())
     }
 }
@@ -303,108 +294,214 @@ impl UpsertSql {
     }
 }
 
-/// The page's writes, the cursor, and at the end of a full round the sweep.
-fn write_page(
-    tx: &Transaction<'_>,
-    tenant: &str,
-    kind: Kind,
-    columns: &Columns,
-    changes: &Changes<'_>,
-    next: &Cursor,
-) -> rusqlite::Result<Counts> {
-    let table = kind.table();
-    let mut counts = Counts::default();
-    for (id, removal) in &changes.removals {
-        let gone = match removal {
-            Removal::Changed => tx
-                .prepare_cached(&format!(
-                    "UPDATE {table} SET removed = 'changed', seen_round = ?3 WHERE tenant = ?1 AND id = ?2 AND removed IS NULL"
-                ))?
-                .execute(params![tenant, id, next.round])?,
-            Removal::Deleted => {
-                if kind == Kind::Groups {
-                    tx.prepare_cached("DELETE FROM memberships WHERE tenant = ?1 AND group_id = ?2")?
-                        .execute(params![tenant, id])?;
-                }
-                tx.prepare_cached(&format!("DELETE FROM {table} WHERE tenant = ?1 AND id = ?2"))?
-                    .execute(params![tenant, id])?
-            }
-        };
-        counts.removed += gone as u64;
+/// A page's transaction on the connection (`BEGIN IMMEDIATE`: the write lock
+/// is taken at once, so a busy writer is waited for before any work).
+/// Dropped without [`Page::commit`], it rolls back.
+///
+/// It borrows the connection itself rather than holding a
+/// `rusqlite::Transaction`, which cannot be sent between threads: the page
+/// algorithm is async (for PostgreSQL) and its future must be `Send`.
+struct Page<'c> {
+    conn: &'c mut Connection,
+    columns: &'c Columns,
+}
+
+impl<'c> Page<'c> {
+    fn begin(conn: &'c mut Connection, columns: &'c Columns) -> rusqlite::Result<Page<'c>> {
+        conn.execute_batch("BEGIN IMMEDIATE")?;
+        Ok(Page { conn, columns })
     }
-    // A full round brings whole objects; a round of changes may bring only
-    // the changed properties, merged into the stored object. New rows first
-    // (the whole first round): one statement each; a row that exists is left
-    // alone by the insert, then updated.
-    let sql = UpsertSql::new(table, columns, next.full);
-    let mut insert = tx.prepare_cached(&sql.insert)?;
-    let mut update = tx.prepare_cached(&sql.update)?;
-    for upsert in &changes.upserts {
-        if upsert.columns.len() != columns.selected.len() {
-            return Err(rusqlite::Error::InvalidParameterCount(
-                upsert.columns.len(),
-                columns.selected.len(),
-            ));
+
+    fn commit(self) -> rusqlite::Result<()> {
+        self.conn.execute_batch("COMMIT")
+    }
+
+    /// `sql` run once per id: `?1` tenant, `?2` id, `?3` (if used) `round`.
+    fn each_id(
+        &self,
+        sql: &str,
+        tenant: &str,
+        ids: &[&str],
+        round: Option<i64>,
+    ) -> rusqlite::Result<u64> {
+        let mut statement = self.conn.prepare_cached(sql)?;
+        let mut rows = 0;
+        for id in ids {
+            rows += match round {
+                Some(round) => statement.execute(params![tenant, id, round])?,
+                None => statement.execute(params![tenant, id])?,
+            } as u64;
         }
-        let head: [&dyn ToSql; 4] = [&tenant, &upsert.id, &upsert.text, &next.round];
-        let values = upsert.columns.iter().map(|v| v as &dyn ToSql);
-        if insert.execute(params_from_iter(head.into_iter().chain(values.clone())))? == 1 {
-            counts.added += 1;
-        } else {
-            if sql.update_binds_columns {
-                update.execute(params_from_iter(head.into_iter().chain(values)))?;
+        Ok(rows)
+    }
+}
+
+impl Drop for Page<'_> {
+    fn drop(&mut self) {
+        if !self.conn.is_autocommit() {
+            // A failed ROLLBACK leaves nothing to do: SQLite rolls the
+            // transaction back itself when the connection closes.
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
+impl PageWriter for Page<'_> {
+    type Error = rusqlite::Error;
+
+    async fn mark_removed(
+        &mut self,
+        tenant: &str,
+        table: &'static str,
+        ids: &[&str],
+        round: i64,
+    ) -> rusqlite::Result<u64> {
+        self.each_id(
+            &format!(
+                "UPDATE {table} SET removed = 'changed', seen_round = ?3 WHERE tenant = ?1 AND id = ?2 AND removed IS NULL"
+            ),
+            tenant,
+            ids,
+            Some(round),
+        )
+    }
+
+    async fn delete(
+        &mut self,
+        tenant: &str,
+        table: &'static str,
+        ids: &[&str],
+    ) -> rusqlite::Result<u64> {
+        self.each_id(
+            &format!("DELETE FROM {table} WHERE tenant = ?1 AND id = ?2"),
+            tenant,
+            ids,
+            None,
+        )
+    }
+
+    async fn delete_memberships_of(
+        &mut self,
+        tenant: &str,
+        groups: &[&str],
+    ) -> rusqlite::Result<u64> {
+        self.each_id(
+            "DELETE FROM memberships WHERE tenant = ?1 AND group_id = ?2",
+            tenant,
+            groups,
+            None,
+        )
+    }
+
+    async fn upsert(
+        &mut self,
+        tenant: &str,
+        table: &'static str,
+        upserts: &[Upsert<'_>],
+        round: i64,
+        full: bool,
+    ) -> rusqlite::Result<(u64, u64)> {
+        // New rows first (the whole first round): one statement each; a row
+        // that exists is left alone by the insert, then updated.
+        let sql = UpsertSql::new(table, self.columns, full);
+        let mut insert = self.conn.prepare_cached(&sql.insert)?;
+        let mut update = self.conn.prepare_cached(&sql.update)?;
+        let (mut added, mut changed) = (0, 0);
+        for upsert in upserts {
+            if upsert.columns.len() != self.columns.selected.len() {
+                return Err(rusqlite::Error::InvalidParameterCount(
+                    upsert.columns.len(),
+                    self.columns.selected.len(),
+                ));
+            }
+            let head: [&dyn ToSql; 4] = [&tenant, &upsert.id, &upsert.text, &round];
+            let values = upsert.columns.iter().map(|v| v as &dyn ToSql);
+            if insert.execute(params_from_iter(head.into_iter().chain(values.clone())))? == 1 {
+                added += 1;
             } else {
-                update.execute(params_from_iter(head))?;
+                if sql.update_binds_columns {
+                    update.execute(params_from_iter(head.into_iter().chain(values)))?;
+                } else {
+                    update.execute(params_from_iter(head))?;
+                }
+                changed += 1;
             }
-            counts.changed += 1;
         }
+        Ok((added, changed))
     }
-    let mut add = tx.prepare_cached(
-        "INSERT INTO memberships (tenant, group_id, member_id, member_type, seen_round) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (tenant, group_id, member_id) DO UPDATE SET member_type = excluded.member_type, seen_round = excluded.seen_round",
-    )?;
-    for (group, member, member_type) in &changes.members_added {
-        add.execute(params![tenant, group, member, member_type, next.round])?;
-        counts.members_added += 1;
+
+    async fn add_members(
+        &mut self,
+        tenant: &str,
+        members: &[(Cow<'_, str>, Cow<'_, str>, Cow<'_, str>)],
+        round: i64,
+    ) -> rusqlite::Result<u64> {
+        let mut add = self.conn.prepare_cached(
+            "INSERT INTO memberships (tenant, group_id, member_id, member_type, seen_round) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (tenant, group_id, member_id) DO UPDATE SET member_type = excluded.member_type, seen_round = excluded.seen_round",
+        )?;
+        let mut rows = 0;
+        for (group, member, member_type) in members {
+            rows += add.execute(params![tenant, group, member, member_type, round])? as u64;
+        }
+        Ok(rows)
     }
-    let mut remove = tx.prepare_cached(
-        "DELETE FROM memberships WHERE tenant = ?1 AND group_id = ?2 AND member_id = ?3",
-    )?;
-    for (group, member) in &changes.members_removed {
-        counts.members_removed += remove.execute(params![tenant, group, member])? as u64;
+
+    async fn remove_members(
+        &mut self,
+        tenant: &str,
+        members: &[(Cow<'_, str>, Cow<'_, str>)],
+    ) -> rusqlite::Result<u64> {
+        let mut remove = self.conn.prepare_cached(
+            "DELETE FROM memberships WHERE tenant = ?1 AND group_id = ?2 AND member_id = ?3",
+        )?;
+        let mut rows = 0;
+        for (group, member) in members {
+            rows += remove.execute(params![tenant, group, member])? as u64;
+        }
+        Ok(rows)
     }
-    if next.done && next.full {
-        counts.removed += tx
+
+    async fn delete_unseen(
+        &mut self,
+        tenant: &str,
+        table: &'static str,
+        round: i64,
+    ) -> rusqlite::Result<u64> {
+        let rows = self
+            .conn
             .prepare_cached(&format!(
                 "DELETE FROM {table} WHERE tenant = ?1 AND seen_round < ?2"
             ))?
-            .execute(params![tenant, next.round])? as u64;
-        if kind == Kind::Groups {
-            counts.members_removed += tx
-                .prepare_cached("DELETE FROM memberships WHERE tenant = ?1 AND seen_round < ?2")?
-                .execute(params![tenant, next.round])? as u64;
-        }
+            .execute(params![tenant, round])?;
+        Ok(rows as u64)
     }
-    if next.done && kind == Kind::Groups {
-        // Built once the members are in (see migration 0002), then kept.
-        tx.execute(
-            "CREATE INDEX IF NOT EXISTS memberships_member ON memberships (tenant, member_id)",
-            [],
-        )?;
+
+    async fn groups_round_ended(&mut self) -> rusqlite::Result<()> {
+        self.conn.execute_batch(ddl::SQLITE_MEMBER_INDEX)
     }
-    tx.prepare_cached(
-        "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (tenant, kind) DO UPDATE SET link = excluded.link, done = excluded.done,
-           full_round = excluded.full_round, round = excluded.round, selection = excluded.selection",
-    )?
-    .execute(params![
-        tenant,
-        kind.name(),
-        next.link,
-        next.done,
-        next.full,
-        next.round,
-        next.selection
-    ])?;
-    Ok(counts)
+
+    async fn store_cursor(
+        &mut self,
+        tenant: &str,
+        kind: Kind,
+        next: &Cursor,
+    ) -> rusqlite::Result<()> {
+        self.conn
+            .prepare_cached(
+                "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (tenant, kind) DO UPDATE SET link = excluded.link, done = excluded.done,
+                   full_round = excluded.full_round, round = excluded.round, selection = excluded.selection",
+            )?
+            .execute(params![
+                tenant,
+                kind.name(),
+                next.link,
+                next.done,
+                next.full,
+                next.round,
+                next.selection
+            ])?;
+        Ok(())
+    }
 }

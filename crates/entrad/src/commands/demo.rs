@@ -10,7 +10,7 @@ use entrad_emulator::{Config, Emulator};
 use crate::cli::{Format, GlobalArgs, IdentityArgs};
 use crate::commands::listing::Written;
 use crate::commands::run::quickstart;
-use crate::config::{EnvConfig, ParametersFile, Settings};
+use crate::config::{EnvConfig, Settings};
 use crate::error::Error;
 use crate::output::{self, Sink, progress::Progress};
 
@@ -105,7 +105,7 @@ async fn flow(
     sink: &mut dyn Sink,
     show_progress: bool,
 ) -> Result<Written, Error> {
-    let parameters = ParametersFile::load(file)?;
+    let parameters = crate::config::load_parameters(file)?;
     let mut settings = Settings::merge(
         Some(parameters),
         EnvConfig::default(),

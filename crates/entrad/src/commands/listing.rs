@@ -5,6 +5,8 @@ use std::pin::pin;
 use entrad_graph::{GraphClient, RawBody, RawPage};
 use futures_util::{Stream, TryStreamExt};
 
+use crate::commands::session::Session;
+use crate::error::Error;
 use crate::output::progress::Progress;
 use crate::output::{Meta, Sink};
 
@@ -51,11 +53,49 @@ impl From<std::io::Error> for Failure {
     }
 }
 
-/// GETs `path_or_url`: a collection goes out item by item across every page,
-/// anything else (a single entity) as one document.
+/// True when `path_or_url` asks for the signed-in user (`/v1.0/me`,
+/// `beta/me/messages`, a full URL to either).
+pub fn asks_for_me(path_or_url: &str) -> bool {
+    let path = url::Url::parse(path_or_url)
+        .map(|url| url.path().to_owned())
+        .unwrap_or_else(|_| path_or_url.to_owned());
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    path.split('/')
+        .filter(|segment| !segment.is_empty())
+        .take(2)
+        .any(|segment| segment.eq_ignore_ascii_case("me"))
+}
+
+/// `failure` on `path_or_url` as the CLI's error: Graph's 400 or 404 for
+/// `/me` says why an app-only token cannot have it.
+pub fn failure_on(session: &Session, path_or_url: &str, failure: Failure) -> Error {
+    match failure {
+        Failure::Graph(e)
+            if asks_for_me(path_or_url)
+                && e.graph_error()
+                    .is_some_and(|g| matches!(g.status, 400 | 404)) =>
+        {
+            Error::NoSignedInUser(e)
+        }
+        other => session.failure(other),
+    }
+}
+
+/// How much of a collection to write.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Extent {
+    /// At most this many items (`--limit`); no page is requested past them.
+    pub limit: Option<u64>,
+    /// The first page only (`--no-paginate`), with its `@odata.nextLink`.
+    pub first_page_only: bool,
+}
+
+/// GETs `path_or_url`: a collection goes out item by item across the pages
+/// `extent` asks for, anything else (a single entity) as one document.
 pub async fn write_get(
     graph: &GraphClient,
     path_or_url: &str,
+    extent: Extent,
     sink: &mut dyn Sink,
     progress: &mut Progress,
 ) -> Result<Written, Failure> {
@@ -67,33 +107,70 @@ pub async fn write_get(
             return Ok(Written { items: 1, pages: 1 });
         }
     };
-    // The second page is requested as the first is written.
-    write_pages(graph.raw_pages_after(path_or_url, first), sink, progress).await
+    if extent.first_page_only {
+        let page = futures_util::stream::once(std::future::ready(Ok(first)));
+        return write_pages(page, extent, sink, progress).await;
+    }
+    match extent.limit {
+        // The second page is requested as the first is written.
+        None => {
+            write_pages(
+                graph.raw_pages_after(path_or_url, first),
+                extent,
+                sink,
+                progress,
+            )
+            .await
+        }
+        Some(limit) => {
+            let pages = graph.raw_pages_after_limited(path_or_url, first, limit);
+            write_pages(pages, extent, sink, progress).await
+        }
+    }
 }
 
-/// Writes every page's items (as the JSON text Graph sent: the sink parses them
-/// only if its format needs to); the first page's annotations open the document.
+/// Writes the pages' items (as the JSON text Graph sent: the sink parses them
+/// only if its format needs to), up to `extent`'s limit; the first page's
+/// annotations open the document, or go to stderr when the format has no
+/// place for them.
 pub async fn write_pages(
     pages: impl Stream<Item = entrad_graph::Result<RawPage>>,
+    extent: Extent,
     sink: &mut dyn Sink,
     progress: &mut Progress,
 ) -> Result<Written, Failure> {
     let mut pages = pin!(pages);
     let mut written = Written::default();
+    let limit = extent.limit.unwrap_or(u64::MAX);
     while let Some(page) = pages.try_next().await? {
+        let room = usize::try_from(limit - written.items).unwrap_or(usize::MAX);
         if written.pages == 0 {
-            sink.start(&Meta {
-                context: page.context.clone(),
-                count: page.count,
-            })?;
+            // A link past items left out would skip them: given only when the page is whole.
+            let next_link = page
+                .next_link
+                .clone()
+                .filter(|_| extent.first_page_only && page.len() <= room);
+            start(
+                sink,
+                progress,
+                &Meta {
+                    context: page.context.clone(),
+                    count: page.count,
+                    next_link,
+                },
+            )?;
         }
-        for item in page.items() {
+        let items = page.len().min(room);
+        for item in page.items().take(items) {
             sink.raw_item(item)?;
         }
         sink.flush()?;
         written.pages += 1;
-        written.items += page.len() as u64;
-        progress.page(page.len());
+        written.items += items as u64;
+        progress.page(items);
+        if written.items >= limit || extent.first_page_only {
+            break;
+        }
     }
     if written.pages == 0 {
         sink.start(&Meta::default())?;
@@ -101,6 +178,21 @@ pub async fn write_pages(
     sink.finish()?;
     tracing::info!("listed {written}");
     Ok(written)
+}
+
+/// Opens the document; annotations the format cannot hold (asked for with
+/// `--count` or `--no-paginate`) go to stderr as `@odata.count: N` lines.
+fn start(sink: &mut dyn Sink, progress: &mut Progress, meta: &Meta) -> std::io::Result<()> {
+    sink.start(meta)?;
+    if !sink.holds_annotations() {
+        if let Some(count) = meta.count {
+            progress.note(&format!("@odata.count: {count}"));
+        }
+        if let Some(link) = &meta.next_link {
+            progress.note(&format!("@odata.nextLink: {link}"));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -123,9 +215,30 @@ mod tests {
         let out = Shared::default();
         let mut sink = output::sink(format, Box::new(out.clone()), Vec::new());
         let mut progress = Progress::new(false);
-        let written = write_pages(pages(), sink.as_mut(), &mut progress).await;
+        let written = write_pages(pages(), Extent::default(), sink.as_mut(), &mut progress).await;
         assert_eq!(written.ok(), Some(Written { items: 2, pages: 2 }));
         out.text()
+    }
+
+    #[test]
+    fn me_is_recognised_in_paths_and_urls() {
+        for me in [
+            "/v1.0/me",
+            "v1.0/me/messages",
+            "beta/Me?$select=id",
+            "https://graph.microsoft.com/v1.0/me",
+            "me",
+        ] {
+            assert!(asks_for_me(me), "{me}");
+        }
+        for other in [
+            "/v1.0/users",
+            "/v1.0/users/me",
+            "/v1.0/users?$filter=startswith(displayName,'me')",
+            "https://graph.microsoft.com/v1.0/groups/x/members",
+        ] {
+            assert!(!asks_for_me(other), "{other}");
+        }
     }
 
     #[tokio::test]

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use crate::cli::GlobalArgs;
-use crate::commands::listing::{Written, write_get};
+use crate::commands::listing::{Extent, Written, failure_on, write_get};
 use crate::commands::session::Session;
 use crate::config::{self, Settings};
 use crate::error::Error;
@@ -26,7 +26,7 @@ pub async fn quickstart(
 ) -> Result<Written, Error> {
     let session = Session::open(settings)?;
     let endpoint = session.settings.endpoint()?.to_string();
-    let written = write_get(&session.graph, &endpoint, sink, progress).await;
+    let written = write_get(&session.graph, &endpoint, Extent::default(), sink, progress).await;
     session.report_retries();
-    written.map_err(|failure| session.failure(failure))
+    written.map_err(|failure| failure_on(&session, &endpoint, failure))
 }

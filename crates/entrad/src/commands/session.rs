@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use entrad_auth::{Authority, ConfidentialClient, KeyStorage, RetryPolicy, TokenSource};
+use entrad_auth::{
+    Authority, ConfidentialClient, HttpOptions, KeyStorage, RetryPolicy, TokenSource,
+};
 use entrad_graph::{GraphAuth, GraphClient};
 
 use crate::commands::listing::Failure;
@@ -32,41 +34,37 @@ pub fn authority(settings: &Settings) -> Result<Authority, Error> {
 impl Session {
     /// Builds both clients; fails on configuration errors before any request.
     pub fn open(settings: Settings) -> Result<Session, Error> {
-        let retry = settings
-            .max_attempts
-            .map_or_else(RetryPolicy::default, |n| {
-                RetryPolicy::default().with_max_attempts(n)
-            });
+        let http = http_options(&settings)?;
         let mut key_storage = None;
-        let (auth, graph_auth, consent_url): (Arc<dyn TokenSource>, GraphAuth, _) = match &settings
-            .token_source
-        {
-            TokenSourceSpec::App => {
-                let (client, storage, consent_url) = confidential(&settings, retry)?;
-                key_storage = storage;
-                (Arc::new(client.clone()), client.into(), Some(consent_url))
-            }
-            spec => {
-                let source = super::token_source::open(&settings, spec, retry)?;
-                let ca_files: Vec<_> = settings.ca_file.iter().cloned().collect();
-                let graph_auth =
-                    GraphAuth::new(source.clone(), &ca_files).map_err(|source| Error::Graph {
-                        source,
-                        consent_url: None,
-                    })?;
-                (source, graph_auth, None)
-            }
-        };
+        let (auth, graph_auth, consent_url): (Arc<dyn TokenSource>, GraphAuth, _) =
+            match &settings.token_source {
+                TokenSourceSpec::App => {
+                    let (client, storage, consent_url) = confidential(&settings, &http)?;
+                    key_storage = storage;
+                    (Arc::new(client.clone()), client.into(), Some(consent_url))
+                }
+                spec => {
+                    let source = super::token_source::open(&settings, spec, &http)?;
+                    (source.clone(), GraphAuth::new(source), None)
+                }
+            };
         let mut graph = GraphClient::builder(graph_auth)
             .base_url(settings.graph_url.clone())
             .allow_insecure_loopback(settings.allow_insecure_loopback)
-            .scope(settings.scopes.join(" "))
-            .retry_policy(retry);
+            .scope(settings.scopes.join(" "));
+        // The app's token client lends Graph its HTTP client (one pool of
+        // connections); another source's Graph requests get their own.
+        if !matches!(settings.token_source, TokenSourceSpec::App) {
+            graph = graph.http(http);
+        }
         // `entrad run` calls `endpoint` even when --graph-url names another Graph.
         if let Ok(endpoint) = settings.endpoint() {
             graph = graph.allow_origin(endpoint.clone());
         }
-        let graph = graph.build();
+        let graph = graph.build().map_err(|source| Error::Graph {
+            source,
+            consent_url: None,
+        })?;
         Ok(Session {
             settings,
             auth,
@@ -110,7 +108,7 @@ impl Session {
 /// and its admin consent URL.
 fn confidential(
     settings: &Settings,
-    retry: RetryPolicy,
+    http: &HttpOptions,
 ) -> Result<(ConfidentialClient, Option<KeyStorage>, String), Error> {
     // The token request carries the secret: the authority's scheme is
     // checked here, where the message can name the flag.
@@ -124,26 +122,34 @@ fn confidential(
     let credential = load_credential(settings.credential()?)?;
     let key_storage = credential.key_storage();
     let consent_url = authority.admin_consent_url(&client_id).to_string();
-    let mut builder = ConfidentialClient::builder(client_id, authority, credential);
-    if let Some(ca_file) = &settings.ca_file {
-        // entrad-auth reads it at build time; a clear message for the common mistake first.
-        check_ca_file(ca_file)?;
-        builder = builder.ca_file(ca_file.clone());
-    }
-    if let Some(timeout) = settings.timeout {
-        builder = builder.timeout(timeout);
-    }
-    builder = builder
+    let builder = ConfidentialClient::builder(client_id, authority, credential)
+        .http(http.clone())
         .allow_insecure_loopback(settings.allow_insecure_loopback)
-        .retry_policy(retry)
         .instance_discovery(settings.instance_discovery)
         .client_capabilities(settings.client_capabilities.iter().cloned())
         .cache(settings.cache.build()?);
     Ok((builder.build()?, key_storage, consent_url))
 }
 
+/// How every client talks HTTP: `--timeout`, `--ca-file`, `--max-attempts`.
+fn http_options(settings: &Settings) -> Result<HttpOptions, Error> {
+    let mut http = HttpOptions::new();
+    if let Some(ca_file) = &settings.ca_file {
+        // The clients read it when built; a clear message for the common mistake first.
+        check_ca_file(ca_file)?;
+        http = http.with_ca_file(ca_file.clone());
+    }
+    if let Some(timeout) = settings.timeout {
+        http = http.with_timeout(timeout);
+    }
+    if let Some(attempts) = settings.max_attempts {
+        http = http.with_retry_policy(RetryPolicy::default().with_max_attempts(attempts));
+    }
+    Ok(http)
+}
+
 /// `--ca-file` exists (a clear message before entrad-auth reads it).
-pub fn check_ca_file(ca_file: &std::path::Path) -> Result<(), Error> {
+fn check_ca_file(ca_file: &std::path::Path) -> Result<(), Error> {
     std::fs::metadata(ca_file)
         .map(drop)
         .map_err(|e| Error::Config(format!("cannot read --ca-file {}: {e}", ca_file.display())))

@@ -3,7 +3,7 @@
 use entrad_graph::{GraphClient, UsersQuery};
 
 use crate::cli::{GlobalArgs, UsersArgs};
-use crate::commands::listing::write_pages;
+use crate::commands::listing::{Extent, write_pages};
 use crate::commands::session::Session;
 use crate::config;
 use crate::error::Error;
@@ -34,12 +34,19 @@ async fn list(
     if let Some(orderby) = &args.orderby {
         query = query.orderby(orderby.clone());
     }
-    if let Some(top) = args.top {
-        query = query.top(u32::from(top));
+    if let Some(page_size) = args.page_size() {
+        query = query.top(u32::from(page_size));
     }
+    if let Some(limit) = args.limit {
+        query = query.limit(limit);
+    }
+    let extent = Extent {
+        limit: args.limit,
+        first_page_only: false,
+    };
     let mut sink = output::sink(global.format, output::stdout(), args.select.clone());
     let mut progress = Progress::new(!global.quiet);
-    let written = write_pages(query.raw_pages(), sink.as_mut(), &mut progress).await;
+    let written = write_pages(query.raw_pages(), extent, sink.as_mut(), &mut progress).await;
     session.report_retries();
     match written {
         Ok(_) => Ok(()),

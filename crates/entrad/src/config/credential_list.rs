@@ -13,7 +13,7 @@ use super::merge::{CredentialSpec, FileRef, Pkcs11Spec};
 use crate::error::Error;
 
 /// The key in parameters.json.
-pub const KEY: &str = "ClientCredentials";
+pub const KEY: &str = entrad_auth::parameters::CLIENT_CREDENTIALS_KEY;
 
 /// The sources understood, for messages.
 const SOURCES: &str = "ClientSecret, Path, SignedAssertionFilePath, Pkcs11";

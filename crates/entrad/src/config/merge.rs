@@ -475,16 +475,22 @@ mod tests {
     use secrecy::ExposeSecret;
 
     use super::*;
-    use crate::cli::Cli;
+
+    /// The identity flags as a command that takes them parses them.
+    #[derive(Parser)]
+    struct Flags {
+        #[command(flatten)]
+        identity: IdentityArgs,
+    }
 
     fn flags(args: &[&str]) -> IdentityArgs {
-        let mut argv = vec!["entrad", "consent-url"];
+        let mut argv = vec!["entrad"];
         argv.extend_from_slice(args);
-        Cli::try_parse_from(argv).unwrap().global.identity
+        Flags::try_parse_from(argv).unwrap().identity
     }
 
     fn file(text: &str) -> ParametersFile {
-        ParametersFile::parse(Path::new("/cfg/parameters.json"), text).unwrap()
+        super::super::file::parse(Path::new("/cfg/parameters.json"), text).unwrap()
     }
 
     const SECRET_FILE: &str = r#"{"authority":"https://127.0.0.1:8443/tid","client_id":"file-client",
@@ -606,7 +612,7 @@ mod tests {
             (Path::new("/cfg/k.pem"), "AB")
         );
 
-        let err = ParametersFile::parse(Path::new("p.json"), r#"{"thumbprint":"AB"}"#)
+        let err = super::super::file::parse(Path::new("p.json"), r#"{"thumbprint":"AB"}"#)
             .and_then(|f| Settings::merge(Some(f), env(&[]), &flags(&[]), None))
             .unwrap_err();
         assert_eq!(

@@ -17,7 +17,7 @@ use secrecy::ExposeSecret as _;
 
 pub use credential::load_credential;
 pub use env::EnvConfig;
-pub use file::ParametersFile;
+pub use file::load as load_parameters;
 pub use merge::Settings;
 pub use source::TokenSourceSpec;
 
@@ -27,6 +27,9 @@ use crate::error::Error;
 /// Settings from `file` (or `--config`), the process environment and the flags.
 pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error> {
     let file = match (file, &global.config) {
+        // ENTRAD_CONFIG (e.g. from the emulator's entrad.env) is the default
+        // configuration: the file `entrad run` names goes over it.
+        (Some(path), Some(_)) if global.config_from_env => Some(path),
         (Some(_), Some(_)) => {
             return Err(Error::Config(
                 "give the parameters file once: either `entrad run FILE` or --config FILE"
@@ -37,7 +40,7 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
         (None, Some(path)) => Some(path.as_path()),
         (None, None) => None,
     };
-    let file = file.map(ParametersFile::load).transpose()?;
+    let file = file.map(file::load).transpose()?;
     let mut env = EnvConfig::from_process();
     credentials_dir::apply_from_process(&mut env)?;
     let mut settings = Settings::merge(file, env, &global.identity, global.ca_file.clone())?;

@@ -25,7 +25,8 @@ pub fn cells<'a>(item: &'a Value, columns: &'a [String]) -> impl Iterator<Item =
     })
 }
 
-fn cell(value: Option<&Value>) -> Cow<'_, str> {
+/// One cell: a string as it is, null or absent as empty, anything else as JSON.
+pub fn cell(value: Option<&Value>) -> Cow<'_, str> {
     match value {
         None | Some(Value::Null) => Cow::Borrowed(""),
         Some(Value::String(s)) => Cow::Borrowed(s),

@@ -44,7 +44,7 @@ fn write_indented(
     indent: &str,
 ) -> io::Result<()> {
     buf.clear();
-    serde_json::to_writer_pretty(&mut *buf, value).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *buf, value).map_err(io::Error::from)?;
     // JSON strings cannot hold raw newlines, so every '\n' is between tokens.
     for (i, line) in buf.split(|&b| b == b'\n').enumerate() {
         if i > 0 {
@@ -69,7 +69,18 @@ impl Sink for JsonSink {
         if let Some(count) = meta.count {
             writeln!(self.out, "  \"@odata.count\": {count},")?;
         }
+        if let Some(link) = &meta.next_link {
+            writeln!(
+                self.out,
+                "  \"@odata.nextLink\": {},",
+                Value::from(link.as_str())
+            )?;
+        }
         self.out.write_all(b"  \"value\": [")
+    }
+
+    fn holds_annotations(&self) -> bool {
+        true
     }
 
     fn item(&mut self, item: &Value) -> io::Result<()> {
@@ -116,6 +127,7 @@ mod tests {
         let meta = Meta {
             context: Some("https://x/v1.0/$metadata#users".into()),
             count: Some(2),
+            next_link: Some("https://x/v1.0/users?$skiptoken=2".into()),
         };
         sink.start(&meta).unwrap();
         sink.item(&json!({"id":"1","displayName":"A \"quoted\"\nname"}))
@@ -127,6 +139,7 @@ mod tests {
         let doc: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(doc["@odata.context"], "https://x/v1.0/$metadata#users");
         assert_eq!(doc["@odata.count"], 2);
+        assert_eq!(doc["@odata.nextLink"], "https://x/v1.0/users?$skiptoken=2");
         assert_eq!(doc["value"].as_array().unwrap().len(), 2);
         assert_eq!(doc["value"][0]["displayName"], "A \"quoted\"\nname");
         assert!(text.starts_with("{\n  \"@odata.context\": "), "{text}");

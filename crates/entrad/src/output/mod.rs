@@ -26,19 +26,26 @@ pub struct Meta {
     pub context: Option<String>,
     /// `@odata.count` (with `$count=true`).
     pub count: Option<u64>,
+    /// `@odata.nextLink`, kept only when one page is asked for (`get --no-paginate`).
+    pub next_link: Option<String>,
 }
 
 /// Where items go.
 pub trait Sink {
     /// Called once, before any item.
     fn start(&mut self, meta: &Meta) -> io::Result<()>;
+    /// True when the document written holds [`Meta`]'s annotations (json);
+    /// the others leave them for the caller to show elsewhere.
+    fn holds_annotations(&self) -> bool {
+        false
+    }
     /// One item of `value`.
     fn item(&mut self, item: &Value) -> io::Result<()>;
     /// One item of `value` as the JSON text Graph sent. Writers that only pass
     /// items on (json, ndjson) lay the text out without parsing it; the others
     /// parse it and take [`Sink::item`].
     fn raw_item(&mut self, item: &str) -> io::Result<()> {
-        let value: Value = serde_json::from_str(item).map_err(io::Error::other)?;
+        let value: Value = serde_json::from_str(item).map_err(io::Error::from)?;
         self.item(&value)
     }
     /// Pushes what is buffered to the reader (called after each page).

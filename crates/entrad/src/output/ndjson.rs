@@ -30,7 +30,7 @@ impl Sink for NdjsonSink {
     }
 
     fn item(&mut self, item: &Value) -> io::Result<()> {
-        serde_json::to_writer(&mut self.out, item).map_err(io::Error::other)?;
+        serde_json::to_writer(&mut self.out, item).map_err(io::Error::from)?;
         self.out.write_all(b"\n")
     }
 

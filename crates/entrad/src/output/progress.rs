@@ -1,6 +1,6 @@
 //! Items, pages and rate on stderr, only for a person watching a terminal.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write as _};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -45,6 +45,18 @@ impl Progress {
                 self.pages,
                 self.items as f64 / seconds
             ));
+        }
+    }
+
+    /// A line on stderr for the person or the script reading it, above the
+    /// spinner when there is one; a closed stderr loses the line, nothing more.
+    pub fn note(&self, line: &str) {
+        let write = || {
+            let _ = writeln!(std::io::stderr(), "{line}");
+        };
+        match &self.bar {
+            Some(bar) => bar.suspend(write),
+            None => write(),
         }
     }
 }

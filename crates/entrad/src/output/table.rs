@@ -2,6 +2,9 @@
 //!
 //! Column widths depend on every row, so this writer buffers the whole
 //! collection before printing: use json, ndjson or csv for large directories.
+//! A single object (`entrad get v1.0/users/{id}`, `entrad token`) is shown
+//! vertically instead, one `key: value` line per property, as `kubectl
+//! describe` does: a row of thirty columns would wrap out of reading.
 //!
 //! Cells and headers are directory data that anyone who can edit a user
 //! controls: control characters are shown as escapes ([`visible`]) so that an
@@ -13,7 +16,7 @@ use std::io::{self, Write};
 use comfy_table::{ContentArrangement, Table, presets};
 use serde_json::Value;
 
-use super::cells::{cells, columns_of};
+use super::cells::{cell, cells, columns_of};
 use super::visible::visible;
 use super::{Meta, Sink};
 
@@ -55,6 +58,22 @@ impl Sink for TableSink {
         Ok(())
     }
 
+    fn single(&mut self, doc: &Value) -> io::Result<()> {
+        let mut rows = Vec::new();
+        properties("", doc, &mut rows);
+        let rows: Vec<(String, String)> = rows
+            .into_iter()
+            .map(|(key, value)| (format!("{}:", visible(&key)), visible(&value).into_owned()))
+            .collect();
+        let width = rows.iter().map(|(key, _)| key.chars().count()).max();
+        let width = width.unwrap_or(0);
+        for (key, value) in &rows {
+            let line = format!("{key:width$}  {value}");
+            writeln!(self.out, "{}", line.trim_end())?;
+        }
+        self.out.flush()
+    }
+
     fn finish(&mut self) -> io::Result<()> {
         if self.columns.is_empty() {
             return self.out.flush();
@@ -67,6 +86,30 @@ impl Sink for TableSink {
             .add_rows(std::mem::take(&mut self.rows));
         writeln!(self.out, "{table}")?;
         self.out.flush()
+    }
+}
+
+/// `doc`'s properties as (key, cell) pairs: nested objects flattened into
+/// dotted keys (`claims.aud`), lists and scalars as csv cells are; a document
+/// that is not an object is one property, `value`.
+fn properties(prefix: &str, doc: &Value, out: &mut Vec<(String, String)>) {
+    match doc {
+        Value::Object(map) if !map.is_empty() || prefix.is_empty() => {
+            for (name, value) in map {
+                if prefix.is_empty() {
+                    // Annotations describe the answer, not the object.
+                    if !name.starts_with("@odata.") {
+                        properties(name, value, out);
+                    }
+                } else {
+                    properties(&format!("{prefix}.{name}"), value, out);
+                }
+            }
+        }
+        _ => {
+            let key = if prefix.is_empty() { "value" } else { prefix };
+            out.push((key.to_owned(), cell(Some(doc)).into_owned()));
+        }
     }
 }
 
@@ -91,6 +134,37 @@ mod tests {
         let header = text.lines().find(|l| l.contains("id")).unwrap();
         assert!(header.contains("displayName"), "{text}");
         assert!(text.contains("Ada"), "{text}");
+    }
+
+    #[test]
+    fn a_single_object_is_shown_vertically_with_nested_keys_dotted() {
+        let buf = Shared::default();
+        let mut sink = TableSink::new(Box::new(buf.clone()), vec![]);
+        sink.single(&json!({
+            "@odata.context": "https://x/$metadata#users/$entity",
+            "id": "1",
+            "displayName": "Ada\u{1b}[2J",
+            "businessPhones": ["+1 555"],
+            "claims": {"aud": "https://graph.microsoft.com", "roles": ["User.Read.All"], "empty": {}},
+            "mail": null
+        }))
+        .unwrap();
+        assert_eq!(
+            buf.text(),
+            "\
+businessPhones:  [\"+1 555\"]
+claims.aud:      https://graph.microsoft.com
+claims.empty:    {}
+claims.roles:    [\"User.Read.All\"]
+displayName:     Ada\\u{1b}[2J
+id:              1
+mail:\n"
+        );
+        let buf = Shared::default();
+        TableSink::new(Box::new(buf.clone()), vec![])
+            .single(&json!(42))
+            .unwrap();
+        assert_eq!(buf.text(), "value:  42\n");
     }
 
     #[test]

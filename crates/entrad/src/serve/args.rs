@@ -23,15 +23,19 @@ pub struct ServeArgs {
     /// header, only `Metadata: true`: any local process can then get tokens.
     #[arg(long)]
     pub imds: bool,
-    /// Where to write the identity header secret (0600) for processes started
-    /// later (default: the user's runtime directory, entrad/identity-header).
+    /// Where to write the identity header secret for processes started later:
+    /// a new file (0600; an existing one is refused) in a directory of yours
+    /// that no one else can write (default: the user's runtime directory,
+    /// entrad/identity-header).
     #[arg(long, value_name = "FILE")]
     pub identity_header_file: Option<PathBuf>,
     /// Print `export IDENTITY_ENDPOINT=... IDENTITY_HEADER=...` lines on stdout
     /// (and AZURE_POD_IDENTITY_AUTHORITY_HOST with --imds) instead of the JSON ready line.
     #[arg(long)]
     pub print_env: bool,
-    /// Connections served at once; more wait until one closes.
+    /// Connections open at once on each listener (TCP, Unix socket). When all
+    /// are taken, the one waiting longest for a request head is closed to make
+    /// room; new connections wait only while all are serving requests.
     #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub max_connections: u32,
 }

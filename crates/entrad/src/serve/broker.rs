@@ -1,6 +1,7 @@
 //! The broker: routes a request, checks it, and hands out a token from the upstream.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -14,6 +15,7 @@ use crate::serve::header_secret::HeaderSecret;
 use crate::serve::listener::Peer;
 use crate::serve::metrics::{Metrics, Protocol};
 use crate::serve::resource::AllowedResources;
+use crate::serve::slots::{self, Slots};
 use crate::serve::{Upstream, app_service, audit, health, imds, reply};
 
 /// Query parameters that name another identity than the broker's app.
@@ -35,6 +37,8 @@ pub struct Broker {
     pub imds: bool,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
+    /// The listeners' connection slots, for `/metrics`.
+    pub connections: Vec<Arc<Slots>>,
 }
 
 impl Broker {
@@ -86,11 +90,18 @@ impl Broker {
                 Err(refusal) => self.refuse(Some(protocol), &refusal),
             },
             ("/healthz", None) => health::response(),
-            ("/metrics", None) => reply::with(
-                StatusCode::OK,
-                self.metrics.render(),
-                "text/plain; version=0.0.4; charset=utf-8",
-            ),
+            ("/metrics", None) => {
+                let mut text = self.metrics.render();
+                slots::render_help(&mut text);
+                for slots in &self.connections {
+                    slots.render(&mut text);
+                }
+                reply::with(
+                    StatusCode::OK,
+                    text,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )
+            }
             _ => self.refuse(
                 None,
                 &Refusal::new(
@@ -147,22 +158,18 @@ impl Broker {
             }
             _ => {}
         }
-        if let Some(client_id) = query.get("client_id")
+        let asked_client_id = query.get("client_id");
+        if let Some(asked) = asked_client_id
             && !self.client_id.is_empty()
-            && !client_id.eq_ignore_ascii_case(&self.client_id)
         {
-            return Err(bad(format!(
-                "client_id {client_id} is not this broker's identity: it serves the app {} only",
-                self.client_id
-            )));
+            other_identity(asked, &self.client_id)?;
         }
         if let Some(name) = OTHER_IDENTITY_PARAMETERS
             .iter()
             .find(|p| query.contains_key(**p))
         {
             return Err(bad(format!(
-                "{name} names a user-assigned identity: this broker serves the app {} only (drop {name})",
-                self.client_id
+                "{name} names a user-assigned identity: this broker serves one identity only (drop {name})"
             )));
         }
         let requested = query
@@ -196,6 +203,13 @@ impl Broker {
                 return Err(Refusal::new(status, "upstream", message));
             }
         };
+        // A managed identity or chain upstream: its identity is the token's own,
+        // known only now. A caller naming another must not get this one's token.
+        if let Some(asked) = asked_client_id
+            && self.client_id.is_empty()
+        {
+            other_identity(asked, &self.client_id_of(&token))?;
+        }
         let expires_on = token.expires_on();
         let request_id = (!token.from_cache())
             .then(|| token.client_request_id())
@@ -214,4 +228,24 @@ impl Broker {
             }
         })
     }
+}
+
+/// Refuses a `client_id` that is not `own` (the broker's identity; empty when
+/// the token names none, so nothing can match).
+fn other_identity(asked: &str, own: &str) -> Result<(), Refusal> {
+    if !own.is_empty() && asked.eq_ignore_ascii_case(own) {
+        return Ok(());
+    }
+    let serves = if own.is_empty() {
+        "an identity whose client id its tokens do not name".to_owned()
+    } else {
+        format!("the identity {own} only")
+    };
+    Err(Refusal::new(
+        StatusCode::BAD_REQUEST,
+        "parameters",
+        format!(
+            "client_id {asked} is not this broker's identity: it serves {serves} (drop client_id)"
+        ),
+    ))
 }

@@ -13,6 +13,7 @@ mod args;
 mod audit;
 mod broker;
 mod guard;
+mod header_file;
 mod header_secret;
 mod health;
 mod imds;
@@ -22,6 +23,7 @@ mod reply;
 mod resource;
 mod server;
 mod shutdown;
+mod slots;
 
 use std::io::Write;
 use std::sync::Arc;
@@ -30,9 +32,11 @@ pub use args::ServeArgs;
 
 use crate::error::Error;
 use broker::Broker;
+use header_file::Stale;
 use header_secret::HeaderSecret;
 use listener::Listeners;
 use resource::AllowedResources;
+use slots::Slots;
 
 /// Where the broker's tokens come from: the one place to switch to another token source.
 pub type Upstream = std::sync::Arc<dyn entrad_auth::TokenSource>;
@@ -43,16 +47,18 @@ pub type Upstream = std::sync::Arc<dyn entrad_auth::TokenSource>;
 /// the configuration need not name: each token's own is answered then).
 pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Result<(), Error> {
     let allowed = AllowedResources::new(&args.allow_resources)?;
-    let header_file = match &args.identity_header_file {
-        Some(path) => path.clone(),
-        None => header_secret::default_path().ok_or_else(|| {
+    // A stopped broker's file is replaced only in entrad's own directory: on
+    // a path the operator chose, entrad cannot know whose a file is.
+    let (header_file, stale) = match &args.identity_header_file {
+        Some(path) => (path.clone(), Stale::Refuse),
+        None => (header_secret::default_path().ok_or_else(|| {
             Error::Config("no runtime or cache directory for the identity header file: pass --identity-header-file".to_owned())
-        })?,
+        })?, Stale::Replace),
     };
     let listeners = Listeners::bind(args.listen, args.unix_socket.as_deref()).await?;
     let address = listeners.address()?;
     let secret = HeaderSecret::generate();
-    let header_file = secret.write_file(&header_file)?;
+    let header_file = secret.write_file(&header_file, stale)?;
     let base = format!("http://{address}");
     let identity_endpoint = format!("{base}{}", app_service::PATH);
     let mut out = std::io::stdout().lock();
@@ -76,6 +82,13 @@ pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Res
     out.flush()?;
     drop(out);
     tracing::info!(%address, "serving tokens for {client_id}");
+    let max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
+    let tcp_slots = Slots::new("tcp", max_connections);
+    let unix_slots = Slots::new("unix", max_connections);
+    let mut connections = vec![tcp_slots.clone()];
+    if listeners.unix.is_some() {
+        connections.push(unix_slots.clone());
+    }
     let broker = Arc::new(Broker {
         client_id,
         upstream,
@@ -83,9 +96,16 @@ pub async fn run(upstream: Upstream, client_id: String, args: &ServeArgs) -> Res
         secret,
         imds: args.imds,
         metrics: metrics::Metrics::default(),
+        connections,
     });
-    let max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
-    server::serve(&listeners, broker, max_connections, shutdown::signal()).await;
+    server::serve(
+        &listeners,
+        broker,
+        tcp_slots,
+        unix_slots,
+        shutdown::signal(),
+    )
+    .await;
     // The secret dies with this process: its file and socket go too.
     header_file.remove();
     if let Some((_, path)) = &listeners.unix {

@@ -1,5 +1,5 @@
-//! The accept loop: HTTP/1.1 connections on both listeners, at most
-//! `--max-connections` at once, and a graceful end (in-flight requests finish).
+//! The accept loops: HTTP/1.1 connections on both listeners, each within its
+//! listener's [`Slots`], and a graceful end (in-flight requests finish).
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -9,16 +9,21 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::watch;
 
 use crate::serve::broker::Broker;
 use crate::serve::guard::MAX_HEADER_BYTES;
 use crate::serve::listener::{Listeners, Peer};
+use crate::serve::slots::{Close, Slot, Slots};
 
-/// How long a client may take to send its request headers.
-const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a client may take to send a request head, from its connection or
+/// its last answer. Loopback clients send one at once; the time only bounds
+/// how long a connection that sends none keeps its slot when no one else
+/// needs it (one that does takes it after [`crate::serve::slots::EVICTION_GRACE`]).
+pub const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long an evicted connection that answered before gets to finish writing its answer.
+const EVICTED_DRAIN: Duration = Duration::from_secs(1);
 /// How long in-flight requests get to finish after SIGTERM.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -26,51 +31,51 @@ const DRAIN_TIMEOUT: Duration = Duration::from_secs(10);
 pub async fn serve(
     listeners: &Listeners,
     broker: Arc<Broker>,
-    max_connections: usize,
+    tcp_slots: Arc<Slots>,
+    unix_slots: Arc<Slots>,
     stop: impl Future<Output = ()>,
 ) {
-    let graceful = GracefulShutdown::new();
-    let permits = Arc::new(Semaphore::new(max_connections));
-    tokio::pin!(stop);
-    loop {
-        let permit = tokio::select! {
-            permit = permits.clone().acquire_owned() => match permit {
-                Ok(permit) => permit,
-                Err(_) => break,
-            },
-            () = &mut stop => break,
-        };
-        tokio::select! {
-            accepted = listeners.tcp.accept() => match accepted {
+    let (stopping, stopped) = watch::channel(false);
+    let tcp = async {
+        loop {
+            match listeners.tcp.accept().await {
                 Ok((stream, address)) => {
                     let _ = stream.set_nodelay(true);
-                    spawn(&graceful, stream, Peer::Tcp(address), broker.clone(), permit);
+                    let slot = tcp_slots.admit().await;
+                    spawn(stream, Peer::Tcp(address), &broker, slot, stopped.clone());
                 }
                 Err(e) => accept_failed(&e).await,
-            },
-            accepted = accept_unix(listeners) => match accepted {
-                Ok(stream) => {
-                    let peer = Peer::of_unix(&stream);
-                    spawn(&graceful, stream, peer, broker.clone(), permit);
-                }
-                Err(e) => accept_failed(&e).await,
-            },
-            () = &mut stop => break,
+            }
         }
+    };
+    let unix = async {
+        let Some((listener, _)) = &listeners.unix else {
+            return std::future::pending().await;
+        };
+        loop {
+            match listener.accept().await {
+                Ok((stream, _)) => {
+                    let peer = Peer::of_unix(&stream);
+                    let slot = unix_slots.admit().await;
+                    spawn(stream, peer, &broker, slot, stopped.clone());
+                }
+                Err(e) => accept_failed(&e).await,
+            }
+        }
+    };
+    tokio::select! {
+        () = tcp => {}
+        () = unix => {}
+        () = stop => {}
     }
     tracing::info!("stopping: no new connections; letting open ones finish");
-    if tokio::time::timeout(DRAIN_TIMEOUT, graceful.shutdown())
+    drop(stopped);
+    let _ = stopping.send(true);
+    if tokio::time::timeout(DRAIN_TIMEOUT, stopping.closed())
         .await
         .is_err()
     {
         tracing::warn!("connections still open after {DRAIN_TIMEOUT:?}: closing them");
-    }
-}
-
-async fn accept_unix(listeners: &Listeners) -> std::io::Result<tokio::net::UnixStream> {
-    match &listeners.unix {
-        Some((listener, _)) => listener.accept().await.map(|(stream, _)| stream),
-        None => std::future::pending().await,
     }
 }
 
@@ -80,30 +85,73 @@ async fn accept_failed(error: &std::io::Error) {
     tokio::time::sleep(Duration::from_millis(50)).await;
 }
 
-fn spawn<I>(
-    graceful: &GracefulShutdown,
-    io: I,
-    peer: Peer,
-    broker: Arc<Broker>,
-    permit: OwnedSemaphorePermit,
-) where
+/// Serves one connection in its slot until it ends, is evicted, or the broker stops.
+fn spawn<I>(io: I, peer: Peer, broker: &Arc<Broker>, slot: Slot, mut stop: watch::Receiver<bool>)
+where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let state = slot.connection.clone();
+    let slots = slot.slots();
+    let broker = broker.clone();
     let service = service_fn(move |request| {
-        let broker = broker.clone();
-        let peer = peer.clone();
-        async move { Ok::<_, Infallible>(broker.handle(request, &peer).await) }
+        let (broker, peer, state, slots) =
+            (broker.clone(), peer.clone(), state.clone(), slots.clone());
+        async move {
+            state.serving();
+            let response = broker.handle(request, &peer).await;
+            state.answered(&slots);
+            Ok::<_, Infallible>(response)
+        }
     });
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
         .max_buf_size(MAX_HEADER_BYTES)
         .serve_connection(TokioIo::new(io), service);
-    let connection = graceful.watch(connection);
     tokio::spawn(async move {
-        if let Err(e) = connection.await {
-            tracing::debug!("connection ended: {e}");
+        tokio::pin!(connection);
+        let (mut stopping, mut evicted) = (false, false);
+        let drain = tokio::time::sleep(Duration::MAX);
+        tokio::pin!(drain);
+        let mut draining = false;
+        loop {
+            tokio::select! {
+                ended = connection.as_mut() => {
+                    if let Err(e) = ended {
+                        tracing::debug!("connection ended: {e}");
+                    }
+                    break;
+                }
+                changed = stop.changed(), if !stopping => {
+                    stopping = true;
+                    if changed.is_ok() {
+                        connection.as_mut().graceful_shutdown();
+                    }
+                }
+                () = slot.connection.evicted(), if !evicted => {
+                    evicted = true;
+                    match slot.connection.close() {
+                        // Nothing written and no request in hand: nothing to lose.
+                        Close::Now => break,
+                        // Closes at once if idle, else after the answer in progress.
+                        Close::AfterTheAnswer => {
+                            connection.as_mut().graceful_shutdown();
+                            drain.as_mut().reset(tokio::time::Instant::now() + EVICTED_DRAIN);
+                            draining = true;
+                        }
+                    }
+                }
+                // A client that does not read its answer does not keep the connection.
+                () = drain.as_mut(), if draining => {
+                    if slot.connection.is_waiting() {
+                        break;
+                    }
+                    drain.as_mut().reset(tokio::time::Instant::now() + EVICTED_DRAIN);
+                }
+            }
         }
-        drop(permit);
+        // Held until here: SIGTERM's drain waits for every connection's end.
+        drop(stop);
+        drop(slot);
     });
 }

@@ -378,23 +378,39 @@ fn a_large_groups_members_are_paged() {
             .await
             .unwrap();
         text_when(client, "#member-count", |t| t == "60 members").await;
+        // Each row's text (name, UPN, object id) on the page shown.
         let rows = |client: &fantoccini::Client| {
             let client = client.clone();
             async move {
-                client
+                let mut texts = Vec::new();
+                for row in client
                     .find_all(Locator::Css("#members tbody tr"))
                     .await
                     .unwrap()
-                    .len()
+                {
+                    texts.push(row.text().await.unwrap());
+                }
+                texts
             }
         };
-        assert_eq!(rows(client).await, 25);
+        let first = rows(client).await;
+        assert_eq!(first.len(), 25);
         click(client, "#next").await;
         text_when(client, ".paging", |t| t.contains("Page 2")).await;
-        assert_eq!(rows(client).await, 25);
+        let second = rows(client).await;
+        assert_eq!(second.len(), 25);
         click(client, "#next").await;
         text_when(client, ".paging", |t| t.contains("Page 3")).await;
-        assert_eq!(rows(client).await, 10);
+        let third = rows(client).await;
+        assert_eq!(third.len(), 10);
+        // The pages differ: together they show each of the 60 members once.
+        let shown: std::collections::HashSet<&String> =
+            first.iter().chain(&second).chain(&third).collect();
+        assert_eq!(
+            shown.len(),
+            60,
+            "pages repeat members: {first:?} {second:?} {third:?}"
+        );
         browser.screenshot("portal-8-group-members").await.unwrap();
         browser.close().await;
     });

@@ -1,6 +1,7 @@
 //! App Service, Functions, Container Apps: `GET {IDENTITY_ENDPOINT}?api-version=2019-08-01&resource=…`
 //! with the `X-IDENTITY-HEADER` the platform sets (a secret: never logged).
 
+use entrad_http::StatusSet;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -8,7 +9,6 @@ use super::identity::ParamNames;
 use super::{Call, TokenGet};
 use crate::Result;
 use crate::cache::CachedToken;
-use crate::retry::StatusSet;
 
 /// App Service names the resource id `mi_res_id`.
 const PARAMS: ParamNames = ParamNames {

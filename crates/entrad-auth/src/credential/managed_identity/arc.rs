@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use entrad_http::StatusSet;
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use url::Url;
@@ -14,7 +15,6 @@ use super::Call;
 use super::identity::IMDS_PARAMS;
 use super::reply;
 use crate::cache::CachedToken;
-use crate::retry::StatusSet;
 use crate::transport::Reply;
 use crate::{Error, Result, read_bounded};
 
@@ -38,7 +38,7 @@ impl Arc {
         query.extend(call.identity.param(&IMDS_PARAMS));
         let request = || {
             call.http
-                .get(self.endpoint.clone())
+                .get(&self.endpoint)
                 .query(&query)
                 .header("Metadata", "true")
         };
@@ -51,7 +51,7 @@ impl Arc {
             .send(StatusSet::TOKEN_SERVICE, || {
                 request().header(
                     "Authorization",
-                    format!("Basic {}", key.expose_secret().trim()),
+                    &format!("Basic {}", key.expose_secret().trim()),
                 )
             })
             .await?;
@@ -65,13 +65,7 @@ impl Arc {
         let realm = challenge
             .challenge
             .as_deref()
-            .and_then(|value| {
-                let (scheme, path) = value.split_once('=')?;
-                scheme
-                    .trim()
-                    .eq_ignore_ascii_case("basic realm")
-                    .then(|| path.trim().trim_matches('"'))
-            })
+            .and_then(basic_realm)
             .ok_or_else(|| {
                 Error::Credential(
                     "Azure Arc answered 401 without a WWW-Authenticate: Basic realm=… challenge"
@@ -91,9 +85,41 @@ impl Arc {
     }
 }
 
+/// The `realm` of a `Basic` challenge (RFC 7617): `Basic realm=PATH`,
+/// `Basic realm="PATH"`, with other parameters (`charset="UTF-8"`) in any
+/// order. A quoted value runs to the next `"` with its backslashes kept: the
+/// agent on Windows sends its path (`C:\ProgramData\…\x.key`) unescaped,
+/// and only the file name is used.
+pub(crate) fn basic_realm(challenge: &str) -> Option<&str> {
+    let (scheme, mut params) = challenge.trim_start().split_once([' ', '\t'])?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    loop {
+        let (name, after) = params
+            .trim_start_matches([' ', '\t', ','])
+            .split_once('=')?;
+        let after = after.trim_start_matches([' ', '\t']);
+        let (value, rest) = match after.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"')?;
+                (&quoted[..end], &quoted[end + 1..])
+            }
+            None => {
+                let end = after.find(',').unwrap_or(after.len());
+                (after[..end].trim_end(), &after[end..])
+            }
+        };
+        if name.trim().eq_ignore_ascii_case("realm") {
+            return Some(value);
+        }
+        params = rest;
+    }
+}
+
 /// The key file for the challenge's `realm`: its name (without directories,
 /// ending `.key`) in `key_dir`.
-fn key_file(key_dir: &Path, realm: &str) -> Result<PathBuf> {
+pub(crate) fn key_file(key_dir: &Path, realm: &str) -> Result<PathBuf> {
     let name = realm.rsplit(['/', '\\']).next().unwrap_or_default();
     let stem = name.strip_suffix(".key").unwrap_or_default();
     if stem.is_empty() || stem.starts_with('.') {
@@ -132,6 +158,43 @@ fn confirm_identity(call: &Call<'_>, reply: &Reply) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn realms_in_every_spelling_an_agent_sends() {
+        for (challenge, realm) in [
+            (
+                "Basic realm=/var/opt/azcmagent/tokens/a.key",
+                "/var/opt/azcmagent/tokens/a.key",
+            ),
+            (
+                r#"Basic realm="/var/opt/azcmagent/tokens/a.key""#,
+                "/var/opt/azcmagent/tokens/a.key",
+            ),
+            (
+                r#"Basic realm="C:\ProgramData\AzureConnectedMachineAgent\Tokens\x.key", charset="UTF-8""#,
+                r"C:\ProgramData\AzureConnectedMachineAgent\Tokens\x.key",
+            ),
+            (r#"basic charset="UTF-8",realm = "a.key""#, "a.key"),
+            ("BASIC  realm=a.key , charset=UTF-8", "a.key"),
+        ] {
+            assert_eq!(basic_realm(challenge), Some(realm), "{challenge}");
+        }
+        for bad in [
+            "",
+            "Basic",
+            "Bearer realm=a.key",
+            "Basic charset=UTF-8",
+            r#"Basic realm="a.key"#,
+            "Basicrealm=a.key",
+        ] {
+            assert_eq!(basic_realm(bad), None, "{bad}");
+        }
+        let windows = basic_realm(r#"Basic realm="C:\T\x.key", charset="UTF-8""#).unwrap();
+        assert_eq!(
+            key_file(Path::new("/agent"), windows).unwrap(),
+            Path::new("/agent/x.key")
+        );
+    }
 
     #[test]
     fn the_key_file_is_always_in_the_agent_directory() {

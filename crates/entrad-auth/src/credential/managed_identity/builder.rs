@@ -9,11 +9,9 @@ use std::time::Duration;
 use super::detect::{self, Env, Overrides};
 use super::{ManagedIdentity, ManagedIdentityClient, Requester};
 use crate::cache::{CacheKey, MemoryCache, TokenCache};
+use crate::client::http_setup;
 use crate::engine::Engine;
-use crate::{Error, Result, RetryPolicy};
-
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::{HttpClient, HttpOptions, Result};
 
 /// Builds a [`ManagedIdentityClient`]; start with [`ManagedIdentityClient::builder`].
 pub struct ManagedIdentityClientBuilder {
@@ -21,10 +19,8 @@ pub struct ManagedIdentityClientBuilder {
     env: Option<Env>,
     imds_host: Option<String>,
     arc_key_dir: Option<PathBuf>,
-    timeout: Duration,
-    connect_timeout: Duration,
+    http: HttpOptions,
     probe_timeout: Option<Duration>,
-    retry_policy: RetryPolicy,
     cache: Option<Arc<dyn TokenCache>>,
 }
 
@@ -35,10 +31,8 @@ impl ManagedIdentityClientBuilder {
             env: None,
             imds_host: None,
             arc_key_dir: None,
-            timeout: DEFAULT_TIMEOUT,
-            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            http: HttpOptions::default(),
             probe_timeout: None,
-            retry_policy: RetryPolicy::default(),
             cache: None,
         }
     }
@@ -67,15 +61,11 @@ impl ManagedIdentityClientBuilder {
         self
     }
 
-    /// Time limit for one HTTP request (default 30 s).
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = d;
-        self
-    }
-
-    /// Time limit for establishing a connection (default 10 s).
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = d;
+    /// How to talk HTTP (default [`HttpOptions::default`]): time limits and
+    /// the retry policy. The endpoints are on the host: requests never go
+    /// through a proxy and follow no redirect.
+    pub fn http(mut self, options: HttpOptions) -> Self {
+        self.http = options;
         self
     }
 
@@ -84,12 +74,6 @@ impl ManagedIdentityClientBuilder {
     /// on in about this long). Default off.
     pub fn probe_timeout(mut self, d: Duration) -> Self {
         self.probe_timeout = Some(d);
-        self
-    }
-
-    /// Retries of transient failures (default [`RetryPolicy::default`]).
-    pub fn retry_policy(mut self, p: RetryPolicy) -> Self {
-        self.retry_policy = p;
         self
     }
 
@@ -105,18 +89,11 @@ impl ManagedIdentityClientBuilder {
         let overrides = Overrides {
             imds_host: self.imds_host,
             arc_key_dir: self.arc_key_dir,
-            timeout: self.timeout,
+            http: self.http.clone(),
         };
         let endpoint = detect::endpoint(&env, &overrides)?;
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("entrad-auth/", env!("CARGO_PKG_VERSION")))
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            // The endpoints are on the host: never through a proxy.
-            .no_proxy()
-            .build()
-            .map_err(|e| Error::config("cannot set up the HTTP client", e))?;
+        // The endpoints are on the host: never through a proxy.
+        let http = HttpClient::for_host_endpoint(&self.http).map_err(http_setup)?;
         let source = endpoint.source();
         let key_parts = CacheKey {
             environment: "managed-identity".into(),
@@ -129,7 +106,6 @@ impl ManagedIdentityClientBuilder {
             identity: self.identity,
             endpoint,
             http,
-            retry: self.retry_policy,
             probe_timeout: self.probe_timeout,
             answered: AtomicBool::new(false),
             retries: AtomicU64::new(0),
@@ -148,9 +124,8 @@ impl fmt::Debug for ManagedIdentityClientBuilder {
             .field("identity", &self.identity)
             .field("imds_host", &self.imds_host)
             .field("arc_key_dir", &self.arc_key_dir)
-            .field("timeout", &self.timeout)
+            .field("http", &self.http)
             .field("probe_timeout", &self.probe_timeout)
-            .field("retry_policy", &self.retry_policy)
             .finish_non_exhaustive()
     }
 }

@@ -2,12 +2,12 @@
 //! `Metadata: true` (azure-identity's `CloudShellCredential`). The signed-in
 //! user's identity only: no user-assigned identities.
 
+use entrad_http::StatusSet;
 use url::Url;
 
 use super::Call;
 use super::reply;
 use crate::cache::CachedToken;
-use crate::retry::StatusSet;
 use crate::{Error, ManagedIdentity, Result};
 
 pub(crate) struct CloudShell {
@@ -25,7 +25,7 @@ impl CloudShell {
         let reply = call
             .send(StatusSet::TOKEN_SERVICE, || {
                 call.http
-                    .post(self.endpoint.clone())
+                    .post(&self.endpoint)
                     .header("Metadata", "true")
                     .form(&[("resource", call.resource)])
             })

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use secrecy::SecretString;
 use url::Url;
@@ -16,7 +15,7 @@ use super::imds::{self, Imds};
 use super::machine_learning::MachineLearning;
 use super::service_fabric::ServiceFabric;
 use super::{Endpoint, ManagedIdentitySource};
-use crate::{Error, Result};
+use crate::{Error, HttpOptions, Result};
 
 /// Overrides the directory the Azure Arc key file is read from (the agent's
 /// own, `/var/opt/azcmagent/tokens`, by default): for tests against the emulator.
@@ -59,7 +58,9 @@ impl Env {
 pub(crate) struct Overrides {
     pub(crate) imds_host: Option<String>,
     pub(crate) arc_key_dir: Option<PathBuf>,
-    pub(crate) timeout: Duration,
+    /// The client's transport settings (Service Fabric builds its own
+    /// client from them, trusting its pinned certificate).
+    pub(crate) http: HttpOptions,
 }
 
 /// The source the environment names, as MSAL Python detects it.
@@ -89,7 +90,7 @@ pub(crate) fn endpoint(env: &Env, overrides: &Overrides) -> Result<Endpoint> {
             var("IDENTITY_ENDPOINT"),
             secret("IDENTITY_HEADER"),
             var("IDENTITY_SERVER_THUMBPRINT"),
-            overrides.timeout,
+            &overrides.http,
         )?),
         ManagedIdentitySource::AppService => Endpoint::AppService(AppService {
             endpoint: url("IDENTITY_ENDPOINT", var("IDENTITY_ENDPOINT"))?,

@@ -2,12 +2,12 @@
 //! `GET {host}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=…`
 //! with `Metadata: true`; retried on 404/410 (starting), 429 and 5xx.
 
+use entrad_http::StatusSet;
 use url::Url;
 
 use super::identity::IMDS_PARAMS;
 use super::{Call, TokenGet};
 use crate::cache::CachedToken;
-use crate::retry::StatusSet;
 use crate::{Error, Result};
 
 /// The real IMDS, for production only: tests point the client elsewhere.

@@ -1,6 +1,7 @@
 //! Azure Machine Learning: `GET {MSI_ENDPOINT}?api-version=2017-09-01&resource=…`
 //! with the `secret` header (`MSI_SECRET`); a client id goes as `clientid`.
 
+use entrad_http::StatusSet;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
@@ -8,7 +9,6 @@ use super::identity::ParamNames;
 use super::{Call, TokenGet};
 use crate::Result;
 use crate::cache::CachedToken;
-use crate::retry::StatusSet;
 
 /// The 2017 API's spelling of the client id (MSAL Python's workaround).
 const PARAMS: ParamNames = ParamNames {

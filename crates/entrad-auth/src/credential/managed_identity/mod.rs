@@ -3,7 +3,7 @@
 //! picks the source from the environment in MSAL Python's order.
 
 mod app_service;
-mod arc;
+pub(crate) mod arc;
 mod builder;
 mod cloud_shell;
 pub(crate) mod detect;
@@ -22,11 +22,12 @@ use futures_util::future::{BoxFuture, FutureExt as _};
 pub use builder::ManagedIdentityClientBuilder;
 pub use identity::ManagedIdentity;
 
+use entrad_http::{Request, StatusSet};
+
 use crate::cache::CachedToken;
 use crate::engine::{Engine, Fetch};
-use crate::retry::StatusSet;
-use crate::transport::{self, Reply};
-use crate::{AccessToken, Error, Result, RetryPolicy, TokenSource};
+use crate::transport::{self, Reply, Service};
+use crate::{AccessToken, Error, HttpClient, Result, TokenSource};
 
 /// Where a managed identity's tokens come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -123,8 +124,8 @@ impl Endpoint {
 pub(crate) struct Requester {
     identity: ManagedIdentity,
     endpoint: Endpoint,
-    http: reqwest::Client,
-    retry: RetryPolicy,
+    /// Its transport and retry policy.
+    http: HttpClient,
     /// Set inside a chain: until the endpoint first answers, one attempt
     /// with this timeout (off Azure nothing answers, and the chain moves on).
     probe_timeout: Option<Duration>,
@@ -135,7 +136,7 @@ pub(crate) struct Requester {
 
 /// One request to a managed identity endpoint, for the source modules.
 pub(crate) struct Call<'a> {
-    pub(crate) http: &'a reqwest::Client,
+    pub(crate) http: &'a HttpClient,
     pub(crate) identity: &'a ManagedIdentity,
     pub(crate) resource: &'a str,
     requester: &'a Requester,
@@ -162,9 +163,9 @@ impl Call<'_> {
         query.extend(self.identity.param(get.names));
         let reply = self
             .send(get.statuses, || {
-                let mut request = self.http.get(get.endpoint.clone()).query(&query);
+                let mut request = self.http.get(get.endpoint).query(&query);
                 for (name, value) in get.headers {
-                    request = request.header(*name, *value);
+                    request = request.header(name, value);
                 }
                 request
             })
@@ -177,19 +178,20 @@ impl Call<'_> {
     pub(crate) async fn send(
         &self,
         statuses: StatusSet,
-        make: impl Fn() -> reqwest::RequestBuilder,
+        make: impl Fn() -> Request,
     ) -> Result<Reply> {
         let requester = self.requester;
         let what = requester.endpoint.source().name();
+        let service = Service::managed_identity(statuses);
         let probing = requester
             .probe_timeout
             .filter(|_| !requester.answered.load(Ordering::Relaxed));
         let reply = match probing {
-            Some(timeout) => transport::probe(what, make().timeout(timeout)).await,
+            Some(timeout) => transport::probe(what, service, make().timeout(timeout)).await,
             None => {
-                transport::send_retrying(
-                    statuses,
-                    &requester.retry,
+                transport::send_to(
+                    service,
+                    &requester.http.retry_policy(),
                     &requester.retries,
                     what,
                     None,
@@ -349,7 +351,7 @@ impl fmt::Debug for ManagedIdentityClient {
         f.debug_struct("ManagedIdentityClient")
             .field("source", &requester.endpoint.source())
             .field("identity", &requester.identity)
-            .field("retry", &requester.retry)
+            .field("retry", &requester.http.retry_policy())
             .field("probe_timeout", &requester.probe_timeout)
             .field("cache", self.engine.cache())
             .finish_non_exhaustive()

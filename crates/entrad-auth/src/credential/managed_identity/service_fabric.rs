@@ -3,13 +3,7 @@
 //! whose self-signed certificate is trusted by its SHA-1 thumbprint
 //! (`IDENTITY_SERVER_THUMBPRINT`) and nothing else.
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use rustls::DigitallySignedStruct;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use entrad_http::StatusSet;
 use secrecy::{ExposeSecret, SecretString};
 use sha1::{Digest, Sha1};
 use url::Url;
@@ -17,14 +11,13 @@ use url::Url;
 use super::Call;
 use super::reply;
 use crate::cache::CachedToken;
-use crate::retry::StatusSet;
-use crate::{Error, Result};
+use crate::{Error, HttpClient, HttpOptions, Result};
 
 pub(crate) struct ServiceFabric {
     pub(crate) endpoint: Url,
     pub(crate) header: SecretString,
     /// Its own HTTP client: it trusts the pinned certificate only.
-    pub(crate) http: reqwest::Client,
+    pub(crate) http: HttpClient,
 }
 
 impl ServiceFabric {
@@ -32,7 +25,7 @@ impl ServiceFabric {
         endpoint: &str,
         header: SecretString,
         thumbprint: &str,
-        timeout: Duration,
+        http: &HttpOptions,
     ) -> Result<ServiceFabric> {
         let endpoint = Url::parse(endpoint.trim()).map_err(|e| {
             Error::config(
@@ -45,7 +38,12 @@ impl ServiceFabric {
                 "the Service Fabric endpoint {endpoint} must use https"
             )));
         }
-        let http = pinned_client(parse_thumbprint(thumbprint)?, timeout)?;
+        let thumbprint = parse_thumbprint(thumbprint)?;
+        // It trusts the one certificate whose SHA-1 is the thumbprint,
+        // whatever its issuer, name or dates: the endpoint's certificate is
+        // self-signed.
+        let http = HttpClient::pinned(http, move |der| Sha1::digest(der).as_slice() == thumbprint)
+            .map_err(|e| Error::config("cannot set up the Service Fabric HTTP client", e))?;
         Ok(ServiceFabric {
             endpoint,
             header,
@@ -61,15 +59,27 @@ impl ServiceFabric {
         let reply = call
             .send(StatusSet::TOKEN_SERVICE, || {
                 self.http
-                    .get(self.endpoint.clone())
+                    .get(&self.endpoint)
                     .query(&[
                         ("api-version", "2019-07-01-preview"),
                         ("resource", call.resource),
                     ])
                     .header("Secret", self.header.expose_secret())
             })
-            .await?;
+            .await
+            .map_err(wrong_thumbprint)?;
         reply::token(&reply, "Service Fabric")
+    }
+}
+
+/// The pinned verifier trusts one certificate, so a refused one is a wrong
+/// (or stale) `IDENTITY_SERVER_THUMBPRINT`, which no CA file can fix.
+fn wrong_thumbprint(error: Error) -> Error {
+    match error {
+        Error::UntrustedCertificate { message } => Error::Config(format!(
+            "the Service Fabric endpoint's certificate is not trusted: its SHA-1 thumbprint is not the one IDENTITY_SERVER_THUMBPRINT names; check the thumbprint ({message})"
+        )),
+        other => other,
     }
 }
 
@@ -90,87 +100,6 @@ fn parse_thumbprint(text: &str) -> Result<[u8; 20]> {
         *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| bad())?;
     }
     Ok(out)
-}
-
-fn pinned_client(thumbprint: [u8; 20], timeout: Duration) -> Result<reqwest::Client> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let tls = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| Error::config("cannot set up TLS for Service Fabric", e))?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(Pinned {
-            thumbprint,
-            provider,
-        }))
-        .with_no_client_auth();
-    reqwest::Client::builder()
-        .use_preconfigured_tls(tls)
-        .timeout(timeout)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(|e| Error::config("cannot set up the Service Fabric HTTP client", e))
-}
-
-/// Trusts the one certificate whose SHA-1 is the thumbprint (its
-/// signatures still checked), whatever its issuer, name or dates: Service
-/// Fabric's endpoint certificate is self-signed.
-#[derive(Debug)]
-struct Pinned {
-    thumbprint: [u8; 20],
-    provider: Arc<CryptoProvider>,
-}
-
-impl ServerCertVerifier for Pinned {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> std::result::Result<ServerCertVerified, rustls::Error> {
-        if Sha1::digest(end_entity.as_ref()).as_slice() == self.thumbprint {
-            Ok(ServerCertVerified::assertion())
-        } else {
-            Err(rustls::Error::InvalidCertificate(
-                rustls::CertificateError::ApplicationVerificationFailure,
-            ))
-        }
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> std::result::Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
 
 #[cfg(test)]

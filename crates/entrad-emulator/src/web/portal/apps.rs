@@ -2,18 +2,21 @@
 //! secrets and certificates masked), with Grant and Revoke.
 
 use askama::Template;
+use std::sync::Arc;
+
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use secrecy::ExposeSecret;
 
+use super::form::{CheckedForm, field};
+use super::gate::{PortalSession, ROOT};
 use super::tenant::{PortalTenant, TenantChoice};
-use super::{CheckedForm, ROOT, field, session};
 use crate::clock::unix_now;
+use crate::directories::Directories;
 use crate::keys::thumbprint_hex;
-use crate::shared::AppState;
 use crate::state::App;
-use crate::web::consent::ErrorPage;
+use crate::web::error_page::ErrorPage;
 use crate::web::page::{Page, see_other};
 
 struct AppRow {
@@ -71,13 +74,13 @@ fn row(app: &App, now: i64) -> AppRow {
 }
 
 pub(crate) async fn page(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     tenant: PortalTenant,
-    headers: HeaderMap,
+    PortalSession(session): PortalSession,
 ) -> Response {
-    let csrf = session(&state, &headers).csrf;
-    let choice = TenantChoice::new(&state, tenant);
-    let directory = state.read_at(tenant.0);
+    let csrf = session.csrf;
+    let choice = TenantChoice::new(&directories, tenant);
+    let directory = directories.read_at(tenant.0);
     let now = unix_now();
     Page::new(&Apps {
         csrf,
@@ -92,14 +95,14 @@ pub(crate) async fn page(
 
 /// `POST /consent` (`client_id`, `granted` = true|false): grant or revoke.
 pub(crate) async fn set_consent(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     tenant: PortalTenant,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
     let client_id = field(&fields, "client_id").unwrap_or("");
     let granted = field(&fields, "granted") == Some("true");
     {
-        let mut directory = state.write_at(tenant.0);
+        let mut directory = directories.write_at(tenant.0);
         let found = if granted {
             let found = directory.app(client_id).is_some();
             directory.grant_consent(client_id);
@@ -120,7 +123,7 @@ pub(crate) async fn set_consent(
         }
     }
     tracing::info!(client_id, granted, "consent changed in the portal");
-    let back = TenantChoice::new(&state, tenant).query();
+    let back = TenantChoice::new(&directories, tenant).query();
     see_other(&format!("{ROOT}/{back}"), None)
 }
 

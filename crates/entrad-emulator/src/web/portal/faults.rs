@@ -2,16 +2,18 @@
 //! count, Retry-After) and a Remove button each; the same registry as the admin API.
 
 use askama::Template;
+use std::sync::Arc;
+
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use super::tenant::{PortalTenant, TenantChoice};
-use super::{CheckedForm, ROOT, field, session};
-use crate::faults::FaultSpec;
+use super::form::{CheckedForm, field};
+use super::gate::{PortalSession, ROOT};
+use super::tenant::TenantChoice;
+use crate::faults::{FaultSpec, Faults};
 use crate::route::Route;
-use crate::shared::AppState;
-use crate::web::consent::ErrorPage;
+use crate::web::error_page::ErrorPage;
 use crate::web::page::{Page, see_other};
 
 struct FaultRow {
@@ -25,7 +27,7 @@ struct FaultRow {
 
 #[derive(Template)]
 #[template(path = "portal/faults.html")]
-struct Faults {
+struct FaultsPage {
     csrf: String,
     tenant: TenantChoice,
     faults: Vec<FaultRow>,
@@ -41,14 +43,12 @@ fn text(value: &serde_json::Value) -> String {
 }
 
 pub(crate) async fn page(
-    State(state): State<AppState>,
-    tenant: PortalTenant,
-    headers: HeaderMap,
+    State(faults): State<Arc<Faults>>,
+    tenant: TenantChoice,
+    PortalSession(session): PortalSession,
 ) -> Response {
-    let csrf = session(&state, &headers).csrf;
-    let tenant = TenantChoice::new(&state, tenant);
-    let faults = state
-        .faults
+    let csrf = session.csrf;
+    let faults = faults
         .list()
         .iter()
         .map(|f| FaultRow {
@@ -66,7 +66,7 @@ pub(crate) async fn page(
         .collect();
     let mut routes: Vec<&'static str> = Route::ALL.iter().map(|r| r.name()).collect();
     routes.push("*");
-    Page::new(&Faults {
+    Page::new(&FaultsPage {
         csrf,
         tenant,
         faults,
@@ -91,15 +91,15 @@ fn spec_text(fields: &[(String, String)]) -> String {
 }
 
 pub(crate) async fn add(
-    State(state): State<AppState>,
-    tenant: PortalTenant,
+    State(faults): State<Arc<Faults>>,
+    tenant: TenantChoice,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
-    let back = format!("{ROOT}/faults{}", TenantChoice::new(&state, tenant).query());
+    let back = format!("{ROOT}/faults{}", tenant.query());
     match spec_text(&fields).parse::<FaultSpec>() {
         Ok(spec) => {
             tracing::info!(route = %spec.route, kind = spec.kind.name(), "fault added in the portal");
-            state.faults.add(spec);
+            faults.add(spec);
             see_other(&back, None)
         }
         Err(e) => Page::new(&ErrorPage {
@@ -112,18 +112,15 @@ pub(crate) async fn add(
 }
 
 pub(crate) async fn remove(
-    State(state): State<AppState>,
-    tenant: PortalTenant,
+    State(faults): State<Arc<Faults>>,
+    tenant: TenantChoice,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
     let id = field(&fields, "id").and_then(|id| id.parse().ok());
     if let Some(id) = id {
-        state.faults.remove(id);
+        faults.remove(id);
     }
-    see_other(
-        &format!("{ROOT}/faults{}", TenantChoice::new(&state, tenant).query()),
-        None,
-    )
+    see_other(&format!("{ROOT}/faults{}", tenant.query()), None)
 }
 
 #[cfg(test)]

@@ -2,17 +2,19 @@
 //! member count; each group's own page lists its members.
 
 use askama::Template;
+use std::sync::Arc;
+
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use uuid::Uuid;
 
+use super::gate::PortalSession;
 use super::paging::{SearchQuery, Window};
-use super::session;
 use super::tenant::{PortalTenant, TenantChoice};
-use crate::shared::AppState;
+use crate::directories::Directories;
 use crate::state::Group;
-use crate::web::consent::ErrorPage;
+use crate::web::error_page::ErrorPage;
 use crate::web::page::Page;
 
 struct GroupRow {
@@ -75,14 +77,14 @@ fn row(group: &Group) -> GroupRow {
 }
 
 pub(crate) async fn page(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     tenant: PortalTenant,
     Query(query): Query<SearchQuery>,
-    headers: HeaderMap,
+    PortalSession(session): PortalSession,
 ) -> Response {
-    let csrf = session(&state, &headers).csrf;
-    let choice = TenantChoice::new(&state, tenant);
-    let directory = state.read_at(tenant.0);
+    let csrf = session.csrf;
+    let choice = TenantChoice::new(&directories, tenant);
+    let directory = directories.read_at(tenant.0);
     let matching: Vec<_> = directory
         .groups
         .all()
@@ -103,15 +105,15 @@ pub(crate) async fn page(
 
 /// `GET /groups/{id}`: one group and its members (users, by display name).
 pub(crate) async fn one(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     tenant: PortalTenant,
     Path(id): Path<String>,
     Query(query): Query<SearchQuery>,
-    headers: HeaderMap,
+    PortalSession(session): PortalSession,
 ) -> Response {
-    let csrf = session(&state, &headers).csrf;
-    let choice = TenantChoice::new(&state, tenant);
-    let directory = state.read_at(tenant.0);
+    let csrf = session.csrf;
+    let choice = TenantChoice::new(&directories, tenant);
+    let directory = directories.read_at(tenant.0);
     let Some(group) = id
         .parse::<Uuid>()
         .ok()

@@ -1,6 +1,9 @@
 //! Entering the portal: the admin token typed once on the login page, or the one-time
-//! login URL of the ready line (`?code=`, good once); either marks the browser's
-//! session as a portal session.
+//! login URL of the ready line (`?code=`, good once); either ends the browser's
+//! session and begins a portal session with a new cookie, so that a session id
+//! known before the login (planted by a stranger) does not open the portal.
+
+use std::sync::Arc;
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -8,10 +11,11 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::{CheckedForm, ROOT, field};
-use crate::admin_token;
-use crate::shared::AppState;
+use super::form::{CheckedForm, field};
+use super::gate::{PortalSession, ROOT};
+use crate::access::Access;
 use crate::web::page::{Page, see_other};
+use crate::web::session::Sessions;
 
 #[derive(Template)]
 #[template(path = "portal/login.html")]
@@ -27,32 +31,16 @@ pub(crate) struct LoginQuery {
 
 /// `GET`: with a valid one-time `code`, opens the session (once); else the form.
 pub(crate) async fn page(
-    State(state): State<AppState>,
+    State(access): State<Arc<Access>>,
+    State(sessions): State<Arc<Sessions>>,
     Query(query): Query<LoginQuery>,
     headers: HeaderMap,
 ) -> Response {
-    let current = state.web.sessions.current(&headers);
+    let current = sessions.current(&headers);
     if let Some(code) = query.code.as_deref() {
-        let used = {
-            let mut expected = state
-                .web
-                .login_code
-                .lock()
-                .unwrap_or_else(|p| p.into_inner());
-            let valid = expected
-                .as_ref()
-                .is_some_and(|e| admin_token::matches(e.as_str(), code));
-            if valid {
-                *expected = None;
-            }
-            valid
-        };
-        if used {
-            state
-                .web
-                .sessions
-                .update(&current.session.id, |s| s.portal = true);
-            return see_other(&format!("{ROOT}/"), current.cookie);
+        if access.use_login_code(code) {
+            let entered = sessions.enter_portal(&current.session.id);
+            return see_other(&format!("{ROOT}/"), entered.cookie);
         }
         return Page::new(&Login {
             csrf: &current.session.csrf,
@@ -74,17 +62,13 @@ pub(crate) async fn page(
 
 /// `POST`: the admin token from the form.
 pub(crate) async fn submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    State(access): State<Arc<Access>>,
+    State(sessions): State<Arc<Sessions>>,
+    PortalSession(session): PortalSession,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
-    let session = super::session(&state, &headers);
     let given = field(&fields, "token").unwrap_or("").trim();
-    let valid = match &state.admin_token {
-        Some(expected) => admin_token::matches(expected.as_str(), given),
-        None => true,
-    };
-    if !valid {
+    if !access.admits(given) {
         return Page::new(&Login {
             csrf: &session.csrf,
             error: Some("That is not this emulator's admin token (see the ready line or the state directory's admin-token file)."),
@@ -92,17 +76,16 @@ pub(crate) async fn submit(
         .status(StatusCode::UNAUTHORIZED)
         .into_response();
     }
-    state.web.sessions.update(&session.id, |s| s.portal = true);
-    see_other(&format!("{ROOT}/"), None)
+    let entered = sessions.enter_portal(&session.id);
+    see_other(&format!("{ROOT}/"), entered.cookie)
 }
 
 /// `POST /logout`.
 pub(crate) async fn logout(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    State(sessions): State<Arc<Sessions>>,
+    PortalSession(session): PortalSession,
     _form: CheckedForm,
 ) -> Response {
-    let session = super::session(&state, &headers);
-    state.web.sessions.update(&session.id, |s| s.portal = false);
+    sessions.update(&session.id, |s| s.portal = false);
     see_other(&format!("{ROOT}/login"), None)
 }

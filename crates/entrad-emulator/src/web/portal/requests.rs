@@ -3,16 +3,16 @@
 //! `requests.json?after=SEQ` every second and adds the new rows.
 
 use askama::Template;
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
-use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
-use super::session;
-use super::tenant::{PortalTenant, TenantChoice};
-use crate::shared::AppState;
+use super::gate::PortalSession;
+use super::tenant::TenantChoice;
 use crate::web::page::Page;
-use crate::web::recent::Served;
+use crate::web::recent::{Recent, Served};
 
 #[derive(Template)]
 #[template(path = "portal/requests.html")]
@@ -30,13 +30,12 @@ pub(crate) struct After {
 }
 
 pub(crate) async fn page(
-    State(state): State<AppState>,
-    tenant: PortalTenant,
-    headers: HeaderMap,
+    State(recent): State<Arc<Recent>>,
+    tenant: TenantChoice,
+    PortalSession(session): PortalSession,
 ) -> Response {
-    let csrf = session(&state, &headers).csrf;
-    let tenant = TenantChoice::new(&state, tenant);
-    let requests = state.web.recent.after(0);
+    let csrf = session.csrf;
+    let requests = recent.after(0);
     let last = requests.first().map_or(0, |r| r.seq);
     Page::new(&Requests {
         csrf,
@@ -48,10 +47,12 @@ pub(crate) async fn page(
 }
 
 /// `GET requests.json?after=SEQ`: `{"requests":[..]}`, newest first.
-pub(crate) async fn json(State(state): State<AppState>, Query(after): Query<After>) -> Response {
+pub(crate) async fn json(
+    State(recent): State<Arc<Recent>>,
+    Query(after): Query<After>,
+) -> Response {
     let mut response =
-        axum::Json(serde_json::json!({ "requests": state.web.recent.after(after.after) }))
-            .into_response();
+        axum::Json(serde_json::json!({ "requests": recent.after(after.after) })).into_response();
     crate::web::headers::secure(response.headers_mut(), None);
     response
 }

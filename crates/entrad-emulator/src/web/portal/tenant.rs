@@ -2,25 +2,31 @@
 //! the apps, users and groups pages and their forms (the default tenant without it),
 //! and the switcher that sets it.
 
-use axum::extract::FromRequestParts;
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
-use crate::admin::tenant::tenant_in_query;
-use crate::shared::AppState;
-use crate::web::consent::ErrorPage;
+use crate::directories::Directories;
+use crate::web::error_page::ErrorPage;
 use crate::web::page::Page;
 
 /// The number of the tenant a portal request names (0: the default one).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PortalTenant(pub(crate) usize);
 
-impl FromRequestParts<AppState> for PortalTenant {
+impl<S> FromRequestParts<S> for PortalTenant
+where
+    S: Send + Sync,
+    Arc<Directories>: FromRef<S>,
+{
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        tenant_in_query(state, parts.uri.query())
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        Arc::<Directories>::from_ref(state)
+            .tenant_in_query(parts.uri.query())
             .map(PortalTenant)
             .map_err(|message| {
                 Page::new(&ErrorPage {
@@ -47,11 +53,31 @@ pub(crate) struct TenantChoice {
     pub(crate) options: Vec<TenantOption>,
 }
 
+/// The tenant a request names, with the switcher, for a page that shows no more of it.
+impl<S> FromRequestParts<S> for TenantChoice
+where
+    S: Send + Sync,
+    Arc<Directories>: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        let tenant = PortalTenant::from_request_parts(parts, state).await?;
+        Ok(TenantChoice::new(
+            &Arc::<Directories>::from_ref(state),
+            tenant,
+        ))
+    }
+}
+
 impl TenantChoice {
-    pub(crate) fn new(state: &AppState, PortalTenant(current): PortalTenant) -> TenantChoice {
-        let options = (0..=state.tenants.len())
+    pub(crate) fn new(
+        directories: &Directories,
+        PortalTenant(current): PortalTenant,
+    ) -> TenantChoice {
+        let options = (0..directories.count())
             .map(|n| {
-                let directory = state.read_at(n);
+                let directory = directories.read_at(n);
                 TenantOption {
                     domain: directory.tenant.domain.clone(),
                     name: directory.tenant.display_name.clone(),

@@ -3,16 +3,19 @@
 //! that lets them grant admin consent.
 
 use askama::Template;
+use std::sync::Arc;
+
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::form::{CheckedForm, field};
+use super::gate::{PortalSession, ROOT};
 use super::paging::{SearchQuery, Window};
 use super::tenant::{PortalTenant, TenantChoice};
-use super::{CheckedForm, ROOT, field, session};
-use crate::shared::AppState;
+use crate::directories::Directories;
 use crate::state::{ChangeError, GLOBAL_ADMINISTRATOR};
-use crate::web::consent::ErrorPage;
+use crate::web::error_page::ErrorPage;
 use crate::web::page::{Page, see_other};
 
 struct UserRow {
@@ -35,14 +38,14 @@ struct Users {
 }
 
 pub(crate) async fn page(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     tenant: PortalTenant,
     Query(query): Query<SearchQuery>,
-    headers: HeaderMap,
+    PortalSession(session): PortalSession,
 ) -> Response {
-    let csrf = session(&state, &headers).csrf;
-    let choice = TenantChoice::new(&state, tenant);
-    let directory = state.read_at(tenant.0);
+    let csrf = session.csrf;
+    let choice = TenantChoice::new(&directories, tenant);
+    let directory = directories.read_at(tenant.0);
     let matching: Vec<_> = directory
         .users
         .all()
@@ -83,14 +86,14 @@ pub(crate) async fn page(
 /// `page` to return to): gives or takes the Global Administrator role, keeping the
 /// user's other roles; the same state call as the admin API's `PUT /users/{id}/roles`.
 pub(crate) async fn set_admin(
-    State(state): State<AppState>,
+    State(directories): State<Arc<Directories>>,
     tenant: PortalTenant,
     CheckedForm(fields): CheckedForm,
 ) -> Response {
     let user = field(&fields, "user").unwrap_or("");
     let admin = field(&fields, "admin") == Some("true");
     {
-        let mut directory = state.write_at(tenant.0);
+        let mut directory = directories.write_at(tenant.0);
         let roles = match directory.users.find(user) {
             Some(u) => {
                 let mut roles: Vec<String> = directory
@@ -125,6 +128,6 @@ pub(crate) async fn set_admin(
         .append_pair("q", field(&fields, "q").unwrap_or(""))
         .append_pair("page", field(&fields, "page").unwrap_or("0"))
         .finish();
-    let tenant = TenantChoice::new(&state, tenant).and();
+    let tenant = TenantChoice::new(&directories, tenant).and();
     see_other(&format!("{ROOT}/users?{back}{tenant}"), None)
 }

@@ -32,6 +32,7 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<(), Error> {
     let mut workers = Worker::all(global, tenants)?;
     let json = args.format_given && matches!(global.format, Format::Json | Format::Ndjson);
     let concurrency = usize::from(args.concurrency);
+    let _file_size_limit = catch_file_size_limit();
     let mut stop = std::pin::pin!(stop_signal());
     loop {
         let run = run_once(&mut workers, &target, &plan, concurrency, !global.quiet);
@@ -126,6 +127,23 @@ async fn run_once(
 fn stopped() -> Result<(), Error> {
     eprintln!("entrad: stopped by a signal; the next sync resumes after the last page applied");
     Ok(())
+}
+
+/// SIGXFSZ's default action kills the process, without a word, when a write
+/// passes the file size limit (`ulimit -f`): with a handler the write fails
+/// with EFBIG instead, the database reports it, and the run ends with the
+/// error and a hint (exit 2). Kept for the run (tokio's handler stays
+/// installed for the process either way).
+fn catch_file_size_limit() -> Option<impl Sized> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        signal(SignalKind::from_raw(libc::SIGXFSZ))
+            .inspect_err(|e| tracing::debug!(error = %e, "SIGXFSZ stays fatal"))
+            .ok()
+    }
+    #[cfg(not(unix))]
+    None::<()>
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).

@@ -1,0 +1,279 @@
+"""MSAL Python's ConfidentialClientApplication on entrad's engine.
+
+The quickstart's code runs with one line changed, ``import msal`` ->
+``from entrad import msal``: the same constructor arguments, the same methods
+and the same result dicts, with entrad's caches (shared by processes through a
+file, by hosts through Redis, one token request between them), its retries and
+its proactive refresh underneath.
+
+What differs, on purpose:
+
+* Instance discovery (on by default, as in MSAL) is asked of the authority's
+  own host, not of login.microsoftonline.com: the same answer for Microsoft's
+  hosts, and a private authority (the entrad emulator) answers it itself.
+* TLS is always verified. The roots are the system's plus, as a requests-based
+  MSAL app gets them, ``verify=`` when it is a path, else ``REQUESTS_CA_BUNDLE``,
+  ``CURL_CA_BUNDLE`` or ``SSL_CERT_FILE``; ``verify=False`` is refused.
+* ``token_cache``: ``None`` (memory), an msal-extensions ``PersistedTokenCache``
+  over a plain file (entrad shares that file with MSAL apps, in MSAL's format
+  and lock protocol), or an entrad cache name (``"memory"``, ``"file:PATH"``,
+  ``"redis://..."``). MSAL's own in-memory TokenCache objects are refused:
+  entrad cannot fill them.
+* Options entrad does not implement (``azure_region``, ``http_client``,
+  ``proxies``, ``client_claims``, brokers, ...) raise instead of being ignored.
+* A client credential that cannot be used (a key that does not parse) raises
+  ``entrad.ConfigurationError`` (a ValueError) when the app is built, not at
+  the first token request.
+"""
+
+import os
+import time
+from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+
+from . import _entrad
+from ._errors import EntradError
+
+__all__ = ["ConfidentialClientApplication"]
+
+_IDP = "identity_provider"
+_CACHE = "cache"
+
+_FORMAT = ("client_credential needs to follow this format "
+           "https://msal-python.readthedocs.io/en/latest/#msal.ClientApplication.params.client_credential")
+
+# MSAL's keyword options entrad does not implement, and why: giving one fails.
+_REFUSED = {
+    "azure_region": "it selects Entra's regional endpoints, which serve Microsoft's "
+                    "first-party apps only; leave it unset",
+    "http_client": "entrad makes its own requests: give verify= and timeout= instead",
+    "proxies": "entrad does not route through proxies",
+    "client_claims": "entrad does not sign extra claims into the client assertion",
+    "exclude_scopes": "client credentials send only the scopes given",
+    "http_cache": "entrad keeps discovery in memory and tokens in its token cache",
+    "allow_broker": "brokers sign users in, which a confidential client does not",
+    "oidc_authority": "give the issuer as authority",
+}
+
+
+def _ca_files(verify: Any) -> List[str]:
+    """The CA bundle requests would use, as files entrad trusts too."""
+    if verify is False:
+        raise ValueError("verify=False: entrad always verifies TLS; give the CA bundle's path instead")
+    if isinstance(verify, (str, os.PathLike)):
+        return [os.fspath(verify)]
+    if verify is not True and verify is not None:
+        raise TypeError("verify must be True or a CA bundle's path, not {}".format(type(verify).__name__))
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE", "SSL_CERT_FILE"):
+        if os.environ.get(name):
+            return [os.environ[name]]
+    return []
+
+
+def _timeouts(timeout: Any) -> Tuple[Optional[float], Optional[float]]:
+    """requests' timeout: seconds, or (connect, read): (timeout, connect_timeout)."""
+    if timeout is None:
+        return None, None
+    if isinstance(timeout, tuple) and len(timeout) == 2:
+        connect, read = timeout
+        return (None if read is None else _number(read)), (None if connect is None else _number(connect))
+    return _number(timeout), None
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("timeout must be a number of seconds or a (connect, read) pair")
+    return float(value)
+
+
+def _cache(token_cache: Any) -> Optional[str]:
+    """entrad's cache name for MSAL's `token_cache`."""
+    if token_cache is None:
+        return None
+    if isinstance(token_cache, str):
+        return token_cache
+    persistence = getattr(token_cache, "_persistence", None)
+    if persistence is not None and hasattr(persistence, "get_location"):
+        if getattr(persistence, "is_encrypted", False):
+            raise NotImplementedError(
+                "token_cache: an encrypted msal-extensions persistence is not supported; "
+                "use a FilePersistence, or a Redis cache with ENTRAD_CACHE_KEY")
+        return "file:" + persistence.get_location()
+    raise NotImplementedError(
+        "token_cache: entrad keeps tokens in its own stores; give None (memory), an "
+        "msal_extensions.PersistedTokenCache(FilePersistence(path)), or 'file:PATH' / 'redis://...'")
+
+
+def _read(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _credential(client_credential: Any) -> Dict[str, Any]:
+    """MSAL's `client_credential` as the native constructor's keywords."""
+    if isinstance(client_credential, str):
+        return {"secret": client_credential}
+    if not isinstance(client_credential, dict):
+        raise ValueError(_FORMAT)
+    if "client_assertion" in client_credential:
+        return {"client_assertion": client_credential["client_assertion"]}
+    public = client_credential.get("public_certificate")
+    if "private_key_pfx_path" in client_credential:
+        passphrase = client_credential.get("passphrase")
+        if isinstance(passphrase, bytes):
+            passphrase = passphrase.decode("utf-8")
+        return {"pfx": _read(client_credential["private_key_pfx_path"]),
+                "passphrase": passphrase, "send_x5c": public is True}
+    key = client_credential.get("private_key")
+    if key is None or not (client_credential.get("thumbprint") or isinstance(public, str)):
+        raise ValueError(_FORMAT)
+    if client_credential.get("passphrase"):
+        raise NotImplementedError(
+            "an encrypted private key (passphrase) is not supported: give the key unencrypted, "
+            "or a PFX with private_key_pfx_path and passphrase")
+    if isinstance(key, str):
+        key = key.encode("utf-8")
+    if isinstance(public, str):
+        return {"private_key": key, "certificate": public.encode("utf-8"), "send_x5c": True}
+    return {"private_key": key, "thumbprint": client_credential["thumbprint"]}
+
+
+class ConfidentialClientApplication:
+    """MSAL's ConfidentialClientApplication for the client credentials flow
+    (a daemon acting as itself), on entrad's engine."""
+
+    def __init__(
+        self,
+        client_id: str,
+        client_credential: Union[str, Dict[str, Any], None] = None,
+        authority: Optional[str] = None,
+        validate_authority: bool = True,
+        token_cache: Any = None,
+        http_client: Any = None,
+        verify: Union[bool, str] = True,
+        proxies: Any = None,
+        timeout: Union[float, Tuple[float, float], None] = None,
+        client_claims: Any = None,
+        app_name: Optional[str] = None,
+        app_version: Optional[str] = None,
+        client_capabilities: Optional[Sequence[str]] = None,
+        azure_region: Optional[str] = None,
+        exclude_scopes: Any = None,
+        http_cache: Any = None,
+        instance_discovery: Optional[bool] = None,
+        allow_broker: Any = None,
+        enable_pii_log: Optional[bool] = None,
+        oidc_authority: Optional[str] = None,
+    ) -> None:
+        given = {"azure_region": azure_region, "http_client": http_client, "proxies": proxies,
+                 "client_claims": client_claims, "exclude_scopes": exclude_scopes,
+                 "http_cache": http_cache, "allow_broker": allow_broker,
+                 "oidc_authority": oidc_authority}
+        for name, value in given.items():
+            if value is not None:
+                error = ValueError if name == "azure_region" else NotImplementedError
+                raise error("{} is not supported by entrad.msal: {}".format(name, _REFUSED[name]))
+        if validate_authority is False:
+            raise NotImplementedError("validate_authority=False: use instance_discovery=False")
+        if not isinstance(client_id, str):
+            raise TypeError("client_id must be a str, not {}".format(type(client_id).__name__))
+        if authority is None:
+            authority = "https://login.microsoftonline.com/common"
+        if not isinstance(authority, str):
+            raise TypeError("authority must be a str, not {}".format(type(authority).__name__))
+        if client_capabilities is None:
+            client_capabilities = []
+        if isinstance(client_capabilities, str) or not all(isinstance(c, str) for c in client_capabilities):
+            raise TypeError("client_capabilities must be a list of str, such as [\"cp1\"]")
+        read, connect = _timeouts(timeout)
+        self.client_id = client_id
+        self.authority = authority
+        self._scopes_used: Set[Tuple[str, ...]] = set()
+        self._tokens = _entrad.confidential_client(
+            client_id, authority, ca_files=_ca_files(verify), timeout=read, connect_timeout=connect,
+            client_capabilities=list(client_capabilities),
+            instance_discovery=instance_discovery is not False, cache=_cache(token_cache),
+            **_credential(client_credential))
+
+    def acquire_token_for_client(self, scopes: List[str], claims_challenge: Optional[str] = None,
+                                 **kwargs: Any) -> Dict[str, Any]:
+        """A token for the app itself: from the cache when one is valid, else
+        from the token service. With `claims_challenge` (a resource's claims
+        challenge, JSON) a new token is requested.
+
+        Returns MSAL's dict: ``access_token``, ``token_type``, ``expires_in``,
+        ``token_source`` ("identity_provider" or "cache"), ``refresh_on`` when
+        known; or, when the service refuses, ``error``, ``error_description``,
+        ``error_codes``, ``correlation_id``, ``trace_id``. A network failure raises
+        ``entrad.NetworkError`` (a ConnectionError)."""
+        if kwargs.get("force_refresh"):
+            raise ValueError("Historically, this method does not support force_refresh behavior. ")
+        for name, value in kwargs.items():
+            if value is not None and name != "force_refresh":
+                raise NotImplementedError("{} is not supported by entrad.msal".format(name))
+        if not isinstance(scopes, list):
+            raise AssertionError("Invalid parameter type")
+        if claims_challenge is not None and not isinstance(claims_challenge, str):
+            raise TypeError("claims_challenge must be a str (JSON)")
+        self._scopes_used.add(tuple(scopes))
+        try:
+            return _result(self._tokens.token(scopes, claims_challenge))
+        except EntradError as error:
+            refusal = _refusal(error)
+            if refusal is None:
+                raise
+            return refusal
+
+    def acquire_token_silent(self, scopes: List[str], account: Optional[Dict[str, Any]],
+                             **kwargs: Any) -> Optional[Dict[str, Any]]:
+        """MSAL's: ``None`` for ``account=None`` (MSAL 1.23+ looks up app tokens
+        in acquire_token_for_client, which entrad's serves from its cache)."""
+        if not account:
+            return None
+        raise NotImplementedError("user accounts are not supported: entrad.msal serves the client credentials flow")
+
+    acquire_token_silent_with_error = acquire_token_silent
+
+    def get_accounts(self, username: Optional[str] = None) -> List[Dict[str, Any]]:
+        """No accounts: the client credentials flow signs in no user."""
+        return []
+
+    def remove_tokens_for_client(self) -> None:
+        """Removes the tokens this app obtained with acquire_token_for_client,
+        from this process and from the shared store."""
+        for scopes in list(self._scopes_used):
+            self._tokens.forget(list(scopes))
+        self._scopes_used.clear()
+
+    def __repr__(self) -> str:
+        return "<entrad.msal.ConfidentialClientApplication client_id={!r} authority={!r}>".format(
+            self.client_id, self.authority)
+
+
+def _result(token: Tuple[str, str, int, Optional[int], bool]) -> Dict[str, Any]:
+    access_token, token_type, expires_on, refresh_on, from_cache = token
+    result: Dict[str, Any] = {
+        "access_token": access_token,
+        "token_type": token_type,
+        "expires_in": max(0, int(expires_on - time.time())),
+        "token_source": _CACHE if from_cache else _IDP,
+    }
+    if refresh_on is not None:
+        result["refresh_on"] = refresh_on
+    return result
+
+
+def _refusal(error: EntradError) -> Optional[Dict[str, Any]]:
+    """The service's error JSON, as MSAL returns it, when the service refused."""
+    code = getattr(error, "error", None)
+    if not code:
+        return None
+    result: Dict[str, Any] = {
+        "error": code,
+        "error_description": getattr(error, "error_description", None),
+        "error_codes": list(getattr(error, "error_codes", None) or []),
+    }
+    for name in ("trace_id", "correlation_id"):
+        value = getattr(error, name, None)
+        if value is not None:
+            result[name] = value
+    return result

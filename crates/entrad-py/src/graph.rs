@@ -1,0 +1,184 @@
+//! `entrad._entrad.GraphClient`: Microsoft Graph through entrad-graph (its
+//! origin rule, throttling retries and claims challenges), with pages handed
+//! to Python as an iterator that holds at most a few pages.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use entrad_graph::{GraphAuth, GraphClient as Client};
+use futures_util::StreamExt as _;
+use pyo3::exceptions::{PyStopIteration, PyValueError};
+use pyo3::prelude::*;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use url::Url;
+
+use crate::errors::{config_error, graph_error};
+use crate::json::to_python;
+use crate::logging;
+use crate::runtime;
+use crate::source::TokenClient;
+
+/// Graph with a token source's tokens (the native half of `entrad.Graph`).
+#[pyclass(module = "entrad._entrad", frozen)]
+pub(crate) struct GraphClient {
+    tokens: Py<TokenClient>,
+    base_url: Option<Url>,
+    /// This process's client and the process it belongs to.
+    built: Mutex<Option<(u32, Client)>>,
+}
+
+impl GraphClient {
+    /// This process's client (built again after a fork).
+    fn client(&self, py: Python<'_>) -> PyResult<Client> {
+        let mut slot = self.built.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((pid, client)) = slot.as_ref()
+            && *pid == std::process::id()
+        {
+            return Ok(client.clone());
+        }
+        let tokens = self.tokens.get();
+        let built = tokens.built(py)?;
+        // A confidential client lends Graph its own HTTP client (one
+        // connection pool); any other source's Graph requests get their own.
+        let mut builder = match built.confidential {
+            Some(client) => Client::builder(GraphAuth::from(client)),
+            None => {
+                Client::builder(GraphAuth::new(built.source)).http(tokens.settings.http.clone())
+            }
+        };
+        if let Some(url) = &self.base_url {
+            builder = builder.base_url(url.clone());
+        }
+        let client = {
+            let runtime = runtime::runtime(py)?;
+            let _context = runtime.enter();
+            builder.build().map_err(|e| graph_error(py, &e))?
+        };
+        *slot = Some((std::process::id(), client.clone()));
+        Ok(client)
+    }
+}
+
+#[pymethods]
+impl GraphClient {
+    #[new]
+    #[pyo3(signature = (tokens, base_url=None))]
+    fn new(py: Python<'_>, tokens: Py<TokenClient>, base_url: Option<&str>) -> PyResult<Self> {
+        let base_url = base_url
+            .map(|text| {
+                Url::parse(text)
+                    .map_err(|e| config_error(py, format!("base_url {text:?} is not a URL: {e}")))
+            })
+            .transpose()?;
+        let graph = GraphClient {
+            tokens,
+            base_url,
+            built: Mutex::new(None),
+        };
+        graph.client(py)?;
+        Ok(graph)
+    }
+
+    /// The JSON Graph answers at `path_or_url` (one request, no paging).
+    fn get<'py>(&self, py: Python<'py>, path_or_url: String) -> PyResult<Bound<'py, PyAny>> {
+        logging::sync_level(py);
+        let client = self.client(py)?;
+        let result = runtime::wait(py, async move { client.get_json(&path_or_url).await });
+        logging::deliver(py);
+        match result? {
+            Ok(value) => to_python(py, &value),
+            Err(e) => Err(graph_error(py, &e)),
+        }
+    }
+
+    /// Every item of the collection at `path_or_url`, across its pages.
+    fn items(&self, py: Python<'_>, path_or_url: String) -> PyResult<Items> {
+        logging::sync_level(py);
+        let client = self.client(py)?;
+        let runtime = runtime::runtime(py)?;
+        // One page in the channel, one handed out, one on its way (entrad-graph's
+        // read-ahead): memory stays flat however many pages there are.
+        let (sender, receiver) = mpsc::channel(1);
+        runtime.spawn(async move {
+            let mut pages = std::pin::pin!(client.pages(&path_or_url));
+            while let Some(page) = pages.next().await {
+                let failed = page.is_err();
+                // The receiver is gone when Python dropped the iterator: stop,
+                // which cancels the request ahead.
+                if sender.send(page.map(|p| p.value)).await.is_err() || failed {
+                    break;
+                }
+            }
+        });
+        Ok(Items {
+            state: Mutex::new(ItemsState {
+                receiver: Some(receiver),
+                buffer: VecDeque::new(),
+            }),
+        })
+    }
+
+    fn __repr__(&self) -> String {
+        match &self.base_url {
+            Some(url) => format!("<entrad GraphClient {url}>"),
+            None => "<entrad GraphClient https://graph.microsoft.com/>".to_owned(),
+        }
+    }
+}
+
+type PageResult = entrad_graph::Result<Vec<Value>>;
+
+struct ItemsState {
+    /// `None` once the last page came, or a wait for one was interrupted.
+    receiver: Option<mpsc::Receiver<PageResult>>,
+    buffer: VecDeque<Value>,
+}
+
+/// The items of a collection, page after page (`entrad.Graph.items`).
+#[pyclass(module = "entrad._entrad", frozen)]
+pub(crate) struct Items {
+    state: Mutex<ItemsState>,
+}
+
+#[pymethods]
+impl Items {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        // Waiting for the lock with the GIL held could wait for a thread
+        // that needs the GIL back: a second caller is refused, as a generator does.
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => {
+                return Err(PyValueError::new_err(
+                    "Graph.items iterator already executing",
+                ));
+            }
+        };
+        loop {
+            if let Some(item) = state.buffer.pop_front() {
+                return to_python(py, &item);
+            }
+            let Some(mut receiver) = state.receiver.take() else {
+                return Err(PyStopIteration::new_err(()));
+            };
+            let received = runtime::wait(py, async move {
+                let page = receiver.recv().await;
+                (receiver, page)
+            });
+            logging::deliver(py);
+            match received? {
+                (receiver, Some(Ok(items))) => {
+                    state.receiver = Some(receiver);
+                    state.buffer.extend(items);
+                }
+                (_, Some(Err(e))) => return Err(graph_error(py, &e)),
+                (_, None) => return Err(PyStopIteration::new_err(())),
+            }
+        }
+    }
+}

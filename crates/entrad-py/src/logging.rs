@@ -1,0 +1,162 @@
+//! entrad's tracing events in Python's `logging`, on the logger `entrad`.
+//!
+//! Events are queued by a tracing layer on whatever thread emits them (a
+//! runtime thread must not wait for the GIL: a thread holding it may be
+//! waiting for that one) and handed to `logging` by the calling thread when a
+//! call returns. The layer only keeps the levels the `entrad` logger lets
+//! through, read from Python on every call. entrad's libraries never put
+//! secrets in events.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use tracing::field::{Field, Visit};
+use tracing::{Event, Level, Metadata, Subscriber};
+use tracing_subscriber::layer::{Context, Layer};
+
+/// The Python logger events go to.
+const LOGGER: &str = "entrad";
+
+/// Events waiting for a call to return; beyond this many, events are counted and dropped.
+const QUEUE_LIMIT: usize = 1024;
+
+/// Python's number for the least severe level the `entrad` logger lets
+/// through (`logging.WARNING` = 30 until Python says otherwise).
+static THRESHOLD: AtomicU8 = AtomicU8::new(30);
+static DROPPED: AtomicU64 = AtomicU64::new(0);
+static QUEUE: Mutex<VecDeque<Record>> = Mutex::new(VecDeque::new());
+static PY_LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// One event, as `logging` will get it.
+struct Record {
+    level: u8,
+    target: String,
+    message: String,
+}
+
+/// `logging`'s number for a tracing level (TRACE below DEBUG, as 5).
+fn python_level(level: &Level) -> u8 {
+    match *level {
+        Level::ERROR => 40,
+        Level::WARN => 30,
+        Level::INFO => 20,
+        Level::DEBUG => 10,
+        Level::TRACE => 5,
+    }
+}
+
+/// Installs the layer as the process's tracing subscriber (once; a
+/// subscriber installed by someone else is left in place).
+pub(crate) fn install() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    let subscriber = tracing_subscriber::registry().with(Forward);
+    let _ = tracing::subscriber::set_global_default(subscriber);
+}
+
+/// Reads the `entrad` logger's effective level.
+pub(crate) fn sync_level(py: Python<'_>) {
+    let level = logger(py)
+        .and_then(|logger| logger.bind(py).call_method0("getEffectiveLevel"))
+        .and_then(|level| level.extract::<u32>());
+    if let Ok(level) = level {
+        THRESHOLD.store(level.min(u32::from(u8::MAX)) as u8, Ordering::Relaxed);
+    }
+}
+
+/// Hands the queued events to `logging`.
+pub(crate) fn deliver(py: Python<'_>) {
+    let records: Vec<Record> = {
+        let mut queue = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        if queue.is_empty() {
+            return;
+        }
+        queue.drain(..).collect()
+    };
+    let Ok(logger) = logger(py) else { return };
+    let logger = logger.bind(py);
+    let dropped = DROPPED.swap(0, Ordering::Relaxed);
+    if dropped > 0 {
+        let _ = logger.call_method1(
+            "log",
+            (
+                30,
+                "%s",
+                format!("{dropped} log events were dropped (queue full)"),
+            ),
+        );
+    }
+    for record in records {
+        let _ = logger.call_method1(
+            "log",
+            (record.level, "%s: %s", record.target, record.message),
+        );
+    }
+}
+
+fn logger(py: Python<'_>) -> PyResult<&Py<PyAny>> {
+    PY_LOGGER.get_or_try_init(py, || {
+        Ok(py
+            .import("logging")?
+            .call_method1("getLogger", (LOGGER,))?
+            .unbind())
+    })
+}
+
+/// The tracing layer queueing events for [`deliver`].
+struct Forward;
+
+impl<S: Subscriber> Layer<S> for Forward {
+    fn register_callsite(
+        &self,
+        _metadata: &'static Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        // The threshold changes with Python's configuration: ask every time.
+        tracing::subscriber::Interest::sometimes()
+    }
+
+    fn enabled(&self, metadata: &Metadata<'_>, _ctx: Context<'_, S>) -> bool {
+        python_level(metadata.level()) >= THRESHOLD.load(Ordering::Relaxed)
+    }
+
+    fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
+        let mut message = Message::default();
+        event.record(&mut message);
+        let record = Record {
+            level: python_level(event.metadata().level()),
+            target: event.metadata().target().to_owned(),
+            message: message.0,
+        };
+        let mut queue = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        if queue.len() < QUEUE_LIMIT {
+            queue.push_back(record);
+        } else {
+            DROPPED.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+/// An event's message and fields as one line: `message key=value ...`.
+#[derive(Default)]
+struct Message(String);
+
+impl Visit for Message {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        if field.name() == "message" {
+            self.0.insert_str(0, value);
+        } else {
+            let _ = write!(self.0, " {}={value}", field.name());
+        }
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0.insert_str(0, &format!("{value:?}"));
+        } else {
+            let _ = write!(self.0, " {}={value:?}", field.name());
+        }
+    }
+}
