@@ -581,3 +581,43 @@ async fn managed_identity_tokens_share_the_engine_single_flight_and_cache() {
     assert!(!fresh.from_cache());
     assert_eq!(emulator.admin().stats().await.unwrap().route("imds"), 3);
 }
+
+/// Service Fabric's refusals, as its page's error table gives them, read as
+/// one clear line naming the source, the code and the message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn service_fabric_refusals_name_the_code_and_message() {
+    let emulator = InProcess::start(1).await.unwrap();
+    let env = emulator.mi_env("service-fabric");
+    let secret = var(&env, "IDENTITY_HEADER");
+    let wrong = client(
+        with(env.clone(), "IDENTITY_HEADER", &format!("{secret}0")),
+        ManagedIdentity::SystemAssigned,
+    )
+    .acquire_token(&[GRAPH])
+    .await
+    .unwrap_err();
+    assert_eq!(wrong.kind(), ErrorKind::Authentication, "{wrong}");
+    let text = wrong.to_string();
+    assert!(
+        text.contains("HTTP 404 ManagedIdentityNotFound: Service Fabric: Managed identity not found for the specified application host."),
+        "{text}"
+    );
+    // An unknown resource is the page's InternalServerError: a 5xx, retried
+    // as the page allows, then reported.
+    let sf = ManagedIdentityClient::builder(ManagedIdentity::SystemAssigned)
+        .environment(env)
+        .http(HttpOptions::new().with_retry_policy(quick().with_max_attempts(2)))
+        .build()
+        .unwrap();
+    let unknown = sf
+        .acquire_token(&["https://vault.azure.net/.default"])
+        .await
+        .unwrap_err();
+    assert_eq!(sf.retries(), 1);
+    let text = unknown.to_string();
+    assert!(
+        text.contains("HTTP 500 InternalServerError: Service Fabric: An error occurred."),
+        "{text}"
+    );
+    assert!(!text.contains('\n') && !text.contains(&secret), "{text}");
+}

@@ -145,6 +145,21 @@ impl SigningKey {
         RsaPublicKeyComponents::<Vec<u8>>::from(self.key_pair.public())
     }
 
+    /// True when `jws` is an RS256 signature by this key (its `kid`).
+    pub(crate) fn signed(&self, jws: &crate::token::jws::Jws<'_>) -> bool {
+        let header = |name: &str| jws.header.get(name).and_then(serde_json::Value::as_str);
+        header("alg") == Some("RS256")
+            && header("kid") == Some(self.kid())
+            && self
+                .public_components()
+                .verify(
+                    &ring::signature::RSA_PKCS1_2048_8192_SHA256,
+                    jws.signing_input.as_bytes(),
+                    &jws.signature,
+                )
+                .is_ok()
+    }
+
     /// The JWKS entry, as Entra publishes it.
     pub(crate) fn jwk(&self, issuer: &str) -> serde_json::Value {
         let public = self.public_components();

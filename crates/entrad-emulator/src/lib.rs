@@ -18,6 +18,10 @@
 //!   `/v1.0/groups`, `/v1.0/groups/{id}`, `/v1.0/groups/{id}/members`,
 //!   `/v1.0/groups/delta` (with `members@delta`),
 //!   each checking the bearer token as Graph does (401/403).
+//! * Azure Resource Manager, as much as the Azure CLI needs to sign in: the cloud's
+//!   metadata (`/metadata/endpoints`), `/subscriptions` (none) and `/tenants`, with ARM
+//!   tokens issued to any service principal; a token for the emulator's own address is
+//!   a Graph token.
 //! * Workload identity federation: the emulator is also an external OIDC issuer
 //!   (`/_emulator/oidc`, like a Kubernetes service-account issuer); the consented app
 //!   trusts it through a federated identity credential, and its tokens
@@ -100,6 +104,7 @@ mod access;
 mod admin;
 mod admin_token;
 mod args;
+mod arm;
 mod base_url;
 mod body_limit;
 mod cae;

@@ -25,10 +25,14 @@ pub(crate) enum Route {
     ServiceFabric,
     MachineLearning,
     CloudShell,
+    /// Azure Resource Manager: the cloud's metadata, subscriptions, tenants.
+    ArmMetadata,
+    Subscriptions,
+    Tenants,
 }
 
 impl Route {
-    pub(crate) const ALL: [Route; 19] = [
+    pub(crate) const ALL: [Route; 22] = [
         Route::OpenidConfiguration,
         Route::InstanceDiscovery,
         Route::Jwks,
@@ -48,6 +52,9 @@ impl Route {
         Route::ServiceFabric,
         Route::MachineLearning,
         Route::CloudShell,
+        Route::ArmMetadata,
+        Route::Subscriptions,
+        Route::Tenants,
     ];
 
     pub(crate) fn name(self) -> &'static str {
@@ -71,6 +78,9 @@ impl Route {
             Route::ServiceFabric => "service-fabric",
             Route::MachineLearning => "machine-learning",
             Route::CloudShell => "cloud-shell",
+            Route::ArmMetadata => "arm-metadata",
+            Route::Subscriptions => "subscriptions",
+            Route::Tenants => "tenants",
         }
     }
 
@@ -80,6 +90,14 @@ impl Route {
 
     pub(crate) fn index(self) -> usize {
         self as usize
+    }
+
+    /// ARM's routes answer errors in ARM's shape.
+    pub(crate) fn is_arm(self) -> bool {
+        matches!(
+            self,
+            Route::ArmMetadata | Route::Subscriptions | Route::Tenants
+        )
     }
 
     /// Graph routes answer errors in Graph's shape, the others in the token service's.

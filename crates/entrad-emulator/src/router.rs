@@ -129,6 +129,7 @@ pub(crate) fn build(state: AppState) -> Router {
         )
         .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
         .route("/v1.0/{*rest}", any(graph::unknown_segment))
+        .merge(crate::arm::router(&state))
         .nest("/_emulator", crate::admin::router(&state))
         .merge(crate::web::router(&state))
         .fallback(not_found)

@@ -11,6 +11,7 @@ mod admin;
 mod admin_token;
 mod app_credentials;
 mod assertion;
+mod azure_cli;
 mod azure_identity;
 mod batch;
 mod binary;

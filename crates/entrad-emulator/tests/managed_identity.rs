@@ -105,6 +105,22 @@ async fn imds_answers_as_imds_and_graph_follows_consent() {
     let metadata = [("Metadata", "true")];
     let no_header = imds(&h, "", &[]).await;
     assert_eq!(no_header.status(), 400);
+    // The VM token page's HTTP response reference: bad_request_102, and the
+    // value "must be specified as true, in all lower case".
+    for header in [
+        &[][..],
+        &[("Metadata", "True")][..],
+        &[("Metadata", "TRUE")][..],
+    ] {
+        let refused = imds(&h, "", header).await;
+        assert_eq!(refused.status(), 400, "{header:?}");
+        let body: Value = refused.json().await.unwrap();
+        assert_eq!(
+            body,
+            json!({"error": "bad_request_102", "error_description": "Required metadata header not specified"}),
+            "{header:?}"
+        );
+    }
     let proxied = imds(
         &h,
         "",
@@ -131,6 +147,22 @@ async fn imds_answers_as_imds_and_graph_follows_consent() {
         .await
         .unwrap();
     assert_eq!(other.status(), 400);
+    // ARM is known (`az login --identity` asks for it): a token without Graph's roles.
+    let arm: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/metadata/identity/oauth2/token?api-version=2018-02-01&resource=https://management.azure.com/",
+            h.emulator.managed_identity().url
+        ))
+        .header("Metadata", "true")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let claims = crate::token::claims_of(arm["access_token"].as_str().unwrap());
+    assert_eq!(claims["aud"], "https://management.azure.com/", "{claims}");
+    assert!(claims.get("roles").is_none(), "{claims}");
 
     let ok: Value = imds(&h, "", &metadata).await.json().await.unwrap();
     // IMDS gives its numbers as strings.
@@ -206,7 +238,8 @@ async fn the_state_directory_holds_each_source_environment_privately() {
     let thumbprint = &h.mi_env("service-fabric")[2];
     assert_eq!(thumbprint.0, "IDENTITY_SERVER_THUMBPRINT");
     assert_eq!(thumbprint.1.len(), 40);
-    // Arc's challenge writes a key file into the state directory.
+    // Arc's challenge writes a key file into the state directory. Arc takes
+    // `Metadata: True` (its page's PowerShell sample), unlike IMDS.
     let endpoint = &arc
         .iter()
         .find(|(k, _)| k == "IDENTITY_ENDPOINT")
@@ -216,7 +249,7 @@ async fn the_state_directory_holds_each_source_environment_privately() {
         .get(format!(
             "{endpoint}?api-version=2020-06-01&resource=https://graph.microsoft.com"
         ))
-        .header("Metadata", "true")
+        .header("Metadata", "True")
         .send()
         .await
         .unwrap();
@@ -242,4 +275,186 @@ async fn the_state_directory_holds_each_source_environment_privately() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), 401);
+}
+
+/// The value of `name` in the source's environment file.
+fn env_value(h: &InProcess, source: &str, name: &str) -> String {
+    h.mi_env(source)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .unwrap_or_else(|| panic!("{name} missing in mi-{source}.env"))
+        .1
+}
+
+/// App Service's endpoint by hand, with `IDENTITY_HEADER` unless `header` says otherwise.
+async fn app_service(h: &InProcess, query: &str, header: Option<(&str, &str)>) -> (u16, Value) {
+    let endpoint = env_value(h, "app-service", "IDENTITY_ENDPOINT");
+    let secret = env_value(h, "app-service", "IDENTITY_HEADER");
+    let (name, value) = header.unwrap_or(("X-IDENTITY-HEADER", &secret));
+    let response = reqwest::Client::new()
+        .get(format!(
+            "{endpoint}?resource=https://graph.microsoft.com{query}"
+        ))
+        .header(name, value)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// The REST endpoint reference of "How to use managed identities for App Service
+/// and Azure Functions": `principal_id` (alias `object_id`) selects a user-assigned
+/// identity, each selector "cannot be used on a request that includes" another, and
+/// the version to use is 2019-08-01.
+#[tokio::test]
+async fn app_service_honours_principal_id_and_refuses_what_app_service_refuses() {
+    let h = InProcess::start(1).await.unwrap();
+    let v = "&api-version=2019-08-01";
+    let (status, body) = app_service(
+        &h,
+        &format!("{v}&principal_id={}", USER_ASSIGNED.object_id),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["client_id"], USER_ASSIGNED.client_id, "{body}");
+    let (_, system) = app_service(&h, v, None).await;
+    assert_eq!(system["client_id"], SYSTEM_ASSIGNED.client_id, "{system}");
+
+    // A principal id the host has no identity for is not the system identity.
+    let (status, body) = app_service(
+        &h,
+        &format!("{v}&principal_id=00000000-0000-0000-0000-000000000001"),
+        None,
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["statusCode"], 400, "{body}");
+
+    // Two selectors, even principal_id with its own alias, are refused.
+    let o = USER_ASSIGNED.object_id;
+    let c = USER_ASSIGNED.client_id;
+    for (query, message) in [
+        (
+            format!("&principal_id={o}&object_id={o}"),
+            "principal_id cannot be used on a request that includes object_id.",
+        ),
+        (
+            format!("&client_id={c}&principal_id={o}"),
+            "client_id cannot be used on a request that includes principal_id.",
+        ),
+        (
+            format!("&mi_res_id={}&client_id={c}", USER_ASSIGNED.resource_id),
+            "client_id cannot be used on a request that includes mi_res_id.",
+        ),
+    ] {
+        let (status, body) = app_service(&h, &format!("{v}{query}"), None).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert_eq!(body, json!({"statusCode": 400, "message": message}));
+    }
+
+    // The older 2017-09-01 form (MSI_SECRET in a `secret` header) is not served:
+    // App Service's versioning answer names the version, before any secret check.
+    let secret = env_value(&h, "app-service", "IDENTITY_HEADER");
+    let (status, body) = app_service(
+        &h,
+        "&api-version=2017-09-01",
+        Some(("secret", secret.as_str())),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "UnsupportedApiVersion", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.ends_with("does not support the API version '2017-09-01'."),
+        "{message}"
+    );
+    assert!(message.contains("/msi/token?"), "{message}");
+    let (status, body) = app_service(&h, "", None).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "ApiVersionUnspecified", "{body}");
+    // With the right version, the header is still required.
+    let (status, body) = app_service(&h, v, Some(("secret", secret.as_str()))).await;
+    assert_eq!(status, 401, "{body}");
+}
+
+/// Service Fabric's endpoint by hand (its self-signed certificate is not what
+/// this test checks: entrad-auth's tests pin it by thumbprint).
+async fn service_fabric(h: &InProcess, query: &str, secret: Option<&str>) -> (u16, Value) {
+    let endpoint = env_value(h, "service-fabric", "IDENTITY_ENDPOINT");
+    let client = reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap();
+    let mut request = client.get(format!("{endpoint}?{query}"));
+    if let Some(secret) = secret {
+        request = request.header("Secret", secret);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+/// The error table of "How to leverage a Service Fabric application's managed
+/// identity to access Azure services", checked in its order.
+#[tokio::test]
+async fn service_fabric_refuses_as_its_error_table_says() {
+    let h = InProcess::start(1).await.unwrap();
+    let secret = env_value(&h, "service-fabric", "IDENTITY_HEADER");
+    let good = "api-version=2019-07-01-preview&resource=https://graph.microsoft.com";
+    let wrong = format!("{secret}0");
+    for (query, secret, status, code, message) in [
+        (
+            good,
+            None,
+            401,
+            "SecretHeaderNotFound",
+            "Secret is not found in the request headers.",
+        ),
+        (
+            good,
+            Some(wrong.as_str()),
+            404,
+            "ManagedIdentityNotFound",
+            "Managed identity not found for the specified application host.",
+        ),
+        (
+            "resource=https://graph.microsoft.com",
+            Some(secret.as_str()),
+            400,
+            "InvalidApiVersion",
+            "The api-version '' is not supported. Supported version is '2019-07-01-preview'.",
+        ),
+        (
+            "api-version=2019-08-01",
+            Some(secret.as_str()),
+            400,
+            "InvalidApiVersion",
+            "The api-version '2019-08-01' is not supported. Supported version is '2019-07-01-preview'.",
+        ),
+        (
+            "api-version=2019-07-01-preview",
+            Some(secret.as_str()),
+            400,
+            "ArgumentNullOrEmpty",
+            "The parameter 'resource' should not be null or empty string.",
+        ),
+        (
+            "api-version=2019-07-01-preview&resource=https://vault.azure.net",
+            Some(secret.as_str()),
+            500,
+            "InternalServerError",
+            "An error occurred.",
+        ),
+    ] {
+        let (got, body) = service_fabric(&h, query, secret).await;
+        assert_eq!(got, status, "{query}: {body}");
+        assert_eq!(body["error"]["code"], code, "{query}: {body}");
+        assert_eq!(body["error"]["message"], message, "{query}: {body}");
+        assert!(body["error"]["correlationId"].is_string(), "{body}");
+    }
+    let (status, body) = service_fabric(&h, good, Some(&secret)).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["expires_on"].is_i64(), "{body}");
 }

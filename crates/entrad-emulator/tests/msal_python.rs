@@ -189,4 +189,11 @@ async fn msal_python_sees_the_token_service_errors() {
     assert_eq!(s["ok"], false);
     assert_eq!(s["error"], "invalid_client");
     assert_eq!(s["error_codes"], serde_json::json!([7000215]));
+    // MSAL passes the description through: its first line is the message, the
+    // trace and correlation ids and the timestamp follow on their own lines.
+    let description = s["error_description"].as_str().unwrap();
+    let lines: Vec<&str> = description.split("\r\n").collect();
+    assert_eq!(lines.len(), 4, "{description:?}");
+    assert!(lines[0].starts_with("AADSTS7000215: "), "{description:?}");
+    assert!(lines[1].starts_with("Trace ID: "), "{description:?}");
 }

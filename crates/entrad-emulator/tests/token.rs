@@ -25,15 +25,38 @@ pub(crate) async fn expect_error(
     assert_eq!(body["error"], error, "{body}");
     assert_eq!(body["error_codes"], json!([code]), "{body}");
     let description = body["error_description"].as_str().unwrap();
+    // The error codes page's layout: the message, then the trailer on CRLF lines.
+    let lines: Vec<&str> = description.split("\r\n").collect();
+    assert_eq!(lines.len(), 4, "{description:?}");
     assert!(
-        description.starts_with(&format!("AADSTS{code}: ")),
-        "{description}"
+        lines[0].starts_with(&format!("AADSTS{code}: ")),
+        "{description:?}"
     );
-    assert!(description.contains(" Trace ID: ") && description.contains(" Correlation ID: "));
-    assert!(description.contains(" Timestamp: "));
+    assert!(!lines[0].contains('\n') && !lines[0].contains('\r'));
+    assert_eq!(
+        lines[1],
+        format!("Trace ID: {}", body["trace_id"].as_str().unwrap())
+    );
+    assert_eq!(
+        lines[2],
+        format!(
+            "Correlation ID: {}",
+            body["correlation_id"].as_str().unwrap()
+        )
+    );
+    assert_eq!(
+        lines[3],
+        format!("Timestamp: {}", body["timestamp"].as_str().unwrap())
+    );
     for field in ["timestamp", "trace_id", "correlation_id"] {
         assert!(body[field].is_string(), "{field} missing in {body}");
     }
+    // The page's format: "2016-01-09 02:02:12Z".
+    let ts = body["timestamp"].as_str().unwrap().as_bytes();
+    assert!(
+        ts.len() == 20 && ts[10] == b' ' && ts[4] == b'-' && ts[16] == b':' && ts[19] == b'Z',
+        "{body}"
+    );
     assert_eq!(
         body["error_uri"],
         format!("https://login.microsoftonline.com/error?code={code}")

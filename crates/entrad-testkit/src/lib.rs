@@ -68,7 +68,7 @@ pub use node::{node, node_dir};
 pub use parameters::{Parameters, msal_access_tokens, read_json};
 pub use pkcs11::{KeyFlags, SoftHsm};
 pub use postgres::{fresh_postgres_database, postgres_url};
-pub use python::python;
+pub use python::{azure_cli, python};
 pub use redis::{fresh_redis_prefix, redis_url};
 
 #[cfg(test)]

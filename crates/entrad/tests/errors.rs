@@ -49,6 +49,11 @@ fn a_wrong_secret_is_exit_3_with_the_hint_and_without_the_secret() {
     assert_eq!(output.status.code(), Some(3));
     let stderr = stderr_of(&output);
     assert!(stderr.contains("AADSTS7000215"), "{stderr}");
+    // One line: the description's first line, then the ids once (not Entra's
+    // CRLF trailer of "Trace ID: …" lines).
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(!stderr.contains("Trace ID:"), "{stderr}");
+    assert!(stderr.contains("(trace id "), "{stderr}");
     assert!(
         !stderr.contains("definitely-not-the-secret-4711"),
         "{stderr}"

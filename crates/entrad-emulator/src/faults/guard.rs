@@ -98,6 +98,8 @@ fn fault_response(guard: &Guard, status: u16, retry_after: u64, headers: &Header
     if guard.route.is_graph() {
         let ctx = GraphCtx::new(headers, guard.origin.base_url.clone());
         fault_reply(status, retry_after, &ctx).into_response(&ctx)
+    } else if guard.route.is_arm() {
+        crate::arm::fault(status, retry_after)
     } else {
         TokenError::fault(status, retry_after).respond(&correlation_id(headers))
     }

@@ -2,16 +2,16 @@
 //! lifetime, then the role (401 and 403 exactly as Graph answers them).
 
 use axum::http::{HeaderMap, header};
-use ring::signature::RSA_PKCS1_2048_8192_SHA256;
 use serde_json::Value;
 
 use super::reply::{GraphCtx, Reply};
+use crate::base_url::Origin;
 use crate::cae::Events;
 use crate::clock::unix_now;
 use crate::directories::Directories;
 use crate::keys::SigningKey;
 use crate::token::jws::{self, date_claim};
-use crate::token::mint::{GRAPH_APP_ID, GRAPH_AUDIENCE, v1_issuer};
+use crate::token::mint::{GRAPH_APP_ID, v1_issuer};
 
 /// Any of these application permissions allows reading users.
 pub(crate) const USER_ROLES: [&str; 4] = [
@@ -82,12 +82,14 @@ fn unauthorized(message: &str, ctx: &GraphCtx) -> Reply {
 }
 
 /// What a bearer token is checked against: the key that signs tokens, the
-/// tenants that issue them and the CAE events that revoke them.
+/// tenants that issue them, the CAE events that revoke them and the emulator's
+/// own address (an audience that names Graph).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Verifier<'a> {
     pub(crate) signing: &'a SigningKey,
     pub(crate) directories: &'a Directories,
     pub(crate) events: &'a Events,
+    pub(crate) origin: &'a Origin,
 }
 
 /// Checks the request's bearer token (401s); roles are checked per request with
@@ -101,6 +103,7 @@ pub(crate) fn authenticate(
         signing,
         directories,
         events,
+        origin,
     } = verifier;
     let Some(token) = bearer(headers) else {
         return Err(unauthorized("Access token is empty.", ctx));
@@ -111,19 +114,7 @@ pub(crate) fn authenticate(
             ctx,
         ));
     };
-    let alg_ok = jws.header.get("alg").and_then(Value::as_str) == Some("RS256");
-    let kid_ok = jws.header.get("kid").and_then(Value::as_str) == Some(signing.kid());
-    let signature_ok = alg_ok
-        && kid_ok
-        && signing
-            .public_components()
-            .verify(
-                &RSA_PKCS1_2048_8192_SHA256,
-                jws.signing_input.as_bytes(),
-                &jws.signature,
-            )
-            .is_ok();
-    if !signature_ok {
+    if !signing.signed(&jws) {
         return Err(unauthorized(
             "Access token validation failure. Invalid signature.",
             ctx,
@@ -147,8 +138,7 @@ pub(crate) fn authenticate(
         .get("aud")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let aud = aud.trim_end_matches('/');
-    if aud != GRAPH_AUDIENCE && aud != GRAPH_APP_ID {
+    if !crate::token::resource::is_graph_audience(origin, aud) {
         return Err(unauthorized(
             "Access token validation failure. Invalid audience.",
             ctx,

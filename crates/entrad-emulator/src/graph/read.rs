@@ -24,6 +24,7 @@ pub(crate) struct GraphRead {
     directories: Arc<Directories>,
     signing: Arc<SigningKey>,
     events: Arc<Events>,
+    origin: Arc<Origin>,
     headers: HeaderMap,
     base: String,
     query: Option<String>,
@@ -45,6 +46,7 @@ where
             directories: Arc::from_ref(state),
             signing: Arc::from_ref(state),
             events: Arc::from_ref(state),
+            origin: Arc::from_ref(state),
             headers: parts.headers.clone(),
             base,
             query: parts.uri.query().map(String::from),
@@ -58,6 +60,7 @@ impl GraphRead {
             signing: &self.signing,
             directories: &self.directories,
             events: &self.events,
+            origin: &self.origin,
         }
     }
 

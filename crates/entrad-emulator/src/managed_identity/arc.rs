@@ -15,7 +15,7 @@ use rand::RngCore;
 use serde_json::json;
 
 use super::identities::{IMDS_SELECTORS, select};
-use super::imds::check_metadata_request;
+use super::imds::{MetadataCase, check_metadata_request};
 use super::issue::{issue, oauth_error};
 use super::mi_state::MiState;
 use crate::files::write_atomic;
@@ -28,7 +28,7 @@ pub(crate) async fn token(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = check_metadata_request(&headers, &query) {
+    if let Some(refused) = check_metadata_request(&headers, &query, MetadataCase::Any) {
         return refused;
     }
     let presented = headers
@@ -52,7 +52,7 @@ pub(crate) async fn token(
             "The key in the Authorization header is not one this agent issued.",
         );
     }
-    let Some((identity, echo)) = select(&query, &IMDS_SELECTORS) else {
+    let Some((identity, echo)) = select(&query, IMDS_SELECTORS) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",

@@ -61,19 +61,42 @@ pub(crate) fn ensure(directory: &mut Directory) {
     }
 }
 
-/// A source's names for the selector parameters.
-pub(crate) struct Selectors {
-    pub(crate) client_id: &'static str,
-    pub(crate) resource_id: &'static str,
-    pub(crate) object_id: &'static str,
+/// Which of an identity's ids a selector parameter names.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum IdKind {
+    Client,
+    Resource,
+    Object,
 }
 
+impl IdKind {
+    fn of(self, identity: &Identity) -> &'static str {
+        match self {
+            IdKind::Client => identity.client_id,
+            IdKind::Resource => identity.resource_id,
+            IdKind::Object => identity.object_id,
+        }
+    }
+}
+
+/// A source's selector parameters, in the order it reads them.
+pub(crate) type Selectors = [(&'static str, IdKind)];
+
 /// IMDS's and Azure Arc's.
-pub(crate) const IMDS_SELECTORS: Selectors = Selectors {
-    client_id: "client_id",
-    resource_id: "msi_res_id",
-    object_id: "object_id",
-};
+pub(crate) const IMDS_SELECTORS: &Selectors = &[
+    ("client_id", IdKind::Client),
+    ("msi_res_id", IdKind::Resource),
+    ("object_id", IdKind::Object),
+];
+
+/// The selector parameters the query carries, in the source's order.
+pub(crate) fn given(query: &HashMap<String, String>, names: &Selectors) -> Vec<&'static str> {
+    names
+        .iter()
+        .filter(|(name, _)| query.contains_key(*name))
+        .map(|(name, _)| *name)
+        .collect()
+}
 
 /// The identity the query asks for (none: the system-assigned one), or
 /// `None` when it names an identity the host does not have.
@@ -81,24 +104,15 @@ pub(crate) fn select(
     query: &HashMap<String, String>,
     names: &Selectors,
 ) -> Option<(Identity, Option<(&'static str, String)>)> {
-    let asked = [
-        (names.client_id, 0),
-        (names.resource_id, 1),
-        (names.object_id, 2),
-    ]
-    .into_iter()
-    .find_map(|(name, field)| query.get(name).map(|v| (name, field, v.clone())));
-    let Some((name, field, value)) = asked else {
+    let asked = names
+        .iter()
+        .find_map(|&(name, kind)| query.get(name).map(|v| (name, kind, v.clone())));
+    let Some((name, kind, value)) = asked else {
         return Some((SYSTEM_ASSIGNED, None));
     };
-    let found = ALL.into_iter().find(|identity| {
-        let id = match field {
-            0 => identity.client_id,
-            1 => identity.resource_id,
-            _ => identity.object_id,
-        };
-        id.eq_ignore_ascii_case(&value)
-    })?;
+    let found = ALL
+        .into_iter()
+        .find(|identity| kind.of(identity).eq_ignore_ascii_case(&value))?;
     // Only the user-assigned identity is selected by id (as on a real host).
     (found.client_id == USER_ASSIGNED.client_id).then_some((found, Some((name, value))))
 }

@@ -20,10 +20,10 @@ pub(crate) async fn token(
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refused) = check_metadata_request(&headers, &query) {
+    if let Some(refused) = check_metadata_request(&headers, &query, MetadataCase::Exact) {
         return refused;
     }
-    let Some((identity, _)) = select(&query, &IMDS_SELECTORS) else {
+    let Some((identity, _)) = select(&query, IMDS_SELECTORS) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",
@@ -50,34 +50,51 @@ pub(crate) async fn token(
     }
 }
 
+/// How the `Metadata` header's value is compared.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MetadataCase {
+    /// IMDS: "The value must be specified as true, in all lower case."
+    Exact,
+    /// Azure Arc: its page's PowerShell sample sends `Metadata='True'`.
+    Any,
+}
+
 /// IMDS's (and Azure Arc's) checks before anything else: the `Metadata`
 /// header, no `X-Forwarded-For`, `api-version` and `resource` given.
 pub(crate) fn check_metadata_request(
     headers: &HeaderMap,
     query: &HashMap<String, String>,
+    case: MetadataCase,
 ) -> Option<Response> {
-    let bad = |description: &str| {
-        Some(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            description,
-        ))
+    let bad = |error: &str, description: &str| {
+        Some(oauth_error(StatusCode::BAD_REQUEST, error, description))
     };
     if headers.contains_key("x-forwarded-for") {
-        return bad("Request is not allowed: it contains an X-Forwarded-For header");
+        return bad(
+            "invalid_request",
+            "Request is not allowed: it contains an X-Forwarded-For header",
+        );
     }
-    if headers
-        .get("metadata")
-        .and_then(|v| v.to_str().ok())
-        .is_none_or(|v| !v.eq_ignore_ascii_case("true"))
-    {
-        return bad("Required metadata header not specified");
+    let metadata = headers.get("metadata").and_then(|v| v.to_str().ok());
+    let metadata_ok = metadata.is_some_and(|v| match case {
+        MetadataCase::Exact => v == "true",
+        MetadataCase::Any => v.eq_ignore_ascii_case("true"),
+    });
+    if !metadata_ok {
+        // The error code of the VM token page's HTTP response reference.
+        return bad("bad_request_102", "Required metadata header not specified");
     }
     if !query.contains_key("api-version") {
-        return bad("Required query variable 'api-version' is missing");
+        return bad(
+            "invalid_request",
+            "Required query variable 'api-version' is missing",
+        );
     }
     if query.get("resource").is_none_or(|r| r.is_empty()) {
-        return bad("Required query variable 'resource' is missing");
+        return bad(
+            "invalid_request",
+            "Required query variable 'resource' is missing",
+        );
     }
     None
 }

@@ -1,5 +1,5 @@
 //! Minting a managed identity's token: the app-only claims of its service
-//! principal (`appid`, `oid`, roles once consented) plus `xms_mirid`.
+//! principal (`appid`, `oid`, roles once consented, for Graph) plus `xms_mirid`.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use super::identities::Identity;
 use super::mi_state::MiState;
 use crate::clock::unix_now;
-use crate::token::mint::{self, ClientAuth, GRAPH_APP_ID, GRAPH_AUDIENCE, LIFETIME_SECS};
+use crate::token::mint::{self, ClientAuth, LIFETIME_SECS};
+use crate::token::resource;
 
 /// A minted token and its times.
 pub(crate) struct Issued {
@@ -21,7 +22,7 @@ pub(crate) struct Issued {
 
 /// Why no token was minted.
 pub(crate) enum Refusal {
-    /// Not a resource the tenant knows (only Graph is emulated).
+    /// Not a resource the tenant knows (Graph and ARM are emulated).
     UnknownResource(String),
     /// The identity's service principal is gone from the directory.
     NoServicePrincipal,
@@ -29,20 +30,14 @@ pub(crate) enum Refusal {
     Internal,
 }
 
-/// True for Graph's resource (its URI, with or without the slash, or its app id).
-pub(crate) fn is_graph(resource: &str) -> bool {
-    let resource = resource.trim_end_matches('/');
-    resource.eq_ignore_ascii_case(GRAPH_AUDIENCE) || resource.eq_ignore_ascii_case(GRAPH_APP_ID)
-}
-
 pub(crate) fn issue(
     state: &MiState,
     identity: Identity,
     resource: &str,
 ) -> Result<Issued, Refusal> {
-    if !is_graph(resource) {
+    let Some(known) = resource::identify(&state.origin, resource) else {
         return Err(Refusal::UnknownResource(resource.to_string()));
-    }
+    };
     let now = unix_now();
     let directory = state.directories.read();
     let app = directory
@@ -50,6 +45,7 @@ pub(crate) fn issue(
         .ok_or(Refusal::NoServicePrincipal)?;
     let mut claims = mint::claims(&directory.tenant.id, app, ClientAuth::Assertion, now);
     drop(directory);
+    known.apply(&mut claims);
     claims["xms_mirid"] = Value::from(identity.resource_id);
     let access_token = mint::sign(&state.signing, &claims).ok_or(Refusal::Internal)?;
     Ok(Issued {

@@ -10,16 +10,16 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::identities::{Selectors, select};
+use super::identities::{IdKind, Selectors, select};
 use super::issue::{issue, oauth_error};
 use super::mi_state::{MiState, header_matches};
 
 /// The 2017 API spells the client id `clientid`.
-const SELECTORS: Selectors = Selectors {
-    client_id: "clientid",
-    resource_id: "msi_res_id",
-    object_id: "object_id",
-};
+const SELECTORS: &Selectors = &[
+    ("clientid", IdKind::Client),
+    ("msi_res_id", IdKind::Resource),
+    ("object_id", IdKind::Object),
+];
 
 pub(crate) async fn token(
     State(state): State<Arc<MiState>>,
@@ -44,7 +44,7 @@ pub(crate) async fn token(
             "api-version 2017-09-01 and resource are required.",
         );
     }
-    let Some((identity, _)) = select(&query, &SELECTORS) else {
+    let Some((identity, _)) = select(&query, SELECTORS) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,
             "invalid_request",

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::http::HeaderMap;
 
+use crate::base_url::Origin;
 use crate::directories::Directories;
 use crate::keys::SigningKey;
 
@@ -17,6 +18,8 @@ pub(crate) struct Secrets {
 
 /// What the managed identity routes share.
 pub(crate) struct MiState {
+    /// The emulator's own address, which names Graph as a resource too.
+    pub(crate) origin: Arc<Origin>,
     /// The tenant whose service principals the identities are.
     pub(crate) directories: Arc<Directories>,
     /// The key that signs their tokens.

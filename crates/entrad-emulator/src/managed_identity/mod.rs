@@ -96,6 +96,7 @@ pub(crate) async fn start(
     let arc_dir = dir.file("arc-keys");
     std::fs::create_dir_all(&arc_dir).map_err(|e| Error::io("cannot create", &arc_dir, e))?;
     let state = Arc::new(MiState {
+        origin: shared.origin.clone(),
         directories: shared.directories.clone(),
         signing: shared.signing.clone(),
         secrets: Secrets {

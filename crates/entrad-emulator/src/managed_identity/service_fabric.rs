@@ -15,31 +15,58 @@ use serde_json::json;
 use sha1::{Digest, Sha1};
 
 use super::identities::SYSTEM_ASSIGNED;
-use super::issue::issue;
+use super::issue::{Refusal, issue};
 use super::mi_state::{MiState, header_matches};
 use crate::error::{Error, Result};
 
+/// The one version the page accepts ("currently the only accepted value").
+const API_VERSION: &str = "2019-07-01-preview";
+
+/// Checked in the order of the page's error table: the `Secret` header, then
+/// whether it is this host's, the api-version, the resource. The page gives a
+/// status only for 404 (an unknown code) and 5xx; the other refusals are 400
+/// (its "4xx Error in request").
 pub(crate) async fn token(
     State(state): State<Arc<MiState>>,
     headers: HeaderMap,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if !header_matches(&headers, "secret", &state.secrets.service_fabric) {
+    if !headers.contains_key("secret") {
         return error(
             StatusCode::UNAUTHORIZED,
             "SecretHeaderNotFound",
             "Secret is not found in the request headers.",
         );
     }
+    if !header_matches(&headers, "secret", &state.secrets.service_fabric) {
+        return error(
+            StatusCode::NOT_FOUND,
+            "ManagedIdentityNotFound",
+            "Managed identity not found for the specified application host.",
+        );
+    }
+    let version = query
+        .get("api-version")
+        .map(String::as_str)
+        .unwrap_or_default();
+    if version != API_VERSION {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "InvalidApiVersion",
+            &format!(
+                "The api-version '{version}' is not supported. Supported version is '{API_VERSION}'."
+            ),
+        );
+    }
     let resource = query
         .get("resource")
         .map(String::as_str)
         .unwrap_or_default();
-    if resource.is_empty() || !query.contains_key("api-version") {
+    if resource.is_empty() {
         return error(
             StatusCode::BAD_REQUEST,
             "ArgumentNullOrEmpty",
-            "Value cannot be null. Parameter name: resource",
+            "The parameter 'resource' should not be null or empty string.",
         );
     }
     match issue(&state, SYSTEM_ASSIGNED, resource) {
@@ -50,6 +77,13 @@ pub(crate) async fn token(
             "resource": resource,
         }))
         .into_response(),
+        // The page: "Most likely cause is an incorrect value specified for the
+        // resource", under InternalServerError in its 5xx row.
+        Err(Refusal::UnknownResource(_)) => error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalServerError",
+            "An error occurred.",
+        ),
         Err(refusal) => error(
             refusal.status(),
             "ManagedIdentityNotFound",

@@ -14,7 +14,8 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use super::errors::{TokenError, correlation_id, ests_headers};
-use super::mint::{self, ClientAuth, GRAPH_APP_ID, GRAPH_AUDIENCE};
+use super::mint::{self, ClientAuth};
+use super::resource::{self, Resource};
 use super::{assertion, federated};
 use crate::base_url::{BaseUrl, Origin};
 use crate::cae::Events;
@@ -105,7 +106,8 @@ pub(crate) fn basic_credentials(headers: &HeaderMap) -> Option<(String, SecretSt
 }
 
 /// What tokens are issued with: the key that signs them, the CAE events that
-/// refuse a disabled app, and the configured address assertions may name.
+/// refuse a disabled app, and the configured address (which assertions may name,
+/// and which names Graph as a resource).
 #[derive(Clone)]
 pub(crate) struct Issuer {
     signing: Arc<SigningKey>,
@@ -194,7 +196,9 @@ fn issue(
         .as_deref()
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| TokenError::missing_parameter("scope"))?;
-    check_scope(scope, &directory.tenant.display_name)?;
+    let resource = check_scope(scope, &directory.tenant.display_name, |r| {
+        resource::identify(&issuer.origin, r)
+    })?;
     let now = unix_now();
     let auth = if let Some(assertion) = &form.client_assertion {
         if form.client_assertion_type.as_deref() != Some(JWT_BEARER) {
@@ -225,6 +229,7 @@ fn issue(
         return Err(TokenError::no_credentials());
     };
     let mut claims = mint::claims(&directory.tenant.id, app, auth, now);
+    resource.apply(&mut claims);
     let lifetime = crate::cae::issue(&mut claims, form.claims.as_deref(), now);
     let access_token = mint::sign(&issuer.signing, &claims).ok_or_else(|| {
         TokenError::new(500, "server_error", 50000, "The token could not be signed.")
@@ -237,29 +242,32 @@ fn issue(
     })
 }
 
-/// Client credentials need exactly one resource, as `{resource}/.default`, and the only
-/// resource in this tenant is Graph.
-fn check_scope(scope: &str, tenant_name: &str) -> Result<(), TokenError> {
+/// Client credentials need exactly one resource, as `{resource}/.default`, one that
+/// `identify` knows (Graph or ARM).
+fn check_scope(
+    scope: &str,
+    tenant_name: &str,
+    identify: impl Fn(&str) -> Option<Resource>,
+) -> Result<Resource, TokenError> {
     let mut resource: Option<&str> = None;
     for item in scope.split_whitespace() {
         let Some(r) = item.strip_suffix("/.default") else {
             return Err(TokenError::scope_needs_default(scope));
         };
-        let r = r.trim_end_matches('/');
         match resource {
-            Some(seen) if !seen.eq_ignore_ascii_case(r) => {
+            Some(seen)
+                if !seen
+                    .trim_end_matches('/')
+                    .eq_ignore_ascii_case(r.trim_end_matches('/')) =>
+            {
                 return Err(TokenError::invalid_scope(scope));
             }
             _ => resource = Some(r),
         }
     }
     let resource = resource.unwrap_or_default();
-    if resource.eq_ignore_ascii_case(GRAPH_AUDIENCE) || resource.eq_ignore_ascii_case(GRAPH_APP_ID)
-    {
-        Ok(())
-    } else {
-        Err(TokenError::resource_not_found(resource, tenant_name))
-    }
+    identify(resource)
+        .ok_or_else(|| TokenError::resource_not_found(resource.trim_end_matches('/'), tenant_name))
 }
 
 /// The URLs of this token endpoint an assertion's `aud` may name: the tenant as
@@ -285,12 +293,29 @@ fn token_urls(
 mod tests {
     use super::*;
 
+    /// Graph by URI or app id, and ARM; nothing else.
+    fn known(r: &str) -> Option<Resource> {
+        let r = r.trim_end_matches('/');
+        match r {
+            "https://graph.microsoft.com" | "00000003-0000-0000-c000-000000000000" => {
+                Some(Resource::Graph { audience: r.into() })
+            }
+            "https://management.core.windows.net" => Some(Resource::Arm { audience: r.into() }),
+            _ => None,
+        }
+    }
+
     #[test]
     fn scope_rules() {
-        assert!(check_scope("https://graph.microsoft.com/.default", "t").is_ok());
-        assert!(check_scope("https://graph.microsoft.com//.default", "t").is_ok());
-        assert!(check_scope("00000003-0000-0000-c000-000000000000/.default", "t").is_ok());
-        let code = |s: &str| format!("{:?}", check_scope(s, "t").unwrap_err());
+        let check = |s: &str| check_scope(s, "t", known);
+        assert!(check("https://graph.microsoft.com/.default").is_ok());
+        assert!(check("https://graph.microsoft.com//.default").is_ok());
+        assert!(check("00000003-0000-0000-c000-000000000000/.default").is_ok());
+        assert!(matches!(
+            check("https://management.core.windows.net//.default"),
+            Ok(Resource::Arm { .. })
+        ));
+        let code = |s: &str| format!("{:?}", check(s).unwrap_err());
         assert!(code("User.Read.All").contains("1002012"));
         assert!(code("openid").contains("1002012"));
         assert!(

@@ -92,8 +92,10 @@ impl TokenError {
         let timestamp = ests_timestamp();
         let body = Body {
             error: self.error,
+            // Entra puts the trailer on lines of their own (CRLF), as the error
+            // codes page's sample shows; clients keep the first line as the message.
             error_description: format!(
-                "AADSTS{}: {} Trace ID: {trace_id} Correlation ID: {correlation_id} Timestamp: {timestamp}",
+                "AADSTS{}: {}\r\nTrace ID: {trace_id}\r\nCorrelation ID: {correlation_id}\r\nTimestamp: {timestamp}",
                 self.code, self.message
             ),
             error_codes: [self.code],

@@ -7,3 +7,4 @@ pub(crate) mod federated;
 pub(crate) mod jws;
 pub(crate) mod metadata;
 pub(crate) mod mint;
+pub(crate) mod resource;
