@@ -21,6 +21,7 @@ use secrecy::ExposeSecret as _;
 pub use auth_error::auth_message;
 pub use credential::load_credential;
 pub use env::EnvConfig;
+#[cfg(feature = "emulator")]
 pub use file::load as load_parameters;
 pub use merge::Settings;
 pub use source::TokenSourceSpec;
