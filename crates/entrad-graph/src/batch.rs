@@ -8,7 +8,8 @@ use serde_json::Value;
 
 use crate::client::GraphClient;
 use crate::error::{Error, Result};
-use crate::request::{Headers, parse_json};
+use crate::json_body::parse_json;
+use crate::request::Headers;
 
 /// Graph's limit on requests per batch.
 const MAX_BATCH: usize = 20;

@@ -66,6 +66,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzz;
 mod groups;
+mod json_body;
 mod origin;
 mod page;
 mod paging;

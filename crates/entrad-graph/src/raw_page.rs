@@ -114,7 +114,7 @@ impl RawBody {
     pub(crate) fn from_bytes(body: Bytes) -> Result<RawBody, Error> {
         match RawPage::from_bytes(body.clone()) {
             Ok(page) => Ok(RawBody::Page(page)),
-            Err(_) => crate::request::parse_json(&body).map(RawBody::Document),
+            Err(_) => crate::json_body::parse_json(&body).map(RawBody::Document),
         }
     }
 }

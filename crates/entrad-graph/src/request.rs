@@ -11,6 +11,7 @@ use url::Url;
 
 use crate::client::GraphClient;
 use crate::error::{Error, GraphError, Result};
+use crate::json_body::parse_json;
 use crate::origin::Checked;
 use crate::raw_page::RawBody;
 
@@ -246,14 +247,6 @@ impl GraphClient {
             .await?;
         RawBody::from_bytes(bytes)
     }
-}
-
-/// The body as JSON; an empty body (204) is `null`.
-pub(crate) fn parse_json(bytes: &[u8]) -> Result<Value> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Value::Null);
-    }
-    serde_json::from_slice(bytes).map_err(|e| Error::unexpected("the body is not JSON", e))
 }
 
 /// A request that got no whole answer: transient, unless the server's

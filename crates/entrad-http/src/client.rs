@@ -150,6 +150,16 @@ fn same_origin_redirects() -> reqwest::redirect::Policy {
     })
 }
 
+// Here rather than beside the options: the client is built from them, so the
+// options' file names no client.
+impl HttpOptions {
+    /// A client for remote services with these options ([`HttpClient::new`]):
+    /// reads the CA files, no network I/O.
+    pub fn client(&self) -> Result<HttpClient> {
+        HttpClient::new(self)
+    }
+}
+
 impl fmt::Debug for HttpClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpClient")

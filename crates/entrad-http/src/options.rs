@@ -4,8 +4,6 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::client::HttpClient;
-use crate::error::Result;
 use crate::retry::RetryPolicy;
 
 /// The default time limit for one request, body included: 30 s.
@@ -136,12 +134,6 @@ impl HttpOptions {
     /// The `User-Agent` header.
     pub fn user_agent(&self) -> &str {
         &self.user_agent
-    }
-
-    /// A client for remote services with these options ([`HttpClient::new`]):
-    /// reads the CA files, no network I/O.
-    pub fn client(&self) -> Result<HttpClient> {
-        HttpClient::new(self)
     }
 }
 

@@ -16,6 +16,7 @@ mod commands;
 mod config;
 mod error;
 mod exit;
+mod formats;
 mod logging;
 mod options;
 mod output;

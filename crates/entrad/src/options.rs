@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use clap::{ArgAction, Args};
 use secrecy::SecretString;
 
-use crate::cli::{Format, LogFormat};
+use crate::formats::{Format, LogFormat};
 
 /// Logging: accepted by every subcommand, before or after its name.
 #[derive(Debug, Args)]

@@ -14,7 +14,7 @@ use zeroize::Zeroizing;
 
 use super::encryption::{ENCRYPTION_KEY_VAR, EncryptionKey};
 use super::msal_entry::{from_entry, to_entry};
-use super::spec::redacted;
+use super::redacted_url::redacted;
 use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
 use crate::clock::now_secs;
 use crate::{Error, Result};

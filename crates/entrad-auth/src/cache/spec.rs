@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use url::Url;
 
+use super::redacted_url::redacted;
 use super::{FallbackCache, FileCache, MemoryCache, TokenCache};
 use crate::{Error, Result};
 
@@ -108,13 +109,6 @@ fn build_redis(url: &Url) -> Result<Arc<dyn TokenCache>> {
         "{}: this build has no Redis cache (entrad-auth feature `redis`)",
         redacted(url)
     )))
-}
-
-/// `scheme://host:port/db`: without user, password or query.
-pub(crate) fn redacted(url: &Url) -> String {
-    let host = url.host_str().unwrap_or("");
-    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
-    format!("{}://{host}{port}{}", url.scheme(), url.path())
 }
 
 impl FromStr for CacheSpec {

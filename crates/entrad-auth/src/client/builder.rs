@@ -6,7 +6,7 @@ use std::sync::atomic::AtomicU64;
 
 use entrad_http::{HttpClient, HttpOptions};
 
-use super::{ConfidentialClient, Requester};
+use super::confidential_client::{ConfidentialClient, Requester};
 use crate::cache::{CacheKey, MemoryCache, TokenCache};
 use crate::engine::Engine;
 use crate::{Authority, Credential, Error, Result};
@@ -23,8 +23,20 @@ pub struct ClientBuilder {
     cache: Option<Arc<dyn TokenCache>>,
 }
 
+impl ConfidentialClient {
+    /// Starts configuring a client for `client_id` (the Application (client) ID)
+    /// at `authority` with `credential`.
+    pub fn builder(
+        client_id: impl Into<String>,
+        authority: Authority,
+        credential: Credential,
+    ) -> ClientBuilder {
+        ClientBuilder::new(client_id.into(), authority, credential)
+    }
+}
+
 impl ClientBuilder {
-    pub(super) fn new(client_id: String, authority: Authority, credential: Credential) -> Self {
+    fn new(client_id: String, authority: Authority, credential: Credential) -> Self {
         ClientBuilder {
             client_id,
             authority,

@@ -6,7 +6,6 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
-use super::Credential;
 use crate::{Error, Result};
 
 /// AADSTS codes meaning the credential itself is no longer accepted: an
@@ -14,14 +13,21 @@ use crate::{Error, Result};
 /// (700027), a wrong (e.g. deleted) secret (7000215).
 pub const CREDENTIAL_NO_LONGER_VALID: [u32; 3] = [7_000_222, 700_027, 7_000_215];
 
+/// What the list needs of a credential: whether it is a certificate whose end
+/// is past at `now`. A trait so that this file needs nothing else of
+/// [`Credential`](super::Credential), which holds a list in turn.
+pub(crate) trait Expiring {
+    fn expired_at(&self, now: SystemTime) -> bool;
+}
+
 /// The credentials, and the index of the one that worked last.
-pub(crate) struct CredentialList {
-    pub(crate) entries: Vec<Credential>,
+pub(crate) struct CredentialList<C> {
+    pub(crate) entries: Vec<C>,
     current: AtomicUsize,
 }
 
-impl CredentialList {
-    pub(crate) fn new(entries: Vec<Credential>) -> Result<CredentialList> {
+impl<C: Expiring> CredentialList<C> {
+    pub(crate) fn new(entries: Vec<C>) -> Result<CredentialList<C>> {
         if entries.is_empty() {
             return Err(Error::Config(
                 "the credential list is empty: give at least one credential".into(),
@@ -72,8 +78,9 @@ pub(crate) fn no_longer_valid(error: &Error) -> bool {
 /// Runs `attempt` with the index of each credential of `list` in turn, as long as they are
 /// refused as no longer valid (or, locally, expired); remembers the one that
 /// succeeds. The last failure is returned.
-pub(crate) async fn try_in_turn<T, F, Fut>(list: &CredentialList, mut attempt: F) -> Result<T>
+pub(crate) async fn try_in_turn<C, T, F, Fut>(list: &CredentialList<C>, mut attempt: F) -> Result<T>
 where
+    C: Expiring,
     F: FnMut(usize) -> Fut,
     Fut: std::future::Future<Output = Result<T>>,
 {

@@ -37,8 +37,8 @@ enum Source {
     Certificate(Arc<SigningCertificate>),
     AssertionFile(PathBuf),
     AssertionCallback(Arc<AssertionFn>),
-    List(Arc<list::CredentialList>),
-    Reloading(Arc<reload::Reloading>),
+    List(Arc<list::CredentialList<Credential>>),
+    Reloading(Arc<reload::Reloading<Credential>>),
 }
 
 /// The app's credential. Cheap to clone; `Debug` never shows secret material.
@@ -194,19 +194,10 @@ impl Credential {
     }
 
     /// The credentials of a list, `None` for a single credential.
-    pub(crate) fn as_list(&self) -> Option<&list::CredentialList> {
+    pub(crate) fn as_list(&self) -> Option<&list::CredentialList<Credential>> {
         match &self.source {
             Source::List(list) => Some(list),
             _ => None,
-        }
-    }
-
-    /// Whether this is a certificate whose end is past at `now`.
-    pub(crate) fn expired_at(&self, now: SystemTime) -> bool {
-        match &self.source {
-            Source::Certificate(cert) => expiry::expired(cert, now),
-            Source::Reloading(reloading) => reloading.current().expired_at(now),
-            _ => false,
         }
     }
 
@@ -302,6 +293,17 @@ impl Credential {
                 let current = reloading.current();
                 Box::pin(current.client_auth(client_id, token_endpoint)).await
             }
+        }
+    }
+}
+
+impl list::Expiring for Credential {
+    /// Whether this is a certificate whose end is past at `now`.
+    fn expired_at(&self, now: SystemTime) -> bool {
+        match &self.source {
+            Source::Certificate(cert) => expiry::expired(cert, now),
+            Source::Reloading(reloading) => reloading.current().expired_at(now),
+            _ => false,
         }
     }
 }

@@ -8,10 +8,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, PoisonError};
 use std::time::SystemTime;
 
-use super::Credential;
 use crate::Result;
 
-type LoadFn = dyn Fn() -> Result<Credential> + Send + Sync;
+type LoadFn<C> = dyn Fn() -> Result<C> + Send + Sync;
 
 /// What tells a changed file: modification time, length and inode (a file
 /// replaced by a rename or a symlink swap has a new inode).
@@ -22,19 +21,21 @@ struct Stamp {
     inode: u64,
 }
 
-/// The files, how to load the credential from them, and the last load.
-pub(crate) struct Reloading {
+/// The files, how to load the credential `C` from them, and the last load.
+/// Generic so that this file needs nothing of the credential it reloads (a
+/// [`Credential`](super::Credential) holds a `Reloading` in turn).
+pub(crate) struct Reloading<C> {
     paths: Vec<PathBuf>,
-    load: Box<LoadFn>,
-    state: Mutex<(Vec<Option<Stamp>>, Credential)>,
+    load: Box<LoadFn<C>>,
+    state: Mutex<(Vec<Option<Stamp>>, C)>,
 }
 
-impl Reloading {
+impl<C: Clone> Reloading<C> {
     pub(crate) fn new(
-        initial: Credential,
+        initial: C,
         paths: Vec<PathBuf>,
-        load: impl Fn() -> Result<Credential> + Send + Sync + 'static,
-    ) -> Reloading {
+        load: impl Fn() -> Result<C> + Send + Sync + 'static,
+    ) -> Reloading<C> {
         let stamps = stamps(&paths);
         Reloading {
             paths,
@@ -47,7 +48,7 @@ impl Reloading {
     /// changed. A file that changed but cannot be loaded (half written,
     /// broken) keeps the previous credential, with a warning, and is tried
     /// again at the next request.
-    pub(crate) fn current(&self) -> Credential {
+    pub(crate) fn current(&self) -> C {
         let now = stamps(&self.paths);
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         if state.0 != now {
@@ -65,7 +66,7 @@ impl Reloading {
     }
 
     /// The credential last loaded, without looking at the files.
-    pub(crate) fn last(&self) -> Credential {
+    pub(crate) fn last(&self) -> C {
         self.state
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -104,7 +105,7 @@ fn inode(_: &std::fs::Metadata) -> u64 {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::Credential;
 
     fn endpoint() -> url::Url {
         url::Url::parse("https://127.0.0.1:1/t/oauth2/v2.0/token").unwrap()

@@ -5,6 +5,7 @@ use std::pin::pin;
 use entrad_graph::{GraphClient, RawBody, RawPage};
 use futures_util::{Stream, TryStreamExt};
 
+use crate::commands::failure::Failure;
 use crate::commands::session::Session;
 use crate::error::Error;
 use crate::output::progress::Progress;
@@ -19,14 +20,6 @@ pub struct Written {
     pub pages: u64,
 }
 
-/// Why writing stopped early.
-pub enum Failure {
-    /// Graph (or the token) failed.
-    Graph(entrad_graph::Error),
-    /// Writing failed.
-    Output(std::io::Error),
-}
-
 impl std::fmt::Display for Written {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let plural = |n: u64| if n == 1 { "" } else { "s" };
@@ -38,18 +31,6 @@ impl std::fmt::Display for Written {
             self.pages,
             plural(self.pages)
         )
-    }
-}
-
-impl From<entrad_graph::Error> for Failure {
-    fn from(e: entrad_graph::Error) -> Failure {
-        Failure::Graph(e)
-    }
-}
-
-impl From<std::io::Error> for Failure {
-    fn from(e: std::io::Error) -> Failure {
-        Failure::Output(e)
     }
 }
 

@@ -6,6 +6,7 @@ mod consent_url;
 mod demo;
 #[cfg(feature = "emulator")]
 mod emulator;
+mod failure;
 mod get;
 mod listing;
 mod man;

@@ -7,7 +7,7 @@ use entrad_auth::{
 };
 use entrad_graph::{GraphAuth, GraphClient};
 
-use crate::commands::listing::Failure;
+use crate::commands::failure::Failure;
 use crate::config::{Settings, TokenSourceSpec, load_credential, plain_http};
 use crate::error::Error;
 

@@ -8,7 +8,7 @@ use entrad_auth::{
 };
 use secrecy::ExposeSecret;
 
-use super::merge::{CredentialSpec, FileRef};
+use super::credential_spec::{CredentialSpec, FileRef};
 use crate::error::Error;
 
 /// Reads the files `spec` names and builds the credential; every failure

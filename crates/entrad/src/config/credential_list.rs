@@ -8,8 +8,9 @@ use std::path::Path;
 use secrecy::SecretString;
 use serde_json::{Map, Value};
 
+use super::credential_spec::{CredentialSpec, FileRef, Pkcs11Spec};
 use super::env::EnvConfig;
-use super::merge::{CredentialSpec, FileRef, Pkcs11Spec};
+use super::pin_file::read_pin_file;
 use crate::error::Error;
 
 /// The key in parameters.json.
@@ -100,7 +101,7 @@ fn entry_spec(
         )?)),
         "pkcs11" => {
             let pin = match entry.get("Pkcs11PinFile")? {
-                Some(file) => super::merge::read_pin_file(&base_dir.join(file))?,
+                Some(file) => read_pin_file(&base_dir.join(file))?,
                 None => env.pkcs11_pin.clone().ok_or_else(|| {
                     Error::Config(format!(
                         "{}: a Pkcs11 credential needs the token's PIN: set ENTRAD_PKCS11_PIN or `Pkcs11PinFile`",

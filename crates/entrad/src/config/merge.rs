@@ -5,11 +5,12 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use entrad_auth::CacheSpec;
-use secrecy::SecretString;
 use url::Url;
 
+use super::credential_spec::{CredentialSpec, FileRef, Pkcs11Spec};
 use super::env::EnvConfig;
 use super::file::ParametersFile;
+use super::pin_file::read_pin_file;
 use super::plain_http;
 use crate::cli::IdentityArgs;
 use crate::error::Error;
@@ -20,62 +21,6 @@ const DEFAULT_AUTHORITY_HOST: &str = "https://login.microsoftonline.com";
 const DEFAULT_GRAPH_URL: &str = "https://graph.microsoft.com";
 /// The quickstart's scope.
 const DEFAULT_SCOPE: &str = "https://graph.microsoft.com/.default";
-
-/// A file the credential lives in, and where its name came from (for messages).
-#[derive(Debug, Clone)]
-pub struct FileRef {
-    /// The file.
-    pub path: PathBuf,
-    /// E.g. "--certificate" or "`private_key_file` of parameters.json".
-    pub origin: String,
-}
-
-/// How the app proves who it is, before any file is read.
-#[derive(Debug, Clone)]
-pub enum CredentialSpec {
-    /// A client secret.
-    Secret(SecretString),
-    /// One file: PEM with the private key and the certificate, or PFX/PKCS#12.
-    Certificate {
-        /// The PEM or PFX file.
-        file: FileRef,
-        /// The PFX password, if any.
-        password: Option<SecretString>,
-    },
-    /// A PEM private key and a PEM certificate in two files.
-    KeyAndCertificate {
-        /// The private key.
-        key: FileRef,
-        /// The certificate.
-        certificate: FileRef,
-    },
-    /// The quickstart's certificate variant: private key + SHA-1 thumbprint.
-    Thumbprint {
-        /// The private key.
-        key: FileRef,
-        /// SHA-1 of the certificate, hex.
-        thumbprint: String,
-    },
-    /// A client assertion in a file, re-read for every token (workload identity).
-    FederatedTokenFile(FileRef),
-    /// A key held in a PKCS#11 token, with its certificate stored next to it.
-    Pkcs11(Pkcs11Spec),
-    /// parameters.json's `ClientCredentials`: tried in order (rotation).
-    List(Vec<CredentialSpec>),
-}
-
-/// Where a PKCS#11 key is, and its PIN.
-#[derive(Debug, Clone)]
-pub struct Pkcs11Spec {
-    /// The module (shared library).
-    pub module: PathBuf,
-    /// The token's label, when given.
-    pub token: Option<String>,
-    /// The key's label or `id:HEX`.
-    pub key: String,
-    /// The user PIN.
-    pub pin: SecretString,
-}
 
 /// Everything the commands need, merged from the three sources.
 #[derive(Debug)]
@@ -366,17 +311,6 @@ fn flag_credential(flags: &IdentityArgs, env: &EnvConfig) -> Result<Option<Crede
         .federated_token_file
         .as_ref()
         .map(|p| CredentialSpec::FederatedTokenFile(flag_file(p, "--federated-token-file"))))
-}
-
-/// A PIN file's content, without its final line break.
-pub fn read_pin_file(path: &std::path::Path) -> Result<SecretString, Error> {
-    let bytes = entrad_auth::read_bounded(path, 4096)
-        .map_err(|e| Error::Config(format!("cannot read the PIN file {}: {e}", path.display())))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|_| Error::Config(format!("the PIN file {} is not UTF-8 text", path.display())))?;
-    Ok(SecretString::from(
-        text.trim_end_matches(['\r', '\n']).to_owned(),
-    ))
 }
 
 /// The PKCS#11 key of the flags, with the PIN from --pkcs11-pin-file or ENTRAD_PKCS11_PIN.

@@ -1,12 +1,15 @@
 //! Configuration: the quickstart's parameters.json, the azure-identity
 //! environment variables and flags, merged in that order of precedence.
 
+mod auth_error;
 mod credential;
 mod credential_list;
+mod credential_spec;
 pub mod credentials_dir;
 mod env;
 mod file;
 mod merge;
+mod pin_file;
 pub mod plain_http;
 mod source;
 
@@ -15,6 +18,7 @@ use std::path::Path;
 use entrad_auth::CacheSpec;
 use secrecy::ExposeSecret as _;
 
+pub use auth_error::auth_message;
 pub use credential::load_credential;
 pub use env::EnvConfig;
 /// `entrad demo` reads the emulator's parameters file as `run` reads any.
@@ -53,14 +57,4 @@ pub fn load(global: &GlobalArgs, file: Option<&Path>) -> Result<Settings, Error>
         })?;
     }
     Ok(settings)
-}
-
-/// An entrad-auth configuration message (with its causes) without its
-/// "configuration error:" prefix, to follow the name of the setting it is about.
-pub fn auth_message(e: entrad_auth::Error) -> String {
-    let line = crate::report::chain(&e);
-    match line.strip_prefix("configuration error: ") {
-        Some(rest) => rest.to_owned(),
-        None => line,
-    }
 }

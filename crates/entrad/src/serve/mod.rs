@@ -25,11 +25,13 @@ mod resource;
 mod server;
 mod shutdown;
 mod slots;
+mod upstream;
 
 use std::io::Write;
 use std::sync::Arc;
 
 pub use args::ServeArgs;
+pub use upstream::Upstream;
 
 use crate::error::Error;
 use broker::Broker;
@@ -38,9 +40,6 @@ use header_secret::HeaderSecret;
 use listener::Listeners;
 use resource::AllowedResources;
 use slots::Slots;
-
-/// Where the broker's tokens come from: the one place to switch to another token source.
-pub type Upstream = std::sync::Arc<dyn entrad_auth::TokenSource>;
 
 /// Binds, announces the endpoint on stdout, and serves until SIGTERM or SIGINT.
 /// `client_id` is the identity the tokens are for (answered as `client_id`;

@@ -5,8 +5,8 @@ use entrad_http::StatusSet;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
+use super::call::{Call, TokenGet};
 use super::identity::ParamNames;
-use super::{Call, TokenGet};
 use crate::Result;
 use crate::cache::CachedToken;
 

@@ -11,7 +11,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::Value;
 use url::Url;
 
-use super::Call;
+use super::call::Call;
 use super::identity::IMDS_PARAMS;
 use super::reply;
 use crate::cache::CachedToken;

@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64};
 use std::time::Duration;
 
+use super::client::ManagedIdentityClient;
 use super::detect::{self, Env, Overrides};
-use super::{ManagedIdentity, ManagedIdentityClient, Requester};
+use super::identity::ManagedIdentity;
+use super::requester::Requester;
 use crate::cache::{CacheKey, MemoryCache, TokenCache};
 use crate::client::http_setup;
 use crate::engine::Engine;
@@ -24,8 +26,16 @@ pub struct ManagedIdentityClientBuilder {
     cache: Option<Arc<dyn TokenCache>>,
 }
 
+impl ManagedIdentityClient {
+    /// Starts configuring a client for `identity`, e.g.
+    /// [`ManagedIdentity::SystemAssigned`] or `"client-id:…".parse()?`.
+    pub fn builder(identity: ManagedIdentity) -> ManagedIdentityClientBuilder {
+        ManagedIdentityClientBuilder::new(identity)
+    }
+}
+
 impl ManagedIdentityClientBuilder {
-    pub(super) fn new(identity: ManagedIdentity) -> Self {
+    fn new(identity: ManagedIdentity) -> Self {
         ManagedIdentityClientBuilder {
             identity,
             env: None,

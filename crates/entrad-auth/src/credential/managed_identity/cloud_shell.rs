@@ -5,7 +5,7 @@
 use entrad_http::StatusSet;
 use url::Url;
 
-use super::Call;
+use super::call::Call;
 use super::reply;
 use crate::cache::CachedToken;
 use crate::{Error, ManagedIdentity, Result};

@@ -11,10 +11,11 @@ use url::Url;
 use super::app_service::AppService;
 use super::arc::{self, Arc};
 use super::cloud_shell::CloudShell;
+use super::endpoint::Endpoint;
 use super::imds::{self, Imds};
 use super::machine_learning::MachineLearning;
 use super::service_fabric::ServiceFabric;
-use super::{Endpoint, ManagedIdentitySource};
+use super::source::ManagedIdentitySource;
 use crate::{Error, HttpOptions, Result};
 
 /// Overrides the directory the Azure Arc key file is read from (the agent's

@@ -5,8 +5,8 @@
 use entrad_http::StatusSet;
 use url::Url;
 
+use super::call::{Call, TokenGet};
 use super::identity::IMDS_PARAMS;
-use super::{Call, TokenGet};
 use crate::cache::CachedToken;
 use crate::{Error, Result};
 

@@ -8,7 +8,7 @@ use secrecy::{ExposeSecret, SecretString};
 use sha1::{Digest, Sha1};
 use url::Url;
 
-use super::Call;
+use super::call::Call;
 use super::reply;
 use crate::cache::CachedToken;
 use crate::{Error, HttpClient, HttpOptions, Result};

@@ -1,0 +1,52 @@
+//! The [`Store`] trait: a database holding the mirror, a page and its cursor
+//! applied in one transaction.
+
+use std::future::Future;
+
+use super::Cursor;
+use crate::changes::Changes;
+use crate::error::Result;
+use crate::kind::Kind;
+use crate::summary::Counts;
+
+/// A database holding the mirror. Every page is applied in one transaction
+/// together with the cursor that follows it, so that a crash at any point
+/// leaves the page either fully applied with its cursor, or not at all.
+pub trait Store: Send {
+    /// Adds the columns `columns` (checked property names) to `kind`'s
+    /// table when missing; the next pages' upserts carry their values in this
+    /// order ([`Upsert::columns`](crate::Upsert::columns)). SQLite stores
+    /// those values; PostgreSQL computes its columns from `data` itself
+    /// (generated, `data->>'name'`), on the server's cores.
+    fn add_columns(
+        &mut self,
+        kind: Kind,
+        columns: &[&str],
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// The stored cursor of `tenant`'s `kind`, if a page was ever applied.
+    fn cursor(
+        &mut self,
+        tenant: &str,
+        kind: Kind,
+    ) -> impl Future<Output = Result<Option<Cursor>>> + Send;
+
+    /// Applies `changes` and stores `next`, in one transaction. When `next`
+    /// ends a full round, the same transaction deletes the rows of the tenant
+    /// (and kind) that the round did not write.
+    fn apply(
+        &mut self,
+        tenant: &str,
+        kind: Kind,
+        changes: &Changes<'_>,
+        next: &Cursor,
+    ) -> impl Future<Output = Result<Counts>> + Send;
+
+    /// Takes `tenant` for this worker, if no other worker holds it
+    /// (PostgreSQL: a session advisory lock, released when the connection
+    /// ends, e.g. when the worker dies; SQLite: always granted).
+    fn try_lock(&mut self, tenant: &str) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Releases `tenant`.
+    fn unlock(&mut self, tenant: &str) -> impl Future<Output = Result<()>> + Send;
+}
