@@ -176,13 +176,18 @@ fn sync_both(emulator: &Emulator, db: &Db) -> assert_cmd::Command {
 
 /// `sync_both`, as a process to kill or signal.
 fn spawn_sync(emulator: &Emulator, db: &Db, extra: &[&str]) -> Child {
+    spawn_sync_paged(emulator, db, PAGE, extra)
+}
+
+/// [`spawn_sync`] asking for pages of `page` objects.
+fn spawn_sync_paged(emulator: &Emulator, db: &Db, page: &str, extra: &[&str]) -> Child {
     let mut cmd = entrad_process();
     cmd.env("ENTRAD_CACHE", "memory")
         .arg("--ca-file")
         .arg(emulator.ca_file())
         .arg("--config")
         .arg(emulator.file("parameters.json"))
-        .args(["--format", "json", "sync", "--page-size", PAGE, "--into"])
+        .args(["--format", "json", "sync", "--page-size", page, "--into"])
         .arg(db.spec())
         .args(extra)
         .stdout(Stdio::piped())
@@ -323,12 +328,14 @@ fn committed(emulator: &Emulator, db: &Db) -> String {
 ///
 /// Each kill waits until the run has committed at least one more page, then
 /// a random part of a page's time, so every kill lands at a new point of the
-/// round however fast or slow the machine is.
+/// round however fast or slow the machine is. Pages of 5 objects make rounds
+/// of many pages, so that noticing a commit late (a loaded machine) still
+/// leaves pages to kill in.
 fn kill_until_done(emulator: &Emulator, db: &Db) -> usize {
     let mut half_done = 0;
     for _ in 0..200 {
         let before = committed(emulator, db);
-        let mut child = spawn_sync(emulator, db, &[]);
+        let mut child = spawn_sync_paged(emulator, db, "5", &[]);
         loop {
             if child.try_wait().unwrap().is_some() {
                 let output = child.wait_with_output().unwrap();
