@@ -323,22 +323,30 @@ fn committed(emulator: &Emulator, db: &Db) -> String {
 ///
 /// Each kill waits until the run has committed at least one more page, then
 /// a random part of a page's time, so every kill lands at a new point of the
-/// round however fast or slow the machine is.
+/// round however fast or slow the machine is. A run that found the tenant
+/// busy (PostgreSQL had not yet ended the killed run's session, and with it
+/// its advisory lock) did not finish: it is run again.
 fn kill_until_done(emulator: &Emulator, db: &Db) -> usize {
     let mut half_done = 0;
     for _ in 0..200 {
         let before = committed(emulator, db);
         let mut child = spawn_sync(emulator, db, &[]);
-        loop {
+        let finished = loop {
             if child.try_wait().unwrap().is_some() {
-                let output = child.wait_with_output().unwrap();
-                assert!(output.status.success(), "{}", stderr_of(&output));
-                return half_done;
+                break true;
             }
             if committed(emulator, db) != before {
-                break;
+                break false;
             }
             std::thread::sleep(Duration::from_millis(5));
+        };
+        if finished {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "{}", stderr_of(&output));
+            if summary(&output)["busy"] == json!([]) {
+                return half_done;
+            }
+            continue;
         }
         std::thread::sleep(Duration::from_millis(random_below(60)));
         child.kill().unwrap();
