@@ -25,7 +25,7 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<(), Error> {
     let plan = Plan {
         kinds: kinds(&args.kinds),
         selection: Selection::new(&args.select).map_err(Error::Sync)?,
-        page_size: args.page_size,
+        page_size: Some(args.page_size),
     };
     let watch = args.watch.as_deref().map(interval::parse).transpose()?;
     let tenants = args.tenants.as_deref().map(tenants::read).transpose()?;
