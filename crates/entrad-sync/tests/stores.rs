@@ -206,7 +206,7 @@ async fn postgres_keeps_the_promises() {
     assert_eq!(reader.count("SELECT count(*) FROM users").await, 2);
     assert_eq!(
         reader.count("SELECT count(*) FROM schema_migrations").await,
-        1
+        2
     );
 }
 

@@ -220,6 +220,18 @@ impl Store for PostgresStore {
         Ok(counts)
     }
 
+    async fn round_ended(&mut self, tenant: &str, kind: Kind) -> Result<Option<i64>> {
+        let row = self
+            .client
+            .query_opt(
+                "SELECT round_ended_ms FROM sync_state WHERE tenant = $1 AND kind = $2",
+                &[&tenant, &kind.name()],
+            )
+            .await
+            .map_err(Error::postgres("reading the sync state"))?;
+        Ok(row.and_then(|row| row.get(0)))
+    }
+
     async fn try_lock(&mut self, tenant: &str) -> Result<bool> {
         let row = self
             .client
@@ -260,10 +272,11 @@ struct CursorValues {
     tenant: String,
     kind: &'static str,
     next: Cursor,
+    ended_ms: Option<i64>,
 }
 
 impl CursorValues {
-    fn params(&self) -> [&(dyn ToSql + Sync); 7] {
+    fn params(&self) -> [&(dyn ToSql + Sync); 8] {
         [
             &self.tenant,
             &self.kind,
@@ -272,6 +285,7 @@ impl CursorValues {
             &self.next.full,
             &self.next.round,
             &self.next.selection,
+            &self.ended_ms,
         ]
     }
 }
@@ -517,17 +531,20 @@ impl PageWriter for Page<'_> {
         tenant: &str,
         kind: Kind,
         next: &Cursor,
+        ended_ms: Option<i64>,
     ) -> Result<(), tokio_postgres::Error> {
         let statement = self.prepare(
-            "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection, round_ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
              ON CONFLICT (tenant, kind) DO UPDATE SET link = excluded.link, done = excluded.done,
-               full_round = excluded.full_round, round = excluded.round, selection = excluded.selection",
+               full_round = excluded.full_round, round = excluded.round, selection = excluded.selection,
+               round_ended_ms = excluded.round_ended_ms",
         )
         .await?;
         let values = CursorValues {
             tenant: tenant.to_owned(),
             kind: kind.name(),
             next: next.clone(),
+            ended_ms,
         };
         self.cursor = Some((statement, values));
         Ok(())

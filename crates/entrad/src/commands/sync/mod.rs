@@ -4,11 +4,12 @@
 
 mod interval;
 mod report;
+mod stores;
 mod tenants;
 mod worker;
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use entrad_sync::{Counts, Kind, Plan, Selection, Target};
 use futures_util::StreamExt;
@@ -17,6 +18,7 @@ use crate::cli::{Format, GlobalArgs, SyncArgs, SyncKind};
 use crate::error::Error;
 use crate::output::progress::Progress;
 use report::{RunReport, TenantRun};
+use stores::Stores;
 use worker::Worker;
 
 /// Syncs once, or until SIGTERM/Ctrl-C with `--watch`.
@@ -26,16 +28,25 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<(), Error> {
         kinds: kinds(&args.kinds),
         selection: Selection::new(&args.select).map_err(Error::Sync)?,
         page_size: Some(args.page_size),
+        run_began_ms: None,
     };
     let watch = args.watch.as_deref().map(interval::parse).transpose()?;
     let tenants = args.tenants.as_deref().map(tenants::read).transpose()?;
     let mut workers = Worker::all(global, tenants)?;
+    let stores = Stores::default();
     let json = args.format_given && matches!(global.format, Format::Json | Format::Ndjson);
     let concurrency = usize::from(args.concurrency);
     let _file_size_limit = catch_file_size_limit();
     let mut stop = std::pin::pin!(stop_signal());
     loop {
-        let run = run_once(&mut workers, &target, &plan, concurrency, !global.quiet);
+        let run = run_once(
+            &mut workers,
+            &stores,
+            &target,
+            &plan,
+            concurrency,
+            !global.quiet,
+        );
         let report = tokio::select! {
             report = run => report,
             () = &mut stop => return stopped(),
@@ -86,14 +97,24 @@ fn kinds(asked: &[SyncKind]) -> Vec<Kind> {
 }
 
 /// Every tenant once, `concurrency` at a time; a failure stops only its tenant.
+/// A tenant another worker of a fleet synced since this run began is skipped.
 async fn run_once(
     workers: &mut [Worker],
+    stores: &Stores,
     target: &Target,
     plan: &Plan,
     concurrency: usize,
     show_progress: bool,
 ) -> RunReport {
     let started = Instant::now();
+    let began = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|since| i64::try_from(since.as_millis()).ok());
+    let plan = &Plan {
+        run_began_ms: began,
+        ..plan.clone()
+    };
     let progress = Mutex::new(Progress::new(show_progress));
     let tenants = futures_util::stream::iter(workers.iter_mut())
         .map(|worker| {
@@ -106,7 +127,7 @@ async fn run_once(
                         progress.page(usize::try_from(items).unwrap_or(usize::MAX));
                     }
                 };
-                let result = worker.sync(target, plan, &mut on_page).await;
+                let result = worker.sync(stores, target, plan, &mut on_page).await;
                 TenantRun {
                     tenant: worker.tenant.clone(),
                     result,
