@@ -136,22 +136,44 @@ done
 log "two --watch workers, one killed mid-tenant"
 db=$(fresh_pg fleet_kill)
 reset_stats
-worker k-1 "$db" "fleet-$$-kill" --watch 2s
+# Each worker's connections carry its name (pg_stat_activity.application_name).
+worker k-1 "$db?application_name=k-1" "fleet-$$-kill" --watch 2s
 victim=$!
-worker k-2 "$db" "fleet-$$-kill" --watch 2s
+worker k-2 "$db?application_name=k-2" "fleet-$$-kill" --watch 2s
 survivor=$!
 stop_workers() { kill "$victim" "$survivor" 2>/dev/null || true; wait 2>/dev/null || true; }
 on_exit stop_workers
-# Kill once a third of the tenants are done: every worker has CONCURRENCY in flight.
-until [ "$(sql "$db" "SELECT count(*) FROM sync_state WHERE done" 2>/dev/null || echo 0)" -ge $((tenants_n / 3)) ]; do
-  sleep 0.05
+# held_by NAME: the tenants whose advisory lock a connection of worker NAME holds
+# and whose round is stored mid-way (the lock key as entrad-sync computes it).
+held_by() {
+  sql "$db" "SELECT s.tenant FROM sync_state s JOIN pg_locks l ON l.locktype = 'advisory'
+    AND ((l.classid::bigint << 32) | l.objid::bigint) = hashtextextended('entrad-sync:' || s.tenant, 0)
+    JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE a.application_name = '$1' AND NOT s.done ORDER BY s.tenant"
+}
+# Killed once a third of the tenants are done and it is inside a tenant.
+until [ "$(sql "$db" "SELECT count(*) FROM sync_state WHERE done" 2>/dev/null || echo 0)" -ge $((tenants_n / 3)) ] \
+  && [ -n "$(held_by k-1 2>/dev/null)" ]; do
+  kill -0 "$victim" 2>/dev/null || die "the first worker exited: $(tail -n 5 "$work/k-1.err")"
+  sleep 0.02
 done
+held_by k-1 >"$work/in-flight.txt" || true
 kill -KILL "$victim"
 killed=$(date +%s%N)
 wait "$victim" 2>/dev/null || true
-# The tenants in flight when it died: a stored round not done yet.
-sql "$db" "SELECT tenant FROM sync_state WHERE NOT done ORDER BY tenant" >"$work/in-flight.txt"
-locks_after=$(sql "$db" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+in_flight=$(wc -l <"$work/in-flight.txt")
+# When PostgreSQL ended the dead worker's sessions, and with them its locks.
+until [ "$(sql "$db" "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'k-1'")" = 0 ]; do
+  sleep 0.01
+done
+released=$(date +%s%N)
+# When the survivor had finished the dead worker's tenants, then every tenant.
+in_list=$(sed "s/.*/'&'/" "$work/in-flight.txt" | paste -sd, -)
+until [ "$(sql "$db" "SELECT count(*) FROM sync_state WHERE done AND tenant IN ($in_list)")" = "$in_flight" ]; do
+  kill -0 "$survivor" 2>/dev/null || die "the surviving worker exited: $(tail -n 5 "$work/k-2.err")"
+  sleep 0.02
+done
+taken=$(date +%s%N)
 until [ "$(sql "$db" "SELECT count(*) FROM sync_state WHERE done")" -ge "$tenants_n" ] \
   && [ "$(sql "$db" "SELECT count(*) FROM users")" -ge $((tenants_n * users)) ]; do
   kill -0 "$survivor" 2>/dev/null || die "the surviving worker exited: $(tail -n 5 "$work/k-2.err")"
@@ -164,12 +186,12 @@ read -r _ kfailed _ kchanged _ < <(totals "$work/k-2.out")
 rows=$(sql "$db" "SELECT count(*) FROM users")
 per_tenant=$(sql "$db" "SELECT count(*) FROM (SELECT tenant FROM users GROUP BY tenant HAVING count(*) <> $users) t")
 {
-  echo "tenants in flight (a round stored, not done) right after the kill: $(wc -l <"$work/in-flight.txt")"
-  echo "advisory locks held right after the kill (the survivor's): $locks_after"
-  echo "every tenant done $(((done_at - killed) / 1000000)) ms after the kill"
+  echo "the killed worker was inside $in_flight tenant(s) (lock held, round stored mid-way)"
+  echo "its sessions and locks ended $(((released - killed) / 1000000)) ms after the kill"
+  echo "the survivor had finished those tenants $(((taken - killed) / 1000000)) ms after the kill, every tenant $(((done_at - killed) / 1000000)) ms after it"
   echo "rows: $rows (expected $((tenants_n * users))); tenants without exactly $users rows: $per_tenant"
   echo "survivor's runs: changed $kchanged (a page applied twice would count its users as changed), failed $kfailed"
-  echo "token requests, both workers, whole scenario: $(route_count token)"
+  echo "token requests, both workers, whole scenario: $(route_count token) for $tenants_n tenants"
 } | tee "$out/kill.txt" >&2
 [ "$rows" = $((tenants_n * users)) ] && [ "$per_tenant" = 0 ] && [ "$kchanged" = 0 ] \
   || die "the killed worker's tenants were not finished exactly once"

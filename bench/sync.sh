@@ -66,6 +66,19 @@ pg_cpu() {
   done
   echo $((ticks * 1000 / $(getconf CLK_TCK)))
 }
+# pg_settle: waits (up to 5 s) until our server has no client backend left
+# (its title names the client, 127.0.0.1(port)): the last connection's backend
+# has ended and been reaped, and its CPU time is the postmaster's, not the next
+# measurement's.
+pg_settle() {
+  local pid
+  [ -n "${pg_dir:-}" ] && [ -r "$pg_dir/data/postmaster.pid" ] || return 0
+  pid=$(head -n 1 "$pg_dir/data/postmaster.pid")
+  for _ in $(seq 500); do
+    pgrep -P "$pid" -f '127\.0\.0\.1\(' >/dev/null || return 0
+    sleep 0.01
+  done
+}
 psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
 # fresh_pg NAME: a new database on the server, and its URL.
 fresh_pg() {
@@ -123,16 +136,34 @@ measure() {
   shift 3
   local start end load server
   load=$(cut -d ' ' -f 1 /proc/loadavg)
+  pg_settle
   server=$(pg_cpu)
   start=$(date +%s%N)
   /usr/bin/time -f '%M %e %U %S' -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr" \
     || die "$label failed: $(tail -n 5 "$work/stderr")"
   end=$(date +%s%N)
+  pg_settle
   server=$(($(pg_cpu) - server))
   read -r rss _ user sys < <(tail -n 1 "$work/rss")
   printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$n" "$run" $(((end - start) / 1000000)) \
     "$rss" "$load" "$(python3 -c "print(round(($user + $sys) * 1000))")" "$server" \
     "$(tail -n 1 "$work/stdout")" | tee -a "$out/results.tsv" >&2
+}
+
+# hold_reader DB: a reader holding a snapshot of DB (created in WAL mode, as
+# entrad creates it) until its stdin closes; prints its pid once it holds it.
+hold_reader() {
+  python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA page_size = 16384")
+db.execute("PRAGMA journal_mode = WAL")
+db.execute("CREATE TABLE IF NOT EXISTS reader_marker (x)")
+db.execute("BEGIN")
+db.execute("SELECT count(*) FROM sqlite_master").fetchall()
+print("holding", flush=True)
+sys.stdin.read()
+' "$1"
 }
 
 entrad_sync=("$entrad" --cache memory --format json)
@@ -153,6 +184,14 @@ for n in $sizes; do
       sync users groups --page-size 999 --into "sqlite:$work/e-sqlite-all-$n-$run.db"
     measure entrad-postgres-all "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users groups --page-size 999 --into "$(fresh_pg "bench_a_${n}_$run")"
+    # A reader holds its snapshot for the whole sync: the log cannot start
+    # over, and past its limit each page waits once for the reader (100 ms).
+    exec {reader_in}> >(hold_reader "$work/e-sqlite-reader-$n-$run.db" >"$work/reader-ready")
+    until grep -q holding "$work/reader-ready" 2>/dev/null; do sleep 0.05; done
+    measure entrad-sqlite-users-reader "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users --page-size 999 --into "sqlite:$work/e-sqlite-reader-$n-$run.db"
+    exec {reader_in}>&-
+    rm -f "$work/reader-ready"
     if [ "$python_ref" = 1 ]; then
       measure python-sqlite-users "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-$run.db"
     fi

@@ -1,23 +1,24 @@
 //! The mirror in PostgreSQL: one statement per kind of change per page (arrays
 //! through `unnest`), one transaction per page, advisory locks per tenant.
 //!
-//! Round trips are what a page costs beyond the server's own work, so each
-//! statement is prepared once per connection, `BEGIN` goes out with the
-//! page's first statement and the cursor with its `COMMIT` (pipelined: sent
-//! together, answered together): a page is two round trips, an empty one one.
+//! Round trips are what a page costs beyond the server's own work (on a
+//! busy machine each one waits for the server's process to be scheduled), so
+//! each statement is prepared once per connection and a page's statements are
+//! sent together when it commits: `BEGIN`, its writes, the cursor, `COMMIT`,
+//! pipelined, answered together: one round trip per page.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use futures_util::future::try_join;
+use futures_util::future::{try_join_all, try_join4};
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{Client, NoTls, Row, Statement};
+use tokio_postgres::{Client, NoTls, Statement};
 
 use crate::changes::{Changes, Upsert};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
 use crate::store::migrations::{POSTGRES, VERSIONS_TABLE};
-use crate::store::page::{PageWriter, write_page};
+use crate::store::page::{MEMBERSHIPS, PageWriter, write_page};
 use crate::store::{Cursor, Store};
 use crate::store::{ddl, nul};
 use crate::summary::Counts;
@@ -206,17 +207,20 @@ impl Store for PostgresStore {
         let mut page = Page {
             client: &self.client,
             prepared: &mut self.prepared,
-            begun: false,
+            writes: Vec::new(),
             cursor: None,
         };
-        let written = write_page(&mut page, tenant, kind, changes, next).await;
-        let ended = match &written {
-            Ok(_) => page.commit().await,
-            Err(_) => page.rollback().await,
-        };
+        // Nothing is sent yet (but statements to prepare): a failure here
+        // leaves no transaction open.
+        let mut counts = write_page(&mut page, tenant, kind, changes, next)
+            .await
+            .map_err(Error::postgres(what()))?;
+        let written = page
+            .commit()
+            .await
+            .map_err(Error::postgres("committing a page"))?;
         self.open = false;
-        let counts = written.map_err(Error::postgres(what()))?;
-        ended.map_err(Error::postgres("committing a page"))?;
+        counts += written;
         Ok(counts)
     }
 
@@ -256,15 +260,37 @@ impl Store for PostgresStore {
     }
 }
 
-/// A page's transaction: `BEGIN` is sent with its first statement, and the
-/// cursor ([`PageWriter::store_cursor`]) is kept to be sent with `COMMIT`.
+/// A page's transaction, sent when it commits ([`Page::commit`]): the
+/// writers queue their statements, with the values they bind.
 struct Page<'c> {
     client: &'c Client,
     prepared: &'c mut HashMap<String, Statement>,
-    /// `BEGIN` has been sent.
-    begun: bool,
-    /// The cursor's statement and its values, written at the commit.
+    /// The page's writes, in order.
+    writes: Vec<Write>,
+    /// The cursor's statement and its values.
     cursor: Option<(Statement, CursorValues)>,
+}
+
+/// A queued statement and what its result counts for.
+struct Write {
+    statement: Statement,
+    values: Vec<Box<dyn ToSql + Send + Sync>>,
+    tally: Tally,
+}
+
+/// What a statement's result adds to the page's [`Counts`].
+#[derive(Clone, Copy)]
+enum Tally {
+    /// Rows removed.
+    Removed,
+    /// Memberships added.
+    MembersAdded,
+    /// Memberships removed.
+    MembersRemoved,
+    /// Nothing (the memberships of deleted groups).
+    Nothing,
+    /// The upsert's one row: (added, changed).
+    Upserted,
 }
 
 /// The values of the `sync_state` row.
@@ -291,7 +317,8 @@ impl CursorValues {
 }
 
 impl Page<'_> {
-    /// `sql`, prepared once per connection.
+    /// `sql`, prepared once per connection (before anything of the page is
+    /// sent: nothing waits behind it).
     async fn prepare(&mut self, sql: &str) -> Result<Statement, tokio_postgres::Error> {
         if let Some(statement) = self.prepared.get(sql) {
             return Ok(statement.clone());
@@ -301,92 +328,89 @@ impl Page<'_> {
         Ok(statement)
     }
 
-    /// Runs `sql` in the page's transaction, sending `BEGIN` along first
-    /// if it has not been sent.
-    async fn query(
+    /// Queues `sql` with `values`; its result is counted at the commit.
+    async fn queue(
         &mut self,
         sql: &str,
-        params: &[&(dyn ToSql + Sync)],
-    ) -> Result<Vec<Row>, tokio_postgres::Error> {
-        let statement = self.prepare(sql).await?;
-        if self.begun {
-            return self.client.query(&statement, params).await;
-        }
-        self.begun = true;
-        // Each future sends its request when first polled, in this order.
-        let (_, rows) = try_join(
-            self.client.batch_execute("BEGIN"),
-            self.client.query(&statement, params),
-        )
-        .await?;
-        Ok(rows)
-    }
-
-    /// Runs `sql` (a statement returning no rows) and returns the rows it touched.
-    async fn execute(
-        &mut self,
-        sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        values: Vec<Box<dyn ToSql + Send + Sync>>,
+        tally: Tally,
     ) -> Result<u64, tokio_postgres::Error> {
         let statement = self.prepare(sql).await?;
-        if self.begun {
-            return self.client.execute(&statement, params).await;
-        }
-        self.begun = true;
-        let (_, rows) = try_join(
-            self.client.batch_execute("BEGIN"),
-            self.client.execute(&statement, params),
-        )
-        .await?;
-        Ok(rows)
+        self.writes.push(Write {
+            statement,
+            values,
+            tally,
+        });
+        Ok(0)
     }
 
-    /// Writes the cursor and commits, in one round trip (with `BEGIN` too
-    /// when the page wrote nothing else). A statement that failed before
-    /// leaves the transaction aborted: the cursor's write then fails too,
-    /// and `COMMIT` rolls back.
-    async fn commit(self) -> Result<(), tokio_postgres::Error> {
-        let Some((statement, values)) = self.cursor else {
-            return self.rollback().await;
-        };
-        let params = values.params();
-        let write = async {
-            if self.begun {
-                self.client.execute(&statement, &params).await
-            } else {
-                let (_, rows) = try_join(
-                    self.client.batch_execute("BEGIN"),
-                    self.client.execute(&statement, &params),
-                )
-                .await?;
-                Ok(rows)
+    /// Sends `BEGIN`, the writes, the cursor and `COMMIT` at once (each
+    /// future sends its request when first polled, in this order) and
+    /// returns what the writes counted. A statement that fails leaves the
+    /// transaction aborted: the later ones fail too, `COMMIT` rolls back, and
+    /// the first failure is returned.
+    async fn commit(self) -> Result<Counts, tokio_postgres::Error> {
+        let client = self.client;
+        let params: Vec<Vec<&(dyn ToSql + Sync)>> = self
+            .writes
+            .iter()
+            .map(|write| {
+                write
+                    .values
+                    .iter()
+                    .map(|value| value.as_ref() as &(dyn ToSql + Sync))
+                    .collect()
+            })
+            .collect();
+        let writes = self
+            .writes
+            .iter()
+            .zip(&params)
+            .map(|(write, params)| async move {
+                let mut counts = Counts::default();
+                if let Tally::Upserted = write.tally {
+                    let row = client.query_one(&write.statement, params).await?;
+                    counts.added = row.get::<_, i64>(0) as u64;
+                    counts.changed = row.get::<_, i64>(1) as u64;
+                    return Ok(counts);
+                }
+                let rows = client.execute(&write.statement, params).await?;
+                match write.tally {
+                    Tally::Removed => counts.removed = rows,
+                    Tally::MembersAdded => counts.members_added = rows,
+                    Tally::MembersRemoved => counts.members_removed = rows,
+                    Tally::Nothing | Tally::Upserted => {}
+                }
+                Ok::<_, tokio_postgres::Error>(counts)
+            });
+        let cursor = async {
+            match &self.cursor {
+                Some((statement, values)) => client.execute(statement, &values.params()).await,
+                None => Ok(0),
             }
         };
-        try_join(write, self.client.batch_execute("COMMIT")).await?;
-        Ok(())
-    }
-
-    /// Ends a page that failed.
-    async fn rollback(self) -> Result<(), tokio_postgres::Error> {
-        if self.begun {
-            self.client.batch_execute("ROLLBACK").await?;
+        let (_, written, _, _) = try_join4(
+            client.batch_execute("BEGIN"),
+            try_join_all(writes),
+            cursor,
+            client.batch_execute("COMMIT"),
+        )
+        .await?;
+        let mut total = Counts::default();
+        for counts in written {
+            total += counts;
         }
-        Ok(())
+        Ok(total)
     }
 }
 
-/// Strings as PostgreSQL can store them (U+0000 escaped: see [`nul`]).
-struct Texts<'a>(Vec<Cow<'a, str>>);
-
-impl Texts<'_> {
-    /// The strings, as a query's array parameter.
-    fn refs(&self) -> Vec<&str> {
-        self.0.iter().map(AsRef::as_ref).collect()
-    }
-}
-
-fn escaped<'a>(texts: impl Iterator<Item = &'a str>) -> Texts<'a> {
-    Texts(texts.map(nul::escape_text).collect())
+/// Owned strings as PostgreSQL can store them, for a queued statement.
+fn escaped_owned<'a>(texts: impl Iterator<Item = &'a str>) -> Box<dyn ToSql + Send + Sync> {
+    Box::new(
+        texts
+            .map(|text| nul::escape_text(text).into_owned())
+            .collect::<Vec<String>>(),
+    )
 }
 
 impl PageWriter for Page<'_> {
@@ -399,11 +423,12 @@ impl PageWriter for Page<'_> {
         ids: &[&str],
         round: i64,
     ) -> Result<u64, tokio_postgres::Error> {
-        self.execute(
-                &format!("UPDATE {table} SET removed = 'changed', seen_round = $3 WHERE tenant = $1 AND id = ANY($2) AND removed IS NULL"),
-                &[&tenant, &escaped(ids.iter().copied()).refs(), &round],
-            )
-            .await
+        self.queue(
+            &format!("UPDATE {table} SET removed = 'changed', seen_round = $3 WHERE tenant = $1 AND id = ANY($2) AND removed IS NULL"),
+            vec![Box::new(tenant.to_owned()), escaped_owned(ids.iter().copied()), Box::new(round)],
+            Tally::Removed,
+        )
+        .await
     }
 
     async fn delete(
@@ -412,9 +437,13 @@ impl PageWriter for Page<'_> {
         table: &'static str,
         ids: &[&str],
     ) -> Result<u64, tokio_postgres::Error> {
-        self.execute(
+        self.queue(
             &format!("DELETE FROM {table} WHERE tenant = $1 AND id = ANY($2)"),
-            &[&tenant, &escaped(ids.iter().copied()).refs()],
+            vec![
+                Box::new(tenant.to_owned()),
+                escaped_owned(ids.iter().copied()),
+            ],
+            Tally::Removed,
         )
         .await
     }
@@ -424,13 +453,24 @@ impl PageWriter for Page<'_> {
         tenant: &str,
         groups: &[&str],
     ) -> Result<u64, tokio_postgres::Error> {
-        self.execute(
+        self.queue(
             "DELETE FROM memberships WHERE tenant = $1 AND group_id = ANY($2)",
-            &[&tenant, &escaped(groups.iter().copied()).refs()],
+            vec![
+                Box::new(tenant.to_owned()),
+                escaped_owned(groups.iter().copied()),
+            ],
+            Tally::Nothing,
         )
         .await
     }
 
+    /// The rows that exist are updated, then the others inserted: a plain
+    /// insert, where `INSERT ... ON CONFLICT` inserts speculatively (an index
+    /// probe, the insert, the index entry, a confirmation): a quarter more of
+    /// the server's time for a new row. This relies on one writer per tenant
+    /// at a time (the advisory lock; another would make the page fail on the
+    /// key, to be applied again) and on a page holding each id once
+    /// (`Changes::read`).
     async fn upsert(
         &mut self,
         tenant: &str,
@@ -439,39 +479,37 @@ impl PageWriter for Page<'_> {
         round: i64,
         full: bool,
     ) -> Result<(u64, u64), tokio_postgres::Error> {
-        let ids = escaped(upserts.iter().map(|u| u.id.as_ref()));
-        let data = Texts(upserts.iter().map(|u| nul::escape_json(&u.text)).collect());
-        // The rows that exist are updated, then the others inserted: a
-        // plain insert, where `INSERT ... ON CONFLICT` inserts speculatively
-        // (an index probe, the insert, the index entry, a confirmation): a
-        // quarter more of the server's time for a new row. This relies on
-        // one writer per tenant at a time (the advisory lock; another would
-        // make the page fail on the key, to be applied again) and on a page
-        // holding each id once (`Changes::read`).
-        let rows = self
-            .query(
-                &format!(
-                    "WITH u AS (SELECT * FROM unnest($2::text[], $3::text[]) AS u (id, data)),
-                     updated AS (
-                       UPDATE {table} AS t SET
-                         data = CASE WHEN $5 THEN u.data::jsonb ELSE t.data || u.data::jsonb END,
-                         removed = NULL, seen_round = $4
-                       FROM u WHERE t.tenant = $1 AND t.id = u.id
-                       RETURNING t.id),
-                     inserted AS (
-                       INSERT INTO {table} (tenant, id, data, removed, seen_round)
-                       SELECT $1, u.id, u.data::jsonb, NULL, $4 FROM u
-                       WHERE NOT EXISTS (SELECT FROM updated WHERE updated.id = u.id)
-                       RETURNING 1)
-                     SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)"
-                ),
-                &[&tenant, &ids.refs(), &data.refs(), &round, &full],
-            )
-            .await?;
-        // One row, always (two counts).
-        Ok(rows.first().map_or((0, 0), |row| {
-            (row.get::<_, i64>(0) as u64, row.get::<_, i64>(1) as u64)
-        }))
+        let data: Vec<String> = upserts
+            .iter()
+            .map(|u| nul::escape_json(&u.text).into_owned())
+            .collect();
+        self.queue(
+            &format!(
+                "WITH u AS (SELECT * FROM unnest($2::text[], $3::text[]) AS u (id, data)),
+                 updated AS (
+                   UPDATE {table} AS t SET
+                     data = CASE WHEN $5 THEN u.data::jsonb ELSE t.data || u.data::jsonb END,
+                     removed = NULL, seen_round = $4
+                   FROM u WHERE t.tenant = $1 AND t.id = u.id
+                   RETURNING t.id),
+                 inserted AS (
+                   INSERT INTO {table} (tenant, id, data, removed, seen_round)
+                   SELECT $1, u.id, u.data::jsonb, NULL, $4 FROM u
+                   WHERE NOT EXISTS (SELECT FROM updated WHERE updated.id = u.id)
+                   RETURNING 1)
+                 SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)"
+            ),
+            vec![
+                Box::new(tenant.to_owned()),
+                escaped_owned(upserts.iter().map(|u| u.id.as_ref())),
+                Box::new(data),
+                Box::new(round),
+                Box::new(full),
+            ],
+            Tally::Upserted,
+        )
+        .await?;
+        Ok((0, 0))
     }
 
     async fn add_members(
@@ -480,17 +518,21 @@ impl PageWriter for Page<'_> {
         members: &[(Cow<'_, str>, Cow<'_, str>, Cow<'_, str>)],
         round: i64,
     ) -> Result<u64, tokio_postgres::Error> {
-        let groups = escaped(members.iter().map(|m| m.0.as_ref()));
-        let ids = escaped(members.iter().map(|m| m.1.as_ref()));
-        let types = escaped(members.iter().map(|m| m.2.as_ref()));
-        self.execute(
-                "INSERT INTO memberships (tenant, group_id, member_id, member_type, seen_round)
-                 SELECT $1, m.g, m.m, m.t, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS m (g, m, t)
-                 ON CONFLICT (tenant, group_id, member_id) DO UPDATE SET
-                   member_type = excluded.member_type, seen_round = excluded.seen_round",
-                &[&tenant, &groups.refs(), &ids.refs(), &types.refs(), &round],
-            )
-            .await
+        self.queue(
+            "INSERT INTO memberships (tenant, group_id, member_id, member_type, seen_round)
+             SELECT $1, m.g, m.m, m.t, $5 FROM unnest($2::text[], $3::text[], $4::text[]) AS m (g, m, t)
+             ON CONFLICT (tenant, group_id, member_id) DO UPDATE SET
+               member_type = excluded.member_type, seen_round = excluded.seen_round",
+            vec![
+                Box::new(tenant.to_owned()),
+                escaped_owned(members.iter().map(|m| m.0.as_ref())),
+                escaped_owned(members.iter().map(|m| m.1.as_ref())),
+                escaped_owned(members.iter().map(|m| m.2.as_ref())),
+                Box::new(round),
+            ],
+            Tally::MembersAdded,
+        )
+        .await
     }
 
     async fn remove_members(
@@ -498,12 +540,15 @@ impl PageWriter for Page<'_> {
         tenant: &str,
         members: &[(Cow<'_, str>, Cow<'_, str>)],
     ) -> Result<u64, tokio_postgres::Error> {
-        let groups = escaped(members.iter().map(|m| m.0.as_ref()));
-        let ids = escaped(members.iter().map(|m| m.1.as_ref()));
-        self.execute(
+        self.queue(
             "DELETE FROM memberships AS s USING unnest($2::text[], $3::text[]) AS m (g, m)
-                 WHERE s.tenant = $1 AND s.group_id = m.g AND s.member_id = m.m",
-            &[&tenant, &groups.refs(), &ids.refs()],
+             WHERE s.tenant = $1 AND s.group_id = m.g AND s.member_id = m.m",
+            vec![
+                Box::new(tenant.to_owned()),
+                escaped_owned(members.iter().map(|m| m.0.as_ref())),
+                escaped_owned(members.iter().map(|m| m.1.as_ref())),
+            ],
+            Tally::MembersRemoved,
         )
         .await
     }
@@ -514,9 +559,15 @@ impl PageWriter for Page<'_> {
         table: &'static str,
         round: i64,
     ) -> Result<u64, tokio_postgres::Error> {
-        self.execute(
+        let tally = if table == MEMBERSHIPS {
+            Tally::MembersRemoved
+        } else {
+            Tally::Removed
+        };
+        self.queue(
             &format!("DELETE FROM {table} WHERE tenant = $1 AND seen_round < $2"),
-            &[&tenant, &round],
+            vec![Box::new(tenant.to_owned()), Box::new(round)],
+            tally,
         )
         .await
     }

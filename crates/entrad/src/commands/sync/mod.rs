@@ -11,7 +11,7 @@ mod worker;
 use std::sync::Mutex;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use entrad_sync::{Counts, Kind, Plan, Selection, Target};
+use entrad_sync::{Counts, Kind, Outcome, Plan, Selection, Target};
 use futures_util::StreamExt;
 
 use crate::cli::{Format, GlobalArgs, SyncArgs, SyncKind};
@@ -98,6 +98,9 @@ fn kinds(asked: &[SyncKind]) -> Vec<Kind> {
 
 /// Every tenant once, `concurrency` at a time; a failure stops only its tenant.
 /// A tenant another worker of a fleet synced since this run began is skipped.
+/// Tenants found busy are tried once more at the end of the pass: a worker
+/// that died holding one has let it go by then, and it is taken in this run
+/// rather than the next (one held or synced by a live worker is skipped again).
 async fn run_once(
     workers: &mut [Worker],
     stores: &Stores,
@@ -115,33 +118,60 @@ async fn run_once(
         run_began_ms: began,
         ..plan.clone()
     };
-    let progress = Mutex::new(Progress::new(show_progress));
-    let tenants = futures_util::stream::iter(workers.iter_mut())
-        .map(|worker| {
-            let progress = &progress;
-            async move {
-                let before = worker.token_requests();
-                let mut on_page = |counts: &Counts| {
-                    if let Ok(mut progress) = progress.lock() {
-                        let items = counts.added + counts.changed + counts.removed;
-                        progress.page(usize::try_from(items).unwrap_or(usize::MAX));
-                    }
-                };
-                let result = worker.sync(stores, target, plan, &mut on_page).await;
-                TenantRun {
-                    tenant: worker.tenant.clone(),
-                    result,
-                    token_requests: worker.token_requests() - before,
-                }
+    let progress = &Mutex::new(Progress::new(show_progress));
+    let first = workers.iter_mut().collect();
+    let mut tenants = sync_pass(first, stores, target, plan, concurrency, progress).await;
+    let busy: Vec<String> = tenants
+        .iter()
+        .filter(|run| matches!(run.result, Ok(Outcome::Busy)))
+        .map(|run| run.tenant.clone())
+        .collect();
+    if !busy.is_empty() {
+        let again = workers
+            .iter_mut()
+            .filter(|worker| busy.contains(&worker.tenant))
+            .collect();
+        for retried in sync_pass(again, stores, target, plan, concurrency, progress).await {
+            if let Some(run) = tenants.iter_mut().find(|run| run.tenant == retried.tenant) {
+                run.token_requests += retried.token_requests;
+                run.result = retried.result;
             }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
+        }
+    }
     RunReport {
         tenants,
         elapsed: started.elapsed(),
     }
+}
+
+/// One pass over `workers`, `concurrency` at a time.
+async fn sync_pass(
+    workers: Vec<&mut Worker>,
+    stores: &Stores,
+    target: &Target,
+    plan: &Plan,
+    concurrency: usize,
+    progress: &Mutex<Progress>,
+) -> Vec<TenantRun> {
+    futures_util::stream::iter(workers)
+        .map(|worker| async move {
+            let before = worker.token_requests();
+            let mut on_page = |counts: &Counts| {
+                if let Ok(mut progress) = progress.lock() {
+                    let items = counts.added + counts.changed + counts.removed;
+                    progress.page(usize::try_from(items).unwrap_or(usize::MAX));
+                }
+            };
+            let result = worker.sync(stores, target, plan, &mut on_page).await;
+            TenantRun {
+                tenant: worker.tenant.clone(),
+                result,
+                token_requests: worker.token_requests() - before,
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
 }
 
 /// Says why the process stops (every applied page stays applied): not a failure.
