@@ -11,8 +11,13 @@
 # Environment: ENTRAD (default target/release/entrad), PYTHON (default
 # .venv/bin/python), SIZES ("10000 100000"), RUNS (3, the median is reported),
 # ENTRAD_TEST_POSTGRES_URL (a server to create databases on; without it one is
-# started with scripts/services/postgres.sh, as scripts/test does).
-# Writes results.tsv (one line per run) and summary.md to OUT_DIR.
+# started with scripts/services/postgres.sh, as scripts/test does, and its CPU
+# time is counted too), PYTHON_REF (1; 0 skips the Python mirror).
+# Every entrad run but the `-default` ones asks for pages of 999
+# (`--page-size 999`, the default since issue 23); the `-default` ones give no
+# option at all. Writes results.tsv (one line per run: label, users, run,
+# wall ms, peak RSS KiB, load average, client CPU ms, server CPU ms, output)
+# and summary.md to OUT_DIR.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +26,7 @@ entrad=${ENTRAD:-$root/target/release/entrad}
 python=${PYTHON:-$root/.venv/bin/python}
 sizes=${SIZES:-10000 100000}
 runs=${RUNS:-3}
+python_ref=${PYTHON_REF:-1}
 
 log() { printf '\n==> %s\n' "$*" >&2; }
 die() { printf 'sync.sh: %s\n' "$*" >&2; exit 1; }
@@ -48,6 +54,31 @@ if [ -z "${ENTRAD_TEST_POSTGRES_URL:-}" ]; then
   source "$root/scripts/services/postgres.sh"
 fi
 pg_server=$ENTRAD_TEST_POSTGRES_URL
+# pg_cpu: CPU ms of our own server (every process, the ended backends too: the
+# postmaster has reaped them), or 0 for a server shared with others.
+pg_cpu() {
+  local pid ticks=0 f
+  [ -n "${pg_dir:-}" ] && [ -r "$pg_dir/data/postmaster.pid" ] || { echo 0; return; }
+  pid=$(head -n 1 "$pg_dir/data/postmaster.pid")
+  ticks=$(awk '{print $14 + $15 + $16 + $17}' "/proc/$pid/stat")
+  for f in $(pgrep -P "$pid"); do
+    ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$f/stat" 2>/dev/null || echo 0)))
+  done
+  echo $((ticks * 1000 / $(getconf CLK_TCK)))
+}
+# pg_settle: waits (up to 5 s) until our server has no client backend left
+# (its title names the client, 127.0.0.1(port)): the last connection's backend
+# has ended and been reaped, and its CPU time is the postmaster's, not the next
+# measurement's.
+pg_settle() {
+  local pid
+  [ -n "${pg_dir:-}" ] && [ -r "$pg_dir/data/postmaster.pid" ] || return 0
+  pid=$(head -n 1 "$pg_dir/data/postmaster.pid")
+  for _ in $(seq 500); do
+    pgrep -P "$pid" -f '127\.0\.0\.1\(' >/dev/null || return 0
+    sleep 0.01
+  done
+}
 psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
 # fresh_pg NAME: a new database on the server, and its URL.
 fresh_pg() {
@@ -98,17 +129,41 @@ for i in ids:
 PY
 }
 
-# measure LABEL N RUN CMD...: runs CMD, records wall ms and peak RSS (KiB).
+# measure LABEL N RUN CMD...: runs CMD, records wall ms, peak RSS (KiB), the
+# load average before it, its CPU ms and the database server's.
 measure() {
   local label=$1 n=$2 run=$3
   shift 3
-  local start end
+  local start end load server
+  load=$(cut -d ' ' -f 1 /proc/loadavg)
+  pg_settle
+  server=$(pg_cpu)
   start=$(date +%s%N)
-  /usr/bin/time -f '%M' -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr" \
+  /usr/bin/time -f '%M %e %U %S' -o "$work/rss" "$@" >"$work/stdout" 2>"$work/stderr" \
     || die "$label failed: $(tail -n 5 "$work/stderr")"
   end=$(date +%s%N)
-  printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$n" "$run" $(((end - start) / 1000000)) \
-    "$(tail -n 1 "$work/rss")" "$(tail -n 1 "$work/stdout")" | tee -a "$out/results.tsv" >&2
+  pg_settle
+  server=$(($(pg_cpu) - server))
+  read -r rss _ user sys < <(tail -n 1 "$work/rss")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$n" "$run" $(((end - start) / 1000000)) \
+    "$rss" "$load" "$(python3 -c "print(round(($user + $sys) * 1000))")" "$server" \
+    "$(tail -n 1 "$work/stdout")" | tee -a "$out/results.tsv" >&2
+}
+
+# hold_reader DB: a reader holding a snapshot of DB (created in WAL mode, as
+# entrad creates it) until its stdin closes; prints its pid once it holds it.
+hold_reader() {
+  python3 -c '
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute("PRAGMA page_size = 16384")
+db.execute("PRAGMA journal_mode = WAL")
+db.execute("CREATE TABLE IF NOT EXISTS reader_marker (x)")
+db.execute("BEGIN")
+db.execute("SELECT count(*) FROM sqlite_master").fetchall()
+print("holding", flush=True)
+sys.stdin.read()
+' "$1"
 }
 
 entrad_sync=("$entrad" --cache memory --format json)
@@ -119,13 +174,27 @@ for n in $sizes; do
   for run in $(seq "$runs"); do
     measure entrad-sqlite-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
-    measure entrad-sqlite-all "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users groups --page-size 999 --into "sqlite:$work/e-sqlite-all-$n-$run.db"
     measure entrad-postgres-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --page-size 999 --into "$(fresh_pg "bench_u_${n}_$run")"
+    measure entrad-sqlite-users-default "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users --into "sqlite:$work/e-sqlite-default-$n-$run.db"
+    measure entrad-postgres-users-default "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users --into "$(fresh_pg "bench_d_${n}_$run")"
+    measure entrad-sqlite-all "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users groups --page-size 999 --into "sqlite:$work/e-sqlite-all-$n-$run.db"
     measure entrad-postgres-all "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users groups --page-size 999 --into "$(fresh_pg "bench_a_${n}_$run")"
-    measure python-sqlite-users "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-$run.db"
+    # A reader holds its snapshot for the whole sync: the log cannot start
+    # over, and past its limit each page waits once for the reader (100 ms).
+    exec {reader_in}> >(hold_reader "$work/e-sqlite-reader-$n-$run.db" >"$work/reader-ready")
+    until grep -q holding "$work/reader-ready" 2>/dev/null; do sleep 0.05; done
+    measure entrad-sqlite-users-reader "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+      sync users --page-size 999 --into "sqlite:$work/e-sqlite-reader-$n-$run.db"
+    exec {reader_in}>&-
+    rm -f "$work/reader-ready"
+    if [ "$python_ref" = 1 ]; then
+      measure python-sqlite-users "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-$run.db"
+    fi
   done
   # Incremental: 100 changed users, then each mirror catches up (the first run's mirrors).
   for run in $(seq "$runs"); do
@@ -134,7 +203,9 @@ for n in $sizes; do
       sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-1.db"
     measure entrad-postgres-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --page-size 999 --into "${pg_server%/*}/bench_u_${n}_1"
-    measure python-sqlite-incremental "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-1.db"
+    if [ "$python_ref" = 1 ]; then
+      measure python-sqlite-incremental "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-1.db"
+    fi
   done
   stop_emulator
 done
@@ -144,14 +215,18 @@ python3 - "$out/results.tsv" >"$out/summary.md" <<'PY'
 import collections, statistics, sys
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    label, n, run, ms, rss, _ = line.rstrip("\n").split("\t", 5)
-    rows[(label, int(n))].append((int(ms), int(rss)))
-print("| what | users | wall (median) | users/s | peak RSS (max) |")
-print("|---|---|---|---|---|")
+    label, n, run, ms, rss, load, cpu, server, _ = line.rstrip("\n").split("\t", 8)
+    rows[(label, int(n))].append((int(ms), int(rss), float(load), int(cpu), int(server)))
+print("| what | users | wall (median) | users/s | client CPU (median) | server CPU (median) | peak RSS (max) | load average (median) | runs |")
+print("|---|---|---|---|---|---|---|---|---|")
 for (label, n), values in sorted(rows.items(), key=lambda kv: (kv[0][1], kv[0][0])):
     ms = statistics.median(v[0] for v in values)
     rss = max(v[1] for v in values) / 1024
+    load = statistics.median(v[2] for v in values)
+    cpu = statistics.median(v[3] for v in values)
+    server = statistics.median(v[4] for v in values)
+    server = f"{server:.0f} ms" if "postgres" in label and server else ""
     rate = "" if "incremental" in label else f"{n / (ms / 1000):,.0f}"
-    print(f"| {label} | {n:,} | {ms:.0f} ms | {rate} | {rss:.1f} MiB |")
+    print(f"| {label} | {n:,} | {ms:.0f} ms | {rate} | {cpu:.0f} ms | {server} | {rss:.1f} MiB | {load:.1f} | {len(values)} |")
 PY
 cat "$out/summary.md"

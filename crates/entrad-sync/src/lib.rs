@@ -31,6 +31,7 @@
 //!     kinds: vec![Kind::Users, Kind::Groups],
 //!     selection: Selection::new(&["displayName", "mail"])?,
 //!     page_size: Some(999),
+//!     run_began_ms: None,
 //! };
 //! let outcome =
 //!     entrad_sync::sync_tenant(&graph, &mut store, "contoso.onmicrosoft.com", &plan, &mut |_| {})

@@ -23,6 +23,11 @@ pub struct Plan {
     pub selection: Selection,
     /// Items per page asked for (`Prefer: odata.maxpagesize`); `None`: the service's default.
     pub page_size: Option<u32>,
+    /// When the run began (Unix milliseconds), in a fleet: a tenant whose
+    /// rounds of every kind all ended since then was synced by another worker
+    /// during this run, and is skipped ([`Outcome::Busy`]) rather than synced
+    /// twice. The workers' clocks should agree to well within a run.
+    pub run_began_ms: Option<i64>,
 }
 
 /// How a tenant's sync ended.
@@ -30,7 +35,8 @@ pub struct Plan {
 pub enum Outcome {
     /// Synced: what changed.
     Synced(Counts),
-    /// Another worker holds the tenant (PostgreSQL advisory lock): skipped.
+    /// Another worker holds the tenant (PostgreSQL advisory lock), or synced
+    /// it during this run ([`Plan::run_began_ms`]): skipped.
     Busy,
 }
 
@@ -48,6 +54,22 @@ pub async fn sync_tenant<S: Store>(
 ) -> Result<Outcome> {
     if !store.try_lock(tenant).await? {
         return Ok(Outcome::Busy);
+    }
+    let synced_since_began = match plan.run_began_ms {
+        Some(began) => synced_since(store, tenant, &plan.kinds, began).await,
+        None => Ok(false),
+    };
+    match synced_since_began {
+        Ok(false) => {}
+        Ok(true) => {
+            store.unlock(tenant).await?;
+            return Ok(Outcome::Busy);
+        }
+        Err(e) => {
+            // The lock is let go whatever happens; the read's error is the one reported.
+            let _ = store.unlock(tenant).await;
+            return Err(e);
+        }
     }
     let mut synced = Ok(Counts::default());
     for &kind in &plan.kinds {
@@ -67,6 +89,22 @@ pub async fn sync_tenant<S: Store>(
     let counts = synced?;
     unlocked?;
     Ok(Outcome::Synced(counts))
+}
+
+/// Whether every kind's last round of `tenant` ended at or after `began`.
+async fn synced_since<S: Store>(
+    store: &mut S,
+    tenant: &str,
+    kinds: &[Kind],
+    began: i64,
+) -> Result<bool> {
+    for &kind in kinds {
+        let ended = store.round_ended(tenant, kind).await?;
+        if ended.is_none_or(|ended| ended < began) {
+            return Ok(false);
+        }
+    }
+    Ok(!kinds.is_empty())
 }
 
 /// One kind: the rest of the current round, or the next round.

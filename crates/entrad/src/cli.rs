@@ -257,9 +257,10 @@ pub struct SyncArgs {
     /// Tenants synced at the same time.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub concurrency: u16,
-    /// Items per delta page to ask Graph for (Prefer: odata.maxpagesize).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=999))]
-    pub page_size: Option<u32>,
+    /// Items per delta page to ask Graph for (Prefer: odata.maxpagesize); the
+    /// default is the largest Graph allows: fewer requests and transactions.
+    #[arg(long, value_name = "N", default_value_t = 999, value_parser = clap::value_parser!(u32).range(1..=999))]
+    pub page_size: u32,
     /// Set from the command line: --format was given (json prints the summary as JSON).
     #[arg(skip)]
     pub format_given: bool,

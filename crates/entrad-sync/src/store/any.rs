@@ -53,6 +53,10 @@ impl Store for AnyStore {
         each!(self, s => s.apply(tenant, kind, changes, next))
     }
 
+    async fn round_ended(&mut self, tenant: &str, kind: Kind) -> Result<Option<i64>> {
+        each!(self, s => s.round_ended(tenant, kind))
+    }
+
     async fn try_lock(&mut self, tenant: &str) -> Result<bool> {
         each!(self, s => s.try_lock(tenant))
     }

@@ -7,11 +7,20 @@ pub(crate) const SQLITE: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/sqlite/0002_memberships_clustered.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/sqlite/0003_round_ended.sql"),
+    ),
 ];
 
 /// `(version, SQL)` for PostgreSQL.
-pub(crate) const POSTGRES: &[(i64, &str)] =
-    &[(1, include_str!("../../migrations/postgres/0001_mirror.sql"))];
+pub(crate) const POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../../migrations/postgres/0001_mirror.sql")),
+    (
+        2,
+        include_str!("../../migrations/postgres/0002_round_ended.sql"),
+    ),
+];
 
 /// The table recording applied versions (same SQL in both databases).
 pub(crate) const VERSIONS_TABLE: &str =

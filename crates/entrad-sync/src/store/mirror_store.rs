@@ -42,6 +42,15 @@ pub trait Store: Send {
         next: &Cursor,
     ) -> impl Future<Output = Result<Counts>> + Send;
 
+    /// When `tenant`'s last round of `kind` reached its deltaLink (Unix
+    /// milliseconds, by the clock of the process that applied its last page);
+    /// `None` mid-round or before the first.
+    fn round_ended(
+        &mut self,
+        tenant: &str,
+        kind: Kind,
+    ) -> impl Future<Output = Result<Option<i64>>> + Send;
+
     /// Takes `tenant` for this worker, if no other worker holds it
     /// (PostgreSQL: a session advisory lock, released when the connection
     /// ends, e.g. when the worker dies; SQLite: always granted).

@@ -83,13 +83,23 @@ pub(crate) trait PageWriter: Send {
     /// A round of groups has reached its deltaLink (SQLite builds its member index).
     async fn groups_round_ended(&mut self) -> Result<(), Self::Error>;
 
-    /// Stores where the round stands after this page.
+    /// Stores where the round stands after this page, and when the round
+    /// ended (Unix milliseconds) if this page ended it.
     async fn store_cursor(
         &mut self,
         tenant: &str,
         kind: Kind,
         next: &Cursor,
+        ended_ms: Option<i64>,
     ) -> Result<(), Self::Error>;
+}
+
+/// The clock, in Unix milliseconds (`None` before 1970).
+pub(crate) fn now_ms() -> Option<i64> {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
+    i64::try_from(since_epoch.as_millis()).ok()
 }
 
 /// Ids of the removals of one reason.
@@ -159,6 +169,7 @@ pub(crate) async fn write_page<W: PageWriter>(
     if next.done && kind == Kind::Groups {
         writer.groups_round_ended().await?;
     }
-    writer.store_cursor(tenant, kind, next).await?;
+    let ended_ms = if next.done { now_ms() } else { None };
+    writer.store_cursor(tenant, kind, next, ended_ms).await?;
     Ok(counts)
 }

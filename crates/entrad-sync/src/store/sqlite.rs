@@ -207,6 +207,18 @@ impl Store for SqliteStore {
         Ok(counts)
     }
 
+    async fn round_ended(&mut self, tenant: &str, kind: Kind) -> Result<Option<i64>> {
+        self.conn
+            .query_row(
+                "SELECT round_ended_ms FROM sync_state WHERE tenant = ?1 AND kind = ?2",
+                params![tenant, kind.name()],
+                |row| row.get(0),
+            )
+            .optional()
+            .map(Option::flatten)
+            .map_err(Error::sqlite("reading the sync state"))
+    }
+
     async fn try_lock(&mut self, _tenant: &str) -> Result<bool> {
         Ok(true)
     }
@@ -486,12 +498,14 @@ impl PageWriter for Page<'_> {
         tenant: &str,
         kind: Kind,
         next: &Cursor,
+        ended_ms: Option<i64>,
     ) -> rusqlite::Result<()> {
         self.conn
             .prepare_cached(
-                "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection, round_ended_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
                  ON CONFLICT (tenant, kind) DO UPDATE SET link = excluded.link, done = excluded.done,
-                   full_round = excluded.full_round, round = excluded.round, selection = excluded.selection",
+                   full_round = excluded.full_round, round = excluded.round, selection = excluded.selection,
+                   round_ended_ms = excluded.round_ended_ms",
             )?
             .execute(params![
                 tenant,
@@ -500,7 +514,8 @@ impl PageWriter for Page<'_> {
                 next.done,
                 next.full,
                 next.round,
-                next.selection
+                next.selection,
+                ended_ms
             ])?;
         Ok(())
     }

@@ -4,19 +4,21 @@
 
 mod interval;
 mod report;
+mod stores;
 mod tenants;
 mod worker;
 
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use entrad_sync::{Counts, Kind, Plan, Selection, Target};
+use entrad_sync::{Counts, Kind, Outcome, Plan, Selection, Target};
 use futures_util::StreamExt;
 
 use crate::cli::{Format, GlobalArgs, SyncArgs, SyncKind};
 use crate::error::Error;
 use crate::output::progress::Progress;
 use report::{RunReport, TenantRun};
+use stores::Stores;
 use worker::Worker;
 
 /// Syncs once, or until SIGTERM/Ctrl-C with `--watch`.
@@ -25,17 +27,26 @@ pub async fn run(global: &GlobalArgs, args: &SyncArgs) -> Result<(), Error> {
     let plan = Plan {
         kinds: kinds(&args.kinds),
         selection: Selection::new(&args.select).map_err(Error::Sync)?,
-        page_size: args.page_size,
+        page_size: Some(args.page_size),
+        run_began_ms: None,
     };
     let watch = args.watch.as_deref().map(interval::parse).transpose()?;
     let tenants = args.tenants.as_deref().map(tenants::read).transpose()?;
     let mut workers = Worker::all(global, tenants)?;
+    let stores = Stores::default();
     let json = args.format_given && matches!(global.format, Format::Json | Format::Ndjson);
     let concurrency = usize::from(args.concurrency);
     let _file_size_limit = catch_file_size_limit();
     let mut stop = std::pin::pin!(stop_signal());
     loop {
-        let run = run_once(&mut workers, &target, &plan, concurrency, !global.quiet);
+        let run = run_once(
+            &mut workers,
+            &stores,
+            &target,
+            &plan,
+            concurrency,
+            !global.quiet,
+        );
         let report = tokio::select! {
             report = run => report,
             () = &mut stop => return stopped(),
@@ -86,41 +97,81 @@ fn kinds(asked: &[SyncKind]) -> Vec<Kind> {
 }
 
 /// Every tenant once, `concurrency` at a time; a failure stops only its tenant.
+/// A tenant another worker of a fleet synced since this run began is skipped.
+/// Tenants found busy are tried once more at the end of the pass: a worker
+/// that died holding one has let it go by then, and it is taken in this run
+/// rather than the next (one held or synced by a live worker is skipped again).
 async fn run_once(
     workers: &mut [Worker],
+    stores: &Stores,
     target: &Target,
     plan: &Plan,
     concurrency: usize,
     show_progress: bool,
 ) -> RunReport {
     let started = Instant::now();
-    let progress = Mutex::new(Progress::new(show_progress));
-    let tenants = futures_util::stream::iter(workers.iter_mut())
-        .map(|worker| {
-            let progress = &progress;
-            async move {
-                let before = worker.token_requests();
-                let mut on_page = |counts: &Counts| {
-                    if let Ok(mut progress) = progress.lock() {
-                        let items = counts.added + counts.changed + counts.removed;
-                        progress.page(usize::try_from(items).unwrap_or(usize::MAX));
-                    }
-                };
-                let result = worker.sync(target, plan, &mut on_page).await;
-                TenantRun {
-                    tenant: worker.tenant.clone(),
-                    result,
-                    token_requests: worker.token_requests() - before,
-                }
+    let began = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .ok()
+        .and_then(|since| i64::try_from(since.as_millis()).ok());
+    let plan = &Plan {
+        run_began_ms: began,
+        ..plan.clone()
+    };
+    let progress = &Mutex::new(Progress::new(show_progress));
+    let first = workers.iter_mut().collect();
+    let mut tenants = sync_pass(first, stores, target, plan, concurrency, progress).await;
+    let busy: Vec<String> = tenants
+        .iter()
+        .filter(|run| matches!(run.result, Ok(Outcome::Busy)))
+        .map(|run| run.tenant.clone())
+        .collect();
+    if !busy.is_empty() {
+        let again = workers
+            .iter_mut()
+            .filter(|worker| busy.contains(&worker.tenant))
+            .collect();
+        for retried in sync_pass(again, stores, target, plan, concurrency, progress).await {
+            if let Some(run) = tenants.iter_mut().find(|run| run.tenant == retried.tenant) {
+                run.token_requests += retried.token_requests;
+                run.result = retried.result;
             }
-        })
-        .buffer_unordered(concurrency)
-        .collect()
-        .await;
+        }
+    }
     RunReport {
         tenants,
         elapsed: started.elapsed(),
     }
+}
+
+/// One pass over `workers`, `concurrency` at a time.
+async fn sync_pass(
+    workers: Vec<&mut Worker>,
+    stores: &Stores,
+    target: &Target,
+    plan: &Plan,
+    concurrency: usize,
+    progress: &Mutex<Progress>,
+) -> Vec<TenantRun> {
+    futures_util::stream::iter(workers)
+        .map(|worker| async move {
+            let before = worker.token_requests();
+            let mut on_page = |counts: &Counts| {
+                if let Ok(mut progress) = progress.lock() {
+                    let items = counts.added + counts.changed + counts.removed;
+                    progress.page(usize::try_from(items).unwrap_or(usize::MAX));
+                }
+            };
+            let result = worker.sync(stores, target, plan, &mut on_page).await;
+            TenantRun {
+                tenant: worker.tenant.clone(),
+                result,
+                token_requests: worker.token_requests() - before,
+            }
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await
 }
 
 /// Says why the process stops (every applied page stays applied): not a failure.

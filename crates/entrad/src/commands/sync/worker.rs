@@ -1,19 +1,19 @@
-//! One tenant's Graph session and database connection, kept across `--watch` runs.
+//! One tenant's Graph session, kept across `--watch` runs.
 
-use entrad_sync::{AnyStore, Counts, Outcome, Plan, Target};
+use entrad_sync::{Counts, Outcome, Plan, Target};
 
 use crate::cli::GlobalArgs;
 use crate::commands::session::Session;
 use crate::config;
 use crate::error::Error;
 
+use super::stores::Stores;
+
 /// A tenant to sync: rows are keyed by `tenant`.
 pub struct Worker {
     /// The tenant id or domain.
     pub tenant: String,
     session: Session,
-    /// Opened at the first run, dropped after a database failure (reopened at the next).
-    store: Option<AnyStore>,
 }
 
 impl Worker {
@@ -27,11 +27,7 @@ impl Worker {
                 .ok()
                 .and_then(|a| a.tenant().map(str::to_owned))
                 .unwrap_or_else(|| "default".to_owned());
-            return Ok(vec![Worker {
-                tenant,
-                session,
-                store: None,
-            }]);
+            return Ok(vec![Worker { tenant, session }]);
         };
         tenants
             .into_iter()
@@ -41,7 +37,6 @@ impl Worker {
                 Ok(Worker {
                     tenant,
                     session: Session::open(settings)?,
-                    store: None,
                 })
             })
             .collect()
@@ -52,30 +47,26 @@ impl Worker {
         self.session.auth.token_requests()
     }
 
-    /// One sync of the tenant into `target`.
+    /// One sync of the tenant into `target`, with a connection of `stores`
+    /// (given back unless the database failed: the next tenant opens another).
     pub async fn sync(
         &mut self,
+        stores: &Stores,
         target: &Target,
         plan: &Plan,
         on_page: &mut (dyn FnMut(&Counts) + Send),
     ) -> Result<Outcome, Error> {
-        let store = match &mut self.store {
-            Some(store) => store,
-            None => self
-                .store
-                .insert(AnyStore::open(target).await.map_err(Error::Sync)?),
-        };
+        let mut store = stores.take(target).await.map_err(Error::Sync)?;
         let synced =
-            entrad_sync::sync_tenant(&self.session.graph, store, &self.tenant, plan, on_page).await;
+            entrad_sync::sync_tenant(&self.session.graph, &mut store, &self.tenant, plan, on_page)
+                .await;
         self.session.report_retries();
-        synced.map_err(|e| {
-            if e.is_database() {
-                self.store = None;
-            }
-            match e {
-                entrad_sync::Error::Graph(source) => self.session.graph_error(source),
-                other => Error::Sync(other),
-            }
+        if !synced.as_ref().is_err_and(entrad_sync::Error::is_database) {
+            stores.put(store);
+        }
+        synced.map_err(|e| match e {
+            entrad_sync::Error::Graph(source) => self.session.graph_error(source),
+            other => Error::Sync(other),
         })
     }
 }
