@@ -1,15 +1,20 @@
 //! `entrad._entrad.GraphClient`: Microsoft Graph through entrad-graph (its
 //! origin rule, throttling retries and claims challenges), with pages handed
 //! to Python as an iterator that holds at most a few pages.
+//!
+//! A page's items reach Python as `json.loads` makes them from the page's
+//! items (entrad-graph's [`RawPage`], never built into `serde_json::Value`s):
+//! one call per page, in C, with the keys shared between items, where
+//! converting `Value`s one by one took twice as long.
 
-use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use entrad_graph::{GraphAuth, GraphClient as Client};
+use entrad_graph::{GraphAuth, GraphClient as Client, RawPage};
 use futures_util::StreamExt as _;
 use pyo3::exceptions::{PyStopIteration, PyValueError};
 use pyo3::prelude::*;
-use serde_json::Value;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::PyList;
 use tokio::sync::mpsc;
 use url::Url;
 
@@ -33,7 +38,7 @@ impl GraphClient {
     fn client(&self, py: Python<'_>) -> PyResult<Client> {
         let mut slot = self.built.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((pid, client)) = slot.as_ref()
-            && *pid == std::process::id()
+            && *pid == runtime::process_id()
         {
             return Ok(client.clone());
         }
@@ -55,7 +60,7 @@ impl GraphClient {
             let _context = runtime.enter();
             builder.build().map_err(|e| graph_error(py, &e))?
         };
-        *slot = Some((std::process::id(), client.clone()));
+        *slot = Some((runtime::process_id(), client.clone()));
         Ok(client)
     }
 }
@@ -101,12 +106,12 @@ impl GraphClient {
         // read-ahead): memory stays flat however many pages there are.
         let (sender, receiver) = mpsc::channel(1);
         runtime.spawn(async move {
-            let mut pages = std::pin::pin!(client.pages(&path_or_url));
+            let mut pages = std::pin::pin!(client.raw_pages(&path_or_url));
             while let Some(page) = pages.next().await {
                 let failed = page.is_err();
                 // The receiver is gone when Python dropped the iterator: stop,
                 // which cancels the request ahead.
-                if sender.send(page.map(|p| p.value)).await.is_err() || failed {
+                if sender.send(page.map(|p| items_array(&p))).await.is_err() || failed {
                     break;
                 }
             }
@@ -114,7 +119,8 @@ impl GraphClient {
         Ok(Items {
             state: Mutex::new(ItemsState {
                 receiver: Some(receiver),
-                buffer: VecDeque::new(),
+                page: None,
+                next: 0,
             }),
         })
     }
@@ -127,12 +133,41 @@ impl GraphClient {
     }
 }
 
-type PageResult = entrad_graph::Result<Vec<Value>>;
+/// A page's items as one JSON array, made on a runtime thread.
+type PageResult = entrad_graph::Result<String>;
+
+/// `page`'s items as the JSON array `[item,item,...]`.
+fn items_array(page: &RawPage) -> String {
+    let mut array =
+        String::with_capacity(page.items().map(|item| item.len() + 1).sum::<usize>() + 2);
+    array.push('[');
+    for (i, item) in page.items().enumerate() {
+        if i > 0 {
+            array.push(',');
+        }
+        array.push_str(item);
+    }
+    array.push(']');
+    array
+}
+
+/// `json.loads`.
+static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+
+/// The items of `array` (a JSON array) as Python objects.
+fn load_items<'py>(py: Python<'py>, array: &str) -> PyResult<Bound<'py, PyList>> {
+    let loads = JSON_LOADS.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import("json")?.getattr("loads")?.unbind())
+    })?;
+    Ok(loads.bind(py).call1((array,))?.cast_into::<PyList>()?)
+}
 
 struct ItemsState {
     /// `None` once the last page came, or a wait for one was interrupted.
     receiver: Option<mpsc::Receiver<PageResult>>,
-    buffer: VecDeque<Value>,
+    /// The page being handed out, and its next item.
+    page: Option<Py<PyList>>,
+    next: usize,
 }
 
 /// The items of a collection, page after page (`entrad.Graph.items`).
@@ -160,8 +195,14 @@ impl Items {
             }
         };
         loop {
-            if let Some(item) = state.buffer.pop_front() {
-                return to_python(py, &item);
+            if let Some(page) = &state.page {
+                let page = page.bind(py);
+                if state.next < page.len() {
+                    let item = page.get_item(state.next)?;
+                    state.next += 1;
+                    return Ok(item);
+                }
+                state.page = None;
             }
             let Some(mut receiver) = state.receiver.take() else {
                 return Err(PyStopIteration::new_err(()));
@@ -172,9 +213,10 @@ impl Items {
             });
             logging::deliver(py);
             match received? {
-                (receiver, Some(Ok(items))) => {
+                (receiver, Some(Ok(array))) => {
                     state.receiver = Some(receiver);
-                    state.buffer.extend(items);
+                    state.page = Some(load_items(py, &array)?.unbind());
+                    state.next = 0;
                 }
                 (_, Some(Err(e))) => return Err(graph_error(py, &e)),
                 (_, None) => return Err(PyStopIteration::new_err(())),

@@ -10,6 +10,7 @@ mod errors;
 mod graph;
 mod json;
 mod logging;
+mod results;
 mod runtime;
 mod source;
 mod transport;
@@ -20,7 +21,15 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _entrad(module: &Bound<'_, PyModule>) -> PyResult<()> {
     logging::install();
+    runtime::watch_forks(module)?;
     module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    // Benchmarks refuse a debug build (bench/python.sh).
+    let build = if cfg!(debug_assertions) {
+        "debug"
+    } else {
+        "release"
+    };
+    module.add("__build__", build)?;
     module.add_class::<source::TokenClient>()?;
     module.add_class::<graph::GraphClient>()?;
     module.add_class::<graph::Items>()?;

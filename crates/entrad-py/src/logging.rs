@@ -4,16 +4,18 @@
 //! runtime thread must not wait for the GIL: a thread holding it may be
 //! waiting for that one) and handed to `logging` by the calling thread when a
 //! call returns. The layer only keeps the levels the `entrad` logger lets
-//! through, read from Python on every call. entrad's libraries never put
-//! secrets in events.
+//! through, read from Python again whenever logging's levels may have changed.
+//! entrad's libraries never put secrets in events.
 
 use std::collections::VecDeque;
 use std::fmt::Write as _;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, Ordering};
 
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
+use pyo3::types::PyDict;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Metadata, Subscriber};
 use tracing_subscriber::layer::{Context, Layer};
@@ -28,8 +30,21 @@ const QUEUE_LIMIT: usize = 1024;
 /// through (`logging.WARNING` = 30 until Python says otherwise).
 static THRESHOLD: AtomicU8 = AtomicU8::new(30);
 static DROPPED: AtomicU64 = AtomicU64::new(0);
+/// Whether events wait in the queue: a call that emitted none returns
+/// without taking the queue's lock.
+static PENDING: AtomicBool = AtomicBool::new(false);
 static QUEUE: Mutex<VecDeque<Record>> = Mutex::new(VecDeque::new());
 static PY_LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// The `entrad` logger's `_cache` (what `isEnabledFor` answered, per level),
+/// when this Python's logging has one (3.7 and later).
+static PY_LOGGER_CACHE: PyOnceLock<Option<Py<PyDict>>> = PyOnceLock::new();
+
+/// The level whose `isEnabledFor` answer marks the threshold as current: a
+/// level nothing logs at. Python empties every logger's `_cache` whenever a
+/// level may change (`setLevel` on any logger, `logging.disable`,
+/// configuration), so while this level's answer is in it, the threshold read
+/// with it still holds.
+const PROBE_LEVEL: u8 = 1;
 
 /// One event, as `logging` will get it.
 struct Record {
@@ -57,18 +72,46 @@ pub(crate) fn install() {
     let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
-/// Reads the `entrad` logger's effective level.
+/// Brings the threshold up to date with the `entrad` logger's effective
+/// level: a look-up in the logger's `_cache` when logging's levels have not
+/// changed since the last read (calling into Python on every token call cost
+/// as much as the rest of a cache hit's Rust side), else a read.
 pub(crate) fn sync_level(py: Python<'_>) {
-    let level = logger(py)
-        .and_then(|logger| logger.bind(py).call_method0("getEffectiveLevel"))
-        .and_then(|level| level.extract::<u32>());
-    if let Ok(level) = level {
-        THRESHOLD.store(level.min(u32::from(u8::MAX)) as u8, Ordering::Relaxed);
+    let current =
+        logger_cache(py).is_some_and(|cache| cache.bind(py).contains(PROBE_LEVEL).unwrap_or(false));
+    if !current {
+        let _ = read_level(py);
     }
+}
+
+/// Reads the effective level, after leaving the probe's answer in the
+/// logger's cache: a change of levels between the two empties the cache
+/// again, and the next call reads again.
+fn read_level(py: Python<'_>) -> PyResult<()> {
+    let logger = logger(py)?.bind(py);
+    logger.call_method1(intern!(py, "isEnabledFor"), (PROBE_LEVEL,))?;
+    let level: u32 = logger
+        .call_method0(intern!(py, "getEffectiveLevel"))?
+        .extract()?;
+    THRESHOLD.store(level.min(u32::from(u8::MAX)) as u8, Ordering::Relaxed);
+    Ok(())
+}
+
+fn logger_cache(py: Python<'_>) -> Option<&Py<PyDict>> {
+    PY_LOGGER_CACHE
+        .get_or_init(py, || {
+            let logger = logger(py).ok()?.bind(py);
+            let cache = logger.getattr(intern!(py, "_cache")).ok()?;
+            cache.cast_into::<PyDict>().ok().map(Bound::unbind)
+        })
+        .as_ref()
 }
 
 /// Hands the queued events to `logging`.
 pub(crate) fn deliver(py: Python<'_>) {
+    if !PENDING.swap(false, Ordering::AcqRel) {
+        return;
+    }
     let records: Vec<Record> = {
         let mut queue = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
         if queue.is_empty() {
@@ -136,6 +179,7 @@ impl<S: Subscriber> Layer<S> for Forward {
         } else {
             DROPPED.fetch_add(1, Ordering::Relaxed);
         }
+        PENDING.store(true, Ordering::Release);
     }
 }
 

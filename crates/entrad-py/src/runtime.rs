@@ -3,11 +3,12 @@
 //! A process forked after the runtime started (gunicorn's pre-fork workers,
 //! `multiprocessing` with "fork") inherits the runtime's memory but none of
 //! its threads: the runtime is rebuilt in the child the first time it is
-//! needed there, found by the process id. Every wait releases the GIL, and
+//! needed there, found by the process id ([`process_id`]). Every wait releases the GIL, and
 //! wakes up every [`SIGNAL_CHECK`] to let Python run its signal handlers, so
 //! that Ctrl-C interrupts a token request promptly.
 
 use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::mpsc::{RecvTimeoutError, sync_channel};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -32,13 +33,48 @@ struct PerProcess {
 
 static RUNTIME: Mutex<Option<PerProcess>> = Mutex::new(None);
 
+/// This process's id, kept by [`watch_forks`]; 0 until then.
+static PROCESS_ID: AtomicU32 = AtomicU32::new(0);
+
+/// This process's id without a system call (`getpid` on every token call
+/// cost more than the rest of a cache hit's Rust side): set when the module is
+/// loaded and again in every child Python forks (`os.fork()`, which
+/// `multiprocessing` and gunicorn use), by the hook [`watch_forks`] registers.
+pub(crate) fn process_id() -> u32 {
+    match PROCESS_ID.load(Ordering::Relaxed) {
+        0 => std::process::id(),
+        pid => pid,
+    }
+}
+
+/// Records this process's id, and registers the hook that records a forked
+/// child's (`os.register_at_fork(after_in_child=...)`).
+pub(crate) fn watch_forks(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    PROCESS_ID.store(std::process::id(), Ordering::Relaxed);
+    let hook = wrap_pyfunction!(forked, module)?;
+    let kwargs = pyo3::types::PyDict::new(module.py());
+    kwargs.set_item("after_in_child", hook)?;
+    module
+        .py()
+        .import("os")?
+        .getattr("register_at_fork")?
+        .call((), Some(&kwargs))?;
+    Ok(())
+}
+
+/// In a child Python forked: its own id.
+#[pyfunction]
+fn forked() {
+    PROCESS_ID.store(std::process::id(), Ordering::Relaxed);
+}
+
 /// This process's runtime, built on first use and again after a fork.
 ///
 /// Called attached to the interpreter: `os.fork()` forks holding the GIL, so
 /// no thread of the parent can hold this lock at the moment of the fork.
 pub(crate) fn runtime(_py: Python<'_>) -> PyResult<Arc<tokio::runtime::Runtime>> {
     let mut slot = RUNTIME.lock().unwrap_or_else(|e| e.into_inner());
-    let pid = std::process::id();
+    let pid = process_id();
     if let Some(current) = slot.as_ref()
         && current.pid == pid
     {
@@ -82,16 +118,29 @@ where
     }
 }
 
-/// Runs `future` to completion: inline when it is ready at once, else on the
-/// runtime with the GIL released, checking for signals while it waits. A
-/// signal's exception (KeyboardInterrupt) cancels the task and is raised.
+/// Runs `future` to completion on this process's runtime: see [`wait_on`].
 pub(crate) fn wait<T, F>(py: Python<'_>, future: F) -> PyResult<T>
 where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
 {
     let runtime = runtime(py)?;
-    let future = match poll_once(&runtime, Box::pin(future)) {
+    wait_on(py, &runtime, future)
+}
+
+/// Runs `future` to completion: inline when it is ready at once, else on
+/// `runtime` (this process's) with the GIL released, checking for signals while it waits. A
+/// signal's exception (KeyboardInterrupt) cancels the task and is raised.
+pub(crate) fn wait_on<T, F>(
+    py: Python<'_>,
+    runtime: &tokio::runtime::Runtime,
+    future: F,
+) -> PyResult<T>
+where
+    T: Send + 'static,
+    F: Future<Output = T> + Send + 'static,
+{
+    let future = match poll_once(runtime, Box::pin(future)) {
         Ok(value) => return Ok(value),
         Err(future) => future,
     };
@@ -122,23 +171,27 @@ where
     }
 }
 
-/// Runs `future` for an asyncio caller: `Ok(Some(value))` when it is ready at
-/// once, else `Ok(None)` and `deliver` is called attached to the interpreter,
-/// on a runtime thread, when it completes (it hands the value to the event loop).
-pub(crate) fn start<T, F, D>(py: Python<'_>, future: F, deliver: D) -> PyResult<Option<T>>
+/// Runs `future` on `runtime` (this process's) for an asyncio caller:
+/// `Some(value)` when it is ready at once, else `None` and `deliver` is
+/// called attached to the interpreter, on a runtime thread, when it
+/// completes (it hands the value to the event loop).
+pub(crate) fn start_on<T, F, D>(
+    runtime: &tokio::runtime::Runtime,
+    future: F,
+    deliver: D,
+) -> Option<T>
 where
     T: Send + 'static,
     F: Future<Output = T> + Send + 'static,
     D: FnOnce(Python<'_>, T) + Send + 'static,
 {
-    let runtime = runtime(py)?;
-    let future = match poll_once(&runtime, Box::pin(future)) {
-        Ok(value) => return Ok(Some(value)),
+    let future = match poll_once(runtime, Box::pin(future)) {
+        Ok(value) => return Some(value),
         Err(future) => future,
     };
     runtime.spawn(async move {
         let value = future.await;
         Python::attach(|py| deliver(py, value));
     });
-    Ok(None)
+    None
 }

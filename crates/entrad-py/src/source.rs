@@ -6,16 +6,18 @@
 //! runtime, so a forked child builds its own from the same recipe.
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use entrad_auth::{
     AccessToken, Authority, CacheSpec, ChainedCredential, ConfidentialClient, Credential,
     HttpOptions, ManagedIdentity, ManagedIdentityClient, TokenSource,
 };
 use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 use crate::errors::{auth_error, config_error};
 use crate::logging;
+use crate::results::{self, BearerText};
 use crate::runtime;
 
 /// What a token source is made from.
@@ -47,14 +49,12 @@ pub(crate) struct Settings {
 #[derive(Clone)]
 pub(crate) struct Built {
     pid: u32,
+    /// The process's runtime, which the source's connections belong to.
+    pub(crate) runtime: Arc<tokio::runtime::Runtime>,
     pub(crate) source: Arc<dyn TokenSource>,
     /// The same source when it is a confidential client (Graph borrows its HTTP client).
     pub(crate) confidential: Option<ConfidentialClient>,
 }
-
-/// A token as the Python side receives it: the bearer value, its type, when
-/// it expires and when to refresh it (Unix seconds), and whether it came from the cache.
-pub(crate) type TokenTuple = (String, String, u64, Option<u64>, bool);
 
 /// A source of access tokens (the native half of `entrad.Credential` and
 /// `entrad.msal.ConfidentialClientApplication`).
@@ -62,6 +62,8 @@ pub(crate) type TokenTuple = (String, String, u64, Option<u64>, bool);
 pub(crate) struct TokenClient {
     pub(crate) settings: Settings,
     built: Mutex<Option<Built>>,
+    /// The last token handed out, as a Python string.
+    text: Arc<BearerText>,
 }
 
 impl TokenClient {
@@ -71,21 +73,51 @@ impl TokenClient {
         Ok(TokenClient {
             settings,
             built: Mutex::new(Some(built)),
+            text: Arc::default(),
         })
     }
 
     /// This process's source (built again after a fork). Called attached to
     /// the interpreter, so no other thread holds the lock across a fork.
     pub(crate) fn built(&self, py: Python<'_>) -> PyResult<Built> {
+        self.with_built(py, Built::clone)
+    }
+
+    /// `read` of this process's source (built again after a fork), under its lock.
+    fn with_built<R>(&self, py: Python<'_>, read: impl FnOnce(&Built) -> R) -> PyResult<R> {
         let mut slot = self.built.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(built) = slot.as_ref()
-            && built.pid == std::process::id()
+            && built.pid == runtime::process_id()
         {
-            return Ok(built.clone());
+            return Ok(read(built));
         }
         let built = build(py, &self.settings)?;
-        *slot = Some(built.clone());
-        Ok(built)
+        let value = read(&built);
+        *slot = Some(built);
+        Ok(value)
+    }
+
+    /// This process's runtime and source: what a token call needs, no more copied.
+    fn source(
+        &self,
+        py: Python<'_>,
+    ) -> PyResult<(Arc<tokio::runtime::Runtime>, Arc<dyn TokenSource>)> {
+        self.with_built(py, |built| (built.runtime.clone(), built.source.clone()))
+    }
+
+    /// A token for `scopes` (with `claims`, a claims challenge, a new one),
+    /// waited for with the GIL released; entrad's events handed to logging.
+    fn acquire_now(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        claims: Option<String>,
+    ) -> PyResult<AccessToken> {
+        logging::sync_level(py);
+        let (runtime, source) = self.source(py)?;
+        let result = runtime::wait_on(py, &runtime, acquire(source, scopes, claims));
+        logging::deliver(py);
+        result?.map_err(|e| auth_error(py, &e))
     }
 }
 
@@ -95,7 +127,8 @@ fn build(py: Python<'_>, settings: &Settings) -> PyResult<Built> {
     let runtime = runtime::runtime(py)?;
     let _context = runtime.enter();
     let cache = settings.cache.build().map_err(|e| auth_error(py, &e))?;
-    let pid = std::process::id();
+    let in_process = runtime.clone();
+    let pid = runtime::process_id();
     match &settings.recipe {
         Recipe::App {
             client_id,
@@ -116,6 +149,7 @@ fn build(py: Python<'_>, settings: &Settings) -> PyResult<Built> {
             let client = builder.build().map_err(|e| auth_error(py, &e))?;
             Ok(Built {
                 pid,
+                runtime: in_process,
                 source: Arc::new(client.clone()),
                 confidential: Some(client),
             })
@@ -127,6 +161,7 @@ fn build(py: Python<'_>, settings: &Settings) -> PyResult<Built> {
             let client = builder.build().map_err(|e| auth_error(py, &e))?;
             Ok(Built {
                 pid,
+                runtime: in_process,
                 source: Arc::new(client),
                 confidential: None,
             })
@@ -138,28 +173,12 @@ fn build(py: Python<'_>, settings: &Settings) -> PyResult<Built> {
             let chain = builder.build().map_err(|e| auth_error(py, &e))?;
             Ok(Built {
                 pid,
+                runtime: in_process,
                 source: Arc::new(chain),
                 confidential: None,
             })
         }
     }
-}
-
-/// Unix seconds of `time` (0 before the epoch, which no token expires at).
-fn unix(time: SystemTime) -> u64 {
-    time.duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-fn to_tuple(token: &AccessToken) -> TokenTuple {
-    (
-        token.secret().to_owned(),
-        token.token_type().to_owned(),
-        unix(token.expires_on()),
-        token.refresh_on().map(unix),
-        token.from_cache(),
-    )
 }
 
 /// A token for `scopes` (with `claims`, a claims challenge, obtained anew).
@@ -177,23 +196,48 @@ async fn acquire(
 
 #[pymethods]
 impl TokenClient {
-    /// A token for `scopes`: `(token, token_type, expires_on, refresh_on, from_cache)`.
-    /// With `claims` (a claims challenge, JSON), a new token satisfying it.
+    /// A token for `scopes`: `(token, token_type, expires_on, refresh_on, from_cache)`,
+    /// times in Unix seconds. With `claims` (a claims challenge, JSON), a new
+    /// token satisfying it.
     #[pyo3(signature = (scopes, claims=None))]
-    fn token(
+    fn token<'py>(
         &self,
-        py: Python<'_>,
+        py: Python<'py>,
         scopes: Vec<String>,
         claims: Option<String>,
-    ) -> PyResult<TokenTuple> {
-        logging::sync_level(py);
-        let source = self.built(py)?.source;
-        let result = runtime::wait(py, acquire(source, scopes, claims));
-        logging::deliver(py);
-        match result? {
-            Ok(token) => Ok(to_tuple(&token)),
-            Err(e) => Err(auth_error(py, &e)),
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let token = self.acquire_now(py, scopes, claims)?;
+        results::tuple(py, &self.text, &token)
+    }
+
+    /// As [`TokenClient::token`], as an instance of `class`: a NamedTuple of
+    /// `(token, expires_on)` (azure-core's `AccessToken`). `scopes` must not be empty.
+    fn access_token<'py>(
+        &self,
+        py: Python<'py>,
+        scopes: Vec<String>,
+        claims: Option<String>,
+        class: &Bound<'py, PyType>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if scopes.is_empty() {
+            return Err(pyo3::exceptions::PyValueError::new_err(
+                "get_token needs at least one scope, e.g. 'https://graph.microsoft.com/.default'",
+            ));
         }
+        let token = self.acquire_now(py, scopes, claims)?;
+        results::named_tuple(py, class, &self.text, &token)
+    }
+
+    /// As [`TokenClient::token`], as MSAL's result dict (`access_token`,
+    /// `token_type`, `expires_in`, `token_source`, `refresh_on`).
+    fn msal_result<'py>(
+        &self,
+        py: Python<'py>,
+        scopes: Vec<String>,
+        claims: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let token = self.acquire_now(py, scopes, claims)?;
+        results::msal_result(py, &self.text, &token)
     }
 
     /// As [`TokenClient::token`] for asyncio: the answer goes to `future`
@@ -209,22 +253,27 @@ impl TokenClient {
         future: Py<PyAny>,
     ) -> PyResult<()> {
         logging::sync_level(py);
-        let source = self.built(py)?.source;
+        let (runtime, source) = self.source(py)?;
         let target = Arc::new((event_loop, future));
         let later = target.clone();
-        let ready = runtime::start(py, acquire(source, scopes, claims), move |py, result| {
-            settle(py, &later, result);
-        })?;
+        let text = self.text.clone();
+        let ready = runtime::start_on(
+            &runtime,
+            acquire(source, scopes, claims),
+            move |py, result| {
+                settle(py, &later, &text, result);
+            },
+        );
         if let Some(result) = ready {
-            settle(py, &target, result);
+            settle(py, &target, &self.text, result);
         }
         Ok(())
     }
 
     /// Drops the token cached for `scopes` (this process's copy and the store's).
     fn forget(&self, py: Python<'_>, scopes: Vec<String>) -> PyResult<()> {
-        let source = self.built(py)?.source;
-        let result = runtime::wait(py, async move {
+        let (runtime, source) = self.source(py)?;
+        let result = runtime::wait_on(py, &runtime, async move {
             let scopes: Vec<&str> = scopes.iter().map(String::as_str).collect();
             source.forget_token(&scopes).await
         });
@@ -235,21 +284,19 @@ impl TokenClient {
     /// Tokens this process's source asked the service for (cache hits never count).
     #[getter]
     fn token_requests(&self, py: Python<'_>) -> PyResult<u64> {
-        Ok(self.built(py)?.source.token_requests())
+        self.with_built(py, |built| built.source.token_requests())
     }
 
     /// What serves the tokens: "client secret", "managed identity (App Service, ...)".
     #[getter]
     fn source_name(&self, py: Python<'_>) -> PyResult<String> {
-        Ok(self.built(py)?.source.source_name())
+        self.with_built(py, |built| built.source.source_name())
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
-        let built = self.built(py)?;
-        Ok(format!(
-            "<entrad TokenClient {}>",
-            built.source.source_name()
-        ))
+        self.with_built(py, |built| {
+            format!("<entrad TokenClient {}>", built.source.source_name())
+        })
     }
 }
 
@@ -258,14 +305,12 @@ impl TokenClient {
 fn settle(
     py: Python<'_>,
     target: &(Py<PyAny>, Py<PyAny>),
+    text: &BearerText,
     result: entrad_auth::Result<AccessToken>,
 ) {
     let (event_loop, future) = target;
     let (failed, value) = match result {
-        Ok(token) => (
-            false,
-            to_tuple(&token).into_pyobject(py).map(Bound::into_any),
-        ),
+        Ok(token) => (false, results::tuple(py, text, &token).map(Bound::into_any)),
         Err(e) => (
             true,
             Ok(auth_error(py, &e).into_value(py).into_bound(py).into_any()),

@@ -17,7 +17,7 @@ from azure.core.rest import HttpRequest
 import entrad
 import entrad.aio
 
-from conftest import GRAPH_SCOPE
+from conftest import GRAPH_SCOPE, run_python
 
 
 def claims(token):
@@ -158,3 +158,40 @@ def test_the_async_credential_never_blocks_the_event_loop(emulator):
     first = asyncio.run(scenario())
     assert claims(first.token)["appid"] == emulator.parameters()["client_id"]
     assert credential.token_requests == 1
+
+
+WITHOUT_AZURE_CORE = """
+import json, sys
+sys.modules["azure"] = None  # azure-core cannot be imported: `import azure.core` raises ImportError
+import entrad
+parameters, ca_file = sys.argv[1:3]
+config = json.load(open(parameters))
+token = entrad.Credential.from_parameters(parameters, ca_file=ca_file).get_token(config["scope"][0])
+info = entrad.Credential.from_parameters(parameters, ca_file=ca_file).get_token_info(config["scope"][0])
+wrong = entrad.Credential(client_id=config["client_id"], authority=config["authority"],
+                          secret="wrong-secret-value-1234", ca_file=ca_file)
+try:
+    wrong.get_token(config["scope"][0])
+    raised = None
+except Exception as error:
+    raised = error
+print(json.dumps({
+    "azure_loaded": any(name.startswith("azure.") for name in sys.modules),
+    "token_type": type(token).__module__ + "." + type(token).__name__,
+    "token": bool(token.token) and token.expires_on > 0,
+    "info": info.token_type,
+    "raised": type(raised).__module__ + "." + type(raised).__name__,
+    "aadsts": getattr(raised, "aadsts_code", None),
+    "cause": raised.__cause__ is not None,
+}))
+"""
+
+
+def test_entrad_imports_and_raises_its_own_errors_without_azure_core(emulator):
+    done = run_python(["-c", WITHOUT_AZURE_CORE, str(emulator.file("parameters.json")), emulator.ca_file],
+                      env=emulator.environment())
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result == {"azure_loaded": False, "token_type": "entrad._tokens.AccessToken", "token": True,
+                      "info": "Bearer", "raised": "entrad._errors.AuthenticationError", "aadsts": 7000215,
+                      "cause": False}

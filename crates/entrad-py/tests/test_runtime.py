@@ -1,4 +1,4 @@
-"""What a Python program meets: Graph paging, the GIL released during waits,
+"""What a Python program meets: the GIL released during waits,
 os.fork(), Ctrl-C during a wait, logging on the `entrad` logger."""
 
 import logging
@@ -16,21 +16,6 @@ from conftest import GRAPH_SCOPE
 @pytest.fixture
 def credential(emulator):
     return entrad.Credential.from_parameters(emulator.file("parameters.json"), ca_file=emulator.ca_file)
-
-
-def test_graph_items_follow_every_page(emulator, credential):
-    graph = entrad.Graph(credential)
-    before = emulator.requests("users")
-    users = list(graph.items("v1.0/users", params={"$top": 7, "$select": ["id", "displayName"]}))
-    everyone = graph.get("v1.0/users", params={"$top": 999})["value"]
-    assert len(users) == len(everyone) == len({u["id"] for u in users}) > 7
-    assert set(users[0]) <= {"id", "displayName", "@odata.type"}
-    assert emulator.requests("users") - before == -(-len(users) // 7) + 1
-    with pytest.raises(entrad.GraphError) as raised:
-        graph.get("v1.0/users/00000000-0000-0000-0000-000000000000")
-    assert raised.value.status == 404 and raised.value.code
-    with pytest.raises(entrad.ConfigurationError):
-        list(graph.items("https://elsewhere.example/v1.0/users"))
 
 
 def test_other_threads_run_while_a_token_is_awaited(emulator, credential):

@@ -12,13 +12,18 @@ identity and the credential chain, Graph paging with retries).
 Python's logging receives entrad's events on the logger ``entrad``.
 """
 
+from __future__ import annotations
+
 import os
-from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
 from urllib.parse import urlencode
 
 from . import _entrad
 from ._errors import AuthenticationError, ConfigurationError, EntradError, GraphError, NetworkError
-from ._tokens import AccessToken, AccessTokenInfo, ClientAuthenticationError
+from ._tokens import types as _token_types
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, AccessTokenInfo
 
 __version__ = _entrad.__version__
 
@@ -37,12 +42,25 @@ __all__ = [
 _PUBLIC_CLOUD = "https://login.microsoftonline.com/"
 
 
-def _azure_error(error: EntradError) -> BaseException:
-    """azure-core's ClientAuthenticationError for `error` (what Azure SDK
-    clients and azure-identity users catch), or `error` without azure-core."""
-    if ClientAuthenticationError is None:
-        return error
-    return ClientAuthenticationError(message=str(error))
+def __getattr__(name: str) -> Any:
+    """``entrad.AccessToken`` and ``entrad.AccessTokenInfo``: azure-core's
+    types when it is installed (imported on first use), else look-alikes."""
+    if name == "AccessToken":
+        return _token_types()[0]
+    if name == "AccessTokenInfo":
+        return _token_types()[1]
+    raise AttributeError("module 'entrad' has no attribute {!r}".format(name))
+
+
+def _raise_for_azure(error: EntradError) -> None:
+    """Raises what a credential's caller catches for `error`: azure-core's
+    ClientAuthenticationError caused by it (what Azure SDK clients and
+    azure-identity users catch), or, for a configuration error or without
+    azure-core, `error` itself."""
+    error_type = _token_types()[2]
+    if error_type is None or isinstance(error, ConfigurationError):
+        raise error
+    raise error_type(message=str(error)) from error
 
 
 def _scopes(scopes: Tuple[str, ...]) -> list:
@@ -190,27 +208,28 @@ class Credential:
         """azure-core's ``TokenCredential.get_token``. ``claims`` (a claims
         challenge) gets a new token; ``enable_cae`` is accepted (continuous
         access evaluation is the ``client_capabilities=["cp1"]`` option)."""
-        _check_tenant(tenant_id)
-        token, _, expires_on, _, _ = self._token(_scopes(scopes), claims)
-        return AccessToken(token, expires_on)
+        if tenant_id is not None:
+            _check_tenant(tenant_id)
+        try:
+            # azure-core's AccessToken, made by the native side: a cache hit runs no more Python.
+            return self._tokens.access_token(scopes, claims, _token_types()[0])
+        except EntradError as error:
+            _raise_for_azure(error)
+            raise
 
     def get_token_info(self, *scopes: str, options: Optional[Mapping[str, Any]] = None) -> AccessTokenInfo:
         """azure-core's ``SupportsTokenInfo.get_token_info``, with ``refresh_on``."""
         options = dict(options or {})
         _check_tenant(options.pop("tenant_id", None))
         token, token_type, expires_on, refresh_on, _ = self._token(_scopes(scopes), options.pop("claims", None))
-        return AccessTokenInfo(token, expires_on, token_type=token_type, refresh_on=refresh_on)
+        return _token_types()[1](token, expires_on, token_type=token_type, refresh_on=refresh_on)
 
     def _token(self, scopes: list, claims: Optional[str]) -> Tuple[str, str, int, Optional[int], bool]:
         try:
             return self._tokens.token(scopes, claims)
-        except ConfigurationError:
-            raise
         except EntradError as error:
-            replacement = _azure_error(error)
-            if replacement is error:
-                raise
-            raise replacement from error
+            _raise_for_azure(error)
+            raise
 
     @property
     def token_requests(self) -> int:

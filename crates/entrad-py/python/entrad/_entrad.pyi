@@ -2,20 +2,26 @@
 
 import asyncio
 from os import PathLike
-from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Type, TypeVar, Union
 
 __version__: str
+#: "release", or "debug" for a build with debug assertions (the dev profile).
+__build__: str
 
 _Path = Union[str, "PathLike[str]"]
 #: (token, token_type, expires_on, refresh_on, from_cache); times in Unix seconds.
 _Token = Tuple[str, str, int, Optional[int], bool]
+#: A NamedTuple of (token, expires_on), such as azure-core's AccessToken.
+_T = TypeVar("_T", bound=Tuple[str, int])
 
 class TokenClient:
     @property
     def token_requests(self) -> int: ...
     @property
     def source_name(self) -> str: ...
-    def token(self, scopes: List[str], claims: Optional[str] = None) -> _Token: ...
+    def token(self, scopes: Sequence[str], claims: Optional[str] = None) -> _Token: ...
+    def access_token(self, scopes: Sequence[str], claims: Optional[str], cls: Type[_T]) -> _T: ...
+    def msal_result(self, scopes: Sequence[str], claims: Optional[str]) -> Dict[str, Any]: ...
     def token_into(self, scopes: List[str], claims: Optional[str], event_loop: asyncio.AbstractEventLoop,
                    future: "asyncio.Future[_Token]") -> None: ...
     def forget(self, scopes: List[str]) -> None: ...

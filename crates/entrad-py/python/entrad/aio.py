@@ -5,15 +5,19 @@ as msgraph-sdk's authentication provider takes it, and :class:`Graph`.
 Nothing blocks the event loop: a token in the cache is answered at once; a
 token request runs on entrad's runtime and hands its answer to the loop."""
 
+from __future__ import annotations
+
 import asyncio
 import itertools
 import os
-from typing import Any, AsyncIterator, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, AsyncIterator, Dict, Mapping, Optional, Tuple
 
 import entrad
-from . import _entrad
-from ._errors import ConfigurationError, EntradError
-from ._tokens import AccessToken, AccessTokenInfo
+from ._errors import EntradError
+from ._tokens import types as _token_types
+
+if TYPE_CHECKING:
+    from azure.core.credentials import AccessToken, AccessTokenInfo
 
 __all__ = ["Credential", "Graph"]
 
@@ -52,7 +56,7 @@ class Credential:
         """azure-core's ``AsyncTokenCredential.get_token``."""
         entrad._check_tenant(tenant_id)
         token, _, expires_on, _, _ = await self._token(entrad._scopes(scopes), claims)
-        return AccessToken(token, expires_on)
+        return _token_types()[0](token, expires_on)
 
     async def get_token_info(self, *scopes: str, options: Optional[Mapping[str, Any]] = None) -> AccessTokenInfo:
         """azure-core's ``AsyncSupportsTokenInfo.get_token_info``, with ``refresh_on``."""
@@ -60,7 +64,7 @@ class Credential:
         entrad._check_tenant(options.pop("tenant_id", None))
         token, token_type, expires_on, refresh_on, _ = await self._token(
             entrad._scopes(scopes), options.pop("claims", None))
-        return AccessTokenInfo(token, expires_on, token_type=token_type, refresh_on=refresh_on)
+        return _token_types()[1](token, expires_on, token_type=token_type, refresh_on=refresh_on)
 
     async def _token(self, scopes: list, claims: Optional[str]) -> Tuple[str, str, int, Optional[int], bool]:
         loop = asyncio.get_running_loop()
@@ -68,13 +72,9 @@ class Credential:
         self._tokens.token_into(scopes, claims, loop, future)
         try:
             return await future
-        except ConfigurationError:
-            raise
         except EntradError as error:
-            replacement = entrad._azure_error(error)
-            if replacement is error:
-                raise
-            raise replacement from error
+            entrad._raise_for_azure(error)
+            raise
 
     @property
     def token_requests(self) -> int:

@@ -27,16 +27,12 @@ What differs, on purpose:
 """
 
 import os
-import time
 from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from . import _entrad
 from ._errors import EntradError
 
 __all__ = ["ConfidentialClientApplication"]
-
-_IDP = "identity_provider"
-_CACHE = "cache"
 
 _FORMAT = ("client_credential needs to follow this format "
            "https://msal-python.readthedocs.io/en/latest/#msal.ClientApplication.params.client_credential")
@@ -137,6 +133,16 @@ def _credential(client_credential: Any) -> Dict[str, Any]:
     return {"private_key": key, "thumbprint": client_credential["thumbprint"]}
 
 
+def _check_options(options: Dict[str, Any]) -> None:
+    """acquire_token_for_client's other keywords: MSAL's answer to
+    force_refresh, and a refusal of what entrad does not do."""
+    if options.get("force_refresh"):
+        raise ValueError("Historically, this method does not support force_refresh behavior. ")
+    for name, value in options.items():
+        if value is not None and name != "force_refresh":
+            raise NotImplementedError("{} is not supported by entrad.msal".format(name))
+
+
 class ConfidentialClientApplication:
     """MSAL's ConfidentialClientApplication for the client credentials flow
     (a daemon acting as itself), on entrad's engine."""
@@ -205,23 +211,20 @@ class ConfidentialClientApplication:
         known; or, when the service refuses, ``error``, ``error_description``,
         ``error_codes``, ``correlation_id``, ``trace_id``. A network failure raises
         ``entrad.NetworkError`` (a ConnectionError)."""
-        if kwargs.get("force_refresh"):
-            raise ValueError("Historically, this method does not support force_refresh behavior. ")
-        for name, value in kwargs.items():
-            if value is not None and name != "force_refresh":
-                raise NotImplementedError("{} is not supported by entrad.msal".format(name))
+        if kwargs:
+            _check_options(kwargs)
         if not isinstance(scopes, list):
             raise AssertionError("Invalid parameter type")
-        if claims_challenge is not None and not isinstance(claims_challenge, str):
-            raise TypeError("claims_challenge must be a str (JSON)")
-        self._scopes_used.add(tuple(scopes))
         try:
-            return _result(self._tokens.token(scopes, claims_challenge))
+            # MSAL's dict, made by the native side: a cache hit runs no more Python.
+            result = self._tokens.msal_result(scopes, claims_challenge)
         except EntradError as error:
             refusal = _refusal(error)
             if refusal is None:
                 raise
             return refusal
+        self._scopes_used.add(tuple(scopes))
+        return result
 
     def acquire_token_silent(self, scopes: List[str], account: Optional[Dict[str, Any]],
                              **kwargs: Any) -> Optional[Dict[str, Any]]:
@@ -247,19 +250,6 @@ class ConfidentialClientApplication:
     def __repr__(self) -> str:
         return "<entrad.msal.ConfidentialClientApplication client_id={!r} authority={!r}>".format(
             self.client_id, self.authority)
-
-
-def _result(token: Tuple[str, str, int, Optional[int], bool]) -> Dict[str, Any]:
-    access_token, token_type, expires_on, refresh_on, from_cache = token
-    result: Dict[str, Any] = {
-        "access_token": access_token,
-        "token_type": token_type,
-        "expires_in": max(0, int(expires_on - time.time())),
-        "token_source": _CACHE if from_cache else _IDP,
-    }
-    if refresh_on is not None:
-        result["refresh_on"] = refresh_on
-    return result
 
 
 def _refusal(error: EntradError) -> Optional[Dict[str, Any]]:

@@ -1,0 +1,66 @@
+"""entrad.Graph: every page of a collection, Graph's refusals, the origin
+rule, and a continuous access evaluation challenge answered mid-listing."""
+
+import time
+
+import pytest
+
+import entrad
+
+from conftest import start_emulator
+
+
+@pytest.fixture
+def credential(emulator):
+    return entrad.Credential.from_parameters(emulator.file("parameters.json"), ca_file=emulator.ca_file)
+
+
+def test_graph_items_follow_every_page(emulator, credential):
+    graph = entrad.Graph(credential)
+    before = emulator.requests("users")
+    users = list(graph.items("v1.0/users", params={"$top": 7, "$select": ["id", "displayName"]}))
+    everyone = graph.get("v1.0/users", params={"$top": 999})["value"]
+    assert len(users) == len(everyone) == len({u["id"] for u in users}) > 7
+    assert set(users[0]) <= {"id", "displayName", "@odata.type"}
+    assert emulator.requests("users") - before == -(-len(users) // 7) + 1
+    with pytest.raises(entrad.GraphError) as raised:
+        graph.get("v1.0/users/00000000-0000-0000-0000-000000000000")
+    assert raised.value.status == 404 and raised.value.code
+    with pytest.raises(entrad.ConfigurationError):
+        list(graph.items("https://elsewhere.example/v1.0/users"))
+
+
+@pytest.fixture
+def own_emulator(tmp_path):
+    """An emulator of this test's own: its CAE event concerns no other test."""
+    emulator = start_emulator(tmp_path / "emulator")
+    yield emulator
+    emulator.process.kill()
+    emulator.process.wait()
+
+
+def challenges(emulator):
+    events = emulator.admin("GET", "/cae/events")
+    return events["challenges_sent"], events["challenges_answered"]
+
+
+def test_a_cae_challenge_mid_listing_is_answered_with_one_token_request(own_emulator):
+    emulator = own_emulator
+    config = emulator.parameters()
+    credential = entrad.Credential(client_id=config["client_id"], authority=config["authority"],
+                                   secret=config["secret"], client_capabilities=["cp1"], ca_file=emulator.ca_file)
+    graph = entrad.Graph(credential, base_url=emulator.url)
+    everyone = graph.get("v1.0/users", params={"$top": 999, "$select": "id"})["value"]
+    issued = int(time.time())
+    users = graph.items("v1.0/users", params={"$top": 5, "$select": "id"})
+    ids = [next(users)["id"]]
+    # Events are compared with tokens' issue times in whole seconds: the event
+    # comes in a later second than the token.
+    while int(time.time()) <= issued:
+        time.sleep(0.05)
+    emulator.admin("POST", "/cae/events", {"event": "location_policy_changed", "client_id": config["client_id"]})
+    ids.extend(user["id"] for user in users)
+    assert sorted(ids) == sorted(u["id"] for u in everyone)
+    assert challenges(emulator) == (1, 1)
+    assert credential.token_requests == 2
+    assert emulator.requests("token") == 2
