@@ -64,6 +64,9 @@ pub(crate) struct TokenClient {
     built: Mutex<Option<Built>>,
     /// The last token handed out, as a Python string.
     text: Arc<BearerText>,
+    /// The scope sets [`TokenClient::msal_result`] served, which
+    /// `remove_tokens_for_client` forgets (kept here, off the hit's Python path).
+    served: Mutex<Vec<Vec<String>>>,
 }
 
 impl TokenClient {
@@ -74,6 +77,7 @@ impl TokenClient {
             settings,
             built: Mutex::new(Some(built)),
             text: Arc::default(),
+            served: Mutex::default(),
         })
     }
 
@@ -236,8 +240,27 @@ impl TokenClient {
         scopes: Vec<String>,
         claims: Option<String>,
     ) -> PyResult<Bound<'py, PyDict>> {
+        let new = {
+            let served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+            (!served.contains(&scopes)).then(|| scopes.clone())
+        };
         let token = self.acquire_now(py, scopes, claims)?;
+        if let Some(scopes) = new {
+            let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+            if !served.contains(&scopes) {
+                served.push(scopes);
+            }
+        }
         results::msal_result(py, &self.text, &token)
+    }
+
+    /// Forgets the tokens of every scope set [`TokenClient::msal_result`] served.
+    fn forget_served(&self, py: Python<'_>) -> PyResult<()> {
+        let served = std::mem::take(&mut *self.served.lock().unwrap_or_else(|e| e.into_inner()));
+        for scopes in served {
+            self.forget(py, scopes)?;
+        }
+        Ok(())
     }
 
     /// As [`TokenClient::token`] for asyncio: the answer goes to `future`

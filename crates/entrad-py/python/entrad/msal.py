@@ -27,7 +27,7 @@ What differs, on purpose:
 """
 
 import os
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _entrad
 from ._errors import EntradError
@@ -193,7 +193,6 @@ class ConfidentialClientApplication:
         read, connect = _timeouts(timeout)
         self.client_id = client_id
         self.authority = authority
-        self._scopes_used: Set[Tuple[str, ...]] = set()
         self._tokens = _entrad.confidential_client(
             client_id, authority, ca_files=_ca_files(verify), timeout=read, connect_timeout=connect,
             client_capabilities=list(client_capabilities),
@@ -216,15 +215,14 @@ class ConfidentialClientApplication:
         if not isinstance(scopes, list):
             raise AssertionError("Invalid parameter type")
         try:
-            # MSAL's dict, made by the native side: a cache hit runs no more Python.
-            result = self._tokens.msal_result(scopes, claims_challenge)
+            # MSAL's dict, made by the native side (which also keeps the scopes
+            # for remove_tokens_for_client): a cache hit runs no more Python.
+            return self._tokens.msal_result(scopes, claims_challenge)
         except EntradError as error:
             refusal = _refusal(error)
             if refusal is None:
                 raise
             return refusal
-        self._scopes_used.add(tuple(scopes))
-        return result
 
     def acquire_token_silent(self, scopes: List[str], account: Optional[Dict[str, Any]],
                              **kwargs: Any) -> Optional[Dict[str, Any]]:
@@ -243,9 +241,7 @@ class ConfidentialClientApplication:
     def remove_tokens_for_client(self) -> None:
         """Removes the tokens this app obtained with acquire_token_for_client,
         from this process and from the shared store."""
-        for scopes in list(self._scopes_used):
-            self._tokens.forget(list(scopes))
-        self._scopes_used.clear()
+        self._tokens.forget_served()
 
     def __repr__(self) -> str:
         return "<entrad.msal.ConfidentialClientApplication client_id={!r} authority={!r}>".format(
