@@ -11,32 +11,19 @@
 # Prints one markdown table (medians over RUNS; peak RSS: the largest).
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 users=${USERS:-100000}
 runs=${RUNS:-5}
 formats=${FORMATS:-json ndjson csv}
 [ $# -ge 1 ] || { echo "usage: bench/client-cpu.sh ENTRAD [ENTRAD...]" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "GNU time missing: apt-get install -y time" >&2; exit 1; }
+require_gnu_time
 
-state=$(mktemp -d)
-emulator_pid=""
-cleanup() {
-  if [ -n "$emulator_pid" ]; then kill "$emulator_pid" 2>/dev/null || true; wait "$emulator_pid" 2>/dev/null || true; fi
-  rm -rf "$state"
-}
-trap cleanup EXIT
-
-"$1" emulator --listen 127.0.0.1:0 --state-dir "$state" --in-memory --users "$users" >"$state/ready.json" 2>"$state/emulator.log" &
-emulator_pid=$!
-for _ in $(seq 1200); do
-  grep -q '"ready":true' "$state/ready.json" 2>/dev/null && break
-  kill -0 "$emulator_pid" 2>/dev/null || { echo "the emulator exited: $(cat "$state/emulator.log")" >&2; exit 1; }
-  sleep 0.1
-done
-ca=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["ca_file"])' "$state/ready.json")
-params="$state/parameters-top999.json"
-python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["endpoint"]+="?$top=999"; json.dump(p,open(sys.argv[2],"w"))' \
-  "$state/parameters.json" "$params"
+work=$(mktemp -d)
+emulator=("$1" emulator)
+start_emulator "$work" "$users" --in-memory
+params="$work/parameters-top999.json"
+top999 "$work/parameters.json" "$params"
 
 ticks=$(getconf CLK_TCK)
 # CPU seconds the emulator has used so far.
@@ -48,19 +35,19 @@ echo "|---|---|---|---|---|---|---|"
 for format in $formats; do
   for entrad in "$@"; do
     "$entrad" --cache memory --ca-file "$ca" --quiet --format "$format" run "$params" >/dev/null # warm-up
-    : >"$state/runs.txt"
+    : >"$work/runs.txt"
     for _ in $(seq "$runs"); do
       before=$(emulator_cpu)
-      /usr/bin/time -f "%e %U %S %M" -o "$state/time.txt" \
+      /usr/bin/time -f "%e %U %S %M" -o "$work/time.txt" \
         "$entrad" --cache memory --ca-file "$ca" --quiet --format "$format" run "$params" >/dev/null
       after=$(emulator_cpu)
-      read -r wall user sys rss <"$state/time.txt"
-      echo "$wall $(echo "$user + $sys" | bc) $(echo "$after - $before" | bc) $rss" >>"$state/runs.txt"
+      read -r wall user sys rss <"$work/time.txt"
+      echo "$wall $(echo "$user + $sys" | bc) $(echo "$after - $before" | bc) $rss" >>"$work/runs.txt"
     done
-    wall=$(cut -d' ' -f1 "$state/runs.txt" | median)
-    client=$(cut -d' ' -f2 "$state/runs.txt" | median)
-    server=$(cut -d' ' -f3 "$state/runs.txt" | median)
-    rss=$(cut -d' ' -f4 "$state/runs.txt" | sort -g | tail -1)
+    wall=$(cut -d' ' -f1 "$work/runs.txt" | median)
+    client=$(cut -d' ' -f2 "$work/runs.txt" | median)
+    server=$(cut -d' ' -f3 "$work/runs.txt" | median)
+    rss=$(cut -d' ' -f4 "$work/runs.txt" | sort -g | tail -1)
     ratio=$(echo "scale=2; $client / $server" | bc)
     printf '| `%s` | %s | %s | %s | %s | %s | %.1f |\n' "$(basename "$entrad")" "$format" "$wall" "$client" "$server" "$ratio" "$(echo "$rss / 1024" | bc -l)"
   done

@@ -17,73 +17,32 @@
 # as scripts/test does). Writes fleet.tsv, kill.txt and summary.md to OUT_DIR.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 out=${1:-$root/target/bench-results/fleet}
-entrad=${ENTRAD:-$root/target/release/entrad}
 tenants_n=${TENANTS:-200}
 users=${USERS:-5000}
 workers_list=${WORKERS:-1 2 4}
 concurrency=${CONCURRENCY:-4}
 
-log() { printf '\n==> %s\n' "$*" >&2; }
-die() { printf 'fleet.sh: %s\n' "$*" >&2; exit 1; }
-
-[ -x "$entrad" ] || die "no $entrad: run cargo build --release -p entrad first"
+require_entrad
 [ -n "${ENTRAD_TEST_REDIS_URL:-}" ] || die "set ENTRAD_TEST_REDIS_URL to a Redis server (redis://host:port/)"
 redis=${ENTRAD_TEST_REDIS_URL%/}
 
 mkdir -p "$out"
 work=$(mktemp -d)
-exit_actions=()
-on_exit() { exit_actions+=("$1"); }
-cleanup() {
-  local i
-  for ((i = ${#exit_actions[@]} - 1; i >= 0; i--)); do "${exit_actions[i]}" || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
-if [ -z "${ENTRAD_TEST_POSTGRES_URL:-}" ]; then
-  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
-  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-  # shellcheck source=/dev/null
-  source "$root/scripts/services/postgres.sh"
-fi
-pg_server=$ENTRAD_TEST_POSTGRES_URL
-psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
-fresh_pg() {
-  "$psql_bin" -q "$pg_server" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null
-  echo "${pg_server%/*}/$1"
-}
+use_postgres
 # sql URL QUERY: one value.
 sql() { "$psql_bin" -qAtX "$1" -c "$2"; }
 
 # --- the emulator: TENANTS tenants of USERS users ---
-emulator_pid=""
-stop_emulator() { [ -z "$emulator_pid" ] || { kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null; } || true; }
-on_exit stop_emulator
-state="$work/emulator"
-mkdir -p "$state"
 log "emulator: $tenants_n tenants of $users users"
-"$entrad" emulator --listen 127.0.0.1:0 --state-dir "$state" --in-memory --users "$users" \
-  --tenants "$tenants_n" >"$state/ready.json" 2>"$state/emulator.log" &
-emulator_pid=$!
-for _ in $(seq 3000); do
-  grep -q '"ready":true' "$state/ready.json" 2>/dev/null && break
-  kill -0 "$emulator_pid" 2>/dev/null || die "the emulator exited: $(cat "$state/emulator.log")"
-  sleep 0.1
-done
-grep -q '"ready":true' "$state/ready.json" || die "the emulator did not get ready"
-ready() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$state/ready.json" "$1"; }
-ca=$(ready ca_file)
-url=$(ready url)
-admin_token=$(ready admin_token)
-params="$state/parameters.json"
+emulator_wait=300
+start_emulator "$work/emulator" "$users" --in-memory --tenants "$tenants_n"
 python3 -c 'import json,sys; [print(t["tenant_id"]) for t in json.loads(open(sys.argv[1]).readline())["tenants"]]' \
   "$state/ready.json" >"$work/tenants.txt"
 [ "$(wc -l <"$work/tenants.txt")" = "$tenants_n" ] || die "the ready line does not list $tenants_n tenants"
-admin() { curl -fsS --cacert "$ca" -H "Authorization: Bearer $admin_token" "$@"; }
-reset_stats() { admin -X POST "$url/_emulator/stats/reset" >/dev/null; }
 route_count() { admin "$url/_emulator/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"][sys.argv[1]])' "$1"; }
 
 # worker NAME DB PREFIX [ARGS...]: one `entrad sync users` over every tenant, in the background.
@@ -115,9 +74,9 @@ PY
 printf 'workers\twall_ms\ttoken_requests\tusers_delta_requests\tsynced\tsynced_twice\tfailed\tadded\tchanged\trows\tload\n' >"$out/fleet.tsv"
 for w in $workers_list; do
   log "$w worker(s) over $tenants_n tenants"
-  db=$(fresh_pg "fleet_$w")
+  db=$(fresh_pg --drop "fleet_$w")
   reset_stats
-  load=$(cut -d ' ' -f 1 /proc/loadavg)
+  load=$(load1)
   pids=()
   start=$(date +%s%N)
   for i in $(seq "$w"); do
@@ -134,7 +93,7 @@ done
 
 # --- a worker killed inside its tenants ---
 log "two --watch workers, one killed mid-tenant"
-db=$(fresh_pg fleet_kill)
+db=$(fresh_pg --drop fleet_kill)
 reset_stats
 # Each worker's connections carry its name (pg_stat_activity.application_name).
 worker k-1 "$db?application_name=k-1" "fleet-$$-kill" --watch 2s

@@ -15,18 +15,15 @@
 # Writes hits.json, process.json, list-USERS.json, machine.txt and summary.md to OUT_DIR.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 out=${1:-$root/target/bench-results/python}
-entrad=${ENTRAD:-$root/target/release/entrad}
 python=${PYTHON:-$root/.venv/bin/python}
 process_runs=${PROCESS_RUNS:-30}
 list_runs=${LIST_RUNS:-5}
 list_sizes=${LIST_SIZES:-10000 100000}
 
-log() { printf '\n==> %s\n' "$*" >&2; }
-die() { printf 'python.sh: %s\n' "$*" >&2; exit 1; }
-
-[ -x "$entrad" ] || die "no $entrad: run cargo build --release -p entrad first"
+require_entrad
 "$python" -c 'import entrad, msal, requests, azure.identity' 2>/dev/null \
   || die "$python lacks entrad, msal, requests or azure-identity (see the header of $0)"
 build=$("$python" -c 'import entrad; print(entrad._entrad.__build__)')
@@ -35,41 +32,10 @@ build=$("$python" -c 'import entrad; print(entrad._entrad.__build__)')
 
 mkdir -p "$out"
 work=$(mktemp -d)
-emulator_pid=""
-stop_emulator() {
-  if [ -n "$emulator_pid" ]; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-    emulator_pid=""
-  fi
-}
-cleanup() { stop_emulator; rm -rf "$work"; }
-trap cleanup EXIT
-
-json_field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
-
-# start_emulator USERS: serves USERS users; sets $params and $ca.
-start_emulator() {
-  local state="$work/emulator-$1"
-  mkdir -p "$state"
-  "$entrad" emulator --listen 127.0.0.1:0 --state-dir "$state" --in-memory --users "$1" \
-    >"$state/ready.json" 2>"$state/emulator.log" &
-  emulator_pid=$!
-  for _ in $(seq 1200); do
-    grep -q '"ready":true' "$state/ready.json" 2>/dev/null && break
-    kill -0 "$emulator_pid" 2>/dev/null || die "the emulator exited: $(cat "$state/emulator.log")"
-    sleep 0.1
-  done
-  grep -q '"ready":true' "$state/ready.json" || die "the emulator did not get ready"
-  ca=$(json_field "$state/ready.json" ca_file)
-  params="$state/parameters.json"
-}
 
 {
-  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-  echo "cores: $(nproc)"
-  echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+  machine_lines
+  echo "load average before: $(loadavg)"
   echo "kernel: $(uname -r)"
   echo "entrad: $("$entrad" --version) (emulator)"
   echo "python: $("$python" -c 'import sys; print(sys.version.split()[0])')"
@@ -81,17 +47,17 @@ for p in ("entrad", "msal", "azure-identity", "azure-core", "requests"):
 cat "$out/machine.txt" >&2
 
 log "cache hits and a new process's first token (100 users)"
-start_emulator 100
+start_emulator "$work/emulator-100" 100 --in-memory
 "$python" "$root/bench/python.py" hits "$params" "$ca" | tee "$out/hits.json"
 "$python" "$root/bench/python.py" process "$params" "$ca" "$process_runs" | tee "$out/process.json"
 stop_emulator
 
 for users in $list_sizes; do
   log "listing $users users (\$top=999)"
-  start_emulator "$users"
+  start_emulator "$work/emulator-$users" "$users" --in-memory
   "$python" "$root/bench/python.py" list "$params" "$ca" "$users" "$list_runs" | tee "$out/list-$users.json"
   stop_emulator
 done
 
-echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/machine.txt"
+echo "load average after: $(loadavg)" >>"$out/machine.txt"
 "$python" "$root/bench/python.py" summary "$out" | tee "$out/summary.md"

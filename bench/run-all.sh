@@ -14,9 +14,9 @@
 # Writes hyperfine JSON, `time -v` reports and summary.md (bench/summarize.py) to OUT_DIR.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 out=${1:-$root/target/bench-results}
-entrad=${ENTRAD:-$root/target/release/entrad}
 python=${PYTHON:-$root/.venv/bin/python}
 cold_runs=${COLD_RUNS:-30}
 list_runs=${LIST_RUNS:-5}
@@ -24,69 +24,24 @@ rss_runs=${RSS_RUNS:-3}
 list_sizes=${LIST_SIZES:-10000 100000}
 criterion=${CRITERION:-1}
 
-log() { printf '\n==> %s\n' "$*" >&2; }
-die() { printf 'run-all.sh: %s\n' "$*" >&2; exit 1; }
-
-[ -x "$entrad" ] || die "no $entrad: run cargo build --release -p entrad first"
+require_entrad
 "$python" -c 'import msal, requests' 2>/dev/null \
   || die "$python lacks msal + requests: python3 -m venv .venv && .venv/bin/pip install msal==1.39.0 requests"
 command -v hyperfine >/dev/null || die "hyperfine missing: apt-get install -y hyperfine"
-[ -x /usr/bin/time ] || die "GNU time missing: apt-get install -y time"
+require_gnu_time
 
-# `entrad emulator` when the CLI has it, else the emulator's own binary.
-if "$entrad" emulator --help >/dev/null 2>&1; then
-  emulator=("$entrad" emulator)
-elif [ -x "$root/target/release/entrad-emulator" ]; then
-  emulator=("$root/target/release/entrad-emulator")
-else
-  die "neither '$entrad emulator' nor target/release/entrad-emulator is available"
-fi
+find_emulator
 
 mkdir -p "$out"
 work=$(mktemp -d)
-emulator_pid=""
-stop_emulator() {
-  if [ -n "$emulator_pid" ]; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-    emulator_pid=""
-  fi
-}
-cleanup() { stop_emulator; rm -rf "$work"; }
-trap cleanup EXIT
 
-json_field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
-
-# start_emulator USERS: serves USERS users; sets $state, $url, $ca, $params.
-start_emulator() {
-  state="$work/emulator-$1"
-  mkdir -p "$state"
-  "${emulator[@]}" --listen 127.0.0.1:0 --state-dir "$state" --in-memory --users "$1" \
-    >"$state/ready.json" 2>"$state/emulator.log" &
-  emulator_pid=$!
-  for _ in $(seq 1200); do
-    grep -q '"ready":true' "$state/ready.json" 2>/dev/null && break
-    kill -0 "$emulator_pid" 2>/dev/null || die "the emulator exited: $(cat "$state/emulator.log")"
-    sleep 0.1
-  done
-  grep -q '"ready":true' "$state/ready.json" || die "the emulator did not get ready"
-  url=$(json_field "$state/ready.json" url)
-  ca=$(json_field "$state/ready.json" ca_file)
-  admin_token=$(json_field "$state/ready.json" admin_token)
-  params="$state/parameters.json"
-  export ENTRAD_CA_FILE="$ca"
-}
-
-stats() { curl -fsS --cacert "$ca" -H "Authorization: Bearer $admin_token" "$url/_emulator/stats"; }
-reset_stats() { curl -fsS --cacert "$ca" -H "Authorization: Bearer $admin_token" -X POST "$url/_emulator/stats/reset" >/dev/null; }
+stats() { admin "$url/_emulator/stats"; }
 
 # count_items FILE: the number of items in a Graph-shaped document's `value`.
 count_items() { python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["value"]))' "$1"; }
 
 {
-  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "cpu: $(lscpu | sed -n 's/^Model name: *//p' | head -1)"
-  echo "cores: $(nproc)"
+  machine_lines
   echo "memory: $(free -h | awk '/^Mem:/ {print $2}')"
   echo "kernel: $(uname -r)"
   echo "rustc: $(rustc --version 2>/dev/null || echo unknown)"
@@ -105,7 +60,8 @@ entrad_cold=("$entrad" --cache memory --ca-file)
 
 # --- cold run: a token and one page (100 users: no nextLink), fresh process each time ---
 log "cold run: entrad run vs quickstart.py"
-start_emulator 100
+start_emulator "$work/emulator-100" 100 --in-memory
+export ENTRAD_CA_FILE="$ca"
 "${entrad_cold[@]}" "$ca" run "$params" >"$work/cold-entrad.json"
 "$python" "$root/bench/quickstart.py" "$params" >"$work/cold-python.json"
 [ "$(count_items "$work/cold-entrad.json")" = 100 ] || die "entrad run did not print 100 users"
@@ -132,10 +88,10 @@ stop_emulator
 # --- listing every user, $top=999 ---
 for users in $list_sizes; do
   log "listing $users users (\$top=999)"
-  start_emulator "$users"
+  start_emulator "$work/emulator-$users" "$users" --in-memory
+  export ENTRAD_CA_FILE="$ca"
   top="$state/parameters-top999.json"
-  python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["endpoint"]+="?$top=999"; json.dump(p,open(sys.argv[2],"w"))' \
-    "$params" "$top"
+  top999 "$params" "$top"
   chmod 600 "$top"
   "${entrad_cold[@]}" "$ca" run "$top" >"$work/list-entrad.json"
   "$python" "$root/bench/quickstart.py" "$top" --all >"$work/list-python.json"

@@ -11,78 +11,53 @@
 # Installs wrk (Debian package) when missing. The emulator feeds the broker.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 out=${1:-$root/target/bench-results/serve}
-entrad=${ENTRAD:-$root/target/release/entrad}
 duration=${DURATION:-15}
 sustain=${SUSTAIN:-120}
 connections=${CONNECTIONS:-1 16 64}
 threads=${THREADS:-1}
 
-log() { printf '\n==> %s\n' "$*" >&2; }
-die() { printf 'serve.sh: %s\n' "$*" >&2; exit 1; }
-
 if ! command -v wrk >/dev/null 2>&1; then
   log "installing wrk"
   apt-get install -y wrk >/dev/null || die "cannot install wrk: apt-get install -y wrk"
 fi
-if [ ! -x "$entrad" ]; then
-  log "building $entrad (release)"
-  (cd "$root" && cargo build --release -p entrad --bin entrad)
-fi
+build_entrad
 mkdir -p "$out"
 work=$(mktemp -d)
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-# A line of JSON on stdout means the process is ready; wait for it (at most 30 s).
-ready_line() {
-  for _ in $(seq 300); do
-    if [ -s "$1" ]; then head -n1 "$1"; return; fi
-    sleep 0.1
-  done
-  die "no ready line in $1"
-}
-field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
 log "emulator"
-"$entrad" emulator --listen 127.0.0.1:0 --users 10 --state-dir "$work/emu" >"$work/emu.out" 2>"$work/emu.err" &
-pids+=($!)
-ready_line "$work/emu.out" >/dev/null
+start_emulator "$work/emu" 10
 
 log "entrad serve (memory cache; audit lines to /dev/null)"
-"$entrad" -q --config "$work/emu/parameters.json" --ca-file "$work/emu/ca.pem" \
-  --no-instance-discovery --cache memory \
-  serve --identity-header-file "$work/identity-header" >"$work/serve.out" 2>/dev/null &
-serve_pid=$!
-pids+=("$serve_pid")
-url=$(field "$(ready_line "$work/serve.out")" url)
-header=$(cat "$work/identity-header")
+start_serve "$work/identity-header"
 target="$url/msi/token?api-version=2019-08-01&resource=https://graph.microsoft.com"
-# The first request fills the cache; every one measured after it is a hit.
-curl -fsS -o /dev/null -H "X-IDENTITY-HEADER: $header" "$target" || die "the broker refused the first request"
 
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
+# wrk_rows NAME WHAT HEADER URL: a wrk run against URL per connection count (its
+# report in wrk-NAME-cC.txt, or wrk-cC.txt without NAME), a row each in summary.md.
+wrk_rows() {
+  local report
+  for c in $connections; do
+    report="$out/wrk${1:+-$1}-c$c.txt"
+    log "$2: $c connection(s), $duration s"
+    wrk -t"$threads" -c"$c" -d"${duration}s" --latency -H "X-IDENTITY-HEADER: $3" "$4" | tee "$report"
+    rps=$(awk '/^Requests\/sec/ {print $2}' "$report")
+    p50=$(awk '$1 == "50%" {print $2}' "$report")
+    p99=$(awk '$1 == "99%" {print $2}' "$report")
+    errors=$(awk '/Non-2xx|Socket errors/ {print}' "$report" | tr '\n' ' ')
+    echo "| $c | $rps | $p50 | $p99 | ${errors:-none} |" >>"$out/summary.md"
+  done
+}
 
 {
-  echo "# entrad serve, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "# entrad serve, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load $(loadavg)"
   echo
   echo "| connections | requests/s | p50 | p99 | errors |"
   echo "|---|---|---|---|---|"
 } >"$out/summary.md"
-for c in $connections; do
-  log "wrk: $c connection(s), $duration s"
-  wrk -t"$threads" -c"$c" -d"${duration}s" --latency -H "X-IDENTITY-HEADER: $header" "$target" | tee "$out/wrk-c$c.txt"
-  rps=$(awk '/^Requests\/sec/ {print $2}' "$out/wrk-c$c.txt")
-  p50=$(awk '$1 == "50%" {print $2}' "$out/wrk-c$c.txt")
-  p99=$(awk '$1 == "99%" {print $2}' "$out/wrk-c$c.txt")
-  errors=$(awk '/Non-2xx|Socket errors/ {print}' "$out/wrk-c$c.txt" | tr '\n' ' ')
-  echo "| $c | $rps | $p50 | $p99 | ${errors:-none} |" >>"$out/summary.md"
-done
+wrk_rows "" wrk "$header" "$target"
 
 log "memory: $sustain s of load at 16 connections, RSS every 10 s"
 rss_start=$(rss_kib "$serve_pid")
@@ -115,14 +90,6 @@ wait "$wrk_pid"
     echo "| connections | requests/s | p50 | p99 | errors |"
     echo "|---|---|---|---|---|"
   } >>"$out/summary.md"
-  for c in $connections; do
-    log "wrk against the emulator's App Service route: $c connection(s), $duration s"
-    wrk -t"$threads" -c"$c" -d"${duration}s" --latency -H "X-IDENTITY-HEADER: $IDENTITY_HEADER" "$reference" | tee "$out/wrk-emulator-c$c.txt"
-    rps=$(awk '/^Requests\/sec/ {print $2}' "$out/wrk-emulator-c$c.txt")
-    p50=$(awk '$1 == "50%" {print $2}' "$out/wrk-emulator-c$c.txt")
-    p99=$(awk '$1 == "99%" {print $2}' "$out/wrk-emulator-c$c.txt")
-    errors=$(awk '/Non-2xx|Socket errors/ {print}' "$out/wrk-emulator-c$c.txt" | tr '\n' ' ')
-    echo "| $c | $rps | $p50 | $p99 | ${errors:-none} |" >>"$out/summary.md"
-  done
+  wrk_rows emulator "wrk against the emulator's App Service route" "$IDENTITY_HEADER" "$reference"
 )
 cat "$out/summary.md"

@@ -20,40 +20,23 @@
 # and summary.md to OUT_DIR.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$(dirname "$0")/lib.sh"
 out=${1:-$root/target/bench-results/sync}
-entrad=${ENTRAD:-$root/target/release/entrad}
 python=${PYTHON:-$root/.venv/bin/python}
 sizes=${SIZES:-10000 100000}
 runs=${RUNS:-3}
 python_ref=${PYTHON_REF:-1}
 
-log() { printf '\n==> %s\n' "$*" >&2; }
-die() { printf 'sync.sh: %s\n' "$*" >&2; exit 1; }
-
-[ -x "$entrad" ] || die "no $entrad: run cargo build --release -p entrad first"
+require_entrad
 "$python" -c 'import msal, requests' 2>/dev/null \
   || die "$python lacks msal + requests: python3 -m venv .venv && .venv/bin/pip install -r scripts/requirements-test.txt"
-[ -x /usr/bin/time ] || die "GNU time missing: apt-get install -y time"
+require_gnu_time
 
 mkdir -p "$out"
 work=$(mktemp -d)
-exit_actions=()
-on_exit() { exit_actions+=("$1"); }
-cleanup() {
-  local i
-  for ((i = ${#exit_actions[@]} - 1; i >= 0; i--)); do "${exit_actions[i]}" || true; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
 
-if [ -z "${ENTRAD_TEST_POSTGRES_URL:-}" ]; then
-  apt_install() { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null; }
-  free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-  # shellcheck source=/dev/null
-  source "$root/scripts/services/postgres.sh"
-fi
-pg_server=$ENTRAD_TEST_POSTGRES_URL
+use_postgres
 # pg_cpu: CPU ms of our own server (every process, the ended backends too: the
 # postmaster has reaped them), or 0 for a server shared with others.
 pg_cpu() {
@@ -79,43 +62,6 @@ pg_settle() {
     sleep 0.01
   done
 }
-psql_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)/psql
-# fresh_pg NAME: a new database on the server, and its URL.
-fresh_pg() {
-  "$psql_bin" -q "$pg_server" -c "CREATE DATABASE $1" >/dev/null
-  echo "${pg_server%/*}/$1"
-}
-
-emulator_pid=""
-stop_emulator() {
-  if [ -n "$emulator_pid" ]; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-    emulator_pid=""
-  fi
-}
-on_exit stop_emulator
-json_field() { python3 -c 'import json,sys; print(json.loads(open(sys.argv[1]).readline())[sys.argv[2]])' "$1" "$2"; }
-# start_emulator USERS: sets $ca, $params, $url, $admin_token.
-start_emulator() {
-  local state="$work/emulator-$1"
-  mkdir -p "$state"
-  "$entrad" emulator --listen 127.0.0.1:0 --state-dir "$state" --in-memory --users "$1" \
-    >"$state/ready.json" 2>"$state/emulator.log" &
-  emulator_pid=$!
-  for _ in $(seq 1200); do
-    grep -q '"ready":true' "$state/ready.json" 2>/dev/null && break
-    kill -0 "$emulator_pid" 2>/dev/null || die "the emulator exited: $(cat "$state/emulator.log")"
-    sleep 0.1
-  done
-  grep -q '"ready":true' "$state/ready.json" || die "the emulator did not get ready"
-  ca=$(json_field "$state/ready.json" ca_file)
-  url=$(json_field "$state/ready.json" url)
-  admin_token=$(json_field "$state/ready.json" admin_token)
-  params="$state/parameters.json"
-  export ENTRAD_CA_FILE="$ca"
-}
-
 # change_users N: N users get a new displayName through the admin API.
 change_users() {
   "$python" - "$url" "$admin_token" "$ca" "$1" "$work/e-sqlite-users-$n-1.db" <<'PY'
@@ -135,7 +81,7 @@ measure() {
   local label=$1 n=$2 run=$3
   shift 3
   local start end load server
-  load=$(cut -d ' ' -f 1 /proc/loadavg)
+  load=$(load1)
   pg_settle
   server=$(pg_cpu)
   start=$(date +%s%N)
@@ -170,7 +116,8 @@ entrad_sync=("$entrad" --cache memory --format json)
 : >"$out/results.tsv"
 for n in $sizes; do
   log "$n users ($((n / 10)) groups)"
-  start_emulator "$n"
+  start_emulator "$work/emulator-$n" "$n" --in-memory
+  export ENTRAD_CA_FILE="$ca"
   for run in $(seq "$runs"); do
     measure entrad-sqlite-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
