@@ -238,7 +238,7 @@ impl Shared {
             );
             return None;
         }
-        let endpoints = match self.from_document(&metadata.document) {
+        let endpoints = match self.read_document(&metadata.document) {
             Ok(endpoints) => endpoints,
             Err(e) => {
                 tracing::debug!(error = %e, "the cached metadata is not usable: discovering it");
@@ -252,7 +252,7 @@ impl Shared {
         })
     }
 
-    fn from_document(&self, document: &str) -> Result<Endpoints> {
+    fn read_document(&self, document: &str) -> Result<Endpoints> {
         let json: Value = serde_json::from_str(document)
             .map_err(|_| Error::Discovery("the cached document is not JSON".into()))?;
         let value = json
@@ -277,7 +277,7 @@ impl Shared {
     async fn forget_stored(&self, wrong: &Endpoints) {
         let names_it = match self.cache.get_metadata(&self.name).await {
             Ok(Some(metadata)) => self
-                .from_document(&metadata.document)
+                .read_document(&metadata.document)
                 .is_ok_and(|e| e.token_endpoint == wrong.token_endpoint),
             Ok(None) => false,
             Err(_) => true,
