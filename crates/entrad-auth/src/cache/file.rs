@@ -78,6 +78,10 @@ const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 ///   last write.
 /// * Sections and entries it does not own (`RefreshToken`, `Account`, other
 ///   apps' tokens, ...) are kept.
+/// * What discovery found about an authority (see
+///   [`TokenCache::get_metadata`]) is in a top-level section of its own,
+///   `EntradMetadata`: `{"<name>": {"document": {..}, "fetched_at":
+///   "<epoch seconds>"}}`, which MSAL's readers ignore and keep.
 /// * A file that is still not valid JSON (corrupt, truncated) under both
 ///   locks is renamed aside to
 ///   `<file>.corrupt-<epoch seconds>` with a warning, and the cache starts

@@ -50,6 +50,10 @@ return 0
 ///
 /// * Entry: the MSAL access-token entry as JSON (the fields of MSAL's unified
 ///   cache), under `entrad:<MSAL cache key>`, expiring with the token.
+/// * Metadata (what discovery found about an authority, see
+///   [`TokenCache::get_metadata`]): `{"document": {..}, "fetched_at": n}`
+///   under `entrad:metadata:<name>`, expiring after 7 days; encrypted as the
+///   entries are.
 /// * Encryption at rest (optional): with a key ([`EncryptionKey`], e.g. from
 ///   `ENTRAD_CACHE_KEY`), values are AES-256-GCM sealed, `base64(nonce ||
 ///   ciphertext)`; a value that does not open (another key, altered,
@@ -286,7 +290,10 @@ impl RedisCache {
     }
 
     fn unreadable(&self, redis_key: &str, why: &str) {
-        if self.warned().insert(redis_key.to_string()) {
+        // An authority's metadata is unreadable for the reason its tokens
+        // are (a missing or other key), which their warning says: once is enough.
+        let metadata = redis_key.starts_with(&self.metadata_key(""));
+        if !metadata && self.warned().insert(redis_key.to_string()) {
             tracing::warn!(key = %redis_key, "a Redis token cache entry {why}; treating it as a miss");
         } else {
             tracing::debug!(key = %redis_key, "a Redis token cache entry {why}; treating it as a miss");
