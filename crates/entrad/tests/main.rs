@@ -13,6 +13,7 @@ mod browser;
 mod caches;
 mod cae;
 mod control_characters;
+mod credential_fingerprint;
 mod discovery;
 mod errors;
 mod faults;

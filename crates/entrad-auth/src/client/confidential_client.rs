@@ -159,7 +159,8 @@ impl Fetch for Requester {
         claims: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(CachedToken, Option<String>)>> {
         async move {
-            let (token, client_request_id) = self.request(scopes, claims).await?;
+            let (mut token, client_request_id) = self.request(scopes, claims).await?;
+            token.credential = self.credential();
             Ok((token, Some(client_request_id)))
         }
         .boxed()
@@ -167,6 +168,10 @@ impl Fetch for Requester {
 
     fn who(&self) -> &str {
         &self.client_id
+    }
+
+    fn credential(&self) -> Option<String> {
+        self.credential.fingerprint(&self.client_id)
     }
 }
 
