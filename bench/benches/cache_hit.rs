@@ -172,6 +172,7 @@ fn parts(c: &mut Criterion, authority: &str, client_id: &str, scopes: &[&str], s
         expires_on: now + 3600,
         extended_expires_on: now + 3600,
         refresh_on: None,
+        credential: None,
     };
     store
         .put(&key, &token)

@@ -38,6 +38,7 @@ fn token(client_id: &str) -> CachedToken {
         expires_on: 4_000_000_000,
         extended_expires_on: 4_000_000_000,
         refresh_on: None,
+        credential: None,
     }
 }
 

@@ -1,6 +1,6 @@
 //! Finding the token endpoint: instance discovery (where it applies) and the
-//! authority's OpenID Connect metadata. The client caches the result per
-//! authority for its lifetime.
+//! authority's OpenID Connect metadata. The client keeps the result in the
+//! process and in its token store (see `known_endpoints`).
 
 use std::sync::atomic::AtomicU64;
 
@@ -86,8 +86,9 @@ impl Discovery<'_> {
         .await
     }
 
-    /// Endpoints named by the service obey the same scheme rule as the authority.
-    fn checked_url(&self, value: &str, field: &str) -> Result<Url> {
+    /// Endpoints named by the service (or read from the store) obey the same
+    /// scheme rule as the authority.
+    pub(crate) fn checked_url(&self, value: &str, field: &str) -> Result<Url> {
         let url = Url::parse(value).map_err(|source| Error::DiscoveryUrl {
             field: field.to_owned(),
             value: value.to_owned(),

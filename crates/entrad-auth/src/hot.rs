@@ -194,6 +194,7 @@ mod tests {
             bearer: Arc::new(Bearer {
                 secret: SecretString::from(secret),
                 token_type: "Bearer".into(),
+                credential: None,
             }),
             expires_on: at(times.expires_on),
             refresh_on: times.refresh_on.map(at),

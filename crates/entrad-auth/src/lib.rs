@@ -121,6 +121,7 @@ mod file_limit;
 pub mod fuzz;
 mod hint;
 mod hot;
+mod known_endpoints;
 pub mod parameters;
 mod refresh;
 mod service_reply;
@@ -135,8 +136,8 @@ pub use authority::{Authority, is_loopback};
 #[cfg(feature = "azure-core")]
 pub use azure_core_bridge::AzureCoreCredential;
 pub use cache::{
-    CacheKey, CacheLock, CacheSpec, CachedToken, FallbackCache, FileCache, HeldLock, MemoryCache,
-    TokenCache,
+    CacheKey, CacheLock, CacheSpec, CachedMetadata, CachedToken, FallbackCache, FileCache,
+    HeldLock, MemoryCache, TokenCache,
 };
 #[cfg(feature = "redis")]
 pub use cache::{ENCRYPTION_KEY_VAR, EncryptionKey, RedisCache};

@@ -29,6 +29,8 @@ pub struct AccessToken {
 pub(crate) struct Bearer {
     pub(crate) secret: SecretString,
     pub(crate) token_type: String,
+    /// The fingerprint of the credential that obtained it, when known.
+    pub(crate) credential: Option<String>,
 }
 
 impl AccessToken {
@@ -58,6 +60,14 @@ impl AccessToken {
     /// True when the token came from the cache without a request.
     pub fn from_cache(&self) -> bool {
         self.from_cache
+    }
+
+    /// Which credential obtained the token, when known (`secret:<16 hex
+    /// digits of a salted hash>`, `certificate:sha1:<thumbprint>`; see
+    /// [`crate::CachedToken::credential`]): `None` for tokens of managed
+    /// identities, assertions, and those MSAL apps put in a shared cache.
+    pub fn credential(&self) -> Option<&str> {
+        self.bearer.credential.as_deref()
     }
 
     /// The `client-request-id` of the request that obtained the token; `None`
@@ -91,6 +101,7 @@ impl fmt::Debug for AccessToken {
             .field("refresh_on", &self.refresh_on)
             .field("from_cache", &self.from_cache)
             .field("client_request_id", &self.client_request_id)
+            .field("credential", &self.bearer.credential)
             .finish()
     }
 }
@@ -105,6 +116,7 @@ mod tests {
             bearer: Arc::new(Bearer {
                 secret: SecretString::from(secret),
                 token_type: "Bearer".into(),
+                credential: None,
             }),
             expires_on: SystemTime::now() + Duration::from_secs(3600),
             refresh_on: None,

@@ -116,6 +116,7 @@ pub(crate) fn obtained(
         expires_on,
         extended_expires_on: expires_on,
         refresh_on,
+        credential: None,
     })
 }
 

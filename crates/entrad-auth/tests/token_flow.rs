@@ -249,10 +249,12 @@ async fn a_failed_background_refresh_keeps_serving_the_cached_token() {
     let server = refresh_due_in_a_second().await;
     mount_token(
         &server,
-        ResponseTemplate::new(400).set_body_json(entra_error(
-            "invalid_request",
-            90002,
-            "Tenant not found.",
+        // Not a refusal that blames the metadata (90002 would be retried
+        // once with a fresh discovery).
+        ResponseTemplate::new(401).set_body_json(entra_error(
+            "invalid_client",
+            7000222,
+            "The provided client secret keys are expired.",
         )),
     )
     .await;

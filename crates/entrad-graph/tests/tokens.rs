@@ -33,6 +33,7 @@ async fn with_cached_token(server: &MockServer, secret: &str) -> GraphClient {
         expires_on: now + 3600,
         extended_expires_on: now + 3600,
         refresh_on: None,
+        credential: None,
     };
     cache.put(&key, &token).await.unwrap();
     GraphClient::builder(auth)

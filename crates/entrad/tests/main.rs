@@ -13,6 +13,8 @@ mod browser;
 mod caches;
 mod cae;
 mod control_characters;
+mod credential_fingerprint;
+mod discovery;
 mod errors;
 mod faults;
 mod file_limits;

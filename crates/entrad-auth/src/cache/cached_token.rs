@@ -19,6 +19,14 @@ pub struct CachedToken {
     pub extended_expires_on: u64,
     /// When a proactive refresh is due.
     pub refresh_on: Option<u64>,
+    /// Which credential obtained it, when known: `secret:<16 hex digits of a
+    /// salted SHA-256 of the secret>` or `certificate:sha1:<thumbprint>`
+    /// (`sha256` for a certificate named by its SHA-256), never the secret
+    /// itself. The client gets a token with its own credential rather than
+    /// serve one another credential obtained (a mistyped secret then fails
+    /// at once, not when the cached token expires). `None` for tokens from
+    /// MSAL apps or an assertion.
+    pub credential: Option<String>,
 }
 
 impl fmt::Debug for CachedToken {
@@ -30,6 +38,7 @@ impl fmt::Debug for CachedToken {
             .field("expires_on", &self.expires_on)
             .field("extended_expires_on", &self.extended_expires_on)
             .field("refresh_on", &self.refresh_on)
+            .field("credential", &self.credential)
             .finish()
     }
 }

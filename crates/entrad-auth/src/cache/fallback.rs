@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::future::{BoxFuture, FutureExt as _};
 
-use super::{CacheKey, CacheLock, CachedToken, MemoryCache, TokenCache};
+use super::{CacheKey, CacheLock, CachedMetadata, CachedToken, MemoryCache, TokenCache};
 use crate::{Error, Result};
 
 /// How long the primary store rests after a failure before it is tried again.
@@ -163,6 +163,56 @@ impl TokenCache for FallbackCache {
                     Ok(None)
                 }
             }
+        }
+        .boxed()
+    }
+
+    fn get_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<CachedMetadata>>> {
+        async move {
+            if self.use_primary() {
+                match self.primary.get_metadata(name).await {
+                    Ok(Some(found)) => {
+                        self.succeeded();
+                        return Ok(Some(found));
+                    }
+                    Ok(None) => self.succeeded(),
+                    Err(e) => self.failed(&e),
+                }
+            }
+            self.memory.get_metadata(name).await
+        }
+        .boxed()
+    }
+
+    fn put_metadata<'a>(
+        &'a self,
+        name: &'a str,
+        metadata: &'a CachedMetadata,
+    ) -> BoxFuture<'a, Result<()>> {
+        async move {
+            if self.use_primary() {
+                match self.primary.put_metadata(name, metadata).await {
+                    Ok(()) => {
+                        self.succeeded();
+                        return self.memory.remove_metadata(name).await;
+                    }
+                    Err(e) => self.failed(&e),
+                }
+            }
+            self.memory.put_metadata(name, metadata).await
+        }
+        .boxed()
+    }
+
+    fn remove_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        async move {
+            if self.use_primary() {
+                match self.primary.remove_metadata(name).await {
+                    Ok(()) => self.succeeded(),
+                    Err(e) => self.failed(&e),
+                }
+            }
+            self.memory.remove_metadata(name).await
         }
         .boxed()
     }

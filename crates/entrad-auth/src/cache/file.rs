@@ -18,13 +18,21 @@ use super::msal_entry::{
     to_entry,
 };
 use super::msal_lockfile;
-use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
+use super::{CacheKey, CacheLock, CachedMetadata, CachedToken, HeldLock, TokenCache};
 use crate::clock::now_secs;
 use crate::file_limit::read_bounded;
+use crate::service_reply::epoch;
 use crate::{Error, Result};
 
 /// The file name under the user's cache directory.
 const FILE_NAME: &str = "msal_token_cache.json";
+
+/// The top-level section of the authorities' metadata (what discovery
+/// found). MSAL's readers look up the sections they know by name and keep
+/// the others when they write the file back (MSAL Python's
+/// `SerializableTokenCache`, msal-extensions' `PersistedTokenCache`), so
+/// the file stays theirs to share.
+const METADATA_SECTION: &str = "EntradMetadata";
 
 /// Read-modify-write holds the update lock for milliseconds: a longer wait
 /// means a stuck process, and the store then fails (the client goes on without it).
@@ -70,6 +78,10 @@ const DEFAULT_LOCK_WAIT: Duration = Duration::from_secs(60);
 ///   last write.
 /// * Sections and entries it does not own (`RefreshToken`, `Account`, other
 ///   apps' tokens, ...) are kept.
+/// * What discovery found about an authority (see
+///   [`TokenCache::get_metadata`]) is in a top-level section of its own,
+///   `EntradMetadata`: `{"<name>": {"document": {..}, "fetched_at":
+///   "<epoch seconds>"}}`, which MSAL's readers ignore and keep.
 /// * A file that is still not valid JSON (corrupt, truncated) under both
 ///   locks is renamed aside to
 ///   `<file>.corrupt-<epoch seconds>` with a warning, and the cache starts
@@ -156,22 +168,7 @@ impl FileCache {
 impl TokenCache for FileCache {
     fn get<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CachedToken>>> {
         let key = key.clone();
-        self.blocking(move |path| match read_settled(path)? {
-            Document::Missing => Ok(None),
-            Document::Parsed(doc) => Ok(lookup(&doc, &key)),
-            Document::Corrupt(_) | Document::Empty => {
-                // Still unsettled: read again under the locks, where no MSAL
-                // app is halfway through rewriting it, so that only a file
-                // really damaged is set aside, and a slow writer's entries
-                // are still found.
-                let mut found = None;
-                update(path, |doc| {
-                    found = lookup(doc, &key);
-                    false
-                })?;
-                Ok(found)
-            }
-        })
+        self.blocking(move |path| find(path, |doc| lookup(doc, &key)))
     }
 
     fn put<'a>(&'a self, key: &'a CacheKey, token: &'a CachedToken) -> BoxFuture<'a, Result<()>> {
@@ -224,6 +221,47 @@ impl TokenCache for FileCache {
             }
         }
         .boxed()
+    }
+
+    fn get_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<CachedMetadata>>> {
+        let name = name.to_owned();
+        self.blocking(move |path| find(path, |doc| lookup_metadata(doc, &name)))
+    }
+
+    fn put_metadata<'a>(
+        &'a self,
+        name: &'a str,
+        metadata: &'a CachedMetadata,
+    ) -> BoxFuture<'a, Result<()>> {
+        let (name, metadata) = (name.to_owned(), metadata.clone());
+        self.blocking(move |path| {
+            let entry = metadata_entry(&metadata)?;
+            update(path, |doc| {
+                // A section that is not an object is ours and unreadable: replaced.
+                let mut section = match doc.remove(METADATA_SECTION) {
+                    Some(Value::Object(section)) => section,
+                    _ => Map::new(),
+                };
+                section.insert(name, entry);
+                doc.insert(METADATA_SECTION.into(), Value::Object(section));
+                true
+            })
+        })
+    }
+
+    fn remove_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        let name = name.to_owned();
+        self.blocking(move |path| {
+            if matches!(read_document(path)?, Document::Missing) {
+                return Ok(());
+            }
+            update(path, |doc| {
+                doc.get_mut(METADATA_SECTION)
+                    .and_then(Value::as_object_mut)
+                    .and_then(|section| section.remove(&name))
+                    .is_some()
+            })
+        })
     }
 }
 
@@ -309,6 +347,55 @@ fn read_document(path: &Path) -> Result<Document> {
         }
     }
     Ok(Document::Parsed(doc))
+}
+
+/// What `look` finds in the file. A file still unsettled after
+/// [`read_settled`] is read again under the locks, where no MSAL app is
+/// halfway through rewriting it, so that only a file really damaged is set
+/// aside, and a slow writer's entries are still found.
+fn find<T>(path: &Path, look: impl Fn(&Map<String, Value>) -> Option<T>) -> Result<Option<T>> {
+    match read_settled(path)? {
+        Document::Missing => Ok(None),
+        Document::Parsed(doc) => Ok(look(&doc)),
+        Document::Corrupt(_) | Document::Empty => {
+            let mut found = None;
+            update(path, |doc| {
+                found = look(doc);
+                false
+            })?;
+            Ok(found)
+        }
+    }
+}
+
+/// The metadata stored under `name`: `{"document": {...}, "fetched_at":
+/// "<epoch seconds>"}` in the `EntradMetadata` section. One that does not
+/// read so is missing (and replaced by the next store).
+fn lookup_metadata(doc: &Map<String, Value>, name: &str) -> Option<CachedMetadata> {
+    let entry = doc.get(METADATA_SECTION)?.get(name)?;
+    let document = entry.get("document").filter(|d| d.is_object())?;
+    Some(CachedMetadata {
+        document: document.to_string(),
+        fetched_at: epoch(entry.get("fetched_at")?)?,
+    })
+}
+
+/// The file's form of `metadata`: its document as JSON (readable in the
+/// file), the time as MSAL writes times (a string of epoch seconds).
+fn metadata_entry(metadata: &CachedMetadata) -> Result<Value> {
+    let document = match serde_json::from_str::<Value>(&metadata.document) {
+        Ok(document @ Value::Object(_)) => document,
+        _ => {
+            return Err(Error::Cache {
+                message: "a metadata document to store is not a JSON object".into(),
+                source: None,
+            });
+        }
+    };
+    Ok(serde_json::json!({
+        "document": document,
+        "fetched_at": metadata.fetched_at.to_string(),
+    }))
 }
 
 fn lookup(doc: &Map<String, Value>, key: &CacheKey) -> Option<CachedToken> {
@@ -479,6 +566,69 @@ mod tests {
         cache.remove(&key("a")).await.unwrap();
         assert!(cache.get(&key("a")).await.unwrap().is_none());
         assert!(cache.get(&key("b")).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn metadata_beside_the_tokens_in_a_section_of_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileCache::new(dir.path().join("cache.json"));
+        cache.remove_metadata("a").await.unwrap();
+        assert!(!cache.path().exists(), "nothing to remove, nothing written");
+        let doc = CachedMetadata {
+            document: r#"{"token_endpoint":"https://h/t/oauth2/v2.0/token"}"#.into(),
+            fetched_at: 1_700_000_000,
+        };
+        cache.put(&key("a"), &token("one")).await.unwrap();
+        cache.put_metadata("https://h/t", &doc).await.unwrap();
+        assert_eq!(
+            cache.get_metadata("https://h/t").await.unwrap(),
+            Some(doc.clone())
+        );
+        assert!(cache.get_metadata("https://h/u").await.unwrap().is_none());
+        let file: Value = serde_json::from_slice(&std::fs::read(cache.path()).unwrap()).unwrap();
+        assert_eq!(
+            file["EntradMetadata"]["https://h/t"],
+            json!({"document": {"token_endpoint": "https://h/t/oauth2/v2.0/token"}, "fetched_at": "1700000000"})
+        );
+        assert!(cache.get(&key("a")).await.unwrap().is_some());
+        cache.remove_metadata("https://h/t").await.unwrap();
+        assert!(cache.get_metadata("https://h/t").await.unwrap().is_none());
+        assert!(cache.get(&key("a")).await.unwrap().is_some());
+        assert!(
+            cache
+                .put_metadata(
+                    "x",
+                    &CachedMetadata {
+                        document: "[1]".into(),
+                        fetched_at: 1
+                    }
+                )
+                .await
+                .is_err()
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_metadata_section_is_a_miss_not_a_corrupt_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = FileCache::new(dir.path().join("cache.json"));
+        cache.put(&key("a"), &token("one")).await.unwrap();
+        let mut file: Value =
+            serde_json::from_slice(&std::fs::read(cache.path()).unwrap()).unwrap();
+        file["EntradMetadata"] = json!("not an object");
+        std::fs::write(cache.path(), file.to_string()).unwrap();
+        assert!(cache.get_metadata("n").await.unwrap().is_none());
+        assert!(
+            cache.get(&key("a")).await.unwrap().is_some(),
+            "the tokens stay"
+        );
+        let doc = CachedMetadata {
+            document: "{}".into(),
+            fetched_at: 2,
+        };
+        cache.put_metadata("n", &doc).await.unwrap();
+        assert_eq!(cache.get_metadata("n").await.unwrap(), Some(doc));
+        assert!(cache.get(&key("a")).await.unwrap().is_some());
     }
 
     #[cfg(unix)]

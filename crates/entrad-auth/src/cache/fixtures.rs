@@ -23,5 +23,6 @@ pub(crate) fn token(secret: &str) -> CachedToken {
         expires_on: 4_000_000_000,
         extended_expires_on: 4_000_000_000,
         refresh_on: None,
+        credential: None,
     }
 }

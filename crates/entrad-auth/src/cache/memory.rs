@@ -6,14 +6,16 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use futures_util::future::{BoxFuture, FutureExt as _, ready};
 
-use super::{CacheKey, CachedToken, TokenCache};
+use super::{CacheKey, CachedMetadata, CachedToken, TokenCache};
 use crate::Result;
 
-/// Tokens kept in process memory (the default cache). Cheap to share:
-/// wrap it in an `Arc` to give several clients one cache.
+/// Tokens kept in process memory (the default cache), with the authorities'
+/// metadata. Cheap to share: wrap it in an `Arc` to give several clients one
+/// cache.
 #[derive(Default)]
 pub struct MemoryCache {
     entries: Mutex<HashMap<CacheKey, CachedToken>>,
+    metadata: Mutex<HashMap<String, CachedMetadata>>,
 }
 
 impl MemoryCache {
@@ -38,6 +40,11 @@ impl MemoryCache {
     fn lock(&self) -> MutexGuard<'_, HashMap<CacheKey, CachedToken>> {
         self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// As [`MemoryCache::lock`], for the metadata.
+    fn metadata(&self) -> MutexGuard<'_, HashMap<String, CachedMetadata>> {
+        self.metadata.lock().unwrap_or_else(PoisonError::into_inner)
+    }
 }
 
 impl fmt::Debug for MemoryCache {
@@ -60,6 +67,24 @@ impl TokenCache for MemoryCache {
 
     fn remove<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<()>> {
         self.lock().remove(key);
+        ready(Ok(())).boxed()
+    }
+
+    fn get_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<CachedMetadata>>> {
+        ready(Ok(self.metadata().get(name).cloned())).boxed()
+    }
+
+    fn put_metadata<'a>(
+        &'a self,
+        name: &'a str,
+        metadata: &'a CachedMetadata,
+    ) -> BoxFuture<'a, Result<()>> {
+        self.metadata().insert(name.to_owned(), metadata.clone());
+        ready(Ok(())).boxed()
+    }
+
+    fn remove_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        self.metadata().remove(name);
         ready(Ok(())).boxed()
     }
 }
@@ -88,5 +113,21 @@ mod tests {
         cache.remove(&key("a")).await.unwrap();
         assert!(cache.get(&key("a")).await.unwrap().is_none());
         assert!(!format!("{cache:?}").contains("two"));
+    }
+
+    #[tokio::test]
+    async fn metadata_put_get_remove() {
+        let cache = MemoryCache::new();
+        let doc = CachedMetadata {
+            document: r#"{"token_endpoint":"https://a/t"}"#.into(),
+            fetched_at: 7,
+        };
+        assert!(cache.get_metadata("a").await.unwrap().is_none());
+        cache.put_metadata("a", &doc).await.unwrap();
+        assert_eq!(cache.get_metadata("a").await.unwrap(), Some(doc));
+        assert!(cache.get_metadata("b").await.unwrap().is_none());
+        cache.remove_metadata("a").await.unwrap();
+        assert!(cache.get_metadata("a").await.unwrap().is_none());
+        assert!(cache.is_empty(), "metadata is not a token");
     }
 }

@@ -6,6 +6,7 @@
 //! [`CacheKey::msal_key`]) so that file and Redis stores can share entries with
 //! MSAL applications.
 
+mod cached_metadata;
 mod cached_token;
 #[cfg(feature = "redis")]
 mod encryption;
@@ -25,6 +26,8 @@ mod redis;
 mod spec;
 mod token_cache;
 
+pub use cached_metadata::CachedMetadata;
+pub(crate) use cached_metadata::METADATA_KEPT_FOR_SECS;
 pub use cached_token::CachedToken;
 #[cfg(feature = "redis")]
 pub use encryption::{ENCRYPTION_KEY_VAR, EncryptionKey};

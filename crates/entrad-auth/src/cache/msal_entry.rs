@@ -11,6 +11,8 @@ use crate::service_reply::epoch;
 pub(crate) const ACCESS_TOKEN_SECTION: &str = "AccessToken";
 /// The section holding per-app metadata.
 pub(crate) const APP_METADATA_SECTION: &str = "AppMetadata";
+/// entrad's field of an entry: which credential obtained the token.
+const CREDENTIAL_FIELD: &str = "entrad_credential";
 
 /// The entry MSAL writes for an app token: times as strings of epoch
 /// seconds, `home_account_id` null (MSAL's lookup matches on it being null).
@@ -28,8 +30,14 @@ pub(crate) fn to_entry(key: &CacheKey, token: &CachedToken) -> Value {
         "expires_on": token.expires_on.to_string(),
         "extended_expires_on": token.extended_expires_on.to_string(),
     });
-    if let (Some(refresh_on), Some(fields)) = (token.refresh_on, entry.as_object_mut()) {
-        fields.insert("refresh_on".into(), Value::String(refresh_on.to_string()));
+    if let Some(fields) = entry.as_object_mut() {
+        if let Some(refresh_on) = token.refresh_on {
+            fields.insert("refresh_on".into(), Value::String(refresh_on.to_string()));
+        }
+        // A field MSAL's readers ignore (and keep, when they rewrite the entry).
+        if let Some(credential) = &token.credential {
+            fields.insert(CREDENTIAL_FIELD.into(), Value::String(credential.clone()));
+        }
     }
     entry
 }
@@ -67,6 +75,10 @@ pub(crate) fn from_entry(entry: &Value) -> Option<CachedToken> {
             .and_then(epoch)
             .unwrap_or(expires_on),
         refresh_on: fields.get("refresh_on").and_then(epoch),
+        credential: fields
+            .get(CREDENTIAL_FIELD)
+            .and_then(Value::as_str)
+            .map(str::to_owned),
     })
 }
 
@@ -108,6 +120,7 @@ mod tests {
             expires_on: 3699,
             extended_expires_on: 3799,
             refresh_on,
+            credential: Some("secret:0123456789abcdef".into()),
         }
     }
 
@@ -126,6 +139,8 @@ mod tests {
             (100, 3699, 3799)
         );
         assert_eq!(back.refresh_on, Some(1900));
+        assert_eq!(entry["entrad_credential"], "secret:0123456789abcdef");
+        assert_eq!(back.credential.as_deref(), Some("secret:0123456789abcdef"));
         assert!(to_entry(&key(), &token(None)).get("refresh_on").is_none());
     }
 

@@ -8,15 +8,18 @@ use std::time::{Duration, Instant};
 use futures_util::future::{BoxFuture, FutureExt as _};
 use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Cmd, FromRedisValue};
-use serde_json::Value;
+use serde_json::{Value, json};
 use url::Url;
 use zeroize::Zeroizing;
 
 use super::encryption::{ENCRYPTION_KEY_VAR, EncryptionKey};
 use super::msal_entry::{from_entry, to_entry};
 use super::redacted_url::redacted;
-use super::{CacheKey, CacheLock, CachedToken, HeldLock, TokenCache};
+use super::{
+    CacheKey, CacheLock, CachedMetadata, CachedToken, HeldLock, METADATA_KEPT_FOR_SECS, TokenCache,
+};
 use crate::clock::now_secs;
+use crate::service_reply::epoch;
 use crate::{Error, Result};
 
 /// Keys are `<prefix><MSAL cache key>`; locks `<prefix>lock:<MSAL cache key>`.
@@ -47,6 +50,10 @@ return 0
 ///
 /// * Entry: the MSAL access-token entry as JSON (the fields of MSAL's unified
 ///   cache), under `entrad:<MSAL cache key>`, expiring with the token.
+/// * Metadata (what discovery found about an authority, see
+///   [`TokenCache::get_metadata`]): `{"document": {..}, "fetched_at": n}`
+///   under `entrad:metadata:<name>`, expiring after 7 days; encrypted as the
+///   entries are.
 /// * Encryption at rest (optional): with a key ([`EncryptionKey`], e.g. from
 ///   `ENTRAD_CACHE_KEY`), values are AES-256-GCM sealed, `base64(nonce ||
 ///   ciphertext)`; a value that does not open (another key, altered,
@@ -160,6 +167,11 @@ impl RedisCache {
         format!("{}{}", self.prefix, key.msal_key())
     }
 
+    /// The Redis key of the metadata document `name`: `<prefix>metadata:<name>`.
+    pub fn metadata_key(&self, name: &str) -> String {
+        format!("{}metadata:{name}", self.prefix)
+    }
+
     /// The Redis key of the cross-process lock for `key`.
     pub fn lock_key(&self, key: &CacheKey) -> String {
         format!("{}lock:{}", self.prefix, key.msal_key())
@@ -229,8 +241,59 @@ impl RedisCache {
         }
     }
 
+    /// The JSON stored under `redis_key`, if any can be read.
+    async fn read(&self, redis_key: &str) -> Result<Option<Value>> {
+        // At most one byte past the limit comes back, whatever the entry
+        // holds: GETRANGE bounds the reply on the server. A missing key
+        // reads as empty, as an empty value would, and neither is an entry.
+        let mut cmd = redis::cmd("GETRANGE");
+        cmd.arg(redis_key).arg(0).arg(RedisCache::ENTRY_LIMIT);
+        // Bytes, not a String: a conversion error could quote the value.
+        let raw = Zeroizing::new(self.run::<Vec<u8>>(&cmd).await?);
+        if raw.is_empty() {
+            return Ok(None);
+        }
+        if raw.len() as u64 > RedisCache::ENTRY_LIMIT {
+            self.unreadable(
+                redis_key,
+                &format!(
+                    "on {} is larger than the {} limit of an entry (not read past it)",
+                    self.server,
+                    entrad_http::BodyLimit::new(RedisCache::ENTRY_LIMIT, "a Redis entry").size()
+                ),
+            );
+            return Ok(None);
+        }
+        Ok(self.decode(redis_key, raw))
+    }
+
+    /// Stores `value` under `redis_key` (sealed when encrypting) for `ttl`
+    /// seconds; a `ttl` of 0 deletes it.
+    async fn write(&self, redis_key: &str, value: &Value, ttl: u64) -> Result<()> {
+        if ttl == 0 {
+            let mut cmd = redis::cmd("DEL");
+            cmd.arg(redis_key);
+            return self.run::<()>(&cmd).await;
+        }
+        let json = Zeroizing::new(
+            serde_json::to_vec(value).map_err(|e| Error::cache("cannot serialise the entry", e))?,
+        );
+        let value = match &self.encryption {
+            Some(encryption) => {
+                Zeroizing::new(encryption.seal(&json, redis_key.as_bytes())?.into_bytes())
+            }
+            None => json,
+        };
+        let mut cmd = redis::cmd("SET");
+        cmd.arg(redis_key).arg(value.as_slice()).arg("EX").arg(ttl);
+        self.run::<()>(&cmd).await
+    }
+
     fn unreadable(&self, redis_key: &str, why: &str) {
-        if self.warned().insert(redis_key.to_string()) {
+        // An authority's metadata is unreadable for the reason its tokens
+        // are (a missing or other key), which their warning says: once is enough.
+        let metadata = redis_key.starts_with(&self.metadata_key(""));
+        if !metadata && self.warned().insert(redis_key.to_string()) {
             tracing::warn!(key = %redis_key, "a Redis token cache entry {why}; treating it as a miss");
         } else {
             tracing::debug!(key = %redis_key, "a Redis token cache entry {why}; treating it as a miss");
@@ -248,56 +311,17 @@ impl RedisCache {
 impl TokenCache for RedisCache {
     fn get<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CachedToken>>> {
         async move {
-            let redis_key = self.entry_key(key);
-            // At most one byte past the limit comes back, whatever the entry
-            // holds: GETRANGE bounds the reply on the server. A missing key
-            // reads as empty, as an empty value would, and neither is an entry.
-            let mut cmd = redis::cmd("GETRANGE");
-            cmd.arg(&redis_key).arg(0).arg(RedisCache::ENTRY_LIMIT);
-            // Bytes, not a String: a conversion error could quote the value.
-            let raw = Zeroizing::new(self.run::<Vec<u8>>(&cmd).await?);
-            if raw.is_empty() {
-                return Ok(None);
-            }
-            if raw.len() as u64 > RedisCache::ENTRY_LIMIT {
-                self.unreadable(
-                    &redis_key,
-                    &format!(
-                        "on {} is larger than the {} limit of an entry (not read past it)",
-                        self.server,
-                        entrad_http::BodyLimit::new(RedisCache::ENTRY_LIMIT, "a Redis entry")
-                            .size()
-                    ),
-                );
-                return Ok(None);
-            }
-            Ok(self.decode(&redis_key, raw).as_ref().and_then(from_entry))
+            let value = self.read(&self.entry_key(key)).await?;
+            Ok(value.as_ref().and_then(from_entry))
         }
         .boxed()
     }
 
     fn put<'a>(&'a self, key: &'a CacheKey, token: &'a CachedToken) -> BoxFuture<'a, Result<()>> {
         async move {
-            let redis_key = self.entry_key(key);
             let ttl = token.expires_on.saturating_sub(now_secs());
-            if ttl == 0 {
-                let mut cmd = redis::cmd("DEL");
-                cmd.arg(&redis_key);
-                return self.run::<()>(&cmd).await;
-            }
-            let json = Zeroizing::new(
-                serde_json::to_vec(&to_entry(key, token))
-                    .map_err(|e| Error::cache("cannot serialise the entry", e))?,
-            );
-            let value = match &self.encryption {
-                Some(encryption) => {
-                    Zeroizing::new(encryption.seal(&json, redis_key.as_bytes())?.into_bytes())
-                }
-                None => json,
-            };
-            let mut cmd = redis::cmd("SET");
-            cmd.arg(&redis_key).arg(value.as_slice()).arg("EX").arg(ttl);
-            self.run::<()>(&cmd).await
+            self.write(&self.entry_key(key), &to_entry(key, token), ttl)
+                .await
         }
         .boxed()
     }
@@ -343,6 +367,49 @@ impl TokenCache for RedisCache {
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(MAX_PAUSE);
             }
+        }
+        .boxed()
+    }
+
+    fn get_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<CachedMetadata>>> {
+        async move {
+            let value = self.read(&self.metadata_key(name)).await?;
+            Ok(value.and_then(|entry| {
+                let document = entry.get("document").filter(|d| d.is_object())?;
+                Some(CachedMetadata {
+                    document: document.to_string(),
+                    fetched_at: epoch(entry.get("fetched_at")?)?,
+                })
+            }))
+        }
+        .boxed()
+    }
+
+    fn put_metadata<'a>(
+        &'a self,
+        name: &'a str,
+        metadata: &'a CachedMetadata,
+    ) -> BoxFuture<'a, Result<()>> {
+        async move {
+            let document: Value = serde_json::from_str(&metadata.document)
+                .ok()
+                .filter(Value::is_object)
+                .ok_or_else(|| Error::Cache {
+                    message: "a metadata document to store is not a JSON object".into(),
+                    source: None,
+                })?;
+            let entry = json!({"document": document, "fetched_at": metadata.fetched_at});
+            self.write(&self.metadata_key(name), &entry, METADATA_KEPT_FOR_SECS)
+                .await
+        }
+        .boxed()
+    }
+
+    fn remove_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        async move {
+            let mut cmd = redis::cmd("DEL");
+            cmd.arg(self.metadata_key(name));
+            self.run::<()>(&cmd).await
         }
         .boxed()
     }
@@ -426,5 +493,9 @@ mod tests {
         let default = RedisCache::new("redis://127.0.0.1/").unwrap();
         assert_eq!(default.entry_key(&key), "entrad:-e-accesstoken-c-r-t");
         assert_eq!(default.lock_key(&key), "entrad:lock:-e-accesstoken-c-r-t");
+        assert_eq!(
+            default.metadata_key("https://h/t"),
+            "entrad:metadata:https://h/t"
+        );
     }
 }

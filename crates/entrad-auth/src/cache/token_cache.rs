@@ -4,7 +4,7 @@ use std::fmt;
 
 use futures_util::future::{BoxFuture, FutureExt as _, ready};
 
-use super::{CacheKey, CacheLock, CachedToken};
+use super::{CacheKey, CacheLock, CachedMetadata, CachedToken};
 use crate::Result;
 
 /// A store of app-only access tokens.
@@ -31,5 +31,32 @@ pub trait TokenCache: Send + Sync + fmt::Debug {
     fn lock<'a>(&'a self, key: &'a CacheKey) -> BoxFuture<'a, Result<Option<CacheLock>>> {
         let _ = key;
         ready(Ok(None)).boxed()
+    }
+
+    /// The metadata document stored under `name`, if any (an old one may be
+    /// returned: the client checks its age). The client stores what
+    /// discovery found about its authority here, so that a process whose
+    /// store was used before asks the token endpoint straight away. The
+    /// default keeps nothing: such a store costs a discovery per process.
+    fn get_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<Option<CachedMetadata>>> {
+        let _ = name;
+        ready(Ok(None)).boxed()
+    }
+
+    /// Stores `metadata` under `name`, replacing any previous document.
+    fn put_metadata<'a>(
+        &'a self,
+        name: &'a str,
+        metadata: &'a CachedMetadata,
+    ) -> BoxFuture<'a, Result<()>> {
+        let _ = (name, metadata);
+        ready(Ok(())).boxed()
+    }
+
+    /// Removes the document stored under `name`, if any: the token endpoint
+    /// answered in a way that says it is wrong.
+    fn remove_metadata<'a>(&'a self, name: &'a str) -> BoxFuture<'a, Result<()>> {
+        let _ = name;
+        ready(Ok(())).boxed()
     }
 }

@@ -9,6 +9,7 @@ use entrad_http::{HttpClient, HttpOptions};
 use super::confidential_client::{ConfidentialClient, Requester};
 use crate::cache::{CacheKey, MemoryCache, TokenCache};
 use crate::engine::Engine;
+use crate::known_endpoints::{KnownEndpoints, Setup};
 use crate::{Authority, Credential, Error, Result};
 
 /// Builds a [`ConfidentialClient`]; start with [`ConfidentialClient::builder`].
@@ -123,18 +124,25 @@ impl ClientBuilder {
         }
         let http = HttpClient::new(&self.http).map_err(http_setup)?;
         let key_parts = CacheKey::new(&self.authority, &client_id, &[]);
+        let cache = self.cache.unwrap_or_else(|| Arc::new(MemoryCache::new()));
+        let retries = Arc::new(AtomicU64::new(0));
+        let endpoints = KnownEndpoints::new(Setup {
+            http: http.clone(),
+            retries: Arc::clone(&retries),
+            authority: self.authority.clone(),
+            instance_discovery: self.instance_discovery,
+            allow_insecure_loopback: self.allow_insecure_loopback,
+            cache: Arc::clone(&cache),
+        });
         let requester = Requester {
             client_id,
             authority: self.authority,
             credential: self.credential,
             http,
-            instance_discovery: self.instance_discovery,
-            allow_insecure_loopback: self.allow_insecure_loopback,
-            endpoints: tokio::sync::OnceCell::new(),
+            endpoints,
             capabilities: self.capabilities,
-            retries: AtomicU64::new(0),
+            retries,
         };
-        let cache = self.cache.unwrap_or_else(|| Arc::new(MemoryCache::new()));
         Ok(ConfidentialClient {
             engine: Engine::new(requester, cache, key_parts),
         })

@@ -9,9 +9,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use futures_util::future::{BoxFuture, FutureExt as _};
 
 use crate::cache::CachedToken;
-use crate::discovery::{Discovery, Endpoints};
+use crate::discovery::Endpoints;
 use crate::engine::{Engine, Fetch};
-use crate::token_request::TokenRequest;
+use crate::known_endpoints::{KnownEndpoints, says_metadata_is_wrong};
+use crate::token_request::{Received, TokenRequest};
 use crate::{AccessToken, Authority, Credential, HttpClient, Result};
 
 /// A daemon's client for the client-credentials flow (MSAL's
@@ -31,13 +32,13 @@ pub(crate) struct Requester {
     pub(super) credential: Credential,
     /// Its transport and retry policy, lent to entrad-graph too.
     pub(super) http: HttpClient,
-    pub(super) instance_discovery: bool,
-    pub(super) allow_insecure_loopback: bool,
-    pub(super) endpoints: tokio::sync::OnceCell<Arc<Endpoints>>,
+    /// The token endpoint: this process's copy, the store's, or discovered.
+    pub(super) endpoints: KnownEndpoints,
     /// Client capabilities declared in every token request (`cp1`).
     pub(super) capabilities: Vec<String>,
-    /// Attempts repeated after a busy answer or a network failure (discovery and token).
-    pub(super) retries: AtomicU64,
+    /// Attempts repeated after a busy answer or a network failure (discovery
+    /// and token), shared with background discoveries.
+    pub(super) retries: Arc<AtomicU64>,
 }
 
 impl ConfidentialClient {
@@ -158,7 +159,8 @@ impl Fetch for Requester {
         claims: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(CachedToken, Option<String>)>> {
         async move {
-            let (token, client_request_id) = self.request(scopes, claims).await?;
+            let (mut token, client_request_id) = self.request(scopes, claims).await?;
+            token.credential = self.credential();
             Ok((token, Some(client_request_id)))
         }
         .boxed()
@@ -166,6 +168,10 @@ impl Fetch for Requester {
 
     fn who(&self) -> &str {
         &self.client_id
+    }
+
+    fn credential(&self) -> Option<String> {
+        self.credential.fingerprint(&self.client_id)
     }
 }
 
@@ -177,32 +183,39 @@ impl Requester {
         challenge: Option<&str>,
     ) -> Result<(CachedToken, String)> {
         let claims = crate::claims::merge(&self.capabilities, challenge)?;
-        let endpoints = self
-            .endpoints
-            .get_or_try_init(|| async {
-                Discovery {
-                    http: &self.http,
-                    retries: &self.retries,
-                    instance_discovery: self.instance_discovery,
-                    allow_insecure_loopback: self.allow_insecure_loopback,
-                }
-                .endpoints(&self.authority)
-                .await
-                .map(Arc::new)
-            })
-            .await?;
-        let received = TokenRequest {
+        let found = self.endpoints.get().await?;
+        let sent = self.send(&found.endpoints, scopes, claims.as_deref()).await;
+        let received = match sent {
+            Err(e) if !found.just_discovered && says_metadata_is_wrong(&e) => {
+                // Kept metadata may have gone stale (a tenant moved, an
+                // endpoint changed): throw it away and ask once more.
+                tracing::info!(token_endpoint = %found.endpoints.token_endpoint, error = %e, "the token endpoint says the kept metadata is wrong: discovering it again");
+                let fresh = self.endpoints.rediscover(&found.endpoints).await?;
+                self.send(&fresh.endpoints, scopes, claims.as_deref())
+                    .await?
+            }
+            other => other?,
+        };
+        Ok((received.token, received.client_request_id))
+    }
+
+    async fn send(
+        &self,
+        endpoints: &Endpoints,
+        scopes: &[String],
+        claims: Option<&str>,
+    ) -> Result<Received> {
+        TokenRequest {
             http: &self.http,
             retries: &self.retries,
             token_endpoint: &endpoints.token_endpoint,
             client_id: &self.client_id,
             scopes,
             credential: &self.credential,
-            claims: claims.as_deref(),
+            claims,
         }
         .send()
-        .await?;
-        Ok((received.token, received.client_request_id))
+        .await
     }
 }
 

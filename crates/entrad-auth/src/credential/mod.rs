@@ -5,6 +5,7 @@ mod azure_cli;
 mod certificate;
 pub(crate) mod chain;
 mod expiry;
+mod fingerprint;
 mod list;
 pub(crate) mod managed_identity;
 mod name;

@@ -32,6 +32,12 @@ pub(crate) trait Fetch: Send + Sync + 'static {
 
     /// Who asks, for log lines (a client id, or a managed identity).
     fn who(&self) -> &str;
+
+    /// The fingerprint of the credential a request would present now (see
+    /// [`CachedToken::credential`]); `None` when it has none (the default).
+    fn credential(&self) -> Option<String> {
+        None
+    }
 }
 
 /// The cache, single-flight and refresh machinery around one [`Fetch`].
@@ -359,6 +365,7 @@ impl<F: Fetch> Inner<F> {
             bearer: Arc::new(Bearer {
                 secret: token.secret,
                 token_type: token.token_type,
+                credential: token.credential,
             }),
             expires_on: system_time(times.expires_on),
             refresh_on: times.refresh_on.map(system_time),
@@ -373,11 +380,31 @@ impl<F: Fetch> Inner<F> {
     async fn cached(&self, key: &CacheKey) -> Option<CachedToken> {
         match self.cache.get(key).await {
             // Whatever the store holds, it is served within the rules of a fresh token.
-            Ok(found) => found.and_then(|token| token_body::stored(token, now_secs())),
+            Ok(found) => found
+                .and_then(|token| token_body::stored(token, now_secs()))
+                .filter(|token| !self.obtained_by_another_credential(key, token)),
             Err(e) => {
                 tracing::warn!(error = %e, "token cache lookup failed; treating it as a miss");
                 None
             }
+        }
+    }
+
+    /// True when another credential than the one configured obtained
+    /// `token` (a rotated secret mistyped, another certificate): it is not
+    /// served, so that a token is requested with the configured credential,
+    /// which then fails at once if it is wrong instead of when the cached
+    /// token expires. A token that does not say (MSAL wrote it) is served.
+    fn obtained_by_another_credential(&self, key: &CacheKey, token: &CachedToken) -> bool {
+        let Some(theirs) = &token.credential else {
+            return false;
+        };
+        match self.fetch.credential() {
+            Some(ours) if ours != *theirs => {
+                tracing::info!(who = %self.fetch.who(), scope = %key.target, cached = %theirs, configured = %ours, "the cached token was obtained with another credential: getting one with the configured credential");
+                true
+            }
+            _ => false,
         }
     }
 }

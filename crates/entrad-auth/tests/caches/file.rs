@@ -27,6 +27,7 @@ fn token(secret: &str) -> CachedToken {
         expires_on: 4_000_000_000,
         extended_expires_on: 4_000_000_000,
         refresh_on: Some(3_000_000_000),
+        credential: None,
     }
 }
 

@@ -3,7 +3,8 @@
 //! app adding tokens in a loop while several entrad processes (the
 //! `shared_file_cache` example, each with its own `FileCache`) add and read
 //! theirs. Every entry each side wrote is there at the end and nothing was
-//! set aside as corrupt, with either of msal-extensions' lock modes.
+//! set aside as corrupt, with either of msal-extensions' lock modes; entrad's
+//! metadata section, which MSAL does not know, is kept by every write.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -87,6 +88,17 @@ fn finished(child: Child, what: &str) -> String {
 fn lose_nothing(mode: &str, lock_module: &str) {
     let dir = tempfile::tempdir().unwrap();
     let cache_file = dir.path().join("msal_token_cache.json");
+    // What an earlier entrad run left: the authority's metadata, in a
+    // section of entrad's own that every writer must keep.
+    let metadata = serde_json::json!({"https://login.microsoftonline.com/tenant openid-configuration": {
+        "document": {"token_endpoint": "https://login.microsoftonline.com/tenant/oauth2/v2.0/token"},
+        "fetched_at": "1700000000",
+    }});
+    std::fs::write(
+        &cache_file,
+        serde_json::json!({ "EntradMetadata": metadata }).to_string(),
+    )
+    .unwrap();
     let msal = spawn_msal_writer(&cache_file, mode);
     let entrad: Vec<(String, Child)> = (0..ENTRAD_PROCESSES)
         .map(|n| {
@@ -123,6 +135,7 @@ fn lose_nothing(mode: &str, lock_module: &str) {
     }
     assert!(lost.is_empty(), "{} entries lost: {lost:?}", lost.len());
     assert_eq!(tokens.len(), prefixes.len() * COUNT);
+    assert_eq!(doc["EntradMetadata"], metadata, "MSAL's writes keep it");
 
     let mut names: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()

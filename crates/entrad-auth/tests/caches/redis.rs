@@ -58,6 +58,7 @@ fn token(secret: &str, lifetime: u64) -> CachedToken {
         expires_on: now() + lifetime,
         extended_expires_on: now() + lifetime,
         refresh_on: None,
+        credential: None,
     }
 }
 

@@ -20,6 +20,11 @@ use crate::output;
 struct TokenInfo<'a> {
     /// What served the token: "client secret", "managed identity (IMDS, …)", …
     source: String,
+    /// Which credential obtained it: `secret:<16 hex digits of a salted
+    /// hash>` or `certificate:sha1:<thumbprint>`; absent when unknown
+    /// (managed identity, assertions, a token an MSAL app cached).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credential: Option<&'a str>,
     token_type: &'a str,
     expires_on: String,
     expires_in: u64,
@@ -64,6 +69,7 @@ pub async fn run(global: &GlobalArgs, show: Show) -> Result<(), Error> {
     let expires_on = token.expires_on();
     let info = TokenInfo {
         source: session.auth.source_name(),
+        credential: token.credential(),
         token_type: token.token_type(),
         // A time `time` cannot hold or format (past 9999) is "" ("unknown"),
         // never a panic; entrad-auth bounds lifetimes, so it does not occur.
