@@ -11,7 +11,7 @@ use crate::paging::flatten;
 use crate::raw_page::RawPage;
 use crate::request::Headers;
 
-/// A users query: `$select`, `$filter`, `$orderby`, `$top`, `$count`;
+/// A users query: `$select`, `$filter`, `$search`, `$orderby`, `$top`, `$count`;
 /// [`GraphClient::groups`] gives the same query on `/v1.0/groups`.
 ///
 /// `$count`, the advanced filter operators (`ne`, `not`, `endsWith`), sorting by
@@ -25,6 +25,7 @@ pub struct UsersQuery<'a> {
     path: &'static str,
     select: Vec<String>,
     filter: Option<String>,
+    search: Option<String>,
     orderby: Option<String>,
     top: Option<u32>,
     limit: Option<u64>,
@@ -42,6 +43,7 @@ impl GraphClient {
             path: "v1.0/users",
             select: Vec::new(),
             filter: None,
+            search: None,
             orderby: None,
             top: None,
             limit: None,
@@ -64,6 +66,20 @@ impl<'a> UsersQuery<'a> {
     /// An OData filter (`$filter`), e.g. `startswith(displayName,'A')`.
     pub fn filter(mut self, filter: impl Into<String>) -> Self {
         self.filter = Some(filter.into());
+        self
+    }
+
+    /// A search (`$search`): `displayName:adele` or Graph's own form,
+    /// `"displayName:adele" OR "mail:adele"`. A search without a double quote
+    /// is sent as one quoted clause. Graph needs `ConsistencyLevel: eventual`
+    /// for it: the query adds it.
+    pub fn search(mut self, search: impl Into<String>) -> Self {
+        let search = search.into();
+        self.search = Some(if search.contains('"') {
+            search
+        } else {
+            format!("\"{search}\"")
+        });
         self
     }
 
@@ -99,6 +115,7 @@ impl<'a> UsersQuery<'a> {
     /// True when the query needs `ConsistencyLevel: eventual` (and `$count=true`).
     pub fn needs_eventual_consistency(&self) -> bool {
         self.count
+            || self.search.is_some()
             || self.filter.as_deref().is_some_and(is_advanced_filter)
             || self
                 .orderby
@@ -115,6 +132,9 @@ impl<'a> UsersQuery<'a> {
         }
         if let Some(filter) = &self.filter {
             query.push(format!("$filter={}", encode(filter)));
+        }
+        if let Some(search) = &self.search {
+            query.push(format!("$search={}", encode(search)));
         }
         if let Some(orderby) = &self.orderby {
             query.push(format!("$orderby={}", encode(orderby.trim())));

@@ -180,6 +180,11 @@ pub struct UsersArgs {
     /// An OData filter (`$filter`), e.g. "startswith(displayName,'A')".
     #[arg(long, value_name = "EXPR")]
     pub filter: Option<String>,
+    /// A search (`$search`), e.g. "displayName:adele vance" (words in any order,
+    /// each the start of a word) or "mail:adele"; Graph's own form with quoted
+    /// clauses and AND/OR is passed as it is. Adds `ConsistencyLevel: eventual`.
+    #[arg(long, value_name = "PROP:WORDS")]
+    pub search: Option<String>,
     /// Sort order (`$orderby`): "displayName", "userPrincipalName desc", ...;
     /// sorting by other properties or with --filter adds `ConsistencyLevel: eventual`
     /// and `$count=true`, as Graph requires.

@@ -30,6 +30,7 @@ mod pkcs11;
 mod quickstart;
 mod readme;
 mod rotation;
+mod search;
 mod serve;
 mod shell_integration;
 mod soak;

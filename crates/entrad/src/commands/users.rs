@@ -34,6 +34,9 @@ async fn list(
     if let Some(filter) = &args.filter {
         query = query.filter(filter.clone());
     }
+    if let Some(search) = &args.search {
+        query = query.search(search.clone());
+    }
     if let Some(orderby) = &args.orderby {
         query = query.orderby(orderby.clone());
     }
