@@ -95,7 +95,13 @@ pub(crate) fn build(state: AppState) -> Router {
                 get(consent::prompt).post(consent::submit),
             ),
         )
-        .route("/v1.0/users", graph(Route::Users, get(graph::list_users)))
+        .route(
+            "/v1.0/users",
+            graph(
+                Route::Users,
+                get(graph::list_users).post(graph::create_user),
+            ),
+        )
         .route(
             "/v1.0/users/$count",
             graph(Route::Users, get(graph::count_users)),
@@ -105,7 +111,15 @@ pub(crate) fn build(state: AppState) -> Router {
             "delta",
             graph(Route::UsersDelta, get(graph::users_delta)),
         ))
-        .route("/v1.0/users/{id}", graph(Route::User, get(graph::get_user)))
+        .route(
+            "/v1.0/users/{id}",
+            graph(
+                Route::User,
+                get(graph::get_user)
+                    .patch(graph::update_user)
+                    .delete(graph::delete_user),
+            ),
+        )
         .route(
             "/v1.0/groups",
             graph(Route::Groups, get(graph::list_groups)),

@@ -1,4 +1,6 @@
-//! `POST /_emulator/consent {"client_id": "..", "granted": true|false}`.
+//! `POST /_emulator/consent {"client_id": "..", "granted": true|false, "roles": [..]}`:
+//! `roles`, when given, replaces the app's Graph application permissions (e.g. adds
+//! `User.ReadWrite.All` to the demo app's read roles); tokens carry them once granted.
 
 use std::sync::Arc;
 
@@ -15,6 +17,8 @@ use crate::directories::Directories;
 pub(crate) struct ConsentBody {
     client_id: String,
     granted: bool,
+    #[serde(default)]
+    roles: Option<Vec<String>>,
 }
 
 pub(crate) async fn set(
@@ -30,10 +34,21 @@ pub(crate) async fn set(
     if !directory.set_consent(&body.client_id, body.granted) {
         return admin_error(StatusCode::NOT_FOUND, format!("no app {}", body.client_id));
     }
+    if let Some(roles) = body.roles {
+        directory.set_app_roles(&body.client_id, roles);
+    }
     if let Err(e) = directory.save() {
         tracing::error!("cannot save the state: {e}");
     }
     tracing::info!(client_id = %body.client_id, granted = body.granted, "consent changed");
-    axum::Json(serde_json::json!({ "client_id": body.client_id, "granted": body.granted }))
-        .into_response()
+    let roles = directory
+        .app(&body.client_id)
+        .map(|app| app.roles.clone())
+        .unwrap_or_default();
+    axum::Json(serde_json::json!({
+        "client_id": body.client_id,
+        "granted": body.granted,
+        "roles": roles,
+    }))
+    .into_response()
 }

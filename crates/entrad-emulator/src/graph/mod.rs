@@ -20,6 +20,7 @@ pub(crate) mod reply;
 mod search;
 mod target;
 mod user;
+mod user_writes;
 mod users;
 
 use std::sync::Arc;
@@ -47,6 +48,31 @@ pub(crate) fn query_refusal(query: &str, headers: &HeaderMap) -> Option<(u16, Ve
 /// `GET /v1.0/users`.
 pub(crate) async fn list_users(read: GraphRead) -> Response {
     read.answer(Target::Users)
+}
+
+/// `POST /v1.0/users`.
+pub(crate) async fn create_user(read: GraphRead, body: Bytes) -> Response {
+    read.write(&user_writes::USER_WRITE_ROLES, |directory, ctx| {
+        user_writes::create(directory, ctx, &body)
+    })
+}
+
+/// `PATCH /v1.0/users/{id|upn}`.
+pub(crate) async fn update_user(
+    Path(key): Path<String>,
+    read: GraphRead,
+    body: Bytes,
+) -> Response {
+    read.write(&user_writes::USER_WRITE_ROLES, |directory, ctx| {
+        user_writes::update(directory, ctx, &key, &body)
+    })
+}
+
+/// `DELETE /v1.0/users/{id|upn}`.
+pub(crate) async fn delete_user(Path(key): Path<String>, read: GraphRead) -> Response {
+    read.write(&user_writes::USER_WRITE_ROLES, |directory, ctx| {
+        user_writes::delete(directory, ctx, &key)
+    })
 }
 
 /// `GET /v1.0/users/$count`.

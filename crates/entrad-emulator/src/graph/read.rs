@@ -11,13 +11,14 @@ use axum::response::Response;
 
 use super::auth::{self, Verifier};
 use super::batch;
-use super::reply::GraphCtx;
+use super::reply::{GraphCtx, Reply};
 use super::target::{Target, run};
 use crate::base_url::{BaseUrl, Origin};
 use crate::cae::Events;
 use crate::directories::Directories;
 use crate::faults::Traffic;
 use crate::keys::SigningKey;
+use crate::state::Directory;
 
 /// A Graph request, before its bearer token is checked.
 pub(crate) struct GraphRead {
@@ -73,6 +74,26 @@ impl GraphRead {
             Ok(caller) => {
                 ctx.tenant = caller.tenant;
                 run(&self.directories, &ctx, &target, self.query.as_deref())
+            }
+            Err(reply) => reply,
+        };
+        reply.into_response(&ctx)
+    }
+
+    /// Applies a directory write for a caller whose token carries one of `roles`,
+    /// holding the tenant's directory for writing while `write` runs.
+    pub(crate) fn write(
+        self,
+        roles: &[&str],
+        write: impl FnOnce(&mut Directory, &GraphCtx) -> Reply,
+    ) -> Response {
+        let mut ctx = GraphCtx::new(&self.headers, self.base.clone());
+        let reply = match auth::authenticate(self.verifier(), &self.headers, &ctx)
+            .and_then(|caller| caller.require_any(roles, &ctx).map(|()| caller))
+        {
+            Ok(caller) => {
+                ctx.tenant = caller.tenant;
+                write(&mut self.directories.write_at(caller.tenant), &ctx)
             }
             Err(reply) => reply,
         };

@@ -258,6 +258,22 @@ impl Directory {
         }
     }
 
+    /// Replaces the application permissions an app requests on Graph (what its tokens
+    /// carry once consented); false when no such app exists.
+    pub(crate) fn set_app_roles(&mut self, client_id: &str, roles: Vec<String>) -> bool {
+        match self
+            .apps
+            .iter_mut()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        {
+            Some(app) => {
+                app.roles = roles;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Grants or revokes admin consent; false when no such app exists.
     pub(crate) fn set_consent(&mut self, client_id: &str, granted: bool) -> bool {
         match self
