@@ -37,3 +37,4 @@ mod scale;
 mod search;
 mod tenants;
 mod token;
+mod user_writes;

@@ -58,11 +58,7 @@ pub(crate) async fn create_user(read: GraphRead, body: Bytes) -> Response {
 }
 
 /// `PATCH /v1.0/users/{id|upn}`.
-pub(crate) async fn update_user(
-    Path(key): Path<String>,
-    read: GraphRead,
-    body: Bytes,
-) -> Response {
+pub(crate) async fn update_user(Path(key): Path<String>, read: GraphRead, body: Bytes) -> Response {
     read.write(&user_writes::USER_WRITE_ROLES, |directory, ctx| {
         user_writes::update(directory, ctx, &key, &body)
     })
