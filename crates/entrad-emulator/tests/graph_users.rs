@@ -359,15 +359,16 @@ async fn one_user_by_id_or_upn_and_404() {
             )
         )
     );
-    let post = h
+    // POST creates users now (`user_writes`); PUT is still served by no route.
+    let put = h
         .client
-        .post(h.url("/v1.0/users"))
+        .put(h.url("/v1.0/users"))
         .bearer_auth(&token)
         .json(&json!({}))
         .send()
         .await
         .unwrap();
-    assert_eq!(post.status(), 405);
+    assert_eq!(put.status(), 405);
     let stats = h.stats().await;
     assert_eq!(stats["requests"]["user"], 3);
 }
