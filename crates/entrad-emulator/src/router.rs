@@ -6,7 +6,7 @@ use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, any, get, post};
+use axum::routing::{MethodRouter, any, delete, get, post};
 
 use crate::body_limit::{self, Service};
 use crate::faults::{Guard, guard};
@@ -122,7 +122,10 @@ pub(crate) fn build(state: AppState) -> Router {
         )
         .route(
             "/v1.0/groups",
-            graph(Route::Groups, get(graph::list_groups)),
+            graph(
+                Route::Groups,
+                get(graph::list_groups).post(graph::create_group),
+            ),
         )
         .route(
             "/v1.0/groups/$count",
@@ -135,11 +138,24 @@ pub(crate) fn build(state: AppState) -> Router {
         ))
         .route(
             "/v1.0/groups/{id}",
-            graph(Route::Group, get(graph::get_group)),
+            graph(
+                Route::Group,
+                get(graph::get_group)
+                    .patch(graph::update_group)
+                    .delete(graph::delete_group),
+            ),
         )
         .route(
             "/v1.0/groups/{id}/members",
             graph(Route::GroupMembers, get(graph::group_members)),
+        )
+        .route(
+            "/v1.0/groups/{id}/members/$ref",
+            graph(Route::GroupMembers, post(graph::add_group_member)),
+        )
+        .route(
+            "/v1.0/groups/{id}/members/{member}/$ref",
+            graph(Route::GroupMembers, delete(graph::remove_group_member)),
         )
         .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
         .route("/v1.0/{*rest}", any(graph::unknown_segment))

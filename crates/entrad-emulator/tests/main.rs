@@ -24,6 +24,7 @@ mod federated;
 mod fuzz_regressions;
 mod graph_users;
 mod group_queries;
+mod group_writes;
 mod groups;
 mod hostile_input;
 mod idle_connections;

@@ -7,6 +7,7 @@ mod expand;
 mod filter;
 pub(crate) mod function;
 mod group_props;
+mod group_writes;
 mod groups;
 mod groups_delta;
 mod listing;
@@ -89,6 +90,52 @@ pub(crate) async fn users_delta(read: GraphRead) -> Response {
 /// `GET /v1.0/groups`.
 pub(crate) async fn list_groups(read: GraphRead) -> Response {
     read.answer(Target::Groups)
+}
+
+/// `POST /v1.0/groups`.
+pub(crate) async fn create_group(read: GraphRead, body: Bytes) -> Response {
+    read.write(&group_writes::GROUP_WRITE_ROLES, |directory, ctx| {
+        group_writes::create(directory, ctx, &body)
+    })
+}
+
+/// `PATCH /v1.0/groups/{id}`.
+pub(crate) async fn update_group(
+    Path(key): Path<String>,
+    read: GraphRead,
+    body: Bytes,
+) -> Response {
+    read.write(&group_writes::GROUP_WRITE_ROLES, |directory, ctx| {
+        group_writes::update(directory, ctx, &key, &body)
+    })
+}
+
+/// `DELETE /v1.0/groups/{id}`.
+pub(crate) async fn delete_group(Path(key): Path<String>, read: GraphRead) -> Response {
+    read.write(&group_writes::GROUP_WRITE_ROLES, |directory, ctx| {
+        group_writes::delete(directory, ctx, &key)
+    })
+}
+
+/// `POST /v1.0/groups/{id}/members/$ref`.
+pub(crate) async fn add_group_member(
+    Path(key): Path<String>,
+    read: GraphRead,
+    body: Bytes,
+) -> Response {
+    read.write(&group_writes::MEMBER_WRITE_ROLES, |directory, ctx| {
+        group_writes::add_member(directory, ctx, &key, &body)
+    })
+}
+
+/// `DELETE /v1.0/groups/{id}/members/{id}/$ref`.
+pub(crate) async fn remove_group_member(
+    Path((key, member)): Path<(String, String)>,
+    read: GraphRead,
+) -> Response {
+    read.write(&group_writes::MEMBER_WRITE_ROLES, |directory, ctx| {
+        group_writes::remove_member(directory, ctx, &key, &member)
+    })
 }
 
 /// `GET /v1.0/groups/$count`.

@@ -25,7 +25,7 @@ const REQUIRED: [&str; 5] = [
 /// `mailNickname` is derived from the UPN ([`User::mail_nickname`]).
 const WRITE_ONLY: [&str; 2] = ["passwordProfile", "mailNickname"];
 
-fn body_object(body: &[u8], ctx: &GraphCtx) -> Result<Map<String, Value>, Reply> {
+pub(super) fn body_object(body: &[u8], ctx: &GraphCtx) -> Result<Map<String, Value>, Reply> {
     match serde_json::from_slice(body) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(Reply::error(
@@ -37,7 +37,7 @@ fn body_object(body: &[u8], ctx: &GraphCtx) -> Result<Map<String, Value>, Reply>
     }
 }
 
-fn refused(error: ChangeError, key: &str, ctx: &GraphCtx) -> Reply {
+pub(super) fn refused(error: ChangeError, key: &str, ctx: &GraphCtx) -> Reply {
     match error {
         ChangeError::NotFound => Reply::error(
             404,
@@ -51,9 +51,30 @@ fn refused(error: ChangeError, key: &str, ctx: &GraphCtx) -> Reply {
     }
 }
 
-fn saved(directory: &Directory) {
+pub(super) fn saved(directory: &Directory) {
     if let Err(e) = directory.save() {
         tracing::error!("cannot save the state: {e}");
+    }
+}
+
+/// The first of `required` that `fields` lacks, as Graph's 400 for a `resource`.
+pub(super) fn require(
+    fields: &Map<String, Value>,
+    required: &[&str],
+    resource: &str,
+    ctx: &GraphCtx,
+) -> Result<(), Reply> {
+    match required
+        .iter()
+        .find(|name| fields.get(**name).is_none_or(Value::is_null))
+    {
+        Some(missing) => Err(Reply::error(
+            400,
+            "Request_BadRequest",
+            &format!("A value is required for property '{missing}' of resource '{resource}'."),
+            ctx,
+        )),
+        None => Ok(()),
     }
 }
 
@@ -64,16 +85,8 @@ pub(crate) fn create(directory: &mut Directory, ctx: &GraphCtx, body: &[u8]) -> 
         Ok(fields) => fields,
         Err(reply) => return reply,
     };
-    if let Some(missing) = REQUIRED
-        .iter()
-        .find(|name| fields.get(**name).is_none_or(Value::is_null))
-    {
-        return Reply::error(
-            400,
-            "Request_BadRequest",
-            &format!("A value is required for property '{missing}' of resource 'User'."),
-            ctx,
-        );
+    if let Err(reply) = require(&fields, &REQUIRED, "User", ctx) {
+        return reply;
     }
     for name in WRITE_ONLY.iter().chain(&["id"]) {
         fields.remove(*name);
@@ -88,7 +101,7 @@ pub(crate) fn create(directory: &mut Directory, ctx: &GraphCtx, body: &[u8]) -> 
     };
     saved(directory);
     let context = context::<super::props::Prop>(&ctx.base, "users", None, "/$entity");
-    let mut reply = Reply::json(
+    let reply = Reply::json(
         &UserView {
             user: &user,
             props: &DEFAULT,
@@ -97,8 +110,16 @@ pub(crate) fn create(directory: &mut Directory, ctx: &GraphCtx, body: &[u8]) -> 
         },
         ctx,
     );
-    reply.status = axum::http::StatusCode::CREATED;
-    reply.with_header("location", format!("{}/v1.0/users/{}", ctx.base, user.id))
+    created(reply, format!("{}/v1.0/users/{}", ctx.base, user.id))
+}
+
+/// A 201 answer with the created entity's JSON and its `Location`.
+pub(super) fn created(mut reply: Reply, location: String) -> Reply {
+    if reply.status.is_success() {
+        reply.status = axum::http::StatusCode::CREATED;
+        reply = reply.with_header("location", location);
+    }
+    reply
 }
 
 /// Update user: 204 once the given properties are changed.
@@ -130,7 +151,7 @@ pub(crate) fn delete(directory: &mut Directory, ctx: &GraphCtx, key: &str) -> Re
     }
 }
 
-fn no_content() -> Reply {
+pub(super) fn no_content() -> Reply {
     Reply {
         status: axum::http::StatusCode::NO_CONTENT,
         content_type: super::reply::ODATA_JSON,
