@@ -27,6 +27,18 @@ pub(crate) struct Answer {
     pub(crate) body: Bytes,
 }
 
+/// One logical request, the same for all its attempts.
+struct Call<'a> {
+    method: Method,
+    url: &'a Checked<'a>,
+    headers: &'a Headers,
+    body: Option<&'a Value>,
+    /// One id for all attempts, so the service's logs tie the retries together.
+    client_request_id: &'a str,
+    /// A 503, a 504 or a lost answer is sent again ([`Retried::again`]).
+    again: bool,
+}
+
 /// Which failures a request is sent again after.
 #[derive(Clone, Copy)]
 pub(crate) enum Retried {
@@ -109,26 +121,22 @@ impl GraphClient {
         retried: Retried,
     ) -> Result<Answer> {
         let url = self.origins.check(url)?;
-        let url = &url;
-        // One id for all attempts, so the service's logs tie the retries together.
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let client_request_id = client_request_id.as_str();
+        let call = Call {
+            method,
+            url: &url,
+            headers,
+            body,
+            client_request_id: &client_request_id,
+            again: retried.again(method),
+        };
+        let call = &call;
         let renewals = Renewals::default();
         let renewals = &renewals;
-        let method = &method;
         let what = format!("Graph {method} {}", url.url());
         let policy = self.http.retry_policy();
         let outcome = entrad_http::run(&policy, &self.retries, &what, move || async move {
-            self.attempt(
-                method,
-                url,
-                headers,
-                body,
-                client_request_id,
-                renewals,
-                retried,
-            )
-            .await
+            self.attempt(call, renewals).await
         })
         .await;
         match outcome {
@@ -159,16 +167,8 @@ impl GraphClient {
     /// gets a new token obtained with its claims, which replaces the cached
     /// one, and the request is sent once more; a second challenge for the
     /// same request is [`Error::ClaimsChallengeRepeated`].
-    async fn attempt(
-        &self,
-        method: &Method,
-        url: &Checked<'_>,
-        headers: &Headers,
-        body: Option<&Value>,
-        client_request_id: &str,
-        renewals: &Renewals,
-        retried: Retried,
-    ) -> Outcome {
+    async fn attempt(&self, call: &Call<'_>, renewals: &Renewals) -> Outcome {
+        let url = call.url;
         let scopes = [self.scope.as_str()];
         let mut next_token = None;
         loop {
@@ -179,18 +179,7 @@ impl GraphClient {
                     Err(e) => return Attempt::Done(Err(e.into())),
                 },
             };
-            let outcome = match self
-                .send(
-                    &token,
-                    method,
-                    url,
-                    headers,
-                    body,
-                    client_request_id,
-                    retried,
-                )
-                .await
-            {
+            let outcome = match self.send(&token, call).await {
                 Sent::Outcome(outcome) => outcome,
                 Sent::Challenge { claims, refused } => {
                     if renewals.claims_challenge.swap(true, Ordering::Relaxed) {
@@ -224,19 +213,17 @@ impl GraphClient {
     }
 
     /// Sends the request once with `token`.
-    async fn send(
-        &self,
-        token: &AccessToken,
-        method: &Method,
-        url: &Checked<'_>,
-        headers: &Headers,
-        body: Option<&Value>,
-        client_request_id: &str,
-        retried: Retried,
-    ) -> Sent {
-        let again = retried.again(*method);
+    async fn send(&self, token: &AccessToken, call: &Call<'_>) -> Sent {
+        let Call {
+            method,
+            url,
+            headers,
+            body,
+            client_request_id,
+            again,
+        } = *call;
         let url = url.url();
-        let mut request = self.http.request(*method, url);
+        let mut request = self.http.request(method, url);
         for (name, value) in headers {
             request = request.header(name, value);
         }
