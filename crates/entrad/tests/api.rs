@@ -144,3 +144,45 @@ fn a_url_on_another_origin_is_refused_before_any_token_goes_out() {
     assert!(output.stdout.is_empty());
     assert_eq!(emulator.stats().route("token"), 0, "a token was asked for");
 }
+
+#[test]
+fn a_post_is_sent_again_after_a_429_but_not_after_a_503() {
+    let emulator = Emulator::start(2);
+    let user = first_user(&emulator);
+    let batch = json!({"requests": [
+        {"id": "1", "method": "GET", "url": format!("/users/{}", user["id"].as_str().unwrap())},
+    ]});
+    let post = |emulator: &Emulator| {
+        emulator
+            .configured()
+            .args(["api", "/v1.0/$batch", "--input", "-"])
+            .write_stdin(batch.to_string())
+            .output()
+            .unwrap()
+    };
+
+    emulator.add_fault(json!({"route": "batch", "kind": "429", "retry_after": 1, "count": 1}));
+    emulator.reset_stats();
+    let output = post(&emulator);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(
+        emulator.stats().route("batch"),
+        2,
+        "the 429, then the answer"
+    );
+
+    // A 503 may follow a write that was applied: a POST is not sent again.
+    emulator.add_fault(json!({"route": "batch", "kind": "503", "retry_after": 1, "count": 1}));
+    emulator.reset_stats();
+    let output = post(&emulator);
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert_eq!(emulator.stats().route("batch"), 1, "{stderr}");
+
+    // The same 503 on a GET is retried through.
+    emulator.add_fault(json!({"route": "users", "kind": "503", "retry_after": 1, "count": 1}));
+    emulator.reset_stats();
+    succeed(emulator.configured().args(["api", "/v1.0/users?$top=1"]));
+    assert_eq!(emulator.stats().route("users"), 2);
+}
