@@ -72,7 +72,7 @@ impl GraphClient {
 /// `Prefer: odata.maxpagesize=N` when a size is asked for.
 fn page_size_header(max_page_size: Option<u32>) -> Headers {
     max_page_size
-        .map(|size| ("prefer", format!("odata.maxpagesize={size}")))
+        .map(|size| ("prefer".into(), format!("odata.maxpagesize={size}")))
         .into_iter()
         .collect()
 }

@@ -56,6 +56,7 @@
 //! # }
 //! ```
 
+mod api;
 mod auth;
 mod batch;
 mod challenge;
@@ -74,6 +75,7 @@ mod raw_page;
 mod request;
 mod users;
 
+pub use api::{ApiAnswer, ApiRequest};
 pub use auth::GraphAuth;
 pub use batch::{BatchRequest, BatchResponse};
 pub use client::{GraphClient, GraphClientBuilder};
@@ -83,4 +85,4 @@ pub use page::Page;
 pub use raw_page::{RawBody, RawPage};
 pub use users::UsersQuery;
 
-pub use entrad_http::{HttpOptions, RetryPolicy};
+pub use entrad_http::{HttpOptions, Method, RetryPolicy};

@@ -1,5 +1,6 @@
 //! One Graph request: token, ids, retries.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -17,7 +18,44 @@ use crate::raw_page::RawBody;
 
 /// Headers of a request besides the ones every request carries, e.g.
 /// `ConsistencyLevel: eventual`.
-pub(crate) type Headers = Vec<(&'static str, String)>;
+pub(crate) type Headers = Vec<(Cow<'static, str>, String)>;
+
+/// A 2xx answer: its status, headers (names in lower case) and body.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Bytes,
+}
+
+/// One logical request, the same for all its attempts.
+struct Call<'a> {
+    method: Method,
+    url: &'a Checked<'a>,
+    headers: &'a Headers,
+    body: Option<&'a Value>,
+    /// One id for all attempts, so the service's logs tie the retries together.
+    client_request_id: &'a str,
+    /// A 503, a 504 or a lost answer is sent again ([`Retried::again`]).
+    again: bool,
+}
+
+/// Which failures a request is sent again after.
+#[derive(Clone, Copy)]
+pub(crate) enum Retried {
+    /// [`StatusSet::GRAPH`] and network failures: entrad's own requests,
+    /// which only read (a `$batch` of GETs included).
+    Always,
+    /// As the method allows: idempotent ones as [`Retried::Always`], others
+    /// (POST, PATCH) on 429 only, as a 5xx or a lost answer may follow a
+    /// write that was applied.
+    ByMethod,
+}
+
+impl Retried {
+    fn again(self, method: Method) -> bool {
+        matches!(self, Retried::Always) || method.is_idempotent()
+    }
+}
 
 /// Why an attempt failed in a way that waiting may fix.
 enum Transient {
@@ -35,7 +73,7 @@ impl fmt::Display for Transient {
 }
 
 /// What one attempt came to, in the terms of the retry loop.
-type Outcome = Attempt<Result<Bytes>, Transient>;
+type Outcome = Attempt<Result<Answer>, Transient>;
 
 /// What one send came to: an outcome, or a claims challenge to answer.
 enum Sent {
@@ -68,19 +106,37 @@ impl GraphClient {
         headers: &Headers,
         body: Option<&Value>,
     ) -> Result<Bytes> {
+        self.execute_answer(method, url, headers, body, Retried::Always)
+            .await
+            .map(|answer| answer.body)
+    }
+
+    /// [`GraphClient::execute`], with the whole answer, retried as `retried` says.
+    pub(crate) async fn execute_answer(
+        &self,
+        method: Method,
+        url: &Url,
+        headers: &Headers,
+        body: Option<&Value>,
+        retried: Retried,
+    ) -> Result<Answer> {
         let url = self.origins.check(url)?;
-        let url = &url;
-        // One id for all attempts, so the service's logs tie the retries together.
         let client_request_id = uuid::Uuid::new_v4().to_string();
-        let client_request_id = client_request_id.as_str();
+        let call = Call {
+            method,
+            url: &url,
+            headers,
+            body,
+            client_request_id: &client_request_id,
+            again: retried.again(method),
+        };
+        let call = &call;
         let renewals = Renewals::default();
         let renewals = &renewals;
-        let method = &method;
         let what = format!("Graph {method} {}", url.url());
         let policy = self.http.retry_policy();
         let outcome = entrad_http::run(&policy, &self.retries, &what, move || async move {
-            self.attempt(method, url, headers, body, client_request_id, renewals)
-                .await
+            self.attempt(call, renewals).await
         })
         .await;
         match outcome {
@@ -111,15 +167,8 @@ impl GraphClient {
     /// gets a new token obtained with its claims, which replaces the cached
     /// one, and the request is sent once more; a second challenge for the
     /// same request is [`Error::ClaimsChallengeRepeated`].
-    async fn attempt(
-        &self,
-        method: &Method,
-        url: &Checked<'_>,
-        headers: &Headers,
-        body: Option<&Value>,
-        client_request_id: &str,
-        renewals: &Renewals,
-    ) -> Outcome {
+    async fn attempt(&self, call: &Call<'_>, renewals: &Renewals) -> Outcome {
+        let url = call.url;
         let scopes = [self.scope.as_str()];
         let mut next_token = None;
         loop {
@@ -130,10 +179,7 @@ impl GraphClient {
                     Err(e) => return Attempt::Done(Err(e.into())),
                 },
             };
-            let outcome = match self
-                .send(&token, method, url, headers, body, client_request_id)
-                .await
-            {
+            let outcome = match self.send(&token, call).await {
                 Sent::Outcome(outcome) => outcome,
                 Sent::Challenge { claims, refused } => {
                     if renewals.claims_challenge.swap(true, Ordering::Relaxed) {
@@ -167,17 +213,17 @@ impl GraphClient {
     }
 
     /// Sends the request once with `token`.
-    async fn send(
-        &self,
-        token: &AccessToken,
-        method: &Method,
-        url: &Checked<'_>,
-        headers: &Headers,
-        body: Option<&Value>,
-        client_request_id: &str,
-    ) -> Sent {
+    async fn send(&self, token: &AccessToken, call: &Call<'_>) -> Sent {
+        let Call {
+            method,
+            url,
+            headers,
+            body,
+            client_request_id,
+            again,
+        } = *call;
         let url = url.url();
-        let mut request = self.http.request(*method, url);
+        let mut request = self.http.request(method, url);
         for (name, value) in headers {
             request = request.header(name, value);
         }
@@ -191,21 +237,29 @@ impl GraphClient {
         tracing::debug!(%method, %url, client_request_id, "Graph request");
         let response = match request.send().await {
             Ok(response) => response,
-            Err(e) => return Sent::Outcome(network_failure(e)),
+            Err(e) => return Sent::Outcome(network_failure(e, again)),
         };
         let status = response.status();
         let request_id = response.header("request-id").map(str::to_owned);
         let retry_after = response.retry_after();
+        let answer_headers: Vec<(String, String)> = response
+            .headers()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
         let challenge = (status == 401)
             .then(|| crate::challenge::claims(response.header_values("www-authenticate")))
             .flatten();
         let bytes = match response.body(BodyLimit::GRAPH).await {
             Ok(bytes) => Bytes::from(bytes),
-            Err(e) => return Sent::Outcome(network_failure(e)),
+            Err(e) => return Sent::Outcome(network_failure(e, again)),
         };
         tracing::debug!(status, len = bytes.len(), request_id, "Graph response");
         if (200..300).contains(&status) {
-            return Sent::Outcome(Attempt::Done(Ok(bytes)));
+            return Sent::Outcome(Attempt::Done(Ok(Answer {
+                status,
+                headers: answer_headers,
+                body: bytes,
+            })));
         }
         let error = GraphError::parse(
             status,
@@ -219,7 +273,12 @@ impl GraphClient {
                 refused: Box::new(error),
             };
         }
-        Sent::Outcome(if StatusSet::GRAPH.contains(status) {
+        let statuses = if again {
+            StatusSet::GRAPH
+        } else {
+            StatusSet::GRAPH_NOT_IDEMPOTENT
+        };
+        Sent::Outcome(if statuses.contains(status) {
             Attempt::Transient {
                 failure: Transient::Graph(error),
                 retry_after,
@@ -251,14 +310,19 @@ impl GraphClient {
 
 /// A request that got no whole answer: transient, unless the server's
 /// certificate was refused, which no retry fixes, or the body passed its
-/// limit ([`BodyLimit::GRAPH`]), which it would pass again.
-fn network_failure(e: entrad_http::Error) -> Outcome {
+/// limit ([`BodyLimit::GRAPH`]), which it would pass again. Without `again`
+/// (a write whose answer was lost may have been applied) it is final.
+fn network_failure(e: entrad_http::Error, again: bool) -> Outcome {
     match e.transport() {
         Some(failure) if failure.is_untrusted_certificate() => {
             Attempt::Done(Err(Error::UntrustedCertificate {
                 message: failure.message().to_owned(),
             }))
         }
+        Some(failure) if !again => Attempt::Done(Err(Error::Network {
+            message: failure.message().to_owned(),
+            attempts: 1,
+        })),
         Some(failure) => Attempt::Transient {
             failure: Transient::Network(failure.message().to_owned()),
             retry_after: None,

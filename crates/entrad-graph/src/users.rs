@@ -165,7 +165,7 @@ impl<'a> UsersQuery<'a> {
     fn headers(&self) -> Headers {
         let mut headers = Headers::new();
         if self.needs_eventual_consistency() {
-            headers.push(("ConsistencyLevel", "eventual".to_owned()));
+            headers.push(("ConsistencyLevel".into(), "eventual".to_owned()));
         }
         headers
     }

@@ -23,6 +23,8 @@ pub enum Method {
     Patch,
     /// DELETE
     Delete,
+    /// HEAD
+    Head,
 }
 
 impl Method {
@@ -34,7 +36,31 @@ impl Method {
             Method::Put => "PUT",
             Method::Patch => "PATCH",
             Method::Delete => "DELETE",
+            Method::Head => "HEAD",
         }
+    }
+
+    /// Sending it twice has the effect of sending it once (RFC 9110 9.2.2),
+    /// so a request that got no answer, or a 5xx, may be sent again.
+    pub fn is_idempotent(self) -> bool {
+        matches!(
+            self,
+            Method::Get | Method::Put | Method::Delete | Method::Head
+        )
+    }
+
+    /// The method named `name` (any case), if entrad sends it.
+    pub fn parse(name: &str) -> Option<Method> {
+        [
+            Method::Get,
+            Method::Post,
+            Method::Put,
+            Method::Patch,
+            Method::Delete,
+            Method::Head,
+        ]
+        .into_iter()
+        .find(|method| method.as_str().eq_ignore_ascii_case(name))
     }
 
     fn to_reqwest(self) -> reqwest::Method {
@@ -44,6 +70,7 @@ impl Method {
             Method::Put => reqwest::Method::PUT,
             Method::Patch => reqwest::Method::PATCH,
             Method::Delete => reqwest::Method::DELETE,
+            Method::Head => reqwest::Method::HEAD,
         }
     }
 }

@@ -47,6 +47,15 @@ impl Response {
             .filter_map(|value| value.to_str().ok())
     }
 
+    /// Every header whose value is text, in the order received, names in
+    /// lower case (as HTTP/2 sends them).
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> + '_ {
+        self.inner
+            .headers()
+            .iter()
+            .filter_map(|(name, value)| Some((name.as_str(), value.to_str().ok()?)))
+    }
+
     /// The `Retry-After` header as a delay: seconds, or an HTTP date from now.
     pub fn retry_after(&self) -> Option<Duration> {
         retry::retry_after(self.inner.headers())

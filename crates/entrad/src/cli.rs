@@ -98,6 +98,18 @@ pub enum Command {
         #[command(flatten)]
         connection: ConnectionArgs,
     },
+    /// Any Graph request, as `gh api`: method, headers, a JSON body; the answer as Graph sent it.
+    Api {
+        /// The request.
+        #[command(flatten)]
+        args: ApiArgs,
+        /// Output (ndjson with --paginate: one item per line).
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Configuration and identity.
+        #[command(flatten)]
+        connection: ConnectionArgs,
+    },
     /// Mirror users and groups into SQLite or PostgreSQL with delta rounds, resumably.
     Sync {
         /// What to mirror, and where.
@@ -233,6 +245,45 @@ pub struct GetArgs {
     /// another `entrad get`) is in the json document, on stderr with the other formats.
     #[arg(long)]
     pub no_paginate: bool,
+}
+
+/// `entrad api` options, named as `gh api`'s.
+#[derive(Debug, Args)]
+pub struct ApiArgs {
+    /// A path relative to the Graph URL (`/v1.0/users`, `/beta/...`), or an
+    /// absolute URL on the Graph's origin.
+    pub path_or_url: String,
+    /// The HTTP method: GET, POST, PUT, PATCH, DELETE or HEAD (default: GET,
+    /// POST with --input).
+    #[arg(short = 'X', long, value_name = "METHOD", value_parser = parse_method)]
+    pub method: Option<entrad_graph::Method>,
+    /// A JSON body from FILE (`-`: stdin).
+    #[arg(long, value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// A request header, `Name: value` (repeatable).
+    #[arg(short = 'H', long = "header", value_name = "NAME: VALUE", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// Follow `@odata.nextLink`, printing each page (with --format ndjson,
+    /// each item on a line).
+    #[arg(long)]
+    pub paginate: bool,
+    /// Print the status line and headers before the body.
+    #[arg(short = 'i', long)]
+    pub include: bool,
+}
+
+fn parse_method(text: &str) -> Result<entrad_graph::Method, String> {
+    entrad_graph::Method::parse(text)
+        .ok_or_else(|| format!("{text:?} is not one of GET, POST, PUT, PATCH, DELETE, HEAD"))
+}
+
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    match text.split_once(':') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_owned(), value.trim().to_owned()))
+        }
+        _ => Err(format!("{text:?} is not `Name: value`")),
+    }
 }
 
 /// `entrad sync` options.

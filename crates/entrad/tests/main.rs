@@ -8,6 +8,7 @@
 //! goes in `crates/entrad-testkit`. Unit tests stay inline in `src/`
 //! (`#[cfg(test)] mod tests { ... }`).
 
+mod api;
 mod body_limits;
 mod browser;
 mod caches;

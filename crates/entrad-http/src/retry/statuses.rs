@@ -23,6 +23,11 @@ impl StatusSet {
     /// is not sent again blindly; throttling and "busy" answers are.
     pub const GRAPH: StatusSet = StatusSet(&[429, 503, 504]);
 
+    /// Graph, for a request that is not idempotent (POST, PATCH): 429 only.
+    /// Graph refused it before doing anything, while a 503 or 504 may come
+    /// after the write was applied, so sending it again could apply it twice.
+    pub const GRAPH_NOT_IDEMPOTENT: StatusSet = StatusSet(&[429]);
+
     /// A set of its own, e.g. `StatusSet::new(&[429, 503])`.
     pub const fn new(statuses: &'static [u16]) -> StatusSet {
         StatusSet(statuses)
@@ -54,6 +59,7 @@ mod tests {
         }
         for s in [429, 503, 504] {
             assert!(StatusSet::GRAPH.contains(s), "{s}");
+            assert_eq!(StatusSet::GRAPH_NOT_IDEMPOTENT.contains(s), s == 429, "{s}");
         }
         for s in [200, 400, 401, 403, 404, 500, 501, 502] {
             assert!(!StatusSet::GRAPH.contains(s), "{s}");

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+mod api;
 mod completions;
 mod consent_url;
 #[cfg(feature = "emulator")]
@@ -56,6 +57,11 @@ pub async fn run(cli: Cli, sources: Sources) -> Result<(), Error> {
             output,
             connection,
         } => users::groups(&with(connection, &output), &args).await,
+        Command::Api {
+            args,
+            output,
+            connection,
+        } => api::run(&with(connection, &output), &args).await,
         Command::Get {
             args,
             output,

@@ -1,0 +1,188 @@
+//! `entrad api`: any Graph request as `gh api` makes it, against the emulator.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use crate::support::{Emulator, stderr_of, succeed};
+
+fn first_user(emulator: &Emulator) -> Value {
+    let output = succeed(
+        emulator
+            .configured()
+            .args(["api", "/v1.0/users?$top=1&$select=id,displayName"]),
+    );
+    let page: Value = serde_json::from_slice(&output.stdout).unwrap();
+    page["value"][0].clone()
+}
+
+#[test]
+fn a_user_is_got_as_graph_sends_it_with_the_status_line_on_request() {
+    let emulator = Emulator::start(5);
+    let user = first_user(&emulator);
+    let id = user["id"].as_str().unwrap();
+    let path = format!("/v1.0/users/{id}");
+    let output = succeed(emulator.configured().args(["api", &path]));
+    let got: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(got["id"], user["id"]);
+    assert_eq!(got["displayName"], user["displayName"]);
+
+    let output = succeed(emulator.configured().args(["api", "-i", &path]));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let (head, body) = text
+        .split_once("\n\n")
+        .expect("headers, a blank line, the body");
+    let mut lines = head.lines();
+    assert_eq!(lines.next(), Some("HTTP/1.1 200 OK"), "{text}");
+    assert!(
+        lines.any(|l| l
+            .to_ascii_lowercase()
+            .starts_with("content-type: application/json")),
+        "{head}"
+    );
+    let got: Value = serde_json::from_str(body).unwrap();
+    assert_eq!(got["id"], user["id"]);
+}
+
+#[test]
+fn paginate_as_ndjson_lists_every_user_once() {
+    let emulator = Emulator::start(23);
+    let output = succeed(emulator.configured().args([
+        "api",
+        "--paginate",
+        "--format",
+        "ndjson",
+        "/v1.0/users?$top=5&$select=id",
+    ]));
+    let text = String::from_utf8(output.stdout).unwrap();
+    let ids: Vec<String> = text
+        .lines()
+        .map(|line| {
+            let item: Value = serde_json::from_str(line).unwrap();
+            item["id"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let unique: HashSet<&String> = ids.iter().collect();
+    assert_eq!(unique.len(), ids.len(), "a user listed twice: {text}");
+    let listed = succeed(emulator.configured().args(["users", "--format", "ndjson"]));
+    assert_eq!(
+        ids.len(),
+        listed
+            .stdout
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count()
+    );
+    assert!(ids.len() > 5, "more than one page: {}", ids.len());
+
+    // Without --paginate, the first page only, as Graph sent it (its nextLink in it).
+    let output = succeed(
+        emulator
+            .configured()
+            .args(["api", "/v1.0/users?$top=5&$select=id"]),
+    );
+    let page: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(page["value"].as_array().unwrap().len(), 5);
+    assert!(page["@odata.nextLink"].is_string(), "{page}");
+}
+
+#[test]
+fn a_batch_from_stdin_is_posted_and_answered() {
+    let emulator = Emulator::start(5);
+    let user = first_user(&emulator);
+    let id = user["id"].as_str().unwrap();
+    let batch = json!({"requests": [
+        {"id": "1", "method": "GET", "url": format!("/users/{id}")},
+        {"id": "2", "method": "GET", "url": "/users/no-such-user"},
+    ]});
+    let output = succeed(
+        emulator
+            .configured()
+            .args(["api", "/v1.0/$batch", "--input", "-"])
+            .write_stdin(batch.to_string()),
+    );
+    let answer: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let responses = answer["responses"].as_array().unwrap();
+    let by_id = |n: &str| {
+        responses
+            .iter()
+            .find(|r| r["id"] == n)
+            .unwrap_or_else(|| panic!("no response {n}: {answer}"))
+    };
+    assert_eq!(by_id("1")["status"], 200);
+    assert_eq!(by_id("1")["body"]["id"], user["id"]);
+    assert_eq!(by_id("2")["status"], 404);
+}
+
+#[test]
+fn a_missing_path_gives_graphs_error_and_the_config_exit_code() {
+    let emulator = Emulator::start(2);
+    let output = emulator
+        .configured()
+        .args(["api", "/v1.0/users/no-such-user"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(stderr.contains("Request_ResourceNotFound"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn a_url_on_another_origin_is_refused_before_any_token_goes_out() {
+    let emulator = Emulator::start(2);
+    emulator.reset_stats();
+    let output = emulator
+        .configured()
+        .args(["api", "https://graph.example/v1.0/users"])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--graph-url"), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert_eq!(emulator.stats().route("token"), 0, "a token was asked for");
+}
+
+#[test]
+fn a_post_is_sent_again_after_a_429_but_not_after_a_503() {
+    let emulator = Emulator::start(2);
+    let user = first_user(&emulator);
+    let batch = json!({"requests": [
+        {"id": "1", "method": "GET", "url": format!("/users/{}", user["id"].as_str().unwrap())},
+    ]});
+    let post = |emulator: &Emulator| {
+        emulator
+            .configured()
+            .args(["api", "/v1.0/$batch", "--input", "-"])
+            .write_stdin(batch.to_string())
+            .output()
+            .unwrap()
+    };
+
+    emulator.add_fault(json!({"route": "batch", "kind": "429", "retry_after": 1, "count": 1}));
+    emulator.reset_stats();
+    let output = post(&emulator);
+    assert!(output.status.success(), "{}", stderr_of(&output));
+    assert_eq!(
+        emulator.stats().route("batch"),
+        2,
+        "the 429, then the answer"
+    );
+
+    // A 503 may follow a write that was applied: a POST is not sent again.
+    emulator.add_fault(json!({"route": "batch", "kind": "503", "retry_after": 1, "count": 1}));
+    emulator.reset_stats();
+    let output = post(&emulator);
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert_eq!(emulator.stats().route("batch"), 1, "{stderr}");
+
+    // The same 503 on a GET is retried through.
+    emulator.add_fault(json!({"route": "users", "kind": "503", "retry_after": 1, "count": 1}));
+    emulator.reset_stats();
+    succeed(emulator.configured().args(["api", "/v1.0/users?$top=1"]));
+    assert_eq!(emulator.stats().route("users"), 2);
+}
