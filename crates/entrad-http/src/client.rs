@@ -22,9 +22,9 @@ const MAX_REDIRECTS: usize = 5;
 /// ```
 /// use entrad_http::{HttpClient, HttpOptions, Method};
 ///
-/// # fn main() -> entrad_http::Result<()> {
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let client = HttpClient::new(&HttpOptions::new())?;
-/// let url = url::Url::parse("https://login.microsoftonline.com/common/discovery/instance").unwrap();
+/// let url = url::Url::parse("https://login.microsoftonline.com/common/discovery/instance")?;
 /// // Nothing is sent until `send().await`.
 /// let request = client.request(Method::Get, &url).header("Accept", "application/json");
 /// assert!(format!("{request:?}").contains("GET https://login.microsoftonline.com/"));

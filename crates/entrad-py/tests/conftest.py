@@ -17,6 +17,20 @@ ENTRAD = pathlib.Path(os.environ.get("ENTRAD_BIN", ROOT / "target" / "debug" / "
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 
 
+def _closed_loopback_url():
+    """A loopback URL nothing listens on (a port bound, then released)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+# With no credential the chain asks IMDS: never the real address from a test
+# (the managed identity tests set their endpoints explicitly).
+os.environ["AZURE_POD_IDENTITY_AUTHORITY_HOST"] = _closed_loopback_url()
+
+
 class Emulator:
     """A running `entrad emulator`, its ready line and its admin API."""
 

@@ -29,6 +29,11 @@ fn bad_request(message: &str, ctx: &GraphCtx) -> Reply {
     Reply::error(400, "Request_BadRequest", message, ctx)
 }
 
+/// The `$expand` option of a request, if it has one (see [`parse`]).
+pub(crate) fn option(value: Option<&str>, ctx: &GraphCtx) -> Result<Option<Expand>, Reply> {
+    value.map(|e| parse(e, ctx)).transpose()
+}
+
 /// Parses the value of `$expand` on a users request.
 pub(crate) fn parse(value: &str, ctx: &GraphCtx) -> Result<Expand, Reply> {
     let value = value.trim();

@@ -20,12 +20,7 @@ pub(crate) fn get(
     if let Err(reply) = refuse_premium(&params, ctx) {
         return reply;
     }
-    let expand = match params
-        .expand
-        .as_deref()
-        .map(|e| expand::parse(e, ctx))
-        .transpose()
-    {
+    let expand = match expand::option(params.expand.as_deref(), ctx) {
         Ok(expand) => expand,
         Err(reply) => return reply,
     };

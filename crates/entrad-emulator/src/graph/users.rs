@@ -52,12 +52,7 @@ pub(crate) fn list(directories: &Directories, ctx: &GraphCtx, query: Option<&str
     {
         return reply;
     }
-    let expand = match params
-        .expand
-        .as_deref()
-        .map(|e| expand::parse(e, ctx))
-        .transpose()
-    {
+    let expand = match expand::option(params.expand.as_deref(), ctx) {
         Ok(expand) => expand,
         Err(reply) => return reply,
     };
