@@ -42,6 +42,11 @@ pub struct EmulatorArgs {
     /// Serve N tenants, each with its own users and groups, the same app consented in each.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=1000))]
     pub tenants: u16,
+    /// Write Azure Arc's key files here (0600, removed when the emulator stops)
+    /// [default: arc-keys in the state directory]. Unmodified azure-identity and
+    /// MSAL read them only from the agent's directory, /var/opt/azcmagent/tokens.
+    #[arg(long, value_name = "DIR")]
+    pub arc_key_dir: Option<PathBuf>,
 }
 
 impl EmulatorArgs {
@@ -57,6 +62,7 @@ impl EmulatorArgs {
             faults: self.faults,
             no_admin_token: self.no_admin_token,
             tenants: usize::from(self.tenants),
+            arc_key_dir: self.arc_key_dir,
             ..Config::default()
         }
     }
@@ -75,6 +81,7 @@ impl Default for EmulatorArgs {
             faults: Vec::new(),
             no_admin_token: false,
             tenants: 1,
+            arc_key_dir: None,
         }
     }
 }

@@ -58,6 +58,11 @@ pub struct Config {
     /// has its own id and domain (`entrademoN.onmicrosoft.com`), its own users and
     /// groups (generated from `seed + N - 1`) and the same apps, consented.
     pub tenants: usize,
+    /// Where Azure Arc's challenge writes its key files (0600, removed when the
+    /// emulator stops). `None`: `arc-keys` in the state directory. Unmodified
+    /// clients read them only from the agent's own directory,
+    /// `/var/opt/azcmagent/tokens` on Linux.
+    pub arc_key_dir: Option<PathBuf>,
     /// See [`DEFAULT_HEADER_READ_TIMEOUT`].
     pub header_read_timeout: Duration,
     /// See [`DEFAULT_IDLE_TIMEOUT`].
@@ -76,6 +81,7 @@ impl Default for Config {
             faults: Vec::new(),
             no_admin_token: false,
             tenants: 1,
+            arc_key_dir: None,
             header_read_timeout: DEFAULT_HEADER_READ_TIMEOUT,
             idle_timeout: DEFAULT_IDLE_TIMEOUT,
         }

@@ -16,7 +16,7 @@ use crate::config::Config;
 use crate::directories::Directories;
 use crate::error::Error;
 use crate::faults::{Faults, Throttle};
-use crate::files::{StateDir, names};
+use crate::files::{StateDir, first_missing, names};
 use crate::keys::{self, SigningKey};
 use crate::server::{Server, Timeouts};
 use crate::shared::AppState;
@@ -95,14 +95,43 @@ fn state_root(config: &Config) -> Result<(PathBuf, bool), Error> {
 }
 
 impl Emulator {
-    /// Prepares the state directory (CA, keys, `state.json`, parameters files), binds
-    /// the listener and starts serving. Returns once requests are accepted.
+    /// Binds the listener, prepares the state directory (CA, keys, `state.json`,
+    /// parameters files) and starts serving. Returns once requests are accepted.
+    /// A start that fails (a port in use, a bad users file) leaves behind no
+    /// directory that it created: the next try starts from nothing, not from half.
     pub async fn start(config: Config) -> Result<Emulator, Error> {
         if !is_loopback(&config.listen) {
             return Err(Error::NotLoopback(config.listen));
         }
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|source| Error::Bind {
+                addr: config.listen,
+                source,
+            })?;
         let (root, temporary) = state_root(&config)?;
-        let dir = StateDir::create(&root)?;
+        let created = first_missing(&root);
+        let started = async {
+            let dir = StateDir::create(&root)?;
+            Emulator::serve(config, listener, dir, temporary).await
+        };
+        let result = started.await;
+        if result.is_err()
+            && let Some(created) = created
+            && let Err(e) = std::fs::remove_dir_all(&created)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!("cannot remove {}: {e}", created.display());
+        }
+        result
+    }
+
+    async fn serve(
+        config: Config,
+        listener: TcpListener,
+        dir: StateDir,
+        temporary: bool,
+    ) -> Result<Emulator, Error> {
         let prepared = {
             let (dir, config) = (dir.clone(), config.clone());
             tokio::task::spawn_blocking(move || prepare(&dir, &config))
@@ -112,12 +141,6 @@ impl Emulator {
         let (tls, signing, mut directories, admin_token) = prepared;
         let mut directory = directories.remove(0);
         crate::managed_identity::ensure_identities(&mut directory);
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| Error::Bind {
-                addr: config.listen,
-                source,
-            })?;
         let local = listener.local_addr().map_err(|source| Error::Bind {
             addr: config.listen,
             source,
@@ -164,8 +187,14 @@ impl Emulator {
             header_read: config.header_read_timeout,
             idle: config.idle_timeout,
         };
-        let managed_identity =
-            crate::managed_identity::start(shared.clone(), &dir, local.ip(), timeouts).await?;
+        let managed_identity = crate::managed_identity::start(
+            shared.clone(),
+            &dir,
+            config.arc_key_dir.clone(),
+            local.ip(),
+            timeouts,
+        )
+        .await?;
         let server = Server::spawn(listener, tls, crate::router::build(shared), timeouts);
         if config.no_admin_token {
             tracing::warn!(

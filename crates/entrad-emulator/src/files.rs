@@ -29,6 +29,22 @@ impl StateDir {
     }
 }
 
+/// The outermost directory of `dir` that does not exist yet: what creating
+/// `dir` would add, and what a failed start removes.
+pub(crate) fn first_missing(dir: &Path) -> Option<PathBuf> {
+    if dir.exists() {
+        return None;
+    }
+    let mut missing = dir.to_path_buf();
+    while let Some(parent) = missing.parent()
+        && !parent.as_os_str().is_empty()
+        && !parent.exists()
+    {
+        missing = parent.to_path_buf();
+    }
+    Some(missing)
+}
+
 /// File names inside the state directory.
 pub(crate) mod names {
     pub(crate) const CA_CERT: &str = "ca.pem";
@@ -76,5 +92,22 @@ pub(crate) fn read_optional(path: &Path) -> Result<Option<Vec<u8>>> {
         Ok(bytes) => Ok(Some(bytes)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io("cannot read", path, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_outermost_missing_directory_is_the_one_to_remove() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(first_missing(dir.path()), None);
+        let deep = dir.path().join("a").join("b").join("c");
+        assert_eq!(first_missing(&deep), Some(dir.path().join("a")));
+        assert_eq!(
+            first_missing(Path::new("not-here-either")),
+            Some(PathBuf::from("not-here-either"))
+        );
     }
 }

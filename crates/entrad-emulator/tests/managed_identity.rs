@@ -75,6 +75,54 @@ async fn azure_identity_gets_tokens_from_imds_and_app_service() {
     }
 }
 
+/// The Azure Connected Machine agent's key directory on Linux: the only one
+/// unmodified azure-identity and MSAL read Arc's key files from.
+const AGENT_KEY_DIR: &str = "/var/opt/azcmagent/tokens";
+
+#[tokio::test]
+async fn unmodified_clients_get_arc_tokens_with_the_agents_key_directory() {
+    let dir = entrad_testkit::state_dir().unwrap();
+    let config = entrad_emulator::Config {
+        arc_key_dir: Some(AGENT_KEY_DIR.into()),
+        ..entrad_testkit::config(dir.path(), 3)
+    };
+    let h = InProcess::start_with(config, dir).await.unwrap();
+    let before = key_files(AGENT_KEY_DIR);
+    assert_eq!(
+        env_value(&h, "arc", "ENTRAD_AZURE_ARC_KEY_DIR"),
+        AGENT_KEY_DIR
+    );
+    for (identity, appid) in identities("arc") {
+        let s = run(&h, "azure-identity", "arc", &identity).await;
+        assert_eq!(s["source"], "AzureArcCredential", "{identity}: {s}");
+        assert_eq!(s["appid"], appid, "{identity}: {s}");
+        assert_eq!(s["users"], 3, "{s}");
+        let s = run(&h, "msal", "arc", &identity).await;
+        assert_eq!(s["source"], "arc", "{identity}: {s}");
+        assert_eq!(s["appid"], appid, "{identity}: {s}");
+    }
+    let written: Vec<_> = key_files(AGENT_KEY_DIR)
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    assert!(!written.is_empty(), "no key file in {AGENT_KEY_DIR}");
+    drop(h);
+    let left: Vec<_> = written.iter().filter(|f| f.exists()).collect();
+    assert!(
+        left.is_empty(),
+        "key files left after the emulator stopped: {left:?}"
+    );
+}
+
+/// The `.key` files in `dir`.
+fn key_files(dir: &str) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "key"))
+        .collect()
+}
+
 /// IMDS's token for `query`'s identity, by hand.
 async fn imds(h: &InProcess, query: &str, headers: &[(&str, &str)]) -> reqwest::Response {
     let url = format!(

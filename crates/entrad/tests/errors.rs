@@ -185,6 +185,32 @@ fn an_emulator_on_a_port_in_use_suggests_a_free_one_and_leaves_no_state_behind()
 }
 
 #[test]
+fn an_in_memory_emulator_that_cannot_listen_leaves_no_temporary_directory() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let output = entrad()
+        .args([
+            "emulator",
+            "--in-memory",
+            "--users",
+            "1",
+            "--listen",
+            &port.to_string(),
+        ])
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2), "{}", stderr_of(&output));
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+    drop(taken);
+}
+
+#[test]
 fn an_untrusted_emulator_certificate_is_exit_2_with_the_fix() {
     let emulator = Emulator::start(1);
     // Without --ca-file: the emulator's local CA is unknown.

@@ -1,6 +1,7 @@
 //! Azure Arc: `GET /arc/metadata/identity/oauth2/token?api-version=2020-06-01&resource=…`
 //! with `Metadata: true`. Without `Authorization` it writes a fresh key
-//! file into its key directory (in the state directory) and answers 401
+//! file into its key directory (`--arc-key-dir`, by default in the state
+//! directory) and answers 401
 //! `WWW-Authenticate: Basic realm=<that file>`; with `Authorization: Basic
 //! <the key>` it answers the token, echoing a user-assigned selector.
 
@@ -11,17 +12,12 @@ use axum::Json;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use rand::RngCore;
 use serde_json::json;
 
 use super::identities::{IMDS_SELECTORS, select};
 use super::imds::{MetadataCase, check_metadata_request};
 use super::issue::{issue, oauth_error};
 use super::mi_state::MiState;
-use crate::files::write_atomic;
-
-/// Keys kept valid at most (older ones are forgotten first).
-const MAX_KEYS: usize = 64;
 
 pub(crate) async fn token(
     State(state): State<Arc<MiState>>,
@@ -39,13 +35,7 @@ pub(crate) async fn token(
     let Some(presented) = presented else {
         return challenge(&state);
     };
-    let known = state
-        .arc_keys
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .iter()
-        .any(|k| constant_time_eq(k.as_bytes(), presented.as_bytes()));
-    if !known {
+    if !state.arc_keys.accepts(presented) {
         return oauth_error(
             StatusCode::UNAUTHORIZED,
             "invalid_client",
@@ -84,27 +74,17 @@ pub(crate) async fn token(
 
 /// A new key file, and the 401 that names it.
 fn challenge(state: &MiState) -> Response {
-    let mut bytes = [0u8; 32];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let file = state
-        .arc_dir
-        .join(format!("{}.key", uuid::Uuid::new_v4().simple()));
-    if let Err(e) = write_atomic(&file, key.as_bytes(), true) {
-        tracing::error!("cannot write the Arc key file: {e}");
-        return oauth_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "The key file could not be written.",
-        );
-    }
-    {
-        let mut keys = state.arc_keys.lock().unwrap_or_else(|p| p.into_inner());
-        if keys.len() >= MAX_KEYS {
-            keys.remove(0);
+    let file = match state.arc_keys.issue() {
+        Ok(file) => file,
+        Err(e) => {
+            tracing::error!("cannot write the Arc key file: {e}");
+            return oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "The key file could not be written.",
+            );
         }
-        keys.push(key);
-    }
+    };
     let realm = format!("Basic realm={}", file.display());
     let mut response = (
         StatusCode::UNAUTHORIZED,
@@ -117,8 +97,4 @@ fn challenge(state: &MiState) -> Response {
             .insert(header::WWW_AUTHENTICATE, value);
     }
     response
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

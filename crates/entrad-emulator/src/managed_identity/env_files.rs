@@ -47,7 +47,7 @@ pub(crate) fn write(
                 ("IMDS_ENDPOINT", format!("{url}/arc")),
                 (
                     "ENTRAD_AZURE_ARC_KEY_DIR",
-                    state.arc_dir.display().to_string(),
+                    state.arc_keys.dir().display().to_string(),
                 ),
             ],
         ),

@@ -1,10 +1,10 @@
 //! What the managed identity routes share, and the check of a source's secret header.
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::http::HeaderMap;
 
+use super::arc_keys::ArcKeys;
 use crate::base_url::Origin;
 use crate::directories::Directories;
 use crate::keys::SigningKey;
@@ -25,10 +25,8 @@ pub(crate) struct MiState {
     /// The key that signs their tokens.
     pub(crate) signing: Arc<SigningKey>,
     pub(crate) secrets: Secrets,
-    /// Where Azure Arc's key files are written.
-    pub(crate) arc_dir: PathBuf,
-    /// The Arc keys issued and still accepted.
-    pub(crate) arc_keys: Mutex<Vec<String>>,
+    /// Azure Arc's keys and the directory their files are written to.
+    pub(crate) arc_keys: Arc<ArcKeys>,
 }
 
 /// True when the request's `name` header is `expected` (compared in constant time).

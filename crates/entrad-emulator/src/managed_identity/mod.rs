@@ -6,6 +6,7 @@
 
 mod app_service;
 mod arc;
+mod arc_keys;
 mod cloud_shell;
 mod env_files;
 mod identities;
@@ -17,7 +18,8 @@ mod mi_state;
 mod service_fabric;
 
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::middleware::from_fn_with_state;
@@ -26,6 +28,7 @@ use rand::RngCore;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use arc_keys::ArcKeys;
 pub use env_files::ENV_FILES as MANAGED_IDENTITY_ENV_FILES;
 pub(crate) use identities::ensure as ensure_identities;
 pub use identities::{Identity, SYSTEM_ASSIGNED, USER_ASSIGNED};
@@ -43,6 +46,7 @@ use crate::shared::AppState;
 #[derive(Debug)]
 pub(crate) struct Listeners {
     pub(crate) info: ManagedIdentityInfo,
+    arc_keys: Arc<ArcKeys>,
     stop: Option<oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
     fabric: Option<Server>,
@@ -59,6 +63,14 @@ impl Listeners {
         if let Some(fabric) = self.fabric.take() {
             fabric.shutdown().await;
         }
+    }
+}
+
+impl Drop for Listeners {
+    /// Arc's key files may be outside the state directory (the agent's own
+    /// directory): they go with the emulator, whether it shut down or was dropped.
+    fn drop(&mut self) {
+        self.arc_keys.remove_all();
     }
 }
 
@@ -90,11 +102,13 @@ async fn bind(ip: IpAddr) -> Result<(TcpListener, SocketAddr)> {
 pub(crate) async fn start(
     shared: AppState,
     dir: &StateDir,
+    arc_key_dir: Option<PathBuf>,
     ip: IpAddr,
     timeouts: Timeouts,
 ) -> Result<Listeners> {
-    let arc_dir = dir.file("arc-keys");
-    std::fs::create_dir_all(&arc_dir).map_err(|e| Error::io("cannot create", &arc_dir, e))?;
+    let arc_keys = Arc::new(ArcKeys::new(
+        arc_key_dir.unwrap_or_else(|| dir.file("arc-keys")),
+    )?);
     let state = Arc::new(MiState {
         origin: shared.origin.clone(),
         directories: shared.directories.clone(),
@@ -104,8 +118,7 @@ pub(crate) async fn start(
             machine_learning: random_secret(),
             service_fabric: random_secret(),
         },
-        arc_dir,
-        arc_keys: Mutex::new(Vec::new()),
+        arc_keys,
     });
     let guarded = |route: Route, methods: MethodRouter<Arc<MiState>>| {
         methods.layer(from_fn_with_state(Guard::new(&shared, route), guard))
@@ -168,6 +181,7 @@ pub(crate) async fn start(
     tracing::info!(url = %info.url, service_fabric = %info.service_fabric_url, "managed identity endpoints serving");
     Ok(Listeners {
         info,
+        arc_keys: state.arc_keys.clone(),
         stop: Some(stop),
         task: Some(task),
         fabric: Some(fabric),

@@ -30,12 +30,11 @@ if client_kind == "msal":
     import msal
     import msal.managed_identity as mi
 
-    if source == "arc":
-        # MSAL reads Arc's key file from the agent's own directory; the
-        # emulator's agent directory is in its state dir.
-        mi._supported_arc_platforms_and_their_prefixes[sys.platform] = os.environ[
-            "ENTRAD_AZURE_ARC_KEY_DIR"
-        ]
+    key_dir = os.environ.get("ENTRAD_AZURE_ARC_KEY_DIR")
+    if source == "arc" and key_dir != mi._supported_arc_platforms_and_their_prefixes[sys.platform]:
+        # MSAL reads Arc's key file from the agent's own directory only; an
+        # emulator started without --arc-key-dir writes it into its state dir.
+        mi._supported_arc_platforms_and_their_prefixes[sys.platform] = key_dir
     if kind == "system":
         managed = msal.SystemAssignedManagedIdentity()
     else:
