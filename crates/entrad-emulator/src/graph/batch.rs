@@ -161,7 +161,9 @@ fn inner_headers(item: &BatchItem) -> HeaderMap {
 
 fn inner(id: String, reply: Reply) -> InnerResponse {
     let mut headers = serde_json::Map::new();
-    headers.insert("Content-Type".into(), reply.content_type.into());
+    if let Some(content_type) = reply.content_type {
+        headers.insert("Content-Type".into(), content_type.into());
+    }
     for (name, value) in reply.headers {
         let name = if name == "retry-after" {
             "Retry-After"

@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::group_props::{GROUP_DEFAULT, GroupView};
 use super::props::context;
 use super::reply::{GraphCtx, Reply};
-use super::user_writes::{body_object, created, no_content, refused, require, saved};
+use super::user_writes::{body_object, created, refused, require, saved};
 use crate::state::{Directory, Group};
 
 /// Create, update and delete group (Graph's permission reference; `Group.Create`
@@ -69,7 +69,7 @@ pub(crate) fn update(directory: &mut Directory, ctx: &GraphCtx, key: &str, body:
     match directory.patch_group(key, fields) {
         Ok(_) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Err(e) => refused(e, key, ctx),
     }
@@ -80,7 +80,7 @@ pub(crate) fn delete(directory: &mut Directory, ctx: &GraphCtx, key: &str) -> Re
     match directory.remove_group(key, false) {
         Ok(_) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Err(e) => refused(e, key, ctx),
     }
@@ -114,7 +114,7 @@ pub(crate) fn add_member(
     match directory.change_member(group, &member, true) {
         Ok(true) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Ok(false) => Reply::error(
             400,
@@ -136,7 +136,7 @@ pub(crate) fn remove_member(
     match directory.change_member(group, member, false) {
         Ok(true) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Ok(false) => refused(crate::state::ChangeError::NotFound, member, ctx),
         Err(e) => refused(e, group, ctx),

@@ -134,7 +134,7 @@ pub(crate) fn update(directory: &mut Directory, ctx: &GraphCtx, key: &str, body:
     match directory.patch_user(key, fields) {
         Ok(_) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Err(e) => refused(e, key, ctx),
     }
@@ -145,17 +145,8 @@ pub(crate) fn delete(directory: &mut Directory, ctx: &GraphCtx, key: &str) -> Re
     match directory.remove_user(key, false) {
         Ok(_) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Err(e) => refused(e, key, ctx),
-    }
-}
-
-pub(super) fn no_content() -> Reply {
-    Reply {
-        status: axum::http::StatusCode::NO_CONTENT,
-        content_type: super::reply::ODATA_JSON,
-        headers: Vec::new(),
-        body: Vec::new(),
     }
 }
