@@ -186,3 +186,76 @@ fn a_post_is_sent_again_after_a_429_but_not_after_a_503() {
     succeed(emulator.configured().args(["api", "/v1.0/users?$top=1"]));
     assert_eq!(emulator.stats().route("users"), 2);
 }
+
+/// The consented app's read roles and `write` besides (its tokens carry them from now on).
+fn grant(emulator: &Emulator, write: &[&str]) {
+    let mut roles = vec!["User.Read.All", "GroupMember.Read.All"];
+    roles.extend_from_slice(write);
+    let client_id = emulator.parameters("parameters.json")["client_id"].clone();
+    let consent = json!({ "client_id": client_id, "granted": true, "roles": roles });
+    emulator.admin(|a| a.set_consent(&consent));
+}
+
+/// `entrad api ARGS...` with `body` on stdin: its parsed stdout.
+fn api_json(emulator: &Emulator, args: &[&str], body: Option<Value>) -> Value {
+    let mut cmd = emulator.configured();
+    cmd.arg("api").args(args);
+    if let Some(body) = body {
+        cmd.args(["--input", "-"]).write_stdin(body.to_string());
+    }
+    let output = succeed(&mut cmd);
+    if output.stdout.is_empty() {
+        return Value::Null;
+    }
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_batch_creates_a_user_and_adds_it_to_a_group_in_dependency_order() {
+    let emulator = Emulator::start(20);
+    grant(
+        &emulator,
+        &["User.ReadWrite.All", "GroupMember.ReadWrite.All"],
+    );
+    let groups = api_json(&emulator, &["/v1.0/groups?$top=1&$select=id"], None);
+    let group = groups["value"][0]["id"].as_str().unwrap().to_owned();
+    let upn = "batched.person@entrademo.onmicrosoft.com";
+    let batch = json!({"requests": [
+        {"id": "add", "method": "POST", "url": format!("/groups/{group}/members/$ref"),
+         "dependsOn": ["create"], "headers": {"Content-Type": "application/json"},
+         "body": {"@odata.id": format!("https://graph.microsoft.com/v1.0/users/{upn}")}},
+        {"id": "create", "method": "POST", "url": "/users",
+         "headers": {"Content-Type": "application/json"},
+         "body": {"accountEnabled": true, "displayName": "Batched Person",
+                  "mailNickname": "batched.person", "userPrincipalName": upn,
+                  "passwordProfile": {"password": "xWwvJ]6NMw+bWH-d"}}},
+    ]});
+    let answer = api_json(
+        &emulator,
+        &["--method", "POST", "/v1.0/$batch"],
+        Some(batch),
+    );
+    let responses = answer["responses"].as_array().unwrap();
+    assert_eq!(responses[0]["id"], "create", "{answer}");
+    assert_eq!(responses[0]["status"], 201, "{answer}");
+    let id = responses[0]["body"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(responses[1]["id"], "add", "{answer}");
+    assert_eq!(responses[1]["status"], 204, "{answer}");
+
+    let user = api_json(&emulator, &[&format!("/v1.0/users/{upn}")], None);
+    assert_eq!(user["id"], id.as_str());
+    assert_eq!(user["displayName"], "Batched Person");
+    let members = api_json(
+        &emulator,
+        &[&format!("/v1.0/groups/{group}/members?$select=id&$top=999")],
+        None,
+    );
+    assert!(
+        members["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == id.as_str()),
+        "{members}"
+    );
+}
