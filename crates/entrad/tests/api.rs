@@ -259,3 +259,35 @@ fn a_batch_creates_a_user_and_adds_it_to_a_group_in_dependency_order() {
         "{members}"
     );
 }
+
+/// Graph's directory answers a write without its permission with
+/// `Authorization_RequestDenied`, which names no permission: the hint lists the roles the
+/// token carried (never the token) and how to grant one, Graph's words kept.
+#[test]
+fn a_denied_write_names_the_tokens_roles_and_how_to_grant_more() {
+    let emulator = Emulator::start(2);
+    let user = json!({"accountEnabled": true, "displayName": "Nope", "mailNickname": "nope",
+        "userPrincipalName": "nope@entrademo.onmicrosoft.com",
+        "passwordProfile": {"password": "xWwvJ]6NMw+bWH-d"}});
+    let output = emulator
+        .configured()
+        .args(["api", "/v1.0/users", "--input", "-"])
+        .write_stdin(user.to_string())
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(4), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("Insufficient privileges to complete the operation."),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("its token carries User.Read.All, GroupMember.Read.All"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("/adminconsent?client_id="), "{stderr}");
+    assert!(stderr.contains("POST /_emulator/consent"), "{stderr}");
+    assert!(!stderr.contains("eyJ"), "no token on stderr: {stderr}");
+}
