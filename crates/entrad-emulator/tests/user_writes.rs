@@ -189,3 +189,25 @@ async fn no_content_answers_carry_no_content_type() {
         assert!(response.bytes().await.unwrap().is_empty(), "{method}");
     }
 }
+
+/// Microsoft's SDKs send `@odata.type` with every object they write (msgraph-sdk's
+/// `User` as `"#microsoft.graph.user"`): accepted when it names the entity's type.
+#[tokio::test]
+async fn an_odata_type_naming_the_entity_is_accepted() {
+    let h = InProcess::start(5).await.unwrap();
+    let token = grant_write(&h).await;
+    let (_, listed) = h.get_json("/v1.0/users?$top=1", &token).await;
+    let path = format!("/v1.0/users/{}", listed["value"][0]["id"].as_str().unwrap());
+    let typed = json!({ "@odata.type": "#microsoft.graph.user", "jobTitle": "Typed" });
+    let (status, body) = send(&h, Method::PATCH, &path, &token, Some(typed)).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(h.get_json(&path, &token).await.1["jobTitle"], "Typed");
+    let other = json!({ "@odata.type": "#microsoft.graph.group", "jobTitle": "Nope" });
+    let (status, body) = send(&h, Method::PATCH, &path, &token, Some(other)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "Request_BadRequest");
+    let mut user = new_user("typed.person@entrademo.onmicrosoft.com");
+    user["@odata.type"] = json!("#microsoft.graph.user");
+    let (status, body) = send(&h, Method::POST, "/v1.0/users", &token, Some(user)).await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -291,3 +291,84 @@ fn a_denied_write_names_the_tokens_roles_and_how_to_grant_more() {
     assert!(stderr.contains("POST /_emulator/consent"), "{stderr}");
     assert!(!stderr.contains("eyJ"), "no token on stderr: {stderr}");
 }
+
+/// The msgraph-sdk flow of `crates/entrad-py/tests/test_msgraph_sdk_writes.py` with
+/// `entrad api`: refused until the write roles are granted, then a user created,
+/// patched, added to a group, removed from it and deleted, each step seen by a read.
+#[test]
+fn writes_are_refused_until_granted_then_each_step_is_seen_by_reads() {
+    let emulator = Emulator::start(20);
+    let upn = "cli.person@entrademo.onmicrosoft.com";
+    let user = json!({"accountEnabled": true, "displayName": "Cli Person",
+        "mailNickname": "cli.person", "userPrincipalName": upn,
+        "passwordProfile": {"password": "xWwvJ]6NMw+bWH-d"}});
+    let output = emulator
+        .configured()
+        .args(["api", "/v1.0/users", "--input", "-"])
+        .write_stdin(user.to_string())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(4), "{}", stderr_of(&output));
+
+    grant(&emulator, &["User.ReadWrite.All", "Group.ReadWrite.All"]);
+    // The cached token keeps the roles it was issued with (as the hint says).
+    let api = |args: &[&str], body: Option<Value>| {
+        let mut all = vec!["--cache", "memory"];
+        all.extend_from_slice(args);
+        api_json(&emulator, &all, body)
+    };
+    let created = api(&["/v1.0/users"], Some(user));
+    assert_eq!(created["userPrincipalName"], upn, "{created}");
+    assert!(created.get("passwordProfile").is_none(), "{created}");
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1.0/users/{id}");
+    assert_eq!(api(&[&path], None)["displayName"], "Cli Person");
+
+    let patched = api(
+        &["--method", "PATCH", &path],
+        Some(json!({"jobTitle": "Tester"})),
+    );
+    assert_eq!(patched, Value::Null, "204: nothing printed");
+    assert_eq!(api(&[&path], None)["jobTitle"], "Tester");
+
+    let groups = api(&["/v1.0/groups?$top=1&$select=id"], None);
+    let group = groups["value"][0]["id"].as_str().unwrap().to_owned();
+    let members = |api: &dyn Fn(&[&str], Option<Value>) -> Value| -> Vec<String> {
+        let page = api(
+            &[&format!("/v1.0/groups/{group}/members?$select=id&$top=999")],
+            None,
+        );
+        page["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let reference =
+        json!({"@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{id}")});
+    api(
+        &[&format!("/v1.0/groups/{group}/members/$ref")],
+        Some(reference),
+    );
+    assert!(members(&api).contains(&id));
+    api(
+        &[
+            "--method",
+            "DELETE",
+            &format!("/v1.0/groups/{group}/members/{id}/$ref"),
+        ],
+        None,
+    );
+    assert!(!members(&api).contains(&id));
+
+    api(&["--method", "DELETE", &path], None);
+    let output = emulator
+        .configured()
+        .args(["--cache", "memory", "api", &path])
+        .output()
+        .unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("Request_ResourceNotFound"), "{stderr}");
+}
