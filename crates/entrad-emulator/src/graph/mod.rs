@@ -3,6 +3,7 @@
 pub(crate) mod auth;
 mod batch;
 mod batch_route;
+mod check_member_groups;
 mod delta;
 mod expand;
 mod filter;
@@ -123,6 +124,20 @@ pub(crate) async fn remove_group_member(
     read: GraphRead,
 ) -> Response {
     read.write(Write::RemoveMember(key, member), &[])
+}
+
+/// `POST /v1.0/directoryObjects/{id}/checkMemberGroups` (and under `/users/{id|upn}`):
+/// a user's memberships, read with a user role and a group role (Graph's permission
+/// table for a user: User.Read.All and GroupMember.Read.All, or Directory.Read.All).
+pub(crate) async fn check_member_groups(
+    Path(key): Path<String>,
+    read: GraphRead,
+    body: Bytes,
+) -> Response {
+    read.reply(
+        &[&auth::USER_ROLES, &auth::GROUP_ROLES],
+        |directories, ctx| check_member_groups::check(directories, ctx, &key, &body),
+    )
 }
 
 /// `GET /v1.0/groups/$count`.

@@ -11,7 +11,7 @@ use axum::response::Response;
 
 use super::auth::{self, Verifier};
 use super::batch;
-use super::reply::GraphCtx;
+use super::reply::{GraphCtx, Reply};
 use super::target::{Target, run};
 use super::write::Write;
 use crate::base_url::{BaseUrl, Origin};
@@ -77,6 +77,30 @@ impl GraphRead {
             }
             Err(reply) => reply,
         };
+        reply.into_response(&ctx)
+    }
+
+    /// Answers with `answer` for a caller whose token carries a role of every one of
+    /// `roles` (a POST that only reads, such as checkMemberGroups).
+    pub(crate) fn reply(
+        self,
+        roles: &[&[&str]],
+        answer: impl FnOnce(&Directories, &GraphCtx) -> Reply,
+    ) -> Response {
+        let mut ctx = GraphCtx::new(&self.headers, self.base.clone());
+        let reply =
+            match auth::authenticate(self.verifier(), &self.headers, &ctx).and_then(|caller| {
+                roles
+                    .iter()
+                    .try_for_each(|any| caller.require_any(any, &ctx))
+                    .map(|()| caller)
+            }) {
+                Ok(caller) => {
+                    ctx.tenant = caller.tenant;
+                    answer(&self.directories, &ctx)
+                }
+                Err(reply) => reply,
+            };
         reply.into_response(&ctx)
     }
 
