@@ -157,6 +157,14 @@ pub(crate) fn build(state: AppState) -> Router {
             "/v1.0/groups/{id}/members/{member}/$ref",
             graph(Route::GroupMembers, delete(graph::remove_group_member)),
         )
+        .route(
+            "/v1.0/users/{id}/checkMemberGroups",
+            graph(Route::GroupMembers, post(graph::check_member_groups)),
+        )
+        .route(
+            "/v1.0/directoryObjects/{id}/checkMemberGroups",
+            graph(Route::GroupMembers, post(graph::check_member_groups)),
+        )
         .route("/v1.0/$batch", graph(Route::Batch, post(graph::batch)))
         .route("/v1.0/{*rest}", any(graph::unknown_segment))
         .merge(crate::arm::router(&state))

@@ -2,7 +2,8 @@
 //! scripts/requirements-azure-cli.txt) against the emulator as a cloud of its own:
 //! `az cloud register` reads ARM's metadata, `az login --service-principal` (secret or
 //! certificate) gets an ARM token and lists subscriptions, `az ad user list|show`,
-//! `az ad group list` and `az rest` read Graph with a token for the emulator's address.
+//! `az ad group list` and `az rest` read Graph with a token for the emulator's address;
+//! `az ad user create` and `az ad group member add|check|remove` write it once granted.
 //! Then, by hand, the ARM routes' refusals and the tokens for ARM and for that address.
 
 use entrad_testkit::InProcess;
@@ -165,6 +166,141 @@ async fn azure_cli_logs_in_with_a_certificate() {
     assert_tenant_account(&accounts, &h, client_id);
     let users = az.json(&["ad", "user", "list"]).await;
     assert_eq!(users.as_array().map(Vec::len), Some(7), "{users}");
+}
+
+/// `az ad user create` (POST /users), `az ad group member add` with the group by display
+/// name (`$filter` on /groups, then POST /groups/{id}/members/$ref naming
+/// `…/directoryObjects/{id}` on the emulator's origin), `member check`, `member remove`
+/// and `user delete`: refused before the write roles are granted, done after.
+#[tokio::test]
+async fn azure_cli_creates_a_user_and_adds_it_to_a_group() {
+    let h = InProcess::start(20).await.unwrap();
+    let az = Az::new(&h);
+    az.register(&h).await;
+    let p = h.parameters("parameters.json");
+    let client_id = p["client_id"].as_str().unwrap();
+    az.json(&[
+        "login",
+        "--service-principal",
+        "-u",
+        client_id,
+        "-p",
+        p["secret"].as_str().unwrap(),
+        "--tenant",
+        h.emulator.tenant_id(),
+        "--allow-no-subscriptions",
+    ])
+    .await;
+    let upn = "az.person@entrademo.onmicrosoft.com";
+    let create = [
+        "ad",
+        "user",
+        "create",
+        "--display-name",
+        "Az Person",
+        "--user-principal-name",
+        upn,
+        "--password",
+        "xWwvJ]6NMw+bWH-d",
+    ];
+    let (ok, _, stderr) = az.run(&create).await;
+    assert!(!ok);
+    assert!(
+        stderr.contains("Insufficient privileges to complete the operation."),
+        "{stderr}"
+    );
+
+    let (status, body) = h
+        .admin_request(
+            reqwest::Method::POST,
+            "/consent",
+            Some(json!({
+                "client_id": client_id,
+                "granted": true,
+                "roles": ["User.Read.All", "GroupMember.Read.All", "User.ReadWrite.All", "GroupMember.ReadWrite.All"],
+            })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    // az keeps its Graph token until it expires: cleared, the next login gets one with
+    // the new roles.
+    let (ok, _, stderr) = az.run(&["account", "clear"]).await;
+    assert!(ok, "{stderr}");
+    az.json(&[
+        "login",
+        "--service-principal",
+        "-u",
+        client_id,
+        "-p",
+        p["secret"].as_str().unwrap(),
+        "--tenant",
+        h.emulator.tenant_id(),
+        "--allow-no-subscriptions",
+    ])
+    .await;
+    let user = az.json(&create).await;
+    assert_eq!(user["userPrincipalName"], upn, "{user}");
+    let id = user["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        az.json(&["ad", "user", "show", "--id", upn]).await["id"],
+        id.as_str()
+    );
+
+    let groups = az.json(&["ad", "group", "list"]).await;
+    let group = groups[0]["displayName"].as_str().unwrap().to_owned();
+    let (ok, _, stderr) = az
+        .run(&[
+            "ad",
+            "group",
+            "member",
+            "add",
+            "--group",
+            &group,
+            "--member-id",
+            &id,
+        ])
+        .await;
+    assert!(ok, "{stderr}");
+    let check = [
+        "ad",
+        "group",
+        "member",
+        "check",
+        "--group",
+        &group,
+        "--member-id",
+        &id,
+    ];
+    assert_eq!(az.json(&check).await, json!({"value": true}));
+    let members = az
+        .json(&["ad", "group", "member", "list", "--group", &group])
+        .await;
+    assert!(
+        members
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["id"] == id.as_str()),
+        "{members}"
+    );
+    let (ok, _, stderr) = az
+        .run(&[
+            "ad",
+            "group",
+            "member",
+            "remove",
+            "--group",
+            &group,
+            "--member-id",
+            &id,
+        ])
+        .await;
+    assert!(ok, "{stderr}");
+    assert_eq!(az.json(&check).await, json!({"value": false}));
+    let (ok, _, stderr) = az.run(&["ad", "user", "delete", "--id", &id]).await;
+    assert!(ok, "{stderr}");
+    let (ok, _, _) = az.run(&["ad", "user", "show", "--id", upn]).await;
+    assert!(!ok, "deleted");
 }
 
 /// A token for `scope` for the app of a parameters file (secret flow).

@@ -343,3 +343,88 @@ async fn group_changes_survive_a_restart_and_delta_links_stay_valid() {
 fn first_base(link: &str) -> String {
     link.split("/v1.0/").next().unwrap().to_string()
 }
+
+/// `POST /directoryObjects/{id}/checkMemberGroups` (what `az ad group member check`
+/// sends): the ids given of the groups the user is in, in their order; a user role
+/// and a group role needed; at most 20 ids; an unknown user 404.
+#[tokio::test]
+async fn check_member_groups_answers_which_given_groups_a_user_is_in() {
+    let h = InProcess::start(20).await.unwrap();
+    let token = h.token().await;
+    let (_, groups) = h.get_json("/v1.0/groups?$select=id", &token).await;
+    let group = groups["value"][0]["id"].as_str().unwrap().to_owned();
+    let other = groups["value"][1]["id"].as_str().unwrap().to_owned();
+    let (_, members) = h
+        .get_json(&format!("/v1.0/groups/{group}/members?$select=id"), &token)
+        .await;
+    let member = members["value"][0]["id"].as_str().unwrap().to_owned();
+    let (_, others) = h
+        .get_json(
+            &format!("/v1.0/groups/{other}/members?$select=id&$top=999"),
+            &token,
+        )
+        .await;
+    let in_other = others["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|m| m["id"] == member.as_str());
+    let post = |path: String, token: String, body: serde_json::Value| {
+        let (client, url) = (h.client.clone(), h.url(&path));
+        async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let ids =
+        serde_json::json!({ "groupIds": [other, "00000000-0000-4000-8000-000000000000", group] });
+    let (status, body) = post(
+        format!("/v1.0/directoryObjects/{member}/checkMemberGroups"),
+        token.clone(),
+        ids.clone(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body["@odata.context"]
+            .as_str()
+            .unwrap()
+            .ends_with("$metadata#Collection(Edm.String)")
+    );
+    let mut expected = Vec::new();
+    if in_other {
+        expected.push(other.clone());
+    }
+    expected.push(group.clone());
+    assert_eq!(body["value"], serde_json::json!(expected), "{body}");
+    let (status, _) = post(
+        format!("/v1.0/users/{member}/checkMemberGroups"),
+        token.clone(),
+        ids.clone(),
+    )
+    .await;
+    assert_eq!(status, 200);
+
+    let unconsented = h.token_from("parameters-unconsented.json").await;
+    let path = format!("/v1.0/directoryObjects/{member}/checkMemberGroups");
+    assert_eq!(post(path.clone(), unconsented, ids.clone()).await.0, 403);
+    let many: Vec<String> = (0..21).map(|_| group.clone()).collect();
+    let (status, body) = post(path, token.clone(), serde_json::json!({ "groupIds": many })).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, body) = post(
+        "/v1.0/directoryObjects/00000000-0000-4000-8000-000000000000/checkMemberGroups".into(),
+        token,
+        ids,
+    )
+    .await;
+    assert_eq!(status, 404, "{body}");
+}

@@ -563,3 +563,104 @@ async fn entering_the_portal_begins_a_new_session_and_ends_the_one_before() {
     );
     assert!(opens(after).await);
 }
+
+/// The apps page shows each app's Graph application permissions as checkboxes; saving
+/// them needs the session's CSRF token (without it, or with another, nothing changes),
+/// grants them as `POST /_emulator/consent` with `roles` does, and tokens issued
+/// afterwards carry them.
+#[tokio::test]
+async fn the_apps_page_changes_an_apps_graph_permissions_with_a_checked_form() {
+    let h = InProcess::start(3).await.unwrap();
+    let portal = Portal::log_in(&h).await;
+    let client_id = entrad_emulator::CONSENTED_CLIENT_ID;
+    let page = portal.get("/_emulator/portal/").await.text().await.unwrap();
+    let form_at = page
+        .find(&format!("class=\"roles\" data-client-id=\"{client_id}\""))
+        .expect("the app's permissions form");
+    let form = &page[form_at..form_at + page[form_at..].find("</form>").unwrap()];
+    assert!(form.contains("value=\"User.Read.All\" checked"), "{form}");
+    assert!(form.contains("value=\"User.ReadWrite.All\">"), "{form}");
+    assert!(form.contains("name=\"csrf\""), "{form}");
+
+    let roles_of = |apps: serde_json::Value| {
+        apps["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["client_id"] == client_id)
+            .unwrap()["roles"]
+            .clone()
+    };
+    let before = roles_of(h.admin().apps().await.unwrap());
+    let chosen = [
+        ("client_id", client_id),
+        ("role", "User.Read.All"),
+        ("role", "User.ReadWrite.All"),
+    ];
+    let without = h
+        .client
+        .post(h.url("/_emulator/portal/roles"))
+        .header("cookie", &portal.cookie)
+        .form(&chosen)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(without.status(), 403);
+    let mut wrong = vec![("csrf", "0".repeat(64))];
+    wrong.extend(chosen.iter().map(|(k, v)| (*k, v.to_string())));
+    let forged = h
+        .client
+        .post(h.url("/_emulator/portal/roles"))
+        .header("cookie", &portal.cookie)
+        .form(&wrong)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    assert_eq!(roles_of(h.admin().apps().await.unwrap()), before);
+    let token = h.token().await;
+    let user = json!({"accountEnabled": true, "displayName": "Portal Made",
+        "mailNickname": "portal.made", "userPrincipalName": "portal.made@entrademo.onmicrosoft.com",
+        "passwordProfile": {"password": "xWwvJ]6NMw+bWH-d"}});
+    let create = |token: String| {
+        let (client, url, user) = (h.client.clone(), h.url("/v1.0/users"), user.clone());
+        async move {
+            let r = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&user)
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }
+    };
+    assert_eq!(create(token).await, 403);
+
+    let saved = portal.post("/_emulator/portal/roles", &chosen).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(saved.headers()["location"], "/_emulator/portal/");
+    assert_eq!(
+        roles_of(h.admin().apps().await.unwrap()),
+        json!(["User.Read.All", "User.ReadWrite.All"])
+    );
+    let page = portal.get("/_emulator/portal/").await.text().await.unwrap();
+    assert!(
+        page.contains("value=\"User.ReadWrite.All\" checked"),
+        "{page}"
+    );
+    let token = h.token().await;
+    let payload = token.split('.').nth(1).unwrap();
+    use base64::Engine as _;
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        claims["roles"],
+        json!(["User.Read.All", "User.ReadWrite.All"])
+    );
+    assert_eq!(create(token).await, 201);
+}

@@ -157,3 +157,57 @@ async fn create_get_patch_delete_then_delta_reports_the_removal() {
     assert_eq!(mine.len(), 1, "{changes}");
     assert_eq!(mine[0]["@removed"], json!({ "reason": "changed" }));
 }
+
+/// A 204 has no body, and Graph sends no `Content-Type` with it (an OData JSON
+/// type on an empty body makes strict clients try to parse nothing).
+#[tokio::test]
+async fn no_content_answers_carry_no_content_type() {
+    let h = InProcess::start(5).await.unwrap();
+    let token = grant_write(&h).await;
+    let (_, listed) = h.get_json("/v1.0/users?$top=1", &token).await;
+    let path = format!("/v1.0/users/{}", listed["value"][0]["id"].as_str().unwrap());
+    for (method, body) in [
+        (Method::PATCH, Some(json!({ "jobTitle": "Tester" }))),
+        (Method::DELETE, None),
+    ] {
+        let mut request = h
+            .client
+            .request(method.clone(), h.url(&path))
+            .bearer_auth(&token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 204, "{method}");
+        assert_eq!(
+            response.headers().get("content-type"),
+            None,
+            "{method}: {:?}",
+            response.headers()
+        );
+        assert!(response.headers().contains_key("request-id"), "{method}");
+        assert!(response.bytes().await.unwrap().is_empty(), "{method}");
+    }
+}
+
+/// Microsoft's SDKs send `@odata.type` with every object they write (msgraph-sdk's
+/// `User` as `"#microsoft.graph.user"`): accepted when it names the entity's type.
+#[tokio::test]
+async fn an_odata_type_naming_the_entity_is_accepted() {
+    let h = InProcess::start(5).await.unwrap();
+    let token = grant_write(&h).await;
+    let (_, listed) = h.get_json("/v1.0/users?$top=1", &token).await;
+    let path = format!("/v1.0/users/{}", listed["value"][0]["id"].as_str().unwrap());
+    let typed = json!({ "@odata.type": "#microsoft.graph.user", "jobTitle": "Typed" });
+    let (status, body) = send(&h, Method::PATCH, &path, &token, Some(typed)).await;
+    assert_eq!(status, 204, "{body}");
+    assert_eq!(h.get_json(&path, &token).await.1["jobTitle"], "Typed");
+    let other = json!({ "@odata.type": "#microsoft.graph.group", "jobTitle": "Nope" });
+    let (status, body) = send(&h, Method::PATCH, &path, &token, Some(other)).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "Request_BadRequest");
+    let mut user = new_user("typed.person@entrademo.onmicrosoft.com");
+    user["@odata.type"] = json!("#microsoft.graph.user");
+    let (status, body) = send(&h, Method::POST, "/v1.0/users", &token, Some(user)).await;
+    assert_eq!(status, 201, "{body}");
+}

@@ -40,6 +40,10 @@ pub struct GraphError {
     pub client_request_id: Option<String>,
     /// `innerError.date`.
     pub date: Option<String>,
+    /// For a 403: the `roles` claim of the token Graph refused (the application
+    /// permissions it carries, names only; empty when it has none), `None` when
+    /// unknown (another status, a token that is not a JWT).
+    pub token_roles: Option<Vec<String>>,
 }
 
 #[derive(serde::Deserialize)]
@@ -89,6 +93,7 @@ impl GraphError {
                     request_id: inner_request_id.or(request_id),
                     client_request_id: inner_client_request_id.or(client_request_id),
                     date,
+                    token_roles: None,
                 }
             }
             Err(_) => GraphError {
@@ -101,6 +106,7 @@ impl GraphError {
                 request_id,
                 client_request_id,
                 date: None,
+                token_roles: None,
             },
         }
     }
@@ -108,6 +114,18 @@ impl GraphError {
     /// The 403 a token without `roles` gets: the app's permissions lack admin consent.
     pub fn is_authorization_denied(&self) -> bool {
         self.status == 403 && self.code == "Authorization_RequestDenied"
+    }
+
+    /// The permissions a 403's message says the API requires (any one of them), as
+    /// Graph's "Missing role permissions on the request. API requires one of 'A, B'."
+    /// names them; empty when it names none (the directory's
+    /// `Authorization_RequestDenied` does not).
+    pub fn required_permissions(&self) -> Vec<String> {
+        if self.status == 403 {
+            crate::permissions::required(&self.message)
+        } else {
+            Vec::new()
+        }
     }
 
     /// The class of this refusal.
@@ -353,6 +371,23 @@ mod tests {
             e.to_string(),
             "HTTP 403 Authorization_RequestDenied: Insufficient privileges to complete the operation. (request-id rid)"
         );
+    }
+
+    #[test]
+    fn a_403_names_the_permissions_its_message_requires() {
+        let forbidden = br#"{"error":{"code":"Forbidden","message":"Missing role permissions on the request. API requires one of 'Chat.ReadBasic.All, Chat.Read.All'. Roles on the request 'User.Read.All'."}}"#;
+        let e = GraphError::parse(403, forbidden, None, None);
+        assert_eq!(
+            e.required_permissions(),
+            ["Chat.ReadBasic.All", "Chat.Read.All"]
+        );
+        assert!(!e.is_authorization_denied());
+        assert_eq!(e.token_roles, None, "parsing alone knows no token");
+        let e = GraphError::parse(403, DENIED.as_bytes(), None, None);
+        assert!(e.required_permissions().is_empty());
+        // Only a 403 is read as a permission refusal.
+        let e = GraphError::parse(400, forbidden, None, None);
+        assert!(e.required_permissions().is_empty());
     }
 
     #[test]

@@ -71,6 +71,7 @@ mod json_body;
 mod origin;
 mod page;
 mod paging;
+mod permissions;
 mod raw_page;
 mod request;
 mod users;

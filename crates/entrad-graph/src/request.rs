@@ -261,12 +261,16 @@ impl GraphClient {
                 body: bytes,
             })));
         }
-        let error = GraphError::parse(
+        let mut error = GraphError::parse(
             status,
             &bytes,
             request_id,
             Some(client_request_id.to_owned()),
         );
+        if status == 403 {
+            // What the refused token carried, so that the refusal can say what is missing.
+            error.token_roles = crate::permissions::token_roles(token);
+        }
         if let Some(claims) = challenge {
             return Sent::Challenge {
                 claims,

@@ -200,21 +200,68 @@ fn graph_message(error: &entrad_graph::Error, consent_url: Option<&str>) -> Stri
         return chain(error);
     };
     match graph.status {
-        403 if graph.is_authorization_denied() => {
-            let fix = match consent_url {
-                Some(url) => format!("ask a global admin to open {url}"),
-                None => "ask a global admin to grant admin consent (`entrad consent-url` prints the link)".to_owned(),
-            };
-            format!(
-                "Graph refused: {} The app has no admin consent for its application permissions (e.g. User.Read.All): {fix}",
-                graph.message
-            )
-        }
+        403 => refused_permission(graph, consent_url).unwrap_or_else(|| chain(error)),
         401 => format!(
             "{error}; the token is not valid for this Graph: request scope https://graph.microsoft.com/.default (or your cloud's Graph) and check the system clock"
         ),
         _ => chain(error),
     }
+}
+
+/// A 403 said as a permission to grant: the ones Graph's message names as required
+/// (else that one is missing), what the token carried, and how consent is granted.
+/// `None` when the 403 is not about application permissions.
+fn refused_permission(
+    graph: &entrad_graph::GraphError,
+    consent_url: Option<&str>,
+) -> Option<String> {
+    let required = graph.required_permissions();
+    if required.is_empty() && !graph.is_authorization_denied() {
+        return None;
+    }
+    let fix = match consent_url {
+        Some(url) => format!("ask a global admin to open {url}"),
+        None => "ask a global admin to grant admin consent (`entrad consent-url` prints the link)"
+            .to_owned(),
+    };
+    // The emulator serves loopback only; its admin API grants roles directly.
+    let emulator = if consent_url.is_some_and(is_loopback_url) {
+        "; in the emulator, POST /_emulator/consent {\"client_id\":..,\"granted\":true,\"roles\":[..]} grants them"
+    } else {
+        ""
+    };
+    let carried = match graph.token_roles.as_deref() {
+        Some([]) => "its token carries no roles".to_owned(),
+        Some(roles) => format!("its token carries {}", roles.join(", ")),
+        None => "its token's roles are unknown".to_owned(),
+    };
+    let message = &graph.message;
+    Some(match (required.as_slice(), graph.token_roles.as_deref()) {
+        ([], None | Some([])) => format!(
+            "Graph refused: {message} The app has no admin consent for its application permissions (e.g. User.Read.All): {fix}{emulator}"
+        ),
+        ([], Some(_)) => format!(
+            "Graph refused: {message} The app lacks an application permission this operation needs ({carried}; Graph's reference page for the operation lists the ones that allow it): add it to the app registration, then {fix}{emulator}{STALE}"
+        ),
+        (required, _) => format!(
+            "Graph refused: {message} The app needs one of the application permissions {} ({carried}): add one to the app registration, then {fix}{emulator}{STALE}",
+            required.join(", ")
+        ),
+    })
+}
+
+/// A token keeps the roles it was issued with: after a grant, a cached one still lacks it.
+const STALE: &str =
+    "; a cached token keeps its roles until it expires (`--cache memory` gets a new one)";
+
+/// Whether `url`'s host is a loopback address or `localhost`.
+fn is_loopback_url(url: &str) -> bool {
+    url::Url::parse(url).is_ok_and(|url| match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    })
 }
 
 #[cfg(test)]
@@ -248,6 +295,71 @@ mod tests {
             message.unwrap(),
             "Graph refused: Insufficient privileges to complete the operation. The app has no admin consent for its application permissions (e.g. User.Read.All): ask a global admin to open https://login.microsoftonline.com/t/adminconsent?client_id=c"
         );
+    }
+
+    fn refused(body: &str, roles: Option<&[&str]>) -> entrad_graph::Error {
+        let mut error = GraphError::parse(403, body.as_bytes(), None, None);
+        error.token_roles = roles.map(|r| r.iter().map(|r| r.to_string()).collect());
+        entrad_graph::Error::Graph(Box::new(error))
+    }
+
+    #[test]
+    fn a_403_naming_the_required_permissions_names_them_and_the_tokens_roles() {
+        let source = refused(
+            r#"{"error":{"code":"Forbidden","message":"Missing role permissions on the request. API requires one of 'User.Read.All, User.ReadWrite.All'. Roles on the request 'Group.Read.All'."}}"#,
+            Some(&["Group.Read.All"]),
+        );
+        let (code, message) = outcome(&Error::Graph {
+            source,
+            consent_url: None,
+        });
+        assert_eq!(code, PERMISSION);
+        let message = message.unwrap();
+        assert!(
+            message.contains("The app needs one of the application permissions User.Read.All, User.ReadWrite.All (its token carries Group.Read.All)"),
+            "{message}"
+        );
+        assert!(message.contains("`entrad consent-url`"), "{message}");
+        assert!(!message.contains("/_emulator/"), "{message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+    }
+
+    #[test]
+    fn a_denied_write_lists_the_roles_the_token_has_and_the_emulators_grant() {
+        let source = refused(
+            r#"{"error":{"code":"Authorization_RequestDenied","message":"Insufficient privileges to complete the operation."}}"#,
+            Some(&["User.Read.All", "GroupMember.Read.All"]),
+        );
+        let url = "https://127.0.0.1:8443/t/adminconsent?client_id=c".to_owned();
+        let (code, message) = outcome(&Error::Graph {
+            source,
+            consent_url: Some(url),
+        });
+        assert_eq!(code, PERMISSION);
+        let message = message.unwrap();
+        assert!(
+            message.starts_with("Graph refused: Insufficient privileges to complete the operation. The app lacks an application permission this operation needs (its token carries User.Read.All, GroupMember.Read.All;"),
+            "{message}"
+        );
+        assert!(
+            message.contains(
+                "ask a global admin to open https://127.0.0.1:8443/t/adminconsent?client_id=c"
+            ),
+            "{message}"
+        );
+        assert!(message.contains("POST /_emulator/consent"), "{message}");
+        // A 403 about something else keeps Graph's words alone.
+        let other = refused(
+            r#"{"error":{"code":"Forbidden","message":"The tenant is locked."}}"#,
+            Some(&["User.Read.All"]),
+        );
+        let message = outcome(&Error::Graph {
+            source: other,
+            consent_url: None,
+        })
+        .1
+        .unwrap();
+        assert!(!message.contains("application permission"), "{message}");
     }
 
     #[test]

@@ -31,11 +31,8 @@ pub(crate) async fn set(
         Err(e) => return admin_error(StatusCode::BAD_REQUEST, format!("invalid body: {e}")),
     };
     let mut directory = directories.write_at(tenant);
-    if !directory.set_consent(&body.client_id, body.granted) {
+    if !directory.change_consent(&body.client_id, body.granted, body.roles) {
         return admin_error(StatusCode::NOT_FOUND, format!("no app {}", body.client_id));
-    }
-    if let Some(roles) = body.roles {
-        directory.set_app_roles(&body.client_id, roles);
     }
     if let Err(e) = directory.save() {
         tracing::error!("cannot save the state: {e}");

@@ -4,16 +4,18 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::auth::Caller;
+use super::batch_route::{Op, Unrouted, route};
 use super::reply::fault_reply;
 use super::reply::{GraphCtx, Reply};
-use super::target::{Target, run};
+use super::target::run;
 use crate::directories::Directories;
 use crate::faults::Traffic;
+use crate::route::Route;
 
 /// Graph's limit on requests in one batch.
 const MAX_REQUESTS: usize = 20;
@@ -32,6 +34,9 @@ struct BatchItem {
     headers: HashMap<String, String>,
     #[serde(default, rename = "dependsOn")]
     depends_on: Vec<String>,
+    /// A JSON body (with a JSON `Content-Type` in `headers`).
+    #[serde(default)]
+    body: Option<Value>,
 }
 
 #[derive(Serialize)]
@@ -79,6 +84,27 @@ fn plan(body: &[u8], ctx: &GraphCtx) -> Result<Vec<BatchItem>, Reply> {
             ));
         }
     }
+    // JSON batching: "When a body is included with the request, the headers object must
+    // contain a value for Content-Type"; Graph refuses the whole batch when a write lacks
+    // either (the message is field text, msgraph-sdk-dotnet issue 2628).
+    if let Some(write) = batch.requests.iter().find(|item| {
+        ["POST", "PATCH", "PUT"]
+            .iter()
+            .any(|m| item.method.eq_ignore_ascii_case(m))
+            && (item.body.is_none()
+                || !item
+                    .headers
+                    .keys()
+                    .any(|name| name.eq_ignore_ascii_case("content-type")))
+    }) {
+        return Err(bad(
+            &format!(
+                "Write request id : {} does not contain Content-Type header or body.",
+                write.id
+            ),
+            ctx,
+        ));
+    }
     for item in &batch.requests {
         if let Some(missing) = item.depends_on.iter().find(|d| !ids.contains(&fold_id(d))) {
             return Err(bad(
@@ -102,50 +128,6 @@ fn plan(body: &[u8], ctx: &GraphCtx) -> Result<Vec<BatchItem>, Reply> {
     Ok(ordered)
 }
 
-/// `/users?..` (or `users`, `/v1.0/users`, an absolute Graph URL) as a target and query.
-fn route(url: &str) -> Result<(Target, Option<String>), String> {
-    let relative = url
-        .split_once("://")
-        .and_then(|(_, rest)| rest.split_once('/').map(|(_, path)| path))
-        .unwrap_or(url);
-    let relative = relative.trim_start_matches('/');
-    let relative = relative.strip_prefix("v1.0/").unwrap_or(relative);
-    let (path, query) = match relative.split_once('?') {
-        Some((p, q)) => (p, Some(q.to_string())),
-        None => (relative, None),
-    };
-    let segments: Vec<String> = path
-        .trim_end_matches('/')
-        .split('/')
-        .map(|s| {
-            url::form_urlencoded::parse(format!("s={}", s.replace('+', "%2B")).as_bytes())
-                .next()
-                .map(|(_, v)| v.into_owned())
-                .unwrap_or_default()
-        })
-        .collect();
-    let target = match segments
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .as_slice()
-    {
-        ["users"] => Target::Users,
-        ["users", function] if super::function::name(function) == "delta" => Target::Delta,
-        ["users", "$count"] => Target::Count,
-        ["users", key] => Target::User(key.to_string()),
-        ["groups"] => Target::Groups,
-        ["groups", function] if super::function::name(function) == "delta" => Target::GroupsDelta,
-        ["groups", "$count"] => Target::GroupCount,
-        ["groups", key] => Target::Group(key.to_string()),
-        ["groups", key, "members"] => Target::GroupMembers(key.to_string()),
-        [first, ..] if *first != "users" => return Err(first.to_string()),
-        [_, _, next, ..] => return Err(next.to_string()),
-        _ => return Err(path.to_string()),
-    };
-    Ok((target, query))
-}
-
 fn inner_headers(item: &BatchItem) -> HeaderMap {
     let mut headers = HeaderMap::new();
     for (name, value) in &item.headers {
@@ -161,7 +143,9 @@ fn inner_headers(item: &BatchItem) -> HeaderMap {
 
 fn inner(id: String, reply: Reply) -> InnerResponse {
     let mut headers = serde_json::Map::new();
-    headers.insert("Content-Type".into(), reply.content_type.into());
+    if let Some(content_type) = reply.content_type {
+        headers.insert("Content-Type".into(), content_type.into());
+    }
     for (name, value) in reply.headers {
         let name = if name == "retry-after" {
             "Retry-After"
@@ -170,8 +154,13 @@ fn inner(id: String, reply: Reply) -> InnerResponse {
         };
         headers.insert(name.into(), value.into());
     }
-    let body = serde_json::from_slice(&reply.body)
-        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&reply.body).into_owned()));
+    // No body (a 204) is `"body": null`, as in JSON batching's example.
+    let body = if reply.body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&reply.body)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&reply.body).into_owned()))
+    };
     InnerResponse {
         id,
         status: reply.status.as_u16(),
@@ -195,7 +184,8 @@ pub(crate) async fn execute(
     let mut failed: HashSet<String> = HashSet::new();
     let mut responses = Vec::with_capacity(items.len());
     for item in items {
-        let mut item_ctx = GraphCtx::new(&inner_headers(&item), ctx.base.clone());
+        let headers = inner_headers(&item);
+        let mut item_ctx = GraphCtx::new(&headers, ctx.base.clone());
         item_ctx.tenant = caller.tenant;
         if item.depends_on.iter().any(|d| failed.contains(&fold_id(d))) {
             failed.insert(fold_id(&item.id));
@@ -208,33 +198,40 @@ pub(crate) async fn execute(
             responses.push(inner(item.id, reply));
             continue;
         }
-        let reply = if !item.method.eq_ignore_ascii_case("GET") {
-            Reply::error(
+        let reply = match route(&item.method, &item.url) {
+            Err(Unrouted::Segment(segment)) => Reply::error(
+                400,
+                "BadRequest",
+                &format!("Resource not found for the segment '{segment}'."),
+                &item_ctx,
+            ),
+            Err(Unrouted::Method) => Reply::error(
                 405,
                 "Request_BadRequest",
                 "Specified HTTP method is not allowed for the request target.",
                 &item_ctx,
-            )
-        } else {
-            match route(&item.url) {
-                Err(segment) => Reply::error(
-                    400,
-                    "BadRequest",
-                    &format!("Resource not found for the segment '{segment}'."),
-                    &item_ctx,
-                ),
-                Ok((target, query)) => {
+            ),
+            Ok((Op::Read(target), query)) => {
+                let (route, roles) = (target.route(), target.roles());
+                run_inner(traffic, &item_ctx, caller, route, roles, |ctx| {
+                    run(directories, ctx, &target, query.as_deref())
+                })
+                .await
+            }
+            Ok((Op::Write(write), _)) => match json_body(&item, &headers, &item_ctx) {
+                Err(reply) => reply,
+                Ok(body) => {
                     run_inner(
-                        directories,
                         traffic,
                         &item_ctx,
                         caller,
-                        target,
-                        query.as_deref(),
+                        write.route(),
+                        write.roles(),
+                        |ctx| write.apply(&mut directories.write_at(caller.tenant), ctx, &body),
                     )
                     .await
                 }
-            }
+            },
         };
         if !reply.status.is_success() {
             failed.insert(fold_id(&item.id));
@@ -244,16 +241,51 @@ pub(crate) async fn execute(
     Reply::json(&BatchResponse { responses }, ctx)
 }
 
-/// One inner request: counted, throttled and faulted as its own route would be.
+/// A write's body as the bytes its top-level route would read: the item's JSON `body`
+/// under a JSON `Content-Type` (the batch already refused a write without either).
+fn json_body(item: &BatchItem, headers: &HeaderMap, ctx: &GraphCtx) -> Result<Vec<u8>, Reply> {
+    let Some(body) = &item.body else {
+        return Ok(Vec::new());
+    };
+    if !headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(is_json)
+    {
+        // Graph's answer to a body it cannot read as JSON (field text).
+        return Err(Reply::error(
+            400,
+            "BadRequest",
+            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
+            ctx,
+        ));
+    }
+    serde_json::to_vec(body)
+        .map_err(|e| Reply::error(400, "BadRequest", &format!("Invalid JSON body: {e}"), ctx))
+}
+
+/// `application/json` or a `+json` type, with or without parameters.
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// One inner request: counted, throttled and faulted as its own route would be, then
+/// answered by `answer` for a caller whose token carries one of `roles`.
 async fn run_inner(
-    directories: &Directories,
     traffic: &Traffic,
     ctx: &GraphCtx,
     caller: &Caller,
-    target: Target,
-    query: Option<&str>,
+    route: Route,
+    roles: &[&str],
+    answer: impl FnOnce(&GraphCtx) -> Reply,
 ) -> Reply {
-    let route = target.route();
     traffic.stats.count(route);
     let now = Instant::now();
     if let Some(wait) = traffic.throttle.too_early(&caller.appid, route, now) {
@@ -275,45 +307,15 @@ async fn run_inner(
         );
         return fault_reply(status, retry_after, ctx);
     }
-    if let Err(reply) = caller.require_any(target.roles(), ctx) {
+    if let Err(reply) = caller.require_any(roles, ctx) {
         return reply;
     }
-    run(directories, ctx, &target, query)
+    answer(ctx)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn routes_relative_and_absolute_urls() {
-        assert!(matches!(route("/users?$top=1"), Ok((Target::Users, Some(q))) if q == "$top=1"));
-        for delta in [
-            "delta",
-            "delta()",
-            "microsoft.graph.delta",
-            "microsoft.graph.delta()",
-        ] {
-            let path = format!("users/{delta}");
-            assert!(matches!(route(&path), Ok((Target::Delta, None))), "{path}");
-        }
-        assert!(
-            matches!(route("https://graph.microsoft.com/v1.0/users/a%40b"), Ok((Target::User(k), None)) if k == "a@b")
-        );
-        assert!(matches!(route("/devices"), Err(s) if s == "devices"));
-        assert!(matches!(
-            route("/groups?$top=2"),
-            Ok((Target::Groups, Some(_)))
-        ));
-        assert!(matches!(
-            route("/groups/microsoft.graph.delta()"),
-            Ok((Target::GroupsDelta, None))
-        ));
-        assert!(
-            matches!(route("/groups/g1/members"), Ok((Target::GroupMembers(k), None)) if k == "g1")
-        );
-        assert!(matches!(route("/users/x/manager"), Err(s) if s == "manager"));
-    }
 
     #[test]
     fn plans_dependencies_and_refuses_bad_batches() {

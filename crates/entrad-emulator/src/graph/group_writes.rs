@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::group_props::{GROUP_DEFAULT, GroupView};
 use super::props::context;
 use super::reply::{GraphCtx, Reply};
-use super::user_writes::{body_object, created, no_content, refused, require, saved};
+use super::user_writes::{body_object, created, entity_body, refused, require, saved};
 use crate::state::{Directory, Group};
 
 /// Create, update and delete group (Graph's permission reference; `Group.Create`
@@ -20,6 +20,9 @@ pub(crate) const MEMBER_WRITE_ROLES: [&str; 3] = [
     "Directory.ReadWrite.All",
 ];
 
+/// The OData type of a group.
+const GROUP_TYPE: &str = "microsoft.graph.group";
+
 /// Create group: the properties Graph requires.
 const REQUIRED: [&str; 4] = [
     "displayName",
@@ -30,7 +33,7 @@ const REQUIRED: [&str; 4] = [
 
 /// Create group: 201 with the group's default properties.
 pub(crate) fn create(directory: &mut Directory, ctx: &GraphCtx, body: &[u8]) -> Reply {
-    let mut fields = match body_object(body, ctx) {
+    let mut fields = match entity_body(body, GROUP_TYPE, ctx) {
         Ok(fields) => fields,
         Err(reply) => return reply,
     };
@@ -62,14 +65,14 @@ pub(crate) fn create(directory: &mut Directory, ctx: &GraphCtx, body: &[u8]) -> 
 
 /// Update group: 204.
 pub(crate) fn update(directory: &mut Directory, ctx: &GraphCtx, key: &str, body: &[u8]) -> Reply {
-    let fields = match body_object(body, ctx) {
+    let fields = match entity_body(body, GROUP_TYPE, ctx) {
         Ok(fields) => fields,
         Err(reply) => return reply,
     };
     match directory.patch_group(key, fields) {
         Ok(_) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Err(e) => refused(e, key, ctx),
     }
@@ -80,7 +83,7 @@ pub(crate) fn delete(directory: &mut Directory, ctx: &GraphCtx, key: &str) -> Re
     match directory.remove_group(key, false) {
         Ok(_) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Err(e) => refused(e, key, ctx),
     }
@@ -114,7 +117,7 @@ pub(crate) fn add_member(
     match directory.change_member(group, &member, true) {
         Ok(true) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Ok(false) => Reply::error(
             400,
@@ -136,7 +139,7 @@ pub(crate) fn remove_member(
     match directory.change_member(group, member, false) {
         Ok(true) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Ok(false) => refused(crate::state::ChangeError::NotFound, member, ctx),
         Err(e) => refused(e, group, ctx),

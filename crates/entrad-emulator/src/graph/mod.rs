@@ -2,6 +2,8 @@
 
 pub(crate) mod auth;
 mod batch;
+mod batch_route;
+mod check_member_groups;
 mod delta;
 mod expand;
 mod filter;
@@ -23,6 +25,7 @@ mod target;
 mod user;
 mod user_writes;
 mod users;
+mod write;
 
 use std::sync::Arc;
 
@@ -36,6 +39,7 @@ use crate::faults::Traffic;
 use read::GraphRead;
 use reply::{GraphCtx, Reply};
 use target::Target;
+use write::Write;
 
 /// How a list request's query string is refused (status and body), if it is:
 /// the parsing `users` does, for the fuzz targets.
@@ -53,23 +57,17 @@ pub(crate) async fn list_users(read: GraphRead) -> Response {
 
 /// `POST /v1.0/users`.
 pub(crate) async fn create_user(read: GraphRead, body: Bytes) -> Response {
-    read.write(&user_writes::USER_WRITE_ROLES, |directory, ctx| {
-        user_writes::create(directory, ctx, &body)
-    })
+    read.write(Write::CreateUser, &body)
 }
 
 /// `PATCH /v1.0/users/{id|upn}`.
 pub(crate) async fn update_user(Path(key): Path<String>, read: GraphRead, body: Bytes) -> Response {
-    read.write(&user_writes::USER_WRITE_ROLES, |directory, ctx| {
-        user_writes::update(directory, ctx, &key, &body)
-    })
+    read.write(Write::UpdateUser(key), &body)
 }
 
 /// `DELETE /v1.0/users/{id|upn}`.
 pub(crate) async fn delete_user(Path(key): Path<String>, read: GraphRead) -> Response {
-    read.write(&user_writes::USER_WRITE_ROLES, |directory, ctx| {
-        user_writes::delete(directory, ctx, &key)
-    })
+    read.write(Write::DeleteUser(key), &[])
 }
 
 /// `GET /v1.0/users/$count`.
@@ -94,9 +92,7 @@ pub(crate) async fn list_groups(read: GraphRead) -> Response {
 
 /// `POST /v1.0/groups`.
 pub(crate) async fn create_group(read: GraphRead, body: Bytes) -> Response {
-    read.write(&group_writes::GROUP_WRITE_ROLES, |directory, ctx| {
-        group_writes::create(directory, ctx, &body)
-    })
+    read.write(Write::CreateGroup, &body)
 }
 
 /// `PATCH /v1.0/groups/{id}`.
@@ -105,16 +101,12 @@ pub(crate) async fn update_group(
     read: GraphRead,
     body: Bytes,
 ) -> Response {
-    read.write(&group_writes::GROUP_WRITE_ROLES, |directory, ctx| {
-        group_writes::update(directory, ctx, &key, &body)
-    })
+    read.write(Write::UpdateGroup(key), &body)
 }
 
 /// `DELETE /v1.0/groups/{id}`.
 pub(crate) async fn delete_group(Path(key): Path<String>, read: GraphRead) -> Response {
-    read.write(&group_writes::GROUP_WRITE_ROLES, |directory, ctx| {
-        group_writes::delete(directory, ctx, &key)
-    })
+    read.write(Write::DeleteGroup(key), &[])
 }
 
 /// `POST /v1.0/groups/{id}/members/$ref`.
@@ -123,9 +115,7 @@ pub(crate) async fn add_group_member(
     read: GraphRead,
     body: Bytes,
 ) -> Response {
-    read.write(&group_writes::MEMBER_WRITE_ROLES, |directory, ctx| {
-        group_writes::add_member(directory, ctx, &key, &body)
-    })
+    read.write(Write::AddMember(key), &body)
 }
 
 /// `DELETE /v1.0/groups/{id}/members/{id}/$ref`.
@@ -133,9 +123,21 @@ pub(crate) async fn remove_group_member(
     Path((key, member)): Path<(String, String)>,
     read: GraphRead,
 ) -> Response {
-    read.write(&group_writes::MEMBER_WRITE_ROLES, |directory, ctx| {
-        group_writes::remove_member(directory, ctx, &key, &member)
-    })
+    read.write(Write::RemoveMember(key, member), &[])
+}
+
+/// `POST /v1.0/directoryObjects/{id}/checkMemberGroups` (and under `/users/{id|upn}`):
+/// a user's memberships, read with a user role and a group role (Graph's permission
+/// table for a user: User.Read.All and GroupMember.Read.All, or Directory.Read.All).
+pub(crate) async fn check_member_groups(
+    Path(key): Path<String>,
+    read: GraphRead,
+    body: Bytes,
+) -> Response {
+    read.reply(
+        &[&auth::USER_ROLES, &auth::GROUP_ROLES],
+        |directories, ctx| check_member_groups::check(directories, ctx, &key, &body),
+    )
 }
 
 /// `GET /v1.0/groups/$count`.

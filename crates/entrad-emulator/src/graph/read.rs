@@ -13,12 +13,12 @@ use super::auth::{self, Verifier};
 use super::batch;
 use super::reply::{GraphCtx, Reply};
 use super::target::{Target, run};
+use super::write::Write;
 use crate::base_url::{BaseUrl, Origin};
 use crate::cae::Events;
 use crate::directories::Directories;
 use crate::faults::Traffic;
 use crate::keys::SigningKey;
-use crate::state::Directory;
 
 /// A Graph request, before its bearer token is checked.
 pub(crate) struct GraphRead {
@@ -80,20 +80,40 @@ impl GraphRead {
         reply.into_response(&ctx)
     }
 
-    /// Applies a directory write for a caller whose token carries one of `roles`,
-    /// holding the tenant's directory for writing while `write` runs.
-    pub(crate) fn write(
+    /// Answers with `answer` for a caller whose token carries a role of every one of
+    /// `roles` (a POST that only reads, such as checkMemberGroups).
+    pub(crate) fn reply(
         self,
-        roles: &[&str],
-        write: impl FnOnce(&mut Directory, &GraphCtx) -> Reply,
+        roles: &[&[&str]],
+        answer: impl FnOnce(&Directories, &GraphCtx) -> Reply,
     ) -> Response {
         let mut ctx = GraphCtx::new(&self.headers, self.base.clone());
+        let reply =
+            match auth::authenticate(self.verifier(), &self.headers, &ctx).and_then(|caller| {
+                roles
+                    .iter()
+                    .try_for_each(|any| caller.require_any(any, &ctx))
+                    .map(|()| caller)
+            }) {
+                Ok(caller) => {
+                    ctx.tenant = caller.tenant;
+                    answer(&self.directories, &ctx)
+                }
+                Err(reply) => reply,
+            };
+        reply.into_response(&ctx)
+    }
+
+    /// Applies `write` for a caller whose token carries one of its roles, holding the
+    /// tenant's directory for writing while it runs.
+    pub(crate) fn write(self, write: Write, body: &[u8]) -> Response {
+        let mut ctx = GraphCtx::new(&self.headers, self.base.clone());
         let reply = match auth::authenticate(self.verifier(), &self.headers, &ctx)
-            .and_then(|caller| caller.require_any(roles, &ctx).map(|()| caller))
+            .and_then(|caller| caller.require_any(write.roles(), &ctx).map(|()| caller))
         {
             Ok(caller) => {
                 ctx.tenant = caller.tenant;
-                write(&mut self.directories.write_at(caller.tenant), &ctx)
+                write.apply(&mut self.directories.write_at(caller.tenant), &ctx, body)
             }
             Err(reply) => reply,
         };

@@ -66,7 +66,8 @@ impl GraphCtx {
 #[derive(Debug)]
 pub(crate) struct Reply {
     pub(crate) status: StatusCode,
-    pub(crate) content_type: &'static str,
+    /// `None` for an answer without a body (204): Graph then sends no `Content-Type`.
+    pub(crate) content_type: Option<&'static str>,
     pub(crate) headers: Vec<(&'static str, String)>,
     pub(crate) body: Vec<u8>,
 }
@@ -98,9 +99,19 @@ impl Reply {
     pub(crate) fn ok(body: Vec<u8>) -> Reply {
         Reply {
             status: StatusCode::OK,
-            content_type: ODATA_JSON,
+            content_type: Some(ODATA_JSON),
             headers: Vec::new(),
             body,
+        }
+    }
+
+    /// A 204: no body, so no `Content-Type` either (as Graph answers writes).
+    pub(crate) fn no_content() -> Reply {
+        Reply {
+            status: StatusCode::NO_CONTENT,
+            content_type: None,
+            headers: Vec::new(),
+            body: Vec::new(),
         }
     }
 
@@ -132,7 +143,7 @@ impl Reply {
         };
         Reply {
             status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            content_type: "application/json",
+            content_type: Some("application/json"),
             headers: Vec::new(),
             body: serde_json::to_vec(&body).unwrap_or_default(),
         }
@@ -147,10 +158,13 @@ impl Reply {
     pub(crate) fn into_response(self, ctx: &GraphCtx) -> Response {
         let mut response = (self.status, self.body).into_response();
         let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(self.content_type),
-        );
+        // axum marks a byte body `application/octet-stream`, even an empty one.
+        match self.content_type {
+            Some(content_type) => {
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type))
+            }
+            None => headers.remove(header::CONTENT_TYPE),
+        };
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         for (name, value) in [
             ("request-id", &ctx.request_id),

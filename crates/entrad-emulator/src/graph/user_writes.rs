@@ -12,6 +12,9 @@ use crate::state::{ChangeError, Directory, User};
 /// (Graph's permission reference for Create, Update and Delete user).
 pub(crate) const USER_WRITE_ROLES: [&str; 2] = ["User.ReadWrite.All", "Directory.ReadWrite.All"];
 
+/// The OData type of a user.
+const USER_TYPE: &str = "microsoft.graph.user";
+
 /// Create user: the properties Graph requires, in the order it checks them.
 const REQUIRED: [&str; 5] = [
     "accountEnabled",
@@ -32,6 +35,28 @@ pub(super) fn body_object(body: &[u8], ctx: &GraphCtx) -> Result<Map<String, Val
             400,
             "BadRequest",
             "Write request id : Empty Payload. JSON content expected.",
+            ctx,
+        )),
+    }
+}
+
+/// A write's JSON object for an entity of OData type `entity` (`microsoft.graph.user`):
+/// an `@odata.type` naming that type, which Microsoft's SDKs send with every object
+/// (`"#microsoft.graph.user"`), is taken out; one naming another type is a 400
+/// (the emulator's text).
+pub(super) fn entity_body(
+    body: &[u8],
+    entity: &str,
+    ctx: &GraphCtx,
+) -> Result<Map<String, Value>, Reply> {
+    let mut fields = body_object(body, ctx)?;
+    match fields.remove("@odata.type") {
+        None => Ok(fields),
+        Some(Value::String(named)) if named.trim_start_matches('#') == entity => Ok(fields),
+        Some(named) => Err(Reply::error(
+            400,
+            "Request_BadRequest",
+            &format!("Invalid '@odata.type' value {named} for type '{entity}'."),
             ctx,
         )),
     }
@@ -81,7 +106,7 @@ pub(super) fn require(
 /// Create user: 201 with the user's default properties, or Graph's 400 for the first
 /// required property missing.
 pub(crate) fn create(directory: &mut Directory, ctx: &GraphCtx, body: &[u8]) -> Reply {
-    let mut fields = match body_object(body, ctx) {
+    let mut fields = match entity_body(body, USER_TYPE, ctx) {
         Ok(fields) => fields,
         Err(reply) => return reply,
     };
@@ -124,7 +149,7 @@ pub(super) fn created(mut reply: Reply, location: String) -> Reply {
 
 /// Update user: 204 once the given properties are changed.
 pub(crate) fn update(directory: &mut Directory, ctx: &GraphCtx, key: &str, body: &[u8]) -> Reply {
-    let mut fields = match body_object(body, ctx) {
+    let mut fields = match entity_body(body, USER_TYPE, ctx) {
         Ok(fields) => fields,
         Err(reply) => return reply,
     };
@@ -134,7 +159,7 @@ pub(crate) fn update(directory: &mut Directory, ctx: &GraphCtx, key: &str, body:
     match directory.patch_user(key, fields) {
         Ok(_) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Err(e) => refused(e, key, ctx),
     }
@@ -145,17 +170,8 @@ pub(crate) fn delete(directory: &mut Directory, ctx: &GraphCtx, key: &str) -> Re
     match directory.remove_user(key, false) {
         Ok(_) => {
             saved(directory);
-            no_content()
+            Reply::no_content()
         }
         Err(e) => refused(e, key, ctx),
-    }
-}
-
-pub(super) fn no_content() -> Reply {
-    Reply {
-        status: axum::http::StatusCode::NO_CONTENT,
-        content_type: super::reply::ODATA_JSON,
-        headers: Vec::new(),
-        body: Vec::new(),
     }
 }

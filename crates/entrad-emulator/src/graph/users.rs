@@ -164,7 +164,7 @@ pub(crate) fn count(directories: &Directories, ctx: &GraphCtx, query: Option<&st
 pub(crate) fn plain_count(n: usize) -> Reply {
     Reply {
         status: axum::http::StatusCode::OK,
-        content_type: "text/plain",
+        content_type: Some("text/plain"),
         headers: Vec::new(),
         body: n.to_string().into_bytes(),
     }

@@ -274,6 +274,24 @@ impl Directory {
         }
     }
 
+    /// Grants or revokes admin consent and, with `roles`, replaces the app's Graph
+    /// application permissions: what the admin API's `POST /consent` and the portal's
+    /// permissions form do. False when no such app exists (nothing changed).
+    pub(crate) fn change_consent(
+        &mut self,
+        client_id: &str,
+        granted: bool,
+        roles: Option<Vec<String>>,
+    ) -> bool {
+        if !self.set_consent(client_id, granted) {
+            return false;
+        }
+        if let Some(roles) = roles {
+            self.set_app_roles(client_id, roles);
+        }
+        true
+    }
+
     /// Grants or revokes admin consent; false when no such app exists.
     pub(crate) fn set_consent(&mut self, client_id: &str, granted: bool) -> bool {
         match self

@@ -415,3 +415,51 @@ fn a_large_groups_members_are_paged() {
         browser.close().await;
     });
 }
+
+/// `entrad api POST /v1.0/users` as the consented app, with a fresh token.
+fn create_user(emulator: &Emulator) -> std::process::Output {
+    let user = serde_json::json!({"accountEnabled": true, "displayName": "Browser Made",
+        "mailNickname": "browser.made", "userPrincipalName": "browser.made@entrademo.onmicrosoft.com",
+        "passwordProfile": {"password": "xWwvJ]6NMw+bWH-d"}});
+    emulator
+        .configured()
+        .env("ENTRAD_CACHE", "memory")
+        .args(["api", "/v1.0/users", "--input", "-"])
+        .write_stdin(user.to_string())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_apps_page_grants_a_write_permission_that_the_next_token_carries() {
+    let emulator = Emulator::start(5);
+    let refused = create_user(&emulator);
+    assert_eq!(refused.status.code(), Some(4), "read roles only at first");
+    let app = entrad_emulator::CONSENTED_CLIENT_ID;
+    let browser = browser(&emulator);
+    emulator.block_on(async {
+        let client = browser.client();
+        open_portal(client, &emulator).await;
+        let form = format!("form.roles[data-client-id='{app}']");
+        let read = find(client, &format!("{form} input[value='User.Read.All']")).await;
+        assert_eq!(read.prop("checked").await.unwrap().as_deref(), Some("true"));
+        click(client, &format!("{form} input[value='User.ReadWrite.All']")).await;
+        browser.screenshot("portal-5-permissions").await.unwrap();
+        click(client, &format!("{form} button.save-roles")).await;
+        text_when(
+            client,
+            &format!("tr[data-client-id='{app}'] td.permissions"),
+            |t| t.contains("User.ReadWrite.All"),
+        )
+        .await;
+    });
+    let created = create_user(&emulator);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let user: serde_json::Value = serde_json::from_slice(&created.stdout).unwrap();
+    assert_eq!(user["displayName"], "Browser Made");
+    emulator.block_on(browser.close());
+}

@@ -1,5 +1,6 @@
 //! The portal's first page: the tenant and its apps (client ids, consent state,
-//! secrets and certificates masked), with Grant and Revoke.
+//! secrets and certificates masked), with Grant and Revoke, and each app's Graph
+//! application permissions, changed as `POST /_emulator/consent` with `roles` does.
 
 use askama::Template;
 use std::sync::Arc;
@@ -18,12 +19,22 @@ use crate::keys::thumbprint_hex;
 use crate::state::App;
 use crate::web::error_page::ErrorPage;
 use crate::web::page::{Page, see_other};
+use crate::web::permissions;
+
+/// A Graph application permission on an app's permissions form.
+struct RoleChoice {
+    name: String,
+    description: &'static str,
+    checked: bool,
+}
 
 struct AppRow {
     client_id: String,
     name: String,
     service_principal: String,
     permissions: String,
+    /// The known permissions, then any other the app has, checked where it has them.
+    roles: Vec<RoleChoice>,
     consented: bool,
     secrets: Vec<String>,
     certificates: Vec<String>,
@@ -50,6 +61,22 @@ fn masked_secret(value: &str, key_id: &str, expires: i64, now: i64) -> String {
     format!("{hint}************ (id {key_id}, {state}, expires {date})")
 }
 
+fn role_choices(roles: &[String]) -> Vec<RoleChoice> {
+    let others = roles
+        .iter()
+        .map(String::as_str)
+        .filter(|r| !permissions::KNOWN.contains(r));
+    permissions::KNOWN
+        .into_iter()
+        .chain(others)
+        .map(|name| RoleChoice {
+            name: name.to_owned(),
+            description: permissions::description(name),
+            checked: roles.iter().any(|r| r == name),
+        })
+        .collect()
+}
+
 fn row(app: &App, now: i64) -> AppRow {
     AppRow {
         client_id: app.client_id.clone(),
@@ -59,6 +86,7 @@ fn row(app: &App, now: i64) -> AppRow {
             .clone()
             .unwrap_or_else(|| "none in this tenant".into()),
         permissions: app.roles.join(", "),
+        roles: role_choices(&app.roles),
         consented: app.consented,
         secrets: app
             .secrets
@@ -111,18 +139,52 @@ pub(crate) async fn set_consent(
             directory.set_consent(client_id, false)
         };
         if !found {
-            return Page::new(&ErrorPage {
-                title: "No such app".into(),
-                message: format!("No app has the client id '{client_id}'."),
-            })
-            .status(StatusCode::NOT_FOUND)
-            .into_response();
+            return no_such_app(client_id);
         }
         if let Err(e) = directory.save() {
             tracing::error!("cannot save the state: {e}");
         }
     }
     tracing::info!(client_id, granted, "consent changed in the portal");
+    let back = TenantChoice::new(&directories, tenant).query();
+    see_other(&format!("{ROOT}/{back}"), None)
+}
+
+fn no_such_app(client_id: &str) -> Response {
+    Page::new(&ErrorPage {
+        title: "No such app".into(),
+        message: format!("No app has the client id '{client_id}'."),
+    })
+    .status(StatusCode::NOT_FOUND)
+    .into_response()
+}
+
+/// `POST /roles` (`client_id`, `role` once per checked permission): the app's Graph
+/// application permissions become the checked ones, consented, as the admin API's
+/// `POST /consent` with `"granted": true` and `roles` makes them; tokens issued
+/// afterwards carry them.
+pub(crate) async fn set_roles(
+    State(directories): State<Arc<Directories>>,
+    tenant: PortalTenant,
+    CheckedForm(fields): CheckedForm,
+) -> Response {
+    let client_id = field(&fields, "client_id").unwrap_or("");
+    let mut roles: Vec<String> = Vec::new();
+    for (name, value) in &fields {
+        if name == "role" && !value.is_empty() && !roles.contains(value) {
+            roles.push(value.clone());
+        }
+    }
+    {
+        let mut directory = directories.write_at(tenant.0);
+        if !directory.change_consent(client_id, true, Some(roles.clone())) {
+            return no_such_app(client_id);
+        }
+        if let Err(e) = directory.save() {
+            tracing::error!("cannot save the state: {e}");
+        }
+    }
+    tracing::info!(client_id, ?roles, "permissions changed in the portal");
     let back = TenantChoice::new(&directories, tenant).query();
     see_other(&format!("{ROOT}/{back}"), None)
 }

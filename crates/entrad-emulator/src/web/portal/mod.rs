@@ -1,5 +1,5 @@
-//! The portal at `/_emulator/portal/`: the tenant and its apps (consent, masked
-//! credentials), users (search, paging, the Global Administrator role), groups
+//! The portal at `/_emulator/portal/`: the tenant and its apps (consent, Graph
+//! permissions, masked credentials), users (search, paging, the Global Administrator role), groups
 //! (search, paging, members), the live view of recent requests and the fault injector. Behind the admin token: entered once on the login page (or through
 //! the one-time login URL of the ready line), it opens a session; every form carries
 //! the session's CSRF token. The JSON admin API under `/_emulator/` is unchanged.
@@ -29,6 +29,7 @@ pub(crate) fn router(state: &AppState) -> Router<AppState> {
     let behind_login = Router::new()
         .route(&format!("{ROOT}/"), get(apps::page))
         .route(&format!("{ROOT}/consent"), post(apps::set_consent))
+        .route(&format!("{ROOT}/roles"), post(apps::set_roles))
         .route(&format!("{ROOT}/users"), get(users::page))
         .route(&format!("{ROOT}/users/roles"), post(users::set_admin))
         .route(&format!("{ROOT}/groups"), get(groups::page))
