@@ -6,6 +6,10 @@
 #
 #   bench/discovery.sh [ENTRAD...]      (default: target/release/entrad)
 #
+# The timed runs also take the first build with its kept discovery thrown away
+# before each run ("discovery forgotten"): the three requests of a cold run
+# without the kept discovery, in the same binary.
+#
 # Environment: RUNS (hyperfine runs, default 30). Needs hyperfine and python3.
 # The emulator is the first build's `entrad emulator`, on 127.0.0.1:0.
 set -euo pipefail
@@ -49,13 +53,17 @@ counts() {
   admin GET stats | python3 -c 'import json,sys; r=json.load(sys.stdin)["requests"]; print(r["instance-discovery"], r["openid-configuration"], r["token"])'
   admin POST stats/reset >/dev/null
 }
-# What a later run finds when the token it cached has expired.
+# What a later run finds when the token it cached has expired; with
+# --forget-discovery also without the kept discovery (what every cold run was
+# before the cache kept it).
 cat >"$work/expire.py" <<'EOF'
 import json, sys
 path = sys.argv[1]
 doc = json.load(open(path))
 for entry in doc.get("AccessToken", {}).values():
     entry["expires_on"] = entry["extended_expires_on"] = "1000"
+if "--forget-discovery" in sys.argv[2:]:
+    doc.pop("EntradMetadata", None)
 json.dump(doc, open(path, "w"))
 EOF
 
@@ -82,6 +90,12 @@ for entrad in "$@"; do
   commands+=(--prepare "python3 $work/expire.py $cache" -n "$entrad"
     "$entrad --ca-file $ca --cache file:$cache run $params")
 done
+# The first build again, its kept discovery thrown away before each run: the
+# same binary making the three requests every cold run made before.
+cache="$work/cache-forgetting.json"
+"$1" --ca-file "$ca" --cache "file:$cache" run "$params" >/dev/null
+commands+=(--prepare "python3 $work/expire.py $cache --forget-discovery" -n "$1 (discovery forgotten)"
+  "$1 --ca-file $ca --cache file:$cache run $params")
 echo
 echo "later cold run, $runs runs each (load before: $(cut -d' ' -f1-3 /proc/loadavg)):"
 hyperfine --warmup 3 --runs "$runs" --style basic --output null --export-json "$work/times.json" "${commands[@]}" >&2
