@@ -56,6 +56,24 @@ impl Az {
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("az {args:?}: {e}: {stdout}"))
     }
 
+    /// `az login --service-principal` as the consented app with its secret (a
+    /// tenant-level account): the accounts az prints.
+    async fn login_with_secret(&self, h: &InProcess) -> Value {
+        let p = h.parameters("parameters.json");
+        self.json(&[
+            "login",
+            "--service-principal",
+            "-u",
+            p["client_id"].as_str().unwrap(),
+            "-p",
+            p["secret"].as_str().unwrap(),
+            "--tenant",
+            h.emulator.tenant_id(),
+            "--allow-no-subscriptions",
+        ])
+        .await
+    }
+
     /// `az cloud register` with ARM at `https://localhost:PORT/`, then `az cloud set`.
     async fn register(&self, h: &InProcess) {
         let arm = format!("https://localhost:{}/", h.emulator.url().port().unwrap());
@@ -95,19 +113,7 @@ async fn azure_cli_logs_in_with_a_secret_and_reads_users_and_groups() {
     az.register(&h).await;
     let p = h.parameters("parameters.json");
     let client_id = p["client_id"].as_str().unwrap();
-    let accounts = az
-        .json(&[
-            "login",
-            "--service-principal",
-            "-u",
-            client_id,
-            "-p",
-            p["secret"].as_str().unwrap(),
-            "--tenant",
-            h.emulator.tenant_id(),
-            "--allow-no-subscriptions",
-        ])
-        .await;
+    let accounts = az.login_with_secret(&h).await;
     assert_tenant_account(&accounts, &h, client_id);
 
     let users = az.json(&["ad", "user", "list"]).await;
@@ -179,18 +185,7 @@ async fn azure_cli_creates_a_user_and_adds_it_to_a_group() {
     az.register(&h).await;
     let p = h.parameters("parameters.json");
     let client_id = p["client_id"].as_str().unwrap();
-    az.json(&[
-        "login",
-        "--service-principal",
-        "-u",
-        client_id,
-        "-p",
-        p["secret"].as_str().unwrap(),
-        "--tenant",
-        h.emulator.tenant_id(),
-        "--allow-no-subscriptions",
-    ])
-    .await;
+    az.login_with_secret(&h).await;
     let upn = "az.person@entrademo.onmicrosoft.com";
     let create = [
         "ad",
@@ -226,18 +221,7 @@ async fn azure_cli_creates_a_user_and_adds_it_to_a_group() {
     // the new roles.
     let (ok, _, stderr) = az.run(&["account", "clear"]).await;
     assert!(ok, "{stderr}");
-    az.json(&[
-        "login",
-        "--service-principal",
-        "-u",
-        client_id,
-        "-p",
-        p["secret"].as_str().unwrap(),
-        "--tenant",
-        h.emulator.tenant_id(),
-        "--allow-no-subscriptions",
-    ])
-    .await;
+    az.login_with_secret(&h).await;
     let user = az.json(&create).await;
     assert_eq!(user["userPrincipalName"], upn, "{user}");
     let id = user["id"].as_str().unwrap().to_owned();
