@@ -131,6 +131,25 @@ def test_ctrl_c_interrupts_a_wait_promptly(emulator, credential):
     emulator.admin("DELETE", "/faults")
 
 
+def test_a_listing_imports_no_more_of_the_standard_library(emulator):
+    # What a new process imports is most of its start (BENCHMARKS.md): typing,
+    # json, logging, urllib.parse and re are left to the program.
+    program = """
+import sys
+before = set(sys.modules)
+import entrad
+credential = entrad.Credential.from_parameters(sys.argv[1], ca_file=sys.argv[2])
+users = sum(1 for _ in entrad.Graph(credential).items(credential.endpoint, params={"$top": 7}))
+print(users, " ".join(sorted(set(sys.modules) - before)))
+"""
+    done = subprocess.run([sys.executable, "-c", program, str(emulator.file("parameters.json")), emulator.ca_file],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    users, *imported = done.stdout.split()
+    assert int(users) > 7
+    assert not {"typing", "json", "logging", "urllib.parse", "re"} & set(imported), imported
+
+
 def test_logging_receives_entrads_events_without_secrets(emulator, caplog):
     config = emulator.parameters()
     with caplog.at_level(logging.DEBUG, logger="entrad"):
