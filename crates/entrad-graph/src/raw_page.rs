@@ -73,6 +73,12 @@ impl RawPage {
         self.items.iter().map(|range| &self.body[range.clone()])
     }
 
+    /// The JSON text of the item at `index` (`None` past the last), for a
+    /// caller handing the items out one at a time.
+    pub fn item(&self, index: usize) -> Option<&str> {
+        self.items.get(index).map(|range| &self.body[range.clone()])
+    }
+
     /// The number of items.
     pub fn len(&self) -> usize {
         self.items.len()
@@ -140,6 +146,8 @@ mod tests {
                 r#"{"id":"2","a":[]}"#
             ]
         );
+        assert_eq!(raw.item(1), Some(items[1]));
+        assert_eq!(raw.item(2), None);
         let page = raw.to_page().unwrap();
         assert_eq!(page, Page::from_slice(body.as_bytes()).unwrap());
         assert_eq!(page.value[0]["s"], json!("\u{e9}\"}"));

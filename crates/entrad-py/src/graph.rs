@@ -2,10 +2,10 @@
 //! origin rule, throttling retries and claims challenges), with pages handed
 //! to Python as an iterator that holds at most a few pages.
 //!
-//! A page's items reach Python as `json.loads` makes them from the page's
-//! items (entrad-graph's [`RawPage`], never built into `serde_json::Value`s):
-//! one call per page, in C, with the keys shared between items, where
-//! converting `Value`s one by one took twice as long.
+//! A page stays Graph's JSON text (entrad-graph's [`RawPage`], never built
+//! into `serde_json::Value`s, which took twice as long) until Python asks for
+//! its items: each is made from its text when handed out ([`Builder`], the
+//! objects `json.loads` makes, the keys shared between items).
 
 use std::sync::Mutex;
 
@@ -13,13 +13,11 @@ use entrad_graph::{GraphAuth, GraphClient as Client, RawPage};
 use futures_util::StreamExt as _;
 use pyo3::exceptions::{PyStopIteration, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::PyList;
 use tokio::sync::mpsc;
 use url::Url;
 
 use crate::errors::{config_error, graph_error};
-use crate::json::to_python;
+use crate::json::{Builder, KeyCache, to_python};
 use crate::logging;
 use crate::runtime;
 use crate::source::TokenClient;
@@ -111,7 +109,7 @@ impl GraphClient {
                 let failed = page.is_err();
                 // The receiver is gone when Python dropped the iterator: stop,
                 // which cancels the request ahead.
-                if sender.send(page.map(|p| items_array(&p))).await.is_err() || failed {
+                if sender.send(page).await.is_err() || failed {
                     break;
                 }
             }
@@ -121,6 +119,7 @@ impl GraphClient {
                 receiver: Some(receiver),
                 page: None,
                 next: 0,
+                keys: KeyCache::new(),
             }),
         })
     }
@@ -133,41 +132,17 @@ impl GraphClient {
     }
 }
 
-/// A page's items as one JSON array, made on a runtime thread.
-type PageResult = entrad_graph::Result<String>;
-
-/// `page`'s items as the JSON array `[item,item,...]`.
-fn items_array(page: &RawPage) -> String {
-    let mut array =
-        String::with_capacity(page.items().map(|item| item.len() + 1).sum::<usize>() + 2);
-    array.push('[');
-    for (i, item) in page.items().enumerate() {
-        if i > 0 {
-            array.push(',');
-        }
-        array.push_str(item);
-    }
-    array.push(']');
-    array
-}
-
-/// `json.loads`.
-static JSON_LOADS: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-
-/// The items of `array` (a JSON array) as Python objects.
-fn load_items<'py>(py: Python<'py>, array: &str) -> PyResult<Bound<'py, PyList>> {
-    let loads = JSON_LOADS.get_or_try_init(py, || {
-        Ok::<_, PyErr>(py.import("json")?.getattr("loads")?.unbind())
-    })?;
-    Ok(loads.bind(py).call1((array,))?.cast_into::<PyList>()?)
-}
+/// A page, or the error that ended the listing.
+type PageResult = entrad_graph::Result<RawPage>;
 
 struct ItemsState {
     /// `None` once the last page came, or a wait for one was interrupted.
     receiver: Option<mpsc::Receiver<PageResult>>,
     /// The page being handed out, and its next item.
-    page: Option<Py<PyList>>,
+    page: Option<RawPage>,
     next: usize,
+    /// The dict keys made so far (Graph's items repeat theirs).
+    keys: KeyCache,
 }
 
 /// The items of a collection, page after page (`entrad.Graph.items`).
@@ -195,12 +170,11 @@ impl Items {
             }
         };
         loop {
+            let state = &mut *state;
             if let Some(page) = &state.page {
-                let page = page.bind(py);
-                if state.next < page.len() {
-                    let item = page.get_item(state.next)?;
+                if let Some(text) = page.item(state.next) {
                     state.next += 1;
-                    return Ok(item);
+                    return Builder::new(py, &mut state.keys).load(text);
                 }
                 state.page = None;
             }
@@ -213,9 +187,9 @@ impl Items {
             });
             logging::deliver(py);
             match received? {
-                (receiver, Some(Ok(array))) => {
+                (receiver, Some(Ok(page))) => {
                     state.receiver = Some(receiver);
-                    state.page = Some(load_items(py, &array)?.unbind());
+                    state.page = Some(page);
                     state.next = 0;
                 }
                 (_, Some(Err(e))) => return Err(graph_error(py, &e)),

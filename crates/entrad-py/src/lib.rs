@@ -10,6 +10,7 @@ mod errors;
 mod graph;
 mod json;
 mod logging;
+mod msal;
 mod results;
 mod runtime;
 mod source;
@@ -31,6 +32,7 @@ fn _entrad(module: &Bound<'_, PyModule>) -> PyResult<()> {
     };
     module.add("__build__", build)?;
     module.add_class::<source::TokenClient>()?;
+    module.add_class::<msal::MsalClient>()?;
     module.add_class::<graph::GraphClient>()?;
     module.add_class::<graph::Items>()?;
     module.add_function(wrap_pyfunction!(construct::confidential_client, module)?)?;

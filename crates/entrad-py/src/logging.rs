@@ -5,6 +5,9 @@
 //! waiting for that one) and handed to `logging` by the calling thread when a
 //! call returns. The layer only keeps the levels the `entrad` logger lets
 //! through, read from Python again whenever logging's levels may have changed.
+//! Until the program imports `logging`, no level can have been set: the
+//! `entrad` logger's is the default, WARNING, and `logging` is imported only
+//! to deliver an event (importing it took a tenth of a listing's start).
 //! entrad's libraries never put secrets in events.
 
 use std::collections::VecDeque;
@@ -35,6 +38,8 @@ static DROPPED: AtomicU64 = AtomicU64::new(0);
 static PENDING: AtomicBool = AtomicBool::new(false);
 static QUEUE: Mutex<VecDeque<Record>> = Mutex::new(VecDeque::new());
 static PY_LOGGER: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+/// `sys.modules`, where an imported `logging` is found.
+static SYS_MODULES: PyOnceLock<Py<PyDict>> = PyOnceLock::new();
 /// The `entrad` logger's `_cache` (what `isEnabledFor` answered, per level),
 /// when this Python's logging has one (3.7 and later).
 static PY_LOGGER_CACHE: PyOnceLock<Option<Py<PyDict>>> = PyOnceLock::new();
@@ -77,11 +82,28 @@ pub(crate) fn install() {
 /// changed since the last read (calling into Python on every token call cost
 /// as much as the rest of a cache hit's Rust side), else a read.
 pub(crate) fn sync_level(py: Python<'_>) {
+    if PY_LOGGER_CACHE.get(py).is_none() && !logging_imported(py) {
+        return;
+    }
     let current =
         logger_cache(py).is_some_and(|cache| cache.bind(py).contains(PROBE_LEVEL).unwrap_or(false));
     if !current {
         let _ = read_level(py);
     }
+}
+
+/// Whether `logging` is in `sys.modules` (an error says yes: the levels are read).
+fn logging_imported(py: Python<'_>) -> bool {
+    let modules = SYS_MODULES.get_or_try_init(py, || {
+        py.import("sys")?
+            .getattr("modules")?
+            .cast_into::<PyDict>()
+            .map(Bound::unbind)
+            .map_err(PyErr::from)
+    });
+    modules
+        .and_then(|modules| modules.bind(py).contains(intern!(py, "logging")))
+        .unwrap_or(true)
 }
 
 /// Reads the effective level, after leaving the probe's answer in the

@@ -118,3 +118,27 @@ pub(crate) fn msal_result<'py>(
     }
     Ok(result)
 }
+
+/// MSAL's dict for a refusal by the token service: `error`,
+/// `error_description`, `error_codes`, and `trace_id` and `correlation_id`
+/// when the service sent them. `None` when `error` is not the service's
+/// refusal (MSAL raises for those too).
+pub(crate) fn msal_refusal<'py>(
+    py: Python<'py>,
+    error: &entrad_auth::Error,
+) -> PyResult<Option<Bound<'py, PyDict>>> {
+    let Some(service) = error.service_error().filter(|s| !s.error.is_empty()) else {
+        return Ok(None);
+    };
+    let result = PyDict::new(py);
+    result.set_item(intern!(py, "error"), &service.error)?;
+    result.set_item(intern!(py, "error_description"), &service.error_description)?;
+    result.set_item(intern!(py, "error_codes"), service.error_codes.clone())?;
+    if let Some(trace_id) = &service.trace_id {
+        result.set_item(intern!(py, "trace_id"), trace_id)?;
+    }
+    if let Some(correlation_id) = &service.correlation_id {
+        result.set_item(intern!(py, "correlation_id"), correlation_id)?;
+    }
+    Ok(Some(result))
+}

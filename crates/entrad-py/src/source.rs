@@ -117,11 +117,64 @@ impl TokenClient {
         scopes: Vec<String>,
         claims: Option<String>,
     ) -> PyResult<AccessToken> {
+        self.attempt(py, scopes, claims)?
+            .map_err(|e| auth_error(py, &e))
+    }
+
+    /// As [`TokenClient::acquire_now`], with entrad-auth's error as it is
+    /// (the outer error: the wait was interrupted).
+    fn attempt(
+        &self,
+        py: Python<'_>,
+        scopes: Vec<String>,
+        claims: Option<String>,
+    ) -> PyResult<entrad_auth::Result<AccessToken>> {
         logging::sync_level(py);
         let (runtime, source) = self.source(py)?;
         let result = runtime::wait_on(py, &runtime, acquire(source, scopes, claims));
         logging::deliver(py);
-        result?.map_err(|e| auth_error(py, &e))
+        result
+    }
+
+    /// As [`TokenClient::token`], as MSAL's result dict (`access_token`,
+    /// `token_type`, `expires_in`, `token_source`, `refresh_on`), or, when the
+    /// service refused, MSAL's error dict; the scope set is kept for
+    /// [`TokenClient::forget_served`].
+    pub(crate) fn msal_result<'py>(
+        &self,
+        py: Python<'py>,
+        scopes: Vec<String>,
+        claims: Option<String>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let new = {
+            let served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+            (!served.contains(&scopes)).then(|| scopes.clone())
+        };
+        let token = match self.attempt(py, scopes, claims)? {
+            Ok(token) => token,
+            Err(e) => {
+                return match results::msal_refusal(py, &e)? {
+                    Some(refusal) => Ok(refusal),
+                    None => Err(auth_error(py, &e)),
+                };
+            }
+        };
+        if let Some(scopes) = new {
+            let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
+            if !served.contains(&scopes) {
+                served.push(scopes);
+            }
+        }
+        results::msal_result(py, &self.text, &token)
+    }
+
+    /// Forgets the tokens of every scope set [`TokenClient::msal_result`] served.
+    pub(crate) fn forget_served(&self, py: Python<'_>) -> PyResult<()> {
+        let served = std::mem::take(&mut *self.served.lock().unwrap_or_else(|e| e.into_inner()));
+        for scopes in served {
+            self.forget(py, scopes)?;
+        }
+        Ok(())
     }
 }
 
@@ -230,37 +283,6 @@ impl TokenClient {
         }
         let token = self.acquire_now(py, scopes, claims)?;
         results::named_tuple(py, class, &self.text, &token)
-    }
-
-    /// As [`TokenClient::token`], as MSAL's result dict (`access_token`,
-    /// `token_type`, `expires_in`, `token_source`, `refresh_on`).
-    fn msal_result<'py>(
-        &self,
-        py: Python<'py>,
-        scopes: Vec<String>,
-        claims: Option<String>,
-    ) -> PyResult<Bound<'py, PyDict>> {
-        let new = {
-            let served = self.served.lock().unwrap_or_else(|e| e.into_inner());
-            (!served.contains(&scopes)).then(|| scopes.clone())
-        };
-        let token = self.acquire_now(py, scopes, claims)?;
-        if let Some(scopes) = new {
-            let mut served = self.served.lock().unwrap_or_else(|e| e.into_inner());
-            if !served.contains(&scopes) {
-                served.push(scopes);
-            }
-        }
-        results::msal_result(py, &self.text, &token)
-    }
-
-    /// Forgets the tokens of every scope set [`TokenClient::msal_result`] served.
-    fn forget_served(&self, py: Python<'_>) -> PyResult<()> {
-        let served = std::mem::take(&mut *self.served.lock().unwrap_or_else(|e| e.into_inner()));
-        for scopes in served {
-            self.forget(py, scopes)?;
-        }
-        Ok(())
     }
 
     /// As [`TokenClient::token`] for asyncio: the answer goes to `future`

@@ -1,6 +1,7 @@
 """The emulator the tests talk to, started from the workspace's own build
 (`target/debug/entrad emulator`), on loopback, with its own state directory."""
 
+import base64
 import json
 import os
 import pathlib
@@ -15,6 +16,8 @@ ROOT = pathlib.Path(__file__).resolve().parents[3]
 #: The CLI binary: ENTRAD_BIN, else the workspace's debug build (scripts/test builds it).
 ENTRAD = pathlib.Path(os.environ.get("ENTRAD_BIN", ROOT / "target" / "debug" / "entrad"))
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+#: Generates a key pair inside the SoftHSM2 token scripts/test initialises (entrad-testkit).
+SOFTHSM_KEY = ROOT / "target" / "debug" / "softhsm-key"
 
 
 def _closed_loopback_url():
@@ -102,3 +105,9 @@ def emulator(tmp_path_factory):
 def run_python(args, env, timeout=None):
     """Runs this interpreter on `args`; the completed process (text output)."""
     return subprocess.run([sys.executable, *args], env=env, capture_output=True, text=True, timeout=timeout)
+
+
+def jwt_claims(token):
+    """The claims of a JWT (unverified: the emulator verified what it signed)."""
+    payload = token.split(".")[1]
+    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))

@@ -2,7 +2,6 @@
 the emulator, the parameters file, managed identity, the chain, errors."""
 
 import asyncio
-import base64
 import json
 import traceback
 
@@ -17,12 +16,7 @@ from azure.core.rest import HttpRequest
 import entrad
 import entrad.aio
 
-from conftest import GRAPH_SCOPE, run_python
-
-
-def claims(token):
-    payload = token.split(".")[1]
-    return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+from conftest import GRAPH_SCOPE, jwt_claims as claims, run_python
 
 
 def test_from_parameters_serves_azure_cores_protocols(emulator):

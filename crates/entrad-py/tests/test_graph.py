@@ -1,13 +1,17 @@
-"""entrad.Graph: every page of a collection, Graph's refusals, the origin
-rule, and a continuous access evaluation challenge answered mid-listing."""
+"""entrad.Graph: every page of a collection, the items as json.loads makes
+them, Graph's refusals, the origin rule, and a continuous access evaluation
+challenge answered mid-listing."""
 
+import json
+import ssl
 import time
+import urllib.request
 
 import pytest
 
 import entrad
 
-from conftest import start_emulator
+from conftest import GRAPH_SCOPE, start_emulator
 
 
 @pytest.fixture
@@ -37,6 +41,33 @@ def own_emulator(tmp_path):
     yield emulator
     emulator.process.kill()
     emulator.process.wait()
+
+
+def test_items_are_the_objects_json_loads_makes(own_emulator):
+    emulator = own_emulator
+    # Escapes, non-ASCII (two and four bytes), a control character, a list, false and nulls.
+    odd = {"userPrincipalName": "zoe@contoso.test", "displayName": "Zo\u00eb \"Q\" \\ \u2603 \U0001f600\n\t\u0001 end",
+           "surname": "\u00e9t\u00e9", "businessPhones": ["+1 555 0100", "x\"y"], "accountEnabled": False}
+    emulator.admin("POST", "/users", odd)
+    credential = entrad.Credential.from_parameters(emulator.file("parameters.json"), ca_file=emulator.ca_file)
+    select = "id,displayName,surname,businessPhones,accountEnabled,mail,jobTitle,userPrincipalName"
+    items = list(entrad.Graph(credential).items("v1.0/users", params={"$top": 7, "$select": select}))
+    # The same pages, read as the quickstart reads them: json.loads of each.
+    tls = ssl.create_default_context(cafile=emulator.ca_file)
+    headers = {"Authorization": "Bearer " + credential.get_token(GRAPH_SCOPE).token}
+    url, loaded = "{}/v1.0/users?$top=7&$select={}".format(emulator.url, select), []
+    while url:
+        with urllib.request.urlopen(urllib.request.Request(url, headers=headers), context=tls) as response:
+            page = json.loads(response.read())
+        loaded.extend(page["value"])
+        url = page.get("@odata.nextLink")
+    assert len(items) == len(loaded) > 7
+    # The same values of the same types, keys in the same order.
+    assert json.dumps(items) == json.dumps(loaded)
+    assert [u for u in items if u["userPrincipalName"] == odd["userPrincipalName"]] == [
+        dict(next(u for u in loaded if u["userPrincipalName"] == odd["userPrincipalName"]))]
+    zoe = next(u for u in items if u["userPrincipalName"] == odd["userPrincipalName"])
+    assert (zoe["displayName"], zoe["accountEnabled"], zoe["mail"]) == (odd["displayName"], False, None)
 
 
 def challenges(emulator):

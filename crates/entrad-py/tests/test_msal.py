@@ -1,6 +1,7 @@
 """entrad.msal against the emulator: the quickstart's code verbatim but for its
 import line, MSAL's result dicts key for key, MSAL's exceptions for wrong arguments."""
 
+import inspect
 import json
 import os
 import pathlib
@@ -172,3 +173,21 @@ def test_what_entrad_does_not_do_fails_loudly(emulator, ca_in_environment):
     assert "not a key" not in str(bad_key.value)
     with pytest.raises(entrad.ConfigurationError, match="common"):
         msal.ConfidentialClientApplication(emulator.parameters()["client_id"], client_credential="s")
+    app = app_of(emulator)
+    for option in ("fmi_path", "forwarded_client_claims", "data"):
+        with pytest.raises(NotImplementedError, match=option):
+            app.acquire_token_for_client([GRAPH_SCOPE], **{option: "x"})
+    # MSAL's defaults are accepted: None, and force_refresh=False.
+    assert "access_token" in app.acquire_token_for_client([GRAPH_SCOPE], fmi_path=None, force_refresh=False)
+    assert app.acquire_token_silent_with_error([GRAPH_SCOPE], None) is None
+    with pytest.raises(NotImplementedError, match="user accounts"):
+        app.acquire_token_silent([GRAPH_SCOPE], {"home_account_id": "x"})
+
+
+def test_the_native_methods_keep_msals_names_and_docstrings():
+    app_class = msal.ConfidentialClientApplication
+    assert issubclass(app_class, entrad._entrad.MsalClient)
+    assert "token_source" in app_class.acquire_token_for_client.__doc__
+    signature = str(inspect.signature(app_class.acquire_token_for_client))
+    assert "scopes, claims_challenge=None, **kwargs" in signature
+    assert "account" in str(inspect.signature(app_class.acquire_token_silent))

@@ -12,17 +12,21 @@ identity and the credential chain, Graph paging with retries).
 Python's logging receives entrad's events on the logger ``entrad``.
 """
 
+# What this imports is most of a new process's start before its first token:
+# typing, urllib.parse, json and logging (and re, which they import) are not
+# imported here, nor on the way to a token or a listing (annotations are
+# strings; the look-alike token types come from entrad._tokens on first use).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
-from urllib.parse import urlencode
 
 from . import _entrad
 from ._errors import AuthenticationError, ConfigurationError, EntradError, GraphError, NetworkError
-from ._tokens import types as _token_types
 
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any, Dict, Iterator, Mapping, Optional, Sequence, Tuple
+
     from azure.core.credentials import AccessToken, AccessTokenInfo
 
 __version__ = _entrad.__version__
@@ -40,6 +44,20 @@ __all__ = [
 ]
 
 _PUBLIC_CLOUD = "https://login.microsoftonline.com/"
+
+#: What _token_types answered (it does not change).
+_types: Optional[Tuple[type, type, Optional[type]]] = None
+
+
+def _token_types() -> Tuple[type, type, Optional[type]]:
+    """``(AccessToken, AccessTokenInfo, ClientAuthenticationError)``: azure-core's,
+    else entrad's look-alikes and None (entrad._tokens, imported on first use)."""
+    global _types
+    if _types is None:
+        from ._tokens import types
+
+        _types = types()
+    return _types
 
 
 def __getattr__(name: str) -> Any:
@@ -260,13 +278,25 @@ def _origin(url: str) -> str:
     return scheme + "://" + rest.split("/", 1)[0] + "/"
 
 
+#: What urlencode(..., safe=_SAFE) leaves as it is: letters, digits, "_.-~" and _SAFE.
+_SAFE = "$,'()"
+_UNCHANGED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~" + _SAFE)
+
+
 def _with_params(path_or_url: str, params: Optional[Mapping[str, Any]]) -> str:
     if not isinstance(path_or_url, str):
         raise TypeError("path_or_url must be a str, not {}".format(type(path_or_url).__name__))
     if not params:
         return path_or_url
-    query = urlencode({k: (",".join(v) if isinstance(v, (list, tuple)) else v) for k, v in params.items()},
-                      safe="$,'()")
+    pairs = [(k, (",".join(v) if isinstance(v, (list, tuple)) else v)) for k, v in params.items()]
+    # urlencode's answer, without importing urllib.parse when nothing needs escaping ($top=999).
+    texts = [(str(k), str(v)) for k, v in pairs if not isinstance(k, bytes) and not isinstance(v, bytes)]
+    if len(texts) == len(pairs) and all(_UNCHANGED.issuperset(k) and _UNCHANGED.issuperset(v) for k, v in texts):
+        query = "&".join(k + "=" + v for k, v in texts)
+    else:
+        from urllib.parse import urlencode
+
+        query = urlencode(pairs, safe=_SAFE)
     return path_or_url + ("&" if "?" in path_or_url else "?") + query
 
 

@@ -1,7 +1,11 @@
 """entrad's exceptions. The native module raises these; their messages are
 one line and never hold a secret, key, assertion or token."""
 
-from typing import Optional, Sequence
+from __future__ import annotations
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is not imported at run time: see entrad/__init__.py
+    from typing import Optional, Sequence
 
 __all__ = [
     "EntradError",

@@ -26,11 +26,15 @@ What differs, on purpose:
   the first token request.
 """
 
+from __future__ import annotations
+
 import os
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _entrad
-from ._errors import EntradError
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # typing is not imported at run time: see entrad/__init__.py
+    from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 __all__ = ["ConfidentialClientApplication"]
 
@@ -133,19 +137,13 @@ def _credential(client_credential: Any) -> Dict[str, Any]:
     return {"private_key": key, "thumbprint": client_credential["thumbprint"]}
 
 
-def _check_options(options: Dict[str, Any]) -> None:
-    """acquire_token_for_client's other keywords: MSAL's answer to
-    force_refresh, and a refusal of what entrad does not do."""
-    if options.get("force_refresh"):
-        raise ValueError("Historically, this method does not support force_refresh behavior. ")
-    for name, value in options.items():
-        if value is not None and name != "force_refresh":
-            raise NotImplementedError("{} is not supported by entrad.msal".format(name))
-
-
-class ConfidentialClientApplication:
+class ConfidentialClientApplication(_entrad.MsalClient):
     """MSAL's ConfidentialClientApplication for the client credentials flow
-    (a daemon acting as itself), on entrad's engine."""
+    (a daemon acting as itself), on entrad's engine.
+
+    The token methods (``acquire_token_for_client``, ``acquire_token_silent``,
+    ``remove_tokens_for_client``) are the native base class's: a cache hit is
+    one native call, with MSAL's argument checks and result dicts made there."""
 
     def __init__(
         self,
@@ -199,67 +197,11 @@ class ConfidentialClientApplication:
             instance_discovery=instance_discovery is not False, cache=_cache(token_cache),
             **_credential(client_credential))
 
-    def acquire_token_for_client(self, scopes: List[str], claims_challenge: Optional[str] = None,
-                                 **kwargs: Any) -> Dict[str, Any]:
-        """A token for the app itself: from the cache when one is valid, else
-        from the token service. With `claims_challenge` (a resource's claims
-        challenge, JSON) a new token is requested.
-
-        Returns MSAL's dict: ``access_token``, ``token_type``, ``expires_in``,
-        ``token_source`` ("identity_provider" or "cache"), ``refresh_on`` when
-        known; or, when the service refuses, ``error``, ``error_description``,
-        ``error_codes``, ``correlation_id``, ``trace_id``. A network failure raises
-        ``entrad.NetworkError`` (a ConnectionError)."""
-        if kwargs:
-            _check_options(kwargs)
-        if not isinstance(scopes, list):
-            raise AssertionError("Invalid parameter type")
-        try:
-            # MSAL's dict, made by the native side (which also keeps the scopes
-            # for remove_tokens_for_client): a cache hit runs no more Python.
-            return self._tokens.msal_result(scopes, claims_challenge)
-        except EntradError as error:
-            refusal = _refusal(error)
-            if refusal is None:
-                raise
-            return refusal
-
-    def acquire_token_silent(self, scopes: List[str], account: Optional[Dict[str, Any]],
-                             **kwargs: Any) -> Optional[Dict[str, Any]]:
-        """MSAL's: ``None`` for ``account=None`` (MSAL 1.23+ looks up app tokens
-        in acquire_token_for_client, which entrad's serves from its cache)."""
-        if not account:
-            return None
-        raise NotImplementedError("user accounts are not supported: entrad.msal serves the client credentials flow")
-
-    acquire_token_silent_with_error = acquire_token_silent
-
     def get_accounts(self, username: Optional[str] = None) -> List[Dict[str, Any]]:
         """No accounts: the client credentials flow signs in no user."""
         return []
-
-    def remove_tokens_for_client(self) -> None:
-        """Removes the tokens this app obtained with acquire_token_for_client,
-        from this process and from the shared store."""
-        self._tokens.forget_served()
 
     def __repr__(self) -> str:
         return "<entrad.msal.ConfidentialClientApplication client_id={!r} authority={!r}>".format(
             self.client_id, self.authority)
 
-
-def _refusal(error: EntradError) -> Optional[Dict[str, Any]]:
-    """The service's error JSON, as MSAL returns it, when the service refused."""
-    code = getattr(error, "error", None)
-    if not code:
-        return None
-    result: Dict[str, Any] = {
-        "error": code,
-        "error_description": getattr(error, "error_description", None),
-        "error_codes": list(getattr(error, "error_codes", None) or []),
-    }
-    for name in ("trace_id", "correlation_id"):
-        value = getattr(error, name, None)
-        if value is not None:
-            result[name] = value
-    return result

@@ -2,9 +2,16 @@
 //! module is loaded at run time (e.g. `/usr/lib/softhsm/libsofthsm2.so`),
 //! the session logs in with the user PIN, and every assertion is signed by
 //! `C_Sign` (`CKM_SHA256_RSA_PKCS` or `CKM_SHA256_RSA_PKCS_PSS`).
+//!
+//! A process forked after the signer opened its session (gunicorn's pre-fork
+//! workers, `multiprocessing`) holds a copy of the parent's module state,
+//! which PKCS#11 does not let it use: the child initialises the module again
+//! (`C_Initialize`, once per process), opens its own session and logs in
+//! before its first signature. The parent's session is left to the parent.
 
 use std::collections::HashMap;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
@@ -102,13 +109,44 @@ struct Inner {
     token: String,
     key_name: String,
     /// What opening the session again needs (after the token logged out,
-    /// closed the session or came back from a restart).
-    context: Pkcs11,
-    slot: Slot,
+    /// closed the session or came back from a restart, in a forked child).
+    module: PathBuf,
     pin: SecretString,
     key_ref: Pkcs11KeyRef,
     /// The logged-in session and the key's handle in it.
-    session: Mutex<(Session, ObjectHandle)>,
+    session: Mutex<Opened>,
+}
+
+/// A logged-in session of one process, its slot and the key's handle in it.
+struct Opened {
+    /// The process that opened it: a forked child opens its own.
+    pid: u32,
+    slot: Slot,
+    /// Closed when replaced in the process that opened it; a child never
+    /// closes its parent's (after the child's `C_Initialize` the handle
+    /// could name a session of the child's own).
+    session: ManuallyDrop<Session>,
+    key: ObjectHandle,
+}
+
+impl Opened {
+    fn new(slot: Slot, session: Session, key: ObjectHandle) -> Opened {
+        Opened {
+            pid: std::process::id(),
+            slot,
+            session: ManuallyDrop::new(session),
+            key,
+        }
+    }
+
+    /// Replaces the session with `next`, closing the old one when this
+    /// process opened it.
+    fn replace(&mut self, next: Opened) {
+        let old = std::mem::replace(self, next);
+        if old.pid == self.pid {
+            drop(ManuallyDrop::into_inner(old.session));
+        }
+    }
 }
 
 impl Pkcs11Signer {
@@ -116,7 +154,7 @@ impl Pkcs11Signer {
     /// certificate (returned as DER). Every failure says what to check.
     pub fn open(config: &Pkcs11Key) -> Result<(Pkcs11Signer, Vec<u8>)> {
         let context = context(&config.module)?;
-        let (slot, token) = find_token(&context, config)?;
+        let (slot, token) = find_token(&context, &config.module, config.token.as_deref())?;
         let session = context.open_ro_session(slot).map_err(|e| {
             Error::credential(format!("cannot open a session on token {token:?}"), e)
         })?;
@@ -145,11 +183,10 @@ impl Pkcs11Signer {
             inner: Arc::new(Inner {
                 token,
                 key_name,
-                context,
-                slot,
+                module: config.module.clone(),
                 pin: config.pin.clone(),
                 key_ref: config.key.clone(),
-                session: Mutex::new((session, key)),
+                session: Mutex::new(Opened::new(slot, session, key)),
             }),
         };
         Ok((signer, certificate))
@@ -192,6 +229,16 @@ impl Inner {
         };
         // C_Sign is one operation per session: the lock makes them take turns.
         let mut state = self.session.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.pid != std::process::id() {
+            // A forked child: the module is initialised again in this
+            // process and the token found again, as its slots may be numbered anew.
+            tracing::debug!(token = %self.token, "a forked process: opening its own PKCS#11 session");
+            let context = context(&self.module)?;
+            let (slot, _) = find_token(&context, &self.module, Some(&self.token))?;
+            let session = log_in(&context, slot, &self.pin, &self.token)?;
+            let (key, _, _) = find_key(&session, &self.key_ref, &self.token)?;
+            state.replace(Opened::new(slot, session, key));
+        }
         let failed = |e| {
             Error::credential(
                 format!(
@@ -201,7 +248,7 @@ impl Inner {
                 e,
             )
         };
-        match state.0.sign(&mechanism, state.1, message) {
+        match state.session.sign(&mechanism, state.key, message) {
             Ok(signature) => Ok(signature),
             Err(P11Error::Pkcs11(
                 RvError::UserNotLoggedIn
@@ -216,10 +263,15 @@ impl Inner {
                 // The session is gone (a logout, the token restarted): open
                 // another, log in again, and sign once more.
                 tracing::info!(token = %self.token, "the PKCS#11 session was lost; opening a new one");
-                let session = log_in(&self.context, self.slot, &self.pin, &self.token)?;
+                let context = context(&self.module)?;
+                let slot = state.slot;
+                let session = log_in(&context, slot, &self.pin, &self.token)?;
                 let (key, _, _) = find_key(&session, &self.key_ref, &self.token)?;
-                *state = (session, key);
-                state.0.sign(&mechanism, state.1, message).map_err(failed)
+                state.replace(Opened::new(slot, session, key));
+                state
+                    .session
+                    .sign(&mechanism, state.key, message)
+                    .map_err(failed)
             }
             Err(e) => Err(failed(e)),
         }
@@ -237,22 +289,27 @@ impl fmt::Debug for Pkcs11Signer {
 
 /// One initialised context per module for the whole process: PKCS#11
 /// allows one `C_Initialize` per application, and finalising it would end
-/// every other signer's sessions.
+/// every other signer's sessions. A forked child initialises the module it
+/// inherited again, once (the process id kept with each context tells).
 fn context(module: &Path) -> Result<Pkcs11> {
-    static CONTEXTS: OnceLock<Mutex<HashMap<PathBuf, Pkcs11>>> = OnceLock::new();
+    static CONTEXTS: OnceLock<Mutex<HashMap<PathBuf, (Pkcs11, u32)>>> = OnceLock::new();
     let mut contexts = CONTEXTS
         .get_or_init(Mutex::default)
         .lock()
         .unwrap_or_else(PoisonError::into_inner);
-    if let Some(context) = contexts.get(module) {
-        return Ok(context.clone());
-    }
-    let context = Pkcs11::new(module).map_err(|e| {
-        Error::credential(
-            format!("cannot load the PKCS#11 module {}", module.display()),
-            e,
-        )
-    })?;
+    let pid = std::process::id();
+    let context = match contexts.get(module) {
+        Some((context, initialised_in)) if *initialised_in == pid => return Ok(context.clone()),
+        Some((inherited, _)) => inherited.clone(),
+        None => Pkcs11::new(module).map_err(|e| {
+            Error::credential(
+                format!("cannot load the PKCS#11 module {}", module.display()),
+                e,
+            )
+        })?,
+    };
+    // A module that carries its state into a forked child (a software token)
+    // answers "already initialised" there, and works on.
     match context.initialize(CInitializeArgs::new(CInitializeFlags::OS_LOCKING_OK)) {
         Ok(()) | Err(P11Error::Pkcs11(RvError::CryptokiAlreadyInitialized, _)) => {}
         Err(e) => {
@@ -262,7 +319,7 @@ fn context(module: &Path) -> Result<Pkcs11> {
             ));
         }
     }
-    contexts.insert(module.to_path_buf(), context.clone());
+    contexts.insert(module.to_path_buf(), (context.clone(), pid));
     Ok(context)
 }
 
@@ -283,8 +340,9 @@ fn log_in(context: &Pkcs11, slot: Slot, pin: &SecretString, token: &str) -> Resu
     }
 }
 
-fn find_token(context: &Pkcs11, config: &Pkcs11Key) -> Result<(Slot, String)> {
-    let module = config.module.display();
+/// The slot of the token labelled `wanted`, or of the module's only token, and its label.
+fn find_token(context: &Pkcs11, module: &Path, wanted: Option<&str>) -> Result<(Slot, String)> {
+    let module = module.display();
     let slots = context
         .get_slots_with_initialized_token()
         .map_err(|e| Error::credential(format!("cannot list the tokens of {module}"), e))?;
@@ -302,7 +360,7 @@ fn find_token(context: &Pkcs11, config: &Pkcs11Key) -> Result<(Slot, String)> {
             .collect::<Vec<_>>()
             .join(", ")
     };
-    match &config.token {
+    match wanted {
         Some(wanted) => found
             .iter()
             .find(|(_, label)| label == wanted)
