@@ -12,7 +12,11 @@
 # .venv/bin/python), SIZES ("10000 100000"), RUNS (3, the median is reported),
 # ENTRAD_TEST_POSTGRES_URL (a server to create databases on; without it one is
 # started with scripts/services/postgres.sh, as scripts/test does, and its CPU
-# time is counted too), PYTHON_REF (1; 0 skips the Python mirror).
+# time is counted too), PYTHON_REF (1; 0 skips the Python mirror), BASELINE
+# (another entrad binary, e.g. a build of main: its users runs into SQLite and
+# PostgreSQL, initial and incremental, are measured in turn with this one's,
+# labelled base-...), USERS_ONLY (0; 1 measures the users runs only: no
+# defaults, groups or reader).
 # Every entrad run but the `-default` ones asks for pages of 999
 # (`--page-size 999`, the default since issue 23); the `-default` ones give no
 # option at all. Writes results.tsv (one line per run: label, users, run,
@@ -27,6 +31,8 @@ python=${PYTHON:-$root/.venv/bin/python}
 sizes=${SIZES:-10000 100000}
 runs=${RUNS:-3}
 python_ref=${PYTHON_REF:-1}
+baseline=${BASELINE:-}
+users_only=${USERS_ONLY:-0}
 
 require_entrad
 "$python" -c 'import msal, requests' 2>/dev/null \
@@ -113,6 +119,7 @@ sys.stdin.read()
 }
 
 entrad_sync=("$entrad" --cache memory --format json)
+base_sync=("$baseline" --cache memory --format json)
 : >"$out/results.tsv"
 for n in $sizes; do
   log "$n users ($((n / 10)) groups)"
@@ -123,6 +130,13 @@ for n in $sizes; do
       sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
     measure entrad-postgres-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --page-size 999 --into "$(fresh_pg "bench_u_${n}_$run")"
+    if [ -n "$baseline" ]; then
+      measure base-sqlite-users "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+        sync users --page-size 999 --into "sqlite:$work/b-sqlite-users-$n-$run.db"
+      measure base-postgres-users "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+        sync users --page-size 999 --into "$(fresh_pg "bench_bu_${n}_$run")"
+    fi
+    [ "$users_only" = 1 ] && continue
     measure entrad-sqlite-users-default "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --into "sqlite:$work/e-sqlite-default-$n-$run.db"
     measure entrad-postgres-users-default "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
@@ -150,6 +164,12 @@ for n in $sizes; do
       sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-1.db"
     measure entrad-postgres-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --page-size 999 --into "${pg_server%/*}/bench_u_${n}_1"
+    if [ -n "$baseline" ]; then
+      measure base-sqlite-incremental "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+        sync users --page-size 999 --into "sqlite:$work/b-sqlite-users-$n-1.db"
+      measure base-postgres-incremental "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+        sync users --page-size 999 --into "${pg_server%/*}/bench_bu_${n}_1"
+    fi
     if [ "$python_ref" = 1 ]; then
       measure python-sqlite-incremental "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-1.db"
     fi
