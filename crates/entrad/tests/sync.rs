@@ -419,18 +419,21 @@ fn postgres_a_page_the_database_refuses_stops_the_pages_behind_it_and_the_next_r
     let emulator = Emulator::start(USERS);
     let dir = tempfile::tempdir().unwrap();
     let clean = Db::sqlite(dir.path(), "clean.db");
-    succeed(&mut sync(&emulator, &clean));
     let db = Db::postgres(&emulator);
-    // The mirror's schema, then a trigger that refuses the third page of 20
-    // users once, slowly: the pages after it are fetched and sent to the
-    // server meanwhile (pipelined), and a page that did not check that the
-    // one before was committed would be let in on the next try.
-    succeed(
-        emulator
-            .configured()
-            .args(["sync", "groups", "--into"])
-            .arg(db.spec()),
-    );
+    // The groups first (the mirror's schema with them), then a trigger that
+    // refuses the third page of 20 users once, slowly: the pages after it
+    // are fetched and sent to the server meanwhile (pipelined), and a page
+    // that did not check that the one before was committed would be let in
+    // on the next try.
+    for mirror in [&clean, &db] {
+        succeed(
+            emulator
+                .configured()
+                .args(["sync", "groups", "--into"])
+                .arg(mirror.spec()),
+        );
+    }
+    succeed(&mut sync(&emulator, &clean));
     db.query(
         &emulator,
         "CREATE SEQUENCE refusals;
