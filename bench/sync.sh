@@ -118,6 +118,17 @@ sys.stdin.read()
 ' "$1"
 }
 
+# turns RUN: whose users runs come first in run RUN: this binary's in odd
+# runs, the baseline's in even ones (without a baseline: this binary's alone).
+turns() {
+  if [ -z "$baseline" ]; then
+    echo entrad
+  elif [ $(($1 % 2)) = 1 ]; then
+    echo entrad base
+  else
+    echo base entrad
+  fi
+}
 entrad_sync=("$entrad" --cache memory --format json)
 base_sync=("$baseline" --cache memory --format json)
 : >"$out/results.tsv"
@@ -126,16 +137,19 @@ for n in $sizes; do
   start_emulator "$work/emulator-$n" "$n" --in-memory
   export ENTRAD_CA_FILE="$ca"
   for run in $(seq "$runs"); do
-    measure entrad-sqlite-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
-    measure entrad-postgres-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "$(fresh_pg "bench_u_${n}_$run")"
-    if [ -n "$baseline" ]; then
-      measure base-sqlite-users "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
-        sync users --page-size 999 --into "sqlite:$work/b-sqlite-users-$n-$run.db"
-      measure base-postgres-users "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
-        sync users --page-size 999 --into "$(fresh_pg "bench_bu_${n}_$run")"
-    fi
+    for who in $(turns "$run"); do
+      if [ "$who" = entrad ]; then
+        measure entrad-sqlite-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
+        measure entrad-postgres-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "$(fresh_pg "bench_u_${n}_$run")"
+      else
+        measure base-sqlite-users "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "sqlite:$work/b-sqlite-users-$n-$run.db"
+        measure base-postgres-users "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "$(fresh_pg "bench_bu_${n}_$run")"
+      fi
+    done
     [ "$users_only" = 1 ] && continue
     measure entrad-sqlite-users-default "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --into "sqlite:$work/e-sqlite-default-$n-$run.db"
@@ -160,16 +174,19 @@ for n in $sizes; do
   # Incremental: 100 changed users, then each mirror catches up (the first run's mirrors).
   for run in $(seq "$runs"); do
     change_users 100
-    measure entrad-sqlite-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-1.db"
-    measure entrad-postgres-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "${pg_server%/*}/bench_u_${n}_1"
-    if [ -n "$baseline" ]; then
-      measure base-sqlite-incremental "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
-        sync users --page-size 999 --into "sqlite:$work/b-sqlite-users-$n-1.db"
-      measure base-postgres-incremental "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
-        sync users --page-size 999 --into "${pg_server%/*}/bench_bu_${n}_1"
-    fi
+    for who in $(turns "$run"); do
+      if [ "$who" = entrad ]; then
+        measure entrad-sqlite-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-1.db"
+        measure entrad-postgres-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "${pg_server%/*}/bench_u_${n}_1"
+      else
+        measure base-sqlite-incremental "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "sqlite:$work/b-sqlite-users-$n-1.db"
+        measure base-postgres-incremental "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "${pg_server%/*}/bench_bu_${n}_1"
+      fi
+    done
     if [ "$python_ref" = 1 ]; then
       measure python-sqlite-incremental "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-1.db"
     fi
