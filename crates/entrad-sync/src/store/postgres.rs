@@ -48,6 +48,12 @@ use crate::summary::Counts;
 /// that workers starting together take turns.
 const SCHEMA_LOCK: i64 = 0x656e_7472_6164_0001;
 
+/// Where the round stands after a page, the last statement of its transaction.
+const CURSOR: &str = "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection, round_ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+     ON CONFLICT (tenant, kind) DO UPDATE SET link = excluded.link, done = excluded.done,
+       full_round = excluded.full_round, round = excluded.round, selection = excluded.selection,
+       round_ended_ms = excluded.round_ended_ms";
+
 /// The check that opens a page sent behind another (migration 0003).
 const EXPECT_CURSOR: &str = "SELECT entrad_sync_expect_cursor($1, $2, $3, $4)";
 
@@ -278,22 +284,32 @@ impl Store for PostgresStore {
             prepared: &mut self.prepared,
             insert_only,
             writes: Vec::new(),
-            cursor: None,
+            ended_ms: None,
         };
         // Nothing is sent yet (but statements to prepare): a failure here
         // leaves nothing behind.
+        let what = || format!("applying a page of {kind}");
         let counts = write_page(&mut writer, tenant, kind, changes, next)
             .await
-            .map_err(Error::postgres(format!("applying a page of {kind}")))?;
-        let Writer { writes, cursor, .. } = writer;
-        let cursor = cursor.ok_or_else(|| {
-            Error::Config(format!("a page of {kind} was written without its cursor"))
-        })?;
+            .map_err(Error::postgres(what()))?;
+        let Writer {
+            writes, ended_ms, ..
+        } = writer;
+        let statement = self
+            .prepare(CURSOR)
+            .await
+            .map_err(Error::postgres(what()))?;
+        let values = CursorValues {
+            tenant: tenant.to_owned(),
+            kind: kind.name(),
+            next: next.clone(),
+            ended_ms,
+        };
         let page = Arc::new(PageTx {
             kind,
             counts,
             writes,
-            cursor,
+            cursor: (statement, values),
         });
         self.push(page, false).await
     }
@@ -693,7 +709,8 @@ struct Writer<'c> {
     /// The page's objects are written with a plain insert (see the module's doc).
     insert_only: bool,
     writes: Vec<Write>,
-    cursor: Option<(Statement, CursorValues)>,
+    /// When the round ended, if this page ended it ([`PageWriter::store_cursor`]).
+    ended_ms: Option<i64>,
 }
 
 /// Owned strings as PostgreSQL can store them, for a queued statement.
@@ -948,30 +965,15 @@ impl PageWriter for Writer<'_> {
         Ok(())
     }
 
+    /// Kept for the page's transaction, which ends with the cursor ([`CURSOR`]).
     async fn store_cursor(
         &mut self,
-        tenant: &str,
-        kind: Kind,
-        next: &Cursor,
+        _tenant: &str,
+        _kind: Kind,
+        _next: &Cursor,
         ended_ms: Option<i64>,
     ) -> Result<(), tokio_postgres::Error> {
-        let statement = prepare(
-            self.client,
-            self.prepared,
-            "INSERT INTO sync_state (tenant, kind, link, done, full_round, round, selection, round_ended_ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-             ON CONFLICT (tenant, kind) DO UPDATE SET link = excluded.link, done = excluded.done,
-               full_round = excluded.full_round, round = excluded.round, selection = excluded.selection,
-               round_ended_ms = excluded.round_ended_ms",
-            &[],
-        )
-        .await?;
-        let values = CursorValues {
-            tenant: tenant.to_owned(),
-            kind: kind.name(),
-            next: next.clone(),
-            ended_ms,
-        };
-        self.cursor = Some((statement, values));
+        self.ended_ms = ended_ms;
         Ok(())
     }
 }
