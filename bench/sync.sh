@@ -12,7 +12,11 @@
 # .venv/bin/python), SIZES ("10000 100000"), RUNS (3, the median is reported),
 # ENTRAD_TEST_POSTGRES_URL (a server to create databases on; without it one is
 # started with scripts/services/postgres.sh, as scripts/test does, and its CPU
-# time is counted too), PYTHON_REF (1; 0 skips the Python mirror).
+# time is counted too), PYTHON_REF (1; 0 skips the Python mirror), BASELINE
+# (another entrad binary, e.g. a build of main: its users runs into SQLite and
+# PostgreSQL, initial and incremental, are measured in turn with this one's,
+# labelled base-...), USERS_ONLY (0; 1 measures the users runs only: no
+# defaults, groups or reader).
 # Every entrad run but the `-default` ones asks for pages of 999
 # (`--page-size 999`, the default since issue 23); the `-default` ones give no
 # option at all. Writes results.tsv (one line per run: label, users, run,
@@ -27,6 +31,8 @@ python=${PYTHON:-$root/.venv/bin/python}
 sizes=${SIZES:-10000 100000}
 runs=${RUNS:-3}
 python_ref=${PYTHON_REF:-1}
+baseline=${BASELINE:-}
+users_only=${USERS_ONLY:-0}
 
 require_entrad
 "$python" -c 'import msal, requests' 2>/dev/null \
@@ -112,17 +118,39 @@ sys.stdin.read()
 ' "$1"
 }
 
+# turns RUN: whose users runs come first in run RUN: this binary's in odd
+# runs, the baseline's in even ones (without a baseline: this binary's alone).
+turns() {
+  if [ -z "$baseline" ]; then
+    echo entrad
+  elif [ $(($1 % 2)) = 1 ]; then
+    echo entrad base
+  else
+    echo base entrad
+  fi
+}
 entrad_sync=("$entrad" --cache memory --format json)
+base_sync=("$baseline" --cache memory --format json)
 : >"$out/results.tsv"
 for n in $sizes; do
   log "$n users ($((n / 10)) groups)"
   start_emulator "$work/emulator-$n" "$n" --in-memory
   export ENTRAD_CA_FILE="$ca"
   for run in $(seq "$runs"); do
-    measure entrad-sqlite-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
-    measure entrad-postgres-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "$(fresh_pg "bench_u_${n}_$run")"
+    for who in $(turns "$run"); do
+      if [ "$who" = entrad ]; then
+        measure entrad-sqlite-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-$run.db"
+        measure entrad-postgres-users "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "$(fresh_pg "bench_u_${n}_$run")"
+      else
+        measure base-sqlite-users "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "sqlite:$work/b-sqlite-users-$n-$run.db"
+        measure base-postgres-users "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "$(fresh_pg "bench_bu_${n}_$run")"
+      fi
+    done
+    [ "$users_only" = 1 ] && continue
     measure entrad-sqlite-users-default "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
       sync users --into "sqlite:$work/e-sqlite-default-$n-$run.db"
     measure entrad-postgres-users-default "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
@@ -146,10 +174,19 @@ for n in $sizes; do
   # Incremental: 100 changed users, then each mirror catches up (the first run's mirrors).
   for run in $(seq "$runs"); do
     change_users 100
-    measure entrad-sqlite-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-1.db"
-    measure entrad-postgres-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
-      sync users --page-size 999 --into "${pg_server%/*}/bench_u_${n}_1"
+    for who in $(turns "$run"); do
+      if [ "$who" = entrad ]; then
+        measure entrad-sqlite-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "sqlite:$work/e-sqlite-users-$n-1.db"
+        measure entrad-postgres-incremental "$n" "$run" "${entrad_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "${pg_server%/*}/bench_u_${n}_1"
+      else
+        measure base-sqlite-incremental "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "sqlite:$work/b-sqlite-users-$n-1.db"
+        measure base-postgres-incremental "$n" "$run" "${base_sync[@]}" --ca-file "$ca" --config "$params" \
+          sync users --page-size 999 --into "${pg_server%/*}/bench_bu_${n}_1"
+      fi
+    done
     if [ "$python_ref" = 1 ]; then
       measure python-sqlite-incremental "$n" "$run" "$python" "$root/bench/sync_reference.py" "$params" "$work/p-$n-1.db"
     fi

@@ -140,50 +140,22 @@ async fn sync_kind<S: Store>(
     let mut counts = Counts::default();
     let mut resyncs = 0;
     loop {
-        let mut pages = std::pin::pin!(graph.raw_delta_pages(&at.link, plan.page_size));
-        let failure = loop {
-            let mut page = match pages.try_next().await {
-                Ok(Some(page)) => page,
-                Ok(None) => {
-                    return Err(Error::Page(format!(
-                        "the {kind} round ended without an @odata.deltaLink"
-                    )));
-                }
-                Err(e) => break e,
-            };
-            // A link is checked before it is stored: a link the token may
-            // not follow, kept, would fail every later run.
-            let next = match (page.next_link.take(), page.delta_link.take()) {
-                (Some(link), _) => {
-                    graph
-                        .check_next_link(&at.link, &link)
-                        .map_err(Error::Graph)?;
-                    Cursor { link, ..at.clone() }
-                }
-                (None, Some(link)) => {
-                    graph
-                        .check_delta_link(&at.link, &link)
-                        .map_err(Error::Graph)?;
-                    Cursor {
-                        link,
-                        done: true,
-                        ..at.clone()
-                    }
-                }
-                (None, None) => {
-                    return Err(Error::Page(format!(
-                        "a {kind} page has neither @odata.nextLink nor @odata.deltaLink"
-                    )));
-                }
-            };
-            let changes = Changes::read(kind, &columns, page.items())?;
-            let applied = store.apply(tenant, kind, &changes, &next).await?;
-            on_page(&applied);
-            counts += applied;
-            if next.done {
-                return Ok(counts);
-            }
-            at = next;
+        let failure = match round_pages(
+            graph,
+            store,
+            tenant,
+            kind,
+            &columns,
+            plan,
+            &mut at,
+            &mut counts,
+            on_page,
+        )
+        .await
+        {
+            Ok(()) => return Ok(counts),
+            Err(Stop::Graph(failure)) => failure,
+            Err(Stop::Other(e)) => return Err(e),
         };
         if !sync_state_lost(&failure) || resyncs == MAX_RESYNCS {
             return Err(Error::Graph(failure));
@@ -194,6 +166,130 @@ async fn sync_kind<S: Store>(
         tracing::info!(%tenant, %kind, "Graph lost the sync state (410): starting a fresh round");
         at = fresh(at.round + 1);
     }
+}
+
+/// Why [`round_pages`] stopped short of the deltaLink.
+enum Stop {
+    /// Graph failed to give a page (a lost sync state starts a fresh round).
+    Graph(entrad_graph::Error),
+    /// Anything else: the sync of this kind ends.
+    Other(Error),
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Stop {
+        Stop::Other(e)
+    }
+}
+
+/// The pages from `at` to the deltaLink, each sent to the store with the
+/// link after it, and `at` moved along. Every page sent has been waited for
+/// when this returns, whatever happened: a page's failure is the one
+/// reported (it came first, and the pages after it were not applied).
+#[allow(clippy::too_many_arguments)]
+async fn round_pages<S: Store>(
+    graph: &GraphClient,
+    store: &mut S,
+    tenant: &str,
+    kind: Kind,
+    columns: &[&str],
+    plan: &Plan,
+    at: &mut Cursor,
+    counts: &mut Counts,
+    on_page: &mut (dyn FnMut(&Counts) + Send),
+) -> Result<(), Stop> {
+    let sent = send_pages(
+        graph, store, tenant, kind, columns, plan, at, counts, on_page,
+    )
+    .await;
+    let mut waited = Ok(());
+    while waited.is_ok() && store.pending() > 0 {
+        waited = wait_one(store, counts, on_page).await;
+    }
+    // After a failure the later pages' answers are read (and dropped): they
+    // fail too, behind it.
+    while store.pending() > 0 {
+        let _ = store.applied().await;
+    }
+    waited?;
+    sent
+}
+
+/// Sends the pages from `at` until the deltaLink; the page before the one
+/// sent last may still be on its way when this returns. The store applies
+/// a page while the next one is fetched and read: at most one page waits
+/// for its answer while the client works on the next.
+#[allow(clippy::too_many_arguments)]
+async fn send_pages<S: Store>(
+    graph: &GraphClient,
+    store: &mut S,
+    tenant: &str,
+    kind: Kind,
+    columns: &[&str],
+    plan: &Plan,
+    at: &mut Cursor,
+    counts: &mut Counts,
+    on_page: &mut (dyn FnMut(&Counts) + Send),
+) -> Result<(), Stop> {
+    let mut pages = std::pin::pin!(graph.raw_delta_pages(&at.link, plan.page_size));
+    loop {
+        let mut page = match pages.try_next().await {
+            Ok(Some(page)) => page,
+            Ok(None) => {
+                return Err(Stop::Other(Error::Page(format!(
+                    "the {kind} round ended without an @odata.deltaLink"
+                ))));
+            }
+            Err(e) => return Err(Stop::Graph(e)),
+        };
+        // A link is checked before it is stored: a link the token may
+        // not follow, kept, would fail every later run.
+        let next = match (page.next_link.take(), page.delta_link.take()) {
+            (Some(link), _) => {
+                graph
+                    .check_next_link(&at.link, &link)
+                    .map_err(Error::Graph)?;
+                Cursor { link, ..at.clone() }
+            }
+            (None, Some(link)) => {
+                graph
+                    .check_delta_link(&at.link, &link)
+                    .map_err(Error::Graph)?;
+                Cursor {
+                    link,
+                    done: true,
+                    ..at.clone()
+                }
+            }
+            (None, None) => {
+                return Err(Stop::Other(Error::Page(format!(
+                    "a {kind} page has neither @odata.nextLink nor @odata.deltaLink"
+                ))));
+            }
+        };
+        let changes = Changes::read(kind, columns, page.items())?;
+        store.send(tenant, kind, &changes, &next).await?;
+        while store.pending() > 1 {
+            wait_one(store, counts, on_page).await?;
+        }
+        if next.done {
+            return Ok(());
+        }
+        *at = next;
+    }
+}
+
+/// Waits for the oldest page sent: its counts are added to `counts`.
+async fn wait_one<S: Store>(
+    store: &mut S,
+    counts: &mut Counts,
+    on_page: &mut (dyn FnMut(&Counts) + Send),
+) -> Result<()> {
+    if let Some(applied) = store.applied().await? {
+        on_page(&applied);
+        *counts += applied;
+    }
+    Ok(())
 }
 
 /// 410 Gone, `syncStateNotFound`, `resyncRequired`: the link can no longer be used.

@@ -206,7 +206,7 @@ async fn postgres_keeps_the_promises() {
     assert_eq!(reader.count("SELECT count(*) FROM users").await, 2);
     assert_eq!(
         reader.count("SELECT count(*) FROM schema_migrations").await,
-        2
+        3
     );
 }
 
@@ -233,6 +233,165 @@ async fn postgres_tenants_are_held_by_one_worker_until_it_lets_go_or_dies() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
     assert!(taken, "the dead worker's tenant was never released");
+}
+
+#[tokio::test]
+async fn postgres_a_page_that_fails_fails_the_pages_sent_behind_it() {
+    let url = entrad_testkit::fresh_postgres_database().await.unwrap();
+    let mut store = PostgresStore::connect(&url).await.unwrap();
+    let reader = PostgresReader::connect(&url).await;
+    let t = "t";
+    store
+        .add_columns(Kind::Users, &["displayName"])
+        .await
+        .unwrap();
+    let first = cursor("next-1", false, true, 1);
+    // Three pages on the connection before any answer is read: the second
+    // is refused (not JSON), the third is fine but comes after it.
+    store
+        .send(t, Kind::Users, &page(vec![user("a", "A")], vec![]), &first)
+        .await
+        .unwrap();
+    let broken = page(
+        vec![Upsert {
+            id: "b".into(),
+            text: "not json".into(),
+            columns: vec![],
+        }],
+        vec![],
+    );
+    store
+        .send(t, Kind::Users, &broken, &cursor("next-2", false, true, 1))
+        .await
+        .unwrap();
+    store
+        .send(
+            t,
+            Kind::Users,
+            &page(vec![user("c", "C")], vec![]),
+            &cursor("next-3", false, true, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.pending(), 3);
+    assert_eq!(store.applied().await.unwrap().unwrap().added, 1);
+    assert!(store.applied().await.is_err());
+    let behind = store.applied().await.unwrap_err();
+    assert!(
+        format!("{:?}", std::error::Error::source(&behind)).contains("not committed"),
+        "{behind:?}"
+    );
+    assert_eq!(store.applied().await.unwrap(), None);
+    // The cursor is the first page's: a later run applies the second page
+    // again, then the third; the third's rows were not committed.
+    assert_eq!(store.cursor(t, Kind::Users).await.unwrap(), Some(first));
+    assert_eq!(reader.count("SELECT count(*) FROM users").await, 1);
+}
+
+/// A full round that meets rows that exist: an object sent again in a later
+/// page, with the pages sent behind it, then a full round over the whole
+/// mirror (a fresh round after Graph lost the sync state). Memberships alike.
+async fn full_rounds_over_existing_rows<S: Store>(store: &mut S, count: impl AsyncFn(&str) -> i64) {
+    let t = "t";
+    store
+        .add_columns(Kind::Users, &["displayName"])
+        .await
+        .unwrap();
+    let pages = [
+        (vec![user("a", "A"), user("b", "B")], "next-1"),
+        // `b` again, changed while Graph paged.
+        (vec![user("b", "B2"), user("c", "C")], "next-2"),
+        (vec![user("d", "D")], "delta-1"),
+    ];
+    for (users, link) in pages.clone() {
+        store
+            .send(
+                t,
+                Kind::Users,
+                &page(users, vec![]),
+                &cursor(link, link.starts_with("delta"), true, 1),
+            )
+            .await
+            .unwrap();
+    }
+    let mut applied = Vec::new();
+    while let Some(counts) = store.applied().await.unwrap() {
+        applied.push((counts.added, counts.changed));
+    }
+    assert_eq!(applied, [(2, 0), (1, 1), (1, 0)]);
+    assert_eq!(count("SELECT count(*) FROM users").await, 4);
+    assert_eq!(
+        count("SELECT count(*) FROM users WHERE \"displayName\" = 'B2'").await,
+        1
+    );
+    assert_eq!(
+        store.cursor(t, Kind::Users).await.unwrap().map(|c| c.link),
+        Some("delta-1".to_owned())
+    );
+
+    // A fresh full round over all of it: every object exists, `d` is gone.
+    for (users, link) in [
+        (vec![user("a", "A3"), user("b", "B3")], "next-4"),
+        (vec![user("c", "C3")], "delta-2"),
+    ] {
+        store
+            .send(
+                t,
+                Kind::Users,
+                &page(users, vec![]),
+                &cursor(link, link.starts_with("delta"), true, 2),
+            )
+            .await
+            .unwrap();
+    }
+    let first = store.applied().await.unwrap().unwrap();
+    let second = store.applied().await.unwrap().unwrap();
+    assert_eq!((first.added, first.changed), (0, 2));
+    assert_eq!((second.changed, second.removed), (1, 1));
+    assert_eq!(count("SELECT count(*) FROM users").await, 3);
+
+    // Memberships: a group's member reported in two pages of a full round.
+    store.add_columns(Kind::Groups, &[]).await.unwrap();
+    let group = |member: &'static str| Changes {
+        upserts: vec![Upsert {
+            id: "g".into(),
+            text: r#"{"id":"g"}"#.into(),
+            columns: vec![],
+        }],
+        members_added: vec![("g".into(), member.into(), "user".into())],
+        ..Changes::default()
+    };
+    store
+        .send(t, Kind::Groups, &group("a"), &cursor("g-1", false, true, 1))
+        .await
+        .unwrap();
+    store
+        .send(t, Kind::Groups, &group("a"), &cursor("g-2", true, true, 1))
+        .await
+        .unwrap();
+    assert_eq!(store.applied().await.unwrap().unwrap().members_added, 1);
+    assert_eq!(store.applied().await.unwrap().unwrap().members_added, 1);
+    assert_eq!(count("SELECT count(*) FROM memberships").await, 1);
+}
+
+#[tokio::test]
+async fn sqlite_full_rounds_over_existing_rows_update_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mirror.db");
+    let mut store = SqliteStore::open(&path).unwrap();
+    let reader = rusqlite::Connection::open(&path).unwrap();
+    full_rounds_over_existing_rows(&mut store, async |sql: &str| {
+        reader.query_row(sql, [], |row| row.get(0)).unwrap()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn postgres_full_rounds_over_existing_rows_update_them() {
+    let url = entrad_testkit::fresh_postgres_database().await.unwrap();
+    let mut store = PostgresStore::connect(&url).await.unwrap();
+    let reader = PostgresReader::connect(&url).await;
+    full_rounds_over_existing_rows(&mut store, async |sql: &str| reader.count(sql).await).await;
 }
 
 #[tokio::test]

@@ -415,6 +415,58 @@ fn postgres_killed_at_random_pages_resumes_with_nothing_lost_or_applied_twice() 
 }
 
 #[test]
+fn postgres_a_page_the_database_refuses_stops_the_pages_behind_it_and_the_next_run_resumes() {
+    let emulator = Emulator::start(USERS);
+    let dir = tempfile::tempdir().unwrap();
+    let clean = Db::sqlite(dir.path(), "clean.db");
+    let db = Db::postgres(&emulator);
+    // The groups first (the mirror's schema with them), then a trigger that
+    // refuses the third page of 20 users once, slowly: the pages after it
+    // are fetched and sent to the server meanwhile (pipelined), and a page
+    // that did not check that the one before was committed would be let in
+    // on the next try.
+    for mirror in [&clean, &db] {
+        succeed(
+            emulator
+                .configured()
+                .args(["sync", "groups", "--into"])
+                .arg(mirror.spec()),
+        );
+    }
+    succeed(&mut sync(&emulator, &clean));
+    db.query(
+        &emulator,
+        "CREATE SEQUENCE refusals;
+         CREATE FUNCTION refuse_once() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN
+           IF (SELECT count(*) FROM users) = 40 AND nextval('refusals') = 1 THEN
+             PERFORM pg_sleep(0.5);
+             RAISE EXCEPTION 'refused by the test';
+           END IF;
+           RETURN NEW;
+         END $$;
+         CREATE TRIGGER refuse BEFORE INSERT ON users FOR EACH ROW EXECUTE FUNCTION refuse_once();",
+    );
+    let output = sync(&emulator, &db).output().unwrap();
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("applying a page of users"), "{stderr}");
+    // Two pages committed, with the link to the third: nothing after it.
+    assert_eq!(db.value(&emulator, "SELECT count(*) FROM users"), "40");
+    assert_eq!(
+        db.query(
+            &emulator,
+            "SELECT done FROM sync_state WHERE kind = 'users'"
+        ),
+        [["f"]]
+    );
+    // The next run resumes at the third page and ends as a clean run.
+    let resumed = summary(&succeed(&mut sync(&emulator, &db)));
+    assert_eq!(resumed["added"], USERS - 40, "{resumed}");
+    assert_same(&emulator, &db, &clean);
+}
+
+#[test]
 fn under_20_percent_throttling_and_outages_the_mirror_ends_as_a_clean_run() {
     let emulator = Emulator::start(USERS * 4);
     let dir = tempfile::tempdir().unwrap();

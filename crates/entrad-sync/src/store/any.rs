@@ -43,14 +43,25 @@ impl Store for AnyStore {
         each!(self, s => s.cursor(tenant, kind))
     }
 
-    async fn apply(
+    async fn send(
         &mut self,
         tenant: &str,
         kind: Kind,
         changes: &Changes<'_>,
         next: &Cursor,
-    ) -> Result<Counts> {
-        each!(self, s => s.apply(tenant, kind, changes, next))
+    ) -> Result<()> {
+        each!(self, s => s.send(tenant, kind, changes, next))
+    }
+
+    async fn applied(&mut self) -> Result<Option<Counts>> {
+        each!(self, s => s.applied())
+    }
+
+    fn pending(&self) -> usize {
+        match self {
+            AnyStore::Sqlite(store) => store.pending(),
+            AnyStore::Postgres(store) => store.pending(),
+        }
     }
 
     async fn round_ended(&mut self, tenant: &str, kind: Kind) -> Result<Option<i64>> {

@@ -20,6 +20,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         2,
         include_str!("../../migrations/postgres/0002_round_ended.sql"),
     ),
+    (
+        3,
+        include_str!("../../migrations/postgres/0003_expect_cursor.sql"),
+    ),
 ];
 
 /// The table recording applied versions (same SQL in both databases).

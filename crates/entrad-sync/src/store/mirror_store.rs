@@ -31,16 +31,48 @@ pub trait Store: Send {
         kind: Kind,
     ) -> impl Future<Output = Result<Option<Cursor>>> + Send;
 
-    /// Applies `changes` and stores `next`, in one transaction. When `next`
-    /// ends a full round, the same transaction deletes the rows of the tenant
-    /// (and kind) that the round did not write.
+    /// Applies `changes` and stores `next`, in one transaction, and returns
+    /// what the page changed. When `next` ends a full round, the same
+    /// transaction deletes the rows of the tenant (and kind) that the round
+    /// did not write. The pages sent before ([`Store::send`]) are waited for
+    /// first (the first failure among them is returned).
     fn apply(
         &mut self,
         tenant: &str,
         kind: Kind,
         changes: &Changes<'_>,
         next: &Cursor,
-    ) -> impl Future<Output = Result<Counts>> + Send;
+    ) -> impl Future<Output = Result<Counts>> + Send {
+        async move {
+            while self.applied().await?.is_some() {}
+            self.send(tenant, kind, changes, next).await?;
+            Ok(self.applied().await?.unwrap_or_default())
+        }
+    }
+
+    /// Sends `changes` and `next` to be applied as [`Store::apply`] applies
+    /// them, without waiting for the commit where the database allows:
+    /// PostgreSQL puts the page on its connection (the server applies it
+    /// while the caller reads the next page), SQLite applies it at once.
+    /// [`Store::applied`] waits for the pages sent, oldest first. Pages are
+    /// committed in the order sent, each only if the one sent before it was:
+    /// after a page that fails, the pages sent after it fail too, so that a
+    /// stored cursor never skips a page.
+    fn send(
+        &mut self,
+        tenant: &str,
+        kind: Kind,
+        changes: &Changes<'_>,
+        next: &Cursor,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Waits for the oldest page sent and not waited for yet: what it
+    /// changed once committed, or why it (or a page before it) failed.
+    /// `None`: no page is waiting.
+    fn applied(&mut self) -> impl Future<Output = Result<Option<Counts>>> + Send;
+
+    /// How many pages are sent and not waited for yet.
+    fn pending(&self) -> usize;
 
     /// When `tenant`'s last round of `kind` reached its deltaLink (Unix
     /// milliseconds, by the clock of the process that applied its last page);

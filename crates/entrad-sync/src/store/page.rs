@@ -158,7 +158,10 @@ pub(crate) async fn write_page<W: PageWriter>(
             .remove_members(tenant, &changes.members_removed)
             .await?;
     }
-    if next.done && next.full {
+    // Every row is written with the round writing it (round 1 at the
+    // least): the first round has nothing older to sweep, and skips reading
+    // all of the tenant's rows for it.
+    if next.done && next.full && next.round > 1 {
         counts.removed += writer.delete_unseen(tenant, table, next.round).await?;
         if kind == Kind::Groups {
             counts.members_removed += writer

@@ -1,7 +1,7 @@
 //! The mirror in a SQLite file (WAL mode, one transaction per page).
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::path::Path;
 use std::time::Duration;
 
@@ -30,6 +30,8 @@ pub struct SqliteStore {
     columns: HashMap<Kind, Columns>,
     /// `None`: SQLite's automatic checkpoints, in the commits.
     checkpointer: Option<Checkpointer>,
+    /// The counts of the pages sent (applied at once) and not handed out yet.
+    applied: VecDeque<Counts>,
 }
 
 /// A table's property columns. They are plain columns that each write fills:
@@ -88,6 +90,7 @@ impl SqliteStore {
             conn,
             columns: HashMap::new(),
             checkpointer,
+            applied: VecDeque::new(),
         })
     }
 }
@@ -183,13 +186,14 @@ impl Store for SqliteStore {
             .map_err(Error::sqlite("reading the sync state"))
     }
 
-    async fn apply(
+    /// Applies the page at once; [`Store::applied`] hands out its counts.
+    async fn send(
         &mut self,
         tenant: &str,
         kind: Kind,
         changes: &Changes<'_>,
         next: &Cursor,
-    ) -> Result<Counts> {
+    ) -> Result<()> {
         let columns = self.columns.get(&kind).ok_or_else(|| {
             Error::Config(format!(
                 "the {kind} columns were not set up (add_columns) before a page"
@@ -204,7 +208,16 @@ impl Store for SqliteStore {
         if let Some(checkpointer) = &self.checkpointer {
             checkpointer.committed(&self.conn, BUSY_WAIT);
         }
-        Ok(counts)
+        self.applied.push_back(counts);
+        Ok(())
+    }
+
+    async fn applied(&mut self) -> Result<Option<Counts>> {
+        Ok(self.applied.pop_front())
+    }
+
+    fn pending(&self) -> usize {
+        self.applied.len()
     }
 
     async fn round_ended(&mut self, tenant: &str, kind: Kind) -> Result<Option<i64>> {
