@@ -95,3 +95,75 @@ def test_a_cae_challenge_mid_listing_is_answered_with_one_token_request(own_emul
     assert challenges(emulator) == (1, 1)
     assert credential.token_requests == 2
     assert emulator.requests("token") == 2
+
+
+def _serve_once_over_tls(emulator, tmp_path, body):
+    """A loopback HTTPS server answering every GET with `body`, its certificate
+    issued by the emulator's CA (which the credential trusts): a Graph page
+    the emulator cannot send."""
+    import datetime
+    import http.server
+    import ipaddress
+    import threading
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    with open(emulator.ca_file, "rb") as f:
+        ca_cert = x509.load_pem_x509_certificate(f.read())
+    with open(emulator.file("ca-key.pem"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    pem = tmp_path / "server.pem"
+    pem.write_bytes(
+        cert.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+    class Page(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(str(pem))
+    server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def test_an_item_with_a_lone_surrogate_is_what_json_loads_makes(emulator, credential, tmp_path):
+    # .NET strings (Graph's) can hold a lone UTF-16 surrogate, sent escaped;
+    # json.loads reads it into a str, serde_json refuses it.
+    body = b'{"value": [{"id": "1", "displayName": "a\\ud800b"}, {"id": "2", "displayName": "\\u00e9"}]}'
+    server = _serve_once_over_tls(emulator, tmp_path, body)
+    try:
+        graph = entrad.Graph(credential, base_url="https://127.0.0.1:%d" % server.server_address[1])
+        items = list(graph.items("v1.0/users"))
+    finally:
+        server.shutdown()
+    assert items == json.loads(body)["value"]
+    assert items[0]["displayName"] == "a\ud800b"
