@@ -137,23 +137,20 @@ async fn sync_kind<S: Store>(
         },
         Some(stored) => stored,
     };
-    let mut counts = Counts::default();
+    let mut pages = KindPages {
+        graph,
+        store,
+        tenant,
+        kind,
+        columns: &columns,
+        page_size: plan.page_size,
+        counts: Counts::default(),
+        on_page,
+    };
     let mut resyncs = 0;
     loop {
-        let failure = match round_pages(
-            graph,
-            store,
-            tenant,
-            kind,
-            &columns,
-            plan,
-            &mut at,
-            &mut counts,
-            on_page,
-        )
-        .await
-        {
-            Ok(()) => return Ok(counts),
+        let failure = match pages.round(&mut at).await {
+            Ok(()) => return Ok(pages.counts),
             Err(Stop::Graph(failure)) => failure,
             Err(Stop::Other(e)) => return Err(e),
         };
@@ -182,114 +179,101 @@ impl From<Error> for Stop {
     }
 }
 
-/// The pages from `at` to the deltaLink, each sent to the store with the
-/// link after it, and `at` moved along. Every page sent has been waited for
-/// when this returns, whatever happened: a page's failure is the one
-/// reported (it came first, and the pages after it were not applied).
-#[allow(clippy::too_many_arguments)]
-async fn round_pages<S: Store>(
-    graph: &GraphClient,
-    store: &mut S,
-    tenant: &str,
+/// One kind's pages on their way from Graph to the store, and what they
+/// changed so far.
+struct KindPages<'a, S> {
+    graph: &'a GraphClient,
+    store: &'a mut S,
+    tenant: &'a str,
     kind: Kind,
-    columns: &[&str],
-    plan: &Plan,
-    at: &mut Cursor,
-    counts: &mut Counts,
-    on_page: &mut (dyn FnMut(&Counts) + Send),
-) -> Result<(), Stop> {
-    let sent = send_pages(
-        graph, store, tenant, kind, columns, plan, at, counts, on_page,
-    )
-    .await;
-    let mut waited = Ok(());
-    while waited.is_ok() && store.pending() > 0 {
-        waited = wait_one(store, counts, on_page).await;
-    }
-    // After a failure the later pages' answers are read (and dropped): they
-    // fail too, behind it.
-    while store.pending() > 0 {
-        let _ = store.applied().await;
-    }
-    waited?;
-    sent
+    columns: &'a [&'a str],
+    page_size: Option<u32>,
+    counts: Counts,
+    on_page: &'a mut (dyn FnMut(&Counts) + Send),
 }
 
-/// Sends the pages from `at` until the deltaLink; the page before the one
-/// sent last may still be on its way when this returns. The store applies
-/// a page while the next one is fetched and read: at most one page waits
-/// for its answer while the client works on the next.
-#[allow(clippy::too_many_arguments)]
-async fn send_pages<S: Store>(
-    graph: &GraphClient,
-    store: &mut S,
-    tenant: &str,
-    kind: Kind,
-    columns: &[&str],
-    plan: &Plan,
-    at: &mut Cursor,
-    counts: &mut Counts,
-    on_page: &mut (dyn FnMut(&Counts) + Send),
-) -> Result<(), Stop> {
-    let mut pages = std::pin::pin!(graph.raw_delta_pages(&at.link, plan.page_size));
-    loop {
-        let mut page = match pages.try_next().await {
-            Ok(Some(page)) => page,
-            Ok(None) => {
-                return Err(Stop::Other(Error::Page(format!(
-                    "the {kind} round ended without an @odata.deltaLink"
-                ))));
-            }
-            Err(e) => return Err(Stop::Graph(e)),
-        };
-        // A link is checked before it is stored: a link the token may
-        // not follow, kept, would fail every later run.
-        let next = match (page.next_link.take(), page.delta_link.take()) {
-            (Some(link), _) => {
-                graph
-                    .check_next_link(&at.link, &link)
-                    .map_err(Error::Graph)?;
-                Cursor { link, ..at.clone() }
-            }
-            (None, Some(link)) => {
-                graph
-                    .check_delta_link(&at.link, &link)
-                    .map_err(Error::Graph)?;
-                Cursor {
-                    link,
-                    done: true,
-                    ..at.clone()
+impl<S: Store> KindPages<'_, S> {
+    /// The pages from `at` to the deltaLink, each sent to the store with the
+    /// link after it, and `at` moved along. Every page sent has been waited for
+    /// when this returns, whatever happened: a page's failure is the one
+    /// reported (it came first, and the pages after it were not applied).
+    async fn round(&mut self, at: &mut Cursor) -> Result<(), Stop> {
+        let sent = self.send(at).await;
+        let mut waited = Ok(());
+        while waited.is_ok() && self.store.pending() > 0 {
+            waited = self.wait_one().await;
+        }
+        // After a failure the later pages' answers are read (and dropped): they
+        // fail too, behind it.
+        while self.store.pending() > 0 {
+            let _ = self.store.applied().await;
+        }
+        waited?;
+        sent
+    }
+
+    /// Sends the pages from `at` until the deltaLink; the page before the one
+    /// sent last may still be on its way when this returns. The store applies
+    /// a page while the next one is fetched and read: at most one page waits
+    /// for its answer while the client works on the next.
+    async fn send(&mut self, at: &mut Cursor) -> Result<(), Stop> {
+        let (graph, kind) = (self.graph, self.kind);
+        let mut pages = std::pin::pin!(graph.raw_delta_pages(&at.link, self.page_size));
+        loop {
+            let mut page = match pages.try_next().await {
+                Ok(Some(page)) => page,
+                Ok(None) => {
+                    return Err(Stop::Other(Error::Page(format!(
+                        "the {kind} round ended without an @odata.deltaLink"
+                    ))));
                 }
+                Err(e) => return Err(Stop::Graph(e)),
+            };
+            // A link is checked before it is stored: a link the token may
+            // not follow, kept, would fail every later run.
+            let next = match (page.next_link.take(), page.delta_link.take()) {
+                (Some(link), _) => {
+                    graph
+                        .check_next_link(&at.link, &link)
+                        .map_err(Error::Graph)?;
+                    Cursor { link, ..at.clone() }
+                }
+                (None, Some(link)) => {
+                    graph
+                        .check_delta_link(&at.link, &link)
+                        .map_err(Error::Graph)?;
+                    Cursor {
+                        link,
+                        done: true,
+                        ..at.clone()
+                    }
+                }
+                (None, None) => {
+                    return Err(Stop::Other(Error::Page(format!(
+                        "a {kind} page has neither @odata.nextLink nor @odata.deltaLink"
+                    ))));
+                }
+            };
+            let changes = Changes::read(kind, self.columns, page.items())?;
+            self.store.send(self.tenant, kind, &changes, &next).await?;
+            while self.store.pending() > 1 {
+                self.wait_one().await?;
             }
-            (None, None) => {
-                return Err(Stop::Other(Error::Page(format!(
-                    "a {kind} page has neither @odata.nextLink nor @odata.deltaLink"
-                ))));
+            if next.done {
+                return Ok(());
             }
-        };
-        let changes = Changes::read(kind, columns, page.items())?;
-        store.send(tenant, kind, &changes, &next).await?;
-        while store.pending() > 1 {
-            wait_one(store, counts, on_page).await?;
+            *at = next;
         }
-        if next.done {
-            return Ok(());
-        }
-        *at = next;
     }
-}
 
-/// Waits for the oldest page sent: its counts are added to `counts`.
-async fn wait_one<S: Store>(
-    store: &mut S,
-    counts: &mut Counts,
-    on_page: &mut (dyn FnMut(&Counts) + Send),
-) -> Result<()> {
-    if let Some(applied) = store.applied().await? {
-        on_page(&applied);
-        *counts += applied;
+    /// Waits for the oldest page sent: its counts are added to the kind's.
+    async fn wait_one(&mut self) -> Result<()> {
+        if let Some(applied) = self.store.applied().await? {
+            (self.on_page)(&applied);
+            self.counts += applied;
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// 410 Gone, `syncStateNotFound`, `resyncRequired`: the link can no longer be used.
