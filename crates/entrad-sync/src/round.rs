@@ -152,7 +152,7 @@ async fn sync_kind<S: Store>(
         let failure = match pages.round(&mut at).await {
             Ok(()) => return Ok(pages.counts),
             Err(Stop::Graph(failure)) => failure,
-            Err(Stop::Other(e)) => return Err(e),
+            Err(Stop::Page(e) | Stop::Other(e)) => return Err(e),
         };
         if !sync_state_lost(&failure) || resyncs == MAX_RESYNCS {
             return Err(Error::Graph(failure));
@@ -169,6 +169,9 @@ async fn sync_kind<S: Store>(
 enum Stop {
     /// Graph failed to give a page (a lost sync state starts a fresh round).
     Graph(entrad_graph::Error),
+    /// A page sent to the store failed (the pages sent behind it fail too,
+    /// because of it): the sync of this kind ends.
+    Page(Error),
     /// Anything else: the sync of this kind ends.
     Other(Error),
 }
@@ -208,8 +211,15 @@ impl<S: Store> KindPages<'_, S> {
         while self.store.pending() > 0 {
             let _ = self.store.applied().await;
         }
-        waited?;
-        sent
+        match sent {
+            // A page failed while the next was on its way: that one's
+            // failure, which only follows from it, is not the one to report.
+            Err(Stop::Page(first)) => Err(Stop::Page(first)),
+            sent => {
+                waited.map_err(Stop::Page)?;
+                sent
+            }
+        }
     }
 
     /// Sends the pages from `at` until the deltaLink; the page before the one
@@ -257,7 +267,7 @@ impl<S: Store> KindPages<'_, S> {
             let changes = Changes::read(kind, self.columns, page.items())?;
             self.store.send(self.tenant, kind, &changes, &next).await?;
             while self.store.pending() > 1 {
-                self.wait_one().await?;
+                self.wait_one().await.map_err(Stop::Page)?;
             }
             if next.done {
                 return Ok(());

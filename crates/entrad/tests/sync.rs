@@ -451,6 +451,9 @@ fn postgres_a_page_the_database_refuses_stops_the_pages_behind_it_and_the_next_r
     let stderr = stderr_of(&output);
     assert_eq!(output.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("applying a page of users"), "{stderr}");
+    // The refused page's own failure is reported, not that of the page behind
+    // it, which failed because of it.
+    assert!(stderr.contains("refused by the test"), "{stderr}");
     // Two pages committed, with the link to the third: nothing after it.
     assert_eq!(db.value(&emulator, "SELECT count(*) FROM users"), "40");
     assert_eq!(
