@@ -6,22 +6,6 @@ use entrad_testkit::InProcess;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-async fn send(
-    h: &InProcess,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = h.client.request(method, h.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 fn new_group() -> Value {
     json!({
         "displayName": "Written Group",
@@ -48,7 +32,9 @@ async fn member_ids(h: &InProcess, group: &str, token: &str) -> Vec<String> {
 async fn group_writes_need_a_write_role() {
     let h = InProcess::start(5).await.unwrap();
     let token = h.token().await;
-    let (status, body) = send(&h, Method::POST, "/v1.0/groups", &token, Some(new_group())).await;
+    let (status, body) = h
+        .request_json(Method::POST, "/v1.0/groups", &token, Some(new_group()))
+        .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
     let (status, made) = h
@@ -66,7 +52,9 @@ async fn group_writes_need_a_write_role() {
         json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{user}") });
     let path = format!("/v1.0/groups/{group}/members/$ref");
     assert_eq!(
-        send(&h, Method::POST, &path, &token, Some(link)).await.0,
+        h.request_json(Method::POST, &path, &token, Some(link))
+            .await
+            .0,
         403
     );
 }
@@ -90,14 +78,18 @@ async fn create_add_member_remove_member_patch_delete() {
 
     let mut missing = new_group();
     missing.as_object_mut().unwrap().remove("mailNickname");
-    let (status, body) = send(&h, Method::POST, "/v1.0/groups", &token, Some(missing)).await;
+    let (status, body) = h
+        .request_json(Method::POST, "/v1.0/groups", &token, Some(missing))
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(
         body["error"]["message"],
         "A value is required for property 'mailNickname' of resource 'Group'."
     );
 
-    let (status, created) = send(&h, Method::POST, "/v1.0/groups", &token, Some(new_group())).await;
+    let (status, created) = h
+        .request_json(Method::POST, "/v1.0/groups", &token, Some(new_group()))
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["displayName"], "Written Group");
     let group = created["id"].as_str().unwrap().to_string();
@@ -108,23 +100,43 @@ async fn create_add_member_remove_member_patch_delete() {
     let link =
         json!({ "@odata.id": format!("https://graph.microsoft.com/v1.0/directoryObjects/{user}") });
     let refs = format!("/v1.0/groups/{group}/members/$ref");
-    let (status, body) = send(&h, Method::POST, &refs, &token, Some(link.clone())).await;
+    let (status, body) = h
+        .request_json(Method::POST, &refs, &token, Some(link.clone()))
+        .await;
     assert_eq!(status, 204, "{body}");
     assert_eq!(member_ids(&h, &group, &token).await, vec![user.clone()]);
-    let (status, body) = send(&h, Method::POST, &refs, &token, Some(link)).await;
+    let (status, body) = h
+        .request_json(Method::POST, &refs, &token, Some(link))
+        .await;
     assert_eq!(status, 400, "{body}");
 
     let member = format!("/v1.0/groups/{group}/members/{user}/$ref");
-    assert_eq!(send(&h, Method::DELETE, &member, &token, None).await.0, 204);
+    assert_eq!(
+        h.request_json(Method::DELETE, &member, &token, None)
+            .await
+            .0,
+        204
+    );
     assert!(member_ids(&h, &group, &token).await.is_empty());
-    assert_eq!(send(&h, Method::DELETE, &member, &token, None).await.0, 404);
+    assert_eq!(
+        h.request_json(Method::DELETE, &member, &token, None)
+            .await
+            .0,
+        404
+    );
 
     let path = format!("/v1.0/groups/{group}");
     let patch = Some(json!({ "description": "Patched" }));
-    assert_eq!(send(&h, Method::PATCH, &path, &token, patch).await.0, 204);
+    assert_eq!(
+        h.request_json(Method::PATCH, &path, &token, patch).await.0,
+        204
+    );
     let (_, fetched) = h.get_json(&path, &token).await;
     assert_eq!(fetched["description"], "Patched");
 
-    assert_eq!(send(&h, Method::DELETE, &path, &token, None).await.0, 204);
+    assert_eq!(
+        h.request_json(Method::DELETE, &path, &token, None).await.0,
+        204
+    );
     assert_eq!(h.get_json(&path, &token).await.0, 404);
 }

@@ -6,23 +6,6 @@ use entrad_testkit::InProcess;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Sends `method path` with a JSON body (if any): the status and the body (`Null` if none).
-async fn send(
-    h: &InProcess,
-    method: Method,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = h.client.request(method, h.url(path)).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
-}
-
 fn new_user(upn: &str) -> Value {
     json!({
         "accountEnabled": true,
@@ -56,7 +39,9 @@ async fn writes_are_refused_without_a_write_role() {
     let h = InProcess::start(5).await.unwrap();
     let token = h.token().await;
     let user = Some(new_user("writer@example.com"));
-    let (status, body) = send(&h, Method::POST, "/v1.0/users", &token, user).await;
+    let (status, body) = h
+        .request_json(Method::POST, "/v1.0/users", &token, user)
+        .await;
     assert_eq!(status, 403, "{body}");
     assert_eq!(body["error"]["code"], "Authorization_RequestDenied");
     assert_eq!(
@@ -67,8 +52,14 @@ async fn writes_are_refused_without_a_write_role() {
     let id = listed["value"][0]["id"].as_str().unwrap().to_string();
     let path = format!("/v1.0/users/{id}");
     let patch = Some(json!({ "displayName": "Nope" }));
-    assert_eq!(send(&h, Method::PATCH, &path, &token, patch).await.0, 403);
-    assert_eq!(send(&h, Method::DELETE, &path, &token, None).await.0, 403);
+    assert_eq!(
+        h.request_json(Method::PATCH, &path, &token, patch).await.0,
+        403
+    );
+    assert_eq!(
+        h.request_json(Method::DELETE, &path, &token, None).await.0,
+        403
+    );
     let (_, user) = h.get_json(&path, &token).await;
     assert_ne!(user["displayName"], "Nope");
 }
@@ -94,21 +85,18 @@ async fn create_get_patch_delete_then_delta_reports_the_removal() {
 
     let mut missing = new_user(&upn);
     missing.as_object_mut().unwrap().remove("passwordProfile");
-    let (status, body) = send(&h, Method::POST, "/v1.0/users", &token, Some(missing)).await;
+    let (status, body) = h
+        .request_json(Method::POST, "/v1.0/users", &token, Some(missing))
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(
         body["error"]["message"],
         "A value is required for property 'passwordProfile' of resource 'User'."
     );
 
-    let (status, created) = send(
-        &h,
-        Method::POST,
-        "/v1.0/users",
-        &token,
-        Some(new_user(&upn)),
-    )
-    .await;
+    let (status, created) = h
+        .request_json(Method::POST, "/v1.0/users", &token, Some(new_user(&upn)))
+        .await;
     assert_eq!(status, 201, "{created}");
     assert_eq!(created["userPrincipalName"], upn.as_str());
     assert!(created.get("passwordProfile").is_none(), "{created}");
@@ -120,14 +108,9 @@ async fn create_get_patch_delete_then_delta_reports_the_removal() {
     assert_eq!(fetched["displayName"], "Written Person");
 
     let patch = Some(json!({ "displayName": "Patched Person", "jobTitle": "Tester" }));
-    let (status, body) = send(
-        &h,
-        Method::PATCH,
-        &format!("/v1.0/users/{upn}"),
-        &token,
-        patch,
-    )
-    .await;
+    let (status, body) = h
+        .request_json(Method::PATCH, &format!("/v1.0/users/{upn}"), &token, patch)
+        .await;
     assert_eq!(status, 204, "{body}");
     let (_, filtered) = h
         .get_json(
@@ -139,9 +122,15 @@ async fn create_get_patch_delete_then_delta_reports_the_removal() {
     assert_eq!(filtered["value"][0]["jobTitle"], "Tester");
 
     let path = format!("/v1.0/users/{id}");
-    assert_eq!(send(&h, Method::DELETE, &path, &token, None).await.0, 204);
+    assert_eq!(
+        h.request_json(Method::DELETE, &path, &token, None).await.0,
+        204
+    );
     assert_eq!(h.get_json(&path, &token).await.0, 404);
-    assert_eq!(send(&h, Method::DELETE, &path, &token, None).await.0, 404);
+    assert_eq!(
+        h.request_json(Method::DELETE, &path, &token, None).await.0,
+        404
+    );
 
     let response = h
         .client
@@ -199,15 +188,21 @@ async fn an_odata_type_naming_the_entity_is_accepted() {
     let (_, listed) = h.get_json("/v1.0/users?$top=1", &token).await;
     let path = format!("/v1.0/users/{}", listed["value"][0]["id"].as_str().unwrap());
     let typed = json!({ "@odata.type": "#microsoft.graph.user", "jobTitle": "Typed" });
-    let (status, body) = send(&h, Method::PATCH, &path, &token, Some(typed)).await;
+    let (status, body) = h
+        .request_json(Method::PATCH, &path, &token, Some(typed))
+        .await;
     assert_eq!(status, 204, "{body}");
     assert_eq!(h.get_json(&path, &token).await.1["jobTitle"], "Typed");
     let other = json!({ "@odata.type": "#microsoft.graph.group", "jobTitle": "Nope" });
-    let (status, body) = send(&h, Method::PATCH, &path, &token, Some(other)).await;
+    let (status, body) = h
+        .request_json(Method::PATCH, &path, &token, Some(other))
+        .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["code"], "Request_BadRequest");
     let mut user = new_user("typed.person@entrademo.onmicrosoft.com");
     user["@odata.type"] = json!("#microsoft.graph.user");
-    let (status, body) = send(&h, Method::POST, "/v1.0/users", &token, Some(user)).await;
+    let (status, body) = h
+        .request_json(Method::POST, "/v1.0/users", &token, Some(user))
+        .await;
     assert_eq!(status, 201, "{body}");
 }

@@ -167,7 +167,32 @@ impl InProcess {
 
     /// `GET path` with a bearer token: the status and the body as JSON (`Null` if not).
     pub async fn get_json(&self, path: &str, token: &str) -> (u16, Value) {
-        let response = self.get(path, token).await;
+        self.request_json(Method::GET, path, token, None).await
+    }
+
+    /// `method path` with a bearer token and a JSON body (if any): the status and
+    /// the answer's body as JSON (`Null` if none or not JSON).
+    ///
+    /// # Panics
+    /// When no answer comes.
+    pub async fn request_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .request(method.clone(), self.url(path))
+            .bearer_auth(token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e:?}"));
         let status = response.status().as_u16();
         (status, response.json().await.unwrap_or(Value::Null))
     }
