@@ -69,14 +69,24 @@ impl<'a> Portal<'a> {
             .unwrap()
     }
 
+    /// Posts `fields` and the session's CSRF token.
     async fn post(&self, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {
         let mut form = vec![("csrf", self.csrf.as_str())];
         form.extend_from_slice(fields);
+        self.post_unchecked(path, &form).await
+    }
+
+    /// Posts `form` as it is: without the CSRF token unless it holds one (a forgery).
+    async fn post_unchecked<T: serde::Serialize + ?Sized>(
+        &self,
+        path: &str,
+        form: &T,
+    ) -> reqwest::Response {
         self.h
             .client
             .post(self.h.url(path))
             .header("cookie", &self.cookie)
-            .form(&form)
+            .form(form)
             .send()
             .await
             .unwrap()
@@ -114,14 +124,12 @@ async fn the_admin_token_opens_the_portal_whose_forms_need_the_csrf_token() {
         .to_owned();
     assert!(!page.contains(&secret), "a secret is shown");
     // Grant: refused without the token, done with it.
-    let forged = h
-        .client
-        .post(h.url("/_emulator/portal/consent"))
-        .header("cookie", &portal.cookie)
-        .form(&[("client_id", UNCONSENTED_CLIENT_ID), ("granted", "true")])
-        .send()
-        .await
-        .unwrap();
+    let forged = portal
+        .post_unchecked(
+            "/_emulator/portal/consent",
+            &[("client_id", UNCONSENTED_CLIENT_ID), ("granted", "true")],
+        )
+        .await;
     assert_eq!(forged.status(), 403);
     let consented = |apps: &serde_json::Value| {
         apps["apps"]
@@ -342,14 +350,9 @@ async fn the_users_page_grants_and_removes_global_administrator_with_a_checked_f
         ("q", "a b"),
         ("page", "0"),
     ];
-    let forged = h
-        .client
-        .post(h.url("/_emulator/portal/users/roles"))
-        .header("cookie", &portal.cookie)
-        .form(&grant)
-        .send()
-        .await
-        .unwrap();
+    let forged = portal
+        .post_unchecked("/_emulator/portal/users/roles", &grant)
+        .await;
     assert_eq!(forged.status(), 403);
     assert_eq!(
         h.admin().roles(&id).await.unwrap(),
@@ -597,25 +600,15 @@ async fn the_apps_page_changes_an_apps_graph_permissions_with_a_checked_form() {
         ("role", "User.Read.All"),
         ("role", "User.ReadWrite.All"),
     ];
-    let without = h
-        .client
-        .post(h.url("/_emulator/portal/roles"))
-        .header("cookie", &portal.cookie)
-        .form(&chosen)
-        .send()
-        .await
-        .unwrap();
+    let without = portal
+        .post_unchecked("/_emulator/portal/roles", &chosen)
+        .await;
     assert_eq!(without.status(), 403);
     let mut wrong = vec![("csrf", "0".repeat(64))];
     wrong.extend(chosen.iter().map(|(k, v)| (*k, v.to_string())));
-    let forged = h
-        .client
-        .post(h.url("/_emulator/portal/roles"))
-        .header("cookie", &portal.cookie)
-        .form(&wrong)
-        .send()
-        .await
-        .unwrap();
+    let forged = portal
+        .post_unchecked("/_emulator/portal/roles", &wrong)
+        .await;
     assert_eq!(forged.status(), 403);
     assert_eq!(roles_of(h.admin().apps().await.unwrap()), before);
     let token = h.token().await;
