@@ -60,13 +60,14 @@ impl Az {
     /// tenant-level account): the accounts az prints.
     async fn login_with_secret(&self, h: &InProcess) -> Value {
         let p = h.parameters("parameters.json");
+        // One argument: a secret may begin with '-', which az would read as an option.
+        let password = format!("--password={}", p["secret"].as_str().unwrap());
         self.json(&[
             "login",
             "--service-principal",
             "-u",
             p["client_id"].as_str().unwrap(),
-            "-p",
-            p["secret"].as_str().unwrap(),
+            &password,
             "--tenant",
             h.emulator.tenant_id(),
             "--allow-no-subscriptions",
