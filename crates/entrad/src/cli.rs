@@ -370,6 +370,37 @@ mod tests {
     }
 
     #[test]
+    fn a_secret_may_begin_with_a_hyphen() {
+        use secrecy::ExposeSecret as _;
+        for args in [
+            &[
+                "entrad",
+                "--client-secret",
+                "-4~8Q~x",
+                "users",
+                "--client-id",
+                "c",
+            ][..],
+            &[
+                "entrad",
+                "users",
+                "--client-secret",
+                "-4~8Q~x",
+                "--client-id",
+                "c",
+            ][..],
+        ] {
+            let cli = parse(args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+            let Command::Users { connection, .. } = cli.command else {
+                panic!("not users")
+            };
+            let secret = connection.identity.client_secret.unwrap();
+            assert_eq!(secret.expose_secret(), "-4~8Q~x");
+            assert_eq!(connection.identity.client_id.as_deref(), Some("c"));
+        }
+    }
+
+    #[test]
     fn flags_go_before_or_after_the_subcommand() {
         let cli = parse(&[
             "entrad",

@@ -157,13 +157,14 @@ pub struct IdentityArgs {
     #[arg(long, value_name = "ID")]
     pub client_id: Option<String>,
     /// Client secret; other users can see it in the process list: prefer AZURE_CLIENT_SECRET.
-    #[arg(long, value_name = "SECRET")]
+    // Entra's secrets may begin with '-'.
+    #[arg(long, value_name = "SECRET", allow_hyphen_values = true)]
     pub client_secret: Option<SecretString>,
     /// Certificate: PEM with key and certificate, or PFX; with --private-key, the certificate PEM.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["client_secret", "thumbprint", "federated_token_file"])]
     pub certificate: Option<PathBuf>,
     /// Password of a PFX certificate (prefer AZURE_CLIENT_CERTIFICATE_PASSWORD).
-    #[arg(long, value_name = "PASSWORD")]
+    #[arg(long, value_name = "PASSWORD", allow_hyphen_values = true)]
     pub certificate_password: Option<SecretString>,
     /// SHA-1 thumbprint of the certificate (hex), with --private-key: the quickstart's certificate variant.
     #[arg(long, value_name = "HEX", conflicts_with_all = ["client_secret", "federated_token_file"])]
