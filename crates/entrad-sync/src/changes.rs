@@ -56,14 +56,17 @@ pub struct Upsert<'a> {
     pub columns: Vec<ColumnValue<'a>>,
 }
 
-/// A property's value in its own column, as SQLite's `json_extract` reads
-/// it: strings as text, `true`/`false` as 1/0, objects and lists as their
-/// JSON text, missing or `null` as NULL.
+/// A property's value in its own column: strings unescaped, objects and
+/// lists as their JSON text, missing or `null` as NULL. Each store writes it
+/// as its own JSON reader would give it: SQLite's `json_extract` (booleans as
+/// 1 or 0), PostgreSQL's `->>` (text: booleans `true` or `false`).
 #[derive(Debug, Clone, PartialEq)]
 pub enum ColumnValue<'a> {
     /// Missing, or `null`.
     Null,
-    /// An integer, or a boolean (1 or 0).
+    /// `true` or `false`.
+    Bool(bool),
+    /// An integer.
     Integer(i64),
     /// Any other number.
     Real(f64),
@@ -271,8 +274,8 @@ fn column_value(raw: Option<&RawValue>) -> Result<ColumnValue<'_>> {
     Ok(match text.as_bytes().first() {
         Some(b'"') => ColumnValue::Text(serde_json::from_str::<Text<'_>>(text).map_err(bad)?.0),
         Some(b'{' | b'[') => ColumnValue::Text(Cow::Borrowed(text)),
-        Some(b't') => ColumnValue::Integer(1),
-        Some(b'f') => ColumnValue::Integer(0),
+        Some(b't') => ColumnValue::Bool(true),
+        Some(b'f') => ColumnValue::Bool(false),
         Some(b'n') | None => ColumnValue::Null,
         Some(_) => {
             let number: serde_json::Number = serde_json::from_str(text).map_err(bad)?;
@@ -289,6 +292,7 @@ impl ColumnValue<'_> {
     pub fn into_owned(self) -> ColumnValue<'static> {
         match self {
             ColumnValue::Null => ColumnValue::Null,
+            ColumnValue::Bool(b) => ColumnValue::Bool(b),
             ColumnValue::Integer(n) => ColumnValue::Integer(n),
             ColumnValue::Real(x) => ColumnValue::Real(x),
             ColumnValue::Text(text) => ColumnValue::Text(Cow::Owned(text.into_owned())),
@@ -455,7 +459,7 @@ mod tests {
     }
 
     #[test]
-    fn columns_read_as_sqlite_json_extract_reads_them() {
+    fn columns_are_read_typed_strings_unescaped() {
         let columns = [
             "s", "escaped", "yes", "no", "int", "real", "obj", "list", "null", "missing",
         ];
@@ -467,8 +471,8 @@ mod tests {
             [
                 Text("plain".into()),
                 Text("Z\u{e9}\"".into()),
-                Integer(1),
-                Integer(0),
+                Bool(true),
+                Bool(false),
                 Integer(-42),
                 Real(150.0),
                 Text(r#"{"a":[1]}"#.into()),

@@ -206,7 +206,7 @@ async fn postgres_keeps_the_promises() {
     assert_eq!(reader.count("SELECT count(*) FROM users").await, 2);
     assert_eq!(
         reader.count("SELECT count(*) FROM schema_migrations").await,
-        3
+        4
     );
 }
 
@@ -256,7 +256,7 @@ async fn postgres_a_page_that_fails_fails_the_pages_sent_behind_it() {
         vec![Upsert {
             id: "b".into(),
             text: "not json".into(),
-            columns: vec![],
+            columns: vec![ColumnValue::Null],
         }],
         vec![],
     );
@@ -697,5 +697,90 @@ async fn sqlite_checkpoints_keep_the_log_bounded_and_never_stall_behind_a_reader
         file_size(&wal) < held + LIMIT / 2,
         "the log kept growing after the reader left: {} bytes from {held}",
         file_size(&wal)
+    );
+}
+
+#[tokio::test]
+async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them() {
+    let url = entrad_testkit::fresh_postgres_database().await.unwrap();
+    let reader = PostgresReader::connect(&url).await;
+    // The schema before migration 0004: `data` as jsonb, a generated column.
+    let mut old = String::from(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY);
+         INSERT INTO schema_migrations VALUES (1), (2), (3);",
+    );
+    old.push_str(include_str!("../migrations/postgres/0001_mirror.sql"));
+    old.push_str(include_str!("../migrations/postgres/0002_round_ended.sql"));
+    old.push_str(include_str!(
+        "../migrations/postgres/0003_expect_cursor.sql"
+    ));
+    old.push_str(
+        r#"ALTER TABLE users ADD COLUMN "displayName" TEXT GENERATED ALWAYS AS (data->>'displayName') STORED;
+           INSERT INTO users (tenant, id, data, seen_round) VALUES ('t', 'u', '{"id":"u","displayName":"Old","mail":"u@x"}', 1);"#,
+    );
+    reader.client.batch_execute(&old).await.unwrap();
+    let text = async |sql: &str| -> Option<String> {
+        reader.client.query_one(sql, &[]).await.unwrap().get(0)
+    };
+
+    let mut store = PostgresStore::connect(&url).await.unwrap();
+    let columns = ["displayName", "mail", "accountEnabled"];
+    store.add_columns(Kind::Users, &columns).await.unwrap();
+    assert_eq!(
+        text("SELECT data_type::text FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'data'").await.unwrap(),
+        "json"
+    );
+    // The generated column is a plain one, its values kept; an added one is
+    // filled from the rows' data.
+    assert_eq!(
+        text("SELECT attgenerated::text FROM pg_attribute WHERE attrelid = 'users'::regclass AND attname = 'displayName'").await.unwrap(),
+        ""
+    );
+    assert_eq!(
+        text("SELECT \"displayName\" || ' ' || mail FROM users WHERE id = 'u'").await,
+        Some("Old u@x".into())
+    );
+
+    // A full round's object is stored as its text, in Graph's order of
+    // properties (jsonb would sort them), its columns filled by the writer.
+    let sent = r#"{"id":"v","displayName":"New","mail":"v@x","accountEnabled":true}"#;
+    let changes = Changes::read(Kind::Users, &columns, [sent]).unwrap();
+    store
+        .apply("t", Kind::Users, &changes, &cursor("a", false, true, 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        text("SELECT data::text FROM users WHERE id = 'v'").await,
+        Some(sent.into())
+    );
+    assert_eq!(
+        text("SELECT concat_ws(' ', \"displayName\", mail, \"accountEnabled\") FROM users WHERE id = 'v'").await,
+        Some("New v@x true".into())
+    );
+
+    // A round of changes merges into the stored object; the columns are
+    // read from the merged object (mail kept, though not sent).
+    let change = r#"{"id":"v","displayName":"Newer"}"#;
+    let changes = Changes::read(Kind::Users, &columns, [change]).unwrap();
+    store
+        .apply("t", Kind::Users, &changes, &cursor("b", true, false, 2))
+        .await
+        .unwrap();
+    assert_eq!(
+        text("SELECT concat_ws(' ', \"displayName\", mail, data->>'displayName') FROM users WHERE id = 'v'").await,
+        Some("Newer v@x Newer".into())
+    );
+
+    // Columns of an earlier selection are still kept equal to `data`.
+    store.add_columns(Kind::Users, &["mail"]).await.unwrap();
+    let sent = r#"{"id":"w","displayName":"W","mail":"w@x","accountEnabled":false}"#;
+    let changes = Changes::read(Kind::Users, &["mail"], [sent]).unwrap();
+    store
+        .apply("t", Kind::Users, &changes, &cursor("c", false, true, 3))
+        .await
+        .unwrap();
+    assert_eq!(
+        text("SELECT concat_ws(' ', \"displayName\", mail, \"accountEnabled\") FROM users WHERE id = 'w'").await,
+        Some("W w@x false".into())
     );
 }

@@ -28,9 +28,11 @@ pub(crate) fn sqlite_add_column(table: &str, column: &str) -> [String; 2] {
 pub(crate) const SQLITE_MEMBER_INDEX: &str =
     "CREATE INDEX IF NOT EXISTS memberships_member ON memberships (tenant, member_id)";
 
-/// PostgreSQL: a column for a property, generated from `data` by the server.
-pub(crate) fn postgres_add_column(table: &str, column: &str) -> String {
-    format!(
-        "ALTER TABLE {table} ADD COLUMN IF NOT EXISTS \"{column}\" TEXT GENERATED ALWAYS AS (data->>'{column}') STORED"
-    )
+/// PostgreSQL: a plain column for a property, then filled from each row's
+/// `data`. Later writes fill it themselves (see `PostgresStore`'s `Columns`).
+pub(crate) fn postgres_add_column(table: &str, column: &str) -> [String; 2] {
+    [
+        format!("ALTER TABLE {table} ADD COLUMN \"{column}\" TEXT"),
+        format!("UPDATE {table} SET \"{column}\" = data->>'{column}'"),
+    ]
 }

@@ -24,6 +24,10 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
         3,
         include_str!("../../migrations/postgres/0003_expect_cursor.sql"),
     ),
+    (
+        4,
+        include_str!("../../migrations/postgres/0004_json_data.sql"),
+    ),
 ];
 
 /// The table recording applied versions (same SQL in both databases).

@@ -3,6 +3,7 @@
 
 mod any;
 mod checkpointer;
+mod columns;
 mod cursor;
 mod ddl;
 mod migrations;

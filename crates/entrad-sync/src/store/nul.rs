@@ -1,7 +1,8 @@
-//! U+0000 in PostgreSQL: its text type, and so `jsonb`, cannot hold the
-//! character (`\u0000` in a JSON string is refused), while Graph's JSON may
-//! carry it. Refusing such an object would fail its page on every run, and
-//! dropping or replacing the character would lose data, so PostgreSQL
+//! U+0000 in PostgreSQL: its text type cannot hold the character, and so
+//! neither can a column read from a JSON string (`->>` refuses `\u0000`),
+//! while Graph's JSON may carry it. Refusing such an object would fail its
+//! page on every run, and dropping or replacing the character would lose
+//! data, so PostgreSQL
 //! stores every string (JSON strings and keys, ids, member types) with a
 //! reversible escape on U+FFFF, a Unicode noncharacter set aside for
 //! internal use:

@@ -35,9 +35,10 @@ use tokio_postgres::error::SqlState;
 use tokio_postgres::types::{ToSql, Type};
 use tokio_postgres::{Client, NoTls, Statement};
 
-use crate::changes::{Changes, Upsert};
+use crate::changes::{Changes, ColumnValue, Upsert};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
+use crate::store::columns::Columns;
 use crate::store::migrations::{POSTGRES, VERSIONS_TABLE};
 use crate::store::page::{MEMBERSHIPS, PageWriter, write_page};
 use crate::store::{Cursor, Store};
@@ -65,6 +66,8 @@ pub struct PostgresStore {
     connection: tokio::task::JoinHandle<()>,
     /// The page statements prepared on this connection, by their SQL.
     prepared: HashMap<String, Statement>,
+    /// Each kind's property columns, set by [`Store::add_columns`].
+    columns: HashMap<Kind, Columns>,
     /// Pages sent whose answers were not read yet, oldest first.
     sent: VecDeque<Sent>,
     /// The full rounds (tenant, kind, round) in which a plain insert met an
@@ -94,6 +97,7 @@ impl PostgresStore {
             client: Arc::new(client),
             connection,
             prepared: HashMap::new(),
+            columns: HashMap::new(),
             sent: VecDeque::new(),
             upserting: HashSet::new(),
         })
@@ -207,47 +211,64 @@ async fn prepare(
     Ok(statement)
 }
 
+/// The names of `table`'s columns.
+async fn existing_columns(
+    client: &Client,
+    table: &str,
+) -> Result<Vec<String>, tokio_postgres::Error> {
+    Ok(client
+        .query(
+            "SELECT attname::text FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped",
+            &[&table],
+        )
+        .await?
+        .iter()
+        .map(|row| row.get(0))
+        .collect())
+}
+
 impl Store for PostgresStore {
     async fn add_columns(&mut self, kind: Kind, columns: &[&str]) -> Result<()> {
         let table = kind.table();
         let what = || format!("adding columns to {table}");
+        let mut existing = existing_columns(&self.client, table)
+            .await
+            .map_err(Error::postgres(what()))?;
         // ALTER TABLE locks the table against every other worker's pages,
-        // even when the column exists: only missing columns are added.
-        let existing: Vec<String> = self
-            .client
-            .query(
-                "SELECT attname::text FROM pg_attribute WHERE attrelid = $1::text::regclass AND attnum > 0 AND NOT attisdropped",
-                &[&table],
-            )
-            .await
-            .map_err(Error::postgres(what()))?
-            .iter()
-            .map(|row| row.get(0))
-            .collect();
-        let missing: Vec<&str> = columns
-            .iter()
-            .copied()
-            .filter(|column| !existing.iter().any(|e| e == column))
-            .collect();
-        if missing.is_empty() {
-            return Ok(());
-        }
-        let tx = Open::begin(&self.client)
-            .await
-            .map_err(Error::postgres(what()))?;
-        tx.client
-            .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
-            .await
-            .map_err(Error::postgres(what()))?;
-        for column in missing {
-            tx.client
-                .batch_execute(&ddl::postgres_add_column(table, column))
+        // even when the column exists: only missing columns are added, and
+        // seen missing again under the schema lock (another worker may
+        // have added them meanwhile).
+        if columns.iter().any(|c| !existing.iter().any(|e| e == c)) {
+            let tx = Open::begin(&self.client)
                 .await
-                .map_err(Error::postgres(format!(
-                    "adding the column {table}.{column}"
-                )))?;
+                .map_err(Error::postgres(what()))?;
+            tx.client
+                .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+                .await
+                .map_err(Error::postgres(what()))?;
+            existing = existing_columns(tx.client, table)
+                .await
+                .map_err(Error::postgres(what()))?;
+            for column in columns {
+                if existing.iter().any(|e| e == column) {
+                    continue;
+                }
+                for sql in ddl::postgres_add_column(table, column) {
+                    tx.client
+                        .batch_execute(&sql)
+                        .await
+                        .map_err(Error::postgres(format!(
+                            "adding the column {table}.{column}"
+                        )))?;
+                }
+                existing.push((*column).to_owned());
+            }
+            tx.commit().await.map_err(Error::postgres(what()))?;
         }
-        tx.commit().await.map_err(Error::postgres(what()))
+        // Quoted names: PostgreSQL's column names are case-sensitive.
+        self.columns
+            .insert(kind, Columns::new(existing, columns, |a, b| a == b));
+        Ok(())
     }
 
     async fn cursor(&mut self, tenant: &str, kind: Kind) -> Result<Option<Cursor>> {
@@ -275,6 +296,22 @@ impl Store for PostgresStore {
         changes: &Changes<'_>,
         next: &Cursor,
     ) -> Result<()> {
+        let columns = self.columns.get(&kind).ok_or_else(|| {
+            Error::Config(format!(
+                "the {kind} columns were not set up (add_columns) before a page"
+            ))
+        })?;
+        if let Some(upsert) = changes
+            .upserts
+            .iter()
+            .find(|u| u.columns.len() != columns.selected.len())
+        {
+            return Err(Error::Config(format!(
+                "an object of {kind} came with {} column values for the {} columns selected",
+                upsert.columns.len(),
+                columns.selected.len()
+            )));
+        }
         let insert_only = next.full
             && !self
                 .upserting
@@ -282,6 +319,7 @@ impl Store for PostgresStore {
         let mut writer = Writer {
             client: &self.client,
             prepared: &mut self.prepared,
+            columns,
             insert_only,
             writes: Vec::new(),
             ended_ms: None,
@@ -706,11 +744,86 @@ async fn in_order<'a>(
 struct Writer<'c> {
     client: &'c Client,
     prepared: &'c mut HashMap<String, Statement>,
+    /// The page's kind's property columns.
+    columns: &'c Columns,
     /// The page's objects are written with a plain insert (see the module's doc).
     insert_only: bool,
     writes: Vec<Write>,
     /// When the round ended, if this page ended it ([`PageWriter::store_cursor`]).
     ended_ms: Option<i64>,
+}
+
+/// A column's value as `->>` gives it from `data`: text, `NULL` for a
+/// missing property or `null`.
+fn column_text(value: &ColumnValue<'_>) -> Option<String> {
+    match value {
+        ColumnValue::Null => None,
+        ColumnValue::Bool(b) => Some(b.to_string()),
+        ColumnValue::Integer(n) => Some(n.to_string()),
+        ColumnValue::Real(x) => Some(x.to_string()),
+        ColumnValue::Text(text) => Some(nul::escape_text(text).into_owned()),
+    }
+}
+
+/// The statements that write a page's objects with their columns: `$1`
+/// tenant, `$2` ids, `$3` JSON texts, `$4` round, `$5` whether the objects
+/// are whole (a full round) or changes to merge, then one array per
+/// selected column.
+struct UpsertSql {
+    /// A plain insert (a full round's new objects).
+    insert: String,
+    /// Updates the rows that exist (replacing or merging), inserts the others.
+    upsert: String,
+}
+
+impl UpsertSql {
+    fn new(table: &str, columns: &Columns) -> UpsertSql {
+        // A merged object is `t.data` with the changes over it (jsonb's `||`:
+        // a property sent as `null` is kept); its columns are read from it.
+        const MERGED: &str = "(t.data::jsonb || u.data::jsonb)";
+        let mut names = String::new();
+        let mut arrays = String::new();
+        let mut aliases = String::new();
+        let mut inserted = String::new();
+        let mut updated = String::new();
+        for (at, column) in columns.selected.iter().enumerate() {
+            names.push_str(&format!(", \"{column}\""));
+            arrays.push_str(&format!(", ${}::text[]", at + 6));
+            aliases.push_str(&format!(", c{at}"));
+            inserted.push_str(&format!(", u.c{at}"));
+            updated.push_str(&format!(
+                ", \"{column}\" = CASE WHEN $5 THEN u.c{at} ELSE {MERGED}->>'{column}' END"
+            ));
+        }
+        for column in &columns.others {
+            names.push_str(&format!(", \"{column}\""));
+            inserted.push_str(&format!(", u.data::json->>'{column}'"));
+            updated.push_str(&format!(
+                ", \"{column}\" = (CASE WHEN $5 THEN u.data::json ELSE {MERGED}::json END)->>'{column}'"
+            ));
+        }
+        let unnest = format!("unnest($2::text[], $3::text[]{arrays}) AS u (id, data{aliases})");
+        let insert = format!(
+            "INSERT INTO {table} (tenant, id, data, removed, seen_round{names})
+             SELECT $1, u.id, u.data::json, NULL, $4{inserted} FROM {unnest}"
+        );
+        let upsert = format!(
+            "WITH u AS (SELECT * FROM {unnest}),
+             updated AS (
+               UPDATE {table} AS t SET
+                 data = CASE WHEN $5 THEN u.data::json ELSE {MERGED}::json END,
+                 removed = NULL, seen_round = $4{updated}
+               FROM u WHERE t.tenant = $1 AND t.id = u.id
+               RETURNING t.id),
+             inserted AS (
+               INSERT INTO {table} (tenant, id, data, removed, seen_round{names})
+               SELECT $1, u.id, u.data::json, NULL, $4{inserted} FROM u
+               WHERE NOT EXISTS (SELECT FROM updated WHERE updated.id = u.id)
+               RETURNING 1)
+             SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)"
+        );
+        UpsertSql { insert, upsert }
+    }
 }
 
 /// Owned strings as PostgreSQL can store them, for a queued statement.
@@ -850,39 +963,32 @@ impl PageWriter for Writer<'_> {
             .iter()
             .map(|u| nul::escape_json(&u.text).into_owned())
             .collect();
-        self.queue_insert(
-            &format!(
-                "INSERT INTO {table} (tenant, id, data, removed, seen_round)
-                 SELECT $1, u.id, u.data::jsonb, NULL, $4 FROM unnest($2::text[], $3::text[]) AS u (id, data)"
-            ),
-            (
-                &format!(
-                    "WITH u AS (SELECT * FROM unnest($2::text[], $3::text[]) AS u (id, data)),
-                     updated AS (
-                       UPDATE {table} AS t SET
-                         data = CASE WHEN $5 THEN u.data::jsonb ELSE t.data || u.data::jsonb END,
-                         removed = NULL, seen_round = $4
-                       FROM u WHERE t.tenant = $1 AND t.id = u.id
-                       RETURNING t.id),
-                     inserted AS (
-                       INSERT INTO {table} (tenant, id, data, removed, seen_round)
-                       SELECT $1, u.id, u.data::jsonb, NULL, $4 FROM u
-                       WHERE NOT EXISTS (SELECT FROM updated WHERE updated.id = u.id)
-                       RETURNING 1)
-                     SELECT (SELECT count(*) FROM inserted), (SELECT count(*) FROM updated)"
-                ),
-                Tally::Upserted,
-            ),
-            &[Type::TEXT, Type::TEXT_ARRAY, Type::TEXT_ARRAY, Type::INT8, Type::BOOL],
-            vec![
-                Box::new(tenant.to_owned()),
-                escaped_owned(upserts.iter().map(|u| u.id.as_ref())),
-                Box::new(data),
-                Box::new(round),
-                Box::new(full),
-            ],
-        )
-        .await?;
+        let sql = UpsertSql::new(table, self.columns);
+        let mut types = vec![
+            Type::TEXT,
+            Type::TEXT_ARRAY,
+            Type::TEXT_ARRAY,
+            Type::INT8,
+            Type::BOOL,
+        ];
+        let mut values: Vec<Box<dyn ToSql + Send + Sync>> = vec![
+            Box::new(tenant.to_owned()),
+            escaped_owned(upserts.iter().map(|u| u.id.as_ref())),
+            Box::new(data),
+            Box::new(round),
+            Box::new(full),
+        ];
+        for at in 0..self.columns.selected.len() {
+            types.push(Type::TEXT_ARRAY);
+            values.push(Box::new(
+                upserts
+                    .iter()
+                    .map(|u| column_text(&u.columns[at]))
+                    .collect::<Vec<Option<String>>>(),
+            ));
+        }
+        self.queue_insert(&sql.insert, (&sql.upsert, Tally::Upserted), &types, values)
+            .await?;
         Ok((0, 0))
     }
 

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::kind::Kind;
 use crate::selection::RESERVED;
 use crate::store::checkpointer::Checkpointer;
+use crate::store::columns::Columns;
 use crate::store::ddl;
 use crate::store::migrations::{SQLITE, VERSIONS_TABLE};
 use crate::store::page::{PageWriter, write_page};
@@ -32,19 +33,6 @@ pub struct SqliteStore {
     checkpointer: Option<Checkpointer>,
     /// The counts of the pages sent (applied at once) and not handed out yet.
     applied: VecDeque<Counts>,
-}
-
-/// A table's property columns. They are plain columns that each write fills:
-/// generated columns (`json_extract` over `data`) are computed by SQLite on
-/// every insert, even VIRTUAL ones, which parsed every object a second time
-/// and cost a tenth of a sync; the values come from the parse that reads the
-/// item anyway ([`Upsert::columns`](crate::Upsert::columns)).
-#[derive(Debug, Default)]
-struct Columns {
-    /// The selection's, in its order: their values come with each upsert.
-    selected: Vec<String>,
-    /// Left from an earlier selection: still kept equal to `data`, by SQLite.
-    others: Vec<String>,
 }
 
 impl SqliteStore {
@@ -158,12 +146,10 @@ impl Store for SqliteStore {
                 self.add_plain_column(table, column)?;
             }
         }
-        let others = extra
-            .into_iter()
-            .filter(|c| !columns.iter().any(|s| s.eq_ignore_ascii_case(c)))
-            .collect();
-        let selected = columns.iter().map(|c| (*c).to_owned()).collect();
-        self.columns.insert(kind, Columns { selected, others });
+        // SQLite's column names are not case-sensitive.
+        let same = |a: &str, b: &str| a.eq_ignore_ascii_case(b);
+        self.columns
+            .insert(kind, Columns::new(extra, columns, same));
         Ok(())
     }
 
@@ -257,6 +243,7 @@ impl ToSql for ColumnValue<'_> {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
         Ok(ToSqlOutput::Borrowed(match self {
             ColumnValue::Null => ValueRef::Null,
+            ColumnValue::Bool(b) => ValueRef::Integer(i64::from(*b)),
             ColumnValue::Integer(n) => ValueRef::Integer(*n),
             ColumnValue::Real(x) => ValueRef::Real(*x),
             ColumnValue::Text(text) => ValueRef::Text(text.as_bytes()),
