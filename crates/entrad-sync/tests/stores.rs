@@ -730,6 +730,16 @@ async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them()
         text("SELECT data_type::text FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'data'").await.unwrap(),
         "json"
     );
+    for (table, column) in [
+        ("users", "id"),
+        ("groups", "tenant"),
+        ("memberships", "member_id"),
+    ] {
+        let sql = format!(
+            "SELECT collation_name::text FROM information_schema.columns WHERE table_name = '{table}' AND column_name = '{column}'"
+        );
+        assert_eq!(text(&sql).await.as_deref(), Some("C"), "{table}.{column}");
+    }
     // The generated column is a plain one, its values kept; an added one is
     // filled from the rows' data.
     assert_eq!(
@@ -783,4 +793,54 @@ async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them()
         text("SELECT concat_ws(' ', \"displayName\", mail, \"accountEnabled\") FROM users WHERE id = 'w'").await,
         Some("W w@x false".into())
     );
+}
+
+/// The schema of a PostgreSQL database, one line per column, index,
+/// constraint, function and recorded migration, sorted.
+async fn postgres_schema(reader: &PostgresReader) -> Vec<String> {
+    const SCHEMA: &str = "
+        SELECT format('column %s.%s %s %s %s %s %s %s', table_name, ordinal_position, column_name, data_type,
+                      collation_name, is_nullable, column_default, is_generated)
+        FROM information_schema.columns WHERE table_schema = 'public'
+        UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'
+        UNION ALL SELECT format('constraint %s %s %s', conrelid::regclass, conname, pg_get_constraintdef(oid))
+        FROM pg_constraint WHERE connamespace = 'public'::regnamespace
+        UNION ALL SELECT 'function ' || pg_get_functiondef(p.oid)
+        FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+        UNION ALL SELECT 'migration ' || version FROM schema_migrations";
+    let mut lines: Vec<String> = reader
+        .client
+        .query(SCHEMA, &[])
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    lines.sort();
+    lines
+}
+
+#[tokio::test]
+async fn postgres_a_new_database_gets_the_schema_the_migrations_build() {
+    // A mirror of the first version, brought up to date one migration at a time.
+    let old = entrad_testkit::fresh_postgres_database().await.unwrap();
+    let old_reader = PostgresReader::connect(&old).await;
+    let mut first = String::from(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY);
+         INSERT INTO schema_migrations VALUES (1);",
+    );
+    first.push_str(include_str!("../migrations/postgres/0001_mirror.sql"));
+    old_reader.client.batch_execute(&first).await.unwrap();
+    PostgresStore::connect(&old).await.unwrap();
+    // A new database, given the schema at once.
+    let new = entrad_testkit::fresh_postgres_database().await.unwrap();
+    PostgresStore::connect(&new).await.unwrap();
+    let new_reader = PostgresReader::connect(&new).await;
+
+    let built = postgres_schema(&old_reader).await;
+    assert!(
+        built.iter().any(|line| line.contains("data json")),
+        "{built:#?}"
+    );
+    assert_eq!(postgres_schema(&new_reader).await, built);
 }

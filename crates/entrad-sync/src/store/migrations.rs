@@ -26,9 +26,13 @@ pub(crate) const POSTGRES: &[(i64, &str)] = &[
     ),
     (
         4,
-        include_str!("../../migrations/postgres/0004_json_data.sql"),
+        include_str!("../../migrations/postgres/0004_json_data_byte_keys.sql"),
     ),
 ];
+
+/// The PostgreSQL schema every migration above builds, for a new database
+/// (one batch; see the file).
+pub(crate) const POSTGRES_SCHEMA: &str = include_str!("../../migrations/postgres/schema.sql");
 
 /// The table recording applied versions (same SQL in both databases).
 pub(crate) const VERSIONS_TABLE: &str =

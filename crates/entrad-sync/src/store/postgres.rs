@@ -39,7 +39,7 @@ use crate::changes::{Changes, ColumnValue, Upsert};
 use crate::error::{Error, Result};
 use crate::kind::Kind;
 use crate::store::columns::Columns;
-use crate::store::migrations::{POSTGRES, VERSIONS_TABLE};
+use crate::store::migrations::{POSTGRES, POSTGRES_SCHEMA, VERSIONS_TABLE};
 use crate::store::page::{MEMBERSHIPS, PageWriter, write_page};
 use crate::store::{Cursor, Store};
 use crate::store::{ddl, nul};
@@ -104,9 +104,10 @@ impl PostgresStore {
     }
 }
 
-/// Applies the migrations not applied yet. Every run of every worker starts
-/// here, so a database that has them all is seen with one query, without
-/// the schema lock.
+/// Applies the migrations not applied yet, or to a new database the schema
+/// they build, at once. Every run of every worker starts here, so a
+/// database that has them all is seen with one query, without the schema
+/// lock.
 async fn migrate(client: &mut Client) -> Result<()> {
     if let Ok(rows) = client
         .simple_query("SELECT version FROM schema_migrations")
@@ -136,6 +137,30 @@ async fn migrate(client: &mut Client) -> Result<()> {
     tx.batch_execute(VERSIONS_TABLE)
         .await
         .map_err(Error::postgres("creating schema_migrations"))?;
+    let new: bool = tx
+        .query_one(
+            "SELECT NOT EXISTS (SELECT FROM schema_migrations) AND to_regclass('users') IS NULL",
+            &[],
+        )
+        .await
+        .map_err(Error::postgres("reading schema_migrations"))?
+        .get(0);
+    if new {
+        let versions: Vec<i64> = POSTGRES.iter().map(|(version, _)| *version).collect();
+        tx.batch_execute(POSTGRES_SCHEMA)
+            .await
+            .map_err(Error::postgres("creating the schema"))?;
+        tx.execute(
+            "INSERT INTO schema_migrations (version) SELECT unnest($1::bigint[])",
+            &[&versions],
+        )
+        .await
+        .map_err(Error::postgres("recording the migrations"))?;
+        return tx
+            .commit()
+            .await
+            .map_err(Error::postgres("committing the schema"));
+    }
     for (version, sql) in POSTGRES {
         let done = tx
             .query_opt(
