@@ -2,10 +2,9 @@
 //! neither can a column read from a JSON string (`->>` refuses `\u0000`),
 //! while Graph's JSON may carry it. Refusing such an object would fail its
 //! page on every run, and dropping or replacing the character would lose
-//! data, so PostgreSQL
-//! stores every string (JSON strings and keys, ids, member types) with a
-//! reversible escape on U+FFFF, a Unicode noncharacter set aside for
-//! internal use:
+//! data, so PostgreSQL stores every string (JSON strings and keys, ids,
+//! member types) with a reversible escape on U+FFFF, a Unicode
+//! noncharacter set aside for internal use:
 //!
 //! - U+0000 is written U+FFFF `0`;
 //! - U+FFFF itself is written U+FFFF U+FFFF;
