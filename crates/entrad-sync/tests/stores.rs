@@ -793,6 +793,17 @@ async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them()
         text("SELECT concat_ws(' ', \"displayName\", mail, \"accountEnabled\") FROM users WHERE id = 'w'").await,
         Some("W w@x false".into())
     );
+    // ... also by a round of changes, which may set a property to null.
+    let change = r#"{"id":"w","displayName":"W2","mail":null}"#;
+    let changes = Changes::read(Kind::Users, &["mail"], [change]).unwrap();
+    store
+        .apply("t", Kind::Users, &changes, &cursor("d", true, false, 3))
+        .await
+        .unwrap();
+    assert_eq!(
+        text("SELECT concat_ws(' ', \"displayName\", coalesce(mail, 'none'), \"accountEnabled\") FROM users WHERE id = 'w'").await,
+        Some("W2 none false".into())
+    );
 }
 
 /// The schema of a PostgreSQL database, one line per column, index,

@@ -804,28 +804,29 @@ struct UpsertSql {
 impl UpsertSql {
     fn new(table: &str, columns: &Columns) -> UpsertSql {
         // A merged object is `t.data` with the changes over it (jsonb's `||`:
-        // a property sent as `null` is kept); its columns are read from it.
+        // a property sent as `null` is kept). A column of a property the
+        // changes bring takes its new value, else it keeps its own: the
+        // object is merged once per row, not once per column.
         const MERGED: &str = "(t.data::jsonb || u.data::jsonb)";
         let mut names = String::new();
         let mut arrays = String::new();
         let mut aliases = String::new();
         let mut inserted = String::new();
         let mut updated = String::new();
-        for (at, column) in columns.selected.iter().enumerate() {
+        let mut column_sql = |column: &str, value: &str| {
             names.push_str(&format!(", \"{column}\""));
+            inserted.push_str(&format!(", {value}"));
+            updated.push_str(&format!(
+                ", \"{column}\" = CASE WHEN $5 THEN {value} WHEN u.data::jsonb ? '{column}' THEN {value} ELSE t.\"{column}\" END"
+            ));
+        };
+        for (at, column) in columns.selected.iter().enumerate() {
             arrays.push_str(&format!(", ${}::text[]", at + 6));
             aliases.push_str(&format!(", c{at}"));
-            inserted.push_str(&format!(", u.c{at}"));
-            updated.push_str(&format!(
-                ", \"{column}\" = CASE WHEN $5 THEN u.c{at} ELSE {MERGED}->>'{column}' END"
-            ));
+            column_sql(column, &format!("u.c{at}"));
         }
         for column in &columns.others {
-            names.push_str(&format!(", \"{column}\""));
-            inserted.push_str(&format!(", u.data::json->>'{column}'"));
-            updated.push_str(&format!(
-                ", \"{column}\" = (CASE WHEN $5 THEN u.data::json ELSE {MERGED}::json END)->>'{column}'"
-            ));
+            column_sql(column, &format!("u.data::json->>'{column}'"));
         }
         let unnest = format!("unnest($2::text[], $3::text[]{arrays}) AS u (id, data{aliases})");
         let insert = format!(
