@@ -700,6 +700,12 @@ async fn sqlite_checkpoints_keep_the_log_bounded_and_never_stall_behind_a_reader
     );
 }
 
+/// Applies the users page of one object `sent`, read for `columns`.
+async fn apply_users(store: &mut PostgresStore, columns: &[&str], sent: &str, at: Cursor) {
+    let changes = Changes::read(Kind::Users, columns, [sent]).unwrap();
+    store.apply("t", Kind::Users, &changes, &at).await.unwrap();
+}
+
 #[tokio::test]
 async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them() {
     let url = entrad_testkit::fresh_postgres_database().await.unwrap();
@@ -754,11 +760,7 @@ async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them()
     // A full round's object is stored as its text, in Graph's order of
     // properties (jsonb would sort them), its columns filled by the writer.
     let sent = r#"{"id":"v","displayName":"New","mail":"v@x","accountEnabled":true}"#;
-    let changes = Changes::read(Kind::Users, &columns, [sent]).unwrap();
-    store
-        .apply("t", Kind::Users, &changes, &cursor("a", false, true, 2))
-        .await
-        .unwrap();
+    apply_users(&mut store, &columns, sent, cursor("a", false, true, 2)).await;
     assert_eq!(
         text("SELECT data::text FROM users WHERE id = 'v'").await,
         Some(sent.into())
@@ -771,11 +773,7 @@ async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them()
     // A round of changes merges into the stored object; the columns are
     // read from the merged object (mail kept, though not sent).
     let change = r#"{"id":"v","displayName":"Newer"}"#;
-    let changes = Changes::read(Kind::Users, &columns, [change]).unwrap();
-    store
-        .apply("t", Kind::Users, &changes, &cursor("b", true, false, 2))
-        .await
-        .unwrap();
+    apply_users(&mut store, &columns, change, cursor("b", true, false, 2)).await;
     assert_eq!(
         text("SELECT concat_ws(' ', \"displayName\", mail, data->>'displayName') FROM users WHERE id = 'v'").await,
         Some("Newer v@x Newer".into())
@@ -784,22 +782,14 @@ async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them()
     // Columns of an earlier selection are still kept equal to `data`.
     store.add_columns(Kind::Users, &["mail"]).await.unwrap();
     let sent = r#"{"id":"w","displayName":"W","mail":"w@x","accountEnabled":false}"#;
-    let changes = Changes::read(Kind::Users, &["mail"], [sent]).unwrap();
-    store
-        .apply("t", Kind::Users, &changes, &cursor("c", false, true, 3))
-        .await
-        .unwrap();
+    apply_users(&mut store, &["mail"], sent, cursor("c", false, true, 3)).await;
     assert_eq!(
         text("SELECT concat_ws(' ', \"displayName\", mail, \"accountEnabled\") FROM users WHERE id = 'w'").await,
         Some("W w@x false".into())
     );
     // ... also by a round of changes, which may set a property to null.
     let change = r#"{"id":"w","displayName":"W2","mail":null}"#;
-    let changes = Changes::read(Kind::Users, &["mail"], [change]).unwrap();
-    store
-        .apply("t", Kind::Users, &changes, &cursor("d", true, false, 3))
-        .await
-        .unwrap();
+    apply_users(&mut store, &["mail"], change, cursor("d", true, false, 3)).await;
     assert_eq!(
         text("SELECT concat_ws(' ', \"displayName\", coalesce(mail, 'none'), \"accountEnabled\") FROM users WHERE id = 'w'").await,
         Some("W2 none false".into())
