@@ -108,6 +108,18 @@ impl GraphClient {
         &self.base_url
     }
 
+    /// Acquires the token this client's requests carry (from the cache when
+    /// one is servable), so that it can be obtained while the caller does
+    /// other work, such as opening a database: the first request then finds
+    /// it cached. Fails as that request would have.
+    pub async fn prepare(&self) -> Result<()> {
+        self.auth
+            .acquire_token(&[self.scope.as_str()])
+            .await
+            .map(drop)
+            .map_err(Into::into)
+    }
+
     /// `https://...` is used verbatim (a nextLink must be); anything else is a
     /// path under the base URL, with or without its leading `/`.
     pub(crate) fn resolve(&self, path_or_url: &str) -> Result<Url> {

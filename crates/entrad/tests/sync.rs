@@ -1164,3 +1164,31 @@ fn a_local_database_that_cannot_be_used_is_a_configuration_error_with_a_hint() {
         assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     }
 }
+
+/// One tenant's token is asked for while its database is opened: a refused
+/// secret fails as it did when the first delta request asked (exit 3, the
+/// service's code), writing nothing; a database that cannot be reached is
+/// still what is reported first (exit 5).
+#[test]
+fn a_refused_secret_and_an_unreachable_database_fail_as_before_the_early_token() {
+    let emulator = Emulator::start(USERS);
+    let db = Db::postgres(&emulator);
+    let refused = |spec: String| {
+        let mut cmd = emulator.configured();
+        cmd.args(["--client-secret=not-the-secret", "--format", "json"])
+            .args(["sync", "users", "--into"])
+            .arg(spec);
+        cmd.output().unwrap()
+    };
+    let output = refused(db.spec());
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("AADSTS7000215"), "{stderr}");
+    assert_eq!(db.value(&emulator, "SELECT count(*) FROM sync_state"), "0");
+
+    let closed = crate::support::closed_address();
+    let output = refused(format!("postgres://postgres@{closed}/mirror"));
+    let stderr = stderr_of(&output);
+    assert_eq!(output.status.code(), Some(5), "{stderr}");
+    assert!(stderr.contains("PostgreSQL"), "{stderr}");
+}

@@ -14,6 +14,10 @@ pub struct Worker {
     /// The tenant id or domain.
     pub tenant: String,
     session: Session,
+    /// The token is acquired while the database is opened, not after (one
+    /// tenant: no other worker of a fleet waits on its lock to ask for the
+    /// same token).
+    early_token: bool,
 }
 
 impl Worker {
@@ -27,7 +31,11 @@ impl Worker {
                 .ok()
                 .and_then(|a| a.tenant().map(str::to_owned))
                 .unwrap_or_else(|| "default".to_owned());
-            return Ok(vec![Worker { tenant, session }]);
+            return Ok(vec![Worker {
+                tenant,
+                session,
+                early_token: true,
+            }]);
         };
         tenants
             .into_iter()
@@ -37,6 +45,7 @@ impl Worker {
                 Ok(Worker {
                     tenant,
                     session: Session::open(settings)?,
+                    early_token: false,
                 })
             })
             .collect()
@@ -56,7 +65,17 @@ impl Worker {
         plan: &Plan,
         on_page: &mut (dyn FnMut(&Counts) + Send),
     ) -> Result<Outcome, Error> {
-        let mut store = stores.take(target).await.map_err(Error::Sync)?;
+        let (store, token) = if self.early_token {
+            tokio::join!(stores.take(target), self.session.graph.prepare())
+        } else {
+            (stores.take(target).await, Ok(()))
+        };
+        let mut store = store.map_err(Error::Sync)?;
+        if let Err(source) = token {
+            stores.put(store);
+            self.session.report_retries();
+            return Err(self.session.graph_error(source));
+        }
         let synced =
             entrad_sync::sync_tenant(&self.session.graph, &mut store, &self.tenant, plan, on_page)
                 .await;
