@@ -833,10 +833,34 @@ async fn postgres_a_new_database_gets_the_schema_the_migrations_build() {
     first.push_str(include_str!("../migrations/postgres/0001_mirror.sql"));
     old_reader.client.batch_execute(&first).await.unwrap();
     PostgresStore::connect(&old).await.unwrap();
-    // A new database, given the schema at once.
+    // A new database, given the schema at once; its index of memberships by
+    // member comes when a round of groups first ends.
     let new = entrad_testkit::fresh_postgres_database().await.unwrap();
-    PostgresStore::connect(&new).await.unwrap();
+    let mut store = PostgresStore::connect(&new).await.unwrap();
     let new_reader = PostgresReader::connect(&new).await;
+    let index = "SELECT count(*) FROM pg_indexes WHERE indexname = 'memberships_member'";
+    store.add_columns(Kind::Groups, &[]).await.unwrap();
+    let groups = |link, done| cursor(link, done, true, 1);
+    store
+        .apply(
+            "t",
+            Kind::Groups,
+            &Changes::default(),
+            &groups("next", false),
+        )
+        .await
+        .unwrap();
+    assert_eq!(new_reader.count(index).await, 0);
+    store
+        .apply(
+            "t",
+            Kind::Groups,
+            &Changes::default(),
+            &groups("delta", true),
+        )
+        .await
+        .unwrap();
+    assert_eq!(new_reader.count(index).await, 1);
 
     let built = postgres_schema(&old_reader).await;
     assert!(

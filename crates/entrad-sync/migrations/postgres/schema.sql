@@ -1,8 +1,9 @@
--- The schema that migrations 0001 to 0004 build, in one piece: what a new
--- database gets (one batch instead of four migrations, the last of which
--- rewrote the tables the first had just made). A database that has any of
--- it is brought up to date by the numbered migrations instead. Kept equal
--- to them by the store tests (postgres_a_new_database_gets_the_schema_the_migrations_build).
+-- The schema that migrations 0001 to 0004 build, in one piece (but for the
+-- member index, below): what a new database gets, in one batch instead of
+-- four migrations, the last of which rewrote the tables the first had just
+-- made. A database that has any of it is brought up to date by the numbered
+-- migrations instead. Kept equal to them by the store test
+-- postgres_a_new_database_gets_the_schema_the_migrations_build.
 --
 -- The mirror: objects keyed by tenant, each kept as the JSON text Graph sent
 -- (migration 0004); the --select columns are added as plain TEXT columns
@@ -33,7 +34,10 @@ CREATE TABLE memberships (
     seen_round BIGINT NOT NULL,
     PRIMARY KEY (tenant, group_id, member_id)
 );
-CREATE INDEX memberships_member ON memberships (tenant, member_id);
+-- The index of memberships by member (migration 0001) is built when a round
+-- of groups first ends, then kept up to date (as SQLite's): kept up to date
+-- through the initial load, members arriving in random order, it took more
+-- than half of the memberships' insert time (BENCHMARKS.md).
 -- Where each tenant's round of each kind stands: the link to call next
 -- (a nextLink mid-round, the deltaLink once done), written in the same
 -- transaction as the page before it; when the round reached its deltaLink

@@ -36,3 +36,9 @@ pub(crate) fn postgres_add_column(table: &str, column: &str) -> [String; 2] {
         format!("UPDATE {table} SET \"{column}\" = data->>'{column}'"),
     ]
 }
+
+/// PostgreSQL: the index of memberships by member, built when a round of
+/// groups first ends in a database made from `schema.sql` (mirrors made
+/// by migration 0001 have it), then kept up to date.
+pub(crate) const POSTGRES_MEMBER_INDEX: &str =
+    "CREATE INDEX IF NOT EXISTS memberships_member ON memberships (tenant, member_id)";

@@ -68,6 +68,9 @@ pub struct PostgresStore {
     prepared: HashMap<String, Statement>,
     /// Each kind's property columns, set by [`Store::add_columns`].
     columns: HashMap<Kind, Columns>,
+    /// The index of memberships by member is known to exist (or to be on
+    /// its way, in a page sent).
+    member_index: bool,
     /// Pages sent whose answers were not read yet, oldest first.
     sent: VecDeque<Sent>,
     /// The full rounds (tenant, kind, round) in which a plain insert met an
@@ -98,6 +101,7 @@ impl PostgresStore {
             connection,
             prepared: HashMap::new(),
             columns: HashMap::new(),
+            member_index: false,
             sent: VecDeque::new(),
             upserting: HashSet::new(),
         })
@@ -293,6 +297,14 @@ impl Store for PostgresStore {
         // Quoted names: PostgreSQL's column names are case-sensitive.
         self.columns
             .insert(kind, Columns::new(existing, columns, |a, b| a == b));
+        if kind == Kind::Groups && !self.member_index {
+            self.member_index = self
+                .client
+                .query_one("SELECT to_regclass('memberships_member') IS NOT NULL", &[])
+                .await
+                .map_err(Error::postgres("looking for the member index"))?
+                .get(0);
+        }
         Ok(())
     }
 
@@ -345,6 +357,8 @@ impl Store for PostgresStore {
             client: &self.client,
             prepared: &mut self.prepared,
             columns,
+            member_index: &mut self.member_index,
+            builds_member_index: false,
             insert_only,
             writes: Vec::new(),
             ended_ms: None,
@@ -356,7 +370,10 @@ impl Store for PostgresStore {
             .await
             .map_err(Error::postgres(what()))?;
         let Writer {
-            writes, ended_ms, ..
+            writes,
+            ended_ms,
+            builds_member_index,
+            ..
         } = writer;
         let statement = self
             .prepare(CURSOR)
@@ -373,6 +390,7 @@ impl Store for PostgresStore {
             counts,
             writes,
             cursor: (statement, values),
+            builds_member_index,
         });
         self.push(page, false).await
     }
@@ -385,7 +403,15 @@ impl Store for PostgresStore {
             let result = (&mut oldest.answers).await;
             match result {
                 Ok(counts) => {
-                    self.sent.pop_front();
+                    if let Some(sent) = self.sent.pop_front()
+                        && sent.page.builds_member_index
+                    {
+                        build_member_index(&self.client)
+                            .await
+                            .map_err(Error::postgres(
+                                "building the index of memberships by member",
+                            ))?;
+                    }
                     return Ok(Some(counts));
                 }
                 Err(failure) if failure.existing_row && !oldest.fallbacks => {
@@ -489,6 +515,22 @@ impl Drop for Open<'_> {
     }
 }
 
+/// Builds the index of memberships by member if there is none, in a
+/// transaction of its own after the page that ended the round: inside a
+/// page's transaction, holding that page's row locks, the index's share lock
+/// on the table would wait for another worker's page, which may be waiting
+/// for the schema lock this one holds. Two workers ending a round together
+/// build it once (the schema lock). If this fails or never runs, the index
+/// is built at the end of a later round.
+async fn build_member_index(client: &Client) -> Result<(), tokio_postgres::Error> {
+    let tx = Open::begin(client).await?;
+    tx.client
+        .execute("SELECT pg_advisory_xact_lock($1)", &[&SCHEMA_LOCK])
+        .await?;
+    tx.client.batch_execute(ddl::POSTGRES_MEMBER_INDEX).await?;
+    tx.commit().await
+}
+
 /// A page on its way: its transaction (kept to send it again) and its answers.
 struct Sent {
     page: Arc<PageTx>,
@@ -535,6 +577,9 @@ struct PageTx {
     writes: Vec<Write>,
     /// The cursor's statement and its values.
     cursor: (Statement, CursorValues),
+    /// The page ends the database's first round of groups: the member index
+    /// is built once it is committed ([`build_member_index`]).
+    builds_member_index: bool,
 }
 
 /// A queued statement and what its result counts for.
@@ -771,6 +816,10 @@ struct Writer<'c> {
     prepared: &'c mut HashMap<String, Statement>,
     /// The page's kind's property columns.
     columns: &'c Columns,
+    /// The store's [`PostgresStore::member_index`].
+    member_index: &'c mut bool,
+    /// This page builds the member index once committed.
+    builds_member_index: bool,
     /// The page's objects are written with a plain insert (see the module's doc).
     insert_only: bool,
     writes: Vec<Write>,
@@ -1092,8 +1141,14 @@ impl PageWriter for Writer<'_> {
         .await
     }
 
-    /// The member index is made by migration 0001 and kept all along.
+    /// Has the member index built once this page is committed, if the
+    /// database has none yet (a new one: `schema.sql` leaves it out so that
+    /// the first round does not keep it up to date row by row).
     async fn groups_round_ended(&mut self) -> Result<(), tokio_postgres::Error> {
+        if !*self.member_index {
+            self.builds_member_index = true;
+            *self.member_index = true;
+        }
         Ok(())
     }
 
