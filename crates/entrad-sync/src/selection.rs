@@ -83,7 +83,7 @@ impl Selection {
     }
 }
 
-fn is_property_name(text: &str) -> bool {
+pub(crate) fn is_property_name(text: &str) -> bool {
     let mut chars = text.chars();
     chars.next().is_some_and(|c| c.is_ascii_alphabetic())
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
