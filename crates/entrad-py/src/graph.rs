@@ -203,7 +203,8 @@ impl Items {
 
 /// `json.loads(text)`: for the rare item serde_json refuses and Python reads,
 /// a lone UTF-16 surrogate escape (`"\ud800"`), which Graph's .NET strings can
-/// carry and which `RawPage` let through (it checks escapes' syntax only).
+/// carry and which `RawPage` let through (it checks escapes' syntax only), or
+/// the [`Builder`] leaves to Python (a whole number beyond 64 bits).
 fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
     py.import("json")?.getattr("loads")?.call1((text,))
 }

@@ -49,6 +49,11 @@ pub(crate) fn to_python<'py>(py: Python<'py>, value: &Value) -> PyResult<Bound<'
     })
 }
 
+/// 2^63: a whole number of this size or more may have been an integer
+/// literal that `json.loads` keeps exact (`i64` and `u64` ones are visited
+/// as integers).
+const BEYOND_64_BITS: f64 = 9_223_372_036_854_775_808.0;
+
 /// Slots of the key cache (a power of two): far more than the keys of one
 /// kind of Graph object.
 const KEY_SLOTS: usize = 256;
@@ -165,7 +170,15 @@ impl<'de, 'py> Visitor<'de> for Seed<'_, 'py, '_> {
             .unwrap_or_else(|e| match e {}))
     }
 
+    /// serde_json reads an integer beyond 64 bits as a float, where
+    /// `json.loads` keeps it an exact `int`; such an integer and a float
+    /// written as one (`1e20`) look the same here, so the item is refused
+    /// and made by `json.loads` (rare: Graph sends no such number in users
+    /// or groups).
     fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        if v.fract() == 0.0 && v.abs() >= BEYOND_64_BITS {
+            return Err(E::custom("a whole number beyond 64 bits"));
+        }
         Ok(PyFloat::new(self.0.py, v).into_any())
     }
 

@@ -167,3 +167,23 @@ def test_an_item_with_a_lone_surrogate_is_what_json_loads_makes(emulator, creden
         server.shutdown()
     assert items == json.loads(body)["value"]
     assert items[0]["displayName"] == "a\ud800b"
+
+
+def test_an_item_with_a_number_beyond_64_bits_is_what_json_loads_makes(emulator, credential, tmp_path):
+    # json.loads keeps an integer of any size exact, and a float written with
+    # an exponent a float; serde_json reads both as floats.
+    body = (
+        b'{"value": [{"id": "1", "n": 100000000000000000000, "m": -18446744073709551616},'
+        b' {"id": "2", "n": 1e20, "m": 18446744073709551615, "k": 9007199254740993}]}'
+    )
+    server = _serve_once_over_tls(emulator, tmp_path, body)
+    try:
+        graph = entrad.Graph(credential, base_url="https://127.0.0.1:%d" % server.server_address[1])
+        items = list(graph.items("v1.0/users"))
+    finally:
+        server.shutdown()
+    expected = json.loads(body)["value"]
+    assert items == expected
+    assert [type(v) for v in items[0].values()] == [str, int, int]
+    assert [type(v) for v in items[1].values()] == [str, float, int, int]
+    assert items[1]["k"] == 9007199254740993
