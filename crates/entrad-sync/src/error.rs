@@ -187,7 +187,9 @@ fn postgres_kind(error: &tokio_postgres::Error) -> ErrorKind {
             if *code == SqlState::INVALID_PASSWORD
                 || *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION
                 || *code == SqlState::INVALID_CATALOG_NAME
-                || *code == SqlState::INSUFFICIENT_PRIVILEGE =>
+                || *code == SqlState::INSUFFICIENT_PRIVILEGE
+                // A migration stopped by the user's own objects (0004).
+                || *code == SqlState::DEPENDENT_OBJECTS_STILL_EXIST =>
         {
             ErrorKind::Config
         }

@@ -857,3 +857,62 @@ async fn postgres_a_new_database_gets_the_schema_the_migrations_build() {
     );
     assert_eq!(postgres_schema(&new_reader).await, built);
 }
+
+#[tokio::test]
+async fn postgres_an_upgrade_stopped_by_the_users_own_objects_says_which_and_changes_nothing() {
+    let url = entrad_testkit::fresh_postgres_database().await.unwrap();
+    let reader = PostgresReader::connect(&url).await;
+    let mut old = String::from(
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY);
+         INSERT INTO schema_migrations VALUES (1), (2), (3);",
+    );
+    old.push_str(include_str!("../migrations/postgres/0001_mirror.sql"));
+    old.push_str(include_str!("../migrations/postgres/0002_round_ended.sql"));
+    old.push_str(include_str!(
+        "../migrations/postgres/0003_expect_cursor.sql"
+    ));
+    // A mirror's user's own view and jsonb index on `data`.
+    old.push_str(
+        "CREATE VIEW people AS SELECT id, data->>'mail' AS mail FROM users;
+         CREATE INDEX people_data ON users USING gin (data);",
+    );
+    reader.client.batch_execute(&old).await.unwrap();
+    let data_type = "SELECT data_type::text FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'data'";
+    let stopped = async |what: &str| {
+        let error = PostgresStore::connect(&url).await.unwrap_err();
+        let mut message = error.to_string();
+        let mut cause = std::error::Error::source(&error);
+        while let Some(inner) = cause {
+            message.push_str(&format!(": {inner}"));
+            cause = inner.source();
+        }
+        assert_eq!(error.kind(), entrad_sync::ErrorKind::Config, "{message}");
+        assert!(message.contains("migration 4"), "{message}");
+        assert!(message.contains(what), "{message}");
+        assert!(
+            message.contains("drop it, run entrad sync once"),
+            "{message}"
+        );
+        let row = reader.client.query_one(data_type, &[]).await.unwrap();
+        assert_eq!(row.get::<_, String>(0), "jsonb");
+        assert_eq!(
+            reader.count("SELECT count(*) FROM schema_migrations").await,
+            3
+        );
+    };
+    stopped("view people").await;
+    reader
+        .client
+        .batch_execute("DROP VIEW people")
+        .await
+        .unwrap();
+    stopped("gin").await;
+    reader
+        .client
+        .batch_execute("DROP INDEX people_data")
+        .await
+        .unwrap();
+    PostgresStore::connect(&url).await.unwrap();
+    let row = reader.client.query_one(data_type, &[]).await.unwrap();
+    assert_eq!(row.get::<_, String>(0), "json");
+}
