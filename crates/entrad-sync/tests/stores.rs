@@ -700,6 +700,18 @@ async fn sqlite_checkpoints_keep_the_log_bounded_and_never_stall_behind_a_reader
     );
 }
 
+/// The SQL of a mirror at migration 3 (before `json` and byte-order keys).
+fn postgres_v3_schema() -> String {
+    [
+        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY);
+         INSERT INTO schema_migrations VALUES (1), (2), (3);",
+        include_str!("../migrations/postgres/0001_mirror.sql"),
+        include_str!("../migrations/postgres/0002_round_ended.sql"),
+        include_str!("../migrations/postgres/0003_expect_cursor.sql"),
+    ]
+    .concat()
+}
+
 /// Applies the users page of one object `sent`, read for `columns`.
 async fn apply_users(store: &mut PostgresStore, columns: &[&str], sent: &str, at: Cursor) {
     let changes = Changes::read(Kind::Users, columns, [sent]).unwrap();
@@ -711,15 +723,7 @@ async fn postgres_upgrades_a_jsonb_mirror_and_keeps_objects_as_graph_sent_them()
     let url = entrad_testkit::fresh_postgres_database().await.unwrap();
     let reader = PostgresReader::connect(&url).await;
     // The schema before migration 0004: `data` as jsonb, a generated column.
-    let mut old = String::from(
-        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY);
-         INSERT INTO schema_migrations VALUES (1), (2), (3);",
-    );
-    old.push_str(include_str!("../migrations/postgres/0001_mirror.sql"));
-    old.push_str(include_str!("../migrations/postgres/0002_round_ended.sql"));
-    old.push_str(include_str!(
-        "../migrations/postgres/0003_expect_cursor.sql"
-    ));
+    let mut old = postgres_v3_schema();
     old.push_str(
         r#"ALTER TABLE users ADD COLUMN "displayName" TEXT GENERATED ALWAYS AS (data->>'displayName') STORED;
            INSERT INTO users (tenant, id, data, seen_round) VALUES ('t', 'u', '{"id":"u","displayName":"Old","mail":"u@x"}', 1);"#,
@@ -862,15 +866,7 @@ async fn postgres_a_new_database_gets_the_schema_the_migrations_build() {
 async fn postgres_an_upgrade_stopped_by_the_users_own_objects_says_which_and_changes_nothing() {
     let url = entrad_testkit::fresh_postgres_database().await.unwrap();
     let reader = PostgresReader::connect(&url).await;
-    let mut old = String::from(
-        "CREATE TABLE schema_migrations (version BIGINT PRIMARY KEY);
-         INSERT INTO schema_migrations VALUES (1), (2), (3);",
-    );
-    old.push_str(include_str!("../migrations/postgres/0001_mirror.sql"));
-    old.push_str(include_str!("../migrations/postgres/0002_round_ended.sql"));
-    old.push_str(include_str!(
-        "../migrations/postgres/0003_expect_cursor.sql"
-    ));
+    let mut old = postgres_v3_schema();
     // A mirror's user's own view and jsonb index on `data`.
     old.push_str(
         "CREATE VIEW people AS SELECT id, data->>'mail' AS mail FROM users;
