@@ -100,7 +100,12 @@ worker k-1 "$db?application_name=k-1" "fleet-$$-kill" --watch 2s
 victim=$!
 worker k-2 "$db?application_name=k-2" "fleet-$$-kill" --watch 2s
 survivor=$!
-stop_workers() { kill "$victim" "$survivor" 2>/dev/null || true; wait 2>/dev/null || true; }
+# Waits for the two workers only: a bare `wait` would wait for the emulator
+# too, which is stopped after this (exit actions run last first).
+stop_workers() {
+  kill "$victim" "$survivor" 2>/dev/null || true
+  wait "$victim" "$survivor" 2>/dev/null || true
+}
 on_exit stop_workers
 # held_by NAME: the tenants whose advisory lock a connection of worker NAME holds
 # and whose round is stored mid-way (the lock key as entrad-sync computes it).
