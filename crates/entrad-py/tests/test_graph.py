@@ -155,16 +155,21 @@ def _serve_once_over_tls(emulator, tmp_path, body):
     return server
 
 
+def _items_of_page(emulator, credential, tmp_path, body):
+    """Graph.items over one page, `body`, served over TLS on loopback."""
+    server = _serve_once_over_tls(emulator, tmp_path, body)
+    try:
+        graph = entrad.Graph(credential, base_url="https://127.0.0.1:%d" % server.server_address[1])
+        return list(graph.items("v1.0/users"))
+    finally:
+        server.shutdown()
+
+
 def test_an_item_with_a_lone_surrogate_is_what_json_loads_makes(emulator, credential, tmp_path):
     # .NET strings (Graph's) can hold a lone UTF-16 surrogate, sent escaped;
     # json.loads reads it into a str, serde_json refuses it.
     body = b'{"value": [{"id": "1", "displayName": "a\\ud800b"}, {"id": "2", "displayName": "\\u00e9"}]}'
-    server = _serve_once_over_tls(emulator, tmp_path, body)
-    try:
-        graph = entrad.Graph(credential, base_url="https://127.0.0.1:%d" % server.server_address[1])
-        items = list(graph.items("v1.0/users"))
-    finally:
-        server.shutdown()
+    items = _items_of_page(emulator, credential, tmp_path, body)
     assert items == json.loads(body)["value"]
     assert items[0]["displayName"] == "a\ud800b"
 
@@ -176,12 +181,7 @@ def test_an_item_with_a_number_beyond_64_bits_is_what_json_loads_makes(emulator,
         b'{"value": [{"id": "1", "n": 100000000000000000000, "m": -18446744073709551616},'
         b' {"id": "2", "n": 1e20, "m": 18446744073709551615, "k": 9007199254740993}]}'
     )
-    server = _serve_once_over_tls(emulator, tmp_path, body)
-    try:
-        graph = entrad.Graph(credential, base_url="https://127.0.0.1:%d" % server.server_address[1])
-        items = list(graph.items("v1.0/users"))
-    finally:
-        server.shutdown()
+    items = _items_of_page(emulator, credential, tmp_path, body)
     expected = json.loads(body)["value"]
     assert items == expected
     assert [type(v) for v in items[0].values()] == [str, int, int]
